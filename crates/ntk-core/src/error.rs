@@ -1,0 +1,33 @@
+//! Typed errors of the numeric core. Every public entry point validates its input and
+//! returns one of these instead of panicking or producing NaN.
+
+use thiserror::Error;
+
+/// An error from the numeric core. Each variant names the offending field, so the
+/// command line and the page can show it next to the right control.
+#[derive(Debug, Clone, PartialEq, Error)]
+pub enum NtkError {
+    /// A numeric parameter is outside its allowed range (or not finite).
+    #[error("{field} must be {expected}, got {value}")]
+    OutOfRange {
+        field: &'static str,
+        expected: &'static str,
+        value: f64,
+    },
+    /// An input vector is empty.
+    #[error("{field} must not be empty")]
+    Empty { field: &'static str },
+    /// Two inputs that must have the same dimension do not.
+    #[error("{field}: dimension mismatch, expected {expected}, got {got}")]
+    DimensionMismatch {
+        field: &'static str,
+        expected: usize,
+        got: usize,
+    },
+    /// An input contains NaN or ±∞.
+    #[error("{field} contains a non-finite value at index {index}")]
+    NonFinite { field: &'static str, index: usize },
+}
+
+/// Result type of the numeric core.
+pub type Result<T> = std::result::Result<T, NtkError>;

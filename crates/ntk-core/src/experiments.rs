@@ -1,0 +1,113 @@
+//! The computations behind the page's panels. Each takes plain parameters, validates
+//! them, and returns plain data that a plot function can draw.
+
+use crate::error::{NtkError, Result};
+use crate::kernel::{kernel_value, FcNetwork};
+use std::f64::consts::PI;
+
+/// The most points a circle profile may ask for.
+pub const MAX_CIRCLE_POINTS: usize = 100_000;
+
+/// K(x₀, x(γ)) and Θ(x₀, x(γ)) on the unit circle, for x₀ = (1, 0) and
+/// x(γ) = (cos γ, sin γ), γ ∈ [−π, π]: the picture of Jacot et al. 2018
+/// (arXiv:1806.07572, Fig. 1). With d = 2 the input kernel is K⁰ = cos γ / 2.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CircleProfile {
+    /// The angles γ, equally spaced from −π to π inclusive.
+    pub gamma: Vec<f64>,
+    /// The NNGP kernel K(x₀, x(γ)).
+    pub nngp: Vec<f64>,
+    /// The NTK Θ(x₀, x(γ)).
+    pub ntk: Vec<f64>,
+}
+
+/// Compute the circle profile of `net` at `points` equally spaced angles.
+/// An odd `points` puts γ = 0 (x = x₀) exactly on the grid.
+pub fn circle_profile(net: &FcNetwork, points: usize) -> Result<CircleProfile> {
+    net.validate()?;
+    if !(3..=MAX_CIRCLE_POINTS).contains(&points) {
+        return Err(NtkError::OutOfRange {
+            field: "points",
+            expected: "between 3 and 100000",
+            value: points as f64,
+        });
+    }
+    let x0 = [1.0, 0.0];
+    let step = 2.0 * PI / (points - 1) as f64;
+    let mut out = CircleProfile {
+        gamma: Vec::with_capacity(points),
+        nngp: Vec::with_capacity(points),
+        ntk: Vec::with_capacity(points),
+    };
+    for i in 0..points {
+        // Symmetric grid: the upper half mirrors the lower half exactly, so the profile
+        // is exactly even; γ = 0 is exact for odd `points`.
+        let mirror = points - 1 - i;
+        let gamma = if i < mirror {
+            -PI + i as f64 * step
+        } else if i == mirror {
+            0.0
+        } else {
+            PI - mirror as f64 * step
+        };
+        let x = [gamma.cos(), gamma.sin()];
+        let v = kernel_value(net, &x0, &x)?;
+        out.gamma.push(gamma);
+        out.nngp.push(v.nngp);
+        out.ntk.push(v.ntk);
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn relu(depth: usize) -> FcNetwork {
+        FcNetwork {
+            depth,
+            w_std: 2f64.sqrt(),
+            b_std: Some(0.1),
+        }
+    }
+
+    #[test]
+    fn profile_spans_the_circle_and_peaks_at_zero() {
+        let p = circle_profile(&relu(3), 101).unwrap();
+        assert_eq!(p.gamma.len(), 101);
+        assert_eq!(p.gamma[0], -PI);
+        assert_eq!(p.gamma[100], PI);
+        assert_eq!(p.gamma[50], 0.0);
+        let argmax = (0..101).max_by(|&a, &b| p.ntk[a].total_cmp(&p.ntk[b])).unwrap();
+        assert_eq!(argmax, 50);
+        let at_zero = kernel_value(&relu(3), &[1.0, 0.0], &[1.0, 0.0]).unwrap();
+        assert_eq!(p.ntk[50], at_zero.ntk);
+        assert_eq!(p.nngp[50], at_zero.nngp);
+    }
+
+    #[test]
+    fn profile_is_even_in_the_angle() {
+        for n in [100, 101] {
+            let p = circle_profile(&relu(4), n).unwrap();
+            for i in 0..n {
+                assert_eq!(p.gamma[i], -p.gamma[n - 1 - i]);
+                assert!((p.ntk[i] - p.ntk[n - 1 - i]).abs() < 1e-13);
+                assert!((p.nngp[i] - p.nngp[n - 1 - i]).abs() < 1e-13);
+            }
+        }
+    }
+
+    #[test]
+    fn profile_grid_is_increasing() {
+        for n in [3, 4, 10, 11, 400] {
+            let p = circle_profile(&relu(1), n).unwrap();
+            assert!(p.gamma.windows(2).all(|w| w[0] < w[1]), "n={n}");
+        }
+    }
+
+    #[test]
+    fn profile_rejects_bad_sizes() {
+        assert!(circle_profile(&relu(1), 2).is_err());
+        assert!(circle_profile(&relu(1), MAX_CIRCLE_POINTS + 1).is_err());
+    }
+}
