@@ -1,0 +1,25 @@
+//! One palette everywhere: the Okabe–Ito colour-blind-safe set (Okabe & Ito 2008),
+//! with black reserved for the analytic (infinite-width) curves.
+
+use plotters::style::RGBColor;
+
+/// Analytic, infinite-width curves: always black, solid.
+pub const ANALYTIC: RGBColor = RGBColor(0, 0, 0);
+/// Okabe–Ito orange.
+pub const ORANGE: RGBColor = RGBColor(230, 159, 0);
+/// Okabe–Ito sky blue.
+pub const SKY_BLUE: RGBColor = RGBColor(86, 180, 233);
+/// Okabe–Ito bluish green.
+pub const GREEN: RGBColor = RGBColor(0, 158, 115);
+/// Okabe–Ito yellow.
+pub const YELLOW: RGBColor = RGBColor(240, 228, 66);
+/// Okabe–Ito blue.
+pub const BLUE: RGBColor = RGBColor(0, 114, 178);
+/// Okabe–Ito vermillion.
+pub const VERMILLION: RGBColor = RGBColor(213, 94, 0);
+/// Okabe–Ito reddish purple.
+pub const PURPLE: RGBColor = RGBColor(204, 121, 167);
+/// Text and axes.
+pub const TEXT: RGBColor = RGBColor(34, 34, 34);
+/// Grid lines.
+pub const GRID: RGBColor = RGBColor(225, 225, 225);
