@@ -3,6 +3,7 @@
 
 use crate::error::{NtkError, Result};
 use crate::kernel::{kernel_value, FcNetwork};
+use serde::{Deserialize, Serialize};
 use std::f64::consts::PI;
 
 /// The most points a circle profile may ask for.
@@ -11,7 +12,7 @@ pub const MAX_CIRCLE_POINTS: usize = 100_000;
 /// K(x₀, x(γ)) and Θ(x₀, x(γ)) on the unit circle, for x₀ = (1, 0) and
 /// x(γ) = (cos γ, sin γ), γ ∈ [−π, π]: the picture of Jacot et al. 2018
 /// (arXiv:1806.07572, Fig. 1). With d = 2 the input kernel is K⁰ = cos γ / 2.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CircleProfile {
     /// The angles γ, equally spaced from −π to π inclusive.
     pub gamma: Vec<f64>,

@@ -1,0 +1,43 @@
+//! Drawing `ntk-plots` functions onto a `<canvas>`, sized for the device-pixel ratio so
+//! text and lines are crisp on high-DPI screens.
+
+use ntk_plots::{PlotError, PlotStyle};
+use plotters::coord::Shift;
+use plotters::prelude::*;
+use plotters_canvas::CanvasBackend;
+use web_sys::HtmlCanvasElement;
+
+/// Canvas width used when the element has no layout yet (e.g. hidden).
+const FALLBACK_CSS_WIDTH: f64 = 720.0;
+
+/// Resize the canvas's backing store to its CSS box × devicePixelRatio, then run
+/// `draw` on it with a matching [`PlotStyle`].
+pub fn draw_on_canvas(
+    canvas: &HtmlCanvasElement,
+    draw: impl FnOnce(&DrawingArea<CanvasBackend, Shift>, &PlotStyle) -> Result<(), PlotError>,
+) -> Result<(), PlotError> {
+    let scale = web_sys::window()
+        .map(|w| w.device_pixel_ratio())
+        .filter(|r| r.is_finite() && *r > 0.0)
+        .unwrap_or(1.0);
+    let css_w = match canvas.client_width() {
+        w if w > 0 => w as f64,
+        _ => FALLBACK_CSS_WIDTH,
+    };
+    let css_h = match canvas.client_height() {
+        h if h > 0 => h as f64,
+        _ => css_w * 9.0 / 16.0,
+    };
+    canvas.set_width((css_w * scale).round() as u32);
+    canvas.set_height((css_h * scale).round() as u32);
+    let backend = CanvasBackend::with_canvas_object(canvas.clone())
+        .ok_or_else(|| PlotError::Backend("no 2-D context on the canvas".into()))?;
+    let area = backend.into_drawing_area();
+    let style = PlotStyle {
+        scale,
+        ..PlotStyle::default()
+    };
+    draw(&area, &style)?;
+    area.present()?;
+    Ok(())
+}

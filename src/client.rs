@@ -1,0 +1,174 @@
+//! The page's side of the worker protocol. [`ComputeClient`] sends [`Request`]s and
+//! hands every [`Response`] to a callback.
+//!
+//! - [`BackendKind::Worker`]: a real Web Worker (`worker_loader.js`, built by trunk).
+//!   Requests made before the worker has posted `Ready` are held back (a worker drops
+//!   messages that arrive before its wasm has loaded); only the newest is kept, since a
+//!   newer job supersedes older ones anyway.
+//! - [`BackendKind::Inline`]: the same handler run on the page's event loop, as a
+//!   separate task. Used by the browser tests (the test runner serves no worker script)
+//!   and as a fallback when a worker cannot be created.
+
+use std::cell::RefCell;
+use std::rc::{Rc, Weak};
+
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use web_sys::{MessageEvent, Worker};
+
+use crate::compute;
+use crate::protocol::{Request, Response};
+
+/// Where jobs run.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum BackendKind {
+    /// In a Web Worker, off the main thread.
+    #[default]
+    Worker,
+    /// On the page's own event loop, asynchronously.
+    Inline,
+}
+
+/// The script trunk emits for the worker binary (`data-loader-shim`).
+pub const WORKER_SCRIPT: &str = "./worker_loader.js";
+
+type Callback = Rc<dyn Fn(Response)>;
+
+struct WorkerState {
+    worker: Worker,
+    ready: bool,
+    pending: Option<String>,
+    // Kept alive as long as the worker.
+    _on_message: Closure<dyn FnMut(MessageEvent)>,
+    _on_error: Closure<dyn FnMut(web_sys::ErrorEvent)>,
+}
+
+enum Inner {
+    Worker(Rc<RefCell<WorkerState>>),
+    Inline(Callback),
+}
+
+/// Sends jobs to a backend and delivers the responses to a callback.
+pub struct ComputeClient {
+    inner: Inner,
+    kind: BackendKind,
+}
+
+impl ComputeClient {
+    /// Start a backend. If a worker cannot be created, falls back to inline
+    /// computation and reports why through `on_error`.
+    pub fn new(
+        kind: BackendKind,
+        on_response: impl Fn(Response) + 'static,
+        on_error: impl Fn(String) + 'static,
+    ) -> Self {
+        let callback: Callback = Rc::new(on_response);
+        if kind == BackendKind::Worker {
+            match start_worker(callback.clone(), Rc::new(on_error)) {
+                Ok(state) => {
+                    return ComputeClient {
+                        inner: Inner::Worker(state),
+                        kind,
+                    }
+                }
+                Err(e) => web_sys::console::warn_1(
+                    &format!("NTK Lab: no Web Worker ({e}); computing on the page").into(),
+                ),
+            }
+        }
+        ComputeClient {
+            inner: Inner::Inline(callback),
+            kind: BackendKind::Inline,
+        }
+    }
+
+    /// The backend actually in use.
+    pub fn kind(&self) -> BackendKind {
+        self.kind
+    }
+
+    /// Send a request; its response arrives later through the callback.
+    pub fn send(&self, request: Request) {
+        match &self.inner {
+            Inner::Worker(state) => {
+                let text = match serde_json::to_string(&request) {
+                    Ok(t) => t,
+                    Err(e) => {
+                        web_sys::console::error_1(&format!("cannot encode job: {e}").into());
+                        return;
+                    }
+                };
+                let mut s = state.borrow_mut();
+                if s.ready {
+                    if let Err(e) = s.worker.post_message(&JsValue::from_str(&text)) {
+                        web_sys::console::error_2(&"NTK Lab: cannot post to worker".into(), &e);
+                    }
+                } else {
+                    s.pending = Some(text);
+                }
+            }
+            Inner::Inline(callback) => {
+                let callback = callback.clone();
+                leptos::task::spawn_local(async move {
+                    callback(compute::handle(request));
+                });
+            }
+        }
+    }
+}
+
+impl Drop for ComputeClient {
+    fn drop(&mut self) {
+        if let Inner::Worker(state) = &self.inner {
+            state.borrow().worker.terminate();
+        }
+    }
+}
+
+fn start_worker(
+    callback: Callback,
+    on_error: Rc<dyn Fn(String)>,
+) -> Result<Rc<RefCell<WorkerState>>, String> {
+    let worker = Worker::new(WORKER_SCRIPT).map_err(|e| format!("{e:?}"))?;
+    let state = Rc::new_cyclic(|weak: &Weak<RefCell<WorkerState>>| {
+        let weak = weak.clone();
+        let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
+            let Some(text) = event.data().as_string() else {
+                return;
+            };
+            let response: Response = match serde_json::from_str(&text) {
+                Ok(r) => r,
+                Err(e) => {
+                    web_sys::console::error_1(&format!("NTK Lab: bad worker message: {e}").into());
+                    return;
+                }
+            };
+            if response == Response::Ready {
+                if let Some(state) = weak.upgrade() {
+                    let mut s = state.borrow_mut();
+                    s.ready = true;
+                    if let Some(pending) = s.pending.take() {
+                        if let Err(e) = s.worker.post_message(&JsValue::from_str(&pending)) {
+                            web_sys::console::error_2(&"NTK Lab: cannot post to worker".into(), &e);
+                        }
+                    }
+                }
+            }
+            callback(response);
+        });
+        let on_error =
+            Closure::<dyn FnMut(web_sys::ErrorEvent)>::new(move |e: web_sys::ErrorEvent| {
+                on_error(format!("the Web Worker failed: {}", e.message()));
+            });
+        worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+        worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));
+        RefCell::new(WorkerState {
+            worker,
+            ready: false,
+            pending: None,
+            _on_message: on_message,
+            _on_error: on_error,
+        })
+    });
+    Ok(state)
+}

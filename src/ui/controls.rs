@@ -1,0 +1,95 @@
+//! Sidebar controls: each has a label, its current value, bounds, a one-line help text
+//! (shown on hover or focus) and, for invalid input, a message in words next to it.
+
+use leptos::prelude::*;
+
+use crate::config::Bounds;
+
+/// A numeric control: a slider and a number box bound to the same text, validated
+/// against `bounds`. `value` holds the raw text the user typed.
+#[component]
+pub fn NumberControl(
+    /// The input's id (the number box gets `{id}-number`).
+    id: &'static str,
+    /// The label, with the symbol as the papers write it.
+    label: &'static str,
+    /// One sentence of help.
+    help: &'static str,
+    /// Allowed range.
+    bounds: Bounds,
+    /// Slider step.
+    step: f64,
+    /// The raw text of the value.
+    value: RwSignal<String>,
+    /// Greys the control out (e.g. σ_b when there is no bias).
+    #[prop(optional, into)]
+    disabled: Signal<bool>,
+) -> impl IntoView {
+    let error = Memo::new(move |_| bounds.parse(&value.get()).err());
+    let help_id = format!("{id}-help");
+    let error_id = format!("{id}-error");
+    let number_id = format!("{id}-number");
+    let on_input = move |ev: leptos::ev::Event| value.set(event_target_value(&ev));
+    view! {
+        <div class="control" class:invalid=move || error.get().is_some() title=help>
+            <label for=id>
+                <span class="label">{label}</span>
+                <output class="value" for=id>{move || value.get()}</output>
+            </label>
+            <div class="inputs">
+                <input
+                    type="range"
+                    id=id
+                    min=bounds.min
+                    max=bounds.max
+                    step=step
+                    prop:value=move || value.get()
+                    prop:disabled=move || disabled.get()
+                    aria-describedby=help_id.clone()
+                    on:input=on_input
+                />
+                <input
+                    type="number"
+                    id=number_id
+                    min=bounds.min
+                    max=bounds.max
+                    step=step
+                    prop:value=move || value.get()
+                    prop:disabled=move || disabled.get()
+                    aria-label=label
+                    aria-invalid=move || if error.get().is_some() { "true" } else { "false" }
+                    aria-describedby=format!("{help_id} {error_id}")
+                    on:input=on_input
+                />
+            </div>
+            <p class="help" id=help_id>{help}</p>
+            <p class="error" id=error_id role="alert">{move || error.get()}</p>
+        </div>
+    }
+}
+
+/// A checkbox with a label and help text.
+#[component]
+pub fn ToggleControl(
+    id: &'static str,
+    label: &'static str,
+    help: &'static str,
+    checked: RwSignal<bool>,
+) -> impl IntoView {
+    let help_id = format!("{id}-help");
+    view! {
+        <div class="control toggle" title=help>
+            <label for=id>
+                <input
+                    type="checkbox"
+                    id=id
+                    prop:checked=move || checked.get()
+                    aria-describedby=help_id.clone()
+                    on:change=move |ev| checked.set(event_target_checked(&ev))
+                />
+                <span class="label">{label}</span>
+            </label>
+            <p class="help" id=help_id>{help}</p>
+        </div>
+    }
+}

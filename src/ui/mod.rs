@@ -1,0 +1,9 @@
+//! The Leptos components. They only wire state to jobs and results to plots.
+
+mod app;
+mod controls;
+mod panels;
+
+pub use app::App;
+pub use controls::{NumberControl, ToggleControl};
+pub use panels::CircleKernelPanel;
