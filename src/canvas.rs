@@ -9,6 +9,8 @@ use web_sys::HtmlCanvasElement;
 
 /// Canvas width used when the element has no layout yet (e.g. hidden).
 const FALLBACK_CSS_WIDTH: f64 = 720.0;
+/// Smallest backing-store scale.
+const MIN_SCALE: f64 = 2.0;
 
 /// Resize the canvas's backing store to its CSS box × devicePixelRatio, then run
 /// `draw` on it with a matching [`PlotStyle`].
@@ -16,10 +18,13 @@ pub fn draw_on_canvas(
     canvas: &HtmlCanvasElement,
     draw: impl FnOnce(&DrawingArea<CanvasBackend, Shift>, &PlotStyle) -> Result<(), PlotError>,
 ) -> Result<(), PlotError> {
+    // At least 2 device pixels per CSS pixel: plotters draws on whole pixels, and the
+    // browser's downsampling of a 2× bitmap smooths curves on 1× screens.
     let scale = web_sys::window()
         .map(|w| w.device_pixel_ratio())
         .filter(|r| r.is_finite() && *r > 0.0)
-        .unwrap_or(1.0);
+        .unwrap_or(1.0)
+        .max(MIN_SCALE);
     let css_w = match canvas.client_width() {
         w if w > 0 => w as f64,
         _ => FALLBACK_CSS_WIDTH,

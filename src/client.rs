@@ -6,7 +6,7 @@
 //!   messages that arrive before its wasm has loaded); only the newest is kept, since a
 //!   newer job supersedes older ones anyway.
 //! - [`BackendKind::Inline`]: the same handler run on the page's event loop, as a
-//!   separate task. Used by the browser tests (the test runner serves no worker script)
+//!   separate macrotask (`setTimeout(0)`), so responses arrive as a worker's would. Used by the browser tests (the test runner serves no worker script)
 //!   and as a fallback when a worker cannot be created.
 
 use std::cell::RefCell;
@@ -108,10 +108,16 @@ impl ComputeClient {
                 }
             }
             Inner::Inline(callback) => {
+                // A macrotask, like a worker's message event: responses arrive after the
+                // page's pending reactive work, in the order the requests were sent.
                 let callback = callback.clone();
-                leptos::task::spawn_local(async move {
-                    callback(compute::handle(request));
+                let task = Closure::once_into_js(move || callback(compute::handle(request)));
+                let scheduled = web_sys::window().map(|w| {
+                    w.set_timeout_with_callback_and_timeout_and_arguments_0(task.unchecked_ref(), 0)
                 });
+                if !matches!(scheduled, Some(Ok(_))) {
+                    web_sys::console::error_1(&"NTK Lab: cannot schedule a job".into());
+                }
             }
         }
     }

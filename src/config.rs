@@ -130,7 +130,7 @@ mod tests {
     fn bounds_accept_values_inside() {
         assert_eq!(DEPTH.parse("3"), Ok(3.0));
         assert_eq!(DEPTH.parse(" 10 "), Ok(10.0));
-        assert_eq!(W_STD.parse("1.4142"), Ok(1.4142));
+        assert_eq!(W_STD.parse("1.25"), Ok(1.25));
         assert_eq!(B_STD.parse("0"), Ok(0.0));
     }
 

@@ -69,7 +69,7 @@ pub struct JobTracker {
 
 impl JobTracker {
     /// The generation for a new job; it supersedes every earlier one.
-    pub fn next(&mut self) -> u64 {
+    pub fn start_job(&mut self) -> u64 {
         self.latest += 1;
         self.latest
     }
@@ -101,12 +101,12 @@ mod tests {
     #[test]
     fn stale_generations_are_dropped() {
         let mut t = JobTracker::default();
-        let first = t.next();
-        let second = t.next();
+        let first = t.start_job();
+        let second = t.start_job();
         assert!(!t.accept(first));
         assert!(t.accept(second));
         assert_eq!(t.dropped(), 1);
-        let third = t.next();
+        let third = t.start_job();
         assert!(!t.accept(second));
         assert!(t.accept(third));
         assert_eq!(t.dropped(), 2);

@@ -60,7 +60,10 @@ pub fn App(#[prop(optional)] backend: BackendKind) -> impl IntoView {
 
     let on_response = move |response: Response| match response {
         Response::Ready => worker_ready.set(true),
-        Response::Done { generation, result: r } => {
+        Response::Done {
+            generation,
+            result: r,
+        } => {
             if tracker.try_update_value(|t| t.accept(generation)) == Some(true) {
                 let ms = now_ms() - sent_at.get_value();
                 result.set(Some((generation, r)));
@@ -69,7 +72,10 @@ pub fn App(#[prop(optional)] backend: BackendKind) -> impl IntoView {
                 dropped.set(tracker.with_value(|t| t.dropped()));
             }
         }
-        Response::Failed { generation, message } => {
+        Response::Failed {
+            generation,
+            message,
+        } => {
             if tracker.try_update_value(|t| t.accept(generation)) == Some(true) {
                 status.set(JobStatus::Failed(message));
             } else {
@@ -93,7 +99,7 @@ pub fn App(#[prop(optional)] backend: BackendKind) -> impl IntoView {
         let Some(config) = config.get() else {
             return;
         };
-        let Some(generation) = tracker.try_update_value(|t| t.next()) else {
+        let Some(generation) = tracker.try_update_value(|t| t.start_job()) else {
             return;
         };
         sent_at.set_value(now_ms());

@@ -30,6 +30,17 @@ pub fn NumberControl(
     let error_id = format!("{id}-error");
     let number_id = format!("{id}-number");
     let on_input = move |ev: leptos::ev::Event| value.set(event_target_value(&ev));
+    // The number box is written only when its value differs from the signal: writing
+    // an equal value would wipe text the user is still typing ("-" or "1." read as "").
+    let number_ref = NodeRef::<leptos::html::Input>::new();
+    Effect::new(move |_| {
+        let v = value.get();
+        if let Some(el) = number_ref.get() {
+            if el.value() != v {
+                el.set_value(&v);
+            }
+        }
+    });
     view! {
         <div class="control" class:invalid=move || error.get().is_some() title=help>
             <label for=id>
@@ -51,15 +62,16 @@ pub fn NumberControl(
                 <input
                     type="number"
                     id=number_id
+                    node_ref=number_ref
                     min=bounds.min
                     max=bounds.max
                     step=step
-                    prop:value=move || value.get()
                     prop:disabled=move || disabled.get()
                     aria-label=label
                     aria-invalid=move || if error.get().is_some() { "true" } else { "false" }
                     aria-describedby=format!("{help_id} {error_id}")
                     on:input=on_input
+                    on:change=on_input
                 />
             </div>
             <p class="help" id=help_id>{help}</p>

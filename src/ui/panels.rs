@@ -44,7 +44,9 @@ pub fn CircleKernelPanel(
                 w_std: job.w_std,
                 b_std: job.b_std,
             };
-            match draw_on_canvas(&canvas, |area, style| draw_circle_kernel(area, &plot, style)) {
+            match draw_on_canvas(&canvas, |area, style| {
+                draw_circle_kernel(area, &plot, style)
+            }) {
                 Ok(()) => {
                     plot_error.set(None);
                     drawn.set(*generation);

@@ -145,7 +145,12 @@ mod tests {
                 })
                 .sum();
             let d = relu_dual(1.0, 1.0, rho);
-            assert!((d.k12 - angular / PI).abs() < 1e-9, "ρ={rho}: {} vs {}", d.k12, angular / PI);
+            assert!(
+                (d.k12 - angular / PI).abs() < 1e-9,
+                "ρ={rho}: {} vs {}",
+                d.k12,
+                angular / PI
+            );
             let sheppard = 0.25 + rho.asin() / (2.0 * PI);
             assert!((d.dot12 - sheppard).abs() < 1e-15, "ρ={rho}");
         }

@@ -79,7 +79,9 @@ mod tests {
         assert_eq!(p.gamma[0], -PI);
         assert_eq!(p.gamma[100], PI);
         assert_eq!(p.gamma[50], 0.0);
-        let argmax = (0..101).max_by(|&a, &b| p.ntk[a].total_cmp(&p.ntk[b])).unwrap();
+        let argmax = (0..101)
+            .max_by(|&a, &b| p.ntk[a].total_cmp(&p.ntk[b]))
+            .unwrap();
         assert_eq!(argmax, 50);
         let at_zero = kernel_value(&relu(3), &[1.0, 0.0], &[1.0, 0.0]).unwrap();
         assert_eq!(p.ntk[50], at_zero.ntk);

@@ -215,8 +215,12 @@ mod tests {
         // Θ² = K² + 2 · (π − θ)/(2π) · cos θ = (sin θ + 2(π − θ) cos θ)/π.
         for &gamma in &[0.0, 0.3, PI / 2.0, 2.0, PI] {
             let theta: f64 = gamma;
-            let v = kernel_value(&net(1, 2f64.sqrt(), None), &on_circle(0.0), &on_circle(gamma))
-                .unwrap();
+            let v = kernel_value(
+                &net(1, 2f64.sqrt(), None),
+                &on_circle(0.0),
+                &on_circle(gamma),
+            )
+            .unwrap();
             let nngp = (theta.sin() + (PI - theta) * theta.cos()) / PI;
             let ntk = (theta.sin() + 2.0 * (PI - theta) * theta.cos()) / PI;
             assert!((v.nngp - nngp).abs() < 1e-14, "γ={gamma}");
@@ -238,7 +242,10 @@ mod tests {
                 .unwrap();
                 let (nngp, ntk) = normalised_relu_ntk(depth, gamma.cos());
                 assert!((v.nngp - nngp).abs() < 1e-12, "L={depth} γ={gamma}");
-                assert!((v.ntk - ntk).abs() < 1e-12 * depth as f64, "L={depth} γ={gamma}");
+                assert!(
+                    (v.ntk - ntk).abs() < 1e-12 * depth as f64,
+                    "L={depth} γ={gamma}"
+                );
             }
         }
     }
@@ -256,7 +263,10 @@ mod tests {
             let v = kernel_value(&net(depth, w_std, None), &x, &x).unwrap();
             let k = w2 * k0 * (w2 / 2.0).powi(depth as i32);
             assert!((v.nngp / k - 1.0).abs() < 1e-14, "L={depth}");
-            assert!((v.ntk / ((depth as f64 + 1.0) * k) - 1.0).abs() < 1e-14, "L={depth}");
+            assert!(
+                (v.ntk / ((depth as f64 + 1.0) * k) - 1.0).abs() < 1e-14,
+                "L={depth}"
+            );
         }
     }
 
@@ -317,7 +327,10 @@ mod tests {
         ));
         assert!(matches!(
             kernel_value(&net(1, 1.0, None), &[f64::NAN, 0.0], &x),
-            Err(NtkError::NonFinite { field: "x1", index: 0 })
+            Err(NtkError::NonFinite {
+                field: "x1",
+                index: 0
+            })
         ));
         assert!(matches!(
             kernel_value(&net(1, 1.0, None), &[], &[]),

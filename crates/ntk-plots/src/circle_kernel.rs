@@ -113,7 +113,7 @@ where
         .x_label_formatter(&pi_label)
         .y_label_formatter(&|v| fmt3(*v))
         .x_desc("angle γ between x₀ = (1, 0) and x(γ) = (cos γ, sin γ)")
-        .y_desc("kernel value")
+        .y_desc("kernel value Θ or K")
         .label_style(style.font(12.0))
         .axis_desc_style(style.font(13.0))
         .light_line_style(palette::GRID.mix(0.5))

@@ -6,7 +6,9 @@ use std::f64::consts::PI;
 /// A two-layer ReLU NTK profile in closed form (σ_w² = 2, no bias):
 /// K = (sin θ + (π − θ) cos θ)/π, Θ = (sin θ + 2(π − θ) cos θ)/π, θ = |γ|.
 fn closed_form(n: usize) -> (Vec<f64>, Vec<f64>, Vec<f64>) {
-    let gamma: Vec<f64> = (0..n).map(|i| -PI + 2.0 * PI * i as f64 / (n - 1) as f64).collect();
+    let gamma: Vec<f64> = (0..n)
+        .map(|i| -PI + 2.0 * PI * i as f64 / (n - 1) as f64)
+        .collect();
     let nngp = gamma
         .iter()
         .map(|g| (g.abs().sin() + (PI - g.abs()) * g.cos()) / PI)
@@ -19,7 +21,9 @@ fn closed_form(n: usize) -> (Vec<f64>, Vec<f64>, Vec<f64>) {
 }
 
 fn render(plot: &CircleKernelPlot<'_>) -> Result<String, PlotError> {
-    to_svg_string(800, 450, |area| draw_circle_kernel(area, plot, &PlotStyle::default()))
+    to_svg_string(800, 450, |area| {
+        draw_circle_kernel(area, plot, &PlotStyle::default())
+    })
 }
 
 #[test]
@@ -53,13 +57,23 @@ fn circle_kernel_svg_has_title_axes_and_both_series() {
     // Two line series: a black one (NTK) and an Okabe–Ito blue one (NNGP), each a
     // polyline through every point.
     let polylines: Vec<&str> = svg.split("<polyline").skip(1).collect();
-    let black = polylines.iter().filter(|p| p.contains("stroke=\"#000000\"")).count();
-    let blue = polylines.iter().filter(|p| p.contains("stroke=\"#0072B2\"")).count();
+    let black = polylines
+        .iter()
+        .filter(|p| p.contains("stroke=\"#000000\""))
+        .count();
+    let blue = polylines
+        .iter()
+        .filter(|p| p.contains("stroke=\"#0072B2\""))
+        .count();
     assert!(black >= 1, "no black NTK series");
     assert!(blue >= 1, "no blue NNGP series");
     let longest = polylines
         .iter()
-        .map(|p| p.split("points=\"").nth(1).map_or(0, |s| s.split('"').next().unwrap().split(' ').count()))
+        .map(|p| {
+            p.split("points=\"")
+                .nth(1)
+                .map_or(0, |s| s.split('"').next().unwrap().split(' ').count())
+        })
         .max()
         .unwrap();
     assert!(longest >= 150, "series has too few points: {longest}");
@@ -99,7 +113,11 @@ fn circle_kernel_peak_is_drawn_highest_at_gamma_zero() {
         .collect();
     let (xmin, xmax) = (pts.first().unwrap().0, pts.last().unwrap().0);
     let top = pts.iter().min_by(|a, b| a.1.total_cmp(&b.1)).unwrap();
-    assert!((top.0 - (xmin + xmax) / 2.0).abs() <= 2.0, "peak at x={} not centre", top.0);
+    assert!(
+        (top.0 - (xmin + xmax) / 2.0).abs() <= 2.0,
+        "peak at x={} not centre",
+        top.0
+    );
 }
 
 #[test]
@@ -130,10 +148,10 @@ fn bad_data_is_an_error_not_a_panic() {
 #[test]
 fn numbers_have_three_significant_digits() {
     use ntk_plots::fmt3;
-    assert_eq!(fmt3(1.41421356), "1.41");
+    assert_eq!(fmt3(std::f64::consts::SQRT_2), "1.41");
+    assert_eq!(fmt3(5.678), "5.68");
     assert_eq!(fmt3(0.000316227), "0.000316");
     assert_eq!(fmt3(123.456), "123");
     assert_eq!(fmt3(2.0), "2");
     assert_eq!(fmt3(-0.5), "-0.5");
 }
-
