@@ -125,8 +125,9 @@ where
         (data.ntk, palette::ANALYTIC, NTK_LABEL),
         (data.nngp, palette::BLUE, NNGP_LABEL),
     ];
+    let (sample_len, line_width) = (style.px(24.0) as i32, style.px(2.0));
     for (ys, color, label) in series {
-        let stroke = color.stroke_width(style.px(2.0));
+        let stroke = color.stroke_width(line_width);
         chart
             .draw_series(LineSeries::new(
                 data.gamma.iter().zip(ys).map(|(&g, &y)| (g / PI, y)),
@@ -134,12 +135,17 @@ where
             ))?
             .label(label)
             .legend(move |(x, y)| {
-                PathElement::new(vec![(x, y), (x + 20, y)], color.stroke_width(2))
+                PathElement::new(
+                    vec![(x, y), (x + sample_len, y)],
+                    color.stroke_width(line_width),
+                )
             });
     }
     chart
         .configure_series_labels()
         .position(SeriesLabelPosition::UpperRight)
+        .legend_area_size(style.px(34.0))
+        .margin(style.px(8.0))
         .background_style(WHITE.mix(0.9))
         .border_style(palette::GRID)
         .label_font(style.font(12.0))
