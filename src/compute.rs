@@ -19,11 +19,7 @@ pub fn handle(request: Request) -> Response {
 fn run(job: Job) -> Result<JobResult, String> {
     match job {
         Job::CircleKernel(job) => {
-            let net = FcNetwork {
-                depth: job.depth,
-                w_std: job.w_std,
-                b_std: job.b_std,
-            };
+            let net = FcNetwork::relu(job.depth, job.w_std, job.b_std);
             let profile = circle_profile(&net, job.points).map_err(|e| e.to_string())?;
             Ok(JobResult::CircleKernel { job, profile })
         }
@@ -69,11 +65,7 @@ mod tests {
                 generation: 4,
                 result: JobResult::CircleKernel { profile, .. },
             } => {
-                let net = FcNetwork {
-                    depth: 2,
-                    w_std: 1.5,
-                    b_std: Some(0.1),
-                };
+                let net = FcNetwork::relu(2, 1.5, Some(0.1));
                 assert_eq!(profile, circle_profile(&net, 21).unwrap());
             }
             other => panic!("unexpected {other:?}"),

@@ -14,7 +14,7 @@ pub enum NtkError {
         expected: &'static str,
         value: f64,
     },
-    /// An input vector is empty.
+    /// An input is empty.
     #[error("{field} must not be empty")]
     Empty { field: &'static str },
     /// Two inputs that must have the same dimension do not.
@@ -24,9 +24,29 @@ pub enum NtkError {
         expected: usize,
         got: usize,
     },
+    /// Rows of a matrix have different lengths.
+    #[error("{field}: row {row} has {got} entries, but row 0 has {expected}")]
+    RaggedRows {
+        field: &'static str,
+        row: usize,
+        expected: usize,
+        got: usize,
+    },
     /// An input contains NaN or ±∞.
     #[error("{field} contains a non-finite value at index {index}")]
     NonFinite { field: &'static str, index: usize },
+    /// A parameter needed by this configuration is missing.
+    #[error("{field} is required {context}")]
+    Missing {
+        field: &'static str,
+        context: &'static str,
+    },
+    /// The kernel's values leave the range of float64.
+    #[error("the kernel overflows float64 at layer {layer} (variance {value:e}); reduce w_std, b_std or depth")]
+    Overflow { layer: usize, value: f64 },
+    /// A numerical routine failed.
+    #[error("{0}")]
+    Numerical(String),
 }
 
 /// Result type of the numeric core.

@@ -2,7 +2,8 @@
 //! them, and returns plain data that a plot function can draw.
 
 use crate::error::{NtkError, Result};
-use crate::kernel::{kernel_value, FcNetwork};
+use crate::kernel::{kernel_matrix, FcNetwork};
+use crate::linalg::Matrix;
 use serde::{Deserialize, Serialize};
 use std::f64::consts::PI;
 
@@ -33,31 +34,33 @@ pub fn circle_profile(net: &FcNetwork, points: usize) -> Result<CircleProfile> {
             value: points as f64,
         });
     }
-    let x0 = [1.0, 0.0];
     let step = 2.0 * PI / (points - 1) as f64;
-    let mut out = CircleProfile {
-        gamma: Vec::with_capacity(points),
-        nngp: Vec::with_capacity(points),
-        ntk: Vec::with_capacity(points),
-    };
-    for i in 0..points {
-        // Symmetric grid: the upper half mirrors the lower half exactly, so the profile
-        // is exactly even; γ = 0 is exact for odd `points`.
-        let mirror = points - 1 - i;
-        let gamma = if i < mirror {
-            -PI + i as f64 * step
-        } else if i == mirror {
-            0.0
-        } else {
-            PI - mirror as f64 * step
-        };
-        let x = [gamma.cos(), gamma.sin()];
-        let v = kernel_value(net, &x0, &x)?;
-        out.gamma.push(gamma);
-        out.nngp.push(v.nngp);
-        out.ntk.push(v.ntk);
-    }
-    Ok(out)
+    let gamma: Vec<f64> = (0..points)
+        .map(|i| {
+            // Symmetric grid: the upper half mirrors the lower half exactly, so the
+            // profile is exactly even; γ = 0 is exact for odd `points`.
+            let mirror = points - 1 - i;
+            if i < mirror {
+                -PI + i as f64 * step
+            } else if i == mirror {
+                0.0
+            } else {
+                PI - mirror as f64 * step
+            }
+        })
+        .collect();
+    let x0 = Matrix::from_row_major(1, 2, vec![1.0, 0.0])?;
+    let xs = Matrix::from_row_major(
+        points,
+        2,
+        gamma.iter().flat_map(|g| [g.cos(), g.sin()]).collect(),
+    )?;
+    let k = kernel_matrix(net, &x0, Some(&xs))?;
+    Ok(CircleProfile {
+        gamma,
+        nngp: k.nngp.row(0).to_vec(),
+        ntk: k.ntk.row(0).to_vec(),
+    })
 }
 
 #[cfg(test)]
@@ -65,11 +68,7 @@ mod tests {
     use super::*;
 
     fn relu(depth: usize) -> FcNetwork {
-        FcNetwork {
-            depth,
-            w_std: 2f64.sqrt(),
-            b_std: Some(0.1),
-        }
+        FcNetwork::relu(depth, 2f64.sqrt(), Some(0.1))
     }
 
     #[test]
@@ -83,7 +82,7 @@ mod tests {
             .max_by(|&a, &b| p.ntk[a].total_cmp(&p.ntk[b]))
             .unwrap();
         assert_eq!(argmax, 50);
-        let at_zero = kernel_value(&relu(3), &[1.0, 0.0], &[1.0, 0.0]).unwrap();
+        let at_zero = crate::kernel::kernel_value(&relu(3), &[1.0, 0.0], &[1.0, 0.0]).unwrap();
         assert_eq!(p.ntk[50], at_zero.ntk);
         assert_eq!(p.nngp[50], at_zero.nngp);
     }

@@ -1,42 +1,97 @@
-//! The analytic (infinite-width) NNGP kernel K and NTK Θ of a deep fully-connected
-//! network, with google/neural-tangents' conventions.
+//! The analytic (infinite-width) NNGP kernel K and NTK Θ of deep fully-connected
+//! networks, with google/neural-tangents' conventions, as Gram matrices.
 //!
 //! A network of `depth` = L hidden layers is `Dense → φ → … → Dense → φ → Dense(1)`
-//! (L + 1 dense layers, L activations). For one pair of inputs (x, x') ∈ ℝᵈ:
+//! (L + 1 dense layers, L activations). For a pair of inputs x, x' ∈ ℝᵈ:
 //!
-//! - input: K⁰ = ⟨x, x'⟩ / d, Θ⁰ = 0 (and likewise the variances K⁰(x, x), K⁰(x', x'));
+//! - input: K⁰ = ⟨x, x'⟩ / d, Θ⁰ = 0;
 //! - `Dense`, NTK parameterization: K ← σ_w² K + σ_b², then Θ ← K + σ_w² Θ;
-//! - activation φ: K ← 𝔼[φ(u) φ(v)], Θ ← 𝔼[φ'(u) φ'(v)] · Θ,
-//!   with (u, v) ~ N(0, [[K(x,x), K(x,x')], [K(x,x'), K(x',x')]]).
+//! - `Dense`, standard parameterization (Sohl-Dickstein et al. 2020, arXiv:2001.07301):
+//!   Θ ← n_in·K + σ_w² Θ (+ 1 with bias parameters), then K ← σ_w² K + σ_b², where
+//!   n_in is the layer's input width (d for the first layer, `width` after it);
+//! - activation φ: K ← 𝔼[φ(u) φ(v)], Θ ← 𝔼[φ'(u) φ'(v)] · Θ, with
+//!   (u, v) ~ N(0, [[K(x,x), K(x,x')], [K(x,x'), K(x',x')]]) ([`crate::activation`]).
 //!
-//! References: Jacot, Gabriel & Hongler 2018 (arXiv:1806.07572), Lee et al. 2019
-//! (arXiv:1902.06720), Arora et al. 2019 "On Exact Computation with an Infinitely Wide
-//! Neural Net" (arXiv:1904.11955), Novak et al. 2020 "Neural Tangents"
-//! (arXiv:1912.02803).
+//! References: Jacot, Gabriel & Hongler 2018 (arXiv:1806.07572); Lee et al. 2018
+//! (arXiv:1711.00165) and 2019 (arXiv:1902.06720); Arora et al. 2019 (arXiv:1904.11955);
+//! Novak et al. 2020, Neural Tangents (arXiv:1912.02803).
 //!
-//! This is the first, exact slice: ReLU and the NTK parameterization. The general
-//! activation set and the standard parameterization come next.
+//! ## How it is computed
+//! The variances K(x,x) of each input are computed once per input and layer. The pair
+//! recursion then carries only K(x,x') and Θ(x,x'), for a chunk of pairs at a time, one
+//! layer after the other, in loops without branches or library calls (the arccos is
+//! [`crate::fastmath::acos`]). The compiler vectorises them: natively for AVX-512 or
+//! AVX2 with runtime dispatch (`multiversion`), and rows are spread over threads
+//! (rayon); on wasm32 with simd128, on one thread. K(X, X) computes the upper triangle
+//! and mirrors it. Identical inputs take the exact θ = 0 path, so the diagonal carries
+//! no arccos round-off.
 
-use crate::activation::relu_dual;
+use multiversion::multiversion;
+use serde::{Deserialize, Serialize};
+
+use crate::activation::quadrature::{NormalRule, DEFAULT_NODES};
+use crate::activation::{relu, Activation, Dual};
 use crate::error::{NtkError, Result};
+use crate::linalg::Matrix;
 
 /// The deepest network the analytic recursion accepts.
 pub const MAX_DEPTH: usize = 100;
+/// The widest layer the standard parameterization accepts.
+pub const MAX_WIDTH: usize = 1 << 24;
 
-/// A fully-connected ReLU network in the NTK parameterization, as the analytic kernel
-/// sees it (the width is infinite).
-#[derive(Debug, Clone, Copy, PartialEq)]
+/// How the network's weights are scaled (neural-tangents' `parameterization`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Parameterization {
+    /// z = (σ_w/√n_in) W x + σ_b b with W, b ~ N(0, 1) (Jacot et al. 2018).
+    #[default]
+    Ntk,
+    /// z = W x + b with W ~ N(0, σ_w²/n_in), b ~ N(0, σ_b²); the NTK depends on the
+    /// widths.
+    Standard,
+}
+
+/// A fully-connected network as the analytic kernel sees it.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct FcNetwork {
     /// Number of hidden layers L (0 = a linear readout).
     pub depth: usize,
-    /// σ_w, the weight standard deviation (`W_std` in neural-tangents).
+    /// The activation of every hidden layer.
+    #[serde(flatten)]
+    pub activation: Activation,
+    /// σ_w, the weight standard deviation (`W_std`).
     pub w_std: f64,
-    /// σ_b, the bias standard deviation; `None` means no bias parameters.
+    /// σ_b, the bias standard deviation; `None` (JSON `null`) means no bias parameters.
     pub b_std: Option<f64>,
+    /// NTK or standard parameterization.
+    #[serde(default)]
+    pub parameterization: Parameterization,
+    /// The hidden layers' width: needed by the standard parameterization only.
+    #[serde(default)]
+    pub width: Option<usize>,
 }
 
 impl FcNetwork {
-    /// Check the parameters: depth in 0..=100, finite non-negative standard deviations.
+    /// A ReLU network in the NTK parameterization.
+    pub fn relu(depth: usize, w_std: f64, b_std: Option<f64>) -> Self {
+        FcNetwork {
+            depth,
+            activation: Activation::Relu,
+            w_std,
+            b_std,
+            parameterization: Parameterization::Ntk,
+            width: None,
+        }
+    }
+
+    /// The same network with another activation.
+    pub fn with_activation(mut self, activation: Activation) -> Self {
+        self.activation = activation;
+        self
+    }
+
+    /// Check every parameter: depth 0..=100, finite non-negative standard deviations,
+    /// the activation's parameters, a width for the standard parameterization.
     pub fn validate(&self) -> Result<()> {
         if self.depth > MAX_DEPTH {
             return Err(NtkError::OutOfRange {
@@ -48,6 +103,25 @@ impl FcNetwork {
         check_std("w_std", self.w_std)?;
         if let Some(b) = self.b_std {
             check_std("b_std", b)?;
+        }
+        self.activation.validate()?;
+        if self.parameterization == Parameterization::Standard {
+            match self.width {
+                None => {
+                    return Err(NtkError::Missing {
+                        field: "width",
+                        context: "for the standard parameterization",
+                    })
+                }
+                Some(w) if w == 0 || w > MAX_WIDTH => {
+                    return Err(NtkError::OutOfRange {
+                        field: "width",
+                        expected: "between 1 and 16777216",
+                        value: w as f64,
+                    })
+                }
+                Some(_) => {}
+            }
         }
         Ok(())
     }
@@ -65,276 +139,362 @@ fn check_std(field: &'static str, value: f64) -> Result<()> {
     }
 }
 
-fn check_input(field: &'static str, x: &[f64]) -> Result<()> {
-    if x.is_empty() {
+fn check_inputs(field: &'static str, x: &Matrix) -> Result<()> {
+    if x.rows() == 0 || x.cols() == 0 {
         return Err(NtkError::Empty { field });
     }
-    match x.iter().position(|v| !v.is_finite()) {
+    match x.as_slice().iter().position(|v| !v.is_finite()) {
         Some(index) => Err(NtkError::NonFinite { field, index }),
         None => Ok(()),
     }
 }
 
-/// The NNGP kernel K(x, x') and the NTK Θ(x, x') of one pair of inputs.
+/// K and Θ of one pair of inputs.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct KernelValue {
-    /// K(x, x'), the covariance of the outputs of the random network at init.
+    /// K(x, x'), the covariance of the random network's outputs at init.
     pub nngp: f64,
     /// Θ(x, x'), the neural tangent kernel.
     pub ntk: f64,
 }
 
-/// The state of the recursion for one pair: the two variances, the covariance and the
-/// cross NTK.
-#[derive(Debug, Clone, Copy)]
-struct PairState {
-    k11: f64,
-    k22: f64,
-    k12: f64,
-    ntk: f64,
+/// The NNGP and NTK Gram matrices, n₁ × n₂.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Kernels {
+    /// K(X₁, X₂).
+    pub nngp: Matrix,
+    /// Θ(X₁, X₂).
+    pub ntk: Matrix,
 }
 
-impl PairState {
-    /// `Dense`, NTK parameterization: K ← σ_w² K + σ_b², Θ ← K + σ_w² Θ.
-    fn dense(self, w_var: f64, b_var: f64) -> Self {
-        let k12 = w_var * self.k12 + b_var;
-        PairState {
-            k11: w_var * self.k11 + b_var,
-            k22: w_var * self.k22 + b_var,
-            k12,
-            ntk: k12 + w_var * self.ntk,
+/// How each activation's dual kernel is evaluated inside the pair loops.
+#[derive(Debug, Clone)]
+enum DualKind {
+    AbRelu { a: f64, b: f64 },
+    Erf,
+    Gelu,
+    Trig { cos_2c: f64 },
+    Identity,
+    Quadrature { rule: NormalRule, act: Activation },
+}
+
+impl DualKind {
+    fn new(act: Activation) -> Result<Self> {
+        Ok(match act {
+            Activation::Erf => DualKind::Erf,
+            Activation::Gelu => DualKind::Gelu,
+            Activation::Sin => DualKind::Trig { cos_2c: 1.0 },
+            Activation::Cos => DualKind::Trig { cos_2c: -1.0 },
+            Activation::Identity => DualKind::Identity,
+            other => match other.abrelu_slopes() {
+                Some((a, b)) => DualKind::AbRelu { a, b },
+                None => DualKind::Quadrature {
+                    rule: NormalRule::new(DEFAULT_NODES)?,
+                    act: other,
+                },
+            },
+        })
+    }
+
+    #[inline(always)]
+    fn dual(&self, k12: f64, v1: f64, v2: f64) -> Dual {
+        match self {
+            DualKind::AbRelu { a, b } => relu::dual(*a, *b, k12, v1, v2),
+            DualKind::Erf => crate::activation::erf::dual(k12, v1, v2),
+            DualKind::Gelu => crate::activation::gelu::dual(k12, v1, v2),
+            DualKind::Trig { cos_2c } => crate::activation::trig::dual(k12, v1, v2, *cos_2c),
+            DualKind::Identity => Dual {
+                nngp: k12,
+                dot: 1.0,
+            },
+            DualKind::Quadrature { rule, act } => rule.dual(act, k12, v1, v2),
         }
-    }
-
-    /// ReLU: K ← 𝔼[φφ], Θ ← 𝔼[φ'φ'] Θ.
-    fn relu(self) -> Self {
-        let d = relu_dual(self.k11, self.k22, self.k12);
-        PairState {
-            k11: d.k11,
-            k22: d.k22,
-            k12: d.k12,
-            ntk: d.dot12 * self.ntk,
-        }
-    }
-}
-
-/// K(x1, x2) and Θ(x1, x2) of the infinite-width network `net`.
-///
-/// Errors: invalid network parameters, empty inputs, inputs of different dimension,
-/// non-finite entries.
-pub fn kernel_value(net: &FcNetwork, x1: &[f64], x2: &[f64]) -> Result<KernelValue> {
-    net.validate()?;
-    check_input("x1", x1)?;
-    check_input("x2", x2)?;
-    if x1.len() != x2.len() {
-        return Err(NtkError::DimensionMismatch {
-            field: "x2",
-            expected: x1.len(),
-            got: x2.len(),
-        });
-    }
-    let d = x1.len() as f64;
-    let dot = |a: &[f64], b: &[f64]| a.iter().zip(b).map(|(p, q)| p * q).sum::<f64>() / d;
-    let same = x1 == x2;
-    let k11 = dot(x1, x1);
-    let k22 = if same { k11 } else { dot(x2, x2) };
-    let k12 = if same { k11 } else { dot(x1, x2) };
-    Ok(kernel_from_input_kernel(net, k11, k22, k12))
-}
-
-/// Run the recursion from a given input kernel (K⁰(x,x), K⁰(x',x'), K⁰(x,x')).
-/// The network must have been validated.
-fn kernel_from_input_kernel(net: &FcNetwork, k11: f64, k22: f64, k12: f64) -> KernelValue {
-    let w_var = net.w_std * net.w_std;
-    let b_var = net.b_std.map_or(0.0, |b| b * b);
-    let mut s = PairState {
-        k11,
-        k22,
-        k12,
-        ntk: 0.0,
-    };
-    for _ in 0..net.depth {
-        s = s.dense(w_var, b_var).relu();
-    }
-    s = s.dense(w_var, b_var);
-    KernelValue {
-        nngp: s.k12,
-        ntk: s.ntk,
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use std::f64::consts::PI;
+/// Everything the pair loops need, fixed for one network and input dimension.
+struct Plan {
+    depth: usize,
+    w_var: f64,
+    b_var: f64,
+    standard: bool,
+    /// Standard parameterization: 1 if there are bias parameters.
+    bias_one: f64,
+    /// n_in of each dense layer (depth + 1 of them).
+    fan_in: Vec<f64>,
+    kind: DualKind,
+    dim: f64,
+}
 
-    fn net(depth: usize, w_std: f64, b_std: Option<f64>) -> FcNetwork {
-        FcNetwork {
-            depth,
-            w_std,
-            b_std,
+impl Plan {
+    fn new(net: &FcNetwork, dim: usize) -> Result<Self> {
+        net.validate()?;
+        let width = net.width.unwrap_or(1) as f64;
+        Ok(Plan {
+            depth: net.depth,
+            w_var: net.w_std * net.w_std,
+            b_var: net.b_std.map_or(0.0, |b| b * b),
+            standard: net.parameterization == Parameterization::Standard,
+            bias_one: if net.b_std.is_some() { 1.0 } else { 0.0 },
+            fan_in: (0..=net.depth)
+                .map(|l| if l == 0 { dim as f64 } else { width })
+                .collect(),
+            kind: DualKind::new(net.activation)?,
+            dim: dim as f64,
+        })
+    }
+
+    /// Pre-activation variances K(x,x) of every input at every hidden layer, laid out
+    /// layer-major: `out[l * n + i]`. Errors if a variance overflows.
+    fn variances(&self, x: &Matrix) -> Result<Vec<f64>> {
+        let n = x.rows();
+        let mut out = vec![0.0; self.depth * n];
+        for i in 0..n {
+            let row = x.row(i);
+            let mut v = row.iter().map(|a| a * a).sum::<f64>() / self.dim;
+            for l in 0..self.depth {
+                v = self.w_var * v + self.b_var;
+                if !v.is_finite() {
+                    return Err(NtkError::Overflow { layer: l, value: v });
+                }
+                out[l * n + i] = v;
+                v = self.kind.dual(v, v, v).nngp;
+            }
+            let last = self.w_var * v + self.b_var;
+            if !last.is_finite() {
+                return Err(NtkError::Overflow {
+                    layer: self.depth,
+                    value: last,
+                });
+            }
         }
+        Ok(out)
     }
 
-    fn on_circle(gamma: f64) -> [f64; 2] {
-        [gamma.cos(), gamma.sin()]
-    }
-
-    /// The iterated angle map of the normalised ReLU network (σ_w² = 2, no bias): with
-    /// unit-variance layers, cos θ_{l+1} = (sin θ_l + (π − θ_l) cos θ_l) / π, and
-    /// Θ_{l+1} = cos θ_{l+1} + (π − θ_l)/π · Θ_l (Arora et al. 2019, eq. (5)).
-    /// A second implementation, written in angles rather than covariances.
-    fn normalised_relu_ntk(depth: usize, cos0: f64) -> (f64, f64) {
-        let mut cos = cos0;
-        let mut ntk = cos0; // first dense layer: Θ¹ = K¹ = cos θ₀ (unit variance)
-        for _ in 0..depth {
-            let theta = cos.clamp(-1.0, 1.0).acos();
-            let next = (theta.sin() + (PI - theta) * cos) / PI;
-            ntk = next + (PI - theta) / PI * ntk;
-            cos = next;
-        }
-        (cos, ntk)
-    }
-
-    #[test]
-    fn depth_zero_is_the_linear_kernel() {
-        // Readout only: K = σ_w² ⟨x,x'⟩/d + σ_b², Θ = K.
-        let x1 = [1.0, 2.0, -1.0];
-        let x2 = [0.5, -1.0, 3.0];
-        let v = kernel_value(&net(0, 1.5, Some(0.3)), &x1, &x2).unwrap();
-        let expected = 2.25 * (0.5 - 2.0 - 3.0) / 3.0 + 0.09;
-        assert!((v.nngp - expected).abs() < 1e-15);
-        assert!((v.ntk - expected).abs() < 1e-15);
-    }
-
-    #[test]
-    fn two_layer_relu_ntk_closed_form() {
-        // depth 1, σ_w² = 2, no bias, unit-norm inputs in d = 2 at angle θ = |γ|:
-        // K¹ = Θ¹ = 2 · cos γ / 2 = cos θ; after ReLU K = (sin θ + (π − θ) cos θ)/(2π);
-        // readout K² = (sin θ + (π − θ) cos θ)/π and
-        // Θ² = K² + 2 · (π − θ)/(2π) · cos θ = (sin θ + 2(π − θ) cos θ)/π.
-        for &gamma in &[0.0, 0.3, PI / 2.0, 2.0, PI] {
-            let theta: f64 = gamma;
-            let v = kernel_value(
-                &net(1, 2f64.sqrt(), None),
-                &on_circle(0.0),
-                &on_circle(gamma),
-            )
-            .unwrap();
-            let nngp = (theta.sin() + (PI - theta) * theta.cos()) / PI;
-            let ntk = (theta.sin() + 2.0 * (PI - theta) * theta.cos()) / PI;
-            assert!((v.nngp - nngp).abs() < 1e-14, "γ={gamma}");
-            assert!((v.ntk - ntk).abs() < 1e-14, "γ={gamma}");
-        }
-    }
-
-    #[test]
-    fn depth_recursion_matches_the_angle_map() {
-        // Inputs with ⟨x,x⟩/d = 1/2 and σ_w² = 2 give unit-variance layers, where the
-        // covariance recursion must agree with the angle map.
-        for depth in [1, 2, 3, 5, 10, 50] {
-            for &gamma in &[0.0, 0.1, 1.0, 2.5, PI] {
-                let v = kernel_value(
-                    &net(depth, 2f64.sqrt(), None),
-                    &on_circle(0.0),
-                    &on_circle(gamma),
-                )
-                .unwrap();
-                let (nngp, ntk) = normalised_relu_ntk(depth, gamma.cos());
-                assert!((v.nngp - nngp).abs() < 1e-12, "L={depth} γ={gamma}");
-                assert!(
-                    (v.ntk - ntk).abs() < 1e-12 * depth as f64,
-                    "L={depth} γ={gamma}"
-                );
+    /// One dense layer on a chunk of pairs.
+    #[inline(always)]
+    fn dense(&self, layer: usize, k12: &mut [f64], ntk: &mut [f64]) {
+        let (w, b) = (self.w_var, self.b_var);
+        if self.standard {
+            let (n_in, one) = (self.fan_in[layer], self.bias_one);
+            for (k, t) in k12.iter_mut().zip(ntk.iter_mut()) {
+                *t = n_in * *k + w * *t + one;
+                *k = w * *k + b;
+            }
+        } else {
+            for (k, t) in k12.iter_mut().zip(ntk.iter_mut()) {
+                *k = w * *k + b;
+                *t = *k + w * *t;
             }
         }
     }
+}
 
-    #[test]
-    fn diagonal_is_exact() {
-        // With bias-free ReLU layers, K(x,x) after dense layer l is σ_w² K⁰ rˡ⁻¹ with
-        // r = σ_w²/2, and Θ(x,x) = Σ_l K_l r^{L+1−l} = (L + 1) K(x,x): for σ_w² = 2 the
-        // familiar Θ(x,x) = L + 1 on unit-variance inputs. No arccos drift on the diagonal.
-        let w_std = 2f64.sqrt();
-        let w2 = w_std * w_std; // σ_w² as the recursion computes it
-        for depth in 0..=100 {
-            let x = on_circle(0.7);
-            let k0 = (x[0] * x[0] + x[1] * x[1]) / 2.0;
-            let v = kernel_value(&net(depth, w_std, None), &x, &x).unwrap();
-            let k = w2 * k0 * (w2 / 2.0).powi(depth as i32);
-            assert!((v.nngp / k - 1.0).abs() < 1e-14, "L={depth}");
-            assert!(
-                (v.ntk / ((depth as f64 + 1.0) * k) - 1.0).abs() < 1e-14,
-                "L={depth}"
-            );
+/// Pairs per chunk: long enough for vector loops, short enough to stay in L1.
+const CHUNK: usize = 128;
+
+/// One activation on a chunk of pairs, with the row's variance `v1` and the columns'
+/// variances `v2`. One loop per kind, so that each is vectorised on its own.
+#[inline(always)]
+fn activate(kind: &DualKind, v1: f64, v2: &[f64], k12: &mut [f64], ntk: &mut [f64]) {
+    macro_rules! each {
+        (|$k:ident, $vb:ident| $dual:expr) => {
+            for ((kk, t), &$vb) in k12.iter_mut().zip(ntk.iter_mut()).zip(v2) {
+                let $k = *kk;
+                let d: Dual = $dual;
+                *kk = d.nngp;
+                *t *= d.dot;
+            }
+        };
+    }
+    match kind {
+        DualKind::AbRelu { a, b } => {
+            let (a, b) = (*a, *b);
+            each!(|k, vb| relu::dual(a, b, k, v1, vb))
         }
-    }
-
-    #[test]
-    fn kernel_is_symmetric() {
-        let a = [0.3, -1.2, 0.8, 2.0];
-        let b = [-0.7, 0.1, 1.5, -0.4];
-        for depth in [0, 1, 4] {
-            let n = net(depth, 1.3, Some(0.2));
-            let ab = kernel_value(&n, &a, &b).unwrap();
-            let ba = kernel_value(&n, &b, &a).unwrap();
-            assert_eq!(ab, ba);
+        DualKind::Erf => each!(|k, vb| crate::activation::erf::dual(k, v1, vb)),
+        DualKind::Gelu => each!(|k, vb| crate::activation::gelu::dual(k, v1, vb)),
+        DualKind::Trig { cos_2c } => {
+            let c = *cos_2c;
+            each!(|k, vb| crate::activation::trig::dual(k, v1, vb, c))
         }
-    }
-
-    #[test]
-    fn bias_adds_its_variance() {
-        // depth 0: Θ = K = σ_w² K⁰ + σ_b²; with σ_b the two kernels shift by σ_b².
-        let x = [1.0, 0.0];
-        let y = [0.0, 1.0];
-        let with = kernel_value(&net(0, 1.0, Some(0.5)), &x, &y).unwrap();
-        let without = kernel_value(&net(0, 1.0, None), &x, &y).unwrap();
-        assert!((with.nngp - without.nngp - 0.25).abs() < 1e-15);
-    }
-
-    #[test]
-    fn zero_and_antipodal_inputs_are_finite() {
-        let z = [0.0, 0.0];
-        let x = [1.0, 0.0];
-        let n = net(5, 1.5, Some(0.1));
-        for (a, b) in [(z, z), (z, x), (x, [-1.0, 0.0])] {
-            let v = kernel_value(&n, &a, &b).unwrap();
-            assert!(v.nngp.is_finite() && v.ntk.is_finite());
-        }
-        // Zero inputs with no bias: every layer sees zero variance, the kernels vanish.
-        let v = kernel_value(&net(3, 1.5, None), &z, &x).unwrap();
-        assert_eq!((v.nngp, v.ntk), (0.0, 0.0));
-    }
-
-    #[test]
-    fn bad_input_is_a_typed_error() {
-        let x = [1.0, 0.0];
-        assert!(matches!(
-            kernel_value(&net(101, 1.0, None), &x, &x),
-            Err(NtkError::OutOfRange { field: "depth", .. })
-        ));
-        assert!(matches!(
-            kernel_value(&net(1, -1.0, None), &x, &x),
-            Err(NtkError::OutOfRange { field: "w_std", .. })
-        ));
-        assert!(matches!(
-            kernel_value(&net(1, 1.0, Some(f64::NAN)), &x, &x),
-            Err(NtkError::OutOfRange { field: "b_std", .. })
-        ));
-        assert!(matches!(
-            kernel_value(&net(1, 1.0, None), &x, &[1.0, 0.0, 0.0]),
-            Err(NtkError::DimensionMismatch { .. })
-        ));
-        assert!(matches!(
-            kernel_value(&net(1, 1.0, None), &[f64::NAN, 0.0], &x),
-            Err(NtkError::NonFinite {
-                field: "x1",
-                index: 0
-            })
-        ));
-        assert!(matches!(
-            kernel_value(&net(1, 1.0, None), &[], &[]),
-            Err(NtkError::Empty { field: "x1" })
-        ));
+        DualKind::Identity => {}
+        DualKind::Quadrature { rule, act } => each!(|k, vb| rule.dual(act, k, v1, vb)),
     }
 }
+
+/// The pair recursion for row `xi` against columns `j0..j0 + out.len()` of X₂.
+/// `x2t` is X₂ transposed (d × n₂), `v1` the row's variances per layer, `v2` the
+/// columns' (layer-major, n₂ per layer).
+#[multiversion(targets(
+    "x86_64+avx512f+avx512vl+avx512dq+avx2+fma",
+    "x86_64+avx2+fma",
+))]
+#[allow(clippy::too_many_arguments)]
+fn row_block(
+    plan: &Plan,
+    xi: &[f64],
+    v1: &[f64],
+    x2t: &[f64],
+    v2: &[f64],
+    n2: usize,
+    j0: usize,
+    out_nngp: &mut [f64],
+    out_ntk: &mut [f64],
+) {
+    let mut k12 = [0.0f64; CHUNK];
+    let mut ntk = [0.0f64; CHUNK];
+    let inv_d = 1.0 / plan.dim;
+    let mut start = 0;
+    while start < out_nngp.len() {
+        let m = CHUNK.min(out_nngp.len() - start);
+        let (k12, ntk) = (&mut k12[..m], &mut ntk[..m]);
+        let col = j0 + start;
+        k12.fill(0.0);
+        ntk.fill(0.0);
+        for (c, &a) in xi.iter().enumerate() {
+            let xs = &x2t[c * n2 + col..c * n2 + col + m];
+            for (k, &b) in k12.iter_mut().zip(xs) {
+                *k += a * b;
+            }
+        }
+        for k in k12.iter_mut() {
+            *k *= inv_d;
+        }
+        for layer in 0..plan.depth {
+            plan.dense(layer, k12, ntk);
+            let vb = &v2[layer * n2 + col..layer * n2 + col + m];
+            activate(&plan.kind, v1[layer], vb, k12, ntk);
+        }
+        plan.dense(plan.depth, k12, ntk);
+        out_nngp[start..start + m].copy_from_slice(k12);
+        out_ntk[start..start + m].copy_from_slice(ntk);
+        start += m;
+    }
+}
+
+fn transpose(x: &Matrix) -> Vec<f64> {
+    let (n, d) = (x.rows(), x.cols());
+    let mut t = vec![0.0; n * d];
+    for i in 0..n {
+        for (c, &v) in x.row(i).iter().enumerate() {
+            t[c * n + i] = v;
+        }
+    }
+    t
+}
+
+/// Run `f(i, nngp_row, ntk_row)` for every row, in parallel natively.
+fn for_each_row(
+    nngp: &mut [f64],
+    ntk: &mut [f64],
+    cols: usize,
+    f: impl Fn(usize, &mut [f64], &mut [f64]) + Sync + Send,
+) {
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        use rayon::prelude::*;
+        nngp.par_chunks_mut(cols)
+            .zip(ntk.par_chunks_mut(cols))
+            .enumerate()
+            .for_each(|(i, (a, b))| f(i, a, b));
+    }
+    #[cfg(target_arch = "wasm32")]
+    {
+        for (i, (a, b)) in nngp.chunks_mut(cols).zip(ntk.chunks_mut(cols)).enumerate() {
+            f(i, a, b);
+        }
+    }
+}
+
+/// Copy the upper triangle onto the lower one, in cache-friendly tiles.
+fn mirror_upper(m: &mut [f64], n: usize) {
+    const TILE: usize = 64;
+    for bi in (0..n).step_by(TILE) {
+        for bj in (0..=bi).step_by(TILE) {
+            for i in bi..(bi + TILE).min(n) {
+                for j in bj..(bj + TILE).min(i) {
+                    m[i * n + j] = m[j * n + i];
+                }
+            }
+        }
+    }
+}
+
+/// The NNGP and NTK Gram matrices K(X₁, X₂), Θ(X₁, X₂) of the infinite-width network
+/// `net`. With `x2 = None`, K(X₁, X₁): only the upper triangle is computed, and the
+/// result is exactly symmetric.
+///
+/// Errors: invalid network parameters, empty inputs, inputs of different dimension,
+/// non-finite entries, kernels that overflow float64.
+pub fn kernel_matrix(net: &FcNetwork, x1: &Matrix, x2: Option<&Matrix>) -> Result<Kernels> {
+    check_inputs("x1", x1)?;
+    if let Some(x2) = x2 {
+        check_inputs("x2", x2)?;
+        if x2.cols() != x1.cols() {
+            return Err(NtkError::DimensionMismatch {
+                field: "x2",
+                expected: x1.cols(),
+                got: x2.cols(),
+            });
+        }
+    }
+    let plan = Plan::new(net, x1.cols())?;
+    let v1 = plan.variances(x1)?;
+    let n1 = x1.rows();
+    let symmetric = x2.is_none();
+    let x2m = x2.unwrap_or(x1);
+    let n2 = x2m.rows();
+    let v2 = if symmetric {
+        v1.clone()
+    } else {
+        plan.variances(x2m)?
+    };
+    let x2t = transpose(x2m);
+    let depth = plan.depth;
+    let mut nngp = vec![0.0; n1 * n2];
+    let mut ntk = vec![0.0; n1 * n2];
+    for_each_row(&mut nngp, &mut ntk, n2, |i, row_k, row_t| {
+        let row_v1: Vec<f64> = (0..depth).map(|l| v1[l * n1 + i]).collect();
+        let j0 = if symmetric { i } else { 0 };
+        row_block(
+            &plan,
+            x1.row(i),
+            &row_v1,
+            &x2t,
+            &v2,
+            n2,
+            j0,
+            &mut row_k[j0..],
+            &mut row_t[j0..],
+        );
+    });
+    if symmetric {
+        mirror_upper(&mut nngp, n1);
+        mirror_upper(&mut ntk, n1);
+    }
+    if ntk.iter().chain(&nngp).any(|v| !v.is_finite()) {
+        return Err(NtkError::Overflow {
+            layer: depth,
+            value: f64::INFINITY,
+        });
+    }
+    Ok(Kernels {
+        nngp: Matrix::from_row_major(n1, n2, nngp)?,
+        ntk: Matrix::from_row_major(n1, n2, ntk)?,
+    })
+}
+
+/// K(x1, x2) and Θ(x1, x2) of one pair.
+pub fn kernel_value(net: &FcNetwork, x1: &[f64], x2: &[f64]) -> Result<KernelValue> {
+    let a = Matrix::from_row_major(1, x1.len(), x1.to_vec())?;
+    let b = Matrix::from_row_major(1, x2.len(), x2.to_vec())?;
+    let k = kernel_matrix(net, &a, Some(&b))?;
+    Ok(KernelValue {
+        nngp: k.nngp.get(0, 0),
+        ntk: k.ntk.get(0, 0),
+    })
+}
+
+#[cfg(test)]
+mod tests;

@@ -7,17 +7,25 @@
 //! a fully-connected network of `depth` hidden layers `Dense(width) → φ` and a
 //! `Dense(1)` readout, input kernel K⁰(x, x') = ⟨x, x'⟩ / d and Θ⁰ = 0.
 //!
-//! What is here now:
-//! - [`activation`]: dual kernels of activations (ReLU, the arc-cosine kernel of
-//!   Cho & Saul 2009);
-//! - [`kernel`]: the analytic infinite-width NNGP kernel K and NTK Θ of deep
-//!   fully-connected networks (Jacot et al. 2018, arXiv:1806.07572; Lee et al. 2019,
-//!   arXiv:1902.06720; Arora et al. 2019, arXiv:1904.11955);
-//! - [`experiments`]: the computations behind the page's panels.
+//! - [`activation`]: activations and their dual kernels (closed forms and Gauss–Hermite
+//!   quadrature);
+//! - [`kernel`]: the analytic infinite-width NNGP kernel K and NTK Θ as Gram matrices
+//!   (Jacot et al. 2018, arXiv:1806.07572; Lee et al. 2019, arXiv:1902.06720; Arora et
+//!   al. 2019, arXiv:1904.11955; Novak et al. 2020, arXiv:1912.02803);
+//! - [`sphere`]: eigenvalues of dot-product kernels on the sphere (Funk–Hecke);
+//! - [`linalg`]: matrices and eigenvalues (faer);
+//! - [`fastmath`]: vectorisable arcsin/arccos;
+//! - [`experiments`]: the computations behind the page's panels;
+//! - [`bench`]: timing operations for `ntk bench`.
 
 pub mod activation;
+pub mod bench;
+pub mod data;
 pub mod error;
 pub mod experiments;
+pub mod fastmath;
 pub mod kernel;
+pub mod linalg;
+pub mod sphere;
 
 pub use error::{NtkError, Result};

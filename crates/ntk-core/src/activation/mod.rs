@@ -1,0 +1,317 @@
+//! Activations φ and their dual kernels.
+//!
+//! The infinite-width recursion needs, for a centred Gaussian pair
+//! (u, v) ~ N(0, [[v₁, k₁₂], [k₁₂, v₂]]),
+//!
+//! - 𝔼[φ(u) φ(v)]   — the next NNGP kernel,
+//! - 𝔼[φ'(u) φ'(v)] — the factor multiplying the NTK,
+//! - 𝔼[φ(u)²]       — the next variance (the diagonal).
+//!
+//! Closed forms (each in its own file, with its derivation and paper): the ReLU family
+//! (ReLU, leaky ReLU, ABReLU, abs; [`relu`]), erf ([`erf`]), exact GELU ([`gelu`]),
+//! sin and cos ([`trig`]) and the identity. Any other activation goes through
+//! Gauss–Hermite quadrature of the two expectations ([`quadrature`]): tanh, sigmoid,
+//! softplus, SiLU/swish and ELU. Conventions follow google/neural-tangents'
+//! `stax.elementwise` (e.g. `ABRelu(a, b)`, `Erf()`, `Gelu(approximate=False)`,
+//! `Sin()`, `Cos()`).
+
+pub mod erf;
+pub mod gelu;
+pub mod quadrature;
+pub mod relu;
+pub mod trig;
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{NtkError, Result};
+
+/// An elementwise activation φ. Serialised as `{"activation": "leaky_relu", "alpha": 0.1}`
+/// (lower snake case names, parameters as extra fields).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "activation", rename_all = "snake_case")]
+pub enum Activation {
+    /// max(x, 0).
+    Relu,
+    /// α·min(x, 0) + max(x, 0).
+    LeakyRelu { alpha: f64 },
+    /// a·min(x, 0) + b·max(x, 0) (neural-tangents' `ABRelu`).
+    #[serde(rename = "abrelu")]
+    AbRelu { a: f64, b: f64 },
+    /// |x|.
+    Abs,
+    /// erf(x).
+    Erf,
+    /// x·Φ(x), the exact GELU (not the tanh approximation).
+    Gelu,
+    /// sin(x).
+    Sin,
+    /// cos(x).
+    Cos,
+    /// x (a deep linear network).
+    Identity,
+    /// tanh(x), by quadrature.
+    Tanh,
+    /// 1 / (1 + e^{−x}), by quadrature.
+    Sigmoid,
+    /// ln(1 + eˣ), by quadrature.
+    Softplus,
+    /// x·sigmoid(x) (SiLU, swish), by quadrature.
+    #[serde(alias = "swish")]
+    Silu,
+    /// x for x > 0, α(eˣ − 1) otherwise, by quadrature.
+    Elu { alpha: f64 },
+}
+
+/// The two expectations of one pair.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Dual {
+    /// 𝔼[φ(u) φ(v)]
+    pub nngp: f64,
+    /// 𝔼[φ'(u) φ'(v)]
+    pub dot: f64,
+}
+
+impl Activation {
+    /// Every activation's name, as accepted in JSON.
+    pub const NAMES: [&'static str; 14] = [
+        "relu",
+        "leaky_relu",
+        "abrelu",
+        "abs",
+        "erf",
+        "gelu",
+        "sin",
+        "cos",
+        "identity",
+        "tanh",
+        "sigmoid",
+        "softplus",
+        "silu",
+        "elu",
+    ];
+
+    /// The JSON name.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Activation::Relu => "relu",
+            Activation::LeakyRelu { .. } => "leaky_relu",
+            Activation::AbRelu { .. } => "abrelu",
+            Activation::Abs => "abs",
+            Activation::Erf => "erf",
+            Activation::Gelu => "gelu",
+            Activation::Sin => "sin",
+            Activation::Cos => "cos",
+            Activation::Identity => "identity",
+            Activation::Tanh => "tanh",
+            Activation::Sigmoid => "sigmoid",
+            Activation::Softplus => "softplus",
+            Activation::Silu => "silu",
+            Activation::Elu { .. } => "elu",
+        }
+    }
+
+    /// Check the parameters (finite slopes and α).
+    pub fn validate(&self) -> Result<()> {
+        let check = |field: &'static str, v: f64| {
+            if v.is_finite() {
+                Ok(())
+            } else {
+                Err(NtkError::OutOfRange {
+                    field,
+                    expected: "a finite number",
+                    value: v,
+                })
+            }
+        };
+        match *self {
+            Activation::LeakyRelu { alpha } | Activation::Elu { alpha } => check("alpha", alpha),
+            Activation::AbRelu { a, b } => {
+                check("a", a)?;
+                check("b", b)
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// Whether the dual kernel is computed in closed form (otherwise by quadrature).
+    pub fn has_closed_form(&self) -> bool {
+        !matches!(
+            self,
+            Activation::Tanh
+                | Activation::Sigmoid
+                | Activation::Softplus
+                | Activation::Silu
+                | Activation::Elu { .. }
+        )
+    }
+
+    /// (a, b) of the ABReLU form a·min(x,0) + b·max(x,0), for the ReLU family.
+    pub fn abrelu_slopes(&self) -> Option<(f64, f64)> {
+        match *self {
+            Activation::Relu => Some((0.0, 1.0)),
+            Activation::LeakyRelu { alpha } => Some((alpha, 1.0)),
+            Activation::AbRelu { a, b } => Some((a, b)),
+            Activation::Abs => Some((-1.0, 1.0)),
+            _ => None,
+        }
+    }
+
+    /// φ(x).
+    pub fn apply(&self, x: f64) -> f64 {
+        match *self {
+            Activation::Erf => libm::erf(x),
+            Activation::Gelu => x * gelu::normal_cdf(x),
+            Activation::Sin => x.sin(),
+            Activation::Cos => x.cos(),
+            Activation::Identity => x,
+            Activation::Tanh => x.tanh(),
+            Activation::Sigmoid => sigmoid(x),
+            Activation::Softplus => x.max(0.0) + (-x.abs()).exp().ln_1p(),
+            Activation::Silu => x * sigmoid(x),
+            Activation::Elu { alpha } => {
+                if x > 0.0 {
+                    x
+                } else {
+                    alpha * x.exp_m1()
+                }
+            }
+            _ => {
+                let (a, b) = self.abrelu_slopes().unwrap_or((0.0, 1.0));
+                if x > 0.0 {
+                    b * x
+                } else {
+                    a * x
+                }
+            }
+        }
+    }
+
+    /// φ'(x); at a kink the right derivative for x > 0 and the left one at x ≤ 0
+    /// (so relu'(0) = 0, as in JAX).
+    pub fn derivative(&self, x: f64) -> f64 {
+        match *self {
+            Activation::Erf => std::f64::consts::FRAC_2_SQRT_PI * (-x * x).exp(),
+            Activation::Gelu => gelu::normal_cdf(x) + x * gelu::normal_pdf(x),
+            Activation::Sin => x.cos(),
+            Activation::Cos => -x.sin(),
+            Activation::Identity => 1.0,
+            Activation::Tanh => {
+                let t = x.tanh();
+                1.0 - t * t
+            }
+            Activation::Sigmoid | Activation::Softplus => {
+                let s = sigmoid(x);
+                if matches!(self, Activation::Sigmoid) {
+                    s * (1.0 - s)
+                } else {
+                    s
+                }
+            }
+            Activation::Silu => {
+                let s = sigmoid(x);
+                s * (1.0 + x * (1.0 - s))
+            }
+            Activation::Elu { alpha } => {
+                if x > 0.0 {
+                    1.0
+                } else {
+                    alpha * x.exp()
+                }
+            }
+            _ => {
+                let (a, b) = self.abrelu_slopes().unwrap_or((0.0, 1.0));
+                if x > 0.0 {
+                    b
+                } else {
+                    a
+                }
+            }
+        }
+    }
+
+    /// 𝔼[φ(u)φ(v)] and 𝔼[φ'(u)φ'(v)] in closed form; `None` for the quadrature ones.
+    #[inline(always)]
+    pub fn closed_form_dual(&self, k12: f64, v1: f64, v2: f64) -> Option<Dual> {
+        Some(match *self {
+            Activation::Erf => erf::dual(k12, v1, v2),
+            Activation::Gelu => gelu::dual(k12, v1, v2),
+            Activation::Sin => trig::dual(k12, v1, v2, 1.0),
+            Activation::Cos => trig::dual(k12, v1, v2, -1.0),
+            Activation::Identity => Dual { nngp: k12, dot: 1.0 },
+            _ => {
+                let (a, b) = self.abrelu_slopes()?;
+                relu::dual(a, b, k12, v1, v2)
+            }
+        })
+    }
+
+    /// 𝔼[φ(u)²] for u ~ N(0, v) in closed form; `None` for the quadrature ones.
+    pub fn closed_form_diag(&self, v: f64) -> Option<f64> {
+        Some(match *self {
+            Activation::Erf => erf::diag(v),
+            Activation::Gelu => gelu::diag(v),
+            Activation::Sin => trig::diag(v, 1.0),
+            Activation::Cos => trig::diag(v, -1.0),
+            Activation::Identity => v,
+            _ => {
+                let (a, b) = self.abrelu_slopes()?;
+                relu::diag(a, b, v)
+            }
+        })
+    }
+}
+
+fn sigmoid(x: f64) -> f64 {
+    if x >= 0.0 {
+        1.0 / (1.0 + (-x).exp())
+    } else {
+        let e = x.exp();
+        e / (1.0 + e)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const ALL: [Activation; 14] = [
+        Activation::Relu,
+        Activation::LeakyRelu { alpha: 0.1 },
+        Activation::AbRelu { a: -0.3, b: 0.7 },
+        Activation::Abs,
+        Activation::Erf,
+        Activation::Gelu,
+        Activation::Sin,
+        Activation::Cos,
+        Activation::Identity,
+        Activation::Tanh,
+        Activation::Sigmoid,
+        Activation::Softplus,
+        Activation::Silu,
+        Activation::Elu { alpha: 1.0 },
+    ];
+
+    #[test]
+    fn derivatives_match_central_differences() {
+        for act in ALL {
+            for &x in &[-2.3, -0.7, 0.4, 1.9] {
+                let h = 1e-6;
+                let fd = (act.apply(x + h) - act.apply(x - h)) / (2.0 * h);
+                let d = act.derivative(x);
+                assert!((fd - d).abs() < 1e-7 * (1.0 + d.abs()), "{act:?} at {x}: {fd} vs {d}");
+            }
+        }
+    }
+
+    #[test]
+    fn names_round_trip_through_json() {
+        for (act, name) in ALL.iter().zip(Activation::NAMES) {
+            assert_eq!(act.name(), name);
+            let text = serde_json::to_string(act).unwrap();
+            assert!(text.contains(&format!("\"activation\":\"{name}\"")), "{text}");
+            assert_eq!(serde_json::from_str::<Activation>(&text).unwrap(), *act);
+        }
+        let swish: Activation = serde_json::from_str(r#"{"activation":"swish"}"#).unwrap();
+        assert_eq!(swish, Activation::Silu);
+    }
+}

@@ -1,0 +1,125 @@
+//! Timing of core operations, for `ntk bench` and the browser benchmark. The clock is
+//! passed in (seconds), so the same code times natively (`std::time::Instant`) and in a
+//! browser (`performance.now()`).
+
+use serde::{Deserialize, Serialize};
+
+use crate::activation::Activation;
+use crate::data::gaussian;
+use crate::error::{NtkError, Result};
+use crate::kernel::{kernel_matrix, FcNetwork, Parameterization};
+
+/// A benchmark request (`ntk bench` input).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BenchRequest {
+    /// The operation: "kernel_gram" (the NTK Gram K(X, X) of random Gaussian inputs).
+    pub op: String,
+    /// Number of inputs.
+    pub n: usize,
+    /// Input dimension.
+    pub d: usize,
+    /// Hidden layers.
+    #[serde(default = "default_depth")]
+    pub depth: usize,
+    /// The activation (name and parameters).
+    #[serde(flatten)]
+    pub activation: Activation,
+    /// How many timed runs.
+    #[serde(default = "default_repeats")]
+    pub repeats: usize,
+    /// Seed of the random inputs.
+    #[serde(default)]
+    pub seed: u64,
+}
+
+fn default_depth() -> usize {
+    3
+}
+
+fn default_repeats() -> usize {
+    5
+}
+
+/// A benchmark result (`ntk bench` output).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BenchReport {
+    pub op: String,
+    pub n: usize,
+    pub d: usize,
+    pub depth: usize,
+    /// Median wall time of one run, seconds.
+    pub median_s: f64,
+    /// Fastest run, seconds.
+    pub min_s: f64,
+    /// Threads the core used.
+    pub threads: usize,
+}
+
+/// Threads the core's parallel loops use.
+pub fn threads() -> usize {
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        rayon::current_num_threads()
+    }
+    #[cfg(target_arch = "wasm32")]
+    {
+        1
+    }
+}
+
+/// Run a benchmark with `clock` returning seconds.
+pub fn run(req: &BenchRequest, clock: impl Fn() -> f64) -> Result<BenchReport> {
+    if req.op != "kernel_gram" {
+        return Err(NtkError::Numerical(format!(
+            "op: unknown operation '{}' (expected kernel_gram)",
+            req.op
+        )));
+    }
+    if !(1..=1000).contains(&req.repeats) {
+        return Err(NtkError::OutOfRange {
+            field: "repeats",
+            expected: "between 1 and 1000",
+            value: req.repeats as f64,
+        });
+    }
+    if req.n > 20_000 {
+        return Err(NtkError::OutOfRange {
+            field: "n",
+            expected: "at most 20000",
+            value: req.n as f64,
+        });
+    }
+    let x = gaussian(req.n, req.d, req.seed)?;
+    let net = FcNetwork {
+        depth: req.depth,
+        activation: req.activation,
+        w_std: 1.5,
+        b_std: Some(0.1),
+        parameterization: Parameterization::Ntk,
+        width: None,
+    };
+    let mut times = Vec::with_capacity(req.repeats);
+    for _ in 0..req.repeats {
+        let t0 = clock();
+        let k = kernel_matrix(&net, &x, None)?;
+        let t1 = clock();
+        std::hint::black_box(&k);
+        times.push(t1 - t0);
+    }
+    times.sort_by(f64::total_cmp);
+    let mid = times.len() / 2;
+    let median_s = if times.len() % 2 == 1 {
+        times[mid]
+    } else {
+        0.5 * (times[mid - 1] + times[mid])
+    };
+    Ok(BenchReport {
+        op: req.op.clone(),
+        n: req.n,
+        d: req.d,
+        depth: req.depth,
+        median_s,
+        min_s: times[0],
+        threads: threads(),
+    })
+}

@@ -1,0 +1,274 @@
+use super::*;
+use std::f64::consts::PI;
+
+fn relu(depth: usize, w_std: f64, b_std: Option<f64>) -> FcNetwork {
+    FcNetwork::relu(depth, w_std, b_std)
+}
+
+fn on_circle(gamma: f64) -> [f64; 2] {
+    [gamma.cos(), gamma.sin()]
+}
+
+fn rows(x: &[[f64; 2]]) -> Matrix {
+    Matrix::from_rows("x", &x.iter().map(|r| r.to_vec()).collect::<Vec<_>>()).unwrap()
+}
+
+/// The iterated angle map of the normalised ReLU network (σ_w² = 2, no bias): with
+/// unit-variance layers, cos θ_{l+1} = (sin θ_l + (π − θ_l) cos θ_l) / π and
+/// Θ_{l+1} = cos θ_{l+1} + (π − θ_l)/π · Θ_l (Arora et al. 2019, arXiv:1904.11955).
+/// A second implementation, in angles rather than covariances.
+fn normalised_relu_ntk(depth: usize, cos0: f64) -> (f64, f64) {
+    let mut cos = cos0;
+    let mut ntk = cos0;
+    for _ in 0..depth {
+        let theta = cos.clamp(-1.0, 1.0).acos();
+        let next = (theta.sin() + (PI - theta) * cos) / PI;
+        ntk = next + (PI - theta) / PI * ntk;
+        cos = next;
+    }
+    (cos, ntk)
+}
+
+#[test]
+fn depth_zero_is_the_linear_kernel() {
+    let x1 = [1.0, 2.0, -1.0];
+    let x2 = [0.5, -1.0, 3.0];
+    let v = kernel_value(&relu(0, 1.5, Some(0.3)), &x1, &x2).unwrap();
+    let expected = 2.25 * (0.5 - 2.0 - 3.0) / 3.0 + 0.09;
+    assert!((v.nngp - expected).abs() < 1e-15);
+    assert!((v.ntk - expected).abs() < 1e-15);
+}
+
+#[test]
+fn two_layer_relu_ntk_closed_form() {
+    // depth 1, σ_w² = 2, no bias, unit-norm inputs in d = 2 at angle θ = |γ|:
+    // K¹ = Θ¹ = cos θ; after ReLU K = (sin θ + (π − θ) cos θ)/(2π); readout
+    // K² = (sin θ + (π − θ) cos θ)/π, Θ² = (sin θ + 2(π − θ) cos θ)/π.
+    for &theta in &[0.0f64, 0.3, PI / 2.0, 2.0, PI] {
+        let v = kernel_value(&relu(1, 2f64.sqrt(), None), &on_circle(0.0), &on_circle(theta))
+            .unwrap();
+        let nngp = (theta.sin() + (PI - theta) * theta.cos()) / PI;
+        let ntk = (theta.sin() + 2.0 * (PI - theta) * theta.cos()) / PI;
+        assert!((v.nngp - nngp).abs() < 1e-14, "θ={theta}");
+        assert!((v.ntk - ntk).abs() < 1e-14, "θ={theta}");
+    }
+}
+
+#[test]
+fn depth_recursion_matches_the_angle_map() {
+    for depth in [1, 2, 3, 5, 10, 50] {
+        for &gamma in &[0.0, 0.1, 1.0, 2.5, PI] {
+            let v = kernel_value(&relu(depth, 2f64.sqrt(), None), &on_circle(0.0), &on_circle(gamma))
+                .unwrap();
+            let (nngp, ntk) = normalised_relu_ntk(depth, gamma.cos());
+            assert!((v.nngp - nngp).abs() < 1e-12, "L={depth} γ={gamma}");
+            assert!((v.ntk - ntk).abs() < 1e-12 * depth as f64, "L={depth} γ={gamma}");
+        }
+    }
+}
+
+#[test]
+fn diagonal_is_exact() {
+    // Bias-free ReLU: K(x,x) after dense layer l is σ_w² K⁰ rˡ⁻¹ with r = σ_w²/2, and
+    // Θ(x,x) = (L + 1) K(x,x). No arccos drift on the diagonal, even at depth 100.
+    let w_std = 2f64.sqrt();
+    let w2 = w_std * w_std;
+    for depth in 0..=100 {
+        let x = on_circle(0.7);
+        let k0 = (x[0] * x[0] + x[1] * x[1]) / 2.0;
+        let v = kernel_value(&relu(depth, w_std, None), &x, &x).unwrap();
+        let k = w2 * k0 * (w2 / 2.0).powi(depth as i32);
+        assert!((v.nngp / k - 1.0).abs() < 1e-14, "L={depth}");
+        assert!((v.ntk / ((depth as f64 + 1.0) * k) - 1.0).abs() < 1e-14, "L={depth}");
+    }
+}
+
+#[test]
+fn gram_is_exactly_symmetric_and_matches_the_cross_gram() {
+    let x = crate::data::gaussian(37, 6, 3).unwrap();
+    for act in [Activation::Relu, Activation::Erf, Activation::Gelu, Activation::Sin] {
+        let net = relu(3, 1.3, Some(0.2)).with_activation(act);
+        let sym = kernel_matrix(&net, &x, None).unwrap();
+        let full = kernel_matrix(&net, &x, Some(&x)).unwrap();
+        assert_eq!(sym.ntk.asymmetry(), 0.0, "{act:?}");
+        for i in 0..37 {
+            for j in 0..37 {
+                let (a, b) = (sym.ntk.get(i, j), full.ntk.get(i, j));
+                assert!((a - b).abs() <= 1e-14 * a.abs().max(1.0), "{act:?} ({i},{j})");
+            }
+        }
+    }
+}
+
+#[test]
+fn gram_is_positive_semidefinite() {
+    let x = crate::data::gaussian(120, 5, 11).unwrap();
+    for act in [
+        Activation::Relu,
+        Activation::LeakyRelu { alpha: 0.2 },
+        Activation::Abs,
+        Activation::Erf,
+        Activation::Gelu,
+        Activation::Sin,
+        Activation::Cos,
+        Activation::Identity,
+        Activation::Tanh,
+    ] {
+        for param in [Parameterization::Ntk, Parameterization::Standard] {
+            let mut net = relu(3, 1.4, Some(0.1)).with_activation(act);
+            net.parameterization = param;
+            net.width = Some(256);
+            let k = kernel_matrix(&net, &x, None).unwrap();
+            for m in [&k.nngp, &k.ntk] {
+                let e = crate::linalg::symmetric_eigenvalues(m).unwrap();
+                let (lo, hi) = (e[0], e[e.len() - 1]);
+                assert!(lo >= -1e-10 * hi, "{act:?} {param:?}: λ_min {lo}, λ_max {hi}");
+            }
+        }
+    }
+}
+
+#[test]
+fn abrelu_zero_one_equals_relu_exactly() {
+    let x = crate::data::gaussian(20, 4, 5).unwrap();
+    let a = kernel_matrix(&relu(3, 1.5, Some(0.1)), &x, None).unwrap();
+    let net = relu(3, 1.5, Some(0.1)).with_activation(Activation::AbRelu { a: 0.0, b: 1.0 });
+    let b = kernel_matrix(&net, &x, None).unwrap();
+    assert_eq!(a, b);
+    let leaky = relu(3, 1.5, Some(0.1)).with_activation(Activation::LeakyRelu { alpha: 0.0 });
+    assert_eq!(a, kernel_matrix(&leaky, &x, None).unwrap());
+}
+
+#[test]
+fn standard_parameterization_depth_zero_and_one() {
+    // depth 0, standard: Θ = d·K⁰ + 1 (bias) = ⟨x, x'⟩ + 1; K = σ_w² K⁰ + σ_b².
+    let x1 = [1.0, 2.0, -1.0];
+    let x2 = [0.5, -1.0, 3.0];
+    let mut net = relu(0, 1.5, Some(0.3));
+    net.parameterization = Parameterization::Standard;
+    net.width = Some(10);
+    let v = kernel_value(&net, &x1, &x2).unwrap();
+    let dot: f64 = x1.iter().zip(&x2).map(|(a, b)| a * b).sum();
+    assert!((v.ntk - (dot + 1.0)).abs() < 1e-14);
+    assert!((v.nngp - (2.25 * dot / 3.0 + 0.09)).abs() < 1e-15);
+    // depth 1, identity activation, no bias: f = W₂ W₁ x with W₁ ~ N(0, σ²/d),
+    // W₂ ~ N(0, σ²/m). ∂f/∂W₁ has kernel Σ W₂² ⟨x,x'⟩ → m · σ²/m · ⟨x,x'⟩ = σ²⟨x,x'⟩;
+    // ∂f/∂W₂ has kernel ⟨W₁x, W₁x'⟩ → m · σ²⟨x,x'⟩/d. So Θ = σ²⟨x,x'⟩(1 + m/d).
+    let mut lin = relu(1, 1.5, None).with_activation(Activation::Identity);
+    lin.parameterization = Parameterization::Standard;
+    lin.width = Some(64);
+    let v = kernel_value(&lin, &x1, &x2).unwrap();
+    let expected = 2.25 * dot * (1.0 + 64.0 / 3.0);
+    assert!((v.ntk - expected).abs() < 1e-12 * expected.abs(), "{} vs {expected}", v.ntk);
+}
+
+#[test]
+fn quadrature_agrees_with_closed_forms() {
+    use crate::activation::quadrature::NormalRule;
+    // Smooth activations: a 100-node rule is accurate to round-off. (Measured at
+    // (k₁₂, v₁, v₂) = (1.2, 1.5, 1.1), erf: error 3e-4 with 16 nodes, 4e-7 with 32,
+    // 8e-10 with 48, 2e-12 with 64, 3e-15 with 100: entire functions that grow fast
+    // off the real axis converge geometrically but not instantly.)
+    let rule = NormalRule::new(100).unwrap();
+    for act in [Activation::Erf, Activation::Gelu, Activation::Sin, Activation::Identity] {
+        for &(k, v1, v2) in &[(0.3, 1.0, 1.0), (-0.5, 0.8, 1.7), (1.2, 1.5, 1.1)] {
+            let exact = act.closed_form_dual(k, v1, v2).unwrap();
+            let quad = rule.dual(&act, k, v1, v2);
+            assert!((exact.nngp - quad.nngp).abs() < 1e-13, "{act:?} nngp");
+            assert!((exact.dot - quad.dot).abs() < 1e-13, "{act:?} dot");
+        }
+    }
+    // ReLU's kink: Gauss–Hermite converges, slowly. The error falls with the node count.
+    let relu_err = |n: usize| {
+        let rule = NormalRule::new(n).unwrap();
+        let exact = Activation::Relu.closed_form_dual(0.4, 1.0, 1.0).unwrap();
+        let q = rule.dual(&Activation::Relu, 0.4, 1.0, 1.0);
+        (exact.nngp - q.nngp).abs()
+    };
+    let (e16, e64, e256) = (relu_err(16), relu_err(64), relu_err(256));
+    assert!(e64 < e16 && e256 < e64, "{e16} {e64} {e256}");
+    // Measured: 2.3e-4 at 256 nodes (the kink limits Gauss–Hermite to algebraic rates).
+    assert!(e256 < 5e-4, "relu quadrature error {e256}");
+}
+
+#[test]
+fn zero_and_antipodal_inputs_are_finite() {
+    let z = [0.0, 0.0];
+    let x = [1.0, 0.0];
+    for act in [Activation::Relu, Activation::Erf, Activation::Gelu, Activation::Tanh] {
+        let n = relu(5, 1.5, Some(0.1)).with_activation(act);
+        for (a, b) in [(z, z), (z, x), (x, [-1.0, 0.0])] {
+            let v = kernel_value(&n, &a, &b).unwrap();
+            assert!(v.nngp.is_finite() && v.ntk.is_finite(), "{act:?}");
+        }
+    }
+    let v = kernel_value(&relu(3, 1.5, None), &z, &x).unwrap();
+    assert_eq!((v.nngp, v.ntk), (0.0, 0.0));
+}
+
+#[test]
+fn deep_and_wide_variance_stays_finite_or_errors() {
+    // depth 100 with σ_w = √2: finite. σ_w = 100 at depth 100: the variance grows like
+    // 5000¹⁰⁰ and overflows; a typed error, never NaN.
+    let x = rows(&[on_circle(0.2), on_circle(1.0)]);
+    let ok = kernel_matrix(&relu(100, 2f64.sqrt(), Some(0.05)), &x, None).unwrap();
+    assert!(ok.ntk.as_slice().iter().all(|v| v.is_finite()));
+    let big = kernel_matrix(&relu(100, 100.0, None), &x, None);
+    assert!(matches!(big, Err(NtkError::Overflow { .. })), "{big:?}");
+}
+
+#[test]
+fn bad_input_is_a_typed_error() {
+    let x = [1.0, 0.0];
+    assert!(matches!(
+        kernel_value(&relu(101, 1.0, None), &x, &x),
+        Err(NtkError::OutOfRange { field: "depth", .. })
+    ));
+    assert!(matches!(
+        kernel_value(&relu(1, -1.0, None), &x, &x),
+        Err(NtkError::OutOfRange { field: "w_std", .. })
+    ));
+    assert!(matches!(
+        kernel_value(&relu(1, 1.0, Some(f64::NAN)), &x, &x),
+        Err(NtkError::OutOfRange { field: "b_std", .. })
+    ));
+    assert!(matches!(
+        kernel_value(&relu(1, 1.0, None), &x, &[1.0, 0.0, 0.0]),
+        Err(NtkError::DimensionMismatch { .. })
+    ));
+    assert!(matches!(
+        kernel_value(&relu(1, 1.0, None), &[f64::NAN, 0.0], &x),
+        Err(NtkError::NonFinite { field: "x1", index: 0 })
+    ));
+    assert!(matches!(
+        kernel_value(&relu(1, 1.0, None), &[], &[]),
+        Err(NtkError::Empty { field: "x1" })
+    ));
+    let mut std_net = relu(1, 1.0, None);
+    std_net.parameterization = Parameterization::Standard;
+    assert!(matches!(
+        kernel_value(&std_net, &x, &x),
+        Err(NtkError::Missing { field: "width", .. })
+    ));
+    let leaky = relu(1, 1.0, None).with_activation(Activation::LeakyRelu { alpha: f64::INFINITY });
+    assert!(matches!(
+        kernel_value(&leaky, &x, &x),
+        Err(NtkError::OutOfRange { field: "alpha", .. })
+    ));
+}
+#[test]
+fn quadrature_error_falls_with_the_node_count() {
+    use crate::activation::quadrature::NormalRule;
+    // erf at a high correlation (ρ ≈ 0.93): the error must fall by orders of magnitude
+    // as the nodes double, down to round-off.
+    let exact = Activation::Erf.closed_form_dual(1.2, 1.5, 1.1).unwrap();
+    let err = |n: usize| {
+        let q = NormalRule::new(n).unwrap().dual(&Activation::Erf, 1.2, 1.5, 1.1);
+        (exact.nngp - q.nngp).abs().max((exact.dot - q.dot).abs())
+    };
+    let errors: Vec<f64> = [16, 32, 64, 128].iter().map(|&n| err(n)).collect();
+    assert!(errors[0] > 1e-4, "{errors:?}");
+    assert!(errors[1] < errors[0] / 30.0, "{errors:?}");
+    assert!(errors[2] < errors[1] / 1000.0, "{errors:?}");
+    assert!(errors[3] < 1e-13, "{errors:?}");
+}

@@ -1,0 +1,144 @@
+//! Dense matrices and the linear algebra the core needs, through faer.
+
+use faer::{MatRef, Side};
+use serde::{Deserialize, Serialize};
+
+use crate::error::{NtkError, Result};
+
+/// A dense row-major matrix of f64.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Matrix {
+    rows: usize,
+    cols: usize,
+    data: Vec<f64>,
+}
+
+impl Matrix {
+    /// A rows × cols matrix of zeros.
+    pub fn zeros(rows: usize, cols: usize) -> Self {
+        Matrix {
+            rows,
+            cols,
+            data: vec![0.0; rows * cols],
+        }
+    }
+
+    /// From row-major data; `data.len()` must be rows × cols.
+    pub fn from_row_major(rows: usize, cols: usize, data: Vec<f64>) -> Result<Self> {
+        if data.len() != rows * cols {
+            return Err(NtkError::DimensionMismatch {
+                field: "data",
+                expected: rows * cols,
+                got: data.len(),
+            });
+        }
+        Ok(Matrix { rows, cols, data })
+    }
+
+    /// From a list of rows, which must all have the same length. `field` names the
+    /// input in errors (e.g. "x1").
+    pub fn from_rows(field: &'static str, rows: &[Vec<f64>]) -> Result<Self> {
+        let cols = rows.first().map_or(0, Vec::len);
+        let mut data = Vec::with_capacity(rows.len() * cols);
+        for (i, r) in rows.iter().enumerate() {
+            if r.len() != cols {
+                return Err(NtkError::RaggedRows {
+                    field,
+                    row: i,
+                    expected: cols,
+                    got: r.len(),
+                });
+            }
+            data.extend_from_slice(r);
+        }
+        Ok(Matrix {
+            rows: rows.len(),
+            cols,
+            data,
+        })
+    }
+
+    /// Number of rows.
+    pub fn rows(&self) -> usize {
+        self.rows
+    }
+
+    /// Number of columns.
+    pub fn cols(&self) -> usize {
+        self.cols
+    }
+
+    /// Entry (i, j).
+    pub fn get(&self, i: usize, j: usize) -> f64 {
+        self.data[i * self.cols + j]
+    }
+
+    /// Row i.
+    pub fn row(&self, i: usize) -> &[f64] {
+        &self.data[i * self.cols..(i + 1) * self.cols]
+    }
+
+    /// The row-major data.
+    pub fn as_slice(&self) -> &[f64] {
+        &self.data
+    }
+
+    /// The row-major data, mutable.
+    pub fn as_mut_slice(&mut self) -> &mut [f64] {
+        &mut self.data
+    }
+
+    /// The rows as vectors (for JSON output).
+    pub fn to_rows(&self) -> Vec<Vec<f64>> {
+        self.data.chunks(self.cols.max(1)).map(<[f64]>::to_vec).collect()
+    }
+
+    /// A faer view.
+    pub fn as_faer(&self) -> MatRef<'_, f64> {
+        MatRef::from_row_major_slice(&self.data, self.rows, self.cols)
+    }
+
+    /// Largest |aᵢⱼ − aⱼᵢ|, for square matrices.
+    pub fn asymmetry(&self) -> f64 {
+        let mut worst = 0.0f64;
+        for i in 0..self.rows {
+            for j in 0..i {
+                worst = worst.max((self.get(i, j) - self.get(j, i)).abs());
+            }
+        }
+        worst
+    }
+}
+
+/// Eigenvalues of a symmetric matrix (its lower triangle is read), ascending.
+pub fn symmetric_eigenvalues(m: &Matrix) -> Result<Vec<f64>> {
+    if m.rows != m.cols {
+        return Err(NtkError::DimensionMismatch {
+            field: "matrix columns",
+            expected: m.rows,
+            got: m.cols,
+        });
+    }
+    m.as_faer()
+        .self_adjoint_eigenvalues(Side::Lower)
+        .map_err(|e| NtkError::Numerical(format!("eigen-decomposition failed: {e:?}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn eigenvalues_of_a_known_matrix() {
+        // [[2, 1], [1, 2]] has eigenvalues 1 and 3.
+        let m = Matrix::from_row_major(2, 2, vec![2.0, 1.0, 1.0, 2.0]).unwrap();
+        let e = symmetric_eigenvalues(&m).unwrap();
+        assert!((e[0] - 1.0).abs() < 1e-14 && (e[1] - 3.0).abs() < 1e-14);
+    }
+
+    #[test]
+    fn ragged_rows_are_an_error() {
+        let r = Matrix::from_rows("x1", &[vec![1.0, 2.0], vec![3.0]]);
+        assert!(matches!(r, Err(NtkError::RaggedRows { field: "x1", row: 1, .. })));
+    }
+}

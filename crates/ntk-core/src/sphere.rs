@@ -1,0 +1,187 @@
+//! Eigenvalues of dot-product kernels on the sphere S^{d−1} (Funk–Hecke).
+//!
+//! On unit-norm inputs the NTK and NNGP kernel depend only on t = ⟨x, x'⟩:
+//! Θ(x, x') = κ(t). The integral operator (T f)(x) = ∫ κ(⟨x, y⟩) f(y) dσ(y), with σ the
+//! uniform probability measure on S^{d−1}, is diagonal in spherical harmonics: degree-k
+//! harmonics (there are N(d, k) of them) have the eigenvalue
+//!
+//!   μ_k = c_d ∫₀^π κ(cos θ) P_k(cos θ) sin^{d−2} θ dθ,   c_d = Γ(d/2) / (√π Γ((d−1)/2)),
+//!
+//! where P_k is the Gegenbauer polynomial of index (d−2)/2 normalised to P_k(1) = 1
+//! (Legendre for d = 3, Chebyshev cos kθ for d = 2, where μ_k is the k-th Fourier
+//! coefficient of κ(cos θ)). It satisfies P₀ = 1, P₁ = t,
+//! P_{k+1} = ((2k + d − 2) t P_k − k P_{k−1}) / (k + d − 2).
+//! See Smola, Óvári & Williamson 2001; Bietti & Mairal 2019 (arXiv:1905.12173);
+//! Basri et al. 2019 (arXiv:1906.00425). A Gram matrix on n uniform samples has
+//! eigenvalues ≈ n·μ_k, each N(d, k) times.
+//!
+//! κ(cos θ) is smooth in θ on [0, π] (the kink of the ReLU NTK at t = 1 becomes an
+//! endpoint), so Gauss–Legendre quadrature in θ converges fast.
+
+use std::num::NonZeroUsize;
+
+use gauss_quad::GaussLegendre;
+use serde::{Deserialize, Serialize};
+
+use crate::error::{NtkError, Result};
+use crate::kernel::{kernel_matrix, FcNetwork};
+use crate::linalg::Matrix;
+
+/// The most degrees one call computes.
+pub const MAX_DEGREE: usize = 1000;
+/// Quadrature nodes in θ.
+const NODES: usize = 400;
+
+/// Kernel eigenvalues on S^{d−1} by degree.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SphereSpectrum {
+    /// The dimension d of the ambient space.
+    pub dim: usize,
+    /// Degrees k = 0..=k_max.
+    pub degree: Vec<usize>,
+    /// N(d, k), the number of degree-k spherical harmonics.
+    pub multiplicity: Vec<f64>,
+    /// μ_k of the NNGP kernel.
+    pub nngp: Vec<f64>,
+    /// μ_k of the NTK.
+    pub ntk: Vec<f64>,
+}
+
+/// N(d, k) = C(k + d − 1, d − 1) − C(k + d − 3, d − 1).
+pub fn multiplicity(d: usize, k: usize) -> f64 {
+    let binom = |n: usize, r: usize| -> f64 {
+        if r > n {
+            return 0.0;
+        }
+        let r = r.min(n - r);
+        (0..r).fold(1.0, |acc, i| acc * (n - i) as f64 / (i + 1) as f64)
+    };
+    let first = binom(k + d - 1, d - 1);
+    let second = if k >= 2 { binom(k + d - 3, d - 1) } else { 0.0 };
+    first - second
+}
+
+/// μ_0..μ_{k_max} of the NNGP kernel and the NTK of `net` on S^{d−1}, d ≥ 2.
+pub fn sphere_eigenvalues(net: &FcNetwork, dim: usize, k_max: usize) -> Result<SphereSpectrum> {
+    if !(2..=4096).contains(&dim) {
+        return Err(NtkError::OutOfRange {
+            field: "d",
+            expected: "between 2 and 4096",
+            value: dim as f64,
+        });
+    }
+    if k_max > MAX_DEGREE {
+        return Err(NtkError::OutOfRange {
+            field: "k_max",
+            expected: "at most 1000",
+            value: k_max as f64,
+        });
+    }
+    let rule = GaussLegendre::new(NonZeroUsize::new(NODES).expect("nodes > 0"));
+    let half_pi = std::f64::consts::FRAC_PI_2;
+    let (theta, weight): (Vec<f64>, Vec<f64>) = rule
+        .nodes()
+        .zip(rule.weights())
+        .map(|(t, w)| (half_pi * (t + 1.0), half_pi * w))
+        .unzip();
+    let mut e1 = vec![0.0; dim];
+    e1[0] = 1.0;
+    let x0 = Matrix::from_row_major(1, dim, e1)?;
+    let mut pts = vec![0.0; NODES * dim];
+    for (m, th) in theta.iter().enumerate() {
+        pts[m * dim] = th.cos();
+        pts[m * dim + 1] = th.sin();
+    }
+    let xs = Matrix::from_row_major(NODES, dim, pts)?;
+    let k = kernel_matrix(net, &x0, Some(&xs))?;
+
+    let d = dim as f64;
+    let c_d = libm::tgamma(d / 2.0) / (std::f64::consts::PI.sqrt() * libm::tgamma((d - 1.0) / 2.0));
+    // Measure: c_d sin^{d−2} θ dθ, with the quadrature weights folded in.
+    let measure: Vec<f64> = theta
+        .iter()
+        .zip(&weight)
+        .map(|(th, w)| c_d * w * th.sin().powi(dim as i32 - 2))
+        .collect();
+    let mut out = SphereSpectrum {
+        dim,
+        degree: (0..=k_max).collect(),
+        multiplicity: (0..=k_max).map(|k| multiplicity(dim, k)).collect(),
+        nngp: vec![0.0; k_max + 1],
+        ntk: vec![0.0; k_max + 1],
+    };
+    for m in 0..NODES {
+        let t = theta[m].cos();
+        let (fk, ft) = (k.nngp.get(0, m) * measure[m], k.ntk.get(0, m) * measure[m]);
+        let (mut p_prev, mut p) = (1.0, t);
+        for deg in 0..=k_max {
+            let pk = if deg == 0 { 1.0 } else { p };
+            out.nngp[deg] += fk * pk;
+            out.ntk[deg] += ft * pk;
+            if deg >= 1 {
+                let kf = deg as f64;
+                let next = ((2.0 * kf + d - 2.0) * t * p - kf * p_prev) / (kf + d - 2.0);
+                p_prev = p;
+                p = next;
+            }
+        }
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn multiplicities_are_the_dimensions_of_harmonic_spaces() {
+        assert_eq!(multiplicity(2, 0), 1.0);
+        assert_eq!(multiplicity(2, 5), 2.0);
+        assert_eq!(multiplicity(3, 1), 3.0);
+        assert_eq!(multiplicity(3, 2), 5.0);
+        assert_eq!(multiplicity(3, 7), 15.0);
+        // d = 4: N = (k + 1)².
+        assert_eq!(multiplicity(4, 3), 16.0);
+    }
+
+    #[test]
+    fn linear_kernel_has_only_degree_one() {
+        // depth 0, σ_w = 1, no bias: κ(t) = t/d, so μ_1 = 1/d² · d … exactly: T(x·a) =
+        // ∫ ⟨x,y⟩/d ⟨y,a⟩ dσ = ⟨x,a⟩/d², so μ_1 = 1/d² and every other μ_k = 0.
+        let net = FcNetwork::relu(0, 1.0, None);
+        for d in [2, 3, 5] {
+            let s = sphere_eigenvalues(&net, d, 4).unwrap();
+            let df = d as f64;
+            assert!((s.ntk[1] - 1.0 / (df * df)).abs() < 1e-14, "d={d}");
+            for k in [0, 2, 3, 4] {
+                assert!(s.ntk[k].abs() < 1e-14, "d={d} k={k}: {}", s.ntk[k]);
+            }
+        }
+    }
+
+    #[test]
+    fn circle_eigenvalues_are_fourier_coefficients_of_a_circulant_gram() {
+        // On n equally spaced points of the circle the Gram matrix is circulant, with
+        // eigenvalues Σ_j κ(cos 2πj/n) cos(2πjk/n) = n μ_k (trapezoid rule, exact up to
+        // aliasing for a smooth κ; the ReLU NTK's kink at t = 1 makes aliasing O(1/n²)).
+        let net = FcNetwork::relu(2, 1.5, Some(0.2));
+        let s = sphere_eigenvalues(&net, 2, 6).unwrap();
+        let n = 4096;
+        let xs: Vec<f64> = (0..n)
+            .flat_map(|j| {
+                let a = 2.0 * std::f64::consts::PI * j as f64 / n as f64;
+                [a.cos(), a.sin()]
+            })
+            .collect();
+        let x0 = Matrix::from_row_major(1, 2, vec![1.0, 0.0]).unwrap();
+        let xs = Matrix::from_row_major(n, 2, xs).unwrap();
+        let row = kernel_matrix(&net, &x0, Some(&xs)).unwrap().ntk;
+        for k in 0..=6 {
+            let lam: f64 = (0..n)
+                .map(|j| row.get(0, j) * (2.0 * std::f64::consts::PI * (j * k) as f64 / n as f64).cos())
+                .sum::<f64>()
+                / n as f64;
+            assert!((lam - s.ntk[k]).abs() < 1e-6 * s.ntk[0], "k={k}: {lam} vs {}", s.ntk[k]);
+        }
+    }
+}
