@@ -26,6 +26,7 @@ pub mod experiments;
 pub mod fastmath;
 pub mod kernel;
 pub mod linalg;
+pub mod spec;
 pub mod sphere;
 
 pub use error::{NtkError, Result};

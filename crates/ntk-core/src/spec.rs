@@ -1,0 +1,278 @@
+//! JSON specifications for the `ntk` command line, parsed by hand so that every
+//! problem is reported with the field it is in ("network.activation: unknown
+//! activation 'foo' …", "x1: row 2 has 3 entries, but row 0 has 4").
+
+use serde_json::Value;
+
+use crate::activation::Activation;
+use crate::kernel::{FcNetwork, Parameterization, MAX_DEPTH};
+use crate::linalg::Matrix;
+
+/// A problem with the input, located by its JSON path.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SpecError {
+    /// Where: "network.depth", "x1[2][0]", …
+    pub field: String,
+    /// What is wrong, in words.
+    pub message: String,
+}
+
+impl std::fmt::Display for SpecError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.field, self.message)
+    }
+}
+
+impl std::error::Error for SpecError {}
+
+fn err<T>(field: impl Into<String>, message: impl Into<String>) -> Result<T, SpecError> {
+    Err(SpecError {
+        field: field.into(),
+        message: message.into(),
+    })
+}
+
+/// Parse JSON text, accepting the non-standard tokens `NaN`, `Infinity` and
+/// `-Infinity` (as Python's `json` writes them) so that they can be reported as
+/// non-finite values of the field they are in, rather than as a syntax error.
+pub fn parse_json(text: &str) -> Result<Value, SpecError> {
+    let mut cleaned = String::with_capacity(text.len());
+    let mut in_string = false;
+    let mut escaped = false;
+    let mut rest = text;
+    while let Some(c) = rest.chars().next() {
+        if in_string {
+            cleaned.push(c);
+            if escaped {
+                escaped = false;
+            } else if c == '\\' {
+                escaped = true;
+            } else if c == '"' {
+                in_string = false;
+            }
+            rest = &rest[c.len_utf8()..];
+            continue;
+        }
+        let token = ["-Infinity", "Infinity", "NaN"]
+            .into_iter()
+            .find(|t| rest.starts_with(t));
+        if let Some(t) = token {
+            cleaned.push_str(&format!("\"{t}\""));
+            rest = &rest[t.len()..];
+            continue;
+        }
+        if c == '"' {
+            in_string = true;
+        }
+        cleaned.push(c);
+        rest = &rest[c.len_utf8()..];
+    }
+    serde_json::from_str(&cleaned).map_err(|e| SpecError {
+        field: "input".into(),
+        message: format!("invalid JSON: {e}"),
+    })
+}
+
+fn number(v: &Value, field: &str) -> Result<f64, SpecError> {
+    match v {
+        Value::Number(n) => n.as_f64().map_or_else(|| err(field, "is not a number"), Ok),
+        Value::String(s) if ["NaN", "Infinity", "-Infinity"].contains(&s.as_str()) => {
+            err(field, format!("must be finite, got {s}"))
+        }
+        _ => err(field, format!("must be a number, got {v}")),
+    }
+}
+
+fn finite_nonneg(v: &Value, field: &str) -> Result<f64, SpecError> {
+    let x = number(v, field)?;
+    if x < 0.0 {
+        return err(field, format!("must be ≥ 0, got {x}"));
+    }
+    Ok(x)
+}
+
+fn integer(v: &Value, field: &str, lo: u64, hi: u64) -> Result<usize, SpecError> {
+    match v.as_u64() {
+        Some(n) if (lo..=hi).contains(&n) => Ok(n as usize),
+        _ => err(field, format!("must be a whole number between {lo} and {hi}, got {v}")),
+    }
+}
+
+/// An activation from an object with "activation" and its parameters.
+pub fn activation(obj: &Value, prefix: &str) -> Result<Activation, SpecError> {
+    let field = format!("{prefix}activation");
+    let name = match obj.get("activation") {
+        None => return Ok(Activation::Relu),
+        Some(Value::String(s)) => s.as_str(),
+        Some(other) => return err(field, format!("must be a string, got {other}")),
+    };
+    let param = |key: &str, default: Option<f64>| -> Result<f64, SpecError> {
+        match (obj.get(key), default) {
+            (Some(v), _) => number(v, &format!("{prefix}{key}")),
+            (None, Some(d)) => Ok(d),
+            (None, None) => err(format!("{prefix}{key}"), format!("is required for {name}")),
+        }
+    };
+    Ok(match name {
+        "relu" => Activation::Relu,
+        "leaky_relu" => Activation::LeakyRelu {
+            alpha: param("alpha", None)?,
+        },
+        "abrelu" => Activation::AbRelu {
+            a: param("a", None)?,
+            b: param("b", None)?,
+        },
+        "abs" => Activation::Abs,
+        "erf" => Activation::Erf,
+        "gelu" => Activation::Gelu,
+        "sin" => Activation::Sin,
+        "cos" => Activation::Cos,
+        "identity" => Activation::Identity,
+        "tanh" => Activation::Tanh,
+        "sigmoid" => Activation::Sigmoid,
+        "softplus" => Activation::Softplus,
+        "silu" | "swish" => Activation::Silu,
+        "elu" => Activation::Elu {
+            alpha: param("alpha", Some(1.0))?,
+        },
+        other => {
+            return err(
+                field,
+                format!(
+                    "unknown activation '{other}' (expected one of {})",
+                    Activation::NAMES.join(", ")
+                ),
+            )
+        }
+    })
+}
+
+/// The "network" object of `ntk kernel`.
+pub fn network(v: &Value) -> Result<FcNetwork, SpecError> {
+    if !v.is_object() {
+        return err("network", "must be an object");
+    }
+    let depth = match v.get("depth") {
+        Some(d) => integer(d, "network.depth", 0, MAX_DEPTH as u64)?,
+        None => return err("network.depth", "is required"),
+    };
+    let w_std = match v.get("w_std") {
+        Some(w) => finite_nonneg(w, "network.w_std")?,
+        None => return err("network.w_std", "is required"),
+    };
+    let b_std = match v.get("b_std") {
+        None | Some(Value::Null) => None,
+        Some(b) => Some(finite_nonneg(b, "network.b_std")?),
+    };
+    let parameterization = match v.get("parameterization") {
+        None => Parameterization::Ntk,
+        Some(Value::String(s)) if s == "ntk" => Parameterization::Ntk,
+        Some(Value::String(s)) if s == "standard" => Parameterization::Standard,
+        Some(other) => {
+            return err(
+                "network.parameterization",
+                format!("must be \"ntk\" or \"standard\", got {other}"),
+            )
+        }
+    };
+    let width = match v.get("width") {
+        None | Some(Value::Null) => None,
+        Some(w) => Some(integer(w, "network.width", 1, 1 << 24)?),
+    };
+    if parameterization == Parameterization::Standard && width.is_none() {
+        return err("network.width", "is required for the standard parameterization");
+    }
+    let net = FcNetwork {
+        depth,
+        activation: activation(v, "network.")?,
+        w_std,
+        b_std,
+        parameterization,
+        width,
+    };
+    net.validate().map_err(|e| SpecError {
+        field: "network".into(),
+        message: e.to_string(),
+    })?;
+    Ok(net)
+}
+
+/// A list of input rows ("x1", "x2"): equal lengths, finite numbers.
+pub fn inputs(v: &Value, field: &'static str) -> Result<Matrix, SpecError> {
+    let rows = match v.as_array() {
+        Some(r) if !r.is_empty() => r,
+        Some(_) => return err(field, "must have at least one row"),
+        None => return err(field, "must be a list of rows (lists of numbers)"),
+    };
+    let mut data = Vec::new();
+    let mut cols = None;
+    for (i, row) in rows.iter().enumerate() {
+        let Some(row) = row.as_array() else {
+            return err(format!("{field}[{i}]"), "must be a list of numbers");
+        };
+        match cols {
+            None if row.is_empty() => return err(format!("{field}[0]"), "must not be empty"),
+            None => cols = Some(row.len()),
+            Some(c) if c != row.len() => {
+                return err(
+                    field,
+                    format!("row {i} has {} entries, but row 0 has {c}", row.len()),
+                )
+            }
+            Some(_) => {}
+        }
+        for (j, x) in row.iter().enumerate() {
+            data.push(number(x, &format!("{field}[{i}][{j}]"))?);
+        }
+    }
+    Matrix::from_row_major(rows.len(), cols.unwrap_or(0), data).map_err(|e| SpecError {
+        field: field.into(),
+        message: e.to_string(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn net(text: &str) -> Result<FcNetwork, SpecError> {
+        network(&parse_json(text).unwrap())
+    }
+
+    #[test]
+    fn parses_the_documented_example() {
+        let n = net(r#"{"depth": 2, "activation": "relu", "w_std": 1.4142, "b_std": 0.0,
+                        "parameterization": "ntk", "width": 512}"#)
+        .unwrap();
+        assert_eq!(n.depth, 2);
+        assert_eq!(n.activation, Activation::Relu);
+        assert_eq!(n.b_std, Some(0.0));
+        let n = net(r#"{"depth": 1, "activation": "leaky_relu", "alpha": 0.1, "w_std": 1, "b_std": null}"#)
+            .unwrap();
+        assert_eq!(n.activation, Activation::LeakyRelu { alpha: 0.1 });
+        assert_eq!(n.b_std, None);
+    }
+
+    #[test]
+    fn errors_name_the_field() {
+        let e = net(r#"{"depth": 2, "activation": "foo", "w_std": 1}"#).unwrap_err();
+        assert_eq!(e.field, "network.activation");
+        assert!(e.message.contains("unknown activation 'foo'"));
+        let e = net(r#"{"depth": 101, "w_std": 1}"#).unwrap_err();
+        assert_eq!(e.field, "network.depth");
+        let e = net(r#"{"depth": 1, "w_std": -1}"#).unwrap_err();
+        assert_eq!(e.field, "network.w_std");
+        let e = net(r#"{"depth": 1, "w_std": 1, "b_std": NaN}"#).unwrap_err();
+        assert_eq!(e.field, "network.b_std");
+        let e = net(r#"{"depth": 1, "w_std": 1, "parameterization": "standard"}"#).unwrap_err();
+        assert_eq!(e.field, "network.width");
+        let e = net(r#"{"depth": 1, "w_std": 1, "activation": "leaky_relu"}"#).unwrap_err();
+        assert_eq!(e.field, "network.alpha");
+        let e = inputs(&parse_json("[[1, 2], [3]]").unwrap(), "x1").unwrap_err();
+        assert_eq!(e.to_string(), "x1: row 1 has 1 entries, but row 0 has 2");
+        let e = inputs(&parse_json("[[1, NaN]]").unwrap(), "x2").unwrap_err();
+        assert_eq!(e.field, "x2[0][1]");
+        // A "NaN" inside a string is left alone.
+        assert_eq!(parse_json(r#"{"a": "NaN x"}"#).unwrap()["a"], "NaN x");
+    }
+}

@@ -1,0 +1,101 @@
+//! The `ntk` command line: JSON in, JSON out, one clear line on stderr for bad input.
+#![cfg(not(target_arch = "wasm32"))]
+
+use std::io::Write;
+use std::process::{Command, Stdio};
+
+fn run(args: &[&str], input: &str) -> (i32, String, String) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_ntk"))
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
+    let out = child.wait_with_output().unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8(out.stdout).unwrap(),
+        String::from_utf8(out.stderr).unwrap(),
+    )
+}
+
+#[test]
+fn kernel_writes_full_precision_json() {
+    // Two-layer ReLU, σ_w² = 2, no bias, orthogonal unit inputs in d = 2 (θ = π/2):
+    // K = (sin θ + (π − θ) cos θ)/π = 1/π, Θ = (sin θ + 2(π − θ) cos θ)/π = 1/π;
+    // diagonal: K = 2·(1/2)/… = 1, Θ = 2.
+    let input = r#"{"network": {"depth": 1, "activation": "relu", "w_std": 1.4142135623730951,
+                    "b_std": null, "parameterization": "ntk"}, "x1": [[1, 0], [0, 1]]}"#;
+    let (code, out, err) = run(&["kernel"], input);
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let k: Vec<Vec<f64>> = serde_json::from_value(v["nngp"].clone()).unwrap();
+    let t: Vec<Vec<f64>> = serde_json::from_value(v["ntk"].clone()).unwrap();
+    let inv_pi = 1.0 / std::f64::consts::PI;
+    assert!((k[0][1] - inv_pi).abs() < 1e-15 && (t[0][1] - inv_pi).abs() < 1e-15);
+    assert!((k[0][0] - 1.0).abs() < 1e-15 && (t[1][1] - 2.0).abs() < 1e-15);
+    // x2 defaults to x1; with x2 the shape is n₁ × n₂.
+    let input2 = r#"{"network": {"depth": 1, "w_std": 1, "b_std": 0.1},
+                     "x1": [[1, 0]], "x2": [[0, 1], [1, 1], [2, 0]]}"#;
+    let (code, out, _) = run(&["kernel"], input2);
+    assert_eq!(code, 0);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["ntk"].as_array().unwrap().len(), 1);
+    assert_eq!(v["ntk"][0].as_array().unwrap().len(), 3);
+}
+
+#[test]
+fn bad_input_exits_non_zero_with_one_line_naming_the_field() {
+    let net = r#""network": {"depth": 2, "activation": "relu", "w_std": 1.4, "b_std": 0.1}"#;
+    let cases = [
+        (format!(r#"{{{net}, "x1": [[1, 2], [3]]}}"#), "x1: row 1 has 1 entries"),
+        (format!(r#"{{{net}, "x1": [[1, 2]], "x2": [[1, 2, 3]]}}"#), "x2:"),
+        (
+            r#"{"network": {"depth": 2, "activation": "foo", "w_std": 1}, "x1": [[1]]}"#.into(),
+            "network.activation: unknown activation 'foo'",
+        ),
+        (
+            r#"{"network": {"depth": 2, "w_std": -1}, "x1": [[1]]}"#.into(),
+            "network.w_std",
+        ),
+        (
+            r#"{"network": {"depth": 2, "w_std": 1, "b_std": Infinity}, "x1": [[1]]}"#.into(),
+            "network.b_std",
+        ),
+        (
+            r#"{"network": {"depth": 500, "w_std": 1}, "x1": [[1]]}"#.into(),
+            "network.depth",
+        ),
+        (format!(r#"{{{net}, "x1": [[1, NaN]]}}"#), "x1[0][1]"),
+        ("not json".into(), "input: invalid JSON"),
+    ];
+    for (input, expected) in cases {
+        let (code, out, err) = run(&["kernel"], &input);
+        assert_eq!(code, 2, "{input}");
+        assert!(out.is_empty(), "{input}: stdout {out}");
+        assert_eq!(err.lines().count(), 1, "{input}: stderr {err}");
+        assert!(err.starts_with("error: ") && err.contains(expected), "{input}: {err}");
+    }
+    let (code, _, err) = run(&["frobnicate"], "{}");
+    assert_eq!(code, 2);
+    assert!(err.contains("unknown command"));
+}
+
+#[test]
+fn bench_reports_times_and_threads() {
+    let (code, out, err) = run(
+        &["bench"],
+        r#"{"op": "kernel_gram", "n": 200, "d": 10, "depth": 3, "activation": "relu", "repeats": 3}"#,
+    );
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["op"], "kernel_gram");
+    let (median, min) = (v["median_s"].as_f64().unwrap(), v["min_s"].as_f64().unwrap());
+    assert!(min > 0.0 && min <= median);
+    assert!(v["threads"].as_u64().unwrap() >= 1);
+    let (code, _, err) = run(&["bench"], r#"{"op": "nope", "n": 10, "d": 2}"#);
+    assert_eq!(code, 2);
+    assert!(err.contains("unknown operation 'nope'"), "{err}");
+}
