@@ -21,7 +21,10 @@ cargo clippy --workspace --all-targets --target wasm32-unknown-unknown -- -D war
 step "native tests"
 cargo test --workspace
 
-step "browser tests (wasm-bindgen-test, headless Chromium)"
+step "browser tests: ntk-core in wasm32 + simd128 (headless Chromium)"
+cargo test --target wasm32-unknown-unknown -p ntk-core
+
+step "browser tests: the app (wasm-bindgen-test, headless Chromium)"
 cargo test --target wasm32-unknown-unknown -p ntk-lab --test browser
 
 step "trunk build --release"

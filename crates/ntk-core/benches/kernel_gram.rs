@@ -3,10 +3,18 @@
 //! neural-tangents' jit-compiled kernel_fn ≈ 0.07–0.11 s at n = 1000, 1.1–1.8 s at
 //! n = 4000.
 
+#![cfg_attr(target_arch = "wasm32", allow(unused))]
+
+#[cfg(not(target_arch = "wasm32"))]
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
 use ntk_core::data::gaussian;
 use ntk_core::kernel::{kernel_matrix, FcNetwork};
 
+/// On wasm32 the benchmark is `tests/browser_bench.rs`, run in a browser.
+#[cfg(target_arch = "wasm32")]
+fn main() {}
+
+#[cfg(not(target_arch = "wasm32"))]
 fn kernel_gram(c: &mut Criterion) {
     let mut group = c.benchmark_group("ntk_gram_relu_depth3_d10");
     group.sample_size(10);
@@ -20,12 +28,18 @@ fn kernel_gram(c: &mut Criterion) {
     group.finish();
 }
 
+#[cfg(not(target_arch = "wasm32"))]
 fn kernel_gram_activations(c: &mut Criterion) {
     use ntk_core::activation::Activation;
     let mut group = c.benchmark_group("ntk_gram_n1000_depth3_d10");
     group.sample_size(10);
     let x = gaussian(1000, 10, 0).expect("inputs");
-    for act in [Activation::Relu, Activation::Erf, Activation::Gelu, Activation::Sin] {
+    for act in [
+        Activation::Relu,
+        Activation::Erf,
+        Activation::Gelu,
+        Activation::Sin,
+    ] {
         let net = FcNetwork::relu(3, 1.5, Some(0.1)).with_activation(act);
         group.bench_function(act.name(), |b| {
             b.iter(|| kernel_matrix(&net, &x, None).expect("kernel"))
@@ -34,5 +48,7 @@ fn kernel_gram_activations(c: &mut Criterion) {
     group.finish();
 }
 
+#[cfg(not(target_arch = "wasm32"))]
 criterion_group!(benches, kernel_gram, kernel_gram_activations);
+#[cfg(not(target_arch = "wasm32"))]
 criterion_main!(benches);

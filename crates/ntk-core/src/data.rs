@@ -29,7 +29,9 @@ fn check_size(n: usize, d: usize) -> Result<()> {
 pub fn gaussian(n: usize, d: usize, seed: u64) -> Result<Matrix> {
     check_size(n, d)?;
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
-    let data = (0..n * d).map(|_| rng.sample::<f64, _>(StandardNormal)).collect();
+    let data = (0..n * d)
+        .map(|_| rng.sample::<f64, _>(StandardNormal))
+        .collect();
     Matrix::from_row_major(n, d, data)
 }
 
@@ -48,8 +50,9 @@ pub fn unit_sphere(n: usize, d: usize, seed: u64) -> Result<Matrix> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use wasm_bindgen_test::wasm_bindgen_test;
 
-    #[test]
+    #[wasm_bindgen_test(unsupported = test)]
     fn gaussian_is_seeded_and_standard() {
         let a = gaussian(2000, 5, 7).unwrap();
         assert_eq!(a, gaussian(2000, 5, 7).unwrap());
@@ -61,7 +64,7 @@ mod tests {
         assert!((var - 1.0).abs() < 0.04, "variance {var}");
     }
 
-    #[test]
+    #[wasm_bindgen_test(unsupported = test)]
     fn sphere_points_have_unit_norm() {
         let s = unit_sphere(100, 4, 1).unwrap();
         for i in 0..100 {

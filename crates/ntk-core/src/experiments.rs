@@ -66,12 +66,13 @@ pub fn circle_profile(net: &FcNetwork, points: usize) -> Result<CircleProfile> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use wasm_bindgen_test::wasm_bindgen_test;
 
     fn relu(depth: usize) -> FcNetwork {
         FcNetwork::relu(depth, 2f64.sqrt(), Some(0.1))
     }
 
-    #[test]
+    #[wasm_bindgen_test(unsupported = test)]
     fn profile_spans_the_circle_and_peaks_at_zero() {
         let p = circle_profile(&relu(3), 101).unwrap();
         assert_eq!(p.gamma.len(), 101);
@@ -87,7 +88,7 @@ mod tests {
         assert_eq!(p.nngp[50], at_zero.nngp);
     }
 
-    #[test]
+    #[wasm_bindgen_test(unsupported = test)]
     fn profile_is_even_in_the_angle() {
         for n in [100, 101] {
             let p = circle_profile(&relu(4), n).unwrap();
@@ -99,7 +100,7 @@ mod tests {
         }
     }
 
-    #[test]
+    #[wasm_bindgen_test(unsupported = test)]
     fn profile_grid_is_increasing() {
         for n in [3, 4, 10, 11, 400] {
             let p = circle_profile(&relu(1), n).unwrap();
@@ -107,7 +108,7 @@ mod tests {
         }
     }
 
-    #[test]
+    #[wasm_bindgen_test(unsupported = test)]
     fn profile_rejects_bad_sizes() {
         assert!(circle_profile(&relu(1), 2).is_err());
         assert!(circle_profile(&relu(1), MAX_CIRCLE_POINTS + 1).is_err());

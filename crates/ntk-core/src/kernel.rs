@@ -326,10 +326,7 @@ fn activate(kind: &DualKind, v1: f64, v2: &[f64], k12: &mut [f64], ntk: &mut [f6
 /// The pair recursion for row `xi` against columns `j0..j0 + out.len()` of X₂.
 /// `x2t` is X₂ transposed (d × n₂), `v1` the row's variances per layer, `v2` the
 /// columns' (layer-major, n₂ per layer).
-#[multiversion(targets(
-    "x86_64+avx512f+avx512vl+avx512dq+avx2+fma",
-    "x86_64+avx2+fma",
-))]
+#[multiversion(targets("x86_64+avx512f+avx512vl+avx512dq+avx2+fma", "x86_64+avx2+fma",))]
 #[allow(clippy::too_many_arguments)]
 fn row_block(
     plan: &Plan,

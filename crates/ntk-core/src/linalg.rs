@@ -90,7 +90,10 @@ impl Matrix {
 
     /// The rows as vectors (for JSON output).
     pub fn to_rows(&self) -> Vec<Vec<f64>> {
-        self.data.chunks(self.cols.max(1)).map(<[f64]>::to_vec).collect()
+        self.data
+            .chunks(self.cols.max(1))
+            .map(<[f64]>::to_vec)
+            .collect()
     }
 
     /// A faer view.
@@ -127,8 +130,9 @@ pub fn symmetric_eigenvalues(m: &Matrix) -> Result<Vec<f64>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use wasm_bindgen_test::wasm_bindgen_test;
 
-    #[test]
+    #[wasm_bindgen_test(unsupported = test)]
     fn eigenvalues_of_a_known_matrix() {
         // [[2, 1], [1, 2]] has eigenvalues 1 and 3.
         let m = Matrix::from_row_major(2, 2, vec![2.0, 1.0, 1.0, 2.0]).unwrap();
@@ -136,9 +140,16 @@ mod tests {
         assert!((e[0] - 1.0).abs() < 1e-14 && (e[1] - 3.0).abs() < 1e-14);
     }
 
-    #[test]
+    #[wasm_bindgen_test(unsupported = test)]
     fn ragged_rows_are_an_error() {
         let r = Matrix::from_rows("x1", &[vec![1.0, 2.0], vec![3.0]]);
-        assert!(matches!(r, Err(NtkError::RaggedRows { field: "x1", row: 1, .. })));
+        assert!(matches!(
+            r,
+            Err(NtkError::RaggedRows {
+                field: "x1",
+                row: 1,
+                ..
+            })
+        ));
     }
 }

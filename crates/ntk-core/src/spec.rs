@@ -94,7 +94,10 @@ fn finite_nonneg(v: &Value, field: &str) -> Result<f64, SpecError> {
 fn integer(v: &Value, field: &str, lo: u64, hi: u64) -> Result<usize, SpecError> {
     match v.as_u64() {
         Some(n) if (lo..=hi).contains(&n) => Ok(n as usize),
-        _ => err(field, format!("must be a whole number between {lo} and {hi}, got {v}")),
+        _ => err(
+            field,
+            format!("must be a whole number between {lo} and {hi}, got {v}"),
+        ),
     }
 }
 
@@ -180,7 +183,10 @@ pub fn network(v: &Value) -> Result<FcNetwork, SpecError> {
         Some(w) => Some(integer(w, "network.width", 1, 1 << 24)?),
     };
     if parameterization == Parameterization::Standard && width.is_none() {
-        return err("network.width", "is required for the standard parameterization");
+        return err(
+            "network.width",
+            "is required for the standard parameterization",
+        );
     }
     let net = FcNetwork {
         depth,
@@ -234,26 +240,31 @@ pub fn inputs(v: &Value, field: &'static str) -> Result<Matrix, SpecError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use wasm_bindgen_test::wasm_bindgen_test;
 
     fn net(text: &str) -> Result<FcNetwork, SpecError> {
         network(&parse_json(text).unwrap())
     }
 
-    #[test]
+    #[wasm_bindgen_test(unsupported = test)]
     fn parses_the_documented_example() {
-        let n = net(r#"{"depth": 2, "activation": "relu", "w_std": 1.4142, "b_std": 0.0,
-                        "parameterization": "ntk", "width": 512}"#)
+        let n = net(
+            r#"{"depth": 2, "activation": "relu", "w_std": 1.4142, "b_std": 0.0,
+                        "parameterization": "ntk", "width": 512}"#,
+        )
         .unwrap();
         assert_eq!(n.depth, 2);
         assert_eq!(n.activation, Activation::Relu);
         assert_eq!(n.b_std, Some(0.0));
-        let n = net(r#"{"depth": 1, "activation": "leaky_relu", "alpha": 0.1, "w_std": 1, "b_std": null}"#)
-            .unwrap();
+        let n = net(
+            r#"{"depth": 1, "activation": "leaky_relu", "alpha": 0.1, "w_std": 1, "b_std": null}"#,
+        )
+        .unwrap();
         assert_eq!(n.activation, Activation::LeakyRelu { alpha: 0.1 });
         assert_eq!(n.b_std, None);
     }
 
-    #[test]
+    #[wasm_bindgen_test(unsupported = test)]
     fn errors_name_the_field() {
         let e = net(r#"{"depth": 2, "activation": "foo", "w_std": 1}"#).unwrap_err();
         assert_eq!(e.field, "network.activation");

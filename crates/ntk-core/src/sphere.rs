@@ -132,8 +132,9 @@ pub fn sphere_eigenvalues(net: &FcNetwork, dim: usize, k_max: usize) -> Result<S
 #[cfg(test)]
 mod tests {
     use super::*;
+    use wasm_bindgen_test::wasm_bindgen_test;
 
-    #[test]
+    #[wasm_bindgen_test(unsupported = test)]
     fn multiplicities_are_the_dimensions_of_harmonic_spaces() {
         assert_eq!(multiplicity(2, 0), 1.0);
         assert_eq!(multiplicity(2, 5), 2.0);
@@ -144,7 +145,7 @@ mod tests {
         assert_eq!(multiplicity(4, 3), 16.0);
     }
 
-    #[test]
+    #[wasm_bindgen_test(unsupported = test)]
     fn linear_kernel_has_only_degree_one() {
         // depth 0, σ_w = 1, no bias: κ(t) = t/d, so μ_1 = 1/d² · d … exactly: T(x·a) =
         // ∫ ⟨x,y⟩/d ⟨y,a⟩ dσ = ⟨x,a⟩/d², so μ_1 = 1/d² and every other μ_k = 0.
@@ -159,7 +160,7 @@ mod tests {
         }
     }
 
-    #[test]
+    #[wasm_bindgen_test(unsupported = test)]
     fn circle_eigenvalues_are_fourier_coefficients_of_a_circulant_gram() {
         // On n equally spaced points of the circle the Gram matrix is circulant, with
         // eigenvalues Σ_j κ(cos 2πj/n) cos(2πjk/n) = n μ_k (trapezoid rule, exact up to
@@ -178,10 +179,16 @@ mod tests {
         let row = kernel_matrix(&net, &x0, Some(&xs)).unwrap().ntk;
         for k in 0..=6 {
             let lam: f64 = (0..n)
-                .map(|j| row.get(0, j) * (2.0 * std::f64::consts::PI * (j * k) as f64 / n as f64).cos())
+                .map(|j| {
+                    row.get(0, j) * (2.0 * std::f64::consts::PI * (j * k) as f64 / n as f64).cos()
+                })
                 .sum::<f64>()
                 / n as f64;
-            assert!((lam - s.ntk[k]).abs() < 1e-6 * s.ntk[0], "k={k}: {lam} vs {}", s.ntk[k]);
+            assert!(
+                (lam - s.ntk[k]).abs() < 1e-6 * s.ntk[0],
+                "k={k}: {lam} vs {}",
+                s.ntk[k]
+            );
         }
     }
 }
@@ -191,8 +198,9 @@ mod gram_tests {
     use super::*;
     use crate::data::unit_sphere;
     use crate::linalg::symmetric_eigenvalues;
+    use wasm_bindgen_test::wasm_bindgen_test;
 
-    #[test]
+    #[wasm_bindgen_test(unsupported = test)]
     fn sphere_eigenvalues_match_a_large_gram_matrix() {
         // n uniform samples on S² (d = 3): the eigenvalues of K/n converge to the μ_k,
         // each repeated N(3, k) = 2k + 1 times. Compare the top 1 + 3 + 5 + 7 = 16.
@@ -215,7 +223,10 @@ mod gram_tests {
             let group = &empirical[start..start + m];
             let mean = group.iter().sum::<f64>() / (m as f64 * n as f64);
             let p = predicted[start];
-            assert!((mean - p).abs() <= 0.01 * p, "degree {deg}: Gram mean {mean} vs μ {p}");
+            assert!(
+                (mean - p).abs() <= 0.01 * p,
+                "degree {deg}: Gram mean {mean} vs μ {p}"
+            );
             for &e in group {
                 let e = e / n as f64;
                 assert!((e - p).abs() <= 0.15 * p, "degree {deg}: Gram {e} vs μ {p}");

@@ -12,7 +12,12 @@ fn run(args: &[&str], input: &str) -> (i32, String, String) {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(input.as_bytes())
+        .unwrap();
     let out = child.wait_with_output().unwrap();
     (
         out.status.code().unwrap_or(-1),
@@ -50,8 +55,14 @@ fn kernel_writes_full_precision_json() {
 fn bad_input_exits_non_zero_with_one_line_naming_the_field() {
     let net = r#""network": {"depth": 2, "activation": "relu", "w_std": 1.4, "b_std": 0.1}"#;
     let cases = [
-        (format!(r#"{{{net}, "x1": [[1, 2], [3]]}}"#), "x1: row 1 has 1 entries"),
-        (format!(r#"{{{net}, "x1": [[1, 2]], "x2": [[1, 2, 3]]}}"#), "x2:"),
+        (
+            format!(r#"{{{net}, "x1": [[1, 2], [3]]}}"#),
+            "x1: row 1 has 1 entries",
+        ),
+        (
+            format!(r#"{{{net}, "x1": [[1, 2]], "x2": [[1, 2, 3]]}}"#),
+            "x2:",
+        ),
         (
             r#"{"network": {"depth": 2, "activation": "foo", "w_std": 1}, "x1": [[1]]}"#.into(),
             "network.activation: unknown activation 'foo'",
@@ -76,7 +87,10 @@ fn bad_input_exits_non_zero_with_one_line_naming_the_field() {
         assert_eq!(code, 2, "{input}");
         assert!(out.is_empty(), "{input}: stdout {out}");
         assert_eq!(err.lines().count(), 1, "{input}: stderr {err}");
-        assert!(err.starts_with("error: ") && err.contains(expected), "{input}: {err}");
+        assert!(
+            err.starts_with("error: ") && err.contains(expected),
+            "{input}: {err}"
+        );
     }
     let (code, _, err) = run(&["frobnicate"], "{}");
     assert_eq!(code, 2);
@@ -92,7 +106,10 @@ fn bench_reports_times_and_threads() {
     assert_eq!(code, 0, "{err}");
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
     assert_eq!(v["op"], "kernel_gram");
-    let (median, min) = (v["median_s"].as_f64().unwrap(), v["min_s"].as_f64().unwrap());
+    let (median, min) = (
+        v["median_s"].as_f64().unwrap(),
+        v["min_s"].as_f64().unwrap(),
+    );
     assert!(min > 0.0 && min <= median);
     assert!(v["threads"].as_u64().unwrap() >= 1);
     let (code, _, err) = run(&["bench"], r#"{"op": "nope", "n": 10, "d": 2}"#);

@@ -8,6 +8,10 @@
 use ntk_core::kernel::{kernel_matrix, FcNetwork};
 use ntk_core::linalg::Matrix;
 use serde_json::Value;
+use wasm_bindgen_test::wasm_bindgen_test;
+
+#[cfg(target_arch = "wasm32")]
+wasm_bindgen_test::wasm_bindgen_test_configure!(run_in_browser);
 
 fn matrix(field: &'static str, v: &Value) -> Matrix {
     let rows: Vec<Vec<f64>> = serde_json::from_value(v.clone()).expect("rows");
@@ -34,7 +38,7 @@ fn worst_relative_error(ours: &Matrix, theirs: &Matrix) -> (f64, usize, usize) {
     worst
 }
 
-#[test]
+#[wasm_bindgen_test(unsupported = test)]
 fn agrees_with_neural_tangents() {
     let text = include_str!("data/nt_reference.json");
     let data: Value = serde_json::from_str(text).unwrap();
@@ -60,7 +64,9 @@ fn agrees_with_neural_tangents() {
             let theirs = matrix("reference", theirs);
             let (e, i, j) = worst_relative_error(ours, &theirs);
             overall = overall.max(e);
-            report.push(format!("{name:34} {label:11} worst rel. error {e:.2e} at ({i},{j})"));
+            report.push(format!(
+                "{name:34} {label:11} worst rel. error {e:.2e} at ({i},{j})"
+            ));
             assert!(
                 e <= 1e-12,
                 "{name} {label}: relative error {e:e} at ({i},{j}): ours {} vs neural-tangents {}",

@@ -33,8 +33,9 @@ pub fn diag(v: f64) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use wasm_bindgen_test::wasm_bindgen_test;
 
-    #[test]
+    #[wasm_bindgen_test(unsupported = test)]
     fn erf_of_unit_variance_closed_forms() {
         // v = 1: 𝔼[erf(u)²] = (2/π) arcsin(2/3).
         assert!((diag(1.0) - 2.0 / PI * (2.0f64 / 3.0).asin()).abs() < 1e-16);

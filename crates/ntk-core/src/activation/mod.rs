@@ -237,7 +237,10 @@ impl Activation {
             Activation::Gelu => gelu::dual(k12, v1, v2),
             Activation::Sin => trig::dual(k12, v1, v2, 1.0),
             Activation::Cos => trig::dual(k12, v1, v2, -1.0),
-            Activation::Identity => Dual { nngp: k12, dot: 1.0 },
+            Activation::Identity => Dual {
+                nngp: k12,
+                dot: 1.0,
+            },
             _ => {
                 let (a, b) = self.abrelu_slopes()?;
                 relu::dual(a, b, k12, v1, v2)
@@ -273,6 +276,7 @@ fn sigmoid(x: f64) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use wasm_bindgen_test::wasm_bindgen_test;
 
     const ALL: [Activation; 14] = [
         Activation::Relu,
@@ -291,24 +295,30 @@ mod tests {
         Activation::Elu { alpha: 1.0 },
     ];
 
-    #[test]
+    #[wasm_bindgen_test(unsupported = test)]
     fn derivatives_match_central_differences() {
         for act in ALL {
             for &x in &[-2.3, -0.7, 0.4, 1.9] {
                 let h = 1e-6;
                 let fd = (act.apply(x + h) - act.apply(x - h)) / (2.0 * h);
                 let d = act.derivative(x);
-                assert!((fd - d).abs() < 1e-7 * (1.0 + d.abs()), "{act:?} at {x}: {fd} vs {d}");
+                assert!(
+                    (fd - d).abs() < 1e-7 * (1.0 + d.abs()),
+                    "{act:?} at {x}: {fd} vs {d}"
+                );
             }
         }
     }
 
-    #[test]
+    #[wasm_bindgen_test(unsupported = test)]
     fn names_round_trip_through_json() {
         for (act, name) in ALL.iter().zip(Activation::NAMES) {
             assert_eq!(act.name(), name);
             let text = serde_json::to_string(act).unwrap();
-            assert!(text.contains(&format!("\"activation\":\"{name}\"")), "{text}");
+            assert!(
+                text.contains(&format!("\"activation\":\"{name}\"")),
+                "{text}"
+            );
             assert_eq!(serde_json::from_str::<Activation>(&text).unwrap(), *act);
         }
         let swish: Activation = serde_json::from_str(r#"{"activation":"swish"}"#).unwrap();

@@ -34,11 +34,13 @@ pub struct NormalRule {
 impl NormalRule {
     /// An n-point rule, 1 ≤ n ≤ 400.
     pub fn new(n: usize) -> Result<Self> {
-        let deg = NonZeroUsize::new(n).filter(|_| n <= MAX_NODES).ok_or(NtkError::OutOfRange {
-            field: "quadrature_nodes",
-            expected: "between 1 and 400",
-            value: n as f64,
-        })?;
+        let deg = NonZeroUsize::new(n)
+            .filter(|_| n <= MAX_NODES)
+            .ok_or(NtkError::OutOfRange {
+                field: "quadrature_nodes",
+                expected: "between 1 and 400",
+                value: n as f64,
+            })?;
         let rule = GaussHermite::new(deg);
         let sqrt_pi = std::f64::consts::PI.sqrt();
         let nodes = rule.nodes().map(|t| std::f64::consts::SQRT_2 * t).collect();
@@ -89,8 +91,9 @@ impl NormalRule {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use wasm_bindgen_test::wasm_bindgen_test;
 
-    #[test]
+    #[wasm_bindgen_test(unsupported = test)]
     fn rule_integrates_gaussian_moments() {
         let rule = NormalRule::new(20).unwrap();
         let moment = |k: i32| -> f64 {
@@ -107,7 +110,7 @@ mod tests {
         assert!(moment(3).abs() < 1e-12);
     }
 
-    #[test]
+    #[wasm_bindgen_test(unsupported = test)]
     fn bad_node_counts_are_errors() {
         assert!(NormalRule::new(0).is_err());
         assert!(NormalRule::new(MAX_NODES + 1).is_err());

@@ -62,12 +62,13 @@ pub fn diag(a: f64, b: f64, v: f64) -> f64 {
 mod tests {
     use super::*;
     use std::f64::consts::PI;
+    use wasm_bindgen_test::wasm_bindgen_test;
 
     fn relu(k12: f64, v1: f64, v2: f64) -> Dual {
         dual(0.0, 1.0, k12, v1, v2)
     }
 
-    #[test]
+    #[wasm_bindgen_test(unsupported = test)]
     fn arc_cosine_kernel_at_zero_angle() {
         // θ = 0: 𝔼[relu(u)²] = 1/2, P(u > 0) = 1/2.
         let d = relu(1.0, 1.0, 1.0);
@@ -80,7 +81,7 @@ mod tests {
         }
     }
 
-    #[test]
+    #[wasm_bindgen_test(unsupported = test)]
     fn arc_cosine_kernel_at_right_angle() {
         // θ = π/2: independent, 𝔼[relu(u)]² = 1/(2π), P(u>0)P(v>0) = 1/4.
         let d = relu(0.0, 1.0, 1.0);
@@ -88,7 +89,7 @@ mod tests {
         assert!((d.dot - 0.25).abs() < 1e-16);
     }
 
-    #[test]
+    #[wasm_bindgen_test(unsupported = test)]
     fn arc_cosine_kernel_at_antipodes() {
         // θ = π: v = −u, so relu(u)·relu(−u) = 0 and 1{u>0}·1{−u>0} = 0.
         let d = relu(-1.0, 1.0, 1.0);
@@ -97,7 +98,7 @@ mod tests {
         assert_eq!(d.nngp, 0.0);
     }
 
-    #[test]
+    #[wasm_bindgen_test(unsupported = test)]
     fn matches_sheppard_and_a_separable_gaussian_integral() {
         // (u, v) = (r cos α, r(ρ cos α + s sin α)), s = √(1 − ρ²): the radial part
         // integrates in closed form, ∫₀^∞ r³ e^{−r²/2} dr/(2π) = 1/π, leaving an angular
@@ -121,7 +122,7 @@ mod tests {
         }
     }
 
-    #[test]
+    #[wasm_bindgen_test(unsupported = test)]
     fn identity_and_abs_special_cases() {
         // a = b = 1 is the identity: 𝔼[uv] = k₁₂, 𝔼[1] = 1.
         let d = dual(1.0, 1.0, 0.3, 1.2, 0.8);
@@ -135,7 +136,7 @@ mod tests {
         assert!((d.dot - 2.0 / PI * rho.asin()).abs() < 1e-15);
     }
 
-    #[test]
+    #[wasm_bindgen_test(unsupported = test)]
     fn zero_variance_gives_zero_not_nan() {
         let d = relu(0.0, 0.0, 1.0);
         assert_eq!(d.nngp, 0.0);

@@ -30,8 +30,9 @@ pub fn diag(v: f64, cos_2c: f64) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use wasm_bindgen_test::wasm_bindgen_test;
 
-    #[test]
+    #[wasm_bindgen_test(unsupported = test)]
     fn sin_and_cos_closed_forms() {
         // 𝔼[sin u sin v] = e^{−(v₁+v₂)/2} sinh k₁₂; 𝔼[cos u cos v] = e^{−(v₁+v₂)/2} cosh k₁₂.
         let (k, v1, v2) = (0.3f64, 0.7f64, 1.1f64);

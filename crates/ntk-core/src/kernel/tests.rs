@@ -1,5 +1,6 @@
 use super::*;
 use std::f64::consts::PI;
+use wasm_bindgen_test::wasm_bindgen_test;
 
 fn relu(depth: usize, w_std: f64, b_std: Option<f64>) -> FcNetwork {
     FcNetwork::relu(depth, w_std, b_std)
@@ -29,7 +30,7 @@ fn normalised_relu_ntk(depth: usize, cos0: f64) -> (f64, f64) {
     (cos, ntk)
 }
 
-#[test]
+#[wasm_bindgen_test(unsupported = test)]
 fn depth_zero_is_the_linear_kernel() {
     let x1 = [1.0, 2.0, -1.0];
     let x2 = [0.5, -1.0, 3.0];
@@ -39,14 +40,18 @@ fn depth_zero_is_the_linear_kernel() {
     assert!((v.ntk - expected).abs() < 1e-15);
 }
 
-#[test]
+#[wasm_bindgen_test(unsupported = test)]
 fn two_layer_relu_ntk_closed_form() {
     // depth 1, σ_w² = 2, no bias, unit-norm inputs in d = 2 at angle θ = |γ|:
     // K¹ = Θ¹ = cos θ; after ReLU K = (sin θ + (π − θ) cos θ)/(2π); readout
     // K² = (sin θ + (π − θ) cos θ)/π, Θ² = (sin θ + 2(π − θ) cos θ)/π.
     for &theta in &[0.0f64, 0.3, PI / 2.0, 2.0, PI] {
-        let v = kernel_value(&relu(1, 2f64.sqrt(), None), &on_circle(0.0), &on_circle(theta))
-            .unwrap();
+        let v = kernel_value(
+            &relu(1, 2f64.sqrt(), None),
+            &on_circle(0.0),
+            &on_circle(theta),
+        )
+        .unwrap();
         let nngp = (theta.sin() + (PI - theta) * theta.cos()) / PI;
         let ntk = (theta.sin() + 2.0 * (PI - theta) * theta.cos()) / PI;
         assert!((v.nngp - nngp).abs() < 1e-14, "θ={theta}");
@@ -54,20 +59,27 @@ fn two_layer_relu_ntk_closed_form() {
     }
 }
 
-#[test]
+#[wasm_bindgen_test(unsupported = test)]
 fn depth_recursion_matches_the_angle_map() {
     for depth in [1, 2, 3, 5, 10, 50] {
         for &gamma in &[0.0, 0.1, 1.0, 2.5, PI] {
-            let v = kernel_value(&relu(depth, 2f64.sqrt(), None), &on_circle(0.0), &on_circle(gamma))
-                .unwrap();
+            let v = kernel_value(
+                &relu(depth, 2f64.sqrt(), None),
+                &on_circle(0.0),
+                &on_circle(gamma),
+            )
+            .unwrap();
             let (nngp, ntk) = normalised_relu_ntk(depth, gamma.cos());
             assert!((v.nngp - nngp).abs() < 1e-12, "L={depth} γ={gamma}");
-            assert!((v.ntk - ntk).abs() < 1e-12 * depth as f64, "L={depth} γ={gamma}");
+            assert!(
+                (v.ntk - ntk).abs() < 1e-12 * depth as f64,
+                "L={depth} γ={gamma}"
+            );
         }
     }
 }
 
-#[test]
+#[wasm_bindgen_test(unsupported = test)]
 fn diagonal_is_exact() {
     // Bias-free ReLU: K(x,x) after dense layer l is σ_w² K⁰ rˡ⁻¹ with r = σ_w²/2, and
     // Θ(x,x) = (L + 1) K(x,x). No arccos drift on the diagonal, even at depth 100.
@@ -79,14 +91,22 @@ fn diagonal_is_exact() {
         let v = kernel_value(&relu(depth, w_std, None), &x, &x).unwrap();
         let k = w2 * k0 * (w2 / 2.0).powi(depth as i32);
         assert!((v.nngp / k - 1.0).abs() < 1e-14, "L={depth}");
-        assert!((v.ntk / ((depth as f64 + 1.0) * k) - 1.0).abs() < 1e-14, "L={depth}");
+        assert!(
+            (v.ntk / ((depth as f64 + 1.0) * k) - 1.0).abs() < 1e-14,
+            "L={depth}"
+        );
     }
 }
 
-#[test]
+#[wasm_bindgen_test(unsupported = test)]
 fn gram_is_exactly_symmetric_and_matches_the_cross_gram() {
     let x = crate::data::gaussian(37, 6, 3).unwrap();
-    for act in [Activation::Relu, Activation::Erf, Activation::Gelu, Activation::Sin] {
+    for act in [
+        Activation::Relu,
+        Activation::Erf,
+        Activation::Gelu,
+        Activation::Sin,
+    ] {
         let net = relu(3, 1.3, Some(0.2)).with_activation(act);
         let sym = kernel_matrix(&net, &x, None).unwrap();
         let full = kernel_matrix(&net, &x, Some(&x)).unwrap();
@@ -94,13 +114,16 @@ fn gram_is_exactly_symmetric_and_matches_the_cross_gram() {
         for i in 0..37 {
             for j in 0..37 {
                 let (a, b) = (sym.ntk.get(i, j), full.ntk.get(i, j));
-                assert!((a - b).abs() <= 1e-14 * a.abs().max(1.0), "{act:?} ({i},{j})");
+                assert!(
+                    (a - b).abs() <= 1e-14 * a.abs().max(1.0),
+                    "{act:?} ({i},{j})"
+                );
             }
         }
     }
 }
 
-#[test]
+#[wasm_bindgen_test(unsupported = test)]
 fn gram_is_positive_semidefinite() {
     let x = crate::data::gaussian(120, 5, 11).unwrap();
     for act in [
@@ -122,13 +145,16 @@ fn gram_is_positive_semidefinite() {
             for m in [&k.nngp, &k.ntk] {
                 let e = crate::linalg::symmetric_eigenvalues(m).unwrap();
                 let (lo, hi) = (e[0], e[e.len() - 1]);
-                assert!(lo >= -1e-10 * hi, "{act:?} {param:?}: λ_min {lo}, λ_max {hi}");
+                assert!(
+                    lo >= -1e-10 * hi,
+                    "{act:?} {param:?}: λ_min {lo}, λ_max {hi}"
+                );
             }
         }
     }
 }
 
-#[test]
+#[wasm_bindgen_test(unsupported = test)]
 fn abrelu_zero_one_equals_relu_exactly() {
     let x = crate::data::gaussian(20, 4, 5).unwrap();
     let a = kernel_matrix(&relu(3, 1.5, Some(0.1)), &x, None).unwrap();
@@ -139,7 +165,7 @@ fn abrelu_zero_one_equals_relu_exactly() {
     assert_eq!(a, kernel_matrix(&leaky, &x, None).unwrap());
 }
 
-#[test]
+#[wasm_bindgen_test(unsupported = test)]
 fn standard_parameterization_depth_zero_and_one() {
     // depth 0, standard: Θ = d·K⁰ + 1 (bias) = ⟨x, x'⟩ + 1; K = σ_w² K⁰ + σ_b².
     let x1 = [1.0, 2.0, -1.0];
@@ -159,10 +185,14 @@ fn standard_parameterization_depth_zero_and_one() {
     lin.width = Some(64);
     let v = kernel_value(&lin, &x1, &x2).unwrap();
     let expected = 2.25 * dot * (1.0 + 64.0 / 3.0);
-    assert!((v.ntk - expected).abs() < 1e-12 * expected.abs(), "{} vs {expected}", v.ntk);
+    assert!(
+        (v.ntk - expected).abs() < 1e-12 * expected.abs(),
+        "{} vs {expected}",
+        v.ntk
+    );
 }
 
-#[test]
+#[wasm_bindgen_test(unsupported = test)]
 fn quadrature_agrees_with_closed_forms() {
     use crate::activation::quadrature::NormalRule;
     // Smooth activations: a 100-node rule is accurate to round-off. (Measured at
@@ -170,7 +200,12 @@ fn quadrature_agrees_with_closed_forms() {
     // 8e-10 with 48, 2e-12 with 64, 3e-15 with 100: entire functions that grow fast
     // off the real axis converge geometrically but not instantly.)
     let rule = NormalRule::new(100).unwrap();
-    for act in [Activation::Erf, Activation::Gelu, Activation::Sin, Activation::Identity] {
+    for act in [
+        Activation::Erf,
+        Activation::Gelu,
+        Activation::Sin,
+        Activation::Identity,
+    ] {
         for &(k, v1, v2) in &[(0.3, 1.0, 1.0), (-0.5, 0.8, 1.7), (1.2, 1.5, 1.1)] {
             let exact = act.closed_form_dual(k, v1, v2).unwrap();
             let quad = rule.dual(&act, k, v1, v2);
@@ -191,11 +226,16 @@ fn quadrature_agrees_with_closed_forms() {
     assert!(e256 < 5e-4, "relu quadrature error {e256}");
 }
 
-#[test]
+#[wasm_bindgen_test(unsupported = test)]
 fn zero_and_antipodal_inputs_are_finite() {
     let z = [0.0, 0.0];
     let x = [1.0, 0.0];
-    for act in [Activation::Relu, Activation::Erf, Activation::Gelu, Activation::Tanh] {
+    for act in [
+        Activation::Relu,
+        Activation::Erf,
+        Activation::Gelu,
+        Activation::Tanh,
+    ] {
         let n = relu(5, 1.5, Some(0.1)).with_activation(act);
         for (a, b) in [(z, z), (z, x), (x, [-1.0, 0.0])] {
             let v = kernel_value(&n, &a, &b).unwrap();
@@ -206,7 +246,7 @@ fn zero_and_antipodal_inputs_are_finite() {
     assert_eq!((v.nngp, v.ntk), (0.0, 0.0));
 }
 
-#[test]
+#[wasm_bindgen_test(unsupported = test)]
 fn deep_and_wide_variance_stays_finite_or_errors() {
     // depth 100 with σ_w = √2: finite. σ_w = 100 at depth 100: the variance grows like
     // 5000¹⁰⁰ and overflows; a typed error, never NaN.
@@ -217,7 +257,7 @@ fn deep_and_wide_variance_stays_finite_or_errors() {
     assert!(matches!(big, Err(NtkError::Overflow { .. })), "{big:?}");
 }
 
-#[test]
+#[wasm_bindgen_test(unsupported = test)]
 fn bad_input_is_a_typed_error() {
     let x = [1.0, 0.0];
     assert!(matches!(
@@ -238,7 +278,10 @@ fn bad_input_is_a_typed_error() {
     ));
     assert!(matches!(
         kernel_value(&relu(1, 1.0, None), &[f64::NAN, 0.0], &x),
-        Err(NtkError::NonFinite { field: "x1", index: 0 })
+        Err(NtkError::NonFinite {
+            field: "x1",
+            index: 0
+        })
     ));
     assert!(matches!(
         kernel_value(&relu(1, 1.0, None), &[], &[]),
@@ -250,20 +293,24 @@ fn bad_input_is_a_typed_error() {
         kernel_value(&std_net, &x, &x),
         Err(NtkError::Missing { field: "width", .. })
     ));
-    let leaky = relu(1, 1.0, None).with_activation(Activation::LeakyRelu { alpha: f64::INFINITY });
+    let leaky = relu(1, 1.0, None).with_activation(Activation::LeakyRelu {
+        alpha: f64::INFINITY,
+    });
     assert!(matches!(
         kernel_value(&leaky, &x, &x),
         Err(NtkError::OutOfRange { field: "alpha", .. })
     ));
 }
-#[test]
+#[wasm_bindgen_test(unsupported = test)]
 fn quadrature_error_falls_with_the_node_count() {
     use crate::activation::quadrature::NormalRule;
     // erf at a high correlation (ρ ≈ 0.93): the error must fall by orders of magnitude
     // as the nodes double, down to round-off.
     let exact = Activation::Erf.closed_form_dual(1.2, 1.5, 1.1).unwrap();
     let err = |n: usize| {
-        let q = NormalRule::new(n).unwrap().dual(&Activation::Erf, 1.2, 1.5, 1.1);
+        let q = NormalRule::new(n)
+            .unwrap()
+            .dual(&Activation::Erf, 1.2, 1.5, 1.1);
         (exact.nngp - q.nngp).abs().max((exact.dot - q.dot).abs())
     };
     let errors: Vec<f64> = [16, 32, 64, 128].iter().map(|&n| err(n)).collect();

@@ -1,0 +1,42 @@
+//! The browser benchmark: the NTK Gram K(X, X) of a 3-hidden-layer ReLU MLP, d = 10,
+//! Gaussian inputs, in headless Chromium (wasm32 + simd128, one thread), timed with
+//! `performance.now()`. A benchmark, not a test: it is ignored by default. Run it with
+//!
+//! ```sh
+//! cargo test --release --target wasm32-unknown-unknown -p ntk-core --test browser_bench \
+//!     -- --include-ignored --nocapture
+//! ```
+#![cfg(target_arch = "wasm32")]
+
+use ntk_core::activation::Activation;
+use ntk_core::bench::{run, BenchRequest};
+use wasm_bindgen_test::*;
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+#[wasm_bindgen_test]
+#[ignore]
+fn kernel_gram_in_the_browser() {
+    let perf = web_sys::window()
+        .and_then(|w| w.performance())
+        .expect("performance");
+    for n in [500, 1000, 2000, 4000] {
+        let req = BenchRequest {
+            op: "kernel_gram".into(),
+            n,
+            d: 10,
+            depth: 3,
+            activation: Activation::Relu,
+            repeats: if n >= 4000 { 3 } else { 5 },
+            seed: 0,
+        };
+        let r = run(&req, || perf.now() / 1000.0).expect("bench");
+        console_log!(
+            "browser kernel_gram n={} median {:.4} s, min {:.4} s, threads {}",
+            r.n,
+            r.median_s,
+            r.min_s,
+            r.threads
+        );
+    }
+}
