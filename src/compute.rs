@@ -2,7 +2,6 @@
 
 use crate::protocol::{Job, JobResult, Request, Response};
 use ntk_core::experiments::circle_profile;
-use ntk_core::kernel::FcNetwork;
 
 /// Run one job with ntk-core. Errors become [`Response::Failed`] with the core's message.
 pub fn handle(request: Request) -> Response {
@@ -19,8 +18,7 @@ pub fn handle(request: Request) -> Response {
 fn run(job: Job) -> Result<JobResult, String> {
     match job {
         Job::CircleKernel(job) => {
-            let net = FcNetwork::relu(job.depth, job.w_std, job.b_std);
-            let profile = circle_profile(&net, job.points).map_err(|e| e.to_string())?;
+            let profile = circle_profile(&job.network, job.points).map_err(|e| e.to_string())?;
             Ok(JobResult::CircleKernel { job, profile })
         }
     }
@@ -45,14 +43,13 @@ pub fn handle_json(text: &str) -> String {
 mod tests {
     use super::*;
     use crate::protocol::CircleKernelJob;
+    use ntk_core::kernel::FcNetwork;
 
     fn job(depth: usize, w_std: f64) -> Request {
         Request {
             generation: 4,
             job: Job::CircleKernel(CircleKernelJob {
-                depth,
-                w_std,
-                b_std: Some(0.1),
+                network: FcNetwork::relu(depth, w_std, Some(0.1)),
                 points: 21,
             }),
         }

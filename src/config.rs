@@ -3,6 +3,8 @@
 //! next to the control.
 
 use crate::protocol::{CircleKernelJob, Job};
+use ntk_core::activation::Activation;
+use ntk_core::kernel::{FcNetwork, Parameterization};
 use serde::{Deserialize, Serialize};
 
 /// Allowed range of a numeric control.
@@ -36,6 +38,20 @@ pub const B_STD: Bounds = Bounds {
     min: 0.0,
     max: 10.0,
     integer: false,
+};
+/// α of leaky ReLU and ELU.
+pub const ALPHA: Bounds = Bounds {
+    name: "α",
+    min: 0.0,
+    max: 5.0,
+    integer: false,
+};
+/// The hidden width m (standard parameterization only).
+pub const WIDTH: Bounds = Bounds {
+    name: "width m",
+    min: 1.0,
+    max: 65536.0,
+    integer: true,
 };
 /// Number of angles on the circle.
 pub const POINTS: Bounds = Bounds {
@@ -82,10 +98,80 @@ pub struct DataConfig {
 pub struct NetworkConfig {
     /// Hidden layers L.
     pub depth: usize,
+    /// The activation φ, with its parameter.
+    pub activation: Activation,
     /// σ_w.
     pub w_std: f64,
     /// σ_b; `None` = no bias parameters.
     pub b_std: Option<f64>,
+    /// NTK or standard parameterization.
+    pub parameterization: Parameterization,
+    /// The hidden width (it matters for the standard parameterization only).
+    pub width: usize,
+}
+
+/// The activations the page offers: (JSON name, label in the menu).
+pub const ACTIVATIONS: [(&str, &str); 14] = [
+    ("relu", "ReLU"),
+    ("leaky_relu", "leaky ReLU (α)"),
+    ("abs", "|x|"),
+    ("erf", "erf"),
+    ("gelu", "GELU (exact)"),
+    ("sin", "sin"),
+    ("cos", "cos"),
+    ("identity", "identity (linear)"),
+    ("tanh", "tanh (quadrature)"),
+    ("sigmoid", "sigmoid (quadrature)"),
+    ("softplus", "softplus (quadrature)"),
+    ("silu", "SiLU / swish (quadrature)"),
+    ("elu", "ELU (α, quadrature)"),
+    ("abrelu", "ABReLU (a = −α, b = 1)"),
+];
+
+/// The activation named `name`, with `alpha` where it takes one.
+pub fn activation_from_name(name: &str, alpha: f64) -> Option<Activation> {
+    Some(match name {
+        "relu" => Activation::Relu,
+        "leaky_relu" => Activation::LeakyRelu { alpha },
+        "abrelu" => Activation::AbRelu { a: -alpha, b: 1.0 },
+        "abs" => Activation::Abs,
+        "erf" => Activation::Erf,
+        "gelu" => Activation::Gelu,
+        "sin" => Activation::Sin,
+        "cos" => Activation::Cos,
+        "identity" => Activation::Identity,
+        "tanh" => Activation::Tanh,
+        "sigmoid" => Activation::Sigmoid,
+        "softplus" => Activation::Softplus,
+        "silu" => Activation::Silu,
+        "elu" => Activation::Elu { alpha },
+        _ => return None,
+    })
+}
+
+/// Whether the activation takes α.
+pub fn takes_alpha(name: &str) -> bool {
+    matches!(name, "leaky_relu" | "elu" | "abrelu")
+}
+
+/// How plots name an activation: "ReLU", "leaky ReLU (α = 0.1)", …
+pub fn activation_label(act: &Activation) -> String {
+    match *act {
+        Activation::Relu => "ReLU".into(),
+        Activation::LeakyRelu { alpha } => format!("leaky ReLU (α = {alpha})"),
+        Activation::AbRelu { a, b } => format!("ABReLU (a = {a}, b = {b})"),
+        Activation::Abs => "|x|".into(),
+        Activation::Erf => "erf".into(),
+        Activation::Gelu => "GELU".into(),
+        Activation::Sin => "sin".into(),
+        Activation::Cos => "cos".into(),
+        Activation::Identity => "linear".into(),
+        Activation::Tanh => "tanh".into(),
+        Activation::Sigmoid => "sigmoid".into(),
+        Activation::Softplus => "softplus".into(),
+        Activation::Silu => "SiLU".into(),
+        Activation::Elu { alpha } => format!("ELU (α = {alpha})"),
+    }
 }
 
 /// Everything the page's results depend on.
@@ -103,8 +189,11 @@ impl Default for Config {
             data: DataConfig { points: 401 },
             network: NetworkConfig {
                 depth: 3,
+                activation: Activation::Relu,
                 w_std: std::f64::consts::SQRT_2,
                 b_std: Some(0.1),
+                parameterization: Parameterization::Ntk,
+                width: 512,
             },
         }
     }
@@ -113,10 +202,16 @@ impl Default for Config {
 impl Config {
     /// The job that computes this config's results.
     pub fn circle_job(&self) -> Job {
+        let n = &self.network;
         Job::CircleKernel(CircleKernelJob {
-            depth: self.network.depth,
-            w_std: self.network.w_std,
-            b_std: self.network.b_std,
+            network: FcNetwork {
+                depth: n.depth,
+                activation: n.activation,
+                w_std: n.w_std,
+                b_std: n.b_std,
+                parameterization: n.parameterization,
+                width: Some(n.width),
+            },
             points: self.data.points,
         })
     }
@@ -149,6 +244,16 @@ mod tests {
         assert!(W_STD.parse("NaN").is_err());
         assert!(W_STD.parse("inf").is_err());
         assert!(POINTS.parse("100000").is_err());
+    }
+
+    #[test]
+    fn every_offered_activation_has_a_name_and_a_label() {
+        for (name, _) in ACTIVATIONS {
+            let act = activation_from_name(name, 0.1).unwrap();
+            assert_eq!(act.name(), name);
+            assert!(!activation_label(&act).is_empty());
+        }
+        assert!(activation_from_name("nope", 0.1).is_none());
     }
 
     #[test]

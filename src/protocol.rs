@@ -5,6 +5,7 @@
 //! [`Response::Failed`] per request, carrying the request's generation back.
 
 use ntk_core::experiments::CircleProfile;
+use ntk_core::kernel::FcNetwork;
 use serde::{Deserialize, Serialize};
 
 /// A job for the worker, tagged with the page's generation counter.
@@ -27,12 +28,8 @@ pub enum Job {
 /// Parameters of the circle-kernel job.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CircleKernelJob {
-    /// Hidden layers L.
-    pub depth: usize,
-    /// σ_w.
-    pub w_std: f64,
-    /// σ_b; `None` = no bias.
-    pub b_std: Option<f64>,
+    /// The network (depth, activation, σ_w, σ_b, parameterization, width).
+    pub network: FcNetwork,
     /// Number of angles in [−π, π].
     pub points: usize,
 }
@@ -117,9 +114,7 @@ mod tests {
         let req = Request {
             generation: 7,
             job: Job::CircleKernel(CircleKernelJob {
-                depth: 3,
-                w_std: 1.5,
-                b_std: None,
+                network: FcNetwork::relu(3, 1.5, None),
                 points: 11,
             }),
         };

@@ -164,3 +164,41 @@ async fn stale_results_are_dropped() {
         .unwrap();
     assert_eq!(dropped, 2, "two stale results dropped");
 }
+
+/// Pick `value` in a <select> as a user would: set it and fire `change`.
+async fn choose(root: &HtmlElement, css: &str, value: &str) {
+    let select: web_sys::HtmlSelectElement = find(root, css);
+    select.set_value(value);
+    let event = web_sys::Event::new("change").unwrap();
+    select.dispatch_event(&event).unwrap();
+    leptos::task::tick().await;
+}
+
+#[wasm_bindgen_test]
+async fn changing_the_activation_and_parameterization_redraws() {
+    let root = mount();
+    wait_until("the first plot", || generation(&root) >= 1).await;
+    let mut last = canvas(&root).to_data_url().unwrap();
+    for (css, value) in [
+        ("#activation", "erf"),
+        ("#activation", "tanh"),
+        ("#parameterization", "standard"),
+    ] {
+        let before = generation(&root);
+        choose(&root, css, value).await;
+        wait_until("a redraw", || generation(&root) > before).await;
+        let now = canvas(&root).to_data_url().unwrap();
+        assert_ne!(now, last, "{css} = {value} did not change the canvas");
+        last = now;
+    }
+    // α and the width are enabled only where they matter.
+    let alpha: HtmlInputElement = find(&root, "#alpha-number");
+    assert!(alpha.disabled(), "tanh takes no α");
+    choose(&root, "#activation", "leaky_relu").await;
+    assert!(!alpha.disabled(), "leaky ReLU takes α");
+    let width: HtmlInputElement = find(&root, "#width-number");
+    assert!(
+        !width.disabled(),
+        "the standard parameterization uses the width"
+    );
+}

@@ -3,9 +3,20 @@
 use leptos::prelude::*;
 
 use crate::client::{BackendKind, ComputeClient};
-use crate::config::{Config, DataConfig, NetworkConfig, B_STD, DEPTH, POINTS, W_STD};
+use ntk_core::kernel::Parameterization;
+
+use crate::config::{
+    activation_from_name, takes_alpha, Config, DataConfig, NetworkConfig, ACTIVATIONS, ALPHA,
+    B_STD, DEPTH, POINTS, WIDTH, W_STD,
+};
 use crate::protocol::{JobResult, JobTracker, Request, Response};
-use crate::ui::{CircleKernelPanel, NumberControl, ToggleControl};
+use crate::ui::{CircleKernelPanel, NumberControl, SelectControl, ToggleControl};
+
+/// The parameterizations the page offers.
+const PARAMETERIZATIONS: [(&str, &str); 2] = [
+    ("ntk", "NTK (Jacot et al.)"),
+    ("standard", "standard (width-dependent)"),
+];
 
 /// Milliseconds since page load (0 where there is no `performance`).
 fn now_ms() -> f64 {
@@ -32,6 +43,12 @@ pub fn App(#[prop(optional)] backend: BackendKind) -> impl IntoView {
     let has_bias = RwSignal::new(defaults.network.b_std.is_some());
     let b_std = RwSignal::new(defaults.network.b_std.unwrap_or(0.0).to_string());
     let points = RwSignal::new(defaults.data.points.to_string());
+    let activation = RwSignal::new(defaults.network.activation.name().to_string());
+    let alpha = RwSignal::new("0.1".to_string());
+    let parameterization = RwSignal::new("ntk".to_string());
+    let width = RwSignal::new(defaults.network.width.to_string());
+    let needs_alpha = Signal::derive(move || takes_alpha(&activation.get()));
+    let standard = Signal::derive(move || parameterization.get() == "standard");
 
     // The config, or None while any control holds an invalid value.
     let config = Memo::new(move |_| {
@@ -41,6 +58,24 @@ pub fn App(#[prop(optional)] backend: BackendKind) -> impl IntoView {
             },
             network: NetworkConfig {
                 depth: DEPTH.parse(&depth.get()).ok()? as usize,
+                activation: {
+                    let a = if needs_alpha.get() {
+                        ALPHA.parse(&alpha.get()).ok()?
+                    } else {
+                        0.0
+                    };
+                    activation_from_name(&activation.get(), a)?
+                },
+                parameterization: if standard.get() {
+                    Parameterization::Standard
+                } else {
+                    Parameterization::Ntk
+                },
+                width: if standard.get() {
+                    WIDTH.parse(&width.get()).ok()? as usize
+                } else {
+                    512
+                },
                 w_std: W_STD.parse(&w_std.get()).ok()?,
                 b_std: if has_bias.get() {
                     Some(B_STD.parse(&b_std.get()).ok()?)
@@ -175,9 +210,7 @@ pub fn App(#[prop(optional)] backend: BackendKind) -> impl IntoView {
                 </section>
                 <section class="group" aria-labelledby="group-network">
                     <h2 id="group-network">"Network"</h2>
-                    <p class="note">
-                        "Fully connected, ReLU, NTK parameterization, infinite width."
-                    </p>
+                    <p class="note">"Fully connected, infinite width."</p>
                     <NumberControl
                         id="depth"
                         label="depth L"
@@ -185,6 +218,38 @@ pub fn App(#[prop(optional)] backend: BackendKind) -> impl IntoView {
                         bounds=DEPTH
                         step=1.0
                         value=depth
+                    />
+                    <SelectControl
+                        id="activation"
+                        label="activation φ"
+                        help="The nonlinearity of every hidden layer. Closed-form dual kernels where they exist; Gauss–Hermite quadrature (64 × 64 nodes) otherwise."
+                        options=&ACTIVATIONS
+                        value=activation
+                    />
+                    <NumberControl
+                        id="alpha"
+                        label="α"
+                        help="The negative-side parameter: leaky ReLU's slope, ELU's scale, ABReLU's −a."
+                        bounds=ALPHA
+                        step=0.01
+                        value=alpha
+                        disabled=Signal::derive(move || !needs_alpha.get())
+                    />
+                    <SelectControl
+                        id="parameterization"
+                        label="parameterization"
+                        help="NTK: weights N(0,1) scaled by σ_w/√n_in in the forward pass. Standard: weights N(0, σ_w²/n_in); its NTK grows with the width m."
+                        options=&PARAMETERIZATIONS
+                        value=parameterization
+                    />
+                    <NumberControl
+                        id="width"
+                        label="width m"
+                        help="Hidden width; enters the NTK only in the standard parameterization."
+                        bounds=WIDTH
+                        step=1.0
+                        value=width
+                        disabled=Signal::derive(move || !standard.get())
                     />
                     <NumberControl
                         id="w-std"

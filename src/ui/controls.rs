@@ -105,3 +105,40 @@ pub fn ToggleControl(
         </div>
     }
 }
+
+/// A menu of options: (value, label) pairs.
+#[component]
+pub fn SelectControl(
+    id: &'static str,
+    label: &'static str,
+    help: &'static str,
+    options: &'static [(&'static str, &'static str)],
+    value: RwSignal<String>,
+) -> impl IntoView {
+    let help_id = format!("{id}-help");
+    view! {
+        <div class="control select" title=help>
+            <label for=id>
+                <span class="label">{label}</span>
+            </label>
+            <select
+                id=id
+                aria-describedby=help_id.clone()
+                prop:value=move || value.get()
+                on:change=move |ev| value.set(event_target_value(&ev))
+            >
+                {options
+                    .iter()
+                    .map(|(v, l)| {
+                        view! {
+                            <option value=*v selected=move || value.get() == *v>
+                                {*l}
+                            </option>
+                        }
+                    })
+                    .collect::<Vec<_>>()}
+            </select>
+            <p class="help" id=help_id>{help}</p>
+        </div>
+    }
+}

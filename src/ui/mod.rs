@@ -5,5 +5,5 @@ mod controls;
 mod panels;
 
 pub use app::App;
-pub use controls::{NumberControl, ToggleControl};
+pub use controls::{NumberControl, SelectControl, ToggleControl};
 pub use panels::CircleKernelPanel;

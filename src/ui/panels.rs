@@ -3,7 +3,10 @@
 use leptos::prelude::*;
 use ntk_plots::{draw_circle_kernel, CircleKernelPlot};
 
+use ntk_core::kernel::Parameterization;
+
 use crate::canvas::draw_on_canvas;
+use crate::config::activation_label;
 use crate::protocol::JobResult;
 
 /// Θ(x₀, x(γ)) and K(x₀, x(γ)) on the unit circle. Draws the newest accepted result;
@@ -40,9 +43,14 @@ pub fn CircleKernelPanel(
                 gamma: &profile.gamma,
                 ntk: &profile.ntk,
                 nngp: &profile.nngp,
-                depth: job.depth,
-                w_std: job.w_std,
-                b_std: job.b_std,
+                activation: &activation_label(&job.network.activation),
+                standard_width: match job.network.parameterization {
+                    Parameterization::Standard => job.network.width,
+                    Parameterization::Ntk => None,
+                },
+                depth: job.network.depth,
+                w_std: job.network.w_std,
+                b_std: job.network.b_std,
             };
             match draw_on_canvas(&canvas, |area, style| {
                 draw_circle_kernel(area, &plot, style)
@@ -79,11 +87,14 @@ pub fn CircleKernelPanel(
             <details class="formulas">
                 <summary>"How it is computed"</summary>
                 <p>
-                    "Input kernel K⁰ = ⟨x, x'⟩/d, Θ⁰ = 0. Each dense layer (NTK parameterization): "
-                    "K ← σ_w²K + σ_b², Θ ← K + σ_w²Θ. Each ReLU, with θ the angle between the two "
-                    "inputs' features: K ← √(K₁₁K₂₂)(sin θ + (π − θ) cos θ)/(2π), "
-                    "Θ ← Θ(π − θ)/(2π). L hidden layers, then a dense readout; "
-                    "conventions of google/neural-tangents (Novak et al. 2020)."
+                    "Input kernel K⁰ = ⟨x, x'⟩/d, Θ⁰ = 0. Each dense layer, NTK parameterization: "
+                    "K ← σ_w²K + σ_b², Θ ← K + σ_w²Θ; standard parameterization: "
+                    "Θ ← n_in·K + σ_w²Θ (+1 with biases), then K ← σ_w²K + σ_b². Each activation φ: "
+                    "K ← 𝔼[φ(u)φ(v)], Θ ← 𝔼[φ'(u)φ'(v)]·Θ over the Gaussian pair (u, v) with "
+                    "covariance K: in closed form (ReLU: the arc-cosine kernel, "
+                    "√(K₁₁K₂₂)(sin θ + (π − θ) cos θ)/(2π) and (π − θ)/(2π)), or by Gauss–Hermite "
+                    "quadrature for tanh, sigmoid, softplus, SiLU and ELU. L hidden layers, then a "
+                    "dense readout; conventions of google/neural-tangents (Novak et al. 2020)."
                 </p>
             </details>
         </section>

@@ -15,6 +15,10 @@ pub struct CircleKernelPlot<'a> {
     pub ntk: &'a [f64],
     /// The analytic NNGP kernel K(x₀, x(γ)).
     pub nngp: &'a [f64],
+    /// The activation's name, for the title ("ReLU", "tanh", …).
+    pub activation: &'a str,
+    /// The width, when the standard parameterization makes the kernel depend on it.
+    pub standard_width: Option<usize>,
     /// The network's depth L, for the title.
     pub depth: usize,
     /// σ_w, for the title.
@@ -34,11 +38,17 @@ pub fn title(data: &CircleKernelPlot<'_>) -> String {
         Some(b) => format!("σ_b = {}", fmt3(b)),
         None => "no bias".into(),
     };
+    let param = match data.standard_width {
+        Some(m) => format!(", standard param., m = {m}"),
+        None => String::new(),
+    };
     format!(
-        "Analytic ReLU kernels on the unit circle (L = {}, σ_w = {}, {})",
+        "Analytic {} kernels on the unit circle (L = {}, σ_w = {}, {}{})",
+        data.activation,
         data.depth,
         fmt3(data.w_std),
-        b
+        b,
+        param
     )
 }
 
