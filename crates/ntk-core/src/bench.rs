@@ -8,6 +8,7 @@ use crate::activation::Activation;
 use crate::data::gaussian;
 use crate::error::{NtkError, Result};
 use crate::kernel::{kernel_matrix, FcNetwork, Parameterization};
+use crate::network::{Mlp, MlpSpec};
 
 /// A benchmark request (`ntk bench` input).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -30,6 +31,13 @@ pub struct BenchRequest {
     /// Seed of the random inputs.
     #[serde(default)]
     pub seed: u64,
+    /// Hidden width of the finite network (empirical_ntk, train_step).
+    #[serde(default = "default_width")]
+    pub width: usize,
+}
+
+fn default_width() -> usize {
+    512
 }
 
 fn default_depth() -> usize {
@@ -69,9 +77,9 @@ pub fn threads() -> usize {
 
 /// Run a benchmark with `clock` returning seconds.
 pub fn run(req: &BenchRequest, clock: impl Fn() -> f64) -> Result<BenchReport> {
-    if req.op != "kernel_gram" {
+    if !["kernel_gram", "empirical_ntk", "train_step"].contains(&req.op.as_str()) {
         return Err(NtkError::Numerical(format!(
-            "op: unknown operation '{}' (expected kernel_gram)",
+            "op: unknown operation '{}' (expected kernel_gram, empirical_ntk or train_step)",
             req.op
         )));
     }
@@ -98,13 +106,27 @@ pub fn run(req: &BenchRequest, clock: impl Fn() -> f64) -> Result<BenchReport> {
         parameterization: Parameterization::Ntk,
         width: None,
     };
+    let spec = MlpSpec::from_network(&net, req.width);
+    let mut mlp = match req.op.as_str() {
+        "kernel_gram" => None,
+        _ => Some(Mlp::init(&spec, req.d, req.seed)?),
+    };
+    let y: Vec<f64> = (0..req.n).map(|i| x.get(i, 0).sin()).collect();
     let mut times = Vec::with_capacity(req.repeats);
     for _ in 0..req.repeats {
         let t0 = clock();
-        let k = kernel_matrix(&net, &x, None)?;
-        let t1 = clock();
-        std::hint::black_box(&k);
-        times.push(t1 - t0);
+        match (req.op.as_str(), mlp.as_mut()) {
+            ("empirical_ntk", Some(m)) => {
+                std::hint::black_box(m.empirical_kernels(&x, None)?);
+            }
+            ("train_step", Some(m)) => {
+                std::hint::black_box(m.gd_step(&x, &y, 1e-3)?);
+            }
+            _ => {
+                std::hint::black_box(kernel_matrix(&net, &x, None)?);
+            }
+        }
+        times.push(clock() - t0);
     }
     times.sort_by(f64::total_cmp);
     let mid = times.len() / 2;

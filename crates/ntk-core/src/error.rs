@@ -44,6 +44,12 @@ pub enum NtkError {
     /// The kernel's values leave the range of float64.
     #[error("the kernel overflows float64 at layer {layer} (variance {value:e}); reduce w_std, b_std or depth")]
     Overflow { layer: usize, value: f64 },
+    /// Gradient descent would diverge at this learning rate.
+    #[error("learning_rate {learning_rate} diverges: it must be below the critical 2N/λ_max(Θ̂₀) = {critical:.6}")]
+    Diverges { learning_rate: f64, critical: f64 },
+    /// A long computation was cancelled.
+    #[error("cancelled")]
+    Cancelled,
     /// A numerical routine failed.
     #[error("{0}")]
     Numerical(String),

@@ -21,13 +21,17 @@
 pub mod activation;
 pub mod bench;
 pub mod data;
+pub mod dynamics;
+pub mod empirical;
 pub mod error;
 pub mod experiments;
 pub mod fastmath;
 pub mod kernel;
 pub mod linalg;
+pub mod network;
 pub mod spec;
 pub mod sphere;
+pub mod train;
 
 pub use error::{NtkError, Result};
 

@@ -1,6 +1,6 @@
 //! Dense matrices and the linear algebra the core needs, through faer.
 
-use faer::{MatRef, Side};
+use faer::{MatRef, Par, Side};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{NtkError, Result};
@@ -111,6 +111,42 @@ impl Matrix {
         }
         worst
     }
+}
+
+/// faer's parallelism: every core natively, one thread on wasm32.
+pub fn par() -> Par {
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        Par::rayon(0)
+    }
+    #[cfg(target_arch = "wasm32")]
+    {
+        Par::Seq
+    }
+}
+
+/// Eigen-decomposition of a symmetric matrix (lower triangle read): eigenvalues
+/// ascending and the eigenvectors as the columns of an n × n row-major matrix.
+pub fn symmetric_eigen(m: &Matrix) -> Result<(Vec<f64>, Matrix)> {
+    if m.rows != m.cols {
+        return Err(NtkError::DimensionMismatch {
+            field: "matrix columns",
+            expected: m.rows,
+            got: m.cols,
+        });
+    }
+    let evd = m
+        .as_faer()
+        .self_adjoint_eigen(Side::Lower)
+        .map_err(|e| NtkError::Numerical(format!("eigen-decomposition failed: {e:?}")))?;
+    let n = m.rows;
+    let s = evd.S();
+    let u = evd.U();
+    let values = (0..n).map(|i| s[i]).collect();
+    let vectors = (0..n)
+        .flat_map(|i| (0..n).map(move |j| u[(i, j)]))
+        .collect();
+    Ok((values, Matrix::from_row_major(n, n, vectors)?))
 }
 
 /// Eigenvalues of a symmetric matrix (its lower triangle is read), ascending.

@@ -7,6 +7,7 @@ use serde_json::Value;
 use crate::activation::Activation;
 use crate::kernel::{FcNetwork, Parameterization, MAX_DEPTH};
 use crate::linalg::Matrix;
+use crate::network::{MlpSpec, MAX_WIDTH};
 
 /// A problem with the input, located by its JSON path.
 #[derive(Debug, Clone, PartialEq)]
@@ -203,6 +204,100 @@ pub fn network(v: &Value) -> Result<FcNetwork, SpecError> {
     Ok(net)
 }
 
+/// The "network" object of `ntk empirical` and `ntk train`: as for `ntk kernel`, with
+/// either `"width"` (every hidden layer) or `"widths"` (one per hidden layer).
+pub fn mlp(v: &Value) -> Result<MlpSpec, SpecError> {
+    let mut obj = v.clone();
+    let widths = match (v.get("widths"), v.get("width")) {
+        (Some(ws), _) => {
+            let list = ws.as_array().ok_or(SpecError {
+                field: "network.widths".into(),
+                message: "must be a list of whole numbers".into(),
+            })?;
+            let widths = list
+                .iter()
+                .enumerate()
+                .map(|(i, w)| integer(w, &format!("network.widths[{i}]"), 1, MAX_WIDTH as u64))
+                .collect::<Result<Vec<_>, _>>()?;
+            match v.get("depth") {
+                Some(d) if d.as_u64() != Some(widths.len() as u64) => {
+                    return err(
+                        "network.depth",
+                        format!("is {d}, but network.widths has {} entries", widths.len()),
+                    )
+                }
+                _ => {}
+            }
+            widths
+        }
+        (None, Some(w)) => {
+            let w = integer(w, "network.width", 1, MAX_WIDTH as u64)?;
+            let depth = match v.get("depth") {
+                Some(d) => integer(d, "network.depth", 0, MAX_DEPTH as u64)?,
+                None => return err("network.depth", "is required"),
+            };
+            vec![w; depth]
+        }
+        (None, None) => return err("network.width", "is required (or network.widths)"),
+    };
+    if let Some(map) = obj.as_object_mut() {
+        map.insert("depth".into(), Value::from(widths.len()));
+        map.insert(
+            "width".into(),
+            Value::from(widths.first().copied().unwrap_or(1)),
+        );
+        map.remove("widths");
+    }
+    let net = network(&obj)?;
+    Ok(MlpSpec {
+        widths,
+        activation: net.activation,
+        w_std: net.w_std,
+        b_std: net.b_std,
+        parameterization: net.parameterization,
+    })
+}
+
+/// A list of numbers ("y_train").
+pub fn numbers(v: &Value, field: &'static str) -> Result<Vec<f64>, SpecError> {
+    let list = match v.as_array() {
+        Some(l) if !l.is_empty() => l,
+        _ => return err(field, "must be a non-empty list of numbers"),
+    };
+    list.iter()
+        .enumerate()
+        .map(|(i, x)| number(x, &format!("{field}[{i}]")))
+        .collect()
+}
+
+/// A whole number field with bounds.
+pub fn whole(
+    v: Option<&Value>,
+    field: &str,
+    lo: u64,
+    hi: u64,
+    default: Option<u64>,
+) -> Result<usize, SpecError> {
+    match (v, default) {
+        (Some(x), _) => integer(x, field, lo, hi),
+        (None, Some(d)) => Ok(d as usize),
+        (None, None) => err(field, "is required"),
+    }
+}
+
+/// A positive finite number field.
+pub fn positive(v: Option<&Value>, field: &str) -> Result<f64, SpecError> {
+    let x = match v {
+        Some(x) => number(x, field)?,
+        None => return err(field, "is required"),
+    };
+    if x > 0.0 {
+        Ok(x)
+    } else {
+        err(field, format!("must be > 0, got {x}"))
+    }
+}
+
 /// A list of input rows ("x1", "x2"): equal lengths, finite numbers.
 pub fn inputs(v: &Value, field: &'static str) -> Result<Matrix, SpecError> {
     let rows = match v.as_array() {
@@ -283,6 +378,14 @@ mod tests {
         assert_eq!(e.to_string(), "x1: row 1 has 1 entries, but row 0 has 2");
         let e = inputs(&parse_json("[[1, NaN]]").unwrap(), "x2").unwrap_err();
         assert_eq!(e.field, "x2[0][1]");
+        let m =
+            mlp(&parse_json(r#"{"widths": [8, 4], "w_std": 1, "b_std": null}"#).unwrap()).unwrap();
+        assert_eq!(m.widths, vec![8, 4]);
+        let e =
+            mlp(&parse_json(r#"{"depth": 3, "widths": [8, 4], "w_std": 1}"#).unwrap()).unwrap_err();
+        assert_eq!(e.field, "network.depth");
+        let e = mlp(&parse_json(r#"{"depth": 2, "w_std": 1}"#).unwrap()).unwrap_err();
+        assert_eq!(e.field, "network.width");
         // A "NaN" inside a string is left alone.
         assert_eq!(parse_json(r#"{"a": "NaN x"}"#).unwrap()["a"], "NaN x");
     }

@@ -29,6 +29,7 @@ fn kernel_gram_in_the_browser() {
             activation: Activation::Relu,
             repeats: if n >= 4000 { 3 } else { 5 },
             seed: 0,
+            width: 512,
         };
         let r = run(&req, || perf.now() / 1000.0).expect("bench");
         console_log!(
@@ -37,6 +38,29 @@ fn kernel_gram_in_the_browser() {
             r.median_s,
             r.min_s,
             r.threads
+        );
+    }
+    for (op, n, depth, width) in [
+        ("empirical_ntk", 128, 2, 512),
+        ("empirical_ntk", 256, 2, 512),
+        ("empirical_ntk", 512, 2, 512),
+        ("train_step", 256, 3, 1024),
+    ] {
+        let req = BenchRequest {
+            op: op.into(),
+            n,
+            d: 10,
+            depth,
+            activation: Activation::Relu,
+            repeats: 5,
+            seed: 0,
+            width,
+        };
+        let r = run(&req, || perf.now() / 1000.0).expect("bench");
+        console_log!(
+            "browser {op} n={n} depth={depth} width={width}: median {:.4} s, min {:.4} s",
+            r.median_s,
+            r.min_s
         );
     }
 }

@@ -116,3 +116,44 @@ fn bench_reports_times_and_threads() {
     assert_eq!(code, 2);
     assert!(err.contains("unknown operation 'nope'"), "{err}");
 }
+
+#[test]
+fn empirical_and_train_commands() {
+    // The empirical NTK of a width-1 … network is checked elsewhere; here the command's
+    // shape, symmetry and seeding.
+    let input = r#"{"network": {"depth": 2, "width": 32, "activation": "tanh", "w_std": 1.3,
+                    "b_std": 0.1}, "seed": 3, "x1": [[1, 0, 0], [0, 1, 0], [0, 0, 1]]}"#;
+    let (code, out, err) = run(&["empirical"], input);
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let k: Vec<Vec<f64>> = serde_json::from_value(v["ntk"].clone()).unwrap();
+    assert_eq!(k.len(), 3);
+    assert_eq!(k[0][1], k[1][0]);
+    let (_, again, _) = run(&["empirical"], input);
+    assert_eq!(out, again, "same seed, same numbers");
+
+    let train = r#"{"network": {"widths": [64], "w_std": 1.4, "b_std": 0.1}, "seed": 1,
+                    "x_train": [[1, 0], [0, 1], [1, 1]], "y_train": [1, -1, 0.5],
+                    "x_test": [[0.5, 0.5]], "learning_rate": 0.3, "steps": 40, "record_every": 10}"#;
+    let (code, out, err) = run(&["train"], train);
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let steps: Vec<usize> = serde_json::from_value(v["steps"].clone()).unwrap();
+    assert_eq!(steps, vec![0, 10, 20, 30, 40]);
+    let loss: Vec<f64> = serde_json::from_value(v["train_loss"].clone()).unwrap();
+    assert!(loss[4] < loss[0]);
+    assert_eq!(v["test_predictions"].as_array().unwrap().len(), 5);
+    assert_eq!(v["ntk_drift"][0], 0.0);
+
+    let diverge = train.replace("\"learning_rate\": 0.3", "\"learning_rate\": 30");
+    let (code, _, err) = run(&["train"], &diverge);
+    assert_eq!(code, 2);
+    assert!(
+        err.starts_with("error: learning_rate:") && err.contains("critical"),
+        "{err}"
+    );
+    let bad = train.replace("[1, -1, 0.5]", "[1, -1]");
+    let (code, _, err) = run(&["train"], &bad);
+    assert_eq!(code, 2);
+    assert!(err.contains("y_train"), "{err}");
+}

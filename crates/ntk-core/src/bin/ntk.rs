@@ -5,6 +5,11 @@
 //! ```text
 //! ntk kernel   {"network": {...}, "x1": [[...], ...], "x2": [[...], ...]}
 //!              → {"nngp": [[...]], "ntk": [[...]]}
+//! ntk empirical {"network": {..., "width": 512}, "seed": 0, "x1": [[...]], "x2": [[...]]}
+//!              → {"ntk": [[...]], "nngp": [[...]]}
+//! ntk train    {"network": {...}, "seed": 0, "x_train": [[...]], "y_train": [...],
+//!               "x_test": [[...]], "learning_rate": 0.5, "steps": 1000, "record_every": 10}
+//!              → {"steps": [...], "train_loss": [...], "train_predictions": [[...]], ...}
 //! ntk bench    {"op": "kernel_gram", "n": 4000, "d": 10, "depth": 3,
 //!               "activation": "relu", "repeats": 5}
 //!              → {"op": ..., "median_s": ..., "min_s": ..., "threads": ...}
@@ -16,7 +21,9 @@ use std::time::Instant;
 
 use ntk_core::bench::{self, BenchRequest};
 use ntk_core::kernel::kernel_matrix;
+use ntk_core::network::Mlp;
 use ntk_core::spec::{self, SpecError};
+use ntk_core::train::{train, TrainSetup};
 use serde_json::{json, Value};
 
 const USAGE: &str = "usage: ntk <command> < input.json
@@ -27,9 +34,18 @@ commands:
                     \"b_std\": 0.0, \"parameterization\": \"ntk\", \"width\": 512},
                     \"x1\": [[...], ...], \"x2\": [[...], ...]}   (x2 optional: defaults to x1)
            output: {\"nngp\": [[...]], \"ntk\": [[...]]}
-  bench    time a core operation
+  empirical  empirical NTK and NNGP kernel of a random finite-width network
+           input:  {\"network\": {... as for kernel, with \"width\": 512 or \"widths\": [..]},
+                    \"seed\": 0, \"x1\": [[...]], \"x2\": [[...]]}   (x2 optional)
+           output: {\"ntk\": [[...]], \"nngp\": [[...]]}
+  train    full-batch gradient descent on (1/2N)|f - y|^2
+           input:  {\"network\": {...}, \"seed\": 0, \"x_train\": [[...]], \"y_train\": [...],
+                    \"x_test\": [[...]], \"learning_rate\": 0.5, \"steps\": 1000, \"record_every\": 10}
+           output: {\"steps\", \"train_loss\", \"train_predictions\", \"test_predictions\",
+                    \"ntk_drift\", \"weight_change\", \"critical_learning_rate\", ...}
+  bench    time a core operation: op = kernel_gram | empirical_ntk | train_step
            input:  {\"op\": \"kernel_gram\", \"n\": 4000, \"d\": 10, \"depth\": 3,
-                    \"activation\": \"relu\", \"repeats\": 5}
+                    \"activation\": \"relu\", \"repeats\": 5}   (+ \"width\" for the finite ops)
            output: {\"op\": ..., \"median_s\": ..., \"min_s\": ..., \"threads\": ...}";
 
 fn fail(e: impl std::fmt::Display) -> ExitCode {
@@ -74,6 +90,110 @@ fn kernel(input: &Value) -> Result<Value, SpecError> {
     Ok(json!({"nngp": k.nngp.to_rows(), "ntk": k.ntk.to_rows()}))
 }
 
+fn core_err(field: &str) -> impl Fn(ntk_core::NtkError) -> SpecError + '_ {
+    move |e| SpecError {
+        field: field.into(),
+        message: e.to_string(),
+    }
+}
+
+fn empirical(input: &Value) -> Result<Value, SpecError> {
+    let spec = spec::mlp(input.get("network").unwrap_or(&Value::Null))?;
+    let seed = spec::whole(input.get("seed"), "seed", 0, u64::MAX, Some(0))? as u64;
+    let x1 = spec::inputs(input.get("x1").unwrap_or(&Value::Null), "x1")?;
+    let x2 = match input.get("x2") {
+        None | Some(Value::Null) => None,
+        Some(v) => Some(spec::inputs(v, "x2")?),
+    };
+    if let Some(x2) = &x2 {
+        if x2.cols() != x1.cols() {
+            return Err(SpecError {
+                field: "x2".into(),
+                message: format!(
+                    "rows have {} entries, but x1's rows have {}",
+                    x2.cols(),
+                    x1.cols()
+                ),
+            });
+        }
+    }
+    let net = Mlp::init(&spec, x1.cols(), seed).map_err(core_err("network"))?;
+    let k = net
+        .empirical_kernels(&x1, x2.as_ref())
+        .map_err(core_err("empirical"))?;
+    Ok(json!({"ntk": k.ntk.to_rows(), "nngp": k.nngp.to_rows()}))
+}
+
+fn train_cmd(input: &Value) -> Result<Value, SpecError> {
+    let spec = spec::mlp(input.get("network").unwrap_or(&Value::Null))?;
+    let seed = spec::whole(input.get("seed"), "seed", 0, u64::MAX, Some(0))? as u64;
+    let x_train = spec::inputs(input.get("x_train").unwrap_or(&Value::Null), "x_train")?;
+    let y_train = spec::numbers(input.get("y_train").unwrap_or(&Value::Null), "y_train")?;
+    if y_train.len() != x_train.rows() {
+        return Err(SpecError {
+            field: "y_train".into(),
+            message: format!(
+                "has {} targets, but x_train has {} rows",
+                y_train.len(),
+                x_train.rows()
+            ),
+        });
+    }
+    let x_test = match input.get("x_test") {
+        None | Some(Value::Null) => None,
+        Some(v) => Some(spec::inputs(v, "x_test")?),
+    };
+    let y_test = match input.get("y_test") {
+        None | Some(Value::Null) => None,
+        Some(v) => Some(spec::numbers(v, "y_test")?),
+    };
+    for (name, x) in [("x_test", x_test.as_ref())] {
+        if let Some(x) = x {
+            if x.cols() != x_train.cols() {
+                return Err(SpecError {
+                    field: name.into(),
+                    message: format!(
+                        "rows have {} entries, but x_train's rows have {}",
+                        x.cols(),
+                        x_train.cols()
+                    ),
+                });
+            }
+        }
+    }
+    let learning_rate = spec::positive(input.get("learning_rate"), "learning_rate")?;
+    let steps = spec::whole(input.get("steps"), "steps", 0, 1_000_000, None)?;
+    let record_every = spec::whole(
+        input.get("record_every"),
+        "record_every",
+        1,
+        1_000_000,
+        Some(1),
+    )?;
+    let rec = train(&TrainSetup {
+        spec: &spec,
+        seed,
+        x_train: &x_train,
+        y_train: &y_train,
+        x_test: x_test.as_ref(),
+        y_test: y_test.as_deref(),
+        learning_rate,
+        steps,
+        record_every,
+    })
+    .map_err(|e| match e {
+        ntk_core::NtkError::Diverges { .. } => SpecError {
+            field: "learning_rate".into(),
+            message: e.to_string(),
+        },
+        other => core_err("train")(other),
+    })?;
+    serde_json::to_value(rec).map_err(|e| SpecError {
+        field: "output".into(),
+        message: e.to_string(),
+    })
+}
+
 fn bench_cmd(input: &Value) -> Result<Value, SpecError> {
     let activation = spec::activation(input, "")?;
     let mut obj = input.clone();
@@ -103,7 +223,7 @@ fn main() -> ExitCode {
             println!("{USAGE}");
             return ExitCode::SUCCESS;
         }
-        Some(c @ ("kernel" | "bench")) => c.to_string(),
+        Some(c @ ("kernel" | "empirical" | "train" | "bench")) => c.to_string(),
         Some(other) => return fail(format!("unknown command '{other}'\n{USAGE}")),
         None => return fail(format!("missing command\n{USAGE}")),
     };
@@ -116,6 +236,8 @@ fn main() -> ExitCode {
         }
         match command.as_str() {
             "kernel" => kernel(&input),
+            "empirical" => empirical(&input),
+            "train" => train_cmd(&input),
             _ => bench_cmd(&input),
         }
     });

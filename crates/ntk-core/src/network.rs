@@ -1,0 +1,539 @@
+//! Finite-width fully-connected networks: seeded initialisation, forward pass,
+//! per-example backward pass, written by hand in float64.
+//!
+//! Layers l = 1..=L+1 map n_{l−1} → n_l (n₀ = d, n_{L+1} = 1):
+//! z_l = s_W,l · W_l a_{l−1} + s_b,l · b_l, a_l = φ(z_l) for l ≤ L, f = z_{L+1}.
+//!
+//! - NTK parameterization (Jacot et al. 2018, arXiv:1806.07572): W, b ~ N(0, 1),
+//!   s_W = σ_w/√n_{l−1}, s_b = σ_b.
+//! - Standard parameterization: W ~ N(0, σ_w²/n_{l−1}), b ~ N(0, σ_b²), s_W = s_b = 1.
+//!
+//! The trainable parameters θ are the raw W and b. The backward pass gives
+//! δ_l = ∂f/∂z_l: δ_{L+1} = 1, δ_l = φ'(z_l) ⊙ (s_W,l+1 W_{l+1}ᵀ δ_{l+1}); then
+//! ∂f/∂W_l = s_W,l δ_l a_{l−1}ᵀ and ∂f/∂b_l = s_b,l δ_l. Batches are rows of matrices,
+//! so every step is a matrix product (faer).
+//!
+//! Initialisation draws, layer by layer, W row by row then b, from ChaCha8 seeded with
+//! `seed`: the same seed gives the same network natively and in wasm.
+
+use faer::linalg::matmul::matmul;
+use faer::linalg::matmul::triangular::{self, BlockStructure};
+use faer::{Accum, Mat, MatRef};
+use rand::{RngExt, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use rand_distr::StandardNormal;
+use serde::{Deserialize, Serialize};
+
+use crate::activation::Activation;
+use crate::error::{NtkError, Result};
+use crate::kernel::{FcNetwork, Kernels, Parameterization, MAX_DEPTH};
+use crate::linalg::{par, Matrix};
+
+/// The widest hidden layer a finite network may have.
+pub const MAX_WIDTH: usize = 1 << 16;
+
+/// The architecture of a finite MLP.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MlpSpec {
+    /// One width per hidden layer (the depth is its length).
+    pub widths: Vec<usize>,
+    /// The activation of every hidden layer.
+    pub activation: Activation,
+    /// σ_w.
+    pub w_std: f64,
+    /// σ_b; `None` = no bias parameters.
+    pub b_std: Option<f64>,
+    /// NTK or standard parameterization.
+    pub parameterization: Parameterization,
+}
+
+impl MlpSpec {
+    /// `depth` hidden layers of the same `width`, with `net`'s other settings.
+    pub fn from_network(net: &FcNetwork, width: usize) -> Self {
+        MlpSpec {
+            widths: vec![width; net.depth],
+            activation: net.activation,
+            w_std: net.w_std,
+            b_std: net.b_std,
+            parameterization: net.parameterization,
+        }
+    }
+
+    /// The analytic network with the same settings (for the standard parameterization
+    /// all widths must be equal; the first is used).
+    pub fn analytic(&self) -> FcNetwork {
+        FcNetwork {
+            depth: self.widths.len(),
+            activation: self.activation,
+            w_std: self.w_std,
+            b_std: self.b_std,
+            parameterization: self.parameterization,
+            width: Some(self.widths.first().copied().unwrap_or(1)),
+        }
+    }
+
+    /// Check the architecture.
+    pub fn validate(&self) -> Result<()> {
+        if self.widths.len() > MAX_DEPTH {
+            return Err(NtkError::OutOfRange {
+                field: "depth",
+                expected: "between 0 and 100",
+                value: self.widths.len() as f64,
+            });
+        }
+        if let Some(&w) = self.widths.iter().find(|&&w| w == 0 || w > MAX_WIDTH) {
+            return Err(NtkError::OutOfRange {
+                field: "width",
+                expected: "between 1 and 65536",
+                value: w as f64,
+            });
+        }
+        self.analytic().validate().or_else(|e| match e {
+            NtkError::Missing { .. } => Ok(()),
+            other => Err(other),
+        })
+    }
+}
+
+/// One dense layer: raw parameters and their scales.
+#[derive(Debug, Clone, PartialEq)]
+struct Layer {
+    /// n_out × n_in.
+    w: Mat<f64>,
+    /// n_out, or empty without bias parameters.
+    b: Vec<f64>,
+    s_w: f64,
+    s_b: f64,
+}
+
+/// A finite-width MLP with scalar output.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Mlp {
+    spec: MlpSpec,
+    d_in: usize,
+    layers: Vec<Layer>,
+}
+
+/// Activations and pre-activations of a batch.
+struct Cache {
+    /// a₀ = X, a₁, …, a_L (n × n_l).
+    a: Vec<Mat<f64>>,
+    /// z₁ … z_L (n × n_l); the output is separate.
+    z: Vec<Mat<f64>>,
+    /// f(X), n.
+    out: Vec<f64>,
+}
+
+fn to_faer(x: &Matrix) -> Mat<f64> {
+    Mat::from_fn(x.rows(), x.cols(), |i, j| x.get(i, j))
+}
+
+fn from_faer(m: MatRef<'_, f64>) -> Matrix {
+    let data = (0..m.nrows())
+        .flat_map(|i| (0..m.ncols()).map(move |j| m[(i, j)]))
+        .collect();
+    Matrix::from_row_major(m.nrows(), m.ncols(), data).expect("shape")
+}
+
+/// C = α A Bᵀ.
+fn a_bt(a: MatRef<'_, f64>, b: MatRef<'_, f64>, alpha: f64) -> Mat<f64> {
+    let mut c = Mat::zeros(a.nrows(), b.nrows());
+    matmul(&mut c, Accum::Replace, a, b.transpose(), alpha, par());
+    c
+}
+
+fn check_inputs(field: &'static str, x: &Matrix, d: usize) -> Result<()> {
+    if x.rows() == 0 {
+        return Err(NtkError::Empty { field });
+    }
+    if x.cols() != d {
+        return Err(NtkError::DimensionMismatch {
+            field,
+            expected: d,
+            got: x.cols(),
+        });
+    }
+    match x.as_slice().iter().position(|v| !v.is_finite()) {
+        Some(index) => Err(NtkError::NonFinite { field, index }),
+        None => Ok(()),
+    }
+}
+
+impl Mlp {
+    /// A randomly initialised network for inputs of dimension `d_in`.
+    pub fn init(spec: &MlpSpec, d_in: usize, seed: u64) -> Result<Self> {
+        spec.validate()?;
+        if d_in == 0 || d_in > MAX_WIDTH {
+            return Err(NtkError::OutOfRange {
+                field: "d",
+                expected: "between 1 and 65536",
+                value: d_in as f64,
+            });
+        }
+        let mut rng = ChaCha8Rng::seed_from_u64(seed);
+        let mut normal = move || rng.sample::<f64, _>(StandardNormal);
+        let ntk = spec.parameterization == Parameterization::Ntk;
+        let mut sizes = vec![d_in];
+        sizes.extend(&spec.widths);
+        sizes.push(1);
+        let layers = sizes
+            .windows(2)
+            .map(|io| {
+                let (n_in, n_out) = (io[0], io[1]);
+                let fan = (n_in as f64).sqrt();
+                // Standard: store W ~ N(0, σ_w²/n_in) and b ~ N(0, σ_b²) themselves.
+                let (init_w, init_b) = if ntk {
+                    (1.0, 1.0)
+                } else {
+                    (spec.w_std / fan, spec.b_std.unwrap_or(0.0))
+                };
+                let mut w = Mat::zeros(n_out, n_in);
+                for i in 0..n_out {
+                    for j in 0..n_in {
+                        w[(i, j)] = init_w * normal();
+                    }
+                }
+                let b = match spec.b_std {
+                    Some(_) => (0..n_out).map(|_| init_b * normal()).collect(),
+                    None => Vec::new(),
+                };
+                let (s_w, s_b) = if ntk {
+                    (spec.w_std / fan, spec.b_std.unwrap_or(0.0))
+                } else {
+                    (1.0, 1.0)
+                };
+                Layer { w, b, s_w, s_b }
+            })
+            .collect();
+        Ok(Mlp {
+            spec: spec.clone(),
+            d_in,
+            layers,
+        })
+    }
+
+    /// The architecture.
+    pub fn spec(&self) -> &MlpSpec {
+        &self.spec
+    }
+
+    /// Number of trainable parameters P.
+    pub fn param_count(&self) -> usize {
+        self.layers
+            .iter()
+            .map(|l| l.w.nrows() * l.w.ncols() + l.b.len())
+            .sum()
+    }
+
+    /// All parameters, layer by layer (W row-major, then b).
+    pub fn params(&self) -> Vec<f64> {
+        let mut out = Vec::with_capacity(self.param_count());
+        for l in &self.layers {
+            for i in 0..l.w.nrows() {
+                for j in 0..l.w.ncols() {
+                    out.push(l.w[(i, j)]);
+                }
+            }
+            out.extend(&l.b);
+        }
+        out
+    }
+
+    /// Set all parameters (same order as [`Mlp::params`]).
+    pub fn set_params(&mut self, theta: &[f64]) -> Result<()> {
+        if theta.len() != self.param_count() {
+            return Err(NtkError::DimensionMismatch {
+                field: "parameters",
+                expected: self.param_count(),
+                got: theta.len(),
+            });
+        }
+        let mut k = 0;
+        for l in &mut self.layers {
+            for i in 0..l.w.nrows() {
+                for j in 0..l.w.ncols() {
+                    l.w[(i, j)] = theta[k];
+                    k += 1;
+                }
+            }
+            for b in &mut l.b {
+                *b = theta[k];
+                k += 1;
+            }
+        }
+        Ok(())
+    }
+
+    /// ‖W_l‖_F (with b_l) of every layer.
+    pub fn layer_norms(&self) -> Vec<f64> {
+        self.layers
+            .iter()
+            .map(|l| (l.w.squared_norm_l2() + l.b.iter().map(|b| b * b).sum::<f64>()).sqrt())
+            .collect()
+    }
+
+    /// ‖θ_l − θ'_l‖_F / ‖θ'_l‖_F per layer, against `other` (same architecture).
+    pub fn relative_change(&self, other: &Mlp) -> Vec<f64> {
+        self.layers
+            .iter()
+            .zip(&other.layers)
+            .map(|(a, b)| {
+                let dw = (&a.w - &b.w).squared_norm_l2();
+                let db: f64 = a.b.iter().zip(&b.b).map(|(x, y)| (x - y) * (x - y)).sum();
+                let base = b.w.squared_norm_l2() + b.b.iter().map(|v| v * v).sum::<f64>();
+                ((dw + db) / base.max(f64::MIN_POSITIVE)).sqrt()
+            })
+            .collect()
+    }
+
+    fn forward_cache(&self, x: &Matrix) -> Cache {
+        let act = self.spec.activation;
+        let mut a = vec![to_faer(x)];
+        let mut z = Vec::with_capacity(self.layers.len());
+        let last = self.layers.len() - 1;
+        let mut out = Vec::new();
+        for (li, layer) in self.layers.iter().enumerate() {
+            let mut zl = a_bt(a[li].as_ref(), layer.w.as_ref(), layer.s_w);
+            if !layer.b.is_empty() {
+                for j in 0..zl.ncols() {
+                    let bj = layer.s_b * layer.b[j];
+                    for i in 0..zl.nrows() {
+                        zl[(i, j)] += bj;
+                    }
+                }
+            }
+            if li == last {
+                out = (0..zl.nrows()).map(|i| zl[(i, 0)]).collect();
+            } else {
+                let al = Mat::from_fn(zl.nrows(), zl.ncols(), |i, j| act.apply(zl[(i, j)]));
+                a.push(al);
+                z.push(zl);
+            }
+        }
+        Cache { a, z, out }
+    }
+
+    /// δ_l = ∂f/∂z_l for l = 1..=L+1, each n × n_l.
+    fn backward(&self, cache: &Cache) -> Vec<Mat<f64>> {
+        let act = self.spec.activation;
+        let n = cache.a[0].nrows();
+        let depth = self.layers.len() - 1;
+        let mut deltas = vec![Mat::<f64>::zeros(0, 0); depth + 1];
+        deltas[depth] = Mat::from_fn(n, 1, |_, _| 1.0);
+        for l in (0..depth).rev() {
+            let next = &self.layers[l + 1];
+            // (n × n_{l+1}) · (n_{l+1} × n_l), scaled, times φ'(z_l).
+            let mut d = Mat::zeros(n, next.w.ncols());
+            matmul(
+                &mut d,
+                Accum::Replace,
+                deltas[l + 1].as_ref(),
+                next.w.as_ref(),
+                next.s_w,
+                par(),
+            );
+            let zl = &cache.z[l];
+            for j in 0..d.ncols() {
+                for i in 0..n {
+                    d[(i, j)] *= act.derivative(zl[(i, j)]);
+                }
+            }
+            deltas[l] = d;
+        }
+        deltas
+    }
+
+    /// f(X).
+    pub fn forward(&self, x: &Matrix) -> Result<Vec<f64>> {
+        check_inputs("x", x, self.d_in)?;
+        Ok(self.forward_cache(x).out)
+    }
+
+    /// The empirical NTK Θ̂(X₁, X₂) = J(X₁) J(X₂)ᵀ, computed the structured way, and the
+    /// empirical NNGP kernel (the last hidden layer's features as the readout sees them:
+    /// s_W² ⟨a_L, a_L'⟩ + s_b²).
+    ///
+    /// Θ̂ = Σ_l (Δ_l Δ_l'ᵀ) ⊙ (s_W,l² A_{l−1} A'_{l−1}ᵀ + s_b,l² [bias]), with Δ_l, A_l
+    /// the batches' deltas and activations: only n₁ × n₂ Gram matrices and the
+    /// activations, never the n × P Jacobian. With `x2 = None` the Grams of X₁ with
+    /// itself are used (and the result is exactly symmetric).
+    pub fn empirical_kernels(&self, x1: &Matrix, x2: Option<&Matrix>) -> Result<Kernels> {
+        check_inputs("x1", x1, self.d_in)?;
+        if let Some(x2) = x2 {
+            check_inputs("x2", x2, self.d_in)?;
+        }
+        let c1 = self.forward_cache(x1);
+        let d1 = self.backward(&c1);
+        let other = x2.map(|x2| {
+            let c2 = self.forward_cache(x2);
+            let d2 = self.backward(&c2);
+            (c2, d2)
+        });
+        let (c2, d2) = match &other {
+            Some((c, d)) => (c, d),
+            None => (&c1, &d1),
+        };
+        let (n1, n2) = (c1.a[0].nrows(), c2.a[0].nrows());
+        let symmetric = x2.is_none();
+        // With X₁ = X₂ only the lower triangle of each Gram is computed (half the
+        // work) and the result is mirrored, so it is exactly symmetric.
+        let gram = |a: MatRef<'_, f64>, b: MatRef<'_, f64>, alpha: f64| -> Mat<f64> {
+            if symmetric {
+                let mut c = Mat::zeros(a.nrows(), b.nrows());
+                triangular::matmul(
+                    &mut c,
+                    BlockStructure::TriangularLower,
+                    Accum::Replace,
+                    a,
+                    BlockStructure::Rectangular,
+                    b.transpose(),
+                    BlockStructure::Rectangular,
+                    alpha,
+                    par(),
+                );
+                c
+            } else {
+                a_bt(a, b, alpha)
+            }
+        };
+        let mut ntk = Mat::<f64>::zeros(n1, n2);
+        let mut nngp = Mat::<f64>::zeros(n1, n2);
+        for (l, layer) in self.layers.iter().enumerate() {
+            let feat = gram(c1.a[l].as_ref(), c2.a[l].as_ref(), layer.s_w * layer.s_w);
+            let bias = if layer.b.is_empty() {
+                0.0
+            } else {
+                layer.s_b * layer.s_b
+            };
+            let readout = l + 1 == self.layers.len();
+            let dd = (!readout).then(|| gram(d1[l].as_ref(), d2[l].as_ref(), 1.0));
+            for j in 0..n2 {
+                let i0 = if symmetric { j } else { 0 };
+                for i in i0..n1 {
+                    let v = feat[(i, j)] + bias;
+                    match &dd {
+                        // The readout: δ = 1, so its term is the empirical NNGP kernel.
+                        None => {
+                            nngp[(i, j)] = v;
+                            ntk[(i, j)] += v;
+                        }
+                        Some(dd) => ntk[(i, j)] += dd[(i, j)] * v,
+                    }
+                }
+            }
+        }
+        if symmetric {
+            for j in 0..n1 {
+                for i in (j + 1)..n1 {
+                    ntk[(j, i)] = ntk[(i, j)];
+                    nngp[(j, i)] = nngp[(i, j)];
+                }
+            }
+        }
+        Ok(Kernels {
+            nngp: from_faer(nngp.as_ref()),
+            ntk: from_faer(ntk.as_ref()),
+        })
+    }
+
+    /// The Jacobian ∂f(xᵢ)/∂θ as an n × P matrix (the naive reference for tests).
+    pub fn jacobian(&self, x: &Matrix) -> Result<Matrix> {
+        check_inputs("x", x, self.d_in)?;
+        let c = self.forward_cache(x);
+        let d = self.backward(&c);
+        let n = x.rows();
+        let p = self.param_count();
+        let mut jac = vec![0.0; n * p];
+        for i in 0..n {
+            let row = &mut jac[i * p..(i + 1) * p];
+            let mut k = 0;
+            for (l, layer) in self.layers.iter().enumerate() {
+                let (n_out, n_in) = (layer.w.nrows(), layer.w.ncols());
+                for o in 0..n_out {
+                    for q in 0..n_in {
+                        row[k] = layer.s_w * d[l][(i, o)] * c.a[l][(i, q)];
+                        k += 1;
+                    }
+                }
+                if !layer.b.is_empty() {
+                    for o in 0..n_out {
+                        row[k] = layer.s_b * d[l][(i, o)];
+                        k += 1;
+                    }
+                }
+            }
+        }
+        Matrix::from_row_major(n, p, jac)
+    }
+
+    /// The loss (1/2N)‖f(X) − y‖² and its gradient with respect to θ (in the order of
+    /// [`Mlp::params`]).
+    pub fn loss_and_gradient(&self, x: &Matrix, y: &[f64]) -> Result<(f64, Vec<f64>)> {
+        check_inputs("x", x, self.d_in)?;
+        if y.len() != x.rows() {
+            return Err(NtkError::DimensionMismatch {
+                field: "y",
+                expected: x.rows(),
+                got: y.len(),
+            });
+        }
+        let c = self.forward_cache(x);
+        let d = self.backward(&c);
+        let n = x.rows() as f64;
+        let r: Vec<f64> = c.out.iter().zip(y).map(|(f, t)| (f - t) / n).collect();
+        let loss = c
+            .out
+            .iter()
+            .zip(y)
+            .map(|(f, t)| (f - t) * (f - t))
+            .sum::<f64>()
+            / (2.0 * n);
+        let mut grad = Vec::with_capacity(self.param_count());
+        for (l, layer) in self.layers.iter().enumerate() {
+            // ∂L/∂W = s_W (r ⊙ Δ)ᵀ A.
+            let rd = Mat::from_fn(d[l].nrows(), d[l].ncols(), |i, j| r[i] * d[l][(i, j)]);
+            let mut gw = Mat::zeros(layer.w.nrows(), layer.w.ncols());
+            matmul(
+                &mut gw,
+                Accum::Replace,
+                rd.transpose(),
+                c.a[l].as_ref(),
+                layer.s_w,
+                par(),
+            );
+            for i in 0..gw.nrows() {
+                for j in 0..gw.ncols() {
+                    grad.push(gw[(i, j)]);
+                }
+            }
+            if !layer.b.is_empty() {
+                for o in 0..rd.ncols() {
+                    grad.push(layer.s_b * (0..rd.nrows()).map(|i| rd[(i, o)]).sum::<f64>());
+                }
+            }
+        }
+        Ok((loss, grad))
+    }
+
+    /// One full-batch gradient-descent step θ ← θ − η ∇L; returns the loss before it.
+    pub fn gd_step(&mut self, x: &Matrix, y: &[f64], learning_rate: f64) -> Result<f64> {
+        let (loss, grad) = self.loss_and_gradient(x, y)?;
+        let mut k = 0;
+        for layer in &mut self.layers {
+            for i in 0..layer.w.nrows() {
+                for j in 0..layer.w.ncols() {
+                    layer.w[(i, j)] -= learning_rate * grad[k];
+                    k += 1;
+                }
+            }
+            for b in &mut layer.b {
+                *b -= learning_rate * grad[k];
+                k += 1;
+            }
+        }
+        Ok(loss)
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,160 @@
+//! Training a finite-width network by full-batch gradient descent, with the records
+//! the lab's training panels draw.
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{NtkError, Result};
+use crate::linalg::{symmetric_eigenvalues, Matrix};
+use crate::network::{Mlp, MlpSpec};
+
+/// The most steps one run may take.
+pub const MAX_STEPS: usize = 1_000_000;
+
+/// What to train and how.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TrainSetup<'a> {
+    pub spec: &'a MlpSpec,
+    pub seed: u64,
+    pub x_train: &'a Matrix,
+    pub y_train: &'a [f64],
+    pub x_test: Option<&'a Matrix>,
+    pub y_test: Option<&'a [f64]>,
+    pub learning_rate: f64,
+    pub steps: usize,
+    pub record_every: usize,
+}
+
+/// Everything recorded every `record_every` steps, starting at step 0.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TrainRecord {
+    pub steps: Vec<usize>,
+    /// (1/2N)‖f(X) − y‖².
+    pub train_loss: Vec<f64>,
+    /// Same on the test set, when test targets are given.
+    pub test_loss: Vec<f64>,
+    pub train_predictions: Vec<Vec<f64>>,
+    pub test_predictions: Vec<Vec<f64>>,
+    /// ‖Θ̂_t − Θ̂₀‖_F / ‖Θ̂₀‖_F on the training set.
+    pub ntk_drift: Vec<f64>,
+    /// ‖θ_l(t) − θ_l(0)‖_F / ‖θ_l(0)‖_F per layer, per record.
+    pub weight_change: Vec<Vec<f64>>,
+    /// λ_max(Θ̂₀) and the critical learning rate 2N/λ_max.
+    pub lambda_max: f64,
+    pub critical_learning_rate: f64,
+}
+
+fn frobenius_distance(a: &Matrix, b: &Matrix) -> f64 {
+    a.as_slice()
+        .iter()
+        .zip(b.as_slice())
+        .map(|(x, y)| (x - y) * (x - y))
+        .sum::<f64>()
+        .sqrt()
+}
+
+/// ‖A‖_F.
+pub fn frobenius(a: &Matrix) -> f64 {
+    a.as_slice().iter().map(|x| x * x).sum::<f64>().sqrt()
+}
+
+/// λ_max(Θ̂₀) and the critical learning rate 2N/λ_max of a network on `x`.
+pub fn critical_learning_rate(net: &Mlp, x: &Matrix) -> Result<(f64, f64)> {
+    let k = net.empirical_kernels(x, None)?;
+    let ev = symmetric_eigenvalues(&k.ntk)?;
+    let lambda_max = ev.last().copied().unwrap_or(0.0);
+    Ok((lambda_max, 2.0 * x.rows() as f64 / lambda_max))
+}
+
+/// Train by full-batch gradient descent. A learning rate at or above 2N/λ_max(Θ̂₀),
+/// where gradient descent on the linearised model diverges, is refused up front with
+/// [`NtkError::Diverges`], naming the critical rate.
+pub fn train(setup: &TrainSetup<'_>) -> Result<TrainRecord> {
+    if !(setup.learning_rate.is_finite() && setup.learning_rate > 0.0) {
+        return Err(NtkError::OutOfRange {
+            field: "learning_rate",
+            expected: "a finite number > 0",
+            value: setup.learning_rate,
+        });
+    }
+    if setup.steps > MAX_STEPS {
+        return Err(NtkError::OutOfRange {
+            field: "steps",
+            expected: "at most 1000000",
+            value: setup.steps as f64,
+        });
+    }
+    if setup.record_every == 0 {
+        return Err(NtkError::OutOfRange {
+            field: "record_every",
+            expected: "at least 1",
+            value: 0.0,
+        });
+    }
+    if let (Some(x), Some(y)) = (setup.x_test, setup.y_test) {
+        if x.rows() != y.len() {
+            return Err(NtkError::DimensionMismatch {
+                field: "y_test",
+                expected: x.rows(),
+                got: y.len(),
+            });
+        }
+    }
+    let initial = Mlp::init(setup.spec, setup.x_train.cols(), setup.seed)?;
+    let k0 = initial.empirical_kernels(setup.x_train, None)?.ntk;
+    let ev = symmetric_eigenvalues(&k0)?;
+    let lambda_max = ev.last().copied().unwrap_or(0.0);
+    let critical = 2.0 * setup.x_train.rows() as f64 / lambda_max;
+    if setup.learning_rate >= critical {
+        return Err(NtkError::Diverges {
+            learning_rate: setup.learning_rate,
+            critical,
+        });
+    }
+    let k0_norm = frobenius(&k0);
+    let mut net = initial.clone();
+    let mut rec = TrainRecord {
+        steps: Vec::new(),
+        train_loss: Vec::new(),
+        test_loss: Vec::new(),
+        train_predictions: Vec::new(),
+        test_predictions: Vec::new(),
+        ntk_drift: Vec::new(),
+        weight_change: Vec::new(),
+        lambda_max,
+        critical_learning_rate: critical,
+    };
+    let loss = |f: &[f64], y: &[f64]| {
+        f.iter().zip(y).map(|(a, b)| (a - b) * (a - b)).sum::<f64>() / (2.0 * y.len() as f64)
+    };
+    for step in 0..=setup.steps {
+        if step % setup.record_every == 0 || step == setup.steps {
+            let f_train = net.forward(setup.x_train)?;
+            rec.train_loss.push(loss(&f_train, setup.y_train));
+            if let Some(x_test) = setup.x_test {
+                let f_test = net.forward(x_test)?;
+                if let Some(y_test) = setup.y_test {
+                    rec.test_loss.push(loss(&f_test, y_test));
+                }
+                rec.test_predictions.push(f_test);
+            }
+            rec.train_predictions.push(f_train);
+            let kt = if step == 0 {
+                k0.clone()
+            } else {
+                net.empirical_kernels(setup.x_train, None)?.ntk
+            };
+            rec.ntk_drift.push(frobenius_distance(&kt, &k0) / k0_norm);
+            rec.weight_change.push(net.relative_change(&initial));
+            rec.steps.push(step);
+        }
+        if step < setup.steps {
+            net.gd_step(setup.x_train, setup.y_train, setup.learning_rate)?;
+        }
+    }
+    if rec.train_loss.iter().any(|l| !l.is_finite()) {
+        return Err(NtkError::Numerical(
+            "training diverged (non-finite loss)".into(),
+        ));
+    }
+    Ok(rec)
+}

@@ -1,0 +1,218 @@
+//! Finite-width networks against infinite-width theory: the empirical NTK converges to
+//! the analytic one like width^(−1/2), and wide networks train lazily (their
+//! predictions follow the linearised model, their NTK barely moves). Native only:
+//! these run networks up to width 4096.
+#![cfg(not(target_arch = "wasm32"))]
+
+use ntk_core::activation::Activation;
+use ntk_core::data::gaussian;
+use ntk_core::dynamics::linearised_gd;
+use ntk_core::empirical::{ensemble_ntk, fit_log_log, width_sweep};
+use ntk_core::kernel::{kernel_matrix, Parameterization};
+use ntk_core::network::{Mlp, MlpSpec};
+use ntk_core::train::{critical_learning_rate, train, TrainSetup};
+use ntk_core::NtkError;
+
+fn relu_spec(depth: usize, width: usize) -> MlpSpec {
+    MlpSpec {
+        widths: vec![width; depth],
+        activation: Activation::Relu,
+        w_std: std::f64::consts::SQRT_2,
+        b_std: Some(0.1),
+        parameterization: Parameterization::Ntk,
+    }
+}
+
+#[test]
+fn empirical_ntk_converges_like_inverse_square_root_of_width() {
+    // Unit-variance Gaussian inputs, as in neural-tangents' own measurement (≈ 0.04
+    // relative Frobenius error at width 4096).
+    let x = gaussian(8, 10, 2024).unwrap();
+    let widths = [64, 128, 256, 512, 1024, 2048, 4096];
+    let mut calls = 0;
+    let sweep = width_sweep(&relu_spec(2, 1), &x, &widths, 12, |p| {
+        calls += 1;
+        assert!(p.done <= p.total);
+        true
+    })
+    .unwrap();
+    assert_eq!(calls, widths.len() * 12);
+    for p in &sweep.points {
+        println!(
+            "width {:5}: rel. Frobenius {:.4} ± {:.4}, max entry {:.4}",
+            p.width, p.rel_frobenius_mean, p.rel_frobenius_std, p.max_entry_mean
+        );
+    }
+    println!(
+        "slope {:.3} ± {:.3}",
+        sweep.fit.slope, sweep.fit.slope_std_error
+    );
+    assert!(
+        (-0.65..=-0.35).contains(&sweep.fit.slope),
+        "slope {} ± {}",
+        sweep.fit.slope,
+        sweep.fit.slope_std_error
+    );
+    let at_4096 = sweep.points.last().unwrap().rel_frobenius_mean;
+    assert!(
+        (0.01..0.1).contains(&at_4096),
+        "relative error at 4096: {at_4096}"
+    );
+}
+
+#[test]
+fn ensemble_mean_approaches_the_analytic_kernel() {
+    // The mean over seeds converges to Θ faster than a single network: at width 256,
+    // 32 seeds, the mean's relative error must be well below one network's.
+    let x = gaussian(6, 5, 7).unwrap();
+    let spec = relu_spec(2, 256);
+    let exact = kernel_matrix(&spec.analytic(), &x, None).unwrap().ntk;
+    let ens = ensemble_ntk(&spec, &x, 32, 100).unwrap();
+    let single = Mlp::init(&spec, 5, 100)
+        .unwrap()
+        .empirical_kernels(&x, None)
+        .unwrap()
+        .ntk;
+    let rel = |a: &ntk_core::linalg::Matrix| {
+        let d: f64 = a
+            .as_slice()
+            .iter()
+            .zip(exact.as_slice())
+            .map(|(p, q)| (p - q) * (p - q))
+            .sum::<f64>()
+            .sqrt();
+        d / exact.as_slice().iter().map(|q| q * q).sum::<f64>().sqrt()
+    };
+    let (e_mean, e_single) = (rel(&ens.mean), rel(&single));
+    assert!(
+        e_mean < 0.5 * e_single,
+        "mean {e_mean} vs single {e_single}"
+    );
+    assert!(ens
+        .std
+        .as_slice()
+        .iter()
+        .all(|s| s.is_finite() && *s >= 0.0));
+}
+
+#[test]
+fn wide_networks_train_lazily() {
+    // Two-layer ReLU nets on 16 points: after the same number of gradient-descent
+    // steps, the network's test predictions approach the linearised model's as the
+    // width grows, and the NTK moves less (Lee et al. 2019, arXiv:1902.06720).
+    let x = gaussian(16, 3, 5).unwrap();
+    let y: Vec<f64> = (0..16)
+        .map(|i| (2.0 * x.get(i, 0)).sin() + 0.5 * x.get(i, 1))
+        .collect();
+    let x_test = gaussian(8, 3, 6).unwrap();
+    let (steps, lr) = (400, 0.5);
+    let mut lin_gap = Vec::new();
+    let mut drift = Vec::new();
+    let widths = [64, 256, 1024, 4096];
+    for &m in &widths {
+        let spec = relu_spec(1, m);
+        let (mut gap, mut dr) = (0.0, 0.0);
+        let seeds = 3;
+        for seed in 0..seeds {
+            let net = Mlp::init(&spec, 3, seed).unwrap();
+            let (_, critical) = critical_learning_rate(&net, &x).unwrap();
+            assert!(lr < critical, "lr {lr} ≥ critical {critical}");
+            let rec = train(&TrainSetup {
+                spec: &spec,
+                seed,
+                x_train: &x,
+                y_train: &y,
+                x_test: Some(&x_test),
+                y_test: None,
+                learning_rate: lr,
+                steps,
+                record_every: steps,
+            })
+            .unwrap();
+            assert!(rec.train_loss.last().unwrap() < &(0.5 * rec.train_loss[0]));
+            let k = net.empirical_kernels(&x, None).unwrap().ntk;
+            let kt = net.empirical_kernels(&x_test, Some(&x)).unwrap().ntk;
+            let f0 = net.forward(&x).unwrap();
+            let f0t = net.forward(&x_test).unwrap();
+            let lin = linearised_gd(&k, &kt, &f0, &f0t, &y, lr, &[steps]).unwrap();
+            let nn = rec.test_predictions.last().unwrap();
+            let num: f64 = nn
+                .iter()
+                .zip(&lin.test[0])
+                .map(|(a, b)| (a - b) * (a - b))
+                .sum();
+            let den: f64 = lin.test[0].iter().map(|b| b * b).sum();
+            gap += (num / den).sqrt() / seeds as f64;
+            dr += rec.ntk_drift.last().unwrap() / seeds as f64;
+        }
+        lin_gap.push(gap);
+        drift.push(dr);
+        println!("width {m:5}: |f_NN − f_lin|/|f_lin| = {gap:.4}, NTK drift = {dr:.5}");
+    }
+    for w in lin_gap.windows(2) {
+        assert!(
+            w[1] < w[0],
+            "the gap to the linearised model must shrink: {lin_gap:?}"
+        );
+    }
+    for w in drift.windows(2) {
+        assert!(w[1] < w[0], "the drift must shrink: {drift:?}");
+    }
+    let xs: Vec<f64> = widths.iter().map(|&m| m as f64).collect();
+    let fit = fit_log_log(&xs, &drift).unwrap();
+    println!("drift slope {:.3} ± {:.3}", fit.slope, fit.slope_std_error);
+    assert!(
+        (-1.2..=-0.4).contains(&fit.slope),
+        "drift slope {}",
+        fit.slope
+    );
+}
+
+#[test]
+fn a_divergent_learning_rate_is_refused_with_the_critical_rate() {
+    let x = gaussian(8, 3, 1).unwrap();
+    let y = vec![0.0; 8];
+    let spec = relu_spec(1, 128);
+    let net = Mlp::init(&spec, 3, 0).unwrap();
+    let (_, critical) = critical_learning_rate(&net, &x).unwrap();
+    let r = train(&TrainSetup {
+        spec: &spec,
+        seed: 0,
+        x_train: &x,
+        y_train: &y,
+        x_test: None,
+        y_test: None,
+        learning_rate: 1.05 * critical,
+        steps: 10,
+        record_every: 1,
+    });
+    match r {
+        Err(NtkError::Diverges { critical: c, .. }) => assert!((c - critical).abs() < 1e-12 * c),
+        other => panic!("expected Diverges, got {other:?}"),
+    }
+    // Just below it, training runs and records from step 0.
+    let rec = train(&TrainSetup {
+        spec: &spec,
+        seed: 0,
+        x_train: &x,
+        y_train: &y,
+        x_test: None,
+        y_test: None,
+        learning_rate: 0.9 * critical,
+        steps: 10,
+        record_every: 5,
+    })
+    .unwrap();
+    assert_eq!(rec.steps, vec![0, 5, 10]);
+    assert_eq!(rec.ntk_drift[0], 0.0);
+    assert!(rec.weight_change[0].iter().all(|w| *w == 0.0));
+}
+
+#[test]
+fn log_log_fit_recovers_a_known_power_law() {
+    let x = [1.0, 2.0, 4.0, 8.0, 16.0];
+    let y: Vec<f64> = x.iter().map(|v: &f64| 3.0 * v.powf(-0.5)).collect();
+    let fit = fit_log_log(&x, &y).unwrap();
+    assert!((fit.slope + 0.5).abs() < 1e-12 && fit.slope_std_error < 1e-12);
+    assert!((fit.intercept - 3f64.ln()).abs() < 1e-12);
+}
