@@ -216,3 +216,17 @@ fn log_log_fit_recovers_a_known_power_law() {
     assert!((fit.slope + 0.5).abs() < 1e-12 && fit.slope_std_error < 1e-12);
     assert!((fit.intercept - 3f64.ln()).abs() < 1e-12);
 }
+
+#[test]
+fn a_sweep_reports_progress_and_can_be_cancelled() {
+    let x = gaussian(4, 3, 0).unwrap();
+    let mut seen = Vec::new();
+    let r = width_sweep(&relu_spec(1, 1), &x, &[8, 16, 32, 64], 2, |p| {
+        seen.push((p.done, p.total, p.stage.clone()));
+        p.done < 3
+    });
+    assert!(matches!(r, Err(NtkError::Cancelled)), "{r:?}");
+    assert_eq!(seen.len(), 3, "stopped right after the third network");
+    assert_eq!(seen[0], (1, 8, "width 8, seed 0".to_string()));
+    assert_eq!(seen[2].2, "width 16, seed 0");
+}
