@@ -163,6 +163,42 @@ pub fn symmetric_eigenvalues(m: &Matrix) -> Result<Vec<f64>> {
         .map_err(|e| NtkError::Numerical(format!("eigen-decomposition failed: {e:?}")))
 }
 
+/// Solve (A + εI) x = b for a symmetric positive (semi-)definite A by Cholesky
+/// (faer's LLᵀ). If the factorisation fails, retry with a growing jitter
+/// ε = 10⁻¹² · tr(A)/n · 10ᵏ (k = 0, 1, …, 8) and report the ε used.
+pub fn cholesky_solve(a: &Matrix, b: &[f64]) -> Result<(Vec<f64>, f64)> {
+    let n = a.rows;
+    if a.cols != n || b.len() != n {
+        return Err(NtkError::DimensionMismatch {
+            field: "b",
+            expected: n,
+            got: b.len(),
+        });
+    }
+    let scale = (0..n).map(|i| a.get(i, i)).sum::<f64>() / n.max(1) as f64;
+    let mut jitter = 0.0;
+    for k in 0..=9 {
+        let shifted = faer::Mat::from_fn(n, n, |i, j| a.get(i, j) + if i == j { jitter } else { 0.0 });
+        if let Ok(llt) = shifted.llt(Side::Lower) {
+            let rhs = faer::Mat::from_fn(n, 1, |i, _| b[i]);
+            let x = faer::linalg::solvers::Solve::solve(&llt, &rhs);
+            return Ok(((0..n).map(|i| x[(i, 0)]).collect(), jitter));
+        }
+        jitter = 1e-12 * scale.abs().max(f64::MIN_POSITIVE) * 10f64.powi(k);
+    }
+    Err(NtkError::Numerical(
+        "Cholesky failed even with jitter: the matrix is not positive semi-definite".into(),
+    ))
+}
+
+/// The 2-norm condition number λ_max/λ_min of a symmetric positive definite matrix
+/// (∞ when λ_min ≤ 0).
+pub fn condition_number(a: &Matrix) -> Result<f64> {
+    let ev = symmetric_eigenvalues(a)?;
+    let (lo, hi) = (ev[0], ev[ev.len() - 1]);
+    Ok(if lo > 0.0 { hi / lo } else { f64::INFINITY })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -174,6 +210,45 @@ mod tests {
         let m = Matrix::from_row_major(2, 2, vec![2.0, 1.0, 1.0, 2.0]).unwrap();
         let e = symmetric_eigenvalues(&m).unwrap();
         assert!((e[0] - 1.0).abs() < 1e-14 && (e[1] - 3.0).abs() < 1e-14);
+    }
+
+    #[wasm_bindgen_test(unsupported = test)]
+    fn eigen_decomposition_identities_for_sizes_2_to_1000() {
+        // A·V ≈ V·Λ and VᵀV ≈ I on seeded NTK Grams (positive definite, spread
+        // spectrum), with a tolerance growing like n·ε·‖A‖.
+        for (n, seed) in [(2, 1), (3, 2), (10, 3), (57, 4), (200, 5), (1000, 6)] {
+            let x = crate::data::gaussian(n, 5, seed).unwrap();
+            let net = crate::kernel::FcNetwork::relu(2, 1.4, Some(0.1));
+            let a = crate::kernel::kernel_matrix(&net, &x, None).unwrap().ntk;
+            let (lambda, v) = symmetric_eigen(&a).unwrap();
+            let norm = lambda[n - 1].abs();
+            let tol = 50.0 * n as f64 * f64::EPSILON;
+            let (mut res, mut orth) = (0.0f64, 0.0f64);
+            for j in 0..n {
+                for i in 0..n {
+                    let av: f64 = (0..n).map(|k| a.get(i, k) * v.get(k, j)).sum();
+                    res = res.max((av - v.get(i, j) * lambda[j]).abs() / norm);
+                    let vtv: f64 = (0..n).map(|k| v.get(k, i) * v.get(k, j)).sum();
+                    orth = orth.max((vtv - if i == j { 1.0 } else { 0.0 }).abs());
+                }
+            }
+            assert!(res <= tol, "n={n}: ‖AV − VΛ‖ {res:e} > {tol:e}");
+            assert!(orth <= tol, "n={n}: ‖VᵀV − I‖ {orth:e} > {tol:e}");
+            assert!(lambda.windows(2).all(|w| w[0] <= w[1]));
+        }
+    }
+
+    #[wasm_bindgen_test(unsupported = test)]
+    fn cholesky_solves_and_falls_back_to_jitter() {
+        let a = Matrix::from_row_major(2, 2, vec![4.0, 2.0, 2.0, 3.0]).unwrap();
+        let (x, jitter) = cholesky_solve(&a, &[2.0, 1.0]).unwrap();
+        // [[4,2],[2,3]]⁻¹ [2,1] = [0.5, 0].
+        assert!((x[0] - 0.5).abs() < 1e-15 && x[1].abs() < 1e-15 && jitter == 0.0);
+        // Rank one: needs jitter.
+        let s = Matrix::from_row_major(2, 2, vec![1.0, 1.0, 1.0, 1.0]).unwrap();
+        let (x, jitter) = cholesky_solve(&s, &[1.0, 1.0]).unwrap();
+        assert!(jitter > 0.0 && x.iter().all(|v| v.is_finite()));
+        assert!((condition_number(&a).unwrap() - (7.0 + 17f64.sqrt()) / (7.0 - 17f64.sqrt())).abs() < 1e-12);
     }
 
     #[wasm_bindgen_test(unsupported = test)]
