@@ -108,7 +108,10 @@ impl Distribution {
     /// The tail class theory puts it in.
     pub fn tail_class(&self) -> &'static str {
         match self {
-            Distribution::Uniform | Distribution::Rademacher | Distribution::Circle | Distribution::Sphere => "bounded",
+            Distribution::Uniform
+            | Distribution::Rademacher
+            | Distribution::Circle
+            | Distribution::Sphere => "bounded",
             Distribution::Gaussian => "sub-Gaussian",
             Distribution::Laplace | Distribution::Exponential => "sub-exponential",
             Distribution::StudentT { .. } => "heavy-tailed",
@@ -147,7 +150,8 @@ pub fn sample(dist: Distribution, n: usize, d: usize, seed: u64, project: bool) 
             }
             let data = (0..n)
                 .flat_map(|i| {
-                    let a = -std::f64::consts::PI + 2.0 * std::f64::consts::PI * i as f64 / n as f64;
+                    let a =
+                        -std::f64::consts::PI + 2.0 * std::f64::consts::PI * i as f64 / n as f64;
                     [a.cos(), a.sin()]
                 })
                 .collect();
@@ -155,7 +159,9 @@ pub fn sample(dist: Distribution, n: usize, d: usize, seed: u64, project: bool) 
         }
         Distribution::Uniform => {
             let r = 3f64.sqrt();
-            (0..n * d).map(|_| r * (2.0 * rng.random::<f64>() - 1.0)).collect::<Vec<_>>()
+            (0..n * d)
+                .map(|_| r * (2.0 * rng.random::<f64>() - 1.0))
+                .collect::<Vec<_>>()
         }
         Distribution::Rademacher => (0..n * d)
             .map(|_| if rng.random::<bool>() { 1.0 } else { -1.0 })
@@ -220,7 +226,10 @@ pub fn orlicz_norms(values: &[f64]) -> Result<OrliczNorms> {
     }
     let solve = |phi: &dyn Fn(f64, f64) -> f64| -> f64 {
         let mean = |t: f64| values.iter().map(|&v| phi(v, t)).sum::<f64>() / values.len() as f64;
-        let max = values.iter().fold(0.0f64, |m, v| m.max(v.abs())).max(1e-300);
+        let max = values
+            .iter()
+            .fold(0.0f64, |m, v| m.max(v.abs()))
+            .max(1e-300);
         let (mut lo, mut hi) = (max * 1e-3, max * 10.0);
         // Grow hi until the mean is ≤ 2 (it decreases in t towards 1).
         while mean(hi) > 2.0 {
@@ -287,10 +296,20 @@ mod tests {
             let se_var = ((k - 1.0) / n as f64).sqrt();
             assert!(mean.abs() < 5.0 / (n as f64).sqrt(), "{dist:?} mean {mean}");
             // (Rademacher: x² ≡ 1, only the centring by the sample mean moves it.)
-            assert!((var - 1.0).abs() < 5.0 * se_var + 10.0 / n as f64, "{dist:?} variance {var}");
+            assert!(
+                (var - 1.0).abs() < 5.0 * se_var + 10.0 / n as f64,
+                "{dist:?} variance {var}"
+            );
             // Kurtosis estimates are noisy for heavy tails: 10 % (Student-t 8: 20 %).
-            let tol = if matches!(dist, Distribution::StudentT { .. }) { 0.2 } else { 0.1 };
-            assert!((kurt - k).abs() < tol * k, "{dist:?} kurtosis {kurt} vs {k}");
+            let tol = if matches!(dist, Distribution::StudentT { .. }) {
+                0.2
+            } else {
+                0.1
+            };
+            assert!(
+                (kurt - k).abs() < tol * k,
+                "{dist:?} kurtosis {kurt} vs {k}"
+            );
         }
     }
 
@@ -308,9 +327,16 @@ mod tests {
         let (ql, nl) = tail(Distribution::Laplace);
         let (qt, nt) = tail(Distribution::StudentT { nu: 3.0 });
         assert!(qg < ql && ql < qt, "quantiles {qg} {ql} {qt}");
-        assert!(ng.psi2 < nl.psi2 && nl.psi2 < nt.psi2, "ψ₂ {ng:?} {nl:?} {nt:?}");
+        assert!(
+            ng.psi2 < nl.psi2 && nl.psi2 < nt.psi2,
+            "ψ₂ {ng:?} {nl:?} {nt:?}"
+        );
         // ‖N(0,1)‖_ψ₂ = √(8/3); ‖N(0,1)‖_ψ₁ solves 2 e^{1/(2t²)} Φ(1/t) = 2.
-        assert!((ng.psi2 - (8.0f64 / 3.0).sqrt()).abs() < 0.03, "{}", ng.psi2);
+        assert!(
+            (ng.psi2 - (8.0f64 / 3.0).sqrt()).abs() < 0.03,
+            "{}",
+            ng.psi2
+        );
     }
 
     #[wasm_bindgen_test(unsupported = test)]

@@ -13,7 +13,7 @@
 //! where the factor tends to ηs/N as λ → 0. One eigen-decomposition serves every s.
 
 use crate::error::{NtkError, Result};
-use crate::linalg::{symmetric_eigen, Matrix};
+use crate::linalg::{cholesky_solve, symmetric_eigen, Matrix};
 
 /// Predictions of the linearised model after each requested number of steps.
 #[derive(Debug, Clone, PartialEq)]
@@ -96,4 +96,222 @@ pub fn linearised_gd(
         out.test.push(test);
     }
     Ok(out)
+}
+
+/// Which kernel drives the dynamics.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum KernelKind {
+    /// Gradient descent on the infinite-width network: the NTK Θ.
+    Ntk,
+    /// Gradient descent on the last layer only (or the Bayesian posterior mean at
+    /// t = ∞): the NNGP kernel K.
+    Nngp,
+}
+
+/// Mean predictions of the infinite ensemble at each requested time.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Prediction {
+    /// f_train(t) per time.
+    pub train_mean: Vec<Vec<f64>>,
+    /// f_test(t) per time.
+    pub test_mean: Vec<Vec<f64>>,
+}
+
+/// Kernel-regression dynamics of gradient descent on (1/2N)‖f − y‖², as
+/// neural-tangents' `predict.gradient_descent_mse_ensemble` (its conventions, checked
+/// against its output in `tests/nt_predict_reference.rs`):
+///
+/// - the train kernel is regularised, K ← K + ε I with ε = `diag_reg`·tr(K)/n;
+/// - with K = V Λ Vᵀ (eigenvalues clipped at 0) and N = number of targets, from
+///   f(0) = 0 (the ensemble mean):
+///   f_train(t) = V (1 − e^{−ηΛt/N}) Vᵀ y,
+///   f_test(t) = K(X*, X) V diag((1 − e^{−ηλt/N})/λ) Vᵀ y (→ ηt/N as λ → 0);
+/// - t = ∞ (`None`): f_test = K(X*, X)(K + εI)⁻¹ y by Cholesky, f_train = y;
+/// - from a given f(0) (`f0 = Some((f0_train, f0_test))`) the transient of f(0) is
+///   added: f_train += V e^{−ηΛt/N} Vᵀ f0_train and
+///   f_test += f0_test − K(X*, X) V diag((1 − e^{−ηλt/N})/λ) Vᵀ f0_train.
+///
+/// One eigen-decomposition serves every finite time.
+#[allow(clippy::too_many_arguments)]
+pub fn predict(
+    k_train_train: &Matrix,
+    k_test_train: &Matrix,
+    y: &[f64],
+    times: &[Option<f64>],
+    learning_rate: f64,
+    diag_reg: f64,
+    f0: Option<(&[f64], &[f64])>,
+) -> Result<Prediction> {
+    let n = k_train_train.rows();
+    if k_train_train.cols() != n || y.len() != n || k_test_train.cols() != n {
+        return Err(NtkError::DimensionMismatch {
+            field: "y_train",
+            expected: n,
+            got: y.len(),
+        });
+    }
+    if !(learning_rate.is_finite() && learning_rate > 0.0) {
+        return Err(NtkError::OutOfRange {
+            field: "learning_rate",
+            expected: "a finite number > 0",
+            value: learning_rate,
+        });
+    }
+    if !(diag_reg.is_finite() && diag_reg >= 0.0) {
+        return Err(NtkError::OutOfRange {
+            field: "diag_reg",
+            expected: "a finite number ≥ 0",
+            value: diag_reg,
+        });
+    }
+    if let Some(t) = times
+        .iter()
+        .flatten()
+        .find(|t| !(t.is_finite() && **t >= 0.0))
+    {
+        return Err(NtkError::OutOfRange {
+            field: "times",
+            expected: "finite and ≥ 0 (null for t = ∞)",
+            value: *t,
+        });
+    }
+    let m = k_test_train.rows();
+    if let Some((a, b)) = f0 {
+        if a.len() != n || b.len() != m {
+            return Err(NtkError::DimensionMismatch {
+                field: "f0",
+                expected: n,
+                got: a.len(),
+            });
+        }
+    }
+    let eps = diag_reg * (0..n).map(|i| k_train_train.get(i, i)).sum::<f64>() / n as f64;
+    let mut reg = k_train_train.clone();
+    for i in 0..n {
+        reg.as_mut_slice()[i * n + i] += eps;
+    }
+    let needs_eigen = times.iter().any(Option::is_some);
+    let eigen = if needs_eigen {
+        Some(symmetric_eigen(&reg)?)
+    } else {
+        None
+    };
+    // Vᵀ y and Vᵀ f0, K(X*,X) V: once.
+    let project = |v: &Matrix, r: &[f64]| -> Vec<f64> {
+        (0..n)
+            .map(|k| (0..n).map(|i| v.get(i, k) * r[i]).sum())
+            .collect()
+    };
+    let (vty, vtf, kv) = match &eigen {
+        Some((_, v)) => {
+            let kv: Vec<f64> = (0..m)
+                .flat_map(|a| {
+                    let row = k_test_train.row(a);
+                    (0..n).map(move |k| (0..n).map(|i| row[i] * v.get(i, k)).sum::<f64>())
+                })
+                .collect();
+            (project(v, y), f0.map(|(f, _)| project(v, f)), kv)
+        }
+        None => (Vec::new(), None, Vec::new()),
+    };
+    let nn = n as f64;
+    let mut out = Prediction {
+        train_mean: Vec::with_capacity(times.len()),
+        test_mean: Vec::with_capacity(times.len()),
+    };
+    for t in times {
+        match (t, &eigen) {
+            (Some(t), Some((lambda, v))) => {
+                let decay: Vec<f64> = lambda
+                    .iter()
+                    .map(|&l| (-(l.max(0.0)) * learning_rate * t / nn).exp())
+                    .collect();
+                let gain: Vec<f64> = lambda
+                    .iter()
+                    .zip(&decay)
+                    .map(|(&l, &e)| {
+                        let l = l.max(0.0);
+                        if l > 0.0 {
+                            -(-(l) * learning_rate * t / nn).exp_m1() / l
+                        } else {
+                            learning_rate * t / nn + 0.0 * e
+                        }
+                    })
+                    .collect();
+                let mut train: Vec<f64> = (0..n)
+                    .map(|i| {
+                        (0..n)
+                            .map(|k| v.get(i, k) * (1.0 - decay[k]) * vty[k])
+                            .sum()
+                    })
+                    .collect();
+                let mut test: Vec<f64> = (0..m)
+                    .map(|a| (0..n).map(|k| kv[a * n + k] * gain[k] * vty[k]).sum())
+                    .collect();
+                if let (Some((_, f0_test)), Some(vtf)) = (f0, &vtf) {
+                    for (i, tr) in train.iter_mut().enumerate() {
+                        *tr += (0..n).map(|k| v.get(i, k) * decay[k] * vtf[k]).sum::<f64>();
+                    }
+                    for (a, te) in test.iter_mut().enumerate() {
+                        *te += f0_test[a]
+                            - (0..n)
+                                .map(|k| kv[a * n + k] * gain[k] * vtf[k])
+                                .sum::<f64>();
+                    }
+                }
+                out.train_mean.push(train);
+                out.test_mean.push(test);
+            }
+            _ => {
+                // t = ∞: a Cholesky solve of the regularised system.
+                let (alpha, _) = cholesky_solve(&reg, y)?;
+                let mut test: Vec<f64> = (0..m)
+                    .map(|a| {
+                        k_test_train
+                            .row(a)
+                            .iter()
+                            .zip(&alpha)
+                            .map(|(k, w)| k * w)
+                            .sum()
+                    })
+                    .collect();
+                if let Some((f0_train, f0_test)) = f0 {
+                    let (beta, _) = cholesky_solve(&reg, f0_train)?;
+                    for (a, te) in test.iter_mut().enumerate() {
+                        let kb: f64 = k_test_train
+                            .row(a)
+                            .iter()
+                            .zip(&beta)
+                            .map(|(k, w)| k * w)
+                            .sum();
+                        *te += f0_test[a] - kb;
+                    }
+                }
+                out.train_mean.push(y.to_vec());
+                out.test_mean.push(test);
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Mean squared error (1/2N)‖f − y‖² of each prediction.
+pub fn losses(predictions: &[Vec<f64>], y: &[f64]) -> Vec<f64> {
+    predictions
+        .iter()
+        .map(|f| {
+            f.iter().zip(y).map(|(a, b)| (a - b) * (a - b)).sum::<f64>() / (2.0 * y.len() as f64)
+        })
+        .collect()
+}
+
+/// `count` log-spaced times from `t_min` to `t_max`, then t = ∞.
+pub fn log_times(t_min: f64, t_max: f64, count: usize) -> Vec<Option<f64>> {
+    let (a, b) = (t_min.max(f64::MIN_POSITIVE).ln(), t_max.max(t_min).ln());
+    let mut out: Vec<Option<f64>> = (0..count)
+        .map(|i| Some((a + (b - a) * i as f64 / (count.max(2) - 1) as f64).exp()))
+        .collect();
+    out.push(None);
+    out
 }

@@ -178,7 +178,8 @@ pub fn cholesky_solve(a: &Matrix, b: &[f64]) -> Result<(Vec<f64>, f64)> {
     let scale = (0..n).map(|i| a.get(i, i)).sum::<f64>() / n.max(1) as f64;
     let mut jitter = 0.0;
     for k in 0..=9 {
-        let shifted = faer::Mat::from_fn(n, n, |i, j| a.get(i, j) + if i == j { jitter } else { 0.0 });
+        let shifted =
+            faer::Mat::from_fn(n, n, |i, j| a.get(i, j) + if i == j { jitter } else { 0.0 });
         if let Ok(llt) = shifted.llt(Side::Lower) {
             let rhs = faer::Mat::from_fn(n, 1, |i, _| b[i]);
             let x = faer::linalg::solvers::Solve::solve(&llt, &rhs);
@@ -248,7 +249,10 @@ mod tests {
         let s = Matrix::from_row_major(2, 2, vec![1.0, 1.0, 1.0, 1.0]).unwrap();
         let (x, jitter) = cholesky_solve(&s, &[1.0, 1.0]).unwrap();
         assert!(jitter > 0.0 && x.iter().all(|v| v.is_finite()));
-        assert!((condition_number(&a).unwrap() - (7.0 + 17f64.sqrt()) / (7.0 - 17f64.sqrt())).abs() < 1e-12);
+        assert!(
+            (condition_number(&a).unwrap() - (7.0 + 17f64.sqrt()) / (7.0 - 17f64.sqrt())).abs()
+                < 1e-12
+        );
     }
 
     #[wasm_bindgen_test(unsupported = test)]
