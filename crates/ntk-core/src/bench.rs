@@ -15,9 +15,11 @@ use crate::network::{Mlp, MlpSpec};
 pub struct BenchRequest {
     /// The operation: "kernel_gram" (the NTK Gram K(X, X) of random Gaussian inputs).
     pub op: String,
-    /// Number of inputs.
+    /// Number of inputs (for predict: training points; also accepted as `n_train`).
+    #[serde(alias = "n_train")]
     pub n: usize,
     /// Input dimension.
+    #[serde(default = "default_d")]
     pub d: usize,
     /// Hidden layers.
     #[serde(default = "default_depth")]
@@ -34,10 +36,21 @@ pub struct BenchRequest {
     /// Hidden width of the finite network (empirical_ntk, train_step).
     #[serde(default = "default_width")]
     pub width: usize,
+    /// Test points (predict; `n` is then the number of training points).
+    #[serde(default = "default_n_test")]
+    pub n_test: usize,
+}
+
+fn default_n_test() -> usize {
+    200
 }
 
 fn default_width() -> usize {
     512
+}
+
+fn default_d() -> usize {
+    10
 }
 
 fn default_depth() -> usize {
@@ -77,9 +90,17 @@ pub fn threads() -> usize {
 
 /// Run a benchmark with `clock` returning seconds.
 pub fn run(req: &BenchRequest, clock: impl Fn() -> f64) -> Result<BenchReport> {
-    if !["kernel_gram", "empirical_ntk", "train_step"].contains(&req.op.as_str()) {
+    if ![
+        "kernel_gram",
+        "empirical_ntk",
+        "train_step",
+        "eigh",
+        "predict",
+    ]
+    .contains(&req.op.as_str())
+    {
         return Err(NtkError::Numerical(format!(
-            "op: unknown operation '{}' (expected kernel_gram, empirical_ntk or train_step)",
+            "op: unknown operation '{}' (expected kernel_gram, empirical_ntk, train_step, eigh or predict)",
             req.op
         )));
     }
@@ -98,6 +119,7 @@ pub fn run(req: &BenchRequest, clock: impl Fn() -> f64) -> Result<BenchReport> {
         });
     }
     let x = gaussian(req.n, req.d, req.seed)?;
+    let x_test = gaussian(req.n_test.max(1), req.d, req.seed + 1)?;
     let net = FcNetwork {
         depth: req.depth,
         activation: req.activation,
@@ -108,8 +130,13 @@ pub fn run(req: &BenchRequest, clock: impl Fn() -> f64) -> Result<BenchReport> {
     };
     let spec = MlpSpec::from_network(&net, req.width);
     let mut mlp = match req.op.as_str() {
-        "kernel_gram" => None,
-        _ => Some(Mlp::init(&spec, req.d, req.seed)?),
+        "empirical_ntk" | "train_step" => Some(Mlp::init(&spec, req.d, req.seed)?),
+        _ => None,
+    };
+    let gram = if req.op == "eigh" {
+        Some(kernel_matrix(&net, &x, None)?.ntk)
+    } else {
+        None
     };
     let y: Vec<f64> = (0..req.n).map(|i| x.get(i, 0).sin()).collect();
     let mut times = Vec::with_capacity(req.repeats);
@@ -121,6 +148,18 @@ pub fn run(req: &BenchRequest, clock: impl Fn() -> f64) -> Result<BenchReport> {
             }
             ("train_step", Some(m)) => {
                 std::hint::black_box(m.gd_step(&x, &y, 1e-3)?);
+            }
+            ("eigh", _) => {
+                let g = gram.as_ref().expect("gram");
+                std::hint::black_box(crate::linalg::symmetric_eigen(g)?);
+            }
+            ("predict", _) => {
+                // End to end, as neural-tangents' predict: kernels, then t = 10 and ∞.
+                let ktt = kernel_matrix(&net, &x, None)?.ntk;
+                let kst = kernel_matrix(&net, &x_test, Some(&x))?.ntk;
+                let p =
+                    crate::dynamics::predict(&ktt, &kst, &y, &[Some(10.0), None], 1.0, 1e-4, None)?;
+                std::hint::black_box(p);
             }
             _ => {
                 std::hint::black_box(kernel_matrix(&net, &x, None)?);

@@ -30,6 +30,7 @@ fn kernel_gram_in_the_browser() {
             repeats: if n >= 4000 { 3 } else { 5 },
             seed: 0,
             width: 512,
+            n_test: 200,
         };
         let r = run(&req, || perf.now() / 1000.0).expect("bench");
         console_log!(
@@ -38,6 +39,30 @@ fn kernel_gram_in_the_browser() {
             r.median_s,
             r.min_s,
             r.threads
+        );
+    }
+    for (op, n) in [
+        ("eigh", 500),
+        ("eigh", 1000),
+        ("eigh", 2000),
+        ("predict", 1000),
+    ] {
+        let req = BenchRequest {
+            op: op.into(),
+            n,
+            d: 10,
+            depth: 3,
+            activation: Activation::Relu,
+            repeats: 3,
+            seed: 0,
+            width: 512,
+            n_test: 200,
+        };
+        let r = run(&req, || perf.now() / 1000.0).expect("bench");
+        console_log!(
+            "browser {op} n={n}: median {:.4} s, min {:.4} s",
+            r.median_s,
+            r.min_s
         );
     }
     for (op, n, depth, width) in [
@@ -55,6 +80,7 @@ fn kernel_gram_in_the_browser() {
             repeats: 5,
             seed: 0,
             width,
+            n_test: 200,
         };
         let r = run(&req, || perf.now() / 1000.0).expect("bench");
         console_log!(

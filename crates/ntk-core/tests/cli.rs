@@ -157,3 +157,25 @@ fn empirical_and_train_commands() {
     assert_eq!(code, 2);
     assert!(err.contains("y_train"), "{err}");
 }
+
+#[test]
+fn predict_command_follows_the_documented_shape() {
+    let input = r#"{"network": {"depth": 2, "w_std": 1.5, "b_std": 0.1}, "kernel": "ntk",
+                    "x_train": [[1, 0], [0, 1], [1, 1]], "y_train": [1, -1, 0.5],
+                    "x_test": [[0.5, 0.5], [2, 0]], "times": [0, 1, 10, null],
+                    "learning_rate": 1.0, "diag_reg": 0}"#;
+    let (code, out, err) = run(&["predict"], input);
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let train: Vec<Vec<f64>> = serde_json::from_value(v["train_mean"].clone()).unwrap();
+    let test: Vec<Vec<f64>> = serde_json::from_value(v["test_mean"].clone()).unwrap();
+    assert_eq!((train.len(), test.len()), (4, 4));
+    assert_eq!(test[0].len(), 2);
+    // t = 0: the ensemble mean is 0; t = ∞ (null): the training targets exactly.
+    assert!(train[0].iter().chain(&test[0]).all(|v| *v == 0.0));
+    assert_eq!(train[3], vec![1.0, -1.0, 0.5]);
+    let bad = input.replace("[0, 1, 10, null]", "[0, -1]");
+    let (code, _, err) = run(&["predict"], &bad);
+    assert_eq!(code, 2);
+    assert!(err.contains("times[1]"), "{err}");
+}

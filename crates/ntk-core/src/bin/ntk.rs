@@ -20,6 +20,7 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use ntk_core::bench::{self, BenchRequest};
+use ntk_core::dynamics::{predict, KernelKind};
 use ntk_core::kernel::kernel_matrix;
 use ntk_core::network::Mlp;
 use ntk_core::spec::{self, SpecError};
@@ -43,7 +44,13 @@ commands:
                     \"x_test\": [[...]], \"learning_rate\": 0.5, \"steps\": 1000, \"record_every\": 10}
            output: {\"steps\", \"train_loss\", \"train_predictions\", \"test_predictions\",
                     \"ntk_drift\", \"weight_change\", \"critical_learning_rate\", ...}
-  bench    time a core operation: op = kernel_gram | empirical_ntk | train_step
+  predict  infinite-ensemble mean predictions of gradient descent (neural-tangents'
+           gradient_descent_mse_ensemble conventions)
+           input:  {\"network\": {...}, \"kernel\": \"ntk\" | \"nngp\", \"x_train\": [[...]],
+                    \"y_train\": [...], \"x_test\": [[...]], \"times\": [0, 1, 10, null],
+                    \"learning_rate\": 1.0, \"diag_reg\": 1e-4}     (null = t = infinity)
+           output: {\"train_mean\": [[...] per time], \"test_mean\": [[...] per time]}
+  bench    time a core operation: op = kernel_gram | empirical_ntk | train_step | eigh | predict
            input:  {\"op\": \"kernel_gram\", \"n\": 4000, \"d\": 10, \"depth\": 3,
                     \"activation\": \"relu\", \"repeats\": 5}   (+ \"width\" for the finite ops)
            output: {\"op\": ..., \"median_s\": ..., \"min_s\": ..., \"threads\": ...}";
@@ -194,6 +201,91 @@ fn train_cmd(input: &Value) -> Result<Value, SpecError> {
     })
 }
 
+fn predict_cmd(input: &Value) -> Result<Value, SpecError> {
+    let net = spec::network(input.get("network").unwrap_or(&Value::Null))?;
+    let kind = match input.get("kernel") {
+        None => KernelKind::Ntk,
+        Some(Value::String(s)) if s == "ntk" => KernelKind::Ntk,
+        Some(Value::String(s)) if s == "nngp" => KernelKind::Nngp,
+        Some(other) => {
+            return Err(SpecError {
+                field: "kernel".into(),
+                message: format!("must be \"ntk\" or \"nngp\", got {other}"),
+            })
+        }
+    };
+    let x_train = spec::inputs(input.get("x_train").unwrap_or(&Value::Null), "x_train")?;
+    let y_train = spec::numbers(input.get("y_train").unwrap_or(&Value::Null), "y_train")?;
+    if y_train.len() != x_train.rows() {
+        return Err(SpecError {
+            field: "y_train".into(),
+            message: format!(
+                "has {} targets, but x_train has {} rows",
+                y_train.len(),
+                x_train.rows()
+            ),
+        });
+    }
+    let x_test = spec::inputs(input.get("x_test").unwrap_or(&Value::Null), "x_test")?;
+    if x_test.cols() != x_train.cols() {
+        return Err(SpecError {
+            field: "x_test".into(),
+            message: format!(
+                "rows have {} entries, but x_train's rows have {}",
+                x_test.cols(),
+                x_train.cols()
+            ),
+        });
+    }
+    let times: Vec<Option<f64>> = match input.get("times") {
+        None => vec![None],
+        Some(Value::Array(ts)) => ts
+            .iter()
+            .enumerate()
+            .map(|(i, t)| match t {
+                Value::Null => Ok(None),
+                Value::Number(n) => match n.as_f64() {
+                    Some(v) if v >= 0.0 => Ok(Some(v)),
+                    _ => Err(SpecError {
+                        field: format!("times[{i}]"),
+                        message: format!("must be ≥ 0 or null (t = ∞), got {t}"),
+                    }),
+                },
+                other => Err(SpecError {
+                    field: format!("times[{i}]"),
+                    message: format!("must be a number or null (t = ∞), got {other}"),
+                }),
+            })
+            .collect::<Result<_, _>>()?,
+        Some(other) => {
+            return Err(SpecError {
+                field: "times".into(),
+                message: format!("must be a list of numbers and nulls, got {other}"),
+            })
+        }
+    };
+    let learning_rate = match input.get("learning_rate") {
+        None => 1.0,
+        v => spec::positive(v, "learning_rate")?,
+    };
+    let diag_reg = match input.get("diag_reg") {
+        None | Some(Value::Null) => 0.0,
+        Some(v) => v.as_f64().filter(|r| *r >= 0.0).ok_or(SpecError {
+            field: "diag_reg".into(),
+            message: format!("must be a number ≥ 0, got {v}"),
+        })?,
+    };
+    let ktt = kernel_matrix(&net, &x_train, None).map_err(core_err("kernel"))?;
+    let kst = kernel_matrix(&net, &x_test, Some(&x_train)).map_err(core_err("kernel"))?;
+    let (ktt, kst) = match kind {
+        KernelKind::Ntk => (ktt.ntk, kst.ntk),
+        KernelKind::Nngp => (ktt.nngp, kst.nngp),
+    };
+    let p = predict(&ktt, &kst, &y_train, &times, learning_rate, diag_reg, None)
+        .map_err(core_err("predict"))?;
+    Ok(json!({"train_mean": p.train_mean, "test_mean": p.test_mean}))
+}
+
 fn bench_cmd(input: &Value) -> Result<Value, SpecError> {
     let activation = spec::activation(input, "")?;
     let mut obj = input.clone();
@@ -223,7 +315,7 @@ fn main() -> ExitCode {
             println!("{USAGE}");
             return ExitCode::SUCCESS;
         }
-        Some(c @ ("kernel" | "empirical" | "train" | "bench")) => c.to_string(),
+        Some(c @ ("kernel" | "empirical" | "train" | "predict" | "bench")) => c.to_string(),
         Some(other) => return fail(format!("unknown command '{other}'\n{USAGE}")),
         None => return fail(format!("missing command\n{USAGE}")),
     };
@@ -238,6 +330,7 @@ fn main() -> ExitCode {
             "kernel" => kernel(&input),
             "empirical" => empirical(&input),
             "train" => train_cmd(&input),
+            "predict" => predict_cmd(&input),
             _ => bench_cmd(&input),
         }
     });
