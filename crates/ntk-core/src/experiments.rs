@@ -114,3 +114,100 @@ mod tests {
         assert!(circle_profile(&relu(1), MAX_CIRCLE_POINTS + 1).is_err());
     }
 }
+
+/// Test error of kernel regression (the t = ∞ NTK predictor) against the number of
+/// training points, with a log-log fit: the learning curve.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LearningCurve {
+    pub n: Vec<usize>,
+    /// Mean squared test error ⟨(f(x) − y)²⟩ at each n.
+    pub test_mse: Vec<f64>,
+    pub fit: crate::empirical::LogLogFit,
+}
+
+/// Learning curve of the analytic-NTK regressor on `dist` with `target`, `diag_reg`
+/// relative ridge, a fixed test set of `n_test` points.
+#[allow(clippy::too_many_arguments)]
+pub fn learning_curve(
+    net: &FcNetwork,
+    dist: crate::data::Distribution,
+    d: usize,
+    project: bool,
+    target: &crate::targets::Target,
+    n_values: &[usize],
+    n_test: usize,
+    diag_reg: f64,
+    seed: u64,
+) -> Result<LearningCurve> {
+    use crate::data::sample;
+    use crate::targets::targets;
+    let x_test = sample(dist, n_test, d, seed ^ 0xfeed, project)?;
+    let y_test = targets(target, &x_test, 0.0, 0)?;
+    let mut mse = Vec::with_capacity(n_values.len());
+    for &n in n_values {
+        let x = sample(dist, n, d, seed + n as u64, project)?;
+        let y = targets(target, &x, 0.0, 0)?;
+        let ktt = kernel_matrix(net, &x, None)?.ntk;
+        let kst = kernel_matrix(net, &x_test, Some(&x))?.ntk;
+        let p = crate::dynamics::predict(&ktt, &kst, &y, &[None], 1.0, diag_reg, None)?;
+        let err = p.test_mean[0]
+            .iter()
+            .zip(&y_test)
+            .map(|(a, b)| (a - b) * (a - b))
+            .sum::<f64>()
+            / n_test as f64;
+        mse.push(err);
+    }
+    let xs: Vec<f64> = n_values.iter().map(|&n| n as f64).collect();
+    Ok(LearningCurve {
+        n: n_values.to_vec(),
+        fit: crate::empirical::fit_log_log(&xs, &mse)?,
+        test_mse: mse,
+    })
+}
+
+/// The width sweep of one input distribution.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DistributionSweep {
+    pub distribution: String,
+    pub tail_class: String,
+    pub sweep: crate::empirical::WidthSweep,
+    /// e^{intercept}: the fitted distance at width 1.
+    pub prefactor: f64,
+}
+
+/// The same width sweep (widths, seeds, n inputs in ℝᵈ) on each distribution, for
+/// slopes and prefactors side by side. `progress` as in
+/// [`crate::empirical::width_sweep`], counting over all distributions.
+#[allow(clippy::too_many_arguments)]
+pub fn convergence_by_distribution(
+    spec: &crate::network::MlpSpec,
+    distributions: &[crate::data::Distribution],
+    n: usize,
+    d: usize,
+    widths: &[usize],
+    seeds: usize,
+    seed: u64,
+    mut progress: impl FnMut(&crate::empirical::Progress) -> bool,
+) -> Result<Vec<DistributionSweep>> {
+    let per = widths.len() * seeds;
+    let total = per * distributions.len();
+    let mut out = Vec::with_capacity(distributions.len());
+    for (k, dist) in distributions.iter().enumerate() {
+        let x = crate::data::sample(*dist, n, d, seed, false)?;
+        let sweep = crate::empirical::width_sweep(spec, &x, widths, seeds, |p| {
+            progress(&crate::empirical::Progress {
+                done: k * per + p.done,
+                total,
+                stage: format!("{}: {}", dist.name(), p.stage),
+            })
+        })?;
+        out.push(DistributionSweep {
+            distribution: dist.name().into(),
+            tail_class: dist.tail_class().into(),
+            prefactor: sweep.fit.intercept.exp(),
+            sweep,
+        });
+    }
+    Ok(out)
+}

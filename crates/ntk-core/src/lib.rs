@@ -26,11 +26,14 @@ pub mod empirical;
 pub mod error;
 pub mod experiments;
 pub mod fastmath;
+pub mod generalization;
 pub mod kernel;
 pub mod linalg;
 pub mod network;
 pub mod spec;
+pub mod spectral;
 pub mod sphere;
+pub mod targets;
 pub mod train;
 
 pub use error::{NtkError, Result};

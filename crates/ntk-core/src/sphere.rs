@@ -61,6 +61,23 @@ pub fn multiplicity(d: usize, k: usize) -> f64 {
     first - second
 }
 
+/// P_k(t), the Gegenbauer polynomial of S^{d−1} normalised to P_k(1) = 1 (Chebyshev
+/// T_k for d = 2, Legendre for d = 3), by the recurrence in the module docs.
+pub fn gegenbauer(d: usize, k: usize, t: f64) -> f64 {
+    let df = d as f64;
+    let (mut prev, mut cur) = (1.0, t);
+    if k == 0 {
+        return 1.0;
+    }
+    for j in 1..k {
+        let jf = j as f64;
+        let next = ((2.0 * jf + df - 2.0) * t * cur - jf * prev) / (jf + df - 2.0);
+        prev = cur;
+        cur = next;
+    }
+    cur
+}
+
 /// μ_0..μ_{k_max} of the NNGP kernel and the NTK of `net` on S^{d−1}, d ≥ 2.
 pub fn sphere_eigenvalues(net: &FcNetwork, dim: usize, k_max: usize) -> Result<SphereSpectrum> {
     if !(2..=4096).contains(&dim) {
@@ -143,6 +160,14 @@ mod tests {
         assert_eq!(multiplicity(3, 7), 15.0);
         // d = 4: N = (k + 1)².
         assert_eq!(multiplicity(4, 3), 16.0);
+    }
+
+    #[wasm_bindgen_test(unsupported = test)]
+    fn gegenbauer_closed_forms() {
+        // d = 2: cos kθ; d = 3: Legendre P₂ = (3t² − 1)/2.
+        assert!((gegenbauer(2, 5, 0.3f64.cos()) - (1.5f64).cos()).abs() < 1e-14);
+        assert!((gegenbauer(3, 2, 0.4) - (3.0 * 0.16 - 1.0) / 2.0).abs() < 1e-15);
+        assert_eq!(gegenbauer(7, 4, 1.0), 1.0);
     }
 
     #[wasm_bindgen_test(unsupported = test)]

@@ -230,3 +230,128 @@ fn a_sweep_reports_progress_and_can_be_cancelled() {
     assert_eq!(seen[0], (1, 8, "width 8, seed 0".to_string()));
     assert_eq!(seen[2].2, "width 16, seed 0");
 }
+
+#[test]
+fn a_finite_network_learns_low_frequencies_first() {
+    // Spectral bias (Rahaman et al. 2019; Basri et al. 2019): on 64 equally spaced circle
+    // points, a target with frequencies 1 and 6 of equal amplitude. Part-way through
+    // training the residual's frequency-1 part has shrunk far more than its
+    // frequency-6 part, as the NTK's Fourier coefficients μ₁ ≫ μ₆ predict.
+    use ntk_core::data::{sample, Distribution};
+    use ntk_core::spectral::frequency_energy;
+    use ntk_core::targets::{targets, Target};
+    let x = sample(Distribution::Circle, 64, 2, 0, false).unwrap();
+    let y = targets(
+        &Target::Fourier {
+            modes: vec![(1, 1.0), (6, 1.0)],
+        },
+        &x,
+        0.0,
+        0,
+    )
+    .unwrap();
+    let spec = relu_spec(2, 1024);
+    let rec = train(&TrainSetup {
+        spec: &spec,
+        seed: 3,
+        x_train: &x,
+        y_train: &y,
+        x_test: None,
+        y_test: None,
+        learning_rate: 0.5,
+        steps: 300,
+        record_every: 100,
+    })
+    .unwrap();
+    let energy = |f: &[f64]| {
+        let r: Vec<f64> = f.iter().zip(&y).map(|(a, b)| a - b).collect();
+        let total: f64 = r.iter().map(|v| v * v).sum();
+        let e = frequency_energy(&r);
+        (e[1] * total, e[6] * total)
+    };
+    let (low0, high0) = energy(&rec.train_predictions[0]);
+    let (low, high) = energy(&rec.train_predictions[1]);
+    println!(
+        "residual energy after 100 steps: frequency 1 {:.4} of its start, frequency 6 {:.4}",
+        low / low0,
+        high / high0
+    );
+    assert!(
+        low / low0 < 0.2 * (high / high0),
+        "low {low}/{low0}, high {high}/{high0}"
+    );
+}
+
+#[test]
+fn convergence_by_distribution_reports_slopes_side_by_side() {
+    use ntk_core::data::Distribution;
+    use ntk_core::experiments::convergence_by_distribution;
+    let dists = [
+        Distribution::Gaussian,
+        Distribution::Rademacher,
+        Distribution::Laplace,
+        Distribution::StudentT { nu: 3.0 },
+    ];
+    let mut last = 0;
+    let out = convergence_by_distribution(
+        &relu_spec(2, 1),
+        &dists,
+        6,
+        8,
+        &[64, 128, 256, 512, 1024],
+        6,
+        1,
+        |p| {
+            assert!(p.done > last && p.done <= p.total);
+            last = p.done;
+            true
+        },
+    )
+    .unwrap();
+    assert_eq!(last, 4 * 5 * 6);
+    for d in &out {
+        println!(
+            "{:12} ({:15}): slope {:.3} ± {:.3}, prefactor {:.3}",
+            d.distribution,
+            d.tail_class,
+            d.sweep.fit.slope,
+            d.sweep.fit.slope_std_error,
+            d.prefactor
+        );
+        assert!(
+            (-0.8..=-0.25).contains(&d.sweep.fit.slope),
+            "{}: {}",
+            d.distribution,
+            d.sweep.fit.slope
+        );
+    }
+}
+
+#[test]
+fn learning_curve_falls_for_a_smooth_target() {
+    use ntk_core::data::Distribution;
+    use ntk_core::experiments::learning_curve;
+    use ntk_core::kernel::FcNetwork;
+    use ntk_core::targets::Target;
+    let target = Target::Harmonics {
+        degrees: vec![(1, 1.0), (2, 0.5)],
+    };
+    let lc = learning_curve(
+        &FcNetwork::relu(2, 1.5, Some(0.1)),
+        Distribution::Sphere,
+        5,
+        false,
+        &target,
+        &[25, 50, 100, 200, 400],
+        200,
+        1e-6,
+        3,
+    )
+    .unwrap();
+    println!(
+        "learning curve {:?}, rate {:.2} ± {:.2}",
+        lc.test_mse, lc.fit.slope, lc.fit.slope_std_error
+    );
+    assert!(lc.fit.slope < -0.5, "rate {}", lc.fit.slope);
+    assert!(lc.test_mse[4] < lc.test_mse[0]);
+}

@@ -1,0 +1,86 @@
+//! Regression targets for the lab's experiments.
+
+use rand::{RngExt, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use rand_distr::StandardNormal;
+use serde::{Deserialize, Serialize};
+
+use crate::error::{NtkError, Result};
+use crate::linalg::Matrix;
+use crate::network::{Mlp, MlpSpec};
+use crate::sphere::gegenbauer;
+
+/// A target function y(x).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "target", rename_all = "snake_case")]
+pub enum Target {
+    /// Σ a_k cos(k γ) with γ = atan2(x₂, x₁) the angle of a point of ℝ² (spectral bias
+    /// on the circle).
+    Fourier { modes: Vec<(usize, f64)> },
+    /// Σ a_k P_k(⟨x, e₁⟩/‖x‖): zonal spherical harmonics of degree k (P_k the
+    /// Gegenbauer polynomial of S^{d−1}, P_k(1) = 1).
+    Harmonics { degrees: Vec<(usize, f64)> },
+    /// The output of a random network (a "teacher").
+    Teacher { spec: MlpSpec, seed: u64 },
+    /// Independent ±1 labels (no relation to x).
+    RandomLabels { seed: u64 },
+}
+
+/// y(xᵢ) for every row, plus N(0, σ²) label noise (seeded).
+pub fn targets(target: &Target, x: &Matrix, noise: f64, seed: u64) -> Result<Vec<f64>> {
+    if !(noise.is_finite() && noise >= 0.0) {
+        return Err(NtkError::OutOfRange {
+            field: "noise",
+            expected: "a finite number ≥ 0",
+            value: noise,
+        });
+    }
+    let n = x.rows();
+    let mut y: Vec<f64> = match target {
+        Target::Fourier { modes } => {
+            if x.cols() != 2 {
+                return Err(NtkError::DimensionMismatch {
+                    field: "d",
+                    expected: 2,
+                    got: x.cols(),
+                });
+            }
+            (0..n)
+                .map(|i| {
+                    let g = x.get(i, 1).atan2(x.get(i, 0));
+                    modes.iter().map(|(k, a)| a * (*k as f64 * g).cos()).sum()
+                })
+                .collect()
+        }
+        Target::Harmonics { degrees } => (0..n)
+            .map(|i| {
+                let row = x.row(i);
+                let norm = row
+                    .iter()
+                    .map(|v| v * v)
+                    .sum::<f64>()
+                    .sqrt()
+                    .max(f64::MIN_POSITIVE);
+                let t = row[0] / norm;
+                degrees
+                    .iter()
+                    .map(|(k, a)| a * gegenbauer(x.cols(), *k, t))
+                    .sum()
+            })
+            .collect(),
+        Target::Teacher { spec, seed } => Mlp::init(spec, x.cols(), *seed)?.forward(x)?,
+        Target::RandomLabels { seed } => {
+            let mut rng = ChaCha8Rng::seed_from_u64(*seed);
+            (0..n)
+                .map(|_| if rng.random::<bool>() { 1.0 } else { -1.0 })
+                .collect()
+        }
+    };
+    if noise > 0.0 {
+        let mut rng = ChaCha8Rng::seed_from_u64(seed ^ 0x5eed_0f_1abe1);
+        for v in &mut y {
+            *v += noise * rng.sample::<f64, _>(StandardNormal);
+        }
+    }
+    Ok(y)
+}
