@@ -109,6 +109,53 @@ mod tests {
     }
 
     #[wasm_bindgen_test(unsupported = test)]
+    fn sensitivity_of_a_linear_regressor_is_exact() {
+        // depth 0: Θ(z, x) = σ_w² ⟨z, x⟩/d + σ_b², so f(z) = Σ αᵢ Θ(z, xᵢ) is affine
+        // with gradient w = σ_w²/d Σ αᵢ xᵢ, and S = mean |wᵀ(z − ẑ)| exactly.
+        use crate::data::{sample, Distribution};
+        use crate::targets::Target;
+        let net = FcNetwork::relu(0, 1.2, Some(0.3));
+        let target = Target::RandomLabels { seed: 1 };
+        let (n, d, m, seed) = (20, 6, 15, 4);
+        let s = sensitivity(
+            &net,
+            Distribution::Gaussian,
+            d,
+            false,
+            &target,
+            n,
+            m,
+            1e-3,
+            seed,
+        )
+        .unwrap();
+        let x = sample(Distribution::Gaussian, n, d, seed, false).unwrap();
+        let y = crate::targets::targets(&target, &x, 0.0, 0).unwrap();
+        let k = kernel_matrix(&net, &x, None).unwrap().ntk;
+        let eps = 1e-3 * (0..n).map(|i| k.get(i, i)).sum::<f64>() / n as f64;
+        let mut reg = k.clone();
+        for i in 0..n {
+            reg.as_mut_slice()[i * n + i] += eps;
+        }
+        let (alpha, _) = crate::linalg::cholesky_solve(&reg, &y).unwrap();
+        let w: Vec<f64> = (0..d)
+            .map(|c| 1.44 / d as f64 * (0..n).map(|i| alpha[i] * x.get(i, c)).sum::<f64>())
+            .collect();
+        let z = sample(Distribution::Gaussian, m, d, seed ^ 0x51, false).unwrap();
+        let zh = sample(Distribution::Gaussian, m, d, seed ^ 0x52, false).unwrap();
+        let exact = (0..m)
+            .map(|i| {
+                (0..d)
+                    .map(|c| w[c] * (z.get(i, c) - zh.get(i, c)))
+                    .sum::<f64>()
+                    .abs()
+            })
+            .sum::<f64>()
+            / m as f64;
+        assert!((s - exact).abs() < 1e-8 * exact, "{s} vs {exact}");
+    }
+
+    #[wasm_bindgen_test(unsupported = test)]
     fn profile_rejects_bad_sizes() {
         assert!(circle_profile(&relu(1), 2).is_err());
         assert!(circle_profile(&relu(1), MAX_CIRCLE_POINTS + 1).is_err());
@@ -210,4 +257,61 @@ pub fn convergence_by_distribution(
         });
     }
     Ok(out)
+}
+
+/// Sensitivity of the NTK regressor (after Bombari, Kiyani & Mondelli 2023,
+/// arXiv:2302.01629): S = 𝔼_z |∇_z f(z)ᵀ (z − ẑ)|, the change of the trained
+/// predictor's output, to first order, when a test input z is moved towards an
+/// independent draw ẑ of the same distribution. We take f as the t = ∞ NTK regressor
+/// (kernel ridge with relative `diag_reg`) trained on n points, and the directional
+/// derivative by central differences with step 10⁻⁴ along v = z − ẑ (exact to O(10⁻⁸)
+/// for smooth kernels; the ReLU NTK is smooth away from z = ±xᵢ).
+#[allow(clippy::too_many_arguments)]
+pub fn sensitivity(
+    net: &FcNetwork,
+    dist: crate::data::Distribution,
+    d: usize,
+    project: bool,
+    target: &crate::targets::Target,
+    n: usize,
+    n_test: usize,
+    diag_reg: f64,
+    seed: u64,
+) -> Result<f64> {
+    use crate::data::sample;
+    let x = sample(dist, n, d, seed, project)?;
+    let y = crate::targets::targets(target, &x, 0.0, 0)?;
+    let ktt = kernel_matrix(net, &x, None)?.ntk;
+    let eps = diag_reg * (0..n).map(|i| ktt.get(i, i)).sum::<f64>() / n as f64;
+    let mut reg = ktt.clone();
+    for i in 0..n {
+        reg.as_mut_slice()[i * n + i] += eps;
+    }
+    let (alpha, _) = crate::linalg::cholesky_solve(&reg, &y)?;
+    let z = sample(dist, n_test, d, seed ^ 0x51, project)?;
+    let z_hat = sample(dist, n_test, d, seed ^ 0x52, project)?;
+    let h = 1e-4;
+    let mut plus = Vec::with_capacity(n_test * d);
+    let mut minus = Vec::with_capacity(n_test * d);
+    for i in 0..n_test {
+        for c in 0..d {
+            let v = z.get(i, c) - z_hat.get(i, c);
+            plus.push(z.get(i, c) + h * v);
+            minus.push(z.get(i, c) - h * v);
+        }
+    }
+    let f = |pts: Vec<f64>| -> Result<Vec<f64>> {
+        let m = Matrix::from_row_major(n_test, d, pts)?;
+        let k = kernel_matrix(net, &m, Some(&x))?.ntk;
+        Ok((0..n_test)
+            .map(|i| k.row(i).iter().zip(&alpha).map(|(a, b)| a * b).sum())
+            .collect())
+    };
+    let (fp, fm) = (f(plus)?, f(minus)?);
+    Ok(fp
+        .iter()
+        .zip(&fm)
+        .map(|(a, b)| ((a - b) / (2.0 * h)).abs())
+        .sum::<f64>()
+        / n_test as f64)
 }

@@ -225,10 +225,10 @@ mod tests {
             let norm = lambda[n - 1].abs();
             let tol = 50.0 * n as f64 * f64::EPSILON;
             let (mut res, mut orth) = (0.0f64, 0.0f64);
-            for j in 0..n {
+            for (j, lam) in lambda.iter().enumerate() {
                 for i in 0..n {
                     let av: f64 = (0..n).map(|k| a.get(i, k) * v.get(k, j)).sum();
-                    res = res.max((av - v.get(i, j) * lambda[j]).abs() / norm);
+                    res = res.max((av - v.get(i, j) * lam).abs() / norm);
                     let vtv: f64 = (0..n).map(|k| v.get(k, i) * v.get(k, j)).sum();
                     orth = orth.max((vtv - if i == j { 1.0 } else { 0.0 }).abs());
                 }

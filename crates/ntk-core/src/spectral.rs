@@ -30,6 +30,22 @@ pub fn project(vectors: &Matrix, residual: &[f64]) -> Result<Vec<f64>> {
         .collect())
 }
 
+/// The residual f − y of each recorded prediction, projected on the eigenvectors
+/// (columns of `vectors`): one row per record, one entry per mode.
+pub fn residual_modes(
+    vectors: &Matrix,
+    predictions: &[Vec<f64>],
+    y: &[f64],
+) -> Result<Vec<Vec<f64>>> {
+    predictions
+        .iter()
+        .map(|f| {
+            let r: Vec<f64> = f.iter().zip(y).map(|(a, b)| a - b).collect();
+            project(vectors, &r)
+        })
+        .collect()
+}
+
 /// The theory's per-mode factor after time t = η·s: e^{−ηλt/N}... written in steps,
 /// (1 − ηλ/N)^s for gradient descent and e^{−λ t/N} for gradient flow.
 pub fn mode_decay(lambda: &[f64], learning_rate: f64, n: usize, steps: usize) -> Vec<(f64, f64)> {

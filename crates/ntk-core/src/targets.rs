@@ -77,7 +77,7 @@ pub fn targets(target: &Target, x: &Matrix, noise: f64, seed: u64) -> Result<Vec
         }
     };
     if noise > 0.0 {
-        let mut rng = ChaCha8Rng::seed_from_u64(seed ^ 0x5eed_0f_1abe1);
+        let mut rng = ChaCha8Rng::seed_from_u64(seed ^ 0x05ee_d0f1_abe1);
         for v in &mut y {
             *v += noise * rng.sample::<f64, _>(StandardNormal);
         }
