@@ -60,6 +60,41 @@ pub struct BoundPoint {
     pub random_labels: f64,
 }
 
+/// The bound for `target` and for random ±1 labels (rescaled to the target's energy)
+/// on n unit-norm samples of `dist` in ℝᵈ, for each n.
+pub fn bound_curve(
+    dist: crate::data::Distribution,
+    d: usize,
+    target: &crate::targets::Target,
+    n_values: &[usize],
+    seed: u64,
+) -> Result<Vec<BoundPoint>> {
+    n_values
+        .iter()
+        .map(|&n| {
+            let x = crate::data::sample(dist, n, d, seed + n as u64, true)?;
+            let y = crate::targets::targets(target, &x, 0.0, 0)?;
+            let energy = (y.iter().map(|v| v * v).sum::<f64>() / n as f64).sqrt();
+            let r: Vec<f64> = crate::targets::targets(
+                &crate::targets::Target::RandomLabels {
+                    seed: seed ^ 0x9e37,
+                },
+                &x,
+                0.0,
+                0,
+            )?
+            .iter()
+            .map(|v| v * energy)
+            .collect();
+            Ok(BoundPoint {
+                n,
+                true_labels: arora_bound(&x, &y)?,
+                random_labels: arora_bound(&x, &r)?,
+            })
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -96,6 +131,17 @@ mod tests {
             points[3].random_labels > 0.8 * points[0].random_labels,
             "{points:?}"
         );
+    }
+
+    #[wasm_bindgen_test(unsupported = test)]
+    fn bound_curve_separates_true_and_random_labels() {
+        let target = Target::Harmonics {
+            degrees: vec![(1, 1.0)],
+        };
+        let curve = bound_curve(Distribution::Gaussian, 8, &target, &[100, 300], 2).unwrap();
+        for p in &curve {
+            assert!(p.random_labels > p.true_labels, "{p:?}");
+        }
     }
 
     #[wasm_bindgen_test(unsupported = test)]
