@@ -13,9 +13,17 @@ use plotters::prelude::*;
 use thiserror::Error;
 
 mod circle_kernel;
+mod circle_widths;
+pub mod common;
+mod heatmap;
 pub mod palette;
+mod spectrum;
 
 pub use circle_kernel::{draw_circle_kernel, fmt3, CircleKernelPlot};
+pub use circle_widths::{draw_circle_widths, CircleWidthsPlot, WidthSeries};
+pub use common::Mapping;
+pub use heatmap::{downsample, draw_kernel_heatmaps, HeatmapsPlot};
+pub use spectrum::{draw_eigenvectors, draw_spectrum, EigenvectorPlot, SpectrumPlot};
 
 /// Why a plot could not be drawn.
 #[derive(Debug, Clone, PartialEq, Error)]

@@ -1,0 +1,158 @@
+//! Θ(x₀, x(γ)) (or K) on the unit circle against γ ∈ [−π, π]: the analytic
+//! infinite-width curve in black, and the empirical kernel of finite networks of
+//! several widths, mean ± std over seeds as a line and a band, light (narrow) to dark
+//! (wide) — the picture of Jacot et al. 2018 (arXiv:1806.07572), Fig. 1.
+
+use crate::common::{sequential, Mapping};
+use crate::{palette, PlotError, PlotStyle};
+use plotters::coord::Shift;
+use plotters::prelude::*;
+use std::f64::consts::PI;
+
+/// One width's empirical profile over seeds.
+#[derive(Debug, Clone, Copy)]
+pub struct WidthSeries<'a> {
+    pub width: usize,
+    pub mean: &'a [f64],
+    pub std: &'a [f64],
+}
+
+/// What the circle panel draws.
+#[derive(Debug, Clone, Copy)]
+pub struct CircleWidthsPlot<'a> {
+    /// Angles γ in radians.
+    pub gamma: &'a [f64],
+    /// The analytic kernel at each γ.
+    pub analytic: &'a [f64],
+    /// Finite widths, narrow first.
+    pub widths: &'a [WidthSeries<'a>],
+    /// Seeds per width.
+    pub seeds: usize,
+    /// "NTK Θ" or "NNGP K".
+    pub kernel: &'a str,
+    /// The network, for the title ("ReLU, L = 3, σ_w = 1.41, σ_b = 0.1").
+    pub network: &'a str,
+}
+
+fn pi_label(v: &f64) -> String {
+    match (v * 2.0).round() as i64 {
+        0 => "0".into(),
+        1 => "π/2".into(),
+        -1 => "−π/2".into(),
+        2 => "π".into(),
+        -2 => "−π".into(),
+        k => format!("{k}π/2"),
+    }
+}
+
+/// Draw the panel's circle plot; returns the pixel ↔ data mapping (x in units of π).
+pub fn draw_circle_widths<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    data: &CircleWidthsPlot<'_>,
+    style: &PlotStyle,
+) -> Result<Mapping, PlotError>
+where
+    DB::ErrorType: 'static,
+{
+    let n = data.gamma.len();
+    if n == 0 {
+        return Err(PlotError::NoData("circle profile"));
+    }
+    if data.analytic.len() != n || data.widths.iter().any(|w| w.mean.len() != n || w.std.len() != n) {
+        return Err(PlotError::LengthMismatch("γ and the kernels"));
+    }
+    let values = data
+        .analytic
+        .iter()
+        .copied()
+        .chain(data.widths.iter().flat_map(|w| w.mean.iter().zip(w.std).flat_map(|(m, s)| [m - s, m + s])));
+    let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
+    for v in values.chain(data.gamma.iter().copied().map(|_| 0.0)) {
+        if !v.is_finite() {
+            return Err(PlotError::NonFinite("circle profile"));
+        }
+        lo = lo.min(v);
+        hi = hi.max(v);
+    }
+    let pad = ((hi - lo) * 0.06).max(1e-9);
+    let (y0, y1) = (lo - pad, hi + pad);
+
+    area.fill(&WHITE)?;
+    let mut chart = ChartBuilder::on(area)
+        .caption(
+            format!("{} on the unit circle — {}", data.kernel, data.network),
+            style.font(15.0),
+        )
+        .margin(style.px(12.0))
+        .x_label_area_size(style.px(44.0))
+        .y_label_area_size(style.px(60.0))
+        .build_cartesian_2d(-1.0f64..1.0f64, y0..y1)?;
+    chart
+        .configure_mesh()
+        .x_labels(9)
+        .x_label_formatter(&pi_label)
+        .y_label_formatter(&|v| crate::fmt3(*v))
+        .x_desc("angle γ between x₀ = (1, 0) and x(γ) = (cos γ, sin γ)")
+        .y_desc(format!("{}(x₀, x(γ))", data.kernel))
+        .label_style(style.font(12.0))
+        .axis_desc_style(style.font(13.0))
+        .light_line_style(palette::GRID.mix(0.5))
+        .bold_line_style(palette::GRID)
+        .axis_style(palette::TEXT)
+        .draw()?;
+
+    let (sample_len, line_width) = (style.px(24.0) as i32, style.px(2.0));
+    let count = data.widths.len();
+    for (i, w) in data.widths.iter().enumerate() {
+        let t = if count > 1 { 0.25 + 0.75 * i as f64 / (count - 1) as f64 } else { 0.75 };
+        let color = sequential(t);
+        let band: Vec<(f64, f64)> = data
+            .gamma
+            .iter()
+            .zip(w.mean.iter().zip(w.std))
+            .map(|(g, (m, s))| (g / PI, m + s))
+            .chain(
+                data.gamma
+                    .iter()
+                    .zip(w.mean.iter().zip(w.std))
+                    .rev()
+                    .map(|(g, (m, s))| (g / PI, m - s)),
+            )
+            .collect();
+        chart.draw_series(std::iter::once(Polygon::new(band, color.mix(0.22).filled())))?;
+        chart
+            .draw_series(LineSeries::new(
+                data.gamma.iter().zip(w.mean).map(|(&g, &y)| (g / PI, y)),
+                color.stroke_width(line_width),
+            ))?
+            .label(format!("width m = {} (mean ± std, {} seeds)", w.width, data.seeds))
+            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + sample_len, y)], color.stroke_width(line_width)));
+    }
+    chart
+        .draw_series(LineSeries::new(
+            data.gamma.iter().zip(data.analytic).map(|(&g, &y)| (g / PI, y)),
+            palette::ANALYTIC.stroke_width(line_width),
+        ))?
+        .label("analytic, infinite width")
+        .legend(move |(x, y)| {
+            PathElement::new(vec![(x, y), (x + sample_len, y)], palette::ANALYTIC.stroke_width(line_width))
+        });
+    chart
+        .configure_series_labels()
+        .position(SeriesLabelPosition::UpperRight)
+        .legend_area_size(style.px(34.0))
+        .margin(style.px(8.0))
+        .background_style(WHITE.mix(0.9))
+        .border_style(palette::GRID)
+        .label_font(style.font(12.0))
+        .draw()?;
+    let (px_x, px_y) = chart.plotting_area().get_pixel_range();
+    Ok(Mapping {
+        px_x: (px_x.start, px_x.end),
+        px_y: (px_y.start, px_y.end),
+        x: (-1.0, 1.0),
+        y: (y0, y1),
+        log_x: false,
+        log_y: false,
+    })
+}

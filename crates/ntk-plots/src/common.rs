@@ -1,0 +1,128 @@
+//! Pieces shared by the plot functions: the pixel ↔ data mapping for pointer
+//! read-outs, colour ramps, log-axis tick labels.
+
+use plotters::style::RGBColor;
+
+/// Where a chart's plotting area lies in device pixels and which data range it shows,
+/// so that the page can turn a pointer position into data coordinates.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Mapping {
+    /// Left and right pixel of the plotting area.
+    pub px_x: (i32, i32),
+    /// Top and bottom pixel of the plotting area.
+    pub px_y: (i32, i32),
+    /// Data range along x (left, right), in log10 units when `log_x`.
+    pub x: (f64, f64),
+    /// Data range along y (bottom, top), in log10 units when `log_y`.
+    pub y: (f64, f64),
+    pub log_x: bool,
+    pub log_y: bool,
+}
+
+impl Mapping {
+    /// Data coordinates under device pixel (px, py), or `None` outside the plot.
+    pub fn to_data(&self, px: f64, py: f64) -> Option<(f64, f64)> {
+        let (l, r) = (self.px_x.0 as f64, self.px_x.1 as f64);
+        let (t, b) = (self.px_y.0 as f64, self.px_y.1 as f64);
+        if px < l || px > r || py < t || py > b || r <= l || b <= t {
+            return None;
+        }
+        let fx = (px - l) / (r - l);
+        let fy = (b - py) / (b - t);
+        let x = self.x.0 + fx * (self.x.1 - self.x.0);
+        let y = self.y.0 + fy * (self.y.1 - self.y.0);
+        Some((
+            if self.log_x { 10f64.powf(x) } else { x },
+            if self.log_y { 10f64.powf(y) } else { y },
+        ))
+    }
+}
+
+/// A sequential colour for t ∈ [0, 1], light to dark (Okabe–Ito sky blue → blue →
+/// a dark navy): finite widths, narrow (light) to wide (dark).
+pub fn sequential(t: f64) -> RGBColor {
+    let stops = [(198.0, 225.0, 245.0), (86.0, 180.0, 233.0), (0.0, 114.0, 178.0), (8.0, 48.0, 107.0)];
+    ramp(&stops, t)
+}
+
+/// A diverging colour for t ∈ [−1, 1]: blue (negative), white (0), vermillion
+/// (positive), for differences centred at 0.
+pub fn diverging(t: f64) -> RGBColor {
+    let stops = [(0.0, 114.0, 178.0), (247.0, 247.0, 247.0), (213.0, 94.0, 0.0)];
+    ramp(&stops, 0.5 * (t.clamp(-1.0, 1.0) + 1.0))
+}
+
+/// A sequential map for kernel values t ∈ [0, 1]: white → blue → navy.
+pub fn kernel_map(t: f64) -> RGBColor {
+    let stops = [(250.0, 250.0, 250.0), (86.0, 180.0, 233.0), (0.0, 114.0, 178.0), (8.0, 29.0, 70.0)];
+    ramp(&stops, t)
+}
+
+fn ramp(stops: &[(f64, f64, f64)], t: f64) -> RGBColor {
+    let t = if t.is_finite() { t.clamp(0.0, 1.0) } else { 0.0 };
+    let pos = t * (stops.len() - 1) as f64;
+    let i = (pos.floor() as usize).min(stops.len() - 2);
+    let f = pos - i as f64;
+    let (a, b) = (stops[i], stops[i + 1]);
+    let mix = |x: f64, y: f64| (x + f * (y - x)).round().clamp(0.0, 255.0) as u8;
+    RGBColor(mix(a.0, b.0), mix(a.1, b.1), mix(a.2, b.2))
+}
+
+/// A decade tick label: 10⁻³, 10⁰, 10², … (superscript digits); other values get 3
+/// significant digits.
+pub fn decade_label(log10_value: f64) -> String {
+    let r = log10_value.round();
+    if (log10_value - r).abs() > 1e-6 {
+        return crate::fmt3(10f64.powf(log10_value));
+    }
+    let sup = |c: char| match c {
+        '-' => '⁻',
+        '0' => '⁰',
+        '1' => '¹',
+        '2' => '²',
+        '3' => '³',
+        '4' => '⁴',
+        '5' => '⁵',
+        '6' => '⁶',
+        '7' => '⁷',
+        '8' => '⁸',
+        _ => '⁹',
+    };
+    format!("10{}", format!("{}", r as i64).chars().map(sup).collect::<String>())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn decade_labels_are_superscripts() {
+        assert_eq!(decade_label(0.0), "10⁰");
+        assert_eq!(decade_label(-3.0), "10⁻³");
+        assert_eq!(decade_label(12.0), "10¹²");
+        assert_eq!(decade_label(0.5), "3.16");
+    }
+
+    #[test]
+    fn mapping_inverts_pixels() {
+        let m = Mapping {
+            px_x: (100, 300),
+            px_y: (50, 250),
+            x: (0.0, 2.0),
+            y: (-1.0, 3.0),
+            log_x: false,
+            log_y: true,
+        };
+        let (x, y) = m.to_data(200.0, 150.0).unwrap();
+        assert!((x - 1.0).abs() < 1e-12 && (y - 10.0).abs() < 1e-12);
+        assert!(m.to_data(10.0, 150.0).is_none());
+    }
+
+    #[test]
+    fn colour_maps_have_the_right_ends() {
+        assert_eq!(diverging(0.0), RGBColor(247, 247, 247));
+        assert_eq!(diverging(-1.0), RGBColor(0, 114, 178));
+        assert_eq!(sequential(1.0), RGBColor(8, 48, 107));
+        assert_eq!(kernel_map(0.0), RGBColor(250, 250, 250));
+    }
+}

@@ -1,0 +1,163 @@
+//! Heatmaps of Gram matrices: the analytic kernel, the empirical kernel of one random
+//! finite network (same sequential colour scale), and their difference (a diverging
+//! scale centred at 0), each with a colour bar. Matrices larger than 120 × 120 are
+//! shown as block means.
+
+use crate::common::{diverging, kernel_map};
+use crate::{fmt3, palette, PlotError, PlotStyle};
+use plotters::coord::Shift;
+use plotters::prelude::*;
+
+/// The largest number of cells per side drawn.
+pub const MAX_CELLS: usize = 120;
+
+/// What the heatmap row draws: three n × n row-major matrices.
+#[derive(Debug, Clone, Copy)]
+pub struct HeatmapsPlot<'a> {
+    pub n: usize,
+    pub analytic: &'a [f64],
+    pub empirical: &'a [f64],
+    /// The finite network's width and seed, for the titles.
+    pub width: usize,
+    pub seed: u64,
+    /// "Θ" or "K".
+    pub symbol: &'a str,
+}
+
+/// Block means of an n × n matrix onto at most MAX_CELLS × MAX_CELLS cells.
+pub fn downsample(n: usize, values: &[f64]) -> (usize, Vec<f64>) {
+    let m = n.min(MAX_CELLS).max(1);
+    let mut out = vec![0.0; m * m];
+    let mut count = vec![0usize; m * m];
+    for i in 0..n {
+        for j in 0..n {
+            let (a, b) = (i * m / n, j * m / n);
+            out[a * m + b] += values[i * n + j];
+            count[a * m + b] += 1;
+        }
+    }
+    for (o, c) in out.iter_mut().zip(&count) {
+        *o /= (*c).max(1) as f64;
+    }
+    (m, out)
+}
+
+fn draw_one<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    title: &str,
+    n: usize,
+    values: &[f64],
+    color: &dyn Fn(f64) -> RGBColor,
+    range: (f64, f64),
+    style: &PlotStyle,
+) -> Result<(), PlotError>
+where
+    DB::ErrorType: 'static,
+{
+    let (main, bar) = area.split_horizontally(area.dim_in_pixel().0 as i32 - style.px(62.0) as i32);
+    let (m, cells) = downsample(n, values);
+    let mut chart = ChartBuilder::on(&main)
+        .caption(title, style.font(13.0))
+        .margin(style.px(6.0))
+        .x_label_area_size(style.px(30.0))
+        .y_label_area_size(style.px(36.0))
+        .build_cartesian_2d(0.0f64..n as f64, n as f64..0.0f64)?;
+    chart
+        .configure_mesh()
+        .disable_mesh()
+        .x_labels(3)
+        .y_labels(3)
+        .x_label_formatter(&|v| format!("{}", v.round() as i64))
+        .y_label_formatter(&|v| format!("{}", v.round() as i64))
+        .x_desc("input j")
+        .y_desc("input i")
+        .label_style(style.font(12.0))
+        .axis_desc_style(style.font(12.0))
+        .axis_style(palette::TEXT)
+        .draw()?;
+    let (lo, hi) = range;
+    let span = (hi - lo).max(f64::MIN_POSITIVE);
+    let step = n as f64 / m as f64;
+    chart.draw_series((0..m).flat_map(|a| {
+        let cells = &cells;
+        (0..m).map(move |b| {
+            let t = (cells[a * m + b] - lo) / span;
+            let x0 = b as f64 * step;
+            let y0 = a as f64 * step;
+            Rectangle::new([(x0, y0), (x0 + step, y0 + step)], color(t).filled())
+        })
+    }))?;
+    // Colour bar.
+    let mut cb = ChartBuilder::on(&bar)
+        .margin_top(style.px(30.0))
+        .margin_bottom(style.px(36.0))
+        .margin_left(style.px(4.0))
+        .y_label_area_size(style.px(44.0))
+        .build_cartesian_2d(0.0f64..1.0f64, lo..hi)?;
+    cb.configure_mesh()
+        .disable_mesh()
+        .disable_x_axis()
+        .y_labels(5)
+        .y_label_formatter(&|v| fmt3(*v))
+        .label_style(style.font(11.0))
+        .axis_style(palette::TEXT)
+        .draw()?;
+    let steps = 64;
+    cb.draw_series((0..steps).map(|k| {
+        let a = lo + span * k as f64 / steps as f64;
+        let b = lo + span * (k + 1) as f64 / steps as f64;
+        Rectangle::new([(0.0, a), (1.0, b)], color((k as f64 + 0.5) / steps as f64).filled())
+    }))?;
+    Ok(())
+}
+
+/// Draw the three heatmaps side by side.
+pub fn draw_kernel_heatmaps<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    data: &HeatmapsPlot<'_>,
+    style: &PlotStyle,
+) -> Result<(), PlotError>
+where
+    DB::ErrorType: 'static,
+{
+    let nn = data.n * data.n;
+    if data.n == 0 {
+        return Err(PlotError::NoData("heatmap"));
+    }
+    if data.analytic.len() != nn || data.empirical.len() != nn {
+        return Err(PlotError::LengthMismatch("heatmap matrices"));
+    }
+    if data.analytic.iter().chain(data.empirical).any(|v| !v.is_finite()) {
+        return Err(PlotError::NonFinite("heatmap"));
+    }
+    area.fill(&WHITE)?;
+    let diff: Vec<f64> = data.empirical.iter().zip(data.analytic).map(|(e, a)| e - a).collect();
+    let (lo, hi) = data
+        .analytic
+        .iter()
+        .chain(data.empirical)
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &v| (a.min(v), b.max(v)));
+    let dmax = diff.iter().fold(0.0f64, |m, v| m.max(v.abs())).max(f64::MIN_POSITIVE);
+    let parts = area.split_evenly((1, 3));
+    let s = data.symbol;
+    draw_one(&parts[0], &format!("analytic {s} (infinite width)"), data.n, data.analytic, &kernel_map, (lo, hi), style)?;
+    draw_one(
+        &parts[1],
+        &format!("empirical {s}̂, width {}, seed {}", data.width, data.seed),
+        data.n,
+        data.empirical,
+        &kernel_map,
+        (lo, hi),
+        style,
+    )?;
+    draw_one(
+        &parts[2],
+        &format!("difference {s}̂ − {s}"),
+        data.n,
+        &diff,
+        &|t| diverging(2.0 * t - 1.0),
+        (-dmax, dmax),
+        style,
+    )?;
+    Ok(())
+}

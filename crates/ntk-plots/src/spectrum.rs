@@ -1,0 +1,201 @@
+//! The spectrum panel: eigenvalues of the Gram matrix (divided by n, so they estimate
+//! the kernel operator's eigenvalues) against their index, log-log, beside the
+//! analytic eigenvalues μ_k repeated by multiplicity (dashed: theory); and the top
+//! eigenvectors drawn as functions (of the angle, on the circle).
+
+use crate::common::{decade_label, Mapping};
+use crate::{fmt3, palette, PlotError, PlotStyle};
+use plotters::coord::Shift;
+use plotters::prelude::*;
+
+/// Eigenvalues to draw.
+#[derive(Debug, Clone, Copy)]
+pub struct SpectrumPlot<'a> {
+    /// Measured eigenvalues λ_k/n, largest first.
+    pub eigenvalues: &'a [f64],
+    /// Analytic μ_k expanded by multiplicity, largest first (circle/sphere data).
+    pub analytic: Option<&'a [f64]>,
+    /// Log axes (else linear).
+    pub log: bool,
+    /// "NTK Θ" or "NNGP K", and the data, for the title.
+    pub kernel: &'a str,
+    pub data: &'a str,
+}
+
+/// Draw the eigenvalue plot; non-positive eigenvalues are left out of log axes.
+pub fn draw_spectrum<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    p: &SpectrumPlot<'_>,
+    style: &PlotStyle,
+) -> Result<Mapping, PlotError>
+where
+    DB::ErrorType: 'static,
+{
+    if p.eigenvalues.is_empty() {
+        return Err(PlotError::NoData("eigenvalues"));
+    }
+    if p.eigenvalues.iter().any(|v| !v.is_finite()) {
+        return Err(PlotError::NonFinite("eigenvalues"));
+    }
+    let tr = |v: f64| if p.log { v.log10() } else { v };
+    let floor = p.eigenvalues[0].abs().max(f64::MIN_POSITIVE) * 1e-12;
+    let measured: Vec<(f64, f64)> = p
+        .eigenvalues
+        .iter()
+        .enumerate()
+        .filter(|(_, &v)| !p.log || v > floor)
+        .map(|(k, &v)| (tr(k as f64 + 1.0), tr(v)))
+        .collect();
+    let theory: Vec<(f64, f64)> = p
+        .analytic
+        .unwrap_or(&[])
+        .iter()
+        .take(p.eigenvalues.len())
+        .enumerate()
+        .filter(|(_, &v)| !p.log || v > floor)
+        .map(|(k, &v)| (tr(k as f64 + 1.0), tr(v)))
+        .collect();
+    if measured.is_empty() {
+        return Err(PlotError::NoData("positive eigenvalues"));
+    }
+    let all = measured.iter().chain(&theory);
+    let (x0, x1) = (tr(1.0), tr(p.eigenvalues.len() as f64).max(tr(1.0) + 1e-9));
+    let (mut y0, mut y1) = all.fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), q| (a.min(q.1), b.max(q.1)));
+    let pad = ((y1 - y0) * 0.05).max(1e-9);
+    y0 -= pad;
+    y1 += pad;
+    area.fill(&WHITE)?;
+    let mut chart = ChartBuilder::on(area)
+        .caption(format!("Eigenvalues of the {} Gram matrix — {}", p.kernel, p.data), style.font(15.0))
+        .margin(style.px(12.0))
+        .x_label_area_size(style.px(44.0))
+        .y_label_area_size(style.px(60.0))
+        .build_cartesian_2d(x0..x1, y0..y1)?;
+    let xf = move |v: &f64| if p.log { decade_label(*v) } else { format!("{}", v.round() as i64) };
+    let yf = move |v: &f64| if p.log { decade_label(*v) } else { fmt3(*v) };
+    chart
+        .configure_mesh()
+        .x_labels(if p.log { (x1 - x0).ceil() as usize + 1 } else { 8 })
+        .y_labels(if p.log { ((y1 - y0).ceil() as usize + 1).min(12) } else { 8 })
+        .x_label_formatter(&xf)
+        .y_label_formatter(&yf)
+        .x_desc("eigenvalue index k")
+        .y_desc("eigenvalue λ_k / n")
+        .label_style(style.font(12.0))
+        .axis_desc_style(style.font(13.0))
+        .light_line_style(palette::GRID.mix(0.5))
+        .bold_line_style(palette::GRID)
+        .axis_style(palette::TEXT)
+        .draw()?;
+    let lw = style.px(2.0);
+    let r = style.px(2.5);
+    let sample = style.px(24.0) as i32;
+    chart
+        .draw_series(LineSeries::new(measured.iter().copied(), palette::BLUE.stroke_width(lw)))?
+        .label("Gram matrix of the data (measured)")
+        .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + sample, y)], palette::BLUE.stroke_width(lw)));
+    chart.draw_series(measured.iter().map(|&q| Circle::new(q, r, palette::BLUE.filled())))?;
+    if !theory.is_empty() {
+        let dashed = DashedLineSeries::new(theory.iter().copied(), style.px(6.0), style.px(4.0), palette::ANALYTIC.stroke_width(lw));
+        chart
+            .draw_series(dashed)?
+            .label("analytic μ_k by degree, × multiplicity (theory)")
+            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + sample, y)], palette::ANALYTIC.stroke_width(lw)));
+    }
+    chart
+        .configure_series_labels()
+        .position(SeriesLabelPosition::UpperRight)
+        .legend_area_size(style.px(34.0))
+        .margin(style.px(8.0))
+        .background_style(WHITE.mix(0.9))
+        .border_style(palette::GRID)
+        .label_font(style.font(12.0))
+        .draw()?;
+    let (px_x, px_y) = chart.plotting_area().get_pixel_range();
+    Ok(Mapping {
+        px_x: (px_x.start, px_x.end),
+        px_y: (px_y.start, px_y.end),
+        x: (x0, x1),
+        y: (y0, y1),
+        log_x: p.log,
+        log_y: p.log,
+    })
+}
+
+/// The top eigenvectors as functions.
+#[derive(Debug, Clone, Copy)]
+pub struct EigenvectorPlot<'a> {
+    /// The abscissa: angles γ (radians) on the circle, else the input index.
+    pub x: &'a [f64],
+    pub angle: bool,
+    /// The vectors, largest eigenvalue first, with their labels ("k = 1, frequency 0").
+    pub vectors: &'a [Vec<f64>],
+    pub labels: &'a [String],
+}
+
+/// Draw the eigenvectors.
+pub fn draw_eigenvectors<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    p: &EigenvectorPlot<'_>,
+    style: &PlotStyle,
+) -> Result<Mapping, PlotError>
+where
+    DB::ErrorType: 'static,
+{
+    if p.vectors.is_empty() || p.x.is_empty() {
+        return Err(PlotError::NoData("eigenvectors"));
+    }
+    if p.vectors.iter().any(|v| v.len() != p.x.len()) {
+        return Err(PlotError::LengthMismatch("eigenvectors"));
+    }
+    let (x0, x1) = p.x.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &v| (a.min(v), b.max(v)));
+    let ymax = p.vectors.iter().flatten().fold(0.0f64, |m, v| m.max(v.abs())).max(1e-12) * 1.08;
+    area.fill(&WHITE)?;
+    let mut chart = ChartBuilder::on(area)
+        .caption("Top eigenvectors of the Gram matrix, as functions", style.font(15.0))
+        .margin(style.px(12.0))
+        .x_label_area_size(style.px(44.0))
+        .y_label_area_size(style.px(60.0))
+        .build_cartesian_2d(x0..x1.max(x0 + 1e-9), -ymax..ymax)?;
+    let xf = move |v: &f64| if p.angle { format!("{:.2}", v) } else { format!("{}", v.round() as i64) };
+    chart
+        .configure_mesh()
+        .x_label_formatter(&xf)
+        .y_label_formatter(&|v| fmt3(*v))
+        .x_desc(if p.angle { "angle γ (radians)" } else { "input index i" })
+        .y_desc("eigenvector entry v_k(xᵢ)")
+        .label_style(style.font(12.0))
+        .axis_desc_style(style.font(13.0))
+        .light_line_style(palette::GRID.mix(0.5))
+        .bold_line_style(palette::GRID)
+        .axis_style(palette::TEXT)
+        .draw()?;
+    let lw = style.px(2.0);
+    let sample = style.px(24.0) as i32;
+    let colors = [palette::BLUE, palette::VERMILLION, palette::GREEN, palette::PURPLE, palette::ORANGE, palette::SKY_BLUE];
+    for (i, (v, label)) in p.vectors.iter().zip(p.labels).enumerate() {
+        let c = colors[i % colors.len()];
+        chart
+            .draw_series(LineSeries::new(p.x.iter().copied().zip(v.iter().copied()), c.stroke_width(lw)))?
+            .label(label.clone())
+            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + sample, y)], c.stroke_width(lw)));
+    }
+    chart
+        .configure_series_labels()
+        .position(SeriesLabelPosition::UpperRight)
+        .legend_area_size(style.px(34.0))
+        .margin(style.px(8.0))
+        .background_style(WHITE.mix(0.9))
+        .border_style(palette::GRID)
+        .label_font(style.font(12.0))
+        .draw()?;
+    let (px_x, px_y) = chart.plotting_area().get_pixel_range();
+    Ok(Mapping {
+        px_x: (px_x.start, px_x.end),
+        px_y: (px_y.start, px_y.end),
+        x: (x0, x1),
+        y: (-ymax, ymax),
+        log_x: false,
+        log_y: false,
+    })
+}
