@@ -14,10 +14,12 @@ const MIN_SCALE: f64 = 2.0;
 
 /// Resize the canvas's backing store to its CSS box × devicePixelRatio, then run
 /// `draw` on it with a matching [`PlotStyle`].
-pub fn draw_on_canvas(
+/// Returns what `draw` returns and the scale (device pixels per CSS pixel), to map
+/// pointer positions.
+pub fn draw_on_canvas<T>(
     canvas: &HtmlCanvasElement,
-    draw: impl FnOnce(&DrawingArea<CanvasBackend, Shift>, &PlotStyle) -> Result<(), PlotError>,
-) -> Result<(), PlotError> {
+    draw: impl FnOnce(&DrawingArea<CanvasBackend, Shift>, &PlotStyle) -> Result<T, PlotError>,
+) -> Result<(T, f64), PlotError> {
     // At least 2 device pixels per CSS pixel: plotters draws on whole pixels, and the
     // browser's downsampling of a 2× bitmap smooths curves on 1× screens.
     let scale = web_sys::window()
@@ -42,7 +44,7 @@ pub fn draw_on_canvas(
         scale,
         ..PlotStyle::default()
     };
-    draw(&area, &style)?;
+    let out = draw(&area, &style)?;
     area.present()?;
-    Ok(())
+    Ok((out, scale))
 }

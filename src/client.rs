@@ -50,8 +50,10 @@ enum Inner {
 
 /// Sends jobs to a backend and delivers the responses to a callback.
 pub struct ComputeClient {
-    inner: Inner,
+    inner: RefCell<Inner>,
     kind: BackendKind,
+    callback: Callback,
+    on_error: Rc<dyn Fn(String)>,
 }
 
 impl ComputeClient {
@@ -63,12 +65,15 @@ impl ComputeClient {
         on_error: impl Fn(String) + 'static,
     ) -> Self {
         let callback: Callback = Rc::new(on_response);
+        let on_error: Rc<dyn Fn(String)> = Rc::new(on_error);
         if kind == BackendKind::Worker {
-            match start_worker(callback.clone(), Rc::new(on_error)) {
+            match start_worker(callback.clone(), on_error.clone()) {
                 Ok(state) => {
                     return ComputeClient {
-                        inner: Inner::Worker(state),
+                        inner: RefCell::new(Inner::Worker(state)),
                         kind,
+                        callback,
+                        on_error,
                     }
                 }
                 Err(e) => web_sys::console::warn_1(
@@ -77,8 +82,27 @@ impl ComputeClient {
             }
         }
         ComputeClient {
-            inner: Inner::Inline(callback),
+            inner: RefCell::new(Inner::Inline(callback.clone())),
             kind: BackendKind::Inline,
+            callback,
+            on_error,
+        }
+    }
+
+    /// Stop the running job at once. A worker is terminated and a fresh one started
+    /// (its `Ready` arrives again); inline jobs cannot be interrupted, but their
+    /// results are stale by then and get dropped.
+    pub fn cancel(&self) {
+        let mut inner = self.inner.borrow_mut();
+        if let Inner::Worker(state) = &*inner {
+            state.borrow().worker.terminate();
+            match start_worker(self.callback.clone(), self.on_error.clone()) {
+                Ok(fresh) => *inner = Inner::Worker(fresh),
+                Err(e) => {
+                    (self.on_error)(format!("cannot restart the Web Worker: {e}"));
+                    *inner = Inner::Inline(self.callback.clone());
+                }
+            }
         }
     }
 
@@ -89,7 +113,7 @@ impl ComputeClient {
 
     /// Send a request; its response arrives later through the callback.
     pub fn send(&self, request: Request) {
-        match &self.inner {
+        match &*self.inner.borrow() {
             Inner::Worker(state) => {
                 let text = match serde_json::to_string(&request) {
                     Ok(t) => t,
@@ -111,7 +135,8 @@ impl ComputeClient {
                 // A macrotask, like a worker's message event: responses arrive after the
                 // page's pending reactive work, in the order the requests were sent.
                 let callback = callback.clone();
-                let task = Closure::once_into_js(move || callback(compute::handle(request)));
+                let task =
+                    Closure::once_into_js(move || compute::handle(request, &mut |r| callback(r)));
                 let scheduled = web_sys::window().map(|w| {
                     w.set_timeout_with_callback_and_timeout_and_arguments_0(task.unchecked_ref(), 0)
                 });
@@ -125,7 +150,7 @@ impl ComputeClient {
 
 impl Drop for ComputeClient {
     fn drop(&mut self) {
-        if let Inner::Worker(state) = &self.inner {
+        if let Inner::Worker(state) = &*self.inner.borrow() {
             state.borrow().worker.terminate();
         }
     }

@@ -1,10 +1,13 @@
 //! The typed messages between the page and the Web Worker, sent as JSON strings.
 //!
 //! The page sends a [`Request`] (a generation number and a [`Job`]); the worker first
-//! posts [`Response::Ready`] once its wasm has loaded, then one [`Response::Done`] or
-//! [`Response::Failed`] per request, carrying the request's generation back.
+//! posts [`Response::Ready`] once its wasm has loaded, then, per request, any number of
+//! [`Response::Progress`] and [`Response::Partial`] messages (results stream in as
+//! they are computed, e.g. each width as it finishes) and finally one
+//! [`Response::Done`] or [`Response::Failed`], all carrying the request's generation.
 
-use ntk_core::experiments::CircleProfile;
+use ntk_core::data::Distribution;
+use ntk_core::dynamics::KernelKind;
 use ntk_core::kernel::FcNetwork;
 use serde::{Deserialize, Serialize};
 
@@ -21,27 +24,75 @@ pub struct Request {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Job {
-    /// Analytic ReLU K and Θ on the unit circle against the angle.
-    CircleKernel(CircleKernelJob),
+    /// Everything the kernel and spectrum panels show for one config.
+    Lab(LabJob),
 }
 
-/// Parameters of the circle-kernel job.
+/// The inputs of the heatmaps and the spectrum.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct CircleKernelJob {
-    /// The network (depth, activation, σ_w, σ_b, parameterization, width).
+pub struct DataSpec {
+    pub distribution: Distribution,
+    pub n: usize,
+    pub d: usize,
+    /// Project each sample onto the unit sphere.
+    pub project: bool,
+    pub seed: u64,
+}
+
+/// The lab's job: the analytic network, the finite widths and seeds, which kernel,
+/// the circle's resolution and the data.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LabJob {
+    /// The infinite-width network (for the standard parameterization its width is the
+    /// widest finite width).
     pub network: FcNetwork,
-    /// Number of angles in [−π, π].
+    /// Finite widths, narrow first.
+    pub widths: Vec<usize>,
+    /// Random networks per width.
+    pub seeds: usize,
+    /// NTK or NNGP.
+    pub kernel: KernelKind,
+    /// Angles on the circle.
     pub points: usize,
+    pub data: DataSpec,
 }
 
-/// A computed result.
+/// One finite width's empirical circle profile over seeds.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
-pub enum JobResult {
-    /// The circle profile, with the job that produced it (for titles).
-    CircleKernel {
-        job: CircleKernelJob,
-        profile: CircleProfile,
+pub struct WidthProfile {
+    pub width: usize,
+    pub mean: Vec<f64>,
+    pub std: Vec<f64>,
+}
+
+/// A piece of a job's result.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "part", rename_all = "snake_case")]
+pub enum Part {
+    /// K or Θ(x₀, x(γ)): analytic, and the finite widths finished so far.
+    Circle {
+        gamma: Vec<f64>,
+        analytic: Vec<f64>,
+        widths: Vec<WidthProfile>,
+        seeds: usize,
+    },
+    /// Gram matrices on the data: analytic, one random finite network, n × n row-major.
+    Heatmaps {
+        n: usize,
+        analytic: Vec<f64>,
+        empirical: Vec<f64>,
+        width: usize,
+        seed: u64,
+    },
+    /// Eigenvalues (λ_k/n, largest first) of the analytic Gram, the analytic μ_k by
+    /// degree × multiplicity when the data lie on a sphere, the top eigenvectors.
+    Spectrum {
+        eigenvalues: Vec<f64>,
+        analytic: Option<Vec<f64>>,
+        x: Vec<f64>,
+        angle: bool,
+        vectors: Vec<Vec<f64>>,
+        labels: Vec<String>,
     },
 }
 
@@ -51,13 +102,35 @@ pub enum JobResult {
 pub enum Response {
     /// The worker's wasm is loaded; jobs posted from now on are received.
     Ready,
+    /// `done` of `total` units of the job of `generation` are finished.
+    Progress {
+        generation: u64,
+        done: usize,
+        total: usize,
+        stage: String,
+    },
+    /// A result piece of the job of `generation`.
+    Partial { generation: u64, part: Part },
     /// The job of `generation` finished.
-    Done { generation: u64, result: JobResult },
+    Done { generation: u64 },
     /// The job of `generation` failed with a readable message.
     Failed { generation: u64, message: String },
 }
 
-/// Tracks the newest job sent, so that results of superseded jobs are dropped.
+impl Response {
+    /// The generation a job message belongs to (`None` for `Ready`).
+    pub fn generation(&self) -> Option<u64> {
+        match self {
+            Response::Ready => None,
+            Response::Progress { generation, .. }
+            | Response::Partial { generation, .. }
+            | Response::Done { generation }
+            | Response::Failed { generation, .. } => Some(*generation),
+        }
+    }
+}
+
+/// Tracks the newest job sent, so that messages of superseded jobs are dropped.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub struct JobTracker {
     latest: u64,
@@ -76,7 +149,7 @@ impl JobTracker {
         self.latest
     }
 
-    /// Whether a response of `generation` is current; stale ones are counted.
+    /// Whether a message of `generation` is current; stale ones are counted.
     pub fn accept(&mut self, generation: u64) -> bool {
         let current = generation == self.latest;
         if !current {
@@ -85,7 +158,7 @@ impl JobTracker {
         current
     }
 
-    /// How many stale responses were dropped so far.
+    /// How many stale messages were dropped so far.
     pub fn dropped(&self) -> u64 {
         self.dropped
     }
@@ -113,15 +186,32 @@ mod tests {
     fn messages_round_trip_through_json() {
         let req = Request {
             generation: 7,
-            job: Job::CircleKernel(CircleKernelJob {
+            job: Job::Lab(LabJob {
                 network: FcNetwork::relu(3, 1.5, None),
+                widths: vec![64, 256],
+                seeds: 2,
+                kernel: KernelKind::Ntk,
                 points: 11,
+                data: DataSpec {
+                    distribution: Distribution::StudentT { nu: 3.0 },
+                    n: 20,
+                    d: 3,
+                    project: false,
+                    seed: 1,
+                },
             }),
         };
         let text = serde_json::to_string(&req).unwrap();
-        assert!(text.contains("\"kind\":\"circle_kernel\""), "{text}");
+        assert!(text.contains("\"kind\":\"lab\""), "{text}");
         assert_eq!(serde_json::from_str::<Request>(&text).unwrap(), req);
         let ready = serde_json::to_string(&Response::Ready).unwrap();
         assert_eq!(ready, r#"{"kind":"ready"}"#);
+        let p = Response::Progress {
+            generation: 3,
+            done: 1,
+            total: 4,
+            stage: "x".into(),
+        };
+        assert_eq!(p.generation(), Some(3));
     }
 }

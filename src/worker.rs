@@ -12,13 +12,12 @@ pub fn start() {
     let scope: DedicatedWorkerGlobalScope = js_sys::global().unchecked_into();
     let reply_scope = scope.clone();
     let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
-        let reply = match event.data().as_string() {
-            Some(text) => handle_json(&text),
-            None => handle_json("not a string"),
-        };
-        if let Err(e) = reply_scope.post_message(&JsValue::from_str(&reply)) {
-            web_sys::console::error_2(&"NTK Lab worker: cannot post".into(), &e);
-        }
+        let text = event.data().as_string().unwrap_or_default();
+        handle_json(&text, &mut |reply| {
+            if let Err(e) = reply_scope.post_message(&JsValue::from_str(&reply)) {
+                web_sys::console::error_2(&"NTK Lab worker: cannot post".into(), &e);
+            }
+        });
     });
     scope.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
     on_message.forget();

@@ -1,5 +1,5 @@
 //! Browser tests: mount the app in headless Chromium (wasm-bindgen-test), drive its
-//! controls and watch the canvas. Jobs run on the page's event loop here
+//! controls and watch the canvases. Jobs run on the page's event loop here
 //! (`BackendKind::Inline`): the test runner serves no worker script. The real Web
 //! Worker is checked end to end on the built page by `tests/e2e/check_page.py`.
 #![cfg(target_arch = "wasm32")]
@@ -13,7 +13,18 @@ use web_sys::{HtmlCanvasElement, HtmlElement, HtmlInputElement};
 
 wasm_bindgen_test_configure!(run_in_browser);
 
-/// A fresh container in <body>, with a real width so the canvas has a layout.
+/// Small, fast settings for tests, through the URL hash the app reads at mount.
+const SMALL: &str = "#dist=circle&n=24&depth=3&widths=16,%2032&seeds=2&points=41";
+
+fn set_hash(hash: &str) {
+    let w = window();
+    w.history()
+        .unwrap()
+        .replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(hash))
+        .unwrap();
+}
+
+/// A fresh container in <body>, with a real width so the canvases have a layout.
 fn container() -> HtmlElement {
     let document = document();
     let div: HtmlElement = document.create_element("div").unwrap().unchecked_into();
@@ -22,11 +33,12 @@ fn container() -> HtmlElement {
     div
 }
 
-fn mount() -> HtmlElement {
+fn mount_with(hash: &str) -> HtmlElement {
+    set_hash(hash);
     let root = container();
     leptos::mount::mount_to(
         root.clone(),
-        || view! { <App backend=BackendKind::Inline /> },
+        || view! { <App backend=BackendKind::Inline debounce_ms=0 /> },
     )
     .forget();
     root
@@ -39,15 +51,21 @@ fn find<T: JsCast>(root: &HtmlElement, css: &str) -> T {
         .unchecked_into()
 }
 
-fn canvas(root: &HtmlElement) -> HtmlCanvasElement {
-    find(root, "#circle-panel canvas")
+fn canvas(root: &HtmlElement, id: &str) -> HtmlCanvasElement {
+    find(root, &format!("#{id}"))
 }
 
-fn generation(root: &HtmlElement) -> u64 {
-    canvas(root)
+fn generation(root: &HtmlElement, id: &str) -> u64 {
+    canvas(root, id)
         .get_attribute("data-generation")
         .and_then(|g| g.parse().ok())
         .unwrap_or(0)
+}
+
+fn state(root: &HtmlElement) -> String {
+    find::<HtmlElement>(root, "#job-status")
+        .get_attribute("data-state")
+        .unwrap_or_default()
 }
 
 async fn sleep(ms: i32) {
@@ -60,7 +78,7 @@ async fn sleep(ms: i32) {
 }
 
 async fn wait_until(what: &str, cond: impl Fn() -> bool) {
-    for _ in 0..300 {
+    for _ in 0..1000 {
         leptos::task::tick().await;
         if cond() {
             return;
@@ -70,18 +88,46 @@ async fn wait_until(what: &str, cond: impl Fn() -> bool) {
     panic!("timed out waiting for {what}");
 }
 
+async fn all_drawn(root: &HtmlElement, at_least: u64) {
+    for id in [
+        "circle-plot",
+        "heatmap-plot",
+        "spectrum-plot",
+        "eigenvector-plot",
+    ] {
+        wait_until(id, || generation(root, id) >= at_least).await;
+    }
+}
+
 /// Type `text` into an input as a user would: set its value and fire `input`.
 async fn type_into(root: &HtmlElement, css: &str, text: &str) {
     let input: HtmlInputElement = find(root, css);
     input.set_value(text);
-    let event = web_sys::Event::new("input").unwrap();
-    input.dispatch_event(&event).unwrap();
+    input
+        .dispatch_event(&web_sys::Event::new("input").unwrap())
+        .unwrap();
+    leptos::task::tick().await;
+}
+
+/// Pick `value` in a <select> or toggle a checkbox, as a user would.
+async fn choose(root: &HtmlElement, css: &str, value: &str) {
+    let select: web_sys::HtmlSelectElement = find(root, css);
+    select.set_value(value);
+    select
+        .dispatch_event(&web_sys::Event::new("change").unwrap())
+        .unwrap();
+    leptos::task::tick().await;
+}
+
+async fn click(root: &HtmlElement, css: &str) {
+    let el: HtmlElement = find(root, css);
+    el.click();
     leptos::task::tick().await;
 }
 
 #[wasm_bindgen_test]
-async fn app_mounts_with_title_sidebar_groups_and_panel() {
-    let root = mount();
+async fn app_mounts_with_groups_panels_and_four_plots() {
+    let root = mount_with(SMALL);
     leptos::task::tick().await;
     let h1: HtmlElement = find(&root, "h1");
     assert_eq!(h1.text_content().unwrap(), "NTK Lab");
@@ -91,114 +137,170 @@ async fn app_mounts_with_title_sidebar_groups_and_panel() {
             .map(|i| list.item(i).unwrap().text_content().unwrap())
             .collect()
     };
-    assert_eq!(groups, ["Data", "Network"]);
-    let title: HtmlElement = find(&root, "#circle-panel h2");
-    assert_eq!(title.text_content().unwrap(), "Kernels on the circle");
-    wait_until("the first plot", || generation(&root) >= 1).await;
-    let status: HtmlElement = find(&root, "#job-status");
-    assert_eq!(status.get_attribute("data-state").as_deref(), Some("done"));
+    assert_eq!(groups, ["Data", "Network", "View"]);
+    all_drawn(&root, 1).await;
+    wait_until("done", || state(&root) == "done").await;
+    // Every plot has a labelled canvas, PNG and CSV buttons.
+    for id in [
+        "circle-plot",
+        "heatmap-plot",
+        "spectrum-plot",
+        "eigenvector-plot",
+    ] {
+        assert!(canvas(&root, id).get_attribute("aria-label").is_some());
+        find::<HtmlElement>(&root, &format!("#{id}-png"));
+        find::<HtmlElement>(&root, &format!("#{id}-csv"));
+    }
 }
 
 #[wasm_bindgen_test]
-async fn changing_the_depth_redraws_the_canvas() {
-    let root = mount();
-    wait_until("the first plot", || generation(&root) >= 1).await;
-    let before = canvas(&root).to_data_url().unwrap();
-    let first = generation(&root);
-    type_into(&root, "#depth", "7").await;
-    wait_until("a redraw", || generation(&root) > first).await;
-    let after = canvas(&root).to_data_url().unwrap();
-    assert_ne!(before, after, "the canvas did not change");
-    let value: HtmlElement = find(&root, "label[for=depth] output");
-    assert_eq!(value.text_content().unwrap(), "7");
+async fn each_kind_of_control_redraws_the_affected_canvas() {
+    let root = mount_with(SMALL);
+    all_drawn(&root, 1).await;
+    // (control, value, canvas that must change)
+    let steps: [(&str, &str, &str, bool); 7] = [
+        ("#depth", "5", "circle-plot", false),
+        ("#w-number", "1.2", "spectrum-plot", false),
+        ("#act", "erf", "circle-plot", true),
+        ("#kernel", "nngp", "heatmap-plot", true),
+        ("#dist", "gaussian", "eigenvector-plot", true),
+        ("#n-number", "30", "heatmap-plot", false),
+        ("#widths", "8, 64", "circle-plot", false),
+    ];
+    for (css, value, id, select) in steps {
+        let before = canvas(&root, id).to_data_url().unwrap();
+        let g = generation(&root, id);
+        if select {
+            choose(&root, css, value).await;
+        } else {
+            type_into(&root, css, value).await;
+        }
+        wait_until(&format!("{css} = {value}"), || generation(&root, id) > g).await;
+        let c = canvas(&root, id);
+        let errs: Vec<String> = {
+            let list = root.query_selector_all(".panel-error").unwrap();
+            (0..list.length())
+                .map(|i| list.item(i).unwrap().text_content().unwrap())
+                .collect()
+        };
+        assert_ne!(
+            c.to_data_url().unwrap(),
+            before,
+            "{css} = {value}: {id} unchanged ({}×{}, client {}×{}, errors {errs:?})",
+            c.width(),
+            c.height(),
+            c.client_width(),
+            c.client_height()
+        );
+    }
+    // A checkbox: the log axes of the spectrum.
+    let before = canvas(&root, "spectrum-plot").to_data_url().unwrap();
+    let g = generation(&root, "spectrum-plot");
+    click(&root, "#log").await;
+    wait_until("log toggle", || generation(&root, "spectrum-plot") > g).await;
+    assert_ne!(
+        canvas(&root, "spectrum-plot").to_data_url().unwrap(),
+        before
+    );
 }
 
 #[wasm_bindgen_test]
-async fn invalid_value_shows_message_and_keeps_the_plot() {
-    let root = mount();
-    wait_until("the first plot", || generation(&root) >= 1).await;
-    let before = canvas(&root).to_data_url().unwrap();
-    let first = generation(&root);
-    type_into(&root, "#w-std-number", "-1").await;
+async fn invalid_value_shows_message_and_keeps_the_plots() {
+    let root = mount_with(SMALL);
+    all_drawn(&root, 1).await;
+    wait_until("done", || state(&root) == "done").await;
+    let before = canvas(&root, "circle-plot").to_data_url().unwrap();
+    let first = generation(&root, "circle-plot");
+    type_into(&root, "#w-number", "-1").await;
+    type_into(&root, "#widths", "64, 0").await;
     sleep(50).await;
     leptos::task::tick().await;
-    let error: HtmlElement = find(&root, "#w-std-error");
+    let error: HtmlElement = find(&root, "#w-error");
     assert_eq!(
         error.text_content().unwrap(),
         "σ_w must be a number between 0 and 10"
     );
-    assert_eq!(generation(&root), first, "an invalid value started a job");
-    assert_eq!(canvas(&root).to_data_url().unwrap(), before);
-    let status: HtmlElement = find(&root, "#job-status");
+    let werror: HtmlElement = find(&root, "#widths-error");
+    assert!(werror.text_content().unwrap().starts_with("widths must be"));
     assert_eq!(
-        status.get_attribute("data-state").as_deref(),
-        Some("invalid")
+        generation(&root, "circle-plot"),
+        first,
+        "an invalid value started a job"
     );
-    // Fixing the value recomputes.
-    type_into(&root, "#w-std-number", "1.2").await;
-    wait_until("a redraw after the fix", || generation(&root) > first).await;
+    assert_eq!(canvas(&root, "circle-plot").to_data_url().unwrap(), before);
+    assert_eq!(state(&root), "invalid");
+    type_into(&root, "#w-number", "1.2").await;
+    type_into(&root, "#widths", "16").await;
+    wait_until("a redraw after the fix", || {
+        generation(&root, "circle-plot") > first
+    })
+    .await;
     assert_eq!(error.text_content().unwrap(), "");
 }
 
 #[wasm_bindgen_test]
-async fn stale_results_are_dropped() {
-    let root = mount();
-    wait_until("the first plot", || generation(&root) >= 1).await;
-    let first = generation(&root);
-    // Three changes before any job can run: the first two results are stale when they
-    // arrive and must be dropped; only the newest is drawn.
+async fn stale_results_are_dropped_and_cancel_stops_a_job() {
+    let root = mount_with(SMALL);
+    all_drawn(&root, 1).await;
+    let first = generation(&root, "circle-plot");
+    // Three changes before any job can run: all messages of the first two are stale
+    // when they arrive and are dropped; only the newest job is drawn.
+    type_into(&root, "#depth", "4").await;
     type_into(&root, "#depth", "5").await;
     type_into(&root, "#depth", "6").await;
-    type_into(&root, "#depth", "8").await;
+    wait_until("the newest result", || state(&root) == "done").await;
+    all_drawn(&root, first + 3).await;
+    assert_eq!(generation(&root, "circle-plot"), first + 3);
     let status: HtmlElement = find(&root, "#job-status");
-    wait_until("the newest result", || {
-        status.get_attribute("data-state").as_deref() == Some("done")
-    })
-    .await;
-    let drawn = generation(&root);
-    assert_eq!(drawn, first + 3, "the newest job's result is drawn");
     let dropped: u64 = status
         .get_attribute("data-dropped")
         .unwrap()
         .parse()
         .unwrap();
-    assert_eq!(dropped, 2, "two stale results dropped");
-}
-
-/// Pick `value` in a <select> as a user would: set it and fire `change`.
-async fn choose(root: &HtmlElement, css: &str, value: &str) {
-    let select: web_sys::HtmlSelectElement = find(root, css);
-    select.set_value(value);
-    let event = web_sys::Event::new("change").unwrap();
-    select.dispatch_event(&event).unwrap();
+    assert!(
+        dropped >= 2 * 4,
+        "every message of two jobs dropped, got {dropped}"
+    );
+    // Cancel right after a change: the job's results never reach the plots.
+    let g = generation(&root, "circle-plot");
+    type_into(&root, "#depth", "2").await;
+    click(&root, "#cancel-job").await;
+    assert_eq!(state(&root), "cancelled");
+    sleep(300).await;
     leptos::task::tick().await;
+    assert_eq!(
+        generation(&root, "circle-plot"),
+        g,
+        "a cancelled job's result was drawn"
+    );
 }
 
 #[wasm_bindgen_test]
-async fn changing_the_activation_and_parameterization_redraws() {
-    let root = mount();
-    wait_until("the first plot", || generation(&root) >= 1).await;
-    let mut last = canvas(&root).to_data_url().unwrap();
-    for (css, value) in [
-        ("#activation", "erf"),
-        ("#activation", "tanh"),
-        ("#parameterization", "standard"),
-    ] {
-        let before = generation(&root);
-        choose(&root, css, value).await;
-        wait_until("a redraw", || generation(&root) > before).await;
-        let now = canvas(&root).to_data_url().unwrap();
-        assert_ne!(now, last, "{css} = {value} did not change the canvas");
-        last = now;
-    }
-    // α and the width are enabled only where they matter.
-    let alpha: HtmlInputElement = find(&root, "#alpha-number");
-    assert!(alpha.disabled(), "tanh takes no α");
-    choose(&root, "#activation", "leaky_relu").await;
-    assert!(!alpha.disabled(), "leaky ReLU takes α");
-    let width: HtmlInputElement = find(&root, "#width-number");
-    assert!(
-        !width.disabled(),
-        "the standard parameterization uses the width"
-    );
+async fn the_url_round_trips_the_state() {
+    let root = mount_with(SMALL);
+    all_drawn(&root, 1).await;
+    type_into(&root, "#depth", "7").await;
+    choose(&root, "#act", "tanh").await;
+    wait_until("the URL", || {
+        window().location().hash().unwrap().contains("depth=7")
+    })
+    .await;
+    let hash = window().location().hash().unwrap();
+    assert!(hash.contains("act=tanh"), "{hash}");
+    // A second app mounted from this URL shows the same state.
+    let again = mount_with(&hash);
+    leptos::task::tick().await;
+    let depth: HtmlInputElement = find(&again, "#depth-number");
+    assert_eq!(depth.value(), "7");
+    let act: web_sys::HtmlSelectElement = find(&again, "#act");
+    assert_eq!(act.value(), "tanh");
+    // A hand-edited link falls back field by field, with a notice.
+    let edited = mount_with("#depth=zzz&n=30&bogus=1");
+    leptos::task::tick().await;
+    let depth: HtmlInputElement = find(&edited, "#depth-number");
+    assert_eq!(depth.value(), "3");
+    let n: HtmlInputElement = find(&edited, "#n-number");
+    assert_eq!(n.value(), "30");
+    let notices = edited.query_selector_all(".notice").unwrap();
+    assert_eq!(notices.length(), 2);
 }

@@ -1,22 +1,27 @@
-//! The page: header with the job status, sidebar of grouped controls, panels.
+//! The page: header (name, job status with progress and cancel), sidebar of grouped
+//! controls, panels. State lives in named fields mirrored to the URL hash.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::Duration;
 
 use leptos::prelude::*;
 
 use crate::client::{BackendKind, ComputeClient};
-use ntk_core::kernel::Parameterization;
-
 use crate::config::{
-    activation_from_name, takes_alpha, Config, DataConfig, NetworkConfig, ACTIVATIONS, ALPHA,
-    B_STD, DEPTH, POINTS, WIDTH, W_STD,
+    self, from_query, takes_alpha, to_query, Values, ACTIVATIONS, ALPHA, B_STD, D, DATA_SEED,
+    DEPTH, DISTRIBUTIONS, FIELDS, N, NU, POINTS, SEEDS, W_STD,
 };
-use crate::protocol::{JobResult, JobTracker, Request, Response};
-use crate::ui::{CircleKernelPanel, NumberControl, SelectControl, ToggleControl};
+use crate::protocol::{JobTracker, Part, Request, Response};
+use crate::ui::{
+    KernelPanel, NumberControl, SelectControl, SpectrumPanel, TextControl, ToggleControl,
+};
 
-/// The parameterizations the page offers.
 const PARAMETERIZATIONS: [(&str, &str); 2] = [
     ("ntk", "NTK (Jacot et al.)"),
     ("standard", "standard (width-dependent)"),
 ];
+const KERNELS: [(&str, &str); 2] = [("ntk", "NTK Θ"), ("nngp", "NNGP kernel K")];
 
 /// Milliseconds since page load (0 where there is no `performance`).
 fn now_ms() -> f64 {
@@ -25,97 +30,133 @@ fn now_ms() -> f64 {
         .map_or(0.0, |p| p.now())
 }
 
+fn location_hash() -> String {
+    web_sys::window()
+        .and_then(|w| w.location().hash().ok())
+        .unwrap_or_default()
+}
+
+/// The named fields, each the raw text of its control.
+#[derive(Clone)]
+pub struct Fields(Arc<BTreeMap<&'static str, RwSignal<String>>>);
+
+impl Fields {
+    fn new(values: &Values) -> Self {
+        Fields(Arc::new(
+            FIELDS
+                .iter()
+                .map(|(k, d)| {
+                    (
+                        *k,
+                        RwSignal::new(values.get(k).cloned().unwrap_or_else(|| d.to_string())),
+                    )
+                })
+                .collect(),
+        ))
+    }
+
+    /// The signal of field `key` (one of [`FIELDS`]).
+    pub fn get(&self, key: &str) -> RwSignal<String> {
+        self.0[key]
+    }
+
+    fn values(&self) -> Values {
+        self.0.iter().map(|(k, s)| (*k, s.get())).collect()
+    }
+
+    fn set_all(&self, values: &Values) {
+        for (k, s) in self.0.iter() {
+            if let Some(v) = values.get(k) {
+                if s.get_untracked() != *v {
+                    s.set(v.clone());
+                }
+            }
+        }
+    }
+}
+
 /// Where the current job stands, for the status line.
 #[derive(Debug, Clone, PartialEq)]
 enum JobStatus {
     Starting,
-    Computing(u64),
-    Done { generation: u64, ms: f64 },
+    Computing {
+        generation: u64,
+        done: usize,
+        total: usize,
+        stage: String,
+    },
+    Done {
+        generation: u64,
+        ms: f64,
+    },
+    Cancelled,
     Failed(String),
 }
 
-/// The whole page. `backend` chooses where jobs run (a Web Worker on the real page).
+/// The latest results, part by part (old parts stay, dimmed, until new ones arrive).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Results {
+    pub circle: Option<(u64, Part)>,
+    pub heatmaps: Option<(u64, Part)>,
+    pub spectrum: Option<(u64, Part)>,
+}
+
+/// The whole page. `backend` chooses where jobs run (a Web Worker on the real page);
+/// `debounce_ms` delays a job after the last control change (0 in tests).
 #[component]
-pub fn App(#[prop(optional)] backend: BackendKind) -> impl IntoView {
-    let defaults = Config::default();
-    let depth = RwSignal::new(defaults.network.depth.to_string());
-    let w_std = RwSignal::new(format!("{:.4}", defaults.network.w_std));
-    let has_bias = RwSignal::new(defaults.network.b_std.is_some());
-    let b_std = RwSignal::new(defaults.network.b_std.unwrap_or(0.0).to_string());
-    let points = RwSignal::new(defaults.data.points.to_string());
-    let activation = RwSignal::new(defaults.network.activation.name().to_string());
-    let alpha = RwSignal::new("0.1".to_string());
-    let parameterization = RwSignal::new("ntk".to_string());
-    let width = RwSignal::new(defaults.network.width.to_string());
-    let needs_alpha = Signal::derive(move || takes_alpha(&activation.get()));
-    let standard = Signal::derive(move || parameterization.get() == "standard");
+pub fn App(
+    #[prop(optional)] backend: BackendKind,
+    #[prop(default = 120)] debounce_ms: u64,
+) -> impl IntoView {
+    let (initial, notices) = from_query(&location_hash());
+    let fields = Fields::new(&initial);
+    let notices = RwSignal::new(notices);
 
-    // The config, or None while any control holds an invalid value.
-    let config = Memo::new(move |_| {
-        Some(Config {
-            data: DataConfig {
-                points: POINTS.parse(&points.get()).ok()? as usize,
-            },
-            network: NetworkConfig {
-                depth: DEPTH.parse(&depth.get()).ok()? as usize,
-                activation: {
-                    let a = if needs_alpha.get() {
-                        ALPHA.parse(&alpha.get()).ok()?
-                    } else {
-                        0.0
-                    };
-                    activation_from_name(&activation.get(), a)?
-                },
-                parameterization: if standard.get() {
-                    Parameterization::Standard
-                } else {
-                    Parameterization::Ntk
-                },
-                width: if standard.get() {
-                    WIDTH.parse(&width.get()).ok()? as usize
-                } else {
-                    512
-                },
-                w_std: W_STD.parse(&w_std.get()).ok()?,
-                b_std: if has_bias.get() {
-                    Some(B_STD.parse(&b_std.get()).ok()?)
-                } else {
-                    None
-                },
-            },
-        })
-    });
+    let values = {
+        let f = fields.clone();
+        Memo::new(move |_| f.values())
+    };
+    let config = Memo::new(move |_| values.with(config::build).ok());
 
-    let result = RwSignal::new(None::<(u64, JobResult)>);
+    let results = RwSignal::new(Results::default());
     let status = RwSignal::new(JobStatus::Starting);
     let worker_ready = RwSignal::new(false);
     let dropped = RwSignal::new(0u64);
     let tracker = StoredValue::new(JobTracker::default());
     let sent_at = StoredValue::new(0.0f64);
 
-    let on_response = move |response: Response| match response {
-        Response::Ready => worker_ready.set(true),
-        Response::Done {
-            generation,
-            result: r,
-        } => {
-            if tracker.try_update_value(|t| t.accept(generation)) == Some(true) {
-                let ms = now_ms() - sent_at.get_value();
-                result.set(Some((generation, r)));
-                status.set(JobStatus::Done { generation, ms });
-            } else {
-                dropped.set(tracker.with_value(|t| t.dropped()));
-            }
+    let on_response = move |response: Response| {
+        let Some(generation) = response.generation() else {
+            worker_ready.set(true);
+            return;
+        };
+        if tracker.try_update_value(|t| t.accept(generation)) != Some(true) {
+            dropped.set(tracker.with_value(|t| t.dropped()));
+            return;
         }
-        Response::Failed {
-            generation,
-            message,
-        } => {
-            if tracker.try_update_value(|t| t.accept(generation)) == Some(true) {
-                status.set(JobStatus::Failed(message));
-            } else {
-                dropped.set(tracker.with_value(|t| t.dropped()));
-            }
+        match response {
+            Response::Ready => {}
+            Response::Progress {
+                done, total, stage, ..
+            } => status.set(JobStatus::Computing {
+                generation,
+                done,
+                total,
+                stage,
+            }),
+            Response::Partial { part, .. } => results.update(|r| {
+                let slot = match part {
+                    Part::Circle { .. } => &mut r.circle,
+                    Part::Heatmaps { .. } => &mut r.heatmaps,
+                    Part::Spectrum { .. } => &mut r.spectrum,
+                };
+                *slot = Some((generation, part));
+            }),
+            Response::Done { .. } => status.set(JobStatus::Done {
+                generation,
+                ms: now_ms() - sent_at.get_value(),
+            }),
+            Response::Failed { message, .. } => status.set(JobStatus::Failed(message)),
         }
     };
     let on_worker_error = move |message: String| status.set(JobStatus::Failed(message));
@@ -129,49 +170,129 @@ pub fn App(#[prop(optional)] backend: BackendKind) -> impl IntoView {
     }
     let client = StoredValue::new_local(client);
 
-    // config → job: every valid change supersedes the running job.
-    Effect::new(move |_| {
-        let Some(config) = config.get() else {
-            return;
-        };
+    let send = move |config: config::Config| {
         let Some(generation) = tracker.try_update_value(|t| t.start_job()) else {
             return;
         };
         sent_at.set_value(now_ms());
-        status.set(JobStatus::Computing(generation));
+        status.set(JobStatus::Computing {
+            generation,
+            done: 0,
+            total: 1,
+            stage: "queued".into(),
+        });
         client.with_value(|c| {
             c.send(Request {
                 generation,
-                job: config.circle_job(),
+                job: config.job(),
             })
         });
+    };
+    // config → job, debounced: a new change supersedes the pending and running job.
+    let pending = StoredValue::new(None::<TimeoutHandle>);
+    Effect::new(move |_| {
+        let Some(config) = config.get() else {
+            return;
+        };
+        if let Some(h) = pending.get_value() {
+            h.clear();
+        }
+        if debounce_ms == 0 {
+            send(config);
+        } else {
+            let h =
+                set_timeout_with_handle(move || send(config), Duration::from_millis(debounce_ms))
+                    .ok();
+            pending.set_value(h);
+        }
     });
+    // State → URL (a history entry per change), URL → state on back/forward.
+    Effect::new(move |_| {
+        if config.with(Option::is_none) {
+            return;
+        }
+        let hash = format!("#{}", to_query(&values.get()));
+        if location_hash() != hash {
+            if let Some(h) = web_sys::window().and_then(|w| w.history().ok()) {
+                let _ = h.push_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&hash));
+            }
+        }
+    });
+    let from_url = fields.clone();
+    let listener = window_event_listener(leptos::ev::popstate, move |_| {
+        let (v, n) = from_query(&location_hash());
+        from_url.set_all(&v);
+        notices.set(n);
+    });
+    on_cleanup(move || listener.remove());
 
-    let busy = Signal::derive(move || matches!(status.get(), JobStatus::Computing(_)));
+    let cancel = move |_| {
+        tracker.update_value(|t| {
+            t.start_job();
+        });
+        client.with_value(|c| c.cancel());
+        status.set(JobStatus::Cancelled);
+    };
+
+    let busy = Signal::derive(move || matches!(status.get(), JobStatus::Computing { .. }));
     let invalid = Signal::derive(move || config.with(Option::is_none));
     let status_text = move || {
         if invalid.get() {
-            return "A control holds an invalid value: fix it to recompute; the last plot stays."
+            return "A control holds an invalid value: fix it to recompute; the last plots stay."
                 .to_string();
         }
         match status.get() {
             JobStatus::Starting => "Starting…".into(),
-            JobStatus::Computing(g) if !worker_ready.get() => {
-                format!("Starting the Web Worker; job {g} is queued…")
+            JobStatus::Computing { generation, .. } if !worker_ready.get() => {
+                format!("Starting the Web Worker; job {generation} is queued…")
             }
-            JobStatus::Computing(g) => format!("Computing… (job {g}, {running_in})"),
+            JobStatus::Computing {
+                stage, done, total, ..
+            } => {
+                format!("Computing: {stage} ({done}/{total}, {running_in})")
+            }
             JobStatus::Done { generation, ms } => {
-                format!("Job {generation} done in {ms:.1} ms ({running_in}).")
+                format!("Job {generation} done in {ms:.0} ms ({running_in}).")
             }
+            JobStatus::Cancelled => "Cancelled. Change a control to compute again.".into(),
             JobStatus::Failed(message) => format!("Error: {message}"),
         }
     };
     let status_state = move || match (invalid.get(), status.get()) {
         (true, _) => "invalid",
         (_, JobStatus::Failed(_)) => "error",
-        (_, JobStatus::Computing(_)) | (_, JobStatus::Starting) => "computing",
+        (_, JobStatus::Computing { .. }) | (_, JobStatus::Starting) => "computing",
+        (_, JobStatus::Cancelled) => "cancelled",
         (_, JobStatus::Done { .. }) => "done",
     };
+    let progress = move || match status.get() {
+        JobStatus::Computing { done, total, .. } => (done as f64, total.max(1) as f64),
+        _ => (1.0, 1.0),
+    };
+
+    let f = fields.clone();
+    let is_circle = Signal::derive(move || f.get("dist").get() == "circle");
+    let f = fields.clone();
+    let is_student = Signal::derive(move || f.get("dist").get() == "student_t");
+    let f = fields.clone();
+    let needs_alpha = Signal::derive(move || takes_alpha(&f.get("act").get()));
+    let f = fields.clone();
+    let no_bias = Signal::derive(move || f.get("bias").get() != "1");
+    let log = {
+        let f = fields.clone();
+        Signal::derive(move || f.get("log").get() == "1")
+    };
+    let kernel_symbol = {
+        let f = fields.clone();
+        Signal::derive(move || {
+            if f.get("kernel").get() == "nngp" {
+                "K"
+            } else {
+                "Θ"
+            }
+        })
+    };
+    let g = |k: &str| fields.get(k);
 
     view! {
         <div class="app">
@@ -191,93 +312,70 @@ pub fn App(#[prop(optional)] backend: BackendKind) -> impl IntoView {
                 >
                     <span class="status-dot" aria-hidden="true"></span>
                     <span class="status-text">{status_text}</span>
+                    <progress
+                        class="status-progress"
+                        max=move || progress().1
+                        value=move || progress().0
+                        aria-label="job progress"
+                    ></progress>
+                    <button
+                        id="cancel-job"
+                        class="cancel"
+                        type="button"
+                        on:click=cancel
+                        prop:disabled=move || !busy.get()
+                    >
+                        "Cancel"
+                    </button>
                 </div>
             </header>
             <aside class="sidebar" aria-label="Controls">
                 <section class="group" aria-labelledby="group-data">
                     <h2 id="group-data">"Data"</h2>
-                    <p class="note">
-                        "Inputs on the unit circle in ℝ²: x₀ = (1, 0) and x(γ) = (cos γ, sin γ), γ ∈ [−π, π]."
-                    </p>
-                    <NumberControl
-                        id="points"
-                        label="angles"
-                        help="How many equally spaced angles γ the kernel is evaluated at."
-                        bounds=POINTS
-                        step=10.0
-                        value=points
+                    <SelectControl
+                        id="dist"
+                        label="distribution"
+                        help="Inputs for the heatmaps and the spectrum, each coordinate with mean 0 and variance 1; the circle gives Fourier modes."
+                        options=&DISTRIBUTIONS
+                        value=g("dist")
                     />
+                    <NumberControl id="nu" label="ν (Student-t)" help="Degrees of freedom of the Student-t inputs (> 2 for a finite variance)." bounds=NU step=0.1 value=g("nu") disabled=Signal::derive(move || !is_student.get()) />
+                    <NumberControl id="n" label="n (points)" help="Number of inputs: the Gram matrices are n × n." bounds=N step=1.0 value=g("n") />
+                    <NumberControl id="d" label="dimension d" help="Input dimension (the circle is d = 2)." bounds=D step=1.0 value=g("d") disabled=is_circle />
+                    <ToggleControl id="proj" label="project onto the sphere" help="Scale every input to unit norm; the analytic eigenvalues by degree then apply." value=g("proj") />
+                    <NumberControl id="dseed" label="data seed" help="The same seed gives the same inputs and the same random network." bounds=DATA_SEED step=1.0 value=g("dseed") />
                 </section>
                 <section class="group" aria-labelledby="group-network">
                     <h2 id="group-network">"Network"</h2>
-                    <p class="note">"Fully connected, infinite width."</p>
-                    <NumberControl
-                        id="depth"
-                        label="depth L"
-                        help="Number of hidden layers, each Dense → ReLU; a Dense readout follows."
-                        bounds=DEPTH
-                        step=1.0
-                        value=depth
-                    />
-                    <SelectControl
-                        id="activation"
-                        label="activation φ"
-                        help="The nonlinearity of every hidden layer. Closed-form dual kernels where they exist; Gauss–Hermite quadrature (64 × 64 nodes) otherwise."
-                        options=&ACTIVATIONS
-                        value=activation
-                    />
-                    <NumberControl
-                        id="alpha"
-                        label="α"
-                        help="The negative-side parameter: leaky ReLU's slope, ELU's scale, ABReLU's −a."
-                        bounds=ALPHA
-                        step=0.01
-                        value=alpha
-                        disabled=Signal::derive(move || !needs_alpha.get())
-                    />
-                    <SelectControl
-                        id="parameterization"
-                        label="parameterization"
-                        help="NTK: weights N(0,1) scaled by σ_w/√n_in in the forward pass. Standard: weights N(0, σ_w²/n_in); its NTK grows with the width m."
-                        options=&PARAMETERIZATIONS
-                        value=parameterization
-                    />
-                    <NumberControl
-                        id="width"
-                        label="width m"
-                        help="Hidden width; enters the NTK only in the standard parameterization."
-                        bounds=WIDTH
-                        step=1.0
-                        value=width
-                        disabled=Signal::derive(move || !standard.get())
-                    />
-                    <NumberControl
-                        id="w-std"
-                        label="σ_w (w_std)"
-                        help="Weight standard deviation; σ_w = √2 ≈ 1.414 keeps ReLU layers at unit variance."
-                        bounds=W_STD
-                        step=0.01
-                        value=w_std
-                    />
-                    <ToggleControl
-                        id="has-bias"
-                        label="bias parameters"
-                        help="Off: the network has no biases (b_std = null in neural-tangents)."
-                        checked=has_bias
-                    />
-                    <NumberControl
-                        id="b-std"
-                        label="σ_b (b_std)"
-                        help="Bias standard deviation; adds σ_b² to the kernel at every layer."
-                        bounds=B_STD
-                        step=0.01
-                        value=b_std
-                        disabled=Signal::derive(move || !has_bias.get())
-                    />
+                    <NumberControl id="depth" label="depth L" help="Number of hidden layers, each Dense → φ; a Dense readout follows." bounds=DEPTH step=1.0 value=g("depth") />
+                    <SelectControl id="act" label="activation φ" help="Closed-form dual kernels where they exist; Gauss–Hermite quadrature (64 × 64 nodes) otherwise." options=&ACTIVATIONS value=g("act") />
+                    <NumberControl id="alpha" label="α" help="Leaky ReLU's slope, ELU's scale, ABReLU's −a." bounds=ALPHA step=0.01 value=g("alpha") disabled=Signal::derive(move || !needs_alpha.get()) />
+                    <SelectControl id="param" label="parameterization" help="NTK: weights N(0,1) scaled by σ_w/√n_in. Standard: weights N(0, σ_w²/n_in); its NTK grows with the width (the analytic curve uses the widest width)." options=&PARAMETERIZATIONS value=g("param") />
+                    <TextControl id="widths" label="widths m" help="Finite widths to compare with infinite width, e.g. 64, 256, 1024 (up to 8, each ≤ 4096)." value=g("widths") />
+                    <NumberControl id="w" label="σ_w (w_std)" help="Weight standard deviation; σ_w = √2 ≈ 1.414 keeps ReLU layers at unit variance." bounds=W_STD step=0.01 value=g("w") />
+                    <ToggleControl id="bias" label="bias parameters" help="Off: the network has no biases (b_std = null in neural-tangents)." value=g("bias") />
+                    <NumberControl id="b" label="σ_b (b_std)" help="Bias standard deviation; adds σ_b² to the kernel at every layer." bounds=B_STD step=0.01 value=g("b") disabled=no_bias />
+                </section>
+                <section class="group" aria-labelledby="group-view">
+                    <h2 id="group-view">"View"</h2>
+                    <SelectControl id="kernel" label="kernel" help="The NTK Θ governs gradient descent; the NNGP kernel K is the covariance of the random network's outputs." options=&KERNELS value=g("kernel") />
+                    <NumberControl id="seeds" label="seeds per width" help="Random networks averaged for each finite width (mean ± std)." bounds=SEEDS step=1.0 value=g("seeds") />
+                    <NumberControl id="points" label="angles" help="How many angles γ the circle profile uses." bounds=POINTS step=10.0 value=g("points") />
+                    <ToggleControl id="log" label="log axes" help="Logarithmic axes where they fit (the spectrum)." value=g("log") />
                 </section>
             </aside>
             <main class="panels">
-                <CircleKernelPanel result=result busy=busy />
+            <div class="notices" role="alert">
+                    {move || {
+                        notices
+                            .get()
+                            .into_iter()
+                            .map(|n| view! { <p class="notice">{n}</p> })
+                            .collect::<Vec<_>>()
+                    }}
+                </div>
+                <KernelPanel results=results busy=busy symbol=kernel_symbol />
+                <SpectrumPanel results=results busy=busy log=log />
             </main>
         </div>
     }

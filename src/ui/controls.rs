@@ -80,13 +80,13 @@ pub fn NumberControl(
     }
 }
 
-/// A checkbox with a label and help text.
+/// A checkbox bound to a "0"/"1" field.
 #[component]
 pub fn ToggleControl(
     id: &'static str,
     label: &'static str,
     help: &'static str,
-    checked: RwSignal<bool>,
+    value: RwSignal<String>,
 ) -> impl IntoView {
     let help_id = format!("{id}-help");
     view! {
@@ -95,13 +95,51 @@ pub fn ToggleControl(
                 <input
                     type="checkbox"
                     id=id
-                    prop:checked=move || checked.get()
+                    prop:checked=move || value.get() == "1"
                     aria-describedby=help_id.clone()
-                    on:change=move |ev| checked.set(event_target_checked(&ev))
+                    on:change=move |ev| value.set(if event_target_checked(&ev) { "1".into() } else { "0".into() })
                 />
                 <span class="label">{label}</span>
             </label>
             <p class="help" id=help_id>{help}</p>
+        </div>
+    }
+}
+
+/// A free-text field validated by [`crate::config::field_error`] (e.g. a list of widths).
+#[component]
+pub fn TextControl(
+    id: &'static str,
+    label: &'static str,
+    help: &'static str,
+    value: RwSignal<String>,
+) -> impl IntoView {
+    let error = Memo::new(move |_| crate::config::field_error(id, &value.get()));
+    let help_id = format!("{id}-help");
+    let error_id = format!("{id}-error");
+    let input_ref = NodeRef::<leptos::html::Input>::new();
+    Effect::new(move |_| {
+        let v = value.get();
+        if let Some(el) = input_ref.get() {
+            if el.value() != v {
+                el.set_value(&v);
+            }
+        }
+    });
+    view! {
+        <div class="control text" class:invalid=move || error.get().is_some() title=help>
+            <label for=id><span class="label">{label}</span></label>
+            <input
+                type="text"
+                id=id
+                node_ref=input_ref
+                spellcheck="false"
+                aria-invalid=move || if error.get().is_some() { "true" } else { "false" }
+                aria-describedby=format!("{help_id} {error_id}")
+                on:input=move |ev| value.set(event_target_value(&ev))
+            />
+            <p class="help" id=help_id>{help}</p>
+            <p class="error" id=error_id role="alert">{move || error.get()}</p>
         </div>
     }
 }

@@ -1,9 +1,9 @@
 //! The Leptos components. They only wire state to jobs and results to plots.
 
-mod app;
+pub mod app;
 mod controls;
 mod panels;
 
 pub use app::App;
-pub use controls::{NumberControl, SelectControl, ToggleControl};
-pub use panels::CircleKernelPanel;
+pub use controls::{NumberControl, SelectControl, TextControl, ToggleControl};
+pub use panels::{KernelPanel, SpectrumPanel};

@@ -1,102 +1,461 @@
-//! The main area's panels: a title, one sentence on what you are looking at, the plot.
+//! The main area's panels: a title, one sentence on what you are looking at, the
+//! plots, and a toolbar (PNG and CSV downloads). Each plot shows the value under the
+//! pointer in a read-out line below it; while a newer job runs the old plots stay,
+//! dimmed. A canvas's `data-generation` attribute is the generation of what it shows.
+
+use std::sync::Arc;
 
 use leptos::prelude::*;
-use ntk_plots::{draw_circle_kernel, CircleKernelPlot};
-
-use ntk_core::kernel::Parameterization;
+use ntk_plots::{
+    draw_circle_widths, draw_eigenvectors, draw_kernel_heatmaps, draw_spectrum, fmt3,
+    CircleWidthsPlot, EigenvectorPlot, HeatmapsPlot, Mapping, SpectrumPlot, WidthSeries,
+};
+use wasm_bindgen::JsCast;
+use web_sys::HtmlCanvasElement;
 
 use crate::canvas::draw_on_canvas;
-use crate::config::activation_label;
-use crate::protocol::JobResult;
+use crate::protocol::Part;
+use crate::ui::app::Results;
 
-/// Θ(x₀, x(γ)) and K(x₀, x(γ)) on the unit circle. Draws the newest accepted result;
-/// while a newer job runs the old plot stays, dimmed. The canvas's `data-generation`
-/// attribute is the generation of the result it shows.
+type DrawFn = Arc<
+    dyn Fn(&HtmlCanvasElement) -> Result<Option<(u64, Vec<Mapping>, f64)>, String> + Send + Sync,
+>;
+type ReadoutFn = Arc<dyn Fn(usize, f64, f64) -> Option<String> + Send + Sync>;
+type CsvFn = Arc<dyn Fn() -> Option<String> + Send + Sync>;
+
+/// Start a download of `href` as `name`.
+fn download(href: &str, name: &str) {
+    let Some(doc) = web_sys::window().and_then(|w| w.document()) else {
+        return;
+    };
+    if let Ok(a) = doc.create_element("a") {
+        let a: web_sys::HtmlAnchorElement = a.unchecked_into();
+        a.set_href(href);
+        a.set_download(name);
+        a.click();
+    }
+}
+
+fn download_csv(text: &str, name: &str) {
+    let parts = js_sys::Array::of1(&wasm_bindgen::JsValue::from_str(text));
+    let opts = web_sys::BlobPropertyBag::new();
+    opts.set_type("text/csv");
+    if let Ok(blob) = web_sys::Blob::new_with_str_sequence_and_options(&parts, &opts) {
+        if let Ok(url) = web_sys::Url::create_object_url_with_blob(&blob) {
+            download(&url, name);
+            let _ = web_sys::Url::revoke_object_url(&url);
+        }
+    }
+}
+
+/// One plot: a canvas redrawn whenever its data (read inside `draw`) or the window
+/// size changes, a pointer read-out, and PNG/CSV buttons.
 #[component]
-pub fn CircleKernelPanel(
-    /// The newest accepted result and its generation.
-    #[prop(into)]
-    result: Signal<Option<(u64, JobResult)>>,
-    /// A newer job is running.
-    #[prop(into)]
-    busy: Signal<bool>,
+fn PlotCanvas(
+    id: &'static str,
+    label: &'static str,
+    #[prop(into)] busy: Signal<bool>,
+    draw: DrawFn,
+    readout: ReadoutFn,
+    csv: CsvFn,
+    /// CSS aspect ratio, e.g. "16 / 9".
+    aspect: &'static str,
 ) -> impl IntoView {
     let canvas_ref = NodeRef::<leptos::html::Canvas>::new();
     let drawn = RwSignal::new(0u64);
-    let plot_error = RwSignal::new(None::<String>);
+    let mappings = StoredValue::new((Vec::<Mapping>::new(), 1.0f64));
+    let error = RwSignal::new(None::<String>);
+    let text = RwSignal::new(String::new());
     let resized = RwSignal::new(0u32);
     let listener = window_event_listener(leptos::ev::resize, move |_| {
         resized.update(|n| *n = n.wrapping_add(1))
     });
     on_cleanup(move || listener.remove());
-
     Effect::new(move |_| {
         resized.track();
         let Some(canvas) = canvas_ref.get() else {
             return;
         };
-        result.with(|r| {
-            let Some((generation, JobResult::CircleKernel { job, profile })) = r else {
-                return;
-            };
-            let plot = CircleKernelPlot {
-                gamma: &profile.gamma,
-                ntk: &profile.ntk,
-                nngp: &profile.nngp,
-                activation: &activation_label(&job.network.activation),
-                standard_width: match job.network.parameterization {
-                    Parameterization::Standard => job.network.width,
-                    Parameterization::Ntk => None,
-                },
-                depth: job.network.depth,
-                w_std: job.network.w_std,
-                b_std: job.network.b_std,
-            };
-            match draw_on_canvas(&canvas, |area, style| {
-                draw_circle_kernel(area, &plot, style)
-            }) {
-                Ok(()) => {
-                    plot_error.set(None);
-                    drawn.set(*generation);
-                }
-                Err(e) => plot_error.set(Some(format!("The plot could not be drawn: {e}"))),
+        match draw(&canvas) {
+            Ok(Some((generation, maps, scale))) => {
+                mappings.set_value((maps, scale));
+                error.set(None);
+                drawn.set(generation);
             }
-        });
+            Ok(None) => {}
+            Err(e) => error.set(Some(format!("The plot could not be drawn: {e}"))),
+        }
     });
-
+    let on_move = move |ev: web_sys::MouseEvent| {
+        let (maps, scale) = mappings.get_value();
+        let (px, py) = (ev.offset_x() as f64 * scale, ev.offset_y() as f64 * scale);
+        let found = maps
+            .iter()
+            .enumerate()
+            .find_map(|(i, m)| m.to_data(px, py).and_then(|(x, y)| readout(i, x, y)));
+        text.set(found.unwrap_or_default());
+    };
+    let png = move |_| {
+        if let Some(c) = canvas_ref.get() {
+            if let Ok(url) = c.to_data_url() {
+                download(&url, &format!("ntk-lab-{id}.png"));
+            }
+        }
+    };
+    let csv_click = move |_| {
+        if let Some(t) = csv() {
+            download_csv(&t, &format!("ntk-lab-{id}.csv"));
+        }
+    };
     view! {
-        <section class="panel" id="circle-panel" aria-labelledby="circle-title">
+        <figure class="plot" class:busy=move || busy.get()>
+            <div class="toolbar" role="toolbar" aria-label=format!("{label}: downloads")>
+                <button type="button" class="tool" id=format!("{id}-png") on:click=png title="Download this plot as a PNG image">"PNG"</button>
+                <button type="button" class="tool" id=format!("{id}-csv") on:click=csv_click title="Download the plotted numbers as CSV">"CSV"</button>
+            </div>
+            <canvas
+                node_ref=canvas_ref
+                id=id
+                class="plot-canvas"
+                style=format!("display: block; width: 100%; height: auto; aspect-ratio: {aspect}")
+                role="img"
+                aria-label=label
+                data-generation=move || drawn.get().to_string()
+                on:mousemove=on_move
+                on:mouseleave=move |_| text.set(String::new())
+            ></canvas>
+            <figcaption class="readout" aria-live="off">{move || { let t = text.get(); if t.is_empty() { "Move the pointer over the plot to read values.".to_string() } else { t } }}</figcaption>
+            <p class="panel-error" role="alert">{move || error.get()}</p>
+        </figure>
+    }
+}
+
+fn csv_rows(header: &str, rows: impl Iterator<Item = Vec<f64>>) -> String {
+    let mut s = String::from(header);
+    s.push('\n');
+    for r in rows {
+        s.push_str(
+            &r.iter()
+                .map(|v| format!("{v}"))
+                .collect::<Vec<_>>()
+                .join(","),
+        );
+        s.push('\n');
+    }
+    s
+}
+
+/// The kernel panel: the circle profile for several widths against the analytic
+/// kernel, and heatmaps of the analytic, empirical and difference Gram matrices.
+#[component]
+pub fn KernelPanel(
+    results: RwSignal<Results>,
+    #[prop(into)] busy: Signal<bool>,
+    #[prop(into)] symbol: Signal<&'static str>,
+) -> impl IntoView {
+    let circle_draw: DrawFn = Arc::new(move |canvas| {
+        results.with(|r| {
+            let Some((
+                generation,
+                Part::Circle {
+                    gamma,
+                    analytic,
+                    widths,
+                    seeds,
+                },
+            )) = &r.circle
+            else {
+                return Ok(None);
+            };
+            let series: Vec<WidthSeries> = widths
+                .iter()
+                .map(|w| WidthSeries {
+                    width: w.width,
+                    mean: &w.mean,
+                    std: &w.std,
+                })
+                .collect();
+            let kernel = if symbol.get_untracked() == "K" {
+                "NNGP K"
+            } else {
+                "NTK Θ"
+            };
+            let plot = CircleWidthsPlot {
+                gamma,
+                analytic,
+                widths: &series,
+                seeds: *seeds,
+                kernel,
+                network: "analytic vs finite widths",
+            };
+            draw_on_canvas(canvas, |area, style| draw_circle_widths(area, &plot, style))
+                .map(|(m, s)| Some((*generation, vec![m], s)))
+                .map_err(|e| e.to_string())
+        })
+    });
+    let circle_readout: ReadoutFn = Arc::new(move |_, x, y| {
+        Some(format!(
+            "γ = {:.3} rad ({}π), {} = {}",
+            x * std::f64::consts::PI,
+            fmt3(x),
+            symbol.get_untracked(),
+            fmt3(y)
+        ))
+    });
+    let circle_csv: CsvFn = Arc::new(move || {
+        results.with_untracked(|r| match &r.circle {
+            Some((
+                _,
+                Part::Circle {
+                    gamma,
+                    analytic,
+                    widths,
+                    ..
+                },
+            )) => {
+                let mut header = "gamma,analytic".to_string();
+                for w in widths {
+                    header.push_str(&format!(",mean_width_{0},std_width_{0}", w.width));
+                }
+                Some(csv_rows(
+                    &header,
+                    (0..gamma.len()).map(|i| {
+                        let mut row = vec![gamma[i], analytic[i]];
+                        for w in widths {
+                            row.push(w.mean[i]);
+                            row.push(w.std[i]);
+                        }
+                        row
+                    }),
+                ))
+            }
+            _ => None,
+        })
+    });
+    let heat_draw: DrawFn = Arc::new(move |canvas| {
+        results.with(|r| {
+            let Some((
+                generation,
+                Part::Heatmaps {
+                    n,
+                    analytic,
+                    empirical,
+                    width,
+                    seed,
+                },
+            )) = &r.heatmaps
+            else {
+                return Ok(None);
+            };
+            let plot = HeatmapsPlot {
+                n: *n,
+                analytic,
+                empirical,
+                width: *width,
+                seed: *seed,
+                symbol: symbol.get_untracked(),
+            };
+            draw_on_canvas(canvas, |area, style| {
+                draw_kernel_heatmaps(area, &plot, style)
+            })
+            .map(|(m, s)| Some((*generation, m, s)))
+            .map_err(|e| e.to_string())
+        })
+    });
+    let heat_readout: ReadoutFn = Arc::new(move |which, x, y| {
+        results.with_untracked(|r| match &r.heatmaps {
+            Some((
+                _,
+                Part::Heatmaps {
+                    n,
+                    analytic,
+                    empirical,
+                    ..
+                },
+            )) => {
+                let (j, i) = (
+                    (x.floor() as usize).min(n - 1),
+                    (y.floor() as usize).min(n - 1),
+                );
+                let (a, e) = (analytic[i * n + j], empirical[i * n + j]);
+                let s = symbol.get_untracked();
+                Some(match which {
+                    0 => format!("analytic {s}(x{i}, x{j}) = {}", fmt3(a)),
+                    1 => format!("empirical {s}̂(x{i}, x{j}) = {}", fmt3(e)),
+                    _ => format!("{s}̂ − {s} at (x{i}, x{j}) = {}", fmt3(e - a)),
+                })
+            }
+            _ => None,
+        })
+    });
+    let heat_csv: CsvFn = Arc::new(move || {
+        results.with_untracked(|r| match &r.heatmaps {
+            Some((
+                _,
+                Part::Heatmaps {
+                    n,
+                    analytic,
+                    empirical,
+                    ..
+                },
+            )) => Some(csv_rows(
+                "i,j,analytic,empirical",
+                (0..n * n).map(|k| vec![(k / n) as f64, (k % n) as f64, analytic[k], empirical[k]]),
+            )),
+            _ => None,
+        })
+    });
+    view! {
+        <section class="panel" id="kernel-panel" aria-labelledby="kernel-title">
             <header class="panel-head">
-                <h2 id="circle-title">"Kernels on the circle"</h2>
+                <h2 id="kernel-title">"Kernel: infinite against finite width"</h2>
                 <p class="what">
-                    "The infinite-width NTK Θ and NNGP kernel K between the fixed input x₀ = (1, 0) "
-                    "and x(γ) = (cos γ, sin γ) as γ goes round the circle: how strongly a gradient "
-                    "step on x₀ moves the network's output at x(γ) (Jacot et al. 2018, Fig. 1)."
+                    "Top: the kernel between x₀ = (1, 0) and x(γ) on the circle, for the infinite-width network (black) and for random finite networks of each width (mean ± std over seeds): wider networks concentrate on the analytic curve (Jacot et al. 2018, Fig. 1). Bottom: the Gram matrix on the data, analytic and for one random network of the widest width, and their difference."
                 </p>
             </header>
-            <div class="plot" class:busy=move || busy.get()>
-                <canvas
-                    node_ref=canvas_ref
-                    class="plot-canvas"
-                    role="img"
-                    aria-label="Line plot of the analytic NTK and NNGP kernel against the angle γ"
-                    data-generation=move || drawn.get().to_string()
-                ></canvas>
-            </div>
-            <p class="panel-error" role="alert">{move || plot_error.get()}</p>
-            <details class="formulas">
-                <summary>"How it is computed"</summary>
-                <p>
-                    "Input kernel K⁰ = ⟨x, x'⟩/d, Θ⁰ = 0. Each dense layer, NTK parameterization: "
-                    "K ← σ_w²K + σ_b², Θ ← K + σ_w²Θ; standard parameterization: "
-                    "Θ ← n_in·K + σ_w²Θ (+1 with biases), then K ← σ_w²K + σ_b². Each activation φ: "
-                    "K ← 𝔼[φ(u)φ(v)], Θ ← 𝔼[φ'(u)φ'(v)]·Θ over the Gaussian pair (u, v) with "
-                    "covariance K: in closed form (ReLU: the arc-cosine kernel, "
-                    "√(K₁₁K₂₂)(sin θ + (π − θ) cos θ)/(2π) and (π − θ)/(2π)), or by Gauss–Hermite "
-                    "quadrature for tanh, sigmoid, softplus, SiLU and ELU. L hidden layers, then a "
-                    "dense readout; conventions of google/neural-tangents (Novak et al. 2020)."
+            <PlotCanvas id="circle-plot" label="Kernel on the circle, analytic and finite widths" busy=busy draw=circle_draw readout=circle_readout csv=circle_csv aspect="16 / 9" />
+            <PlotCanvas id="heatmap-plot" label="Heatmaps of the analytic and empirical Gram matrices and their difference" busy=busy draw=heat_draw readout=heat_readout csv=heat_csv aspect="3 / 1" />
+        </section>
+    }
+}
+
+/// The spectrum panel: eigenvalues of the Gram matrix with the analytic ones by
+/// degree, and the top eigenvectors as functions.
+#[component]
+pub fn SpectrumPanel(
+    results: RwSignal<Results>,
+    #[prop(into)] busy: Signal<bool>,
+    #[prop(into)] log: Signal<bool>,
+) -> impl IntoView {
+    let spec_draw: DrawFn = Arc::new(move |canvas| {
+        let log = log.get();
+        results.with(|r| {
+            let Some((
+                generation,
+                Part::Spectrum {
+                    eigenvalues,
+                    analytic,
+                    ..
+                },
+            )) = &r.spectrum
+            else {
+                return Ok(None);
+            };
+            let plot = SpectrumPlot {
+                eigenvalues,
+                analytic: analytic.as_deref(),
+                log,
+                kernel: "kernel",
+                data: "data",
+            };
+            draw_on_canvas(canvas, |area, style| draw_spectrum(area, &plot, style))
+                .map(|(m, s)| Some((*generation, vec![m], s)))
+                .map_err(|e| e.to_string())
+        })
+    });
+    let spec_readout: ReadoutFn = Arc::new(move |_, x, y| {
+        results.with_untracked(|r| match &r.spectrum {
+            Some((_, Part::Spectrum { eigenvalues, .. })) => {
+                let k = (x.round() as usize).clamp(1, eigenvalues.len());
+                Some(format!(
+                    "k = {k}: λ_k/n = {} (pointer at {})",
+                    fmt3(eigenvalues[k - 1]),
+                    fmt3(y)
+                ))
+            }
+            _ => None,
+        })
+    });
+    let spec_csv: CsvFn = Arc::new(move || {
+        results.with_untracked(|r| match &r.spectrum {
+            Some((
+                _,
+                Part::Spectrum {
+                    eigenvalues,
+                    analytic,
+                    ..
+                },
+            )) => Some(csv_rows(
+                "k,eigenvalue_over_n,analytic",
+                eigenvalues.iter().enumerate().map(|(k, &v)| {
+                    vec![
+                        (k + 1) as f64,
+                        v,
+                        analytic
+                            .as_ref()
+                            .and_then(|a| a.get(k).copied())
+                            .unwrap_or(f64::NAN),
+                    ]
+                }),
+            )),
+            _ => None,
+        })
+    });
+    let vec_draw: DrawFn = Arc::new(move |canvas| {
+        results.with(|r| {
+            let Some((
+                generation,
+                Part::Spectrum {
+                    x,
+                    angle,
+                    vectors,
+                    labels,
+                    ..
+                },
+            )) = &r.spectrum
+            else {
+                return Ok(None);
+            };
+            let plot = EigenvectorPlot {
+                x,
+                angle: *angle,
+                vectors,
+                labels,
+            };
+            draw_on_canvas(canvas, |area, style| draw_eigenvectors(area, &plot, style))
+                .map(|(m, s)| Some((*generation, vec![m], s)))
+                .map_err(|e| e.to_string())
+        })
+    });
+    let vec_readout: ReadoutFn = Arc::new(move |_, x, y| {
+        results.with_untracked(|r| match &r.spectrum {
+            Some((_, Part::Spectrum { angle, .. })) => Some(if *angle {
+                format!("γ = {} rad, value {}", fmt3(x), fmt3(y))
+            } else {
+                format!("input {}, value {}", x.round(), fmt3(y))
+            }),
+            _ => None,
+        })
+    });
+    let vec_csv: CsvFn = Arc::new(move || {
+        results.with_untracked(|r| match &r.spectrum {
+            Some((_, Part::Spectrum { x, vectors, .. })) => {
+                let header = std::iter::once("x".to_string())
+                    .chain((1..=vectors.len()).map(|k| format!("v{k}")))
+                    .collect::<Vec<_>>()
+                    .join(",");
+                Some(csv_rows(
+                    &header,
+                    (0..x.len()).map(|i| {
+                        std::iter::once(x[i])
+                            .chain(vectors.iter().map(|v| v[i]))
+                            .collect()
+                    }),
+                ))
+            }
+            _ => None,
+        })
+    });
+    view! {
+        <section class="panel" id="spectrum-panel" aria-labelledby="spectrum-title">
+            <header class="panel-head">
+                <h2 id="spectrum-title">"Spectrum: what gradient descent learns first"</h2>
+                <p class="what">
+                    "Eigenvalues of the analytic Gram matrix on the data (divided by n), largest first, with the kernel's eigenvalues by degree from Funk–Hecke when the data lie on a sphere (dashed); and the top eigenvectors: on the circle they are Fourier modes, and the fast decay of the eigenvalues with frequency is spectral bias (Rahaman et al. 2019; Basri et al. 2019)."
                 </p>
-            </details>
+            </header>
+            <PlotCanvas id="spectrum-plot" label="Eigenvalues of the Gram matrix against their index" busy=busy draw=spec_draw readout=spec_readout csv=spec_csv aspect="16 / 9" />
+            <PlotCanvas id="eigenvector-plot" label="Top eigenvectors of the Gram matrix as functions" busy=busy draw=vec_draw readout=vec_readout csv=vec_csv aspect="16 / 9" />
         </section>
     }
 }

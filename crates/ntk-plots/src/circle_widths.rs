@@ -58,14 +58,19 @@ where
     if n == 0 {
         return Err(PlotError::NoData("circle profile"));
     }
-    if data.analytic.len() != n || data.widths.iter().any(|w| w.mean.len() != n || w.std.len() != n) {
+    if data.analytic.len() != n
+        || data
+            .widths
+            .iter()
+            .any(|w| w.mean.len() != n || w.std.len() != n)
+    {
         return Err(PlotError::LengthMismatch("γ and the kernels"));
     }
-    let values = data
-        .analytic
-        .iter()
-        .copied()
-        .chain(data.widths.iter().flat_map(|w| w.mean.iter().zip(w.std).flat_map(|(m, s)| [m - s, m + s])));
+    let values = data.analytic.iter().copied().chain(
+        data.widths
+            .iter()
+            .flat_map(|w| w.mean.iter().zip(w.std).flat_map(|(m, s)| [m - s, m + s])),
+    );
     let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
     for v in values.chain(data.gamma.iter().copied().map(|_| 0.0)) {
         if !v.is_finite() {
@@ -104,7 +109,11 @@ where
     let (sample_len, line_width) = (style.px(24.0) as i32, style.px(2.0));
     let count = data.widths.len();
     for (i, w) in data.widths.iter().enumerate() {
-        let t = if count > 1 { 0.25 + 0.75 * i as f64 / (count - 1) as f64 } else { 0.75 };
+        let t = if count > 1 {
+            0.25 + 0.75 * i as f64 / (count - 1) as f64
+        } else {
+            0.75
+        };
         let color = sequential(t);
         let band: Vec<(f64, f64)> = data
             .gamma
@@ -119,23 +128,40 @@ where
                     .map(|(g, (m, s))| (g / PI, m - s)),
             )
             .collect();
-        chart.draw_series(std::iter::once(Polygon::new(band, color.mix(0.22).filled())))?;
+        chart.draw_series(std::iter::once(Polygon::new(
+            band,
+            color.mix(0.22).filled(),
+        )))?;
         chart
             .draw_series(LineSeries::new(
                 data.gamma.iter().zip(w.mean).map(|(&g, &y)| (g / PI, y)),
                 color.stroke_width(line_width),
             ))?
-            .label(format!("width m = {} (mean ± std, {} seeds)", w.width, data.seeds))
-            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + sample_len, y)], color.stroke_width(line_width)));
+            .label(format!(
+                "width m = {} (mean ± std, {} seeds)",
+                w.width, data.seeds
+            ))
+            .legend(move |(x, y)| {
+                PathElement::new(
+                    vec![(x, y), (x + sample_len, y)],
+                    color.stroke_width(line_width),
+                )
+            });
     }
     chart
         .draw_series(LineSeries::new(
-            data.gamma.iter().zip(data.analytic).map(|(&g, &y)| (g / PI, y)),
+            data.gamma
+                .iter()
+                .zip(data.analytic)
+                .map(|(&g, &y)| (g / PI, y)),
             palette::ANALYTIC.stroke_width(line_width),
         ))?
         .label("analytic, infinite width")
         .legend(move |(x, y)| {
-            PathElement::new(vec![(x, y), (x + sample_len, y)], palette::ANALYTIC.stroke_width(line_width))
+            PathElement::new(
+                vec![(x, y), (x + sample_len, y)],
+                palette::ANALYTIC.stroke_width(line_width),
+            )
         });
     chart
         .configure_series_labels()

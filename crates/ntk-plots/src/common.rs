@@ -41,25 +41,43 @@ impl Mapping {
 /// A sequential colour for t ∈ [0, 1], light to dark (Okabe–Ito sky blue → blue →
 /// a dark navy): finite widths, narrow (light) to wide (dark).
 pub fn sequential(t: f64) -> RGBColor {
-    let stops = [(198.0, 225.0, 245.0), (86.0, 180.0, 233.0), (0.0, 114.0, 178.0), (8.0, 48.0, 107.0)];
+    let stops = [
+        (198.0, 225.0, 245.0),
+        (86.0, 180.0, 233.0),
+        (0.0, 114.0, 178.0),
+        (8.0, 48.0, 107.0),
+    ];
     ramp(&stops, t)
 }
 
 /// A diverging colour for t ∈ [−1, 1]: blue (negative), white (0), vermillion
 /// (positive), for differences centred at 0.
 pub fn diverging(t: f64) -> RGBColor {
-    let stops = [(0.0, 114.0, 178.0), (247.0, 247.0, 247.0), (213.0, 94.0, 0.0)];
+    let stops = [
+        (0.0, 114.0, 178.0),
+        (247.0, 247.0, 247.0),
+        (213.0, 94.0, 0.0),
+    ];
     ramp(&stops, 0.5 * (t.clamp(-1.0, 1.0) + 1.0))
 }
 
 /// A sequential map for kernel values t ∈ [0, 1]: white → blue → navy.
 pub fn kernel_map(t: f64) -> RGBColor {
-    let stops = [(250.0, 250.0, 250.0), (86.0, 180.0, 233.0), (0.0, 114.0, 178.0), (8.0, 29.0, 70.0)];
+    let stops = [
+        (250.0, 250.0, 250.0),
+        (86.0, 180.0, 233.0),
+        (0.0, 114.0, 178.0),
+        (8.0, 29.0, 70.0),
+    ];
     ramp(&stops, t)
 }
 
 fn ramp(stops: &[(f64, f64, f64)], t: f64) -> RGBColor {
-    let t = if t.is_finite() { t.clamp(0.0, 1.0) } else { 0.0 };
+    let t = if t.is_finite() {
+        t.clamp(0.0, 1.0)
+    } else {
+        0.0
+    };
     let pos = t * (stops.len() - 1) as f64;
     let i = (pos.floor() as usize).min(stops.len() - 2);
     let f = pos - i as f64;
@@ -88,7 +106,10 @@ pub fn decade_label(log10_value: f64) -> String {
         '8' => '⁸',
         _ => '⁹',
     };
-    format!("10{}", format!("{}", r as i64).chars().map(sup).collect::<String>())
+    format!(
+        "10{}",
+        format!("{}", r as i64).chars().map(sup).collect::<String>()
+    )
 }
 
 #[cfg(test)]

@@ -3,7 +3,7 @@
 //! scale centred at 0), each with a colour bar. Matrices larger than 120 × 120 are
 //! shown as block means.
 
-use crate::common::{diverging, kernel_map};
+use crate::common::{diverging, kernel_map, Mapping};
 use crate::{fmt3, palette, PlotError, PlotStyle};
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -26,7 +26,7 @@ pub struct HeatmapsPlot<'a> {
 
 /// Block means of an n × n matrix onto at most MAX_CELLS × MAX_CELLS cells.
 pub fn downsample(n: usize, values: &[f64]) -> (usize, Vec<f64>) {
-    let m = n.min(MAX_CELLS).max(1);
+    let m = n.clamp(1, MAX_CELLS);
     let mut out = vec![0.0; m * m];
     let mut count = vec![0usize; m * m];
     for i in 0..n {
@@ -50,7 +50,7 @@ fn draw_one<DB: DrawingBackend>(
     color: &dyn Fn(f64) -> RGBColor,
     range: (f64, f64),
     style: &PlotStyle,
-) -> Result<(), PlotError>
+) -> Result<Mapping, PlotError>
 where
     DB::ErrorType: 'static,
 {
@@ -87,6 +87,15 @@ where
             Rectangle::new([(x0, y0), (x0 + step, y0 + step)], color(t).filled())
         })
     }))?;
+    let (px_x, px_y) = chart.plotting_area().get_pixel_range();
+    let mapping = Mapping {
+        px_x: (px_x.start, px_x.end),
+        px_y: (px_y.start, px_y.end),
+        x: (0.0, n as f64),
+        y: (n as f64, 0.0),
+        log_x: false,
+        log_y: false,
+    };
     // Colour bar.
     let mut cb = ChartBuilder::on(&bar)
         .margin_top(style.px(30.0))
@@ -106,17 +115,20 @@ where
     cb.draw_series((0..steps).map(|k| {
         let a = lo + span * k as f64 / steps as f64;
         let b = lo + span * (k + 1) as f64 / steps as f64;
-        Rectangle::new([(0.0, a), (1.0, b)], color((k as f64 + 0.5) / steps as f64).filled())
+        Rectangle::new(
+            [(0.0, a), (1.0, b)],
+            color((k as f64 + 0.5) / steps as f64).filled(),
+        )
     }))?;
-    Ok(())
+    Ok(mapping)
 }
 
-/// Draw the three heatmaps side by side.
+/// Draw the three heatmaps side by side; returns each one's pixel ↔ (j, i) mapping.
 pub fn draw_kernel_heatmaps<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
     data: &HeatmapsPlot<'_>,
     style: &PlotStyle,
-) -> Result<(), PlotError>
+) -> Result<Vec<Mapping>, PlotError>
 where
     DB::ErrorType: 'static,
 {
@@ -127,21 +139,44 @@ where
     if data.analytic.len() != nn || data.empirical.len() != nn {
         return Err(PlotError::LengthMismatch("heatmap matrices"));
     }
-    if data.analytic.iter().chain(data.empirical).any(|v| !v.is_finite()) {
+    if data
+        .analytic
+        .iter()
+        .chain(data.empirical)
+        .any(|v| !v.is_finite())
+    {
         return Err(PlotError::NonFinite("heatmap"));
     }
     area.fill(&WHITE)?;
-    let diff: Vec<f64> = data.empirical.iter().zip(data.analytic).map(|(e, a)| e - a).collect();
+    let diff: Vec<f64> = data
+        .empirical
+        .iter()
+        .zip(data.analytic)
+        .map(|(e, a)| e - a)
+        .collect();
     let (lo, hi) = data
         .analytic
         .iter()
         .chain(data.empirical)
-        .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &v| (a.min(v), b.max(v)));
-    let dmax = diff.iter().fold(0.0f64, |m, v| m.max(v.abs())).max(f64::MIN_POSITIVE);
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &v| {
+            (a.min(v), b.max(v))
+        });
+    let dmax = diff
+        .iter()
+        .fold(0.0f64, |m, v| m.max(v.abs()))
+        .max(f64::MIN_POSITIVE);
     let parts = area.split_evenly((1, 3));
     let s = data.symbol;
-    draw_one(&parts[0], &format!("analytic {s} (infinite width)"), data.n, data.analytic, &kernel_map, (lo, hi), style)?;
-    draw_one(
+    let a = draw_one(
+        &parts[0],
+        &format!("analytic {s} (infinite width)"),
+        data.n,
+        data.analytic,
+        &kernel_map,
+        (lo, hi),
+        style,
+    )?;
+    let e = draw_one(
         &parts[1],
         &format!("empirical {s}̂, width {}, seed {}", data.width, data.seed),
         data.n,
@@ -150,7 +185,7 @@ where
         (lo, hi),
         style,
     )?;
-    draw_one(
+    let d = draw_one(
         &parts[2],
         &format!("difference {s}̂ − {s}"),
         data.n,
@@ -159,5 +194,5 @@ where
         (-dmax, dmax),
         style,
     )?;
-    Ok(())
+    Ok(vec![a, e, d])
 }

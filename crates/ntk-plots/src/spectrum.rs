@@ -60,23 +60,42 @@ where
     }
     let all = measured.iter().chain(&theory);
     let (x0, x1) = (tr(1.0), tr(p.eigenvalues.len() as f64).max(tr(1.0) + 1e-9));
-    let (mut y0, mut y1) = all.fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), q| (a.min(q.1), b.max(q.1)));
+    let (mut y0, mut y1) = all.fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), q| {
+        (a.min(q.1), b.max(q.1))
+    });
     let pad = ((y1 - y0) * 0.05).max(1e-9);
     y0 -= pad;
     y1 += pad;
     area.fill(&WHITE)?;
     let mut chart = ChartBuilder::on(area)
-        .caption(format!("Eigenvalues of the {} Gram matrix — {}", p.kernel, p.data), style.font(15.0))
+        .caption(
+            format!("Eigenvalues of the {} Gram matrix — {}", p.kernel, p.data),
+            style.font(15.0),
+        )
         .margin(style.px(12.0))
         .x_label_area_size(style.px(44.0))
         .y_label_area_size(style.px(60.0))
         .build_cartesian_2d(x0..x1, y0..y1)?;
-    let xf = move |v: &f64| if p.log { decade_label(*v) } else { format!("{}", v.round() as i64) };
+    let xf = move |v: &f64| {
+        if p.log {
+            decade_label(*v)
+        } else {
+            format!("{}", v.round() as i64)
+        }
+    };
     let yf = move |v: &f64| if p.log { decade_label(*v) } else { fmt3(*v) };
     chart
         .configure_mesh()
-        .x_labels(if p.log { (x1 - x0).ceil() as usize + 1 } else { 8 })
-        .y_labels(if p.log { ((y1 - y0).ceil() as usize + 1).min(12) } else { 8 })
+        .x_labels(if p.log {
+            (x1 - x0).ceil() as usize + 1
+        } else {
+            8
+        })
+        .y_labels(if p.log {
+            ((y1 - y0).ceil() as usize + 1).min(12)
+        } else {
+            8
+        })
         .x_label_formatter(&xf)
         .y_label_formatter(&yf)
         .x_desc("eigenvalue index k")
@@ -91,16 +110,38 @@ where
     let r = style.px(2.5);
     let sample = style.px(24.0) as i32;
     chart
-        .draw_series(LineSeries::new(measured.iter().copied(), palette::BLUE.stroke_width(lw)))?
+        .draw_series(LineSeries::new(
+            measured.iter().copied(),
+            palette::BLUE.stroke_width(lw),
+        ))?
         .label("Gram matrix of the data (measured)")
-        .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + sample, y)], palette::BLUE.stroke_width(lw)));
-    chart.draw_series(measured.iter().map(|&q| Circle::new(q, r, palette::BLUE.filled())))?;
+        .legend(move |(x, y)| {
+            PathElement::new(
+                vec![(x, y), (x + sample, y)],
+                palette::BLUE.stroke_width(lw),
+            )
+        });
+    chart.draw_series(
+        measured
+            .iter()
+            .map(|&q| Circle::new(q, r, palette::BLUE.filled())),
+    )?;
     if !theory.is_empty() {
-        let dashed = DashedLineSeries::new(theory.iter().copied(), style.px(6.0), style.px(4.0), palette::ANALYTIC.stroke_width(lw));
+        let dashed = DashedLineSeries::new(
+            theory.iter().copied(),
+            style.px(6.0),
+            style.px(4.0),
+            palette::ANALYTIC.stroke_width(lw),
+        );
         chart
             .draw_series(dashed)?
             .label("analytic μ_k by degree, × multiplicity (theory)")
-            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + sample, y)], palette::ANALYTIC.stroke_width(lw)));
+            .legend(move |(x, y)| {
+                PathElement::new(
+                    vec![(x, y), (x + sample, y)],
+                    palette::ANALYTIC.stroke_width(lw),
+                )
+            });
     }
     chart
         .configure_series_labels()
@@ -148,21 +189,44 @@ where
     if p.vectors.iter().any(|v| v.len() != p.x.len()) {
         return Err(PlotError::LengthMismatch("eigenvectors"));
     }
-    let (x0, x1) = p.x.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &v| (a.min(v), b.max(v)));
-    let ymax = p.vectors.iter().flatten().fold(0.0f64, |m, v| m.max(v.abs())).max(1e-12) * 1.08;
+    let (x0, x1) =
+        p.x.iter()
+            .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &v| {
+                (a.min(v), b.max(v))
+            });
+    let ymax = p
+        .vectors
+        .iter()
+        .flatten()
+        .fold(0.0f64, |m, v| m.max(v.abs()))
+        .max(1e-12)
+        * 1.08;
     area.fill(&WHITE)?;
     let mut chart = ChartBuilder::on(area)
-        .caption("Top eigenvectors of the Gram matrix, as functions", style.font(15.0))
+        .caption(
+            "Top eigenvectors of the Gram matrix, as functions",
+            style.font(15.0),
+        )
         .margin(style.px(12.0))
         .x_label_area_size(style.px(44.0))
         .y_label_area_size(style.px(60.0))
         .build_cartesian_2d(x0..x1.max(x0 + 1e-9), -ymax..ymax)?;
-    let xf = move |v: &f64| if p.angle { format!("{:.2}", v) } else { format!("{}", v.round() as i64) };
+    let xf = move |v: &f64| {
+        if p.angle {
+            format!("{:.2}", v)
+        } else {
+            format!("{}", v.round() as i64)
+        }
+    };
     chart
         .configure_mesh()
         .x_label_formatter(&xf)
         .y_label_formatter(&|v| fmt3(*v))
-        .x_desc(if p.angle { "angle γ (radians)" } else { "input index i" })
+        .x_desc(if p.angle {
+            "angle γ (radians)"
+        } else {
+            "input index i"
+        })
         .y_desc("eigenvector entry v_k(xᵢ)")
         .label_style(style.font(12.0))
         .axis_desc_style(style.font(13.0))
@@ -172,13 +236,25 @@ where
         .draw()?;
     let lw = style.px(2.0);
     let sample = style.px(24.0) as i32;
-    let colors = [palette::BLUE, palette::VERMILLION, palette::GREEN, palette::PURPLE, palette::ORANGE, palette::SKY_BLUE];
+    let colors = [
+        palette::BLUE,
+        palette::VERMILLION,
+        palette::GREEN,
+        palette::PURPLE,
+        palette::ORANGE,
+        palette::SKY_BLUE,
+    ];
     for (i, (v, label)) in p.vectors.iter().zip(p.labels).enumerate() {
         let c = colors[i % colors.len()];
         chart
-            .draw_series(LineSeries::new(p.x.iter().copied().zip(v.iter().copied()), c.stroke_width(lw)))?
+            .draw_series(LineSeries::new(
+                p.x.iter().copied().zip(v.iter().copied()),
+                c.stroke_width(lw),
+            ))?
             .label(label.clone())
-            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + sample, y)], c.stroke_width(lw)));
+            .legend(move |(x, y)| {
+                PathElement::new(vec![(x, y), (x + sample, y)], c.stroke_width(lw))
+            });
     }
     chart
         .configure_series_labels()
