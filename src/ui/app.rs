@@ -375,7 +375,7 @@ pub fn App(
                     }}
                 </div>
                 <KernelPanel results=results busy=busy symbol=kernel_symbol />
-                <SpectrumPanel results=results busy=busy log=log />
+                <SpectrumPanel results=results busy=busy log=log symbol=kernel_symbol />
             </main>
         </div>
     }

@@ -281,8 +281,8 @@ pub fn KernelPanel(
                 let s = symbol.get_untracked();
                 Some(match which {
                     0 => format!("analytic {s}(x{i}, x{j}) = {}", fmt3(a)),
-                    1 => format!("empirical {s}̂(x{i}, x{j}) = {}", fmt3(e)),
-                    _ => format!("{s}̂ − {s} at (x{i}, x{j}) = {}", fmt3(e - a)),
+                    1 => format!("empirical {s}(x{i}, x{j}) = {}", fmt3(e)),
+                    _ => format!("empirical − analytic at (x{i}, x{j}) = {}", fmt3(e - a)),
                 })
             }
             _ => None,
@@ -313,8 +313,10 @@ pub fn KernelPanel(
                     "Top: the kernel between x₀ = (1, 0) and x(γ) on the circle, for the infinite-width network (black) and for random finite networks of each width (mean ± std over seeds): wider networks concentrate on the analytic curve (Jacot et al. 2018, Fig. 1). Bottom: the Gram matrix on the data, analytic and for one random network of the widest width, and their difference."
                 </p>
             </header>
-            <PlotCanvas id="circle-plot" label="Kernel on the circle, analytic and finite widths" busy=busy draw=circle_draw readout=circle_readout csv=circle_csv aspect="16 / 9" />
-            <PlotCanvas id="heatmap-plot" label="Heatmaps of the analytic and empirical Gram matrices and their difference" busy=busy draw=heat_draw readout=heat_readout csv=heat_csv aspect="3 / 1" />
+            <div class="panel-plots">
+                <PlotCanvas id="circle-plot" label="Kernel on the circle, analytic and finite widths" busy=busy draw=circle_draw readout=circle_readout csv=circle_csv aspect="2.4 / 1" />
+                <PlotCanvas id="heatmap-plot" label="Heatmaps of the analytic and empirical Gram matrices and their difference" busy=busy draw=heat_draw readout=heat_readout csv=heat_csv aspect="2.6 / 1" />
+            </div>
         </section>
     }
 }
@@ -326,6 +328,7 @@ pub fn SpectrumPanel(
     results: RwSignal<Results>,
     #[prop(into)] busy: Signal<bool>,
     #[prop(into)] log: Signal<bool>,
+    #[prop(into)] symbol: Signal<&'static str>,
 ) -> impl IntoView {
     let spec_draw: DrawFn = Arc::new(move |canvas| {
         let log = log.get();
@@ -341,12 +344,18 @@ pub fn SpectrumPanel(
             else {
                 return Ok(None);
             };
+            let kernel = if symbol.get_untracked() == "K" {
+                "NNGP K"
+            } else {
+                "NTK Θ"
+            };
+            let data = format!("n = {}", eigenvalues.len());
             let plot = SpectrumPlot {
                 eigenvalues,
                 analytic: analytic.as_deref(),
                 log,
-                kernel: "kernel",
-                data: "data",
+                kernel,
+                data: &data,
             };
             draw_on_canvas(canvas, |area, style| draw_spectrum(area, &plot, style))
                 .map(|(m, s)| Some((*generation, vec![m], s)))
@@ -454,8 +463,10 @@ pub fn SpectrumPanel(
                     "Eigenvalues of the analytic Gram matrix on the data (divided by n), largest first, with the kernel's eigenvalues by degree from Funk–Hecke when the data lie on a sphere (dashed); and the top eigenvectors: on the circle they are Fourier modes, and the fast decay of the eigenvalues with frequency is spectral bias (Rahaman et al. 2019; Basri et al. 2019)."
                 </p>
             </header>
-            <PlotCanvas id="spectrum-plot" label="Eigenvalues of the Gram matrix against their index" busy=busy draw=spec_draw readout=spec_readout csv=spec_csv aspect="16 / 9" />
-            <PlotCanvas id="eigenvector-plot" label="Top eigenvectors of the Gram matrix as functions" busy=busy draw=vec_draw readout=vec_readout csv=vec_csv aspect="16 / 9" />
+            <div class="panel-plots">
+                <PlotCanvas id="spectrum-plot" label="Eigenvalues of the Gram matrix against their index" busy=busy draw=spec_draw readout=spec_readout csv=spec_csv aspect="16 / 10" />
+                <PlotCanvas id="eigenvector-plot" label="Top eigenvectors of the Gram matrix as functions" busy=busy draw=vec_draw readout=vec_readout csv=vec_csv aspect="16 / 10" />
+            </div>
         </section>
     }
 }

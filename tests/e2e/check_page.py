@@ -129,14 +129,20 @@ def wait_for(driver, script, timeout=30.0, what="condition"):
     raise TimeoutError(f"timed out after {timeout:.0f} s waiting for {what}")
 
 
-GENERATION = "return Number(document.querySelector('#circle-panel canvas').dataset.generation || 0)"
-DATA_URL = "return document.querySelector('#circle-panel canvas').toDataURL()"
+PLOTS = ["circle-plot", "heatmap-plot", "spectrum-plot", "eigenvector-plot"]
+GENERATIONS = ("return " + '["circle-plot","heatmap-plot","spectrum-plot","eigenvector-plot"]' + ".map(id => Number(document.getElementById(id)"
+               "?.dataset.generation || 0))")
+ALL_DRAWN = GENERATIONS.replace("return ", "const g = ") + "; return g.every(x => x >= {min})"
+DATA_URLS = "return " + '["circle-plot","heatmap-plot","spectrum-plot","eigenvector-plot"]' + ".map(id => document.getElementById(id).toDataURL())"
+LONGTASKS = ("window.__longtasks = []; try { new PerformanceObserver(l => l.getEntries()"
+             ".forEach(e => window.__longtasks.push(e.duration))).observe({type: 'longtask', "
+             "buffered: true}); } catch (e) {}")
 
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--dist", default="dist")
-    ap.add_argument("--screenshot", help="save a 1400×900 screenshot of the loaded page here")
+    ap.add_argument("--screenshot", help="a folder: save screenshot.png of the page and one PNG per panel")
     ap.add_argument("--chromium", default=shutil.which("chromium") or "/usr/bin/chromium")
     ap.add_argument("--chromedriver",
                     default=os.environ.get("CHROMEDRIVER") or shutil.which("chromedriver")
@@ -178,7 +184,12 @@ def main():
             except Exception:
                 time.sleep(0.1)
         driver.start(args.chromium, user_data)
-        driver.s("POST", "/window/rect", {"width": 1400, "height": 900})
+        driver.s("POST", "/window/rect", {"width": 1400, "height": 1000})
+        try:
+            driver.s("POST", "/goog/cdp/execute",
+                     {"cmd": "Page.addScriptToEvaluateOnNewDocument", "params": {"source": LONGTASKS}})
+        except RuntimeError as e:
+            print(f"e2e: note: no long-task observer ({e})")
         t0 = time.time()
         driver.s("POST", "/url", {"url": page})
 
@@ -188,66 +199,109 @@ def main():
             h1 = driver.js("return document.querySelector('h1')?.textContent")
             assert h1 == "NTK Lab", f"h1 is {h1!r}"
 
-        def worker_answers_and_plot_is_drawn():
-            wait_for(driver, GENERATION + " >= 1", what="the first plot")
-            figures["load_to_plot_s"] = time.time() - t0
+        def state():
+            return driver.js("return document.querySelector('#job-status').dataset.state")
+
+        def wait_done(what):
+            wait_for(driver, "return document.querySelector('#job-status').dataset.state === 'done'",
+                     timeout=90, what=what)
+
+        def worker_answers_and_plots_are_drawn():
+            wait_for(driver, ALL_DRAWN.format(min=1), timeout=90, what="all four plots")
+            wait_done("the first job")
+            figures["load_to_all_plots_s"] = time.time() - t0
             backend = driver.js("return document.querySelector('#job-status').dataset.backend")
             assert backend == "Web Worker", f"jobs ran in {backend!r}, not the Web Worker"
-            state = wait_for(driver, "const s = document.querySelector('#job-status').dataset.state;"
-                             " return s === 'done' ? s : null", what="status 'done'")
-            assert state == "done"
             text = driver.js("return document.querySelector('#job-status').textContent")
             assert "Web Worker" in text, text
-            # The canvas holds a drawing, not a blank bitmap.
-            blank = driver.js("const c = document.querySelector('#circle-panel canvas');"
+            blank = driver.js("const c = document.getElementById('circle-plot');"
                               "const b = document.createElement('canvas'); b.width = c.width;"
                               " b.height = c.height; return c.toDataURL() === b.toDataURL();")
             assert not blank, "the canvas is blank"
 
-        def screenshot():
+        def screenshots():
             time.sleep(0.3)
+            os.makedirs(args.screenshot, exist_ok=True)
             png = base64.b64decode(driver.s("GET", "/screenshot"))
-            os.makedirs(os.path.dirname(args.screenshot) or ".", exist_ok=True)
-            with open(args.screenshot, "wb") as f:
+            with open(os.path.join(args.screenshot, "screenshot.png"), "wb") as f:
                 f.write(png)
+            for panel in ["kernel-panel", "spectrum-panel"]:
+                el = driver.find("#" + panel)
+                shot = base64.b64decode(driver.s("GET", f"/element/{el}/screenshot"))
+                with open(os.path.join(args.screenshot, panel + ".png"), "wb") as f:
+                    f.write(shot)
 
         def depth_change_redraws():
-            before_gen = driver.js(GENERATION)
-            before = driver.js(DATA_URL)
+            before = driver.js(GENERATIONS)
+            urls = driver.js(DATA_URLS)
             slider = driver.find("#depth")
             t1 = time.time()
             driver.send_keys(slider, "\ue014")  # ArrowRight: depth 3 → 4
-            wait_for(driver, GENERATION + f" > {before_gen}", what="a redraw")
+            wait_for(driver, GENERATIONS.replace("return ", "const g = ")
+                     + f"; const b = {json.dumps(before)}; return g.every((x, i) => x > b[i])",
+                     timeout=90, what="a redraw of all plots")
             figures["change_to_redraw_s"] = time.time() - t1
-            depth = driver.js("return document.querySelector('#depth').value")
-            assert depth == "4", f"depth is {depth!r}"
-            assert driver.js(DATA_URL) != before, "the canvas did not change"
+            assert driver.js("return document.querySelector('#depth').value") == "4"
+            assert driver.js(DATA_URLS)[0] != urls[0], "the circle plot did not change"
+            wait_done("the depth job")
+            assert "depth=4" in driver.js("return location.hash"), "the URL did not follow"
+
+        def reload_from_url_restores_state():
+            url = driver.js("return location.href")
+            values = driver.js("return ['depth-number', 'w-number', 'act', 'widths']"
+                               ".map(id => document.getElementById(id).value)")
+            urls = driver.js(DATA_URLS)
+            driver.s("POST", "/url", {"url": "about:blank"})
+            driver.s("POST", "/url", {"url": url})
+            wait_for(driver, ALL_DRAWN.format(min=1), timeout=90, what="plots after reload")
+            wait_done("the reloaded job")
+            again = driver.js("return ['depth-number', 'w-number', 'act', 'widths']"
+                              ".map(id => document.getElementById(id).value)")
+            assert again == values, f"{again} != {values}"
+            assert driver.js(DATA_URLS) == urls, "the reloaded plots differ"
 
         def invalid_value_keeps_plot():
-            before_gen = driver.js(GENERATION)
-            before = driver.js(DATA_URL)
-            box = driver.find("#w-std-number")
+            before = driver.js(GENERATIONS)
+            urls = driver.js(DATA_URLS)
+            box = driver.find("#w-number")
             driver.clear(box)
             driver.send_keys(box, "-1")
-            msg = wait_for(driver, "return document.querySelector('#w-std-error').textContent",
+            msg = wait_for(driver, "return document.querySelector('#w-error').textContent",
                            what="the error message")
             assert "σ_w must be a number between 0 and 10" in msg, msg
-            time.sleep(0.3)
-            assert driver.js(GENERATION) == before_gen, "an invalid value started a job"
-            assert driver.js(DATA_URL) == before, "the plot changed"
-            state = driver.js("return document.querySelector('#job-status').dataset.state")
-            assert state == "invalid", state
+            time.sleep(0.4)
+            assert driver.js(GENERATIONS) == before, "an invalid value started a job"
+            assert driver.js(DATA_URLS) == urls, "the plots changed"
+            assert state() == "invalid", state()
+
+        def slider_to_redraw_at_n_200():
+            driver.s("POST", "/url", {"url": page + "#n=200&dist=sphere&d=3"})
+            wait_for(driver, ALL_DRAWN.format(min=1), timeout=90, what="plots at n = 200")
+            wait_done("the n = 200 job")
+            before = driver.js(GENERATIONS)
+            slider = driver.find("#depth")
+            t1 = time.time()
+            driver.send_keys(slider, "\ue014")
+            wait_for(driver, GENERATIONS.replace("return ", "const g = ")
+                     + f"; const b = {json.dumps(before)}; return g.every((x, i) => x > b[i])",
+                     timeout=90, what="a redraw at n = 200")
+            figures["change_to_redraw_n200_s"] = time.time() - t1
+            wait_done("the n = 200 depth job")
+            tasks = driver.js("return window.__longtasks || []") or []
+            figures["longest_main_thread_task_ms"] = max(tasks) if tasks else 0.0
 
         def no_console_errors():
             severe = [e for e in driver.logs() if e.get("level") == "SEVERE"]
             assert not severe, "console errors: " + "; ".join(e.get("message", "") for e in severe)
 
         check("page loads with title NTK Lab", loads_with_title)
-        check("Web Worker answers and the plot is drawn", worker_answers_and_plot_is_drawn)
+        check("the Web Worker answers and all four plots are drawn", worker_answers_and_plots_are_drawn)
         if args.screenshot:
-            check(f"screenshot saved to {args.screenshot}", screenshot)
-        check("changing the depth redraws the plot", depth_change_redraws)
-        check("an invalid σ_w shows its message and the plot stays", invalid_value_keeps_plot)
+            check(f"screenshots saved in {args.screenshot}", screenshots)
+        check("changing the depth redraws every plot and updates the URL", depth_change_redraws)
+        check("reloading from the URL restores the controls and the plots", reload_from_url_restores_state)
+        check("an invalid σ_w shows its message and the plots stay", invalid_value_keeps_plot)
+        check("a slider change at n = 200 redraws", slider_to_redraw_at_n_200)
         check("no console errors", no_console_errors)
     except Exception as e:  # noqa: BLE001
         results.append(("session", e))

@@ -57,6 +57,11 @@ pub fn fmt3(v: f64) -> String {
     if v == 0.0 || !v.is_finite() {
         return format!("{v}");
     }
+    if v.abs() < 1e-4 || v.abs() >= 1e7 {
+        // Scientific notation, 3 significant digits: 5.55e-17.
+        let s = format!("{v:.2e}");
+        return s.replace(".00e", "e").replace("0e", "e");
+    }
     let digits = (2 - v.abs().log10().floor() as i32).max(0) as usize;
     let s = format!("{v:.digits$}");
     if s.contains('.') {

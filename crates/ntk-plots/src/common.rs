@@ -86,6 +86,16 @@ fn ramp(stops: &[(f64, f64, f64)], t: f64) -> RGBColor {
     RGBColor(mix(a.0, b.0), mix(a.1, b.1), mix(a.2, b.2))
 }
 
+/// A linear-axis tick label: 3 significant digits, and exactly "0" for values that are
+/// zero up to round-off relative to the axis span (no "5.55e-17" ticks).
+pub fn tick(v: f64, span: f64) -> String {
+    if v.abs() <= 1e-9 * span.abs() {
+        "0".into()
+    } else {
+        crate::fmt3(v)
+    }
+}
+
 /// A decade tick label: 10⁻³, 10⁰, 10², … (superscript digits); other values get 3
 /// significant digits.
 pub fn decade_label(log10_value: f64) -> String {

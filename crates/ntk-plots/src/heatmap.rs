@@ -4,7 +4,7 @@
 //! shown as block means.
 
 use crate::common::{diverging, kernel_map, Mapping};
-use crate::{fmt3, palette, PlotError, PlotStyle};
+use crate::{palette, PlotError, PlotStyle};
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
@@ -54,13 +54,18 @@ fn draw_one<DB: DrawingBackend>(
 where
     DB::ErrorType: 'static,
 {
+    let span = (range.1 - range.0).max(f64::MIN_POSITIVE);
     let (main, bar) = area.split_horizontally(area.dim_in_pixel().0 as i32 - style.px(62.0) as i32);
+    // Square cells: the heatmap's area is a square, centred.
+    let (w, h) = main.dim_in_pixel();
+    let side = w.min(h);
+    let main = main.shrink(((w - side) as i32 / 2, 0), (side, side));
     let (m, cells) = downsample(n, values);
     let mut chart = ChartBuilder::on(&main)
         .caption(title, style.font(13.0))
         .margin(style.px(6.0))
         .x_label_area_size(style.px(30.0))
-        .y_label_area_size(style.px(36.0))
+        .y_label_area_size(style.px(34.0))
         .build_cartesian_2d(0.0f64..n as f64, n as f64..0.0f64)?;
     chart
         .configure_mesh()
@@ -76,7 +81,6 @@ where
         .axis_style(palette::TEXT)
         .draw()?;
     let (lo, hi) = range;
-    let span = (hi - lo).max(f64::MIN_POSITIVE);
     let step = n as f64 / m as f64;
     chart.draw_series((0..m).flat_map(|a| {
         let cells = &cells;
@@ -107,7 +111,7 @@ where
         .disable_mesh()
         .disable_x_axis()
         .y_labels(5)
-        .y_label_formatter(&|v| fmt3(*v))
+        .y_label_formatter(&|v| crate::common::tick(*v, span))
         .label_style(style.font(11.0))
         .axis_style(palette::TEXT)
         .draw()?;
@@ -169,7 +173,7 @@ where
     let s = data.symbol;
     let a = draw_one(
         &parts[0],
-        &format!("analytic {s} (infinite width)"),
+        &format!("analytic {s}"),
         data.n,
         data.analytic,
         &kernel_map,
@@ -178,7 +182,7 @@ where
     )?;
     let e = draw_one(
         &parts[1],
-        &format!("empirical {s}̂, width {}, seed {}", data.width, data.seed),
+        &format!("empirical {s}, m = {}, seed {}", data.width, data.seed),
         data.n,
         data.empirical,
         &kernel_map,
@@ -187,7 +191,7 @@ where
     )?;
     let d = draw_one(
         &parts[2],
-        &format!("difference {s}̂ − {s}"),
+        "empirical − analytic",
         data.n,
         &diff,
         &|t| diverging(2.0 * t - 1.0),

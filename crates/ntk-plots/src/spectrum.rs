@@ -69,7 +69,7 @@ where
     area.fill(&WHITE)?;
     let mut chart = ChartBuilder::on(area)
         .caption(
-            format!("Eigenvalues of the {} Gram matrix — {}", p.kernel, p.data),
+            format!("Eigenvalues of the {} Gram matrix, {}", p.kernel, p.data),
             style.font(15.0),
         )
         .margin(style.px(12.0))
@@ -145,7 +145,7 @@ where
     }
     chart
         .configure_series_labels()
-        .position(SeriesLabelPosition::UpperRight)
+        .position(SeriesLabelPosition::LowerLeft)
         .legend_area_size(style.px(34.0))
         .margin(style.px(8.0))
         .background_style(WHITE.mix(0.9))
@@ -201,6 +201,7 @@ where
         .fold(0.0f64, |m, v| m.max(v.abs()))
         .max(1e-12)
         * 1.08;
+    let span = 2.0 * ymax;
     area.fill(&WHITE)?;
     let mut chart = ChartBuilder::on(area)
         .caption(
@@ -221,7 +222,7 @@ where
     chart
         .configure_mesh()
         .x_label_formatter(&xf)
-        .y_label_formatter(&|v| fmt3(*v))
+        .y_label_formatter(&|v| crate::common::tick(*v, span))
         .x_desc(if p.angle {
             "angle γ (radians)"
         } else {
