@@ -3,7 +3,7 @@
 //! several widths, mean ± std over seeds as a line and a band, light (narrow) to dark
 //! (wide) — the picture of Jacot et al. 2018 (arXiv:1806.07572), Fig. 1.
 
-use crate::common::{sequential, Mapping};
+use crate::common::{finish, sequential, Mapping};
 use crate::{palette, PlotError, PlotStyle};
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -163,22 +163,11 @@ where
                 palette::ANALYTIC.stroke_width(line_width),
             )
         });
-    chart
-        .configure_series_labels()
-        .position(SeriesLabelPosition::UpperRight)
-        .legend_area_size(style.px(34.0))
-        .margin(style.px(8.0))
-        .background_style(WHITE.mix(0.9))
-        .border_style(palette::GRID)
-        .label_font(style.font(12.0))
-        .draw()?;
-    let (px_x, px_y) = chart.plotting_area().get_pixel_range();
-    Ok(Mapping {
-        px_x: (px_x.start, px_x.end),
-        px_y: (px_y.start, px_y.end),
-        x: (-1.0, 1.0),
-        y: (y0, y1),
-        log_x: false,
-        log_y: false,
-    })
+    finish(
+        &mut chart,
+        style,
+        SeriesLabelPosition::UpperRight,
+        ((-1.0, 1.0), (y0, y1)),
+        (false, false),
+    )
 }

@@ -1,7 +1,54 @@
 //! Pieces shared by the plot functions: the pixel ↔ data mapping for pointer
 //! read-outs, colour ramps, log-axis tick labels.
 
-use plotters::style::RGBColor;
+use plotters::coord::cartesian::Cartesian2d;
+use plotters::coord::types::RangedCoordf64;
+use plotters::prelude::*;
+
+use crate::{palette, PlotError, PlotStyle};
+
+/// Draw the legend of `chart` at `position` in the house style, and return the
+/// chart's pixel ↔ data mapping (`x`, `y` in chart units, log10 when `log_*`).
+pub fn finish<'a, DB: DrawingBackend + 'a>(
+    chart: &mut ChartContext<'a, DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>,
+    style: &PlotStyle,
+    position: SeriesLabelPosition,
+    (x, y): ((f64, f64), (f64, f64)),
+    (log_x, log_y): (bool, bool),
+) -> Result<Mapping, PlotError>
+where
+    DB::ErrorType: 'static,
+{
+    chart
+        .configure_series_labels()
+        .position(position)
+        .legend_area_size(style.px(34.0))
+        .margin(style.px(8.0))
+        .background_style(WHITE.mix(0.9))
+        .border_style(palette::GRID)
+        .label_font(style.font(12.0))
+        .draw()?;
+    Ok(mapping(chart, x, y, log_x, log_y))
+}
+
+/// The pixel ↔ data mapping of a chart.
+pub fn mapping<DB: DrawingBackend>(
+    chart: &ChartContext<'_, DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>,
+    x: (f64, f64),
+    y: (f64, f64),
+    log_x: bool,
+    log_y: bool,
+) -> Mapping {
+    let (px_x, px_y) = chart.plotting_area().get_pixel_range();
+    Mapping {
+        px_x: (px_x.start, px_x.end),
+        px_y: (px_y.start, px_y.end),
+        x,
+        y,
+        log_x,
+        log_y,
+    }
+}
 
 /// Where a chart's plotting area lies in device pixels and which data range it shows,
 /// so that the page can turn a pointer position into data coordinates.

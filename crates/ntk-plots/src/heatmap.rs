@@ -91,15 +91,7 @@ where
             Rectangle::new([(x0, y0), (x0 + step, y0 + step)], color(t).filled())
         })
     }))?;
-    let (px_x, px_y) = chart.plotting_area().get_pixel_range();
-    let mapping = Mapping {
-        px_x: (px_x.start, px_x.end),
-        px_y: (px_y.start, px_y.end),
-        x: (0.0, n as f64),
-        y: (n as f64, 0.0),
-        log_x: false,
-        log_y: false,
-    };
+    let mapping = crate::common::mapping(&chart, (0.0, n as f64), (n as f64, 0.0), false, false);
     // Colour bar.
     let mut cb = ChartBuilder::on(&bar)
         .margin_top(style.px(30.0))

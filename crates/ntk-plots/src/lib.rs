@@ -12,14 +12,12 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use thiserror::Error;
 
-mod circle_kernel;
 mod circle_widths;
 pub mod common;
 mod heatmap;
 pub mod palette;
 mod spectrum;
 
-pub use circle_kernel::{draw_circle_kernel, fmt3, CircleKernelPlot};
 pub use circle_widths::{draw_circle_widths, CircleWidthsPlot, WidthSeries};
 pub use common::Mapping;
 pub use heatmap::{downsample, draw_kernel_heatmaps, HeatmapsPlot};
@@ -77,6 +75,32 @@ impl PlotStyle {
         (self.font_family.as_str(), css_px * self.scale)
             .into_font()
             .color(&palette::TEXT)
+    }
+}
+
+/// A number to 3 significant digits, without trailing zeros.
+pub fn fmt3(v: f64) -> String {
+    if v == 0.0 || !v.is_finite() {
+        return format!("{v}");
+    }
+    if v.abs() < 1e-3 || v.abs() >= 1e7 {
+        // Scientific notation with 3 significant digits: 3.16e-4, not 0.000316.
+        let s = format!("{v:.2e}");
+        let (mantissa, exp) = s.split_once('e').unwrap_or((&s, "0"));
+        let mantissa = mantissa.trim_end_matches('0').trim_end_matches('.');
+        return format!("{mantissa}e{exp}");
+    }
+    if v.abs() < 1e-4 || v.abs() >= 1e7 {
+        // Scientific notation, 3 significant digits: 5.55e-17.
+        let s = format!("{v:.2e}");
+        return s.replace(".00e", "e").replace("0e", "e");
+    }
+    let digits = (2 - v.abs().log10().floor() as i32).max(0) as usize;
+    let s = format!("{v:.digits$}");
+    if s.contains('.') {
+        s.trim_end_matches('0').trim_end_matches('.').to_string()
+    } else {
+        s
     }
 }
 

@@ -3,7 +3,7 @@
 //! analytic eigenvalues μ_k repeated by multiplicity (dashed: theory); and the top
 //! eigenvectors drawn as functions (of the angle, on the circle).
 
-use crate::common::{decade_label, Mapping};
+use crate::common::{decade_label, finish, Mapping};
 use crate::{fmt3, palette, PlotError, PlotStyle};
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -143,24 +143,13 @@ where
                 )
             });
     }
-    chart
-        .configure_series_labels()
-        .position(SeriesLabelPosition::LowerLeft)
-        .legend_area_size(style.px(34.0))
-        .margin(style.px(8.0))
-        .background_style(WHITE.mix(0.9))
-        .border_style(palette::GRID)
-        .label_font(style.font(12.0))
-        .draw()?;
-    let (px_x, px_y) = chart.plotting_area().get_pixel_range();
-    Ok(Mapping {
-        px_x: (px_x.start, px_x.end),
-        px_y: (px_y.start, px_y.end),
-        x: (x0, x1),
-        y: (y0, y1),
-        log_x: p.log,
-        log_y: p.log,
-    })
+    finish(
+        &mut chart,
+        style,
+        SeriesLabelPosition::LowerLeft,
+        ((x0, x1), (y0, y1)),
+        (p.log, p.log),
+    )
 }
 
 /// The top eigenvectors as functions.
@@ -257,22 +246,11 @@ where
                 PathElement::new(vec![(x, y), (x + sample, y)], c.stroke_width(lw))
             });
     }
-    chart
-        .configure_series_labels()
-        .position(SeriesLabelPosition::UpperRight)
-        .legend_area_size(style.px(34.0))
-        .margin(style.px(8.0))
-        .background_style(WHITE.mix(0.9))
-        .border_style(palette::GRID)
-        .label_font(style.font(12.0))
-        .draw()?;
-    let (px_x, px_y) = chart.plotting_area().get_pixel_range();
-    Ok(Mapping {
-        px_x: (px_x.start, px_x.end),
-        px_y: (px_y.start, px_y.end),
-        x: (x0, x1),
-        y: (-ymax, ymax),
-        log_x: false,
-        log_y: false,
-    })
+    finish(
+        &mut chart,
+        style,
+        SeriesLabelPosition::UpperRight,
+        ((x0, x1), (-ymax, ymax)),
+        (false, false),
+    )
 }

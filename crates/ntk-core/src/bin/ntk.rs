@@ -22,6 +22,7 @@ use std::time::Instant;
 use ntk_core::bench::{self, BenchRequest};
 use ntk_core::dynamics::{predict, KernelKind};
 use ntk_core::kernel::kernel_matrix;
+use ntk_core::linalg::Matrix;
 use ntk_core::network::Mlp;
 use ntk_core::spec::{self, SpecError};
 use ntk_core::train::{train, TrainSetup};
@@ -71,6 +72,21 @@ fn read_stdin() -> Result<Value, SpecError> {
     spec::parse_json(&text)
 }
 
+/// `x` must have rows as long as `base`'s.
+fn same_dim(field: &str, x: &Matrix, base_field: &str, base: &Matrix) -> Result<(), SpecError> {
+    if x.cols() == base.cols() {
+        return Ok(());
+    }
+    Err(SpecError {
+        field: field.into(),
+        message: format!(
+            "rows have {} entries, but {base_field}'s rows have {}",
+            x.cols(),
+            base.cols()
+        ),
+    })
+}
+
 fn kernel(input: &Value) -> Result<Value, SpecError> {
     let net = spec::network(input.get("network").unwrap_or(&Value::Null))?;
     let x1 = spec::inputs(input.get("x1").unwrap_or(&Value::Null), "x1")?;
@@ -79,16 +95,7 @@ fn kernel(input: &Value) -> Result<Value, SpecError> {
         Some(v) => Some(spec::inputs(v, "x2")?),
     };
     if let Some(x2) = &x2 {
-        if x2.cols() != x1.cols() {
-            return Err(SpecError {
-                field: "x2".into(),
-                message: format!(
-                    "rows have {} entries, but x1's rows have {}",
-                    x2.cols(),
-                    x1.cols()
-                ),
-            });
-        }
+        same_dim("x2", x2, "x1", &x1)?;
     }
     let k = kernel_matrix(&net, &x1, x2.as_ref()).map_err(|e| SpecError {
         field: "kernel".into(),
@@ -113,16 +120,7 @@ fn empirical(input: &Value) -> Result<Value, SpecError> {
         Some(v) => Some(spec::inputs(v, "x2")?),
     };
     if let Some(x2) = &x2 {
-        if x2.cols() != x1.cols() {
-            return Err(SpecError {
-                field: "x2".into(),
-                message: format!(
-                    "rows have {} entries, but x1's rows have {}",
-                    x2.cols(),
-                    x1.cols()
-                ),
-            });
-        }
+        same_dim("x2", x2, "x1", &x1)?;
     }
     let net = Mlp::init(&spec, x1.cols(), seed).map_err(core_err("network"))?;
     let k = net
@@ -154,19 +152,8 @@ fn train_cmd(input: &Value) -> Result<Value, SpecError> {
         None | Some(Value::Null) => None,
         Some(v) => Some(spec::numbers(v, "y_test")?),
     };
-    for (name, x) in [("x_test", x_test.as_ref())] {
-        if let Some(x) = x {
-            if x.cols() != x_train.cols() {
-                return Err(SpecError {
-                    field: name.into(),
-                    message: format!(
-                        "rows have {} entries, but x_train's rows have {}",
-                        x.cols(),
-                        x_train.cols()
-                    ),
-                });
-            }
-        }
+    if let Some(x) = &x_test {
+        same_dim("x_test", x, "x_train", &x_train)?;
     }
     let learning_rate = spec::positive(input.get("learning_rate"), "learning_rate")?;
     let steps = spec::whole(input.get("steps"), "steps", 0, 1_000_000, None)?;
@@ -227,16 +214,7 @@ fn predict_cmd(input: &Value) -> Result<Value, SpecError> {
         });
     }
     let x_test = spec::inputs(input.get("x_test").unwrap_or(&Value::Null), "x_test")?;
-    if x_test.cols() != x_train.cols() {
-        return Err(SpecError {
-            field: "x_test".into(),
-            message: format!(
-                "rows have {} entries, but x_train's rows have {}",
-                x_test.cols(),
-                x_train.cols()
-            ),
-        });
-    }
+    same_dim("x_test", &x_test, "x_train", &x_train)?;
     let times: Vec<Option<f64>> = match input.get("times") {
         None => vec![None],
         Some(Value::Array(ts)) => ts

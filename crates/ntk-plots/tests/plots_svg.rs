@@ -1,0 +1,260 @@
+//! The panels' plot functions rendered natively to SVG and read back: titles, axis
+//! labels, legends, colour bars, log ticks, and errors for bad data.
+
+use ntk_plots::{
+    draw_circle_widths, draw_eigenvectors, draw_kernel_heatmaps, draw_spectrum, fmt3,
+    to_svg_string, CircleWidthsPlot, EigenvectorPlot, HeatmapsPlot, PlotError, PlotStyle,
+    SpectrumPlot, WidthSeries,
+};
+use std::f64::consts::PI;
+
+/// The texts of an SVG document (the backend writes each between its own tags).
+fn texts(svg: &str) -> Vec<String> {
+    svg.split("<text")
+        .skip(1)
+        .filter_map(|t| t.split('>').nth(1))
+        .map(|t| t.trim_end_matches("</text").trim().to_string())
+        .collect()
+}
+
+fn polylines_with(svg: &str, color: &str) -> usize {
+    svg.split("<polyline")
+        .skip(1)
+        .filter(|p| p.contains(color))
+        .count()
+}
+
+/// Two-layer ReLU NTK on the circle in closed form (σ_w² = 2, no bias):
+/// Θ = (sin θ + 2(π − θ) cos θ)/π, θ = |γ|.
+fn closed_form(n: usize) -> (Vec<f64>, Vec<f64>) {
+    let gamma: Vec<f64> = (0..n)
+        .map(|i| -PI + 2.0 * PI * i as f64 / (n - 1) as f64)
+        .collect();
+    let ntk = gamma
+        .iter()
+        .map(|g| (g.abs().sin() + 2.0 * (PI - g.abs()) * g.cos()) / PI)
+        .collect();
+    (gamma, ntk)
+}
+
+#[test]
+fn circle_widths_plot_has_title_axes_legend_and_every_series() {
+    let (gamma, ntk) = closed_form(101);
+    let wide: Vec<f64> = ntk.iter().map(|v| v * 1.01).collect();
+    let std = vec![0.05; 101];
+    let series = [
+        WidthSeries {
+            width: 64,
+            mean: &wide,
+            std: &std,
+        },
+        WidthSeries {
+            width: 1024,
+            mean: &ntk,
+            std: &std,
+        },
+    ];
+    let plot = CircleWidthsPlot {
+        gamma: &gamma,
+        analytic: &ntk,
+        widths: &series,
+        seeds: 5,
+        kernel: "NTK Θ",
+        network: "ReLU, L = 1",
+    };
+    let mut mapping = None;
+    let svg = to_svg_string(900, 450, |a| {
+        mapping = Some(draw_circle_widths(a, &plot, &PlotStyle::default())?);
+        Ok(())
+    })
+    .unwrap();
+    let t = texts(&svg);
+    assert!(
+        t.contains(&"NTK Θ on the unit circle — ReLU, L = 1".to_string()),
+        "{t:?}"
+    );
+    assert!(t.contains(&"angle γ between x₀ = (1, 0) and x(γ) = (cos γ, sin γ)".to_string()));
+    assert!(t.contains(&"NTK Θ(x₀, x(γ))".to_string()));
+    for tick in ["−π", "−π/2", "0", "π/2", "π"] {
+        assert!(t.contains(&tick.to_string()), "missing tick {tick}");
+    }
+    assert!(t.contains(&"width m = 64 (mean ± std, 5 seeds)".to_string()));
+    assert!(t.contains(&"analytic, infinite width".to_string()));
+    assert!(
+        polylines_with(&svg, "stroke=\"#000000\"") >= 1,
+        "no black analytic curve"
+    );
+    assert!(svg.contains("<polygon"), "no ± std band");
+    // The mapping turns the plot's centre back into γ ≈ 0.
+    let m = mapping.unwrap();
+    let (x, _) = m
+        .to_data(
+            0.5 * (m.px_x.0 + m.px_x.1) as f64,
+            0.5 * (m.px_y.0 + m.px_y.1) as f64,
+        )
+        .unwrap();
+    assert!(x.abs() < 0.01);
+}
+
+#[test]
+fn heatmaps_have_three_titles_and_colour_bars_centred_at_zero() {
+    let n = 10;
+    let a: Vec<f64> = (0..n * n)
+        .map(|k| 1.0 / (1.0 + ((k / n) as f64 - (k % n) as f64).abs()))
+        .collect();
+    let e: Vec<f64> = a
+        .iter()
+        .enumerate()
+        .map(|(k, v)| v + 0.01 * ((k % 7) as f64 - 3.0))
+        .collect();
+    let plot = HeatmapsPlot {
+        n,
+        analytic: &a,
+        empirical: &e,
+        width: 512,
+        seed: 3,
+        symbol: "Θ",
+    };
+    let mut maps = Vec::new();
+    let svg = to_svg_string(1200, 420, |area| {
+        maps = draw_kernel_heatmaps(area, &plot, &PlotStyle::default())?;
+        Ok(())
+    })
+    .unwrap();
+    let t = texts(&svg);
+    for title in [
+        "analytic Θ",
+        "empirical Θ, m = 512, seed 3",
+        "empirical − analytic",
+    ] {
+        assert!(t.contains(&title.to_string()), "missing {title} in {t:?}");
+    }
+    assert!(t.iter().filter(|s| *s == "input i").count() == 3);
+    assert!(
+        t.contains(&"0".to_string()),
+        "the difference's colour bar has a 0 tick"
+    );
+    assert_eq!(maps.len(), 3);
+    // 3 × n² cells plus the colour bars' strips.
+    assert!(svg.matches("<rect").count() >= 3 * n * n + 3 * 64);
+}
+
+#[test]
+fn spectrum_uses_decade_ticks_and_a_dashed_theory_line() {
+    let ev: Vec<f64> = (1..=64).map(|k| 1.0 / (k as f64).powi(2)).collect();
+    let mu: Vec<f64> = ev.iter().map(|v| v * 1.02).collect();
+    let plot = SpectrumPlot {
+        eigenvalues: &ev,
+        analytic: Some(&mu),
+        log: true,
+        kernel: "NTK Θ",
+        data: "n = 64",
+    };
+    let svg = to_svg_string(900, 500, |a| {
+        draw_spectrum(a, &plot, &PlotStyle::default()).map(|_| ())
+    })
+    .unwrap();
+    let t = texts(&svg);
+    assert!(
+        t.contains(&"Eigenvalues of the NTK Θ Gram matrix, n = 64".to_string()),
+        "{t:?}"
+    );
+    assert!(
+        t.contains(&"eigenvalue index k".to_string())
+            && t.contains(&"eigenvalue λ_k / n".to_string())
+    );
+    for tick in ["10⁰", "10¹", "10⁻¹", "10⁻³"] {
+        assert!(
+            t.contains(&tick.to_string()),
+            "missing decade tick {tick}: {t:?}"
+        );
+    }
+    assert!(
+        !t.iter().any(|s| s.contains("0.000")),
+        "raw float ticks on a log axis: {t:?}"
+    );
+    assert!(t.contains(&"analytic μ_k by degree, × multiplicity (theory)".to_string()));
+    let linear = SpectrumPlot { log: false, ..plot };
+    let svg = to_svg_string(900, 500, |a| {
+        draw_spectrum(a, &linear, &PlotStyle::default()).map(|_| ())
+    })
+    .unwrap();
+    assert!(!texts(&svg).iter().any(|s| s.starts_with("10⁻")));
+}
+
+#[test]
+fn eigenvectors_plot_labels_every_vector() {
+    let x: Vec<f64> = (0..32).map(|i| -PI + 2.0 * PI * i as f64 / 32.0).collect();
+    let v: Vec<Vec<f64>> = (0..3)
+        .map(|k| x.iter().map(|g| (k as f64 * g).cos()).collect())
+        .collect();
+    let labels: Vec<String> = (0..3)
+        .map(|k| format!("v{} (frequency {k})", k + 1))
+        .collect();
+    let plot = EigenvectorPlot {
+        x: &x,
+        angle: true,
+        vectors: &v,
+        labels: &labels,
+    };
+    let svg = to_svg_string(900, 500, |a| {
+        draw_eigenvectors(a, &plot, &PlotStyle::default()).map(|_| ())
+    })
+    .unwrap();
+    let t = texts(&svg);
+    for l in &labels {
+        assert!(t.contains(l), "missing {l}");
+    }
+    assert!(t.contains(&"angle γ (radians)".to_string()));
+}
+
+#[test]
+fn bad_data_is_an_error_not_a_panic() {
+    let style = PlotStyle::default();
+    let plot = CircleWidthsPlot {
+        gamma: &[],
+        analytic: &[],
+        widths: &[],
+        seeds: 1,
+        kernel: "Θ",
+        network: "",
+    };
+    let r = to_svg_string(400, 300, |a| {
+        draw_circle_widths(a, &plot, &style).map(|_| ())
+    });
+    assert!(matches!(r, Err(PlotError::NoData(_))));
+    let nan = CircleWidthsPlot {
+        gamma: &[0.0, 1.0],
+        analytic: &[f64::NAN, 1.0],
+        widths: &[],
+        seeds: 1,
+        kernel: "Θ",
+        network: "",
+    };
+    let r = to_svg_string(400, 300, |a| {
+        draw_circle_widths(a, &nan, &style).map(|_| ())
+    });
+    assert!(matches!(r, Err(PlotError::NonFinite(_))));
+    let h = HeatmapsPlot {
+        n: 2,
+        analytic: &[1.0; 3],
+        empirical: &[1.0; 4],
+        width: 1,
+        seed: 0,
+        symbol: "Θ",
+    };
+    let r = to_svg_string(400, 300, |a| {
+        draw_kernel_heatmaps(a, &h, &style).map(|_| ())
+    });
+    assert!(matches!(r, Err(PlotError::LengthMismatch(_))));
+}
+
+#[test]
+fn numbers_have_three_significant_digits() {
+    assert_eq!(fmt3(std::f64::consts::SQRT_2), "1.41");
+    assert_eq!(fmt3(0.000316227), "3.16e-4");
+    assert_eq!(fmt3(0.00316227), "0.00316");
+    assert_eq!(fmt3(123.456), "123");
+    assert_eq!(fmt3(2.0), "2");
+    assert_eq!(fmt3(-0.5), "-0.5");
+}
