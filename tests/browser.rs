@@ -304,3 +304,22 @@ async fn the_url_round_trips_the_state() {
     let notices = edited.query_selector_all(".notice").unwrap();
     assert_eq!(notices.length(), 2);
 }
+
+#[wasm_bindgen_test]
+async fn the_controls_button_toggles_the_sidebar() {
+    let root = mount_with(SMALL);
+    leptos::task::tick().await;
+    let button: HtmlElement = find(&root, "#toggle-controls");
+    assert_eq!(
+        button.get_attribute("aria-expanded").as_deref(),
+        Some("false")
+    );
+    button.click();
+    leptos::task::tick().await;
+    assert_eq!(
+        button.get_attribute("aria-expanded").as_deref(),
+        Some("true")
+    );
+    let app: HtmlElement = find(&root, ".app");
+    assert!(app.class_list().contains("controls-open"));
+}

@@ -293,10 +293,22 @@ pub fn App(
         })
     };
     let g = |k: &str| fields.get(k);
+    // On a narrow screen the sidebar collapses behind the "Controls" button.
+    let controls_open = RwSignal::new(false);
 
     view! {
-        <div class="app">
+        <div class="app" class:controls-open=move || controls_open.get()>
             <header class="topbar">
+                <button
+                    type="button"
+                    id="toggle-controls"
+                    class="toggle-controls"
+                    aria-controls="sidebar"
+                    aria-expanded=move || if controls_open.get() { "true" } else { "false" }
+                    on:click=move |_| controls_open.update(|o| *o = !*o)
+                >
+                    {move || if controls_open.get() { "Hide controls" } else { "Controls" }}
+                </button>
                 <div class="brand">
                     <h1>"NTK Lab"</h1>
                     <span class="tagline">"The Neural Tangent Kernel, computed live in your browser"</span>
@@ -329,7 +341,7 @@ pub fn App(
                     </button>
                 </div>
             </header>
-            <aside class="sidebar" aria-label="Controls">
+            <aside class="sidebar" id="sidebar" aria-label="Controls">
                 <section class="group" aria-labelledby="group-data">
                     <h2 id="group-data">"Data"</h2>
                     <SelectControl
