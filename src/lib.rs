@@ -12,6 +12,7 @@ pub mod canvas;
 pub mod client;
 pub mod compute;
 pub mod config;
+pub mod formulas;
 pub mod protocol;
 pub mod ui;
 pub mod worker;

@@ -323,3 +323,18 @@ async fn the_controls_button_toggles_the_sidebar() {
     let app: HtmlElement = find(&root, ".app");
     assert!(app.class_list().contains("controls-open"));
 }
+
+#[wasm_bindgen_test]
+async fn the_formulas_panel_follows_the_network() {
+    let root = mount_with(SMALL);
+    leptos::task::tick().await;
+    let panel: HtmlElement = find(&root, "#formulas-panel");
+    assert!(panel.text_content().unwrap().contains("arc-cosine kernel"));
+    choose(&root, "#act", "erf").await;
+    choose(&root, "#param", "standard").await;
+    leptos::task::tick().await;
+    let text = panel.text_content().unwrap();
+    assert!(text.contains("Williams 1997"), "{text}");
+    assert!(text.contains("n_in · K"), "{text}");
+    assert!(text.contains("arXiv:1806.07572"));
+}

@@ -14,7 +14,8 @@ use crate::config::{
 };
 use crate::protocol::{JobTracker, Part, Request, Response};
 use crate::ui::{
-    KernelPanel, NumberControl, SelectControl, SpectrumPanel, TextControl, ToggleControl,
+    FormulasPanel, KernelPanel, NumberControl, SelectControl, SpectrumPanel, TextControl,
+    ToggleControl,
 };
 
 const PARAMETERIZATIONS: [(&str, &str); 2] = [
@@ -388,6 +389,7 @@ pub fn App(
                 </div>
                 <KernelPanel results=results busy=busy symbol=kernel_symbol />
                 <SpectrumPanel results=results busy=busy log=log symbol=kernel_symbol />
+                <FormulasPanel network=Signal::derive(move || config.get().map(|c| c.job.network)) />
             </main>
         </div>
     }

@@ -6,4 +6,4 @@ mod panels;
 
 pub use app::App;
 pub use controls::{NumberControl, SelectControl, TextControl, ToggleControl};
-pub use panels::{KernelPanel, SpectrumPanel};
+pub use panels::{FormulasPanel, KernelPanel, SpectrumPanel};

@@ -225,7 +225,7 @@ def main():
             png = base64.b64decode(driver.s("GET", "/screenshot"))
             with open(os.path.join(args.screenshot, "screenshot.png"), "wb") as f:
                 f.write(png)
-            for panel in ["kernel-panel", "spectrum-panel"]:
+            for panel in ["kernel-panel", "spectrum-panel", "formulas-panel"]:
                 el = driver.find("#" + panel)
                 shot = base64.b64decode(driver.s("GET", f"/element/{el}/screenshot"))
                 with open(os.path.join(args.screenshot, panel + ".png"), "wb") as f:

@@ -1,0 +1,200 @@
+//! The formulas panel's content: the exact recursion the lab computes for the chosen
+//! network, written out in readable math, with the papers it comes from. Pure (tested
+//! natively); the panel only renders it.
+
+use ntk_core::activation::Activation;
+use ntk_core::kernel::{FcNetwork, Parameterization};
+
+/// One step of the computation: a name and its formula lines.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Step {
+    pub title: String,
+    pub lines: Vec<String>,
+}
+
+/// A paper: authors and year, title, arXiv id.
+pub const PAPERS: [(&str, &str, &str); 7] = [
+    (
+        "Jacot, Gabriel & Hongler 2018",
+        "Neural Tangent Kernel",
+        "1806.07572",
+    ),
+    (
+        "Lee et al. 2019",
+        "Wide neural networks of any depth evolve as linear models",
+        "1902.06720",
+    ),
+    (
+        "Arora et al. 2019",
+        "On exact computation with an infinitely wide neural net",
+        "1904.11955",
+    ),
+    ("Novak et al. 2020", "Neural Tangents", "1912.02803"),
+    (
+        "Tsuchida et al. 2021",
+        "Avoiding kernel fixed points (ELU, GELU)",
+        "2002.08517",
+    ),
+    (
+        "Sohl-Dickstein et al. 2020",
+        "On the infinite width limit … standard parameterization",
+        "2001.07301",
+    ),
+    (
+        "Basri et al. 2019",
+        "Convergence rate for functions of different frequencies",
+        "1906.00425",
+    ),
+];
+
+fn num(v: f64) -> String {
+    ntk_plots::fmt3(v)
+}
+
+/// The dual kernel of φ, in words and symbols.
+fn dual_lines(act: &Activation) -> Vec<String> {
+    let theta = "θ = arccos(K₁₂ / √(K₁₁K₂₂))".to_string();
+    match *act {
+        Activation::Relu => vec![
+            theta,
+            "K₁₂ ← √(K₁₁K₂₂) · (sin θ + (π − θ) cos θ) / (2π)   (arc-cosine kernel, Cho & Saul 2009)".into(),
+            "Θ ← Θ · (π − θ) / (2π)".into(),
+        ],
+        _ if act.abrelu_slopes().is_some() => {
+            let (a, b) = act.abrelu_slopes().unwrap_or((0.0, 1.0));
+            vec![
+                format!("φ(x) = {}·min(x, 0) + {}·max(x, 0);  {theta}", num(a), num(b)),
+                format!(
+                    "𝔼[φ'φ'] = (a² + b²)/2 − (a − b)²θ/(2π) = {} − {}·θ",
+                    num((a * a + b * b) / 2.0),
+                    num((a - b) * (a - b) / (2.0 * std::f64::consts::PI))
+                ),
+                "K₁₂ ← (a − b)²/(2π) · √(K₁₁K₂₂) sin θ + 𝔼[φ'φ'] · K₁₂;   Θ ← 𝔼[φ'φ'] · Θ".into(),
+            ]
+        }
+        Activation::Erf => vec![
+            "K₁₂ ← (2/π) arcsin(2K₁₂ / √((1 + 2K₁₁)(1 + 2K₂₂)))   (Williams 1997)".into(),
+            "Θ ← Θ · (4/π) / √((1 + 2K₁₁)(1 + 2K₂₂) − 4K₁₂²)".into(),
+        ],
+        Activation::Gelu => vec![
+            "P = (K₁₁ + 1)(K₂₂ + 1), Δ² = P − K₁₂², α = arcsin(K₁₂/√P)".into(),
+            "K₁₂ ← K₁₂/4 + [(K₁₂² + K₁₁K₂₂Δ²)/(PΔ) + K₁₂α] / (2π)   (Tsuchida et al. 2021)".into(),
+            "Θ ← Θ · [1/4 + α/(2π) + K₁₂/(2πΔ)·(1/Δ² + (1 − K₁₁K₂₂)/P + 1)]".into(),
+        ],
+        Activation::Sin | Activation::Cos => {
+            let s = if matches!(act, Activation::Sin) { "−" } else { "+" };
+            vec![
+                format!("S = e^(−(K₁₁ + K₂₂)/2):  K₁₂ ← ½ S (e^(K₁₂) {s} e^(−K₁₂))"),
+                format!(
+                    "Θ ← Θ · ½ S (e^(K₁₂) {} e^(−K₁₂))",
+                    if s == "−" { "+" } else { "−" }
+                ),
+            ]
+        }
+        Activation::Identity => vec!["K₁₂ unchanged, Θ unchanged (a deep linear network)".into()],
+        _ => vec![
+            format!("φ = {}: no closed form; both expectations by 64 × 64 Gauss–Hermite quadrature:", act.name()),
+            "u = √K₁₁ z₁, v = √K₂₂ (ρ z₁ + √(1 − ρ²) z₂), ρ = K₁₂/√(K₁₁K₂₂)".into(),
+            "K₁₂ ← Σᵢⱼ wᵢwⱼ φ(uᵢ)φ(vᵢⱼ),  Θ ← Θ · Σᵢⱼ wᵢwⱼ φ'(uᵢ)φ'(vᵢⱼ)".into(),
+        ],
+    }
+}
+
+/// The recursion for `net`, step by step.
+pub fn formulas(net: &FcNetwork) -> Vec<Step> {
+    let w2 = net.w_std * net.w_std;
+    let bias = net.b_std.map(|b| b * b);
+    let b_term = bias.map_or(String::new(), |b2| format!(" + σ_b² (= {})", num(b2)));
+    let dense = match net.parameterization {
+        Parameterization::Ntk => vec![
+            format!("K ← σ_w² K{b_term}   with σ_w² = {}", num(w2)),
+            "Θ ← K + σ_w² Θ".into(),
+        ],
+        Parameterization::Standard => vec![
+            format!(
+                "Θ ← n_in · K + σ_w² Θ{}   (n_in = d for the first layer, m = {} after it)",
+                if bias.is_some() { " + 1" } else { "" },
+                net.width.unwrap_or(0)
+            ),
+            format!("K ← σ_w² K{b_term}   with σ_w² = {}", num(w2)),
+        ],
+    };
+    vec![
+        Step {
+            title: "Input".into(),
+            lines: vec!["K⁰(x, x') = ⟨x, x'⟩ / d,   Θ⁰ = 0".into()],
+        },
+        Step {
+            title: format!(
+                "Dense layer ({} parameterization)",
+                match net.parameterization {
+                    Parameterization::Ntk => "NTK",
+                    Parameterization::Standard => "standard",
+                }
+            ),
+            lines: dense,
+        },
+        Step {
+            title: format!(
+                "Activation φ = {}",
+                crate::config::activation_label(&net.activation)
+            ),
+            lines: {
+                let mut l = vec!["K₁₂ ← 𝔼[φ(u)φ(v)], Θ ← 𝔼[φ'(u)φ'(v)] · Θ, (u, v) ~ N(0, [[K₁₁, K₁₂], [K₁₂, K₂₂]])".to_string()];
+                l.extend(dual_lines(&net.activation));
+                l
+            },
+        },
+        Step {
+            title: format!("Depth L = {}", net.depth),
+            lines: vec![format!(
+                "{} × (Dense → φ), then a Dense readout: Θ(x, x') and K(x, x') are the last K, Θ",
+                net.depth
+            )],
+        },
+        Step {
+            title: "Gradient descent on (1/2N)‖f − y‖², infinite width".into(),
+            lines: vec![
+                "f_train(t) = (I − e^(−ηΘt/N)) y,  f_test(t) = Θ(X*, X) Θ⁻¹ (I − e^(−ηΘt/N)) y"
+                    .into(),
+                "(the ensemble mean from f(0) = 0; t = η·steps; t → ∞: kernel regression)".into(),
+            ],
+        },
+    ]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn relu_ntk_formulas_show_the_arc_cosine_kernel_and_the_numbers() {
+        let steps = formulas(&FcNetwork::relu(3, 2f64.sqrt(), Some(0.1)));
+        let text: String = steps
+            .iter()
+            .flat_map(|s| s.lines.clone())
+            .collect::<Vec<_>>()
+            .join("\n");
+        assert!(text.contains("arc-cosine kernel"));
+        assert!(text.contains("σ_w² = 2"), "{text}");
+        assert!(text.contains("σ_b² (= 0.01)"), "{text}");
+        assert!(text.contains("Θ ← K + σ_w² Θ"));
+        assert_eq!(steps[3].title, "Depth L = 3");
+    }
+
+    #[test]
+    fn every_activation_and_parameterization_has_its_own_dual() {
+        for (name, _) in crate::config::ACTIVATIONS {
+            let act = crate::config::activation_from_name(name, 0.2).unwrap();
+            let mut net = FcNetwork::relu(2, 1.5, None).with_activation(act);
+            let steps = formulas(&net);
+            assert!(steps[2].lines.len() >= 2, "{name}");
+            assert!(!steps[1].lines[0].contains("σ_b"), "no bias, no σ_b term");
+            net.parameterization = Parameterization::Standard;
+            net.width = Some(512);
+            assert!(formulas(&net)[1].lines[0].contains("n_in · K"));
+        }
+        let tanh = formulas(&FcNetwork::relu(1, 1.0, None).with_activation(Activation::Tanh));
+        assert!(tanh[2].lines.iter().any(|l| l.contains("Gauss–Hermite")));
+    }
+}
