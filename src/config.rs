@@ -122,25 +122,9 @@ pub const ACTIVATIONS: [(&str, &str); 14] = [
     ("abrelu", "ABReLU (a = −α, b = 1)"),
 ];
 
-/// The activation named `name`, with `alpha` where it takes one.
+/// The activation named `name`, with `alpha` where it takes one (ABReLU: a = −α, b = 1).
 pub fn activation_from_name(name: &str, alpha: f64) -> Option<Activation> {
-    Some(match name {
-        "relu" => Activation::Relu,
-        "leaky_relu" => Activation::LeakyRelu { alpha },
-        "abrelu" => Activation::AbRelu { a: -alpha, b: 1.0 },
-        "abs" => Activation::Abs,
-        "erf" => Activation::Erf,
-        "gelu" => Activation::Gelu,
-        "sin" => Activation::Sin,
-        "cos" => Activation::Cos,
-        "identity" => Activation::Identity,
-        "tanh" => Activation::Tanh,
-        "sigmoid" => Activation::Sigmoid,
-        "softplus" => Activation::Softplus,
-        "silu" => Activation::Silu,
-        "elu" => Activation::Elu { alpha },
-        _ => return None,
-    })
+    Activation::from_name(name, alpha, (-alpha, 1.0))
 }
 
 /// Whether the activation takes α.

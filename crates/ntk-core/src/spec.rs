@@ -117,38 +117,27 @@ pub fn activation(obj: &Value, prefix: &str) -> Result<Activation, SpecError> {
             (None, None) => err(format!("{prefix}{key}"), format!("is required for {name}")),
         }
     };
-    Ok(match name {
-        "relu" => Activation::Relu,
-        "leaky_relu" => Activation::LeakyRelu {
-            alpha: param("alpha", None)?,
-        },
-        "abrelu" => Activation::AbRelu {
-            a: param("a", None)?,
-            b: param("b", None)?,
-        },
-        "abs" => Activation::Abs,
-        "erf" => Activation::Erf,
-        "gelu" => Activation::Gelu,
-        "sin" => Activation::Sin,
-        "cos" => Activation::Cos,
-        "identity" => Activation::Identity,
-        "tanh" => Activation::Tanh,
-        "sigmoid" => Activation::Sigmoid,
-        "softplus" => Activation::Softplus,
-        "silu" | "swish" => Activation::Silu,
-        "elu" => Activation::Elu {
-            alpha: param("alpha", Some(1.0))?,
-        },
-        other => {
-            return err(
+    let alpha = match name {
+        "leaky_relu" => param("alpha", None)?,
+        "elu" => param("alpha", Some(1.0))?,
+        _ => 0.0,
+    };
+    let slopes = match name {
+        "abrelu" => (param("a", None)?, param("b", None)?),
+        _ => (0.0, 1.0),
+    };
+    Activation::from_name(name, alpha, slopes).map_or_else(
+        || {
+            err(
                 field,
                 format!(
-                    "unknown activation '{other}' (expected one of {})",
+                    "unknown activation '{name}' (expected one of {})",
                     Activation::NAMES.join(", ")
                 ),
             )
-        }
-    })
+        },
+        Ok,
+    )
 }
 
 /// The "network" object of `ntk kernel`.

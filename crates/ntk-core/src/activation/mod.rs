@@ -90,6 +90,28 @@ impl Activation {
         "elu",
     ];
 
+    /// The activation named `name` (as in JSON; `swish` = `silu`), with `alpha` for
+    /// leaky_relu and elu and the slopes `(a, b)` for abrelu; `None` for an unknown name.
+    pub fn from_name(name: &str, alpha: f64, (a, b): (f64, f64)) -> Option<Self> {
+        Some(match name {
+            "relu" => Activation::Relu,
+            "leaky_relu" => Activation::LeakyRelu { alpha },
+            "abrelu" => Activation::AbRelu { a, b },
+            "abs" => Activation::Abs,
+            "erf" => Activation::Erf,
+            "gelu" => Activation::Gelu,
+            "sin" => Activation::Sin,
+            "cos" => Activation::Cos,
+            "identity" => Activation::Identity,
+            "tanh" => Activation::Tanh,
+            "sigmoid" => Activation::Sigmoid,
+            "softplus" => Activation::Softplus,
+            "silu" | "swish" => Activation::Silu,
+            "elu" => Activation::Elu { alpha },
+            _ => return None,
+        })
+    }
+
     /// The JSON name.
     pub fn name(&self) -> &'static str {
         match self {

@@ -87,6 +87,23 @@ fn same_dim(field: &str, x: &Matrix, base_field: &str, base: &Matrix) -> Result<
     })
 }
 
+/// "x_train" and "y_train", one target per row.
+fn training_data(input: &Value) -> Result<(Matrix, Vec<f64>), SpecError> {
+    let x_train = spec::inputs(input.get("x_train").unwrap_or(&Value::Null), "x_train")?;
+    let y_train = spec::numbers(input.get("y_train").unwrap_or(&Value::Null), "y_train")?;
+    if y_train.len() != x_train.rows() {
+        return Err(SpecError {
+            field: "y_train".into(),
+            message: format!(
+                "has {} targets, but x_train has {} rows",
+                y_train.len(),
+                x_train.rows()
+            ),
+        });
+    }
+    Ok((x_train, y_train))
+}
+
 fn kernel(input: &Value) -> Result<Value, SpecError> {
     let net = spec::network(input.get("network").unwrap_or(&Value::Null))?;
     let x1 = spec::inputs(input.get("x1").unwrap_or(&Value::Null), "x1")?;
@@ -132,18 +149,7 @@ fn empirical(input: &Value) -> Result<Value, SpecError> {
 fn train_cmd(input: &Value) -> Result<Value, SpecError> {
     let spec = spec::mlp(input.get("network").unwrap_or(&Value::Null))?;
     let seed = spec::whole(input.get("seed"), "seed", 0, u64::MAX, Some(0))? as u64;
-    let x_train = spec::inputs(input.get("x_train").unwrap_or(&Value::Null), "x_train")?;
-    let y_train = spec::numbers(input.get("y_train").unwrap_or(&Value::Null), "y_train")?;
-    if y_train.len() != x_train.rows() {
-        return Err(SpecError {
-            field: "y_train".into(),
-            message: format!(
-                "has {} targets, but x_train has {} rows",
-                y_train.len(),
-                x_train.rows()
-            ),
-        });
-    }
+    let (x_train, y_train) = training_data(input)?;
     let x_test = match input.get("x_test") {
         None | Some(Value::Null) => None,
         Some(v) => Some(spec::inputs(v, "x_test")?),
@@ -201,18 +207,7 @@ fn predict_cmd(input: &Value) -> Result<Value, SpecError> {
             })
         }
     };
-    let x_train = spec::inputs(input.get("x_train").unwrap_or(&Value::Null), "x_train")?;
-    let y_train = spec::numbers(input.get("y_train").unwrap_or(&Value::Null), "y_train")?;
-    if y_train.len() != x_train.rows() {
-        return Err(SpecError {
-            field: "y_train".into(),
-            message: format!(
-                "has {} targets, but x_train has {} rows",
-                y_train.len(),
-                x_train.rows()
-            ),
-        });
-    }
+    let (x_train, y_train) = training_data(input)?;
     let x_test = spec::inputs(input.get("x_test").unwrap_or(&Value::Null), "x_test")?;
     same_dim("x_test", &x_test, "x_train", &x_train)?;
     let times: Vec<Option<f64>> = match input.get("times") {
