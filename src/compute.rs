@@ -2,15 +2,23 @@
 //! emits progress and partial results through a callback as it goes.
 
 use ntk_core::data::{sample, Distribution};
-use ntk_core::dynamics::KernelKind;
-use ntk_core::experiments::circle_profile;
+use ntk_core::dynamics::{linearised_gd, losses, KernelKind};
+use ntk_core::empirical::width_sweep;
+use ntk_core::experiments::{circle_profile, kernel_regression_mse, sensitivity};
+use ntk_core::generalization::bound_curve;
 use ntk_core::kernel::{kernel_matrix, Kernels};
 use ntk_core::linalg::{symmetric_eigen, Matrix};
 use ntk_core::network::{Mlp, MlpSpec};
 use ntk_core::spectral::dominant_frequency;
+use ntk_core::spectral::{project, residual_modes};
 use ntk_core::sphere::sphere_eigenvalues;
+use ntk_core::targets::targets;
+use ntk_core::train::{train_at, TrainSetup};
 
-use crate::protocol::{Job, LabJob, Part, Request, Response, WidthProfile};
+use crate::protocol::{
+    ConvergenceJob, ConvergenceLine, GeneralizationJob, Job, LabJob, ModeLine, Part, Request,
+    Response, Snapshot, TrainRun, TrainingJob, WidthProfile,
+};
 
 /// How many eigenvectors the spectrum panel draws.
 const TOP_VECTORS: usize = 4;
@@ -28,6 +36,9 @@ pub fn handle(request: Request, post: &mut dyn FnMut(Response)) {
     let generation = request.generation;
     let result = match request.job {
         Job::Lab(job) => run_lab(&job, generation, post),
+        Job::Convergence(job) => run_convergence(&job, generation, post),
+        Job::Training(job) => run_training(&job, generation, post),
+        Job::Generalization(job) => run_generalization(&job, generation, post),
     };
     post(match result {
         Ok(()) => Response::Done { generation },
@@ -215,6 +226,488 @@ fn run_lab(job: &LabJob, generation: u64, post: &mut dyn FnMut(Response)) -> Res
     Ok(())
 }
 
+/// Posts progress and parts of one job.
+struct Reporter<'a> {
+    generation: u64,
+    total: usize,
+    done: usize,
+    post: &'a mut dyn FnMut(Response),
+}
+
+impl Reporter<'_> {
+    fn progress(&mut self, done: usize, stage: String) {
+        self.done = done.min(self.total);
+        (self.post)(Response::Progress {
+            generation: self.generation,
+            done: self.done,
+            total: self.total,
+            stage,
+        });
+    }
+
+    fn part(&mut self, part: Part) {
+        (self.post)(Response::Partial {
+            generation: self.generation,
+            part,
+        });
+    }
+}
+
+fn err(e: ntk_core::NtkError) -> String {
+    e.to_string()
+}
+
+/// How a distribution is named in legends: "laplace (sub-exponential)".
+pub fn distribution_label(dist: &Distribution) -> String {
+    match dist {
+        Distribution::StudentT { nu } => format!("student_t ν = {nu} ({})", dist.tail_class()),
+        _ => format!("{} ({})", dist.name(), dist.tail_class()),
+    }
+}
+
+fn run_convergence(
+    job: &ConvergenceJob,
+    generation: u64,
+    post: &mut dyn FnMut(Response),
+) -> Result<(), String> {
+    let per = job.widths.len() * job.seeds;
+    let mut r = Reporter {
+        generation,
+        total: per * job.distributions.len(),
+        done: 0,
+        post,
+    };
+    let spec = MlpSpec::from_network(&job.network, job.widths[0]);
+    let mut lines = Vec::new();
+    for (k, dist) in job.distributions.iter().enumerate() {
+        let x = sample(*dist, job.n, job.d, job.seed, false).map_err(err)?;
+        let label = distribution_label(dist);
+        let sweep = width_sweep(&spec, &x, &job.widths, job.seeds, |p| {
+            r.progress(k * per + p.done, format!("{label}: {}", p.stage));
+            true
+        })
+        .map_err(err)?;
+        lines.push(ConvergenceLine {
+            label,
+            points: sweep.points,
+        });
+        r.part(Part::Convergence {
+            lines: lines.clone(),
+            seeds: job.seeds,
+            n: job.n,
+            d: job.d,
+        });
+    }
+    Ok(())
+}
+
+/// The steps at which training is recorded: 0, 40 equally spaced steps, the
+/// snapshots and the last step.
+pub fn record_steps(steps: usize, snapshots: &[usize]) -> Vec<usize> {
+    let mut s: Vec<usize> = (0..=40).map(|k| k * steps / 40).collect();
+    s.extend(snapshots.iter().copied().filter(|&v| v <= steps));
+    s.sort_unstable();
+    s.dedup();
+    s
+}
+
+/// The test inputs of the training panel and the abscissa of its function plot:
+/// equally spaced angles on the circle (offset by half a spacing from the training
+/// points), x itself in one dimension, otherwise the target value (the ideal fit is
+/// then the diagonal). Returns (inputs, abscissa, its label, target), sorted by the
+/// abscissa.
+fn test_set(job: &TrainingJob) -> Result<(Matrix, Vec<f64>, String, Vec<f64>), String> {
+    let d = &job.data;
+    let m = job.n_test;
+    let x = if d.distribution == Distribution::Circle {
+        let pi = std::f64::consts::PI;
+        let pts = (0..m)
+            .flat_map(|j| {
+                let g = -pi + 2.0 * pi * (j as f64 + 0.5) / m as f64;
+                [g.cos(), g.sin()]
+            })
+            .collect();
+        Matrix::from_row_major(m, 2, pts).map_err(err)?
+    } else {
+        sample(d.distribution, m, d.d, d.seed ^ 0x7e57, d.project).map_err(err)?
+    };
+    let y = targets(&job.target, &x, 0.0, 0).map_err(err)?;
+    let (abscissa, label): (Vec<f64>, &str) = if d.distribution == Distribution::Circle {
+        (
+            (0..m).map(|i| x.get(i, 1).atan2(x.get(i, 0))).collect(),
+            "angle γ of the test input (rad)",
+        )
+    } else if d.d == 1 {
+        ((0..m).map(|i| x.get(i, 0)).collect(), "test input x")
+    } else {
+        (y.clone(), "target y(x) of the test input (sorted)")
+    };
+    let mut order: Vec<usize> = (0..m).collect();
+    order.sort_by(|&a, &b| abscissa[a].total_cmp(&abscissa[b]));
+    let rows: Vec<f64> = order.iter().flat_map(|&i| x.row(i).to_vec()).collect();
+    Ok((
+        Matrix::from_row_major(m, x.cols(), rows).map_err(err)?,
+        order.iter().map(|&i| abscissa[i]).collect(),
+        label.into(),
+        order.iter().map(|&i| y[i]).collect(),
+    ))
+}
+
+fn run_training(
+    job: &TrainingJob,
+    generation: u64,
+    post: &mut dyn FnMut(Response),
+) -> Result<(), String> {
+    let d = &job.data;
+    let x = sample(d.distribution, d.n, d.d, d.seed, d.project).map_err(err)?;
+    let y = targets(&job.target, &x, job.noise, d.seed).map_err(err)?;
+    let (x_test, abscissa, x_label, y_test) = test_set(job)?;
+    let steps = record_steps(job.steps, &job.snapshots);
+    let lr = job.learning_rate;
+    let times: Vec<f64> = steps.iter().map(|&s| lr * s as f64).collect();
+    let mut r = Reporter {
+        generation,
+        total: 1 + job.widths.len() * job.steps.max(1) + 1,
+        done: 0,
+        post,
+    };
+
+    // The infinite-width kernel dynamics (the ensemble mean, f₀ = 0).
+    let k_tt = kernel_matrix(&job.network, &x, None).map_err(err)?.ntk;
+    let k_st = kernel_matrix(&job.network, &x_test, Some(&x))
+        .map_err(err)?
+        .ntk;
+    let (lambda, vectors) = symmetric_eigen(&k_tt).map_err(err)?;
+    let n = d.n as f64;
+    let lambda_max = lambda.last().copied().unwrap_or(0.0);
+    let critical = 2.0 * n / lambda_max;
+    let (kernel_train, kernel_test, kernel_path) = if lr < critical {
+        let path = linearised_gd(
+            &k_tt,
+            &k_st,
+            &vec![0.0; d.n],
+            &vec![0.0; job.n_test],
+            &y,
+            lr,
+            &steps,
+        )
+        .map_err(err)?;
+        (
+            losses(&path.train, &y),
+            losses(&path.test, &y_test),
+            Some(path),
+        )
+    } else {
+        (Vec::new(), Vec::new(), None)
+    };
+    r.progress(1, "kernel dynamics at infinite width".into());
+
+    let mut runs: Vec<TrainRun> = Vec::new();
+    let mut widest: Option<(usize, ntk_core::train::TrainRecord)> = None;
+    let training_part =
+        |runs: &[TrainRun], widest: &Option<(usize, ntk_core::train::TrainRecord)>| {
+            let snapshots = job
+                .snapshots
+                .iter()
+                .filter_map(|&s| {
+                    let i = steps.iter().position(|&v| v == s)?;
+                    Some(Snapshot {
+                        step: s,
+                        net: widest
+                            .as_ref()
+                            .map(|(_, rec)| rec.test_predictions[i].clone())
+                            .unwrap_or_default(),
+                        kernel: kernel_path
+                            .as_ref()
+                            .map(|p| p.test[i].clone())
+                            .unwrap_or_default(),
+                    })
+                })
+                .collect();
+            Part::Training {
+                steps: steps.clone(),
+                times: times.clone(),
+                learning_rate: lr,
+                kernel_train: kernel_train.clone(),
+                kernel_test: kernel_test.clone(),
+                critical,
+                runs: runs.to_vec(),
+                x: abscissa.clone(),
+                x_label: x_label.clone(),
+                target: y_test.clone(),
+                snapshots,
+                snapshot_width: widest.as_ref().map(|(m, _)| *m),
+            }
+        };
+    r.part(training_part(&runs, &widest));
+
+    let report_every = (job.steps / 25).max(1);
+    for (k, &m) in job.widths.iter().enumerate() {
+        let spec = MlpSpec::from_network(&job.network, m);
+        let setup = TrainSetup {
+            spec: &spec,
+            seed: d.seed,
+            x_train: &x,
+            y_train: &y,
+            x_test: Some(&x_test),
+            y_test: Some(&y_test),
+            learning_rate: lr,
+            steps: job.steps,
+            record_every: 1,
+        };
+        let base = 1 + k * job.steps.max(1);
+        let result = train_at(&setup, &steps, |s| {
+            if s % report_every == 0 {
+                r.progress(
+                    base + s,
+                    format!("training width {m}: step {s} of {}", job.steps),
+                );
+            }
+            true
+        });
+        match result {
+            Ok(rec) => {
+                runs.push(TrainRun {
+                    width: m,
+                    train_loss: rec.train_loss.clone(),
+                    test_loss: rec.test_loss.clone(),
+                    drift: rec.ntk_drift.clone(),
+                    critical: rec.critical_learning_rate,
+                    warning: None,
+                });
+                widest = Some((m, rec));
+            }
+            Err(ntk_core::NtkError::Diverges { critical, .. }) => runs.push(TrainRun {
+                width: m,
+                train_loss: Vec::new(),
+                test_loss: Vec::new(),
+                drift: Vec::new(),
+                critical,
+                warning: Some(format!(
+                    "width {m}: η = {} is above this net's critical learning rate 2N/λ_max(Θ̂₀) = {}; gradient descent would diverge, so it was not run",
+                    ntk_plots::fmt3(lr),
+                    ntk_plots::fmt3(critical)
+                )),
+            }),
+            Err(e) => return Err(err(e)),
+        }
+        r.progress(base + job.steps.max(1), format!("width {m} trained"));
+        r.part(training_part(&runs, &widest));
+    }
+
+    // Spectral bias: the widest net's residual per eigenmode (per frequency on the
+    // circle) against the theory (1 − ηλ/N)^s.
+    if let Some((width, rec)) = &widest {
+        let circle = d.distribution == Distribution::Circle;
+        let modes = mode_lines(
+            &lambda,
+            &vectors,
+            &y,
+            &rec.train_predictions,
+            &steps,
+            lr,
+            circle,
+        )
+        .map_err(err)?;
+        r.progress(r.total, "residual per eigenmode".into());
+        r.part(Part::Modes {
+            times: times.clone(),
+            modes,
+            width: *width,
+            circle,
+        });
+    }
+    Ok(())
+}
+
+/// How many modes (or frequencies) the spectral-bias panel follows.
+const MODES_SHOWN: usize = 5;
+
+/// The residual of `predictions` (one per recorded step) per eigenmode of the
+/// analytic Gram matrix (λ ascending, as `symmetric_eigen` returns them), relative to
+/// its value at the first record, beside the theory (1 − ηλ/N)^s. On the circle the
+/// modes are grouped by their dominant frequency (the cos and sin of one frequency
+/// share an eigenvalue). The modes shown are those carrying most of the target.
+pub fn mode_lines(
+    lambda: &[f64],
+    vectors: &Matrix,
+    y: &[f64],
+    predictions: &[Vec<f64>],
+    steps: &[usize],
+    learning_rate: f64,
+    circle: bool,
+) -> Result<Vec<ModeLine>, ntk_core::NtkError> {
+    let n = y.len();
+    let cy = project(vectors, y)?;
+    let comps = residual_modes(vectors, predictions, y)?;
+    // Group the eigenvectors.
+    let mut groups: Vec<(usize, Vec<usize>)> = Vec::new();
+    for k in 0..lambda.len() {
+        let key = if circle {
+            let col: Vec<f64> = (0..n).map(|i| vectors.get(i, k)).collect();
+            dominant_frequency(&col).frequency
+        } else {
+            k
+        };
+        match groups.iter_mut().find(|(g, _)| *g == key) {
+            Some((_, members)) => members.push(k),
+            None => groups.push((key, vec![k])),
+        }
+    }
+    let energy = |members: &[usize], c: &[f64]| members.iter().map(|&k| c[k] * c[k]).sum::<f64>();
+    let total: f64 = cy.iter().map(|c| c * c).sum();
+    let mut chosen: Vec<&(usize, Vec<usize>)> = groups
+        .iter()
+        .filter(|(_, m)| energy(m, &cy) > 1e-6 * total)
+        .collect();
+    chosen.sort_by(|a, b| energy(&b.1, &cy).total_cmp(&energy(&a.1, &cy)));
+    chosen.truncate(MODES_SHOWN);
+    let mean_lambda = |m: &[usize]| m.iter().map(|&k| lambda[k]).sum::<f64>() / m.len() as f64;
+    chosen.sort_by(|a, b| mean_lambda(&b.1).total_cmp(&mean_lambda(&a.1)));
+    let nn = n as f64;
+    Ok(chosen
+        .into_iter()
+        .map(|(key, members)| {
+            let start = energy(members, &comps[0]).max(f64::MIN_POSITIVE);
+            let l = mean_lambda(members) / nn;
+            let measured = comps
+                .iter()
+                .map(|c| (energy(members, c) / start).sqrt())
+                .collect();
+            let theory = steps
+                .iter()
+                .map(|&s| {
+                    let e: f64 = members
+                        .iter()
+                        .map(|&k| {
+                            comps[0][k]
+                                * comps[0][k]
+                                * (1.0 - learning_rate * lambda[k] / nn).powi(2 * s as i32)
+                        })
+                        .sum();
+                    (e / start).sqrt()
+                })
+                .collect();
+            let label = if circle {
+                format!("frequency {key} (λ/N = {})", ntk_plots::fmt3(l))
+            } else {
+                format!("mode {} (λ/N = {})", lambda.len() - key, ntk_plots::fmt3(l))
+            };
+            ModeLine {
+                label,
+                lambda: l,
+                theory,
+                measured,
+            }
+        })
+        .collect())
+}
+
+/// Up to `count` distinct whole numbers spaced geometrically from `lo` to `hi`.
+pub fn geometric(lo: usize, hi: usize, count: usize) -> Vec<usize> {
+    let (a, b) = ((lo.max(1) as f64).ln(), (hi.max(lo).max(1) as f64).ln());
+    let mut v: Vec<usize> = (0..count)
+        .map(|i| {
+            (a + (b - a) * i as f64 / (count.max(2) - 1) as f64)
+                .exp()
+                .round() as usize
+        })
+        .collect();
+    v.dedup();
+    v
+}
+
+/// The input dimensions of the sensitivity sweep.
+pub const SENSITIVITY_DIMS: [usize; 5] = [2, 4, 8, 16, 32];
+
+fn run_generalization(
+    job: &GeneralizationJob,
+    generation: u64,
+    post: &mut dyn FnMut(Response),
+) -> Result<(), String> {
+    let d = &job.data;
+    let n_values = geometric((d.n / 8).max(8).min(d.n), d.n, 6);
+    if n_values.len() < 3 {
+        return Err("the generalization curves need n ≥ 24 (set n higher)".into());
+    }
+    let reg = 1e-6;
+    let mut r = Reporter {
+        generation,
+        total: 1 + n_values.len() + n_values.len() + SENSITIVITY_DIMS.len(),
+        done: 0,
+        post,
+    };
+    let points = bound_curve(d.distribution, d.d, &job.target, &n_values, d.seed).map_err(err)?;
+    r.progress(1, "Arora et al. bound".into());
+    r.part(Part::Bound { points });
+
+    let mut mse = Vec::new();
+    for (k, &n) in n_values.iter().enumerate() {
+        mse.push(
+            kernel_regression_mse(
+                &job.network,
+                d.distribution,
+                d.d,
+                d.project,
+                &job.target,
+                n,
+                job.n_test,
+                reg,
+                d.seed,
+            )
+            .map_err(err)?,
+        );
+        r.progress(2 + k, format!("learning curve: n = {n}"));
+    }
+    r.part(Part::LearningCurve {
+        n: n_values.clone(),
+        mse,
+    });
+
+    let sens = |dist: Distribution, dim: usize, n: usize| {
+        sensitivity(
+            &job.network,
+            dist,
+            dim,
+            d.project,
+            &job.target,
+            n,
+            job.n_test,
+            reg,
+            d.seed,
+        )
+        .map_err(err)
+    };
+    let mut by_n = Vec::new();
+    for (k, &n) in n_values.iter().enumerate() {
+        by_n.push(sens(d.distribution, d.d, n)?);
+        r.progress(2 + n_values.len() + k, format!("sensitivity: n = {n}"));
+    }
+    // The circle is d = 2 only: the d-sweep uses the sphere S^{d−1} instead.
+    let dist_d = if d.distribution == Distribution::Circle {
+        Distribution::Sphere
+    } else {
+        d.distribution
+    };
+    let mut by_d = Vec::new();
+    for (k, &dim) in SENSITIVITY_DIMS.iter().enumerate() {
+        by_d.push(sens(dist_d, dim, d.n)?);
+        r.progress(
+            2 + 2 * n_values.len() + k,
+            format!("sensitivity: d = {dim}"),
+        );
+    }
+    r.part(Part::Sensitivity {
+        n: n_values,
+        by_n,
+        at_d: d.d,
+        d: SENSITIVITY_DIMS.to_vec(),
+        by_d,
+        at_n: d.n,
+    });
+    Ok(())
+}
+
 /// The worker's message handler on JSON text: every response as JSON text. A
 /// malformed message is answered with [`Response::Failed`] (generation 0), never a
 /// panic.
@@ -239,6 +732,7 @@ pub fn handle_json(text: &str, post: &mut dyn FnMut(String)) {
 mod tests {
     use super::*;
     use crate::protocol::DataSpec;
+    use crate::protocol::{ConvergenceJob, GeneralizationJob, TrainingJob};
     use ntk_core::kernel::FcNetwork;
 
     fn job(w_std: f64) -> Request {
@@ -339,6 +833,223 @@ mod tests {
             }) => assert!(message.contains("w_std"), "{message}"),
             other => panic!("unexpected {other:?}"),
         }
+    }
+
+    fn circle_data(n: usize) -> DataSpec {
+        DataSpec {
+            distribution: Distribution::Circle,
+            n,
+            d: 2,
+            project: false,
+            seed: 0,
+        }
+    }
+
+    fn harmonics(degrees: &[usize]) -> ntk_core::targets::Target {
+        ntk_core::targets::Target::Harmonics {
+            degrees: degrees.iter().map(|&k| (k, 1.0)).collect(),
+        }
+    }
+
+    fn parts(msgs: &[Response], key: &str) -> Vec<Part> {
+        msgs.iter()
+            .filter_map(|m| match m {
+                Response::Partial { part, .. } if part.key() == key => Some(part.clone()),
+                _ => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn convergence_streams_one_line_per_distribution_with_slopes_near_minus_half() {
+        let msgs = collect(Request {
+            generation: 1,
+            job: Job::Convergence(ConvergenceJob {
+                network: FcNetwork::relu(2, 2f64.sqrt(), Some(0.1)),
+                widths: vec![32, 128, 512],
+                seeds: 3,
+                distributions: vec![Distribution::Gaussian, Distribution::Laplace],
+                n: 8,
+                d: 4,
+                seed: 0,
+            }),
+        });
+        assert!(matches!(msgs.last(), Some(Response::Done { .. })));
+        let lines = parts(&msgs, "convergence");
+        assert_eq!(
+            lines.len(),
+            2,
+            "each distribution streams in as it finishes"
+        );
+        let Part::Convergence { lines, .. } = &lines[1] else {
+            unreachable!()
+        };
+        assert!(
+            lines[1].label.contains("sub-exponential"),
+            "{:?}",
+            lines[1].label
+        );
+        for line in lines {
+            let x: Vec<f64> = line.points.iter().map(|p| p.width as f64).collect();
+            let y: Vec<f64> = line.points.iter().map(|p| p.rel_frobenius_mean).collect();
+            let fit = ntk_core::empirical::fit_log_log(&x, &y).unwrap();
+            // Theory: O(1/√m) fluctuations (Jacot et al. 2018; Arora et al. 2019).
+            assert!((fit.slope + 0.5).abs() < 0.2, "{}: {fit:?}", line.label);
+        }
+    }
+
+    fn training(lr: f64, widths: Vec<usize>) -> Vec<Response> {
+        collect(Request {
+            generation: 2,
+            job: Job::Training(TrainingJob {
+                network: FcNetwork::relu(1, 2f64.sqrt(), Some(0.1)),
+                widths,
+                data: circle_data(16),
+                target: harmonics(&[1, 4]),
+                noise: 0.0,
+                n_test: 32,
+                learning_rate: lr,
+                steps: 120,
+                snapshots: vec![0, 10, 120],
+            }),
+        })
+    }
+
+    #[test]
+    fn training_streams_losses_drift_snapshots_and_mode_residuals() {
+        let msgs = training(0.5, vec![64, 1024]);
+        assert!(
+            matches!(msgs.last(), Some(Response::Done { .. })),
+            "{:?}",
+            msgs.last()
+        );
+        let t = parts(&msgs, "training");
+        assert_eq!(t.len(), 3, "kernel first, then each width");
+        let Part::Training {
+            times,
+            kernel_train,
+            runs,
+            snapshots,
+            critical,
+            target,
+            x,
+            ..
+        } = &t[2]
+        else {
+            unreachable!()
+        };
+        assert!(*critical > 0.5);
+        assert_eq!(times.len(), kernel_train.len());
+        assert_eq!(times[1], 0.5 * 3.0, "t = η·steps at step 3");
+        // Kernel gradient descent never increases the training loss.
+        assert!(kernel_train.windows(2).all(|w| w[1] <= w[0] + 1e-15));
+        // Lazy training: the wider net's kernel moves less (Lee et al. 2019).
+        let last = |r: &TrainRun| *r.drift.last().unwrap();
+        assert!(last(&runs[1]) < 0.5 * last(&runs[0]), "{runs:?}");
+        assert_eq!(snapshots.len(), 3);
+        assert_eq!(snapshots[2].net.len(), 32);
+        assert_eq!(target.len(), x.len());
+        assert!(x.windows(2).all(|w| w[0] < w[1]), "angles sorted");
+        // After training, the widest net is close to the kernel's prediction.
+        let s = &snapshots[2];
+        let gap = s
+            .net
+            .iter()
+            .zip(&s.kernel)
+            .map(|(a, b)| (a - b).powi(2))
+            .sum::<f64>();
+        let size = s.kernel.iter().map(|b| b * b).sum::<f64>();
+        assert!(gap < 0.05 * size, "gap {gap}, size {size}");
+        // Spectral bias: frequency 1 before frequency 4, measured as in theory.
+        let m = parts(&msgs, "modes");
+        let Part::Modes { modes, width, .. } = &m[0] else {
+            unreachable!()
+        };
+        assert_eq!(*width, 1024);
+        assert!(
+            modes[0].label.starts_with("frequency 1"),
+            "{:?}",
+            modes[0].label
+        );
+        assert!(
+            modes[1].label.starts_with("frequency 4"),
+            "{:?}",
+            modes[1].label
+        );
+        let mid = modes[0].measured.len() / 4;
+        assert!(modes[0].measured[mid] < modes[1].measured[mid]);
+        for mode in modes {
+            for (a, b) in mode.measured.iter().zip(&mode.theory) {
+                assert!((a - b).abs() < 0.1, "{}: {a} vs {b}", mode.label);
+            }
+        }
+    }
+
+    #[test]
+    fn a_learning_rate_above_the_critical_one_gives_warnings_not_nan() {
+        let msgs = training(50.0, vec![64]);
+        assert!(
+            matches!(msgs.last(), Some(Response::Done { .. })),
+            "{:?}",
+            msgs.last()
+        );
+        let t = parts(&msgs, "training");
+        let Part::Training {
+            runs,
+            kernel_train,
+            critical,
+            ..
+        } = t.last().unwrap()
+        else {
+            unreachable!()
+        };
+        assert!(*critical < 50.0 && kernel_train.is_empty());
+        let w = runs[0].warning.as_deref().unwrap();
+        assert!(w.contains("critical learning rate"), "{w}");
+        assert!(runs[0].train_loss.is_empty());
+        assert!(parts(&msgs, "modes").is_empty());
+    }
+
+    #[test]
+    fn generalization_separates_true_and_random_labels_and_learns_with_n() {
+        let msgs = collect(Request {
+            generation: 3,
+            job: Job::Generalization(GeneralizationJob {
+                network: FcNetwork::relu(1, 2f64.sqrt(), Some(0.1)),
+                data: DataSpec {
+                    distribution: Distribution::Sphere,
+                    n: 160,
+                    d: 5,
+                    project: false,
+                    seed: 1,
+                },
+                target: harmonics(&[1, 2]),
+                n_test: 100,
+            }),
+        });
+        assert!(
+            matches!(msgs.last(), Some(Response::Done { .. })),
+            "{:?}",
+            msgs.last()
+        );
+        let Part::Bound { points } = &parts(&msgs, "bound")[0] else {
+            unreachable!()
+        };
+        assert_eq!(points.len(), 6);
+        assert!(
+            points.iter().all(|p| p.random_labels > p.true_labels),
+            "{points:?}"
+        );
+        let Part::LearningCurve { n, mse } = &parts(&msgs, "learning")[0] else {
+            unreachable!()
+        };
+        assert_eq!(n.first(), Some(&20));
+        assert!(mse.last().unwrap() < &(0.5 * mse[0]), "{mse:?}");
+        let Part::Sensitivity { by_n, by_d, .. } = &parts(&msgs, "sensitivity")[0] else {
+            unreachable!()
+        };
+        assert_eq!(by_d.len(), SENSITIVITY_DIMS.len());
+        assert!(by_n.iter().chain(by_d).all(|v| v.is_finite() && *v > 0.0));
     }
 
     #[test]

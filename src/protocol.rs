@@ -8,7 +8,10 @@
 
 use ntk_core::data::Distribution;
 use ntk_core::dynamics::KernelKind;
+use ntk_core::empirical::WidthPoint;
+use ntk_core::generalization::BoundPoint;
 use ntk_core::kernel::FcNetwork;
+use ntk_core::targets::Target;
 use serde::{Deserialize, Serialize};
 
 /// A job for the worker, tagged with the page's generation counter.
@@ -26,6 +29,53 @@ pub struct Request {
 pub enum Job {
     /// Everything the kernel and spectrum panels show for one config.
     Lab(LabJob),
+    /// The convergence panel: width sweeps on several input distributions.
+    Convergence(ConvergenceJob),
+    /// The training and spectral-bias panels: finite nets trained by gradient descent
+    /// beside the kernel dynamics.
+    Training(TrainingJob),
+    /// The generalization panel: the Arora et al. bound, learning curve, sensitivity.
+    Generalization(GeneralizationJob),
+}
+
+/// Width sweeps of ‖Θ̂ − Θ‖ on each distribution (n inputs in ℝᵈ).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ConvergenceJob {
+    pub network: FcNetwork,
+    /// At least 3 widths, for the fit.
+    pub widths: Vec<usize>,
+    pub seeds: usize,
+    pub distributions: Vec<Distribution>,
+    pub n: usize,
+    pub d: usize,
+    pub seed: u64,
+}
+
+/// Gradient descent on finite nets of each width and on the infinite-width kernel.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TrainingJob {
+    pub network: FcNetwork,
+    pub widths: Vec<usize>,
+    /// The training inputs.
+    pub data: DataSpec,
+    pub target: Target,
+    /// Label noise σ on the training targets.
+    pub noise: f64,
+    pub n_test: usize,
+    pub learning_rate: f64,
+    pub steps: usize,
+    /// Steps at which the learned function is shown.
+    pub snapshots: Vec<usize>,
+}
+
+/// The generalization experiments on the data's distribution with the target.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct GeneralizationJob {
+    pub network: FcNetwork,
+    /// The largest n of the curves is `data.n`.
+    pub data: DataSpec,
+    pub target: Target,
+    pub n_test: usize,
 }
 
 /// The inputs of the heatmaps and the spectrum.
@@ -94,6 +144,111 @@ pub enum Part {
         vectors: Vec<Vec<f64>>,
         labels: Vec<String>,
     },
+    /// Width sweeps, one line per distribution (streamed as each finishes).
+    Convergence {
+        lines: Vec<ConvergenceLine>,
+        seeds: usize,
+        n: usize,
+        d: usize,
+    },
+    /// Losses and drift against t = η·steps, for each width and the kernel dynamics;
+    /// the learned function at the snapshot steps.
+    Training {
+        /// The recorded steps and t = η·steps.
+        steps: Vec<usize>,
+        times: Vec<f64>,
+        learning_rate: f64,
+        kernel_train: Vec<f64>,
+        kernel_test: Vec<f64>,
+        /// 2N/λ_max of the analytic Gram matrix.
+        critical: f64,
+        runs: Vec<TrainRun>,
+        /// The abscissa of the function plot and its name.
+        x: Vec<f64>,
+        x_label: String,
+        target: Vec<f64>,
+        snapshots: Vec<Snapshot>,
+        /// The width the snapshots show.
+        snapshot_width: Option<usize>,
+    },
+    /// Per-mode residuals of the widest net against the theory.
+    Modes {
+        times: Vec<f64>,
+        modes: Vec<ModeLine>,
+        width: usize,
+        circle: bool,
+    },
+    /// The Arora et al. bound against n for the target and for random labels.
+    Bound { points: Vec<BoundPoint> },
+    /// Test error of kernel regression against n.
+    LearningCurve { n: Vec<usize>, mse: Vec<f64> },
+    /// Sensitivity of the kernel regressor against n (at d) and against d (at n).
+    Sensitivity {
+        n: Vec<usize>,
+        by_n: Vec<f64>,
+        at_d: usize,
+        d: Vec<usize>,
+        by_d: Vec<f64>,
+        at_n: usize,
+    },
+}
+
+/// One distribution's width sweep.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ConvergenceLine {
+    /// e.g. "laplace (sub-exponential)".
+    pub label: String,
+    pub points: Vec<WidthPoint>,
+}
+
+/// One width's training run: losses and NTK drift at the recorded times, or why it
+/// did not run (e.g. a learning rate above the critical one).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TrainRun {
+    pub width: usize,
+    pub train_loss: Vec<f64>,
+    pub test_loss: Vec<f64>,
+    /// ‖Θ̂_t − Θ̂₀‖_F/‖Θ̂₀‖_F.
+    pub drift: Vec<f64>,
+    /// 2N/λ_max(Θ̂₀) of this net.
+    pub critical: f64,
+    pub warning: Option<String>,
+}
+
+/// The learned function at one recorded step: the widest net and the kernel mean.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Snapshot {
+    pub step: usize,
+    pub net: Vec<f64>,
+    pub kernel: Vec<f64>,
+}
+
+/// One eigenmode (or frequency, on the circle) of the training residual.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ModeLine {
+    pub label: String,
+    /// λ/N of the analytic Gram matrix.
+    pub lambda: f64,
+    /// |residual component| / its value at t = 0: theory (1 − ηλ/N)^s and measured.
+    pub theory: Vec<f64>,
+    pub measured: Vec<f64>,
+}
+
+impl Part {
+    /// Which slot of the page's results this part fills.
+    pub fn key(&self) -> &'static str {
+        match self {
+            Part::Circle { .. } => "circle",
+            Part::Heatmaps { .. } => "heatmaps",
+            Part::Spectrum { .. } => "spectrum",
+            Part::Convergence { .. } => "convergence",
+            Part::Training { .. } => "training",
+            Part::Modes { .. } => "modes",
+            Part::Bound { .. } => "bound",
+            Part::LearningCurve { .. } => "learning",
+            Part::Sensitivity { .. } => "sensitivity",
+        }
+    }
 }
 
 /// A message from the worker.

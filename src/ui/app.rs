@@ -94,12 +94,16 @@ enum JobStatus {
     Failed(String),
 }
 
-/// The latest results, part by part (old parts stay, dimmed, until new ones arrive).
+/// The latest results, part by part, keyed by [`Part::key`] (old parts stay, dimmed,
+/// until new ones arrive).
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct Results {
-    pub circle: Option<(u64, Part)>,
-    pub heatmaps: Option<(u64, Part)>,
-    pub spectrum: Option<(u64, Part)>,
+pub struct Results(BTreeMap<&'static str, (u64, Part)>);
+
+impl Results {
+    /// The newest part of kind `key` and the generation of its job.
+    pub fn get(&self, key: &str) -> Option<&(u64, Part)> {
+        self.0.get(key)
+    }
 }
 
 /// The whole page. `backend` chooses where jobs run (a Web Worker on the real page);
@@ -146,12 +150,7 @@ pub fn App(
                 stage,
             }),
             Response::Partial { part, .. } => results.update(|r| {
-                let slot = match part {
-                    Part::Circle { .. } => &mut r.circle,
-                    Part::Heatmaps { .. } => &mut r.heatmaps,
-                    Part::Spectrum { .. } => &mut r.spectrum,
-                };
-                *slot = Some((generation, part));
+                r.0.insert(part.key(), (generation, part));
             }),
             Response::Done { .. } => status.set(JobStatus::Done {
                 generation,

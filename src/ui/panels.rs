@@ -163,7 +163,7 @@ pub fn KernelPanel(
                     widths,
                     seeds,
                 },
-            )) = &r.circle
+            )) = r.get("circle")
             else {
                 return Ok(None);
             };
@@ -203,7 +203,7 @@ pub fn KernelPanel(
         ))
     });
     let circle_csv: CsvFn = Arc::new(move || {
-        results.with_untracked(|r| match &r.circle {
+        results.with_untracked(|r| match r.get("circle") {
             Some((
                 _,
                 Part::Circle {
@@ -243,7 +243,7 @@ pub fn KernelPanel(
                     width,
                     seed,
                 },
-            )) = &r.heatmaps
+            )) = r.get("heatmaps")
             else {
                 return Ok(None);
             };
@@ -263,7 +263,7 @@ pub fn KernelPanel(
         })
     });
     let heat_readout: ReadoutFn = Arc::new(move |which, x, y| {
-        results.with_untracked(|r| match &r.heatmaps {
+        results.with_untracked(|r| match r.get("heatmaps") {
             Some((
                 _,
                 Part::Heatmaps {
@@ -289,7 +289,7 @@ pub fn KernelPanel(
         })
     });
     let heat_csv: CsvFn = Arc::new(move || {
-        results.with_untracked(|r| match &r.heatmaps {
+        results.with_untracked(|r| match r.get("heatmaps") {
             Some((
                 _,
                 Part::Heatmaps {
@@ -340,7 +340,7 @@ pub fn SpectrumPanel(
                     analytic,
                     ..
                 },
-            )) = &r.spectrum
+            )) = r.get("spectrum")
             else {
                 return Ok(None);
             };
@@ -363,7 +363,7 @@ pub fn SpectrumPanel(
         })
     });
     let spec_readout: ReadoutFn = Arc::new(move |_, x, y| {
-        results.with_untracked(|r| match &r.spectrum {
+        results.with_untracked(|r| match r.get("spectrum") {
             Some((_, Part::Spectrum { eigenvalues, .. })) => {
                 let k = (x.round() as usize).clamp(1, eigenvalues.len());
                 Some(format!(
@@ -376,7 +376,7 @@ pub fn SpectrumPanel(
         })
     });
     let spec_csv: CsvFn = Arc::new(move || {
-        results.with_untracked(|r| match &r.spectrum {
+        results.with_untracked(|r| match r.get("spectrum") {
             Some((
                 _,
                 Part::Spectrum {
@@ -411,7 +411,7 @@ pub fn SpectrumPanel(
                     labels,
                     ..
                 },
-            )) = &r.spectrum
+            )) = r.get("spectrum")
             else {
                 return Ok(None);
             };
@@ -427,7 +427,7 @@ pub fn SpectrumPanel(
         })
     });
     let vec_readout: ReadoutFn = Arc::new(move |_, x, y| {
-        results.with_untracked(|r| match &r.spectrum {
+        results.with_untracked(|r| match r.get("spectrum") {
             Some((_, Part::Spectrum { angle, .. })) => Some(if *angle {
                 format!("γ = {} rad, value {}", fmt3(x), fmt3(y))
             } else {
@@ -437,7 +437,7 @@ pub fn SpectrumPanel(
         })
     });
     let vec_csv: CsvFn = Arc::new(move || {
-        results.with_untracked(|r| match &r.spectrum {
+        results.with_untracked(|r| match r.get("spectrum") {
             Some((_, Part::Spectrum { x, vectors, .. })) => {
                 let header = std::iter::once("x".to_string())
                     .chain((1..=vectors.len()).map(|k| format!("v{k}")))

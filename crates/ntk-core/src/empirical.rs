@@ -42,8 +42,9 @@ pub struct WidthPoint {
     /// Mean and standard deviation over seeds of ‖Θ̂ − Θ‖_F/‖Θ‖_F.
     pub rel_frobenius_mean: f64,
     pub rel_frobenius_std: f64,
-    /// Mean over seeds of max|Θ̂ − Θ|.
+    /// Mean and standard deviation over seeds of max|Θ̂ − Θ|.
     pub max_entry_mean: f64,
+    pub max_entry_std: f64,
 }
 
 /// A fitted line log y = intercept + slope · log x.
@@ -186,12 +187,16 @@ pub fn width_sweep(
         }
         let k = seeds as f64;
         let mean = rel.iter().sum::<f64>() / k;
-        let var = rel.iter().map(|r| (r - mean) * (r - mean)).sum::<f64>() / (k - 1.0).max(1.0);
+        let sd = |v: &[f64], mean: f64| {
+            (v.iter().map(|r| (r - mean) * (r - mean)).sum::<f64>() / (k - 1.0).max(1.0)).sqrt()
+        };
+        let max_mean = max_entry.iter().sum::<f64>() / k;
         points.push(WidthPoint {
             width: m,
             rel_frobenius_mean: mean,
-            rel_frobenius_std: var.sqrt(),
-            max_entry_mean: max_entry.iter().sum::<f64>() / k,
+            rel_frobenius_std: sd(&rel, mean),
+            max_entry_mean: max_mean,
+            max_entry_std: sd(&max_entry, max_mean),
         });
     }
     let xs: Vec<f64> = points.iter().map(|p| p.width as f64).collect();

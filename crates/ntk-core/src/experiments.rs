@@ -172,8 +172,42 @@ pub struct LearningCurve {
     pub fit: crate::empirical::LogLogFit,
 }
 
+/// Test error of the analytic-NTK regressor (t = ∞, relative ridge `diag_reg`)
+/// trained on n samples of `dist` with `target`, on a fixed test set of `n_test`
+/// points: one point of the learning curve. The training set for n is drawn with
+/// seed `seed + n`, the test set with `seed ^ 0xfeed`.
+#[allow(clippy::too_many_arguments)]
+pub fn kernel_regression_mse(
+    net: &FcNetwork,
+    dist: crate::data::Distribution,
+    d: usize,
+    project: bool,
+    target: &crate::targets::Target,
+    n: usize,
+    n_test: usize,
+    diag_reg: f64,
+    seed: u64,
+) -> Result<f64> {
+    use crate::data::sample;
+    use crate::targets::targets;
+    let x_test = sample(dist, n_test, d, seed ^ 0xfeed, project)?;
+    let y_test = targets(target, &x_test, 0.0, 0)?;
+    let x = sample(dist, n, d, seed + n as u64, project)?;
+    let y = targets(target, &x, 0.0, 0)?;
+    let ktt = kernel_matrix(net, &x, None)?.ntk;
+    let kst = kernel_matrix(net, &x_test, Some(&x))?.ntk;
+    let p = crate::dynamics::predict(&ktt, &kst, &y, &[None], 1.0, diag_reg, None)?;
+    Ok(p.test_mean[0]
+        .iter()
+        .zip(&y_test)
+        .map(|(a, b)| (a - b) * (a - b))
+        .sum::<f64>()
+        / n_test as f64)
+}
+
 /// Learning curve of the analytic-NTK regressor on `dist` with `target`, `diag_reg`
-/// relative ridge, a fixed test set of `n_test` points.
+/// relative ridge, a fixed test set of `n_test` points: [`kernel_regression_mse`] at
+/// each n and a log-log fit of the error against n.
 #[allow(clippy::too_many_arguments)]
 pub fn learning_curve(
     net: &FcNetwork,
@@ -186,25 +220,10 @@ pub fn learning_curve(
     diag_reg: f64,
     seed: u64,
 ) -> Result<LearningCurve> {
-    use crate::data::sample;
-    use crate::targets::targets;
-    let x_test = sample(dist, n_test, d, seed ^ 0xfeed, project)?;
-    let y_test = targets(target, &x_test, 0.0, 0)?;
-    let mut mse = Vec::with_capacity(n_values.len());
-    for &n in n_values {
-        let x = sample(dist, n, d, seed + n as u64, project)?;
-        let y = targets(target, &x, 0.0, 0)?;
-        let ktt = kernel_matrix(net, &x, None)?.ntk;
-        let kst = kernel_matrix(net, &x_test, Some(&x))?.ntk;
-        let p = crate::dynamics::predict(&ktt, &kst, &y, &[None], 1.0, diag_reg, None)?;
-        let err = p.test_mean[0]
-            .iter()
-            .zip(&y_test)
-            .map(|(a, b)| (a - b) * (a - b))
-            .sum::<f64>()
-            / n_test as f64;
-        mse.push(err);
-    }
+    let mse = n_values
+        .iter()
+        .map(|&n| kernel_regression_mse(net, dist, d, project, target, n, n_test, diag_reg, seed))
+        .collect::<Result<Vec<f64>>>()?;
     let xs: Vec<f64> = n_values.iter().map(|&n| n as f64).collect();
     Ok(LearningCurve {
         n: n_values.to_vec(),

@@ -69,6 +69,42 @@ pub fn critical_learning_rate(net: &Mlp, x: &Matrix) -> Result<(f64, f64)> {
 /// where gradient descent on the linearised model diverges, is refused up front with
 /// [`NtkError::Diverges`], naming the critical rate.
 pub fn train(setup: &TrainSetup<'_>) -> Result<TrainRecord> {
+    if setup.record_every == 0 {
+        return Err(NtkError::OutOfRange {
+            field: "record_every",
+            expected: "at least 1",
+            value: 0.0,
+        });
+    }
+    if setup.steps > MAX_STEPS {
+        return Err(NtkError::OutOfRange {
+            field: "steps",
+            expected: "at most 1000000",
+            value: setup.steps as f64,
+        });
+    }
+    let every: Vec<usize> = (0..=setup.steps)
+        .filter(|s| s % setup.record_every == 0 || *s == setup.steps)
+        .collect();
+    train_at(setup, &every, |_| true)
+}
+
+/// [`train`], recording exactly at the steps in `record_at` (each ≤ `setup.steps`;
+/// `setup.record_every` is ignored), e.g. log-spaced steps for a log time axis.
+/// `on_step(s)` is called after every step s ≥ 1; returning `false` stops with
+/// [`NtkError::Cancelled`].
+pub fn train_at(
+    setup: &TrainSetup<'_>,
+    record_at: &[usize],
+    mut on_step: impl FnMut(usize) -> bool,
+) -> Result<TrainRecord> {
+    if let Some(&bad) = record_at.iter().find(|&&s| s > setup.steps) {
+        return Err(NtkError::OutOfRange {
+            field: "record_at",
+            expected: "steps between 0 and the number of steps",
+            value: bad as f64,
+        });
+    }
     if !(setup.learning_rate.is_finite() && setup.learning_rate > 0.0) {
         return Err(NtkError::OutOfRange {
             field: "learning_rate",
@@ -81,13 +117,6 @@ pub fn train(setup: &TrainSetup<'_>) -> Result<TrainRecord> {
             field: "steps",
             expected: "at most 1000000",
             value: setup.steps as f64,
-        });
-    }
-    if setup.record_every == 0 {
-        return Err(NtkError::OutOfRange {
-            field: "record_every",
-            expected: "at least 1",
-            value: 0.0,
         });
     }
     if let (Some(x), Some(y)) = (setup.x_test, setup.y_test) {
@@ -127,7 +156,7 @@ pub fn train(setup: &TrainSetup<'_>) -> Result<TrainRecord> {
         f.iter().zip(y).map(|(a, b)| (a - b) * (a - b)).sum::<f64>() / (2.0 * y.len() as f64)
     };
     for step in 0..=setup.steps {
-        if step % setup.record_every == 0 || step == setup.steps {
+        if record_at.contains(&step) {
             let f_train = net.forward(setup.x_train)?;
             rec.train_loss.push(loss(&f_train, setup.y_train));
             if let Some(x_test) = setup.x_test {
@@ -149,6 +178,9 @@ pub fn train(setup: &TrainSetup<'_>) -> Result<TrainRecord> {
         }
         if step < setup.steps {
             net.gd_step(setup.x_train, setup.y_train, setup.learning_rate)?;
+            if !on_step(step + 1) {
+                return Err(NtkError::Cancelled);
+            }
         }
     }
     if rec.train_loss.iter().any(|l| !l.is_finite()) {

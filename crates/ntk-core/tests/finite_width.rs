@@ -396,3 +396,35 @@ fn measured_per_mode_residuals_follow_the_theory_in_a_wide_network() {
         );
     }
 }
+
+#[test]
+fn training_records_exactly_the_requested_steps_with_the_same_numbers() {
+    let x = gaussian(6, 3, 2).unwrap();
+    let y: Vec<f64> = (0..6).map(|i| (i as f64).sin()).collect();
+    let spec = relu_spec(1, 64);
+    let setup = TrainSetup {
+        spec: &spec,
+        seed: 1,
+        x_train: &x,
+        y_train: &y,
+        x_test: None,
+        y_test: None,
+        learning_rate: 0.1,
+        steps: 12,
+        record_every: 3,
+    };
+    let every = train(&setup).unwrap();
+    assert_eq!(every.steps, vec![0, 3, 6, 9, 12]);
+    let at = ntk_core::train::train_at(&setup, &[0, 1, 6, 12], |_| true).unwrap();
+    assert_eq!(at.steps, vec![0, 1, 6, 12]);
+    // Step 6 and 12 are recorded by both schedules: the same run gives the same numbers.
+    assert_eq!(at.train_loss[2], every.train_loss[2]);
+    assert_eq!(at.ntk_drift[3], every.ntk_drift[4]);
+    assert!(ntk_core::train::train_at(&setup, &[13], |_| true).is_err());
+    let mut seen = 0;
+    let stopped = ntk_core::train::train_at(&setup, &[0], |s| {
+        seen = s;
+        s < 4
+    });
+    assert!(matches!(stopped, Err(NtkError::Cancelled)) && seen == 4);
+}
