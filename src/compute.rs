@@ -13,7 +13,7 @@ use ntk_core::spectral::dominant_frequency;
 use ntk_core::spectral::{project, residual_modes};
 use ntk_core::sphere::sphere_eigenvalues;
 use ntk_core::targets::targets;
-use ntk_core::train::{train_at, TrainSetup};
+use ntk_core::train::{critical_learning_rate, train_at, TrainSetup};
 
 use crate::protocol::{
     ConvergenceJob, ConvergenceLine, GeneralizationJob, Job, LabJob, ModeLine, Part, Request,
@@ -49,6 +49,43 @@ pub fn handle(request: Request, post: &mut dyn FnMut(Response)) {
     });
 }
 
+/// Running mean and standard deviation over seeds of a kernel profile.
+struct Moments {
+    sum: Vec<f64>,
+    sq: Vec<f64>,
+    count: usize,
+}
+
+impl Moments {
+    fn new(points: usize) -> Self {
+        Moments {
+            sum: vec![0.0; points],
+            sq: vec![0.0; points],
+            count: 0,
+        }
+    }
+
+    fn add(&mut self, values: &[f64]) {
+        for ((a, b), v) in self.sum.iter_mut().zip(self.sq.iter_mut()).zip(values) {
+            *a += v;
+            *b += v * v;
+        }
+        self.count += 1;
+    }
+
+    fn profile(&self, width: usize) -> WidthProfile {
+        let s = self.count.max(1) as f64;
+        let mean: Vec<f64> = self.sum.iter().map(|a| a / s).collect();
+        let std = self
+            .sq
+            .iter()
+            .zip(&mean)
+            .map(|(b, mu)| (b / s - mu * mu).max(0.0).sqrt())
+            .collect();
+        WidthProfile { width, mean, std }
+    }
+}
+
 fn run_lab(job: &LabJob, generation: u64, post: &mut dyn FnMut(Response)) -> Result<(), String> {
     let e = |e: ntk_core::NtkError| e.to_string();
     let total = 1 + job.widths.len() * job.seeds + 2;
@@ -62,6 +99,15 @@ fn run_lab(job: &LabJob, generation: u64, post: &mut dyn FnMut(Response)) -> Res
         })
     };
 
+    // The data (heatmaps, spectrum, and the training set when the nets are trained).
+    let d = &job.data;
+    let x = sample(d.distribution, d.n, d.d, d.seed, d.project).map_err(e)?;
+    let train_y = match &job.train {
+        Some(t) => Some(targets(&t.target, &x, 0.0, 0).map_err(e)?),
+        None => None,
+    };
+    let trained_steps = job.train.as_ref().map_or(0, |t| t.steps);
+
     // 1. The analytic circle profile.
     let profile = circle_profile(&job.network, job.points).map_err(e)?;
     let analytic = match job.kernel {
@@ -71,17 +117,22 @@ fn run_lab(job: &LabJob, generation: u64, post: &mut dyn FnMut(Response)) -> Res
     done += 1;
     progress(done, "analytic kernel on the circle".into(), post);
     let mut widths = Vec::new();
+    let mut trained = Vec::new();
+    let circle_part = |widths: &Vec<WidthProfile>, trained: &Vec<WidthProfile>| Part::Circle {
+        gamma: profile.gamma.clone(),
+        analytic: analytic.clone(),
+        widths: widths.clone(),
+        trained: trained.clone(),
+        trained_steps,
+        seeds: job.seeds,
+    };
     post(Response::Partial {
         generation,
-        part: Part::Circle {
-            gamma: profile.gamma.clone(),
-            analytic: analytic.clone(),
-            widths: widths.clone(),
-            seeds: job.seeds,
-        },
+        part: circle_part(&widths, &trained),
     });
 
-    // 2. Finite widths, each streamed as it finishes.
+    // 2. Finite widths, each streamed as it finishes; with training, each net is
+    //    measured again after gradient descent on the data (Jacot et al. 2018, Fig. 1).
     let x0 = Matrix::from_row_major(1, 2, vec![1.0, 0.0]).map_err(e)?;
     let xs = Matrix::from_row_major(
         job.points,
@@ -93,50 +144,48 @@ fn run_lab(job: &LabJob, generation: u64, post: &mut dyn FnMut(Response)) -> Res
             .collect(),
     )
     .map_err(e)?;
+    let row = |net: &Mlp| -> Result<Vec<f64>, String> {
+        let k = net.empirical_kernels(&x0, Some(&xs)).map_err(e)?;
+        Ok(pick(&k, job.kernel).row(0).to_vec())
+    };
     for &m in &job.widths {
         let spec = MlpSpec::from_network(&job.network, m);
-        let (mut sum, mut sq) = (vec![0.0; job.points], vec![0.0; job.points]);
+        let mut before = Moments::new(job.points);
+        let mut after = Moments::new(job.points);
         for seed in 0..job.seeds {
-            let k = Mlp::init(&spec, 2, seed as u64)
-                .and_then(|net| net.empirical_kernels(&x0, Some(&xs)))
-                .map_err(e)?;
-            for ((a, b), v) in sum
-                .iter_mut()
-                .zip(sq.iter_mut())
-                .zip(pick(&k, job.kernel).row(0))
-            {
-                *a += v;
-                *b += v * v;
+            let mut net = Mlp::init(&spec, 2, seed as u64).map_err(e)?;
+            before.add(&row(&net)?);
+            if let (Some(t), Some(y)) = (&job.train, &train_y) {
+                if x.cols() != 2 {
+                    return Err("training before measuring the kernel on the circle needs inputs in d = 2".into());
+                }
+                let (_, critical) = critical_learning_rate(&net, &x).map_err(e)?;
+                if t.learning_rate >= critical {
+                    return Err(format!(
+                        "learning rate η = {} is above the critical 2N/λ_max(Θ̂₀) = {} of the width-{m} net: gradient descent would diverge; lower η",
+                        ntk_plots::fmt3(t.learning_rate),
+                        ntk_plots::fmt3(critical)
+                    ));
+                }
+                for _ in 0..t.steps {
+                    net.gd_step(&x, y, t.learning_rate).map_err(e)?;
+                }
+                after.add(&row(&net)?);
             }
             done += 1;
             progress(done, format!("width {m}, seed {}", seed + 1), post);
         }
-        let s = job.seeds as f64;
-        let mean: Vec<f64> = sum.iter().map(|a| a / s).collect();
-        let std = sq
-            .iter()
-            .zip(&mean)
-            .map(|(b, mu)| (b / s - mu * mu).max(0.0).sqrt())
-            .collect();
-        widths.push(WidthProfile {
-            width: m,
-            mean,
-            std,
-        });
+        widths.push(before.profile(m));
+        if job.train.is_some() {
+            trained.push(after.profile(m));
+        }
         post(Response::Partial {
             generation,
-            part: Part::Circle {
-                gamma: profile.gamma.clone(),
-                analytic: analytic.clone(),
-                widths: widths.clone(),
-                seeds: job.seeds,
-            },
+            part: circle_part(&widths, &trained),
         });
     }
 
     // 3. Heatmaps on the data.
-    let d = &job.data;
-    let x = sample(d.distribution, d.n, d.d, d.seed, d.project).map_err(e)?;
     let exact = kernel_matrix(&job.network, &x, None).map_err(e)?;
     let widest = job.widths.last().copied().unwrap_or(512);
     let net = Mlp::init(&MlpSpec::from_network(&job.network, widest), d.d, d.seed).map_err(e)?;
@@ -751,6 +800,7 @@ mod tests {
                     project: false,
                     seed: 0,
                 },
+                train: None,
             }),
         }
     }

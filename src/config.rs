@@ -11,7 +11,12 @@ use ntk_core::data::Distribution;
 use ntk_core::dynamics::KernelKind;
 use ntk_core::kernel::{FcNetwork, Parameterization};
 
-use crate::protocol::{DataSpec, Job, LabJob};
+use ntk_core::network::MlpSpec;
+use ntk_core::targets::Target;
+
+use crate::protocol::{
+    ConvergenceJob, DataSpec, GeneralizationJob, Job, LabJob, LabTraining, TrainingJob,
+};
 
 /// Allowed range of a numeric field.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -69,9 +74,15 @@ pub const W_STD: Bounds = b("σ_w", 0.0, 10.0, false);
 pub const B_STD: Bounds = b("σ_b", 0.0, 10.0, false);
 pub const SEEDS: Bounds = b("seeds", 1.0, 20.0, true);
 pub const POINTS: Bounds = b("angles", 11.0, 2001.0, true);
+pub const NOISE: Bounds = b("label noise σ", 0.0, 10.0, false);
+pub const N_TEST: Bounds = b("test points", 2.0, 1000.0, true);
+pub const LR: Bounds = b("learning rate η", 1e-4, 100.0, false);
+pub const STEPS: Bounds = b("steps", 1.0, 5000.0, true);
 
 /// The fields, their URL keys and defaults, in the order of the sidebar.
-pub const FIELDS: [(&str, &str); 18] = [
+pub const FIELDS: [(&str, &str); 30] = [
+    ("view", "kernel"),
+    ("preset", "none"),
     ("dist", "circle"),
     ("nu", "3"),
     ("n", "64"),
@@ -86,11 +97,40 @@ pub const FIELDS: [(&str, &str); 18] = [
     ("w", "1.4142"),
     ("bias", "1"),
     ("b", "0.1"),
+    ("target", "harmonics"),
+    ("degrees", "1, 4"),
+    ("noise", "0"),
+    ("ntest", "100"),
+    ("lr", "0.5"),
+    ("steps", "200"),
+    ("snaps", "0, 20, 200"),
+    ("ktrain", "0"),
     ("kernel", "ntk"),
+    ("metric", "frob"),
     ("log", "1"),
     ("seeds", "3"),
     ("points", "201"),
+    ("hide", ""),
 ];
+
+/// The panels' views: (URL name, tab label).
+pub const VIEWS: [(&str, &str); 4] = [
+    ("kernel", "Kernel & spectrum"),
+    ("convergence", "Convergence with width"),
+    ("training", "Training & spectral bias"),
+    ("generalization", "Generalization"),
+];
+
+/// The targets the page offers: (URL name, label).
+pub const TARGETS: [(&str, &str); 4] = [
+    ("harmonics", "harmonics of degrees k (cos kγ on the circle)"),
+    ("product", "x₁·x₂ (Jacot et al. Fig. 1)"),
+    ("teacher", "a random teacher network (width 512)"),
+    ("random", "random ±1 labels"),
+];
+
+/// Sidebar groups that teacher mode can hide as a whole (`hide=data,view`).
+pub const GROUPS: [&str; 5] = ["data", "network", "training", "view", "presets"];
 
 /// The distributions the page offers: (JSON name, label).
 pub const DISTRIBUTIONS: [(&str, &str); 8] = [
@@ -192,6 +232,57 @@ pub fn parse_widths(raw: &str) -> Result<Vec<usize>, String> {
     Ok(widths)
 }
 
+/// A list of 1 to `max` whole numbers in [0, `hi`] separated by commas ("1, 4").
+fn parse_list(raw: &str, max: usize, hi: f64, what: &str) -> Result<Vec<usize>, String> {
+    let msg = || {
+        format!("{what} must be 1 to {max} whole numbers between 0 and {hi}, separated by commas")
+    };
+    let bounds = b("list", 0.0, hi, true);
+    let v = raw
+        .split(',')
+        .map(|t| bounds.parse(t).map(|v| v as usize).map_err(|_| msg()))
+        .collect::<Result<Vec<_>, _>>()?;
+    if v.is_empty() || v.len() > max {
+        return Err(msg());
+    }
+    Ok(v)
+}
+
+/// The degrees of the harmonics target: "1, 4".
+pub fn parse_degrees(raw: &str) -> Result<Vec<usize>, String> {
+    parse_list(raw, 6, 64.0, "degrees")
+}
+
+/// The snapshot steps of the function plot: "0, 20, 200".
+pub fn parse_snapshots(raw: &str) -> Result<Vec<usize>, String> {
+    let mut v = parse_list(raw, 5, STEPS.max, "snapshot steps")?;
+    v.sort_unstable();
+    v.dedup();
+    Ok(v)
+}
+
+/// Teacher mode: the controls (field keys) and groups to hide, or `all`.
+pub fn parse_hide(raw: &str) -> Result<Vec<String>, String> {
+    raw.split(',')
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .map(|t| {
+            let known = t == "all"
+                || GROUPS.contains(&t)
+                || FIELDS
+                    .iter()
+                    .any(|(k, _)| *k == t && !matches!(*k, "hide" | "view"));
+            if known {
+                Ok(t.to_string())
+            } else {
+                Err(format!(
+                    "hide lists controls or groups to hide (data, network, training, view, presets, all, or a control such as depth); '{t}' is none of them"
+                ))
+            }
+        })
+        .collect()
+}
+
 /// The problem with one field's raw text, in words; `None` if it is valid.
 pub fn field_error(key: &str, raw: &str) -> Option<String> {
     let bounds = |b: Bounds| b.parse(raw).err();
@@ -217,6 +308,19 @@ pub fn field_error(key: &str, raw: &str) -> Option<String> {
         "kernel" => (!matches!(raw, "ntk" | "nngp")).then(|| "kernel must be ntk or nngp".into()),
         "seeds" => bounds(SEEDS),
         "points" => bounds(POINTS),
+        "view" => (!VIEWS.iter().any(|(v, _)| *v == raw)).then(|| "unknown view".into()),
+        "preset" => (raw != "none" && preset(raw).is_none()).then(|| "unknown preset".into()),
+        "target" => (!TARGETS.iter().any(|(v, _)| *v == raw)).then(|| "unknown target".into()),
+        "degrees" => parse_degrees(raw).err(),
+        "noise" => bounds(NOISE),
+        "ntest" => bounds(N_TEST),
+        "lr" => bounds(LR),
+        "steps" => bounds(STEPS),
+        "snaps" => parse_snapshots(raw).err(),
+        "ktrain" => flag(key, raw).err(),
+        "metric" => (!matches!(raw, "frob" | "max"))
+            .then(|| "distance must be frob (Frobenius) or max (largest entry)".into()),
+        "hide" => parse_hide(raw).err(),
         _ => Some(format!("unknown field '{key}'")),
     }
 }
@@ -304,17 +408,179 @@ fn decode(s: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
+/// A teaching preset: a name for the menu, what to look at, and the fields it sets
+/// (every other field takes its default).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Preset {
+    pub id: &'static str,
+    pub title: &'static str,
+    /// Two or three sentences: what the preset shows and what to look at.
+    pub text: &'static str,
+    pub fields: &'static [(&'static str, &'static str)],
+}
+
+/// The presets of the menu, in teaching order.
+pub const PRESETS: [Preset; 6] = [
+    Preset {
+        id: "jacot",
+        title: "Jacot et al. 2018, Fig. 1",
+        text: "The NTK of a ReLU network with 4 layers (3 hidden, σ_w = 1, β = 0.1) between x₀ = (1, 0) and the points of the circle, for 10 random initialisations, at initialisation (blue) and after 200 steps of gradient descent with η = 1 on the target x₁·x₂ at 4 Gaussian inputs (orange, dashed) (Jacot, Gabriel & Hongler 2018, arXiv:1806.07572). Look at the spread: the narrow network's kernel scatters and moves during training, the wide one sits on the black infinite-width curve and hardly moves. The paper compares widths 500 and 10 000; a 10 000-wide network (3·10⁸ weights) does not fit in a browser tab, so this preset compares 100 and 1000.",
+        fields: &[
+            ("view", "kernel"),
+            ("dist", "gaussian"),
+            ("d", "2"),
+            ("n", "4"),
+            ("depth", "3"),
+            ("w", "1"),
+            ("b", "0.1"),
+            ("widths", "100, 1000"),
+            ("seeds", "10"),
+            ("points", "61"),
+            ("ktrain", "1"),
+            ("target", "product"),
+            ("lr", "1"),
+            ("steps", "200"),
+        ],
+    },
+    Preset {
+        id: "spectral-bias",
+        title: "Spectral bias on the circle",
+        text: "A two-layer ReLU network learns cos γ + cos 4γ + cos 8γ on 64 points of the circle. On the circle the kernel's eigenfunctions are the Fourier modes, and the residual of frequency k decays like e^{−λ_k t/N}: low frequencies, with large eigenvalues, are learned first (Rahaman et al. 2019, arXiv:1806.08734; Basri et al. 2019, arXiv:1906.00425). Look at the spectral-bias plot: the measured residuals of the widest net (solid) follow the theory (dashed), and at the early snapshot the network has only the low frequency.",
+        fields: &[
+            ("view", "training"),
+            ("dist", "circle"),
+            ("n", "64"),
+            ("depth", "1"),
+            ("widths", "256, 4096"),
+            ("target", "harmonics"),
+            ("degrees", "1, 4, 8"),
+            ("lr", "1"),
+            ("steps", "2000"),
+            ("snaps", "0, 50, 400, 2000"),
+            ("ntest", "200"),
+        ],
+    },
+    Preset {
+        id: "lazy",
+        title: "Lazy training: wider nets move less",
+        text: "Two-layer networks of widths 64 to 4096 trained by gradient descent beside the infinite-width kernel dynamics. The relative change of the empirical NTK during training falls with the width, roughly like 1/√m, and the losses of the wide nets lie on the kernel's (Lee et al. 2019, arXiv:1902.06720; Chizat, Oyallon & Bach 2019, arXiv:1812.07956). Look at the drift plot (log scale): each fourfold increase of the width lowers the curve by about half.",
+        fields: &[
+            ("view", "training"),
+            ("dist", "circle"),
+            ("n", "32"),
+            ("depth", "1"),
+            ("widths", "64, 256, 1024, 4096"),
+            ("target", "harmonics"),
+            ("degrees", "1, 2"),
+            ("lr", "1"),
+            ("steps", "400"),
+            ("snaps", "0, 40, 400"),
+        ],
+    },
+    Preset {
+        id: "tails",
+        title: "Heavy tails against Gaussians: convergence with width",
+        text: "The distance between the empirical NTK of random networks and its infinite-width limit, against the width, on inputs with Gaussian, sub-Gaussian (Rademacher), sub-exponential (Laplace) and heavy-tailed (Student-t, ν = 3) coordinates in d = 8. Each line falls like 1/√m (slope −1/2, the dashed reference); the tails change the prefactor more than the rate. Switch the distance to the largest entry: heavy tails give rare large inputs, and the worst entry converges more slowly in practice.",
+        fields: &[
+            ("view", "convergence"),
+            ("dist", "student_t"),
+            ("nu", "3"),
+            ("d", "8"),
+            ("n", "32"),
+            ("depth", "2"),
+            ("widths", "64, 128, 256, 512, 1024"),
+            ("seeds", "5"),
+        ],
+    },
+    Preset {
+        id: "labels",
+        title: "True against random labels: the generalization bound",
+        text: "The data-dependent bound √(2 yᵀ(H^∞)⁻¹y / n) of Arora et al. 2019 (arXiv:1901.08584) for a smooth target (harmonics of degree 1 and 2 on the sphere in d = 10) and for random labels of the same size. Look at the gap: for the smooth target the bound falls as n grows, for random labels it stays near its ceiling, as the networks' test error does. The learning curve of kernel regression and its fitted rate are beside it.",
+        fields: &[
+            ("view", "generalization"),
+            ("dist", "sphere"),
+            ("d", "10"),
+            ("n", "400"),
+            ("depth", "1"),
+            ("target", "harmonics"),
+            ("degrees", "1, 2"),
+            ("ntest", "200"),
+        ],
+    },
+    Preset {
+        id: "parameterization",
+        title: "Standard against NTK parameterization",
+        text: "The same networks in the standard parameterization (weights N(0, σ_w²/fan-in), no 1/√m in the forward pass): their NTK grows with the width, so the finite widths do not approach one curve, and the analytic curve shown is that of the widest width (Sohl-Dickstein et al. 2020, arXiv:2001.07301). Switch parameterization to NTK in the sidebar: the narrow and the wide nets then scatter around one infinite-width kernel (Jacot et al. 2018).",
+        fields: &[
+            ("view", "kernel"),
+            ("param", "standard"),
+            ("depth", "2"),
+            ("widths", "64, 256, 1024"),
+            ("seeds", "3"),
+        ],
+    },
+];
+
+/// The preset named `id`.
+pub fn preset(id: &str) -> Option<&'static Preset> {
+    PRESETS.iter().find(|p| p.id == id)
+}
+
+/// The field values of a preset: the defaults, the preset's fields, and `preset=id`.
+pub fn preset_values(p: &Preset) -> Values {
+    let mut v = defaults();
+    for (k, val) in p.fields {
+        if let Some((key, _)) = FIELDS.iter().find(|(f, _)| f == k) {
+            v.insert(key, val.to_string());
+        }
+    }
+    v.insert("preset", p.id.to_string());
+    v
+}
+
+/// Which panels the page shows (and computes).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum View {
+    Kernel,
+    Convergence,
+    Training,
+    Generalization,
+}
+
 /// Everything the page's results depend on, validated.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Config {
-    pub job: LabJob,
+    pub view: View,
+    /// The network of the sidebar (infinite width; for the standard parameterization
+    /// its width is the widest finite width).
+    pub network: FcNetwork,
+    /// What the worker computes for the view.
+    pub job: Job,
     /// Log axes where they fit.
     pub log: bool,
+    /// The convergence panel's distance: the largest entry (else Frobenius).
+    pub max_entry: bool,
 }
 
-/// Build the config, or the list of (field, message) problems.
+/// The distributions of the convergence panel: one per tail class, and the
+/// sidebar's if it is none of them.
+pub fn convergence_distributions(chosen: Distribution, nu: f64) -> Vec<Distribution> {
+    let mut v = vec![
+        Distribution::Gaussian,
+        Distribution::Rademacher,
+        Distribution::Laplace,
+        Distribution::StudentT { nu },
+    ];
+    if !v.iter().any(|d| d.name() == chosen.name()) {
+        v.push(chosen);
+    }
+    v
+}
+
+/// Build the config, or the list of (field, message) problems: each field's own,
+/// then those between fields (e.g. snapshot steps beyond the number of steps).
 pub fn build(values: &Values) -> Result<Config, Vec<(&'static str, String)>> {
-    let errors: Vec<(&'static str, String)> = FIELDS
+    let mut errors: Vec<(&'static str, String)> = FIELDS
         .iter()
         .filter_map(|(k, _)| {
             let raw = values.get(k).map_or("", String::as_str);
@@ -349,33 +615,124 @@ pub fn build(values: &Values) -> Result<Config, Vec<(&'static str, String)>> {
         },
         width: Some(*widths.last().unwrap_or(&64)),
     };
-    Ok(Config {
-        job: LabJob {
-            network,
-            widths,
-            seeds: num("seeds", SEEDS) as usize,
-            kernel: if get("kernel") == "nngp" {
-                KernelKind::Nngp
-            } else {
-                KernelKind::Ntk
-            },
-            points: num("points", POINTS) as usize,
-            data: DataSpec {
-                distribution: dist,
-                n: num("n", N) as usize,
-                d,
-                project: flag("proj", get("proj")).unwrap_or(false),
-                seed: num("dseed", DATA_SEED) as u64,
-            },
+    let view = match get("view") {
+        "convergence" => View::Convergence,
+        "training" => View::Training,
+        "generalization" => View::Generalization,
+        _ => View::Kernel,
+    };
+    let seed = num("dseed", DATA_SEED) as u64;
+    let target = match get("target") {
+        "product" => Target::Product,
+        "teacher" => Target::Teacher {
+            spec: MlpSpec::from_network(&network, 512),
+            seed: seed + 1,
         },
+        "random" => Target::RandomLabels { seed },
+        _ => Target::Harmonics {
+            degrees: parse_degrees(get("degrees"))
+                .unwrap_or_default()
+                .into_iter()
+                .map(|k| (k, 1.0))
+                .collect(),
+        },
+    };
+    let data = DataSpec {
+        distribution: dist,
+        n: num("n", N) as usize,
+        d,
+        project: flag("proj", get("proj")).unwrap_or(false),
+        seed,
+    };
+    let steps = num("steps", STEPS) as usize;
+    let snapshots = parse_snapshots(get("snaps")).unwrap_or_default();
+    let ktrain = flag("ktrain", get("ktrain")).unwrap_or(false);
+    // Problems between fields, for the view in use.
+    if target == Target::Product && d < 2 {
+        errors.push(("target", "x₁·x₂ needs inputs with d ≥ 2".into()));
+    }
+    match view {
+        View::Convergence if widths.len() < 3 => errors.push((
+            "widths",
+            "the convergence panel fits a line: give at least 3 widths".into(),
+        )),
+        View::Training if snapshots.iter().any(|&s| s > steps) => errors.push((
+            "snaps",
+            format!("snapshot steps must be at most the number of steps ({steps})"),
+        )),
+        View::Generalization if data.n < 24 => errors.push((
+            "n",
+            "the generalization curves need n ≥ 24 training points".into(),
+        )),
+        View::Kernel if ktrain && d != 2 => errors.push((
+            "ktrain",
+            "training before measuring the kernel on the circle needs inputs in d = 2".into(),
+        )),
+        _ => {}
+    }
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    let kernel = if get("kernel") == "nngp" {
+        KernelKind::Nngp
+    } else {
+        KernelKind::Ntk
+    };
+    let seeds = num("seeds", SEEDS) as usize;
+    let job = match view {
+        View::Kernel => Job::Lab(LabJob {
+            network: network.clone(),
+            widths,
+            seeds,
+            kernel,
+            points: num("points", POINTS) as usize,
+            data,
+            train: ktrain.then(|| LabTraining {
+                target,
+                learning_rate: num("lr", LR),
+                steps,
+            }),
+        }),
+        View::Convergence => Job::Convergence(ConvergenceJob {
+            network: network.clone(),
+            widths,
+            seeds,
+            distributions: convergence_distributions(dist, num("nu", NU)),
+            n: data.n,
+            d,
+            seed,
+        }),
+        View::Training => Job::Training(TrainingJob {
+            network: network.clone(),
+            widths,
+            data,
+            target,
+            noise: num("noise", NOISE),
+            n_test: num("ntest", N_TEST) as usize,
+            learning_rate: num("lr", LR),
+            steps,
+            snapshots,
+        }),
+        View::Generalization => Job::Generalization(GeneralizationJob {
+            network: network.clone(),
+            data,
+            target,
+            n_test: num("ntest", N_TEST) as usize,
+        }),
+    };
+    Ok(Config {
+        view,
+        network,
+        job,
         log: flag("log", get("log")).unwrap_or(true),
+        max_entry: get("metric") == "max",
     })
 }
 
 impl Config {
     /// The job that computes this config's results.
     pub fn job(&self) -> Job {
-        Job::Lab(self.job.clone())
+        self.job.clone()
     }
 }
 
@@ -402,9 +759,13 @@ mod tests {
     #[test]
     fn defaults_build_a_valid_job_that_the_worker_runs() {
         let c = build(&defaults()).unwrap();
-        assert_eq!(c.job.widths, vec![64, 256, 1024]);
-        assert_eq!(c.job.data.distribution, Distribution::Circle);
-        assert_eq!(c.job.data.d, 2);
+        let Job::Lab(job) = c.job else {
+            panic!("the default view is the kernel view")
+        };
+        assert_eq!(job.widths, vec![64, 256, 1024]);
+        assert_eq!(job.data.distribution, Distribution::Circle);
+        assert_eq!(job.data.d, 2);
+        assert!(job.train.is_none());
     }
 
     #[test]

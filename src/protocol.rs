@@ -105,6 +105,16 @@ pub struct LabJob {
     /// Angles on the circle.
     pub points: usize,
     pub data: DataSpec,
+    /// Also train every net on the data and show its kernel afterwards.
+    pub train: Option<LabTraining>,
+}
+
+/// Gradient descent on the data before the kernel is measured again.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LabTraining {
+    pub target: Target,
+    pub learning_rate: f64,
+    pub steps: usize,
 }
 
 /// One finite width's empirical circle profile over seeds.
@@ -124,6 +134,9 @@ pub enum Part {
         gamma: Vec<f64>,
         analytic: Vec<f64>,
         widths: Vec<WidthProfile>,
+        /// The same nets after `trained_steps` steps of gradient descent on the data.
+        trained: Vec<WidthProfile>,
+        trained_steps: usize,
         seeds: usize,
     },
     /// Gram matrices on the data: analytic, one random finite network, n × n row-major.
@@ -354,6 +367,7 @@ mod tests {
                     project: false,
                     seed: 1,
                 },
+                train: None,
             }),
         };
         let text = serde_json::to_string(&req).unwrap();

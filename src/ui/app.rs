@@ -9,13 +9,14 @@ use leptos::prelude::*;
 
 use crate::client::{BackendKind, ComputeClient};
 use crate::config::{
-    self, from_query, takes_alpha, to_query, Values, ACTIVATIONS, ALPHA, B_STD, D, DATA_SEED,
-    DEPTH, DISTRIBUTIONS, FIELDS, N, NU, POINTS, SEEDS, W_STD,
+    self, from_query, parse_hide, preset, preset_values, takes_alpha, to_query, Values, View,
+    ACTIVATIONS, ALPHA, B_STD, D, DATA_SEED, DEPTH, DISTRIBUTIONS, FIELDS, GROUPS, LR, N,
+    NOISE, NU, N_TEST, POINTS, PRESETS, SEEDS, STEPS, TARGETS, VIEWS, W_STD,
 };
 use crate::protocol::{JobTracker, Part, Request, Response};
 use crate::ui::{
-    FormulasPanel, KernelPanel, NumberControl, SelectControl, SpectrumPanel, TextControl,
-    ToggleControl,
+    ConvergencePanel, FormulasPanel, GeneralizationPanel, KernelPanel, NumberControl,
+    SelectControl, SpectrumPanel, TextControl, ToggleControl, TrainingPanels,
 };
 
 const PARAMETERIZATIONS: [(&str, &str); 2] = [
@@ -23,6 +24,35 @@ const PARAMETERIZATIONS: [(&str, &str); 2] = [
     ("standard", "standard (width-dependent)"),
 ];
 const KERNELS: [(&str, &str); 2] = [("ntk", "NTK Θ"), ("nngp", "NNGP kernel K")];
+const METRICS: [(&str, &str); 2] = [
+    ("frob", "relative Frobenius ‖Θ̂ − Θ‖_F/‖Θ‖_F"),
+    ("max", "largest entry max|Θ̂ − Θ|"),
+];
+
+/// The CSS that hides the controls and groups listed in `hide` (teacher mode).
+pub fn hide_css(hide: &str) -> String {
+    let items = parse_hide(hide).unwrap_or_default();
+    let mut rules = Vec::new();
+    for item in &items {
+        if item == "all" {
+            rules.push(".sidebar, #toggle-controls, #preset-menu".to_string());
+        } else if item == "presets" {
+            rules.push("#preset-menu".to_string());
+        } else if GROUPS.contains(&item.as_str()) {
+            rules.push(format!("#group-{item}-section"));
+        } else {
+            rules.push(format!(".sidebar .control:has(#{item})"));
+        }
+    }
+    if rules.is_empty() {
+        return String::new();
+    }
+    let mut css = format!("{} {{ display: none !important; }}", rules.join(", "));
+    if items.iter().any(|i| i == "all") {
+        css.push_str(" .app { grid-template-columns: 1fr !important; grid-template-areas: \"top\" \"main\" !important; }");
+    }
+    css
+}
 
 /// Milliseconds since page load (0 where there is no `performance`).
 fn now_ms() -> f64 {
@@ -121,7 +151,11 @@ pub fn App(
         let f = fields.clone();
         Memo::new(move |_| f.values())
     };
-    let config = Memo::new(move |_| values.with(config::build).ok());
+    let built = Memo::new(move |_| values.with(config::build));
+    let config = Memo::new(move |_| built.with(|b| b.as_ref().ok().cloned()));
+    // Only a change of the job recomputes: view-only fields (log axes, the distance
+    // shown, hidden controls) redraw from the results they have.
+    let job = Memo::new(move |_| config.with(|c| c.as_ref().map(|c| c.job())));
 
     let results = RwSignal::new(Results::default());
     let status = RwSignal::new(JobStatus::Starting);
@@ -170,7 +204,7 @@ pub fn App(
     }
     let client = StoredValue::new_local(client);
 
-    let send = move |config: config::Config| {
+    let send = move |job: crate::protocol::Job| {
         let Some(generation) = tracker.try_update_value(|t| t.start_job()) else {
             return;
         };
@@ -182,27 +216,23 @@ pub fn App(
             stage: "queued".into(),
         });
         client.with_value(|c| {
-            c.send(Request {
-                generation,
-                job: config.job(),
-            })
+            c.send(Request { generation, job })
         });
     };
     // config → job, debounced: a new change supersedes the pending and running job.
     let pending = StoredValue::new(None::<TimeoutHandle>);
     Effect::new(move |_| {
-        let Some(config) = config.get() else {
+        let Some(job) = job.get() else {
             return;
         };
         if let Some(h) = pending.get_value() {
             h.clear();
         }
         if debounce_ms == 0 {
-            send(config);
+            send(job);
         } else {
-            let h =
-                set_timeout_with_handle(move || send(config), Duration::from_millis(debounce_ms))
-                    .ok();
+            let h = set_timeout_with_handle(move || send(job), Duration::from_millis(debounce_ms))
+                .ok();
             pending.set_value(h);
         }
     });
@@ -238,8 +268,13 @@ pub fn App(
     let invalid = Signal::derive(move || config.with(Option::is_none));
     let status_text = move || {
         if invalid.get() {
-            return "A control holds an invalid value: fix it to recompute; the last plots stay."
-                .to_string();
+            let problems = built.with(|b| match b {
+                Err(e) => e.iter().map(|(_, m)| m.clone()).collect::<Vec<_>>().join("; "),
+                Ok(_) => String::new(),
+            });
+            return format!(
+                "A control holds an invalid value ({problems}): fix it to recompute; the last plots stay."
+            );
         }
         match status.get() {
             JobStatus::Starting => "Starting…".into(),
@@ -292,6 +327,34 @@ pub fn App(
             }
         })
     };
+    let f = fields.clone();
+    let view_field = f.get("view");
+    let current_view = Signal::derive(move || config.with(|c| c.as_ref().map(|c| c.view)));
+    let max_entry = Signal::derive(move || config.with(|c| c.as_ref().is_some_and(|c| c.max_entry)));
+    // Presets: choosing one sets every field (the defaults and the preset's own).
+    let preset_field = fields.get("preset");
+    let apply_preset = {
+        let f = fields.clone();
+        move |id: String| {
+            if let Some(p) = preset(&id) {
+                f.set_all(&preset_values(p));
+            } else {
+                f.get("preset").set("none".into());
+            }
+        }
+    };
+    let preset_text = move || preset(&preset_field.get()).map(|p| (p.title, p.text));
+    let preset_modified = move || {
+        preset(&preset_field.get()).is_some_and(|p| {
+            let now = values.get();
+            let mut want = preset_values(p);
+            want.insert("hide", now.get("hide").cloned().unwrap_or_default());
+            now != want
+        })
+    };
+    // Teacher mode: `hide=…` in the URL hides controls and groups.
+    let hide_field = fields.get("hide");
+    let hidden_css = move || hide_css(&hide_field.get());
     let g = |k: &str| fields.get(k);
     // On a narrow screen the sidebar collapses behind the "Controls" button.
     let controls_open = RwSignal::new(false);
@@ -313,6 +376,21 @@ pub fn App(
                     <h1>"NTK Lab"</h1>
                     <span class="tagline">"The Neural Tangent Kernel, computed live in your browser"</span>
                 </div>
+                <style id="teacher-mode">{hidden_css}</style>
+                <label class="preset-menu" id="preset-menu">
+                    <span class="label">"Preset"</span>
+                    <select
+                        id="preset"
+                        prop:value=move || preset_field.get()
+                        on:change=move |ev| apply_preset(event_target_value(&ev))
+                    >
+                        <option value="none">"— choose a preset —"</option>
+                        {PRESETS
+                            .iter()
+                            .map(|p| view! { <option value=p.id>{p.title}</option> })
+                            .collect::<Vec<_>>()}
+                    </select>
+                </label>
                 <div
                     class="status"
                     id="job-status"
@@ -342,7 +420,7 @@ pub fn App(
                 </div>
             </header>
             <aside class="sidebar" id="sidebar" aria-label="Controls">
-                <section class="group" aria-labelledby="group-data">
+                <section class="group" id="group-data-section" aria-labelledby="group-data">
                     <h2 id="group-data">"Data"</h2>
                     <SelectControl
                         id="dist"
@@ -357,7 +435,7 @@ pub fn App(
                     <ToggleControl id="proj" label="project onto the sphere" help="Scale every input to unit norm; the analytic eigenvalues by degree then apply." value=g("proj") />
                     <NumberControl id="dseed" label="data seed" help="The same seed gives the same inputs and the same random network." bounds=DATA_SEED step=1.0 value=g("dseed") />
                 </section>
-                <section class="group" aria-labelledby="group-network">
+                <section class="group" id="group-network-section" aria-labelledby="group-network">
                     <h2 id="group-network">"Network"</h2>
                     <NumberControl id="depth" label="depth L" help="Number of hidden layers, each Dense → φ; a Dense readout follows." bounds=DEPTH step=1.0 value=g("depth") />
                     <SelectControl id="act" label="activation φ" help="Closed-form dual kernels where they exist; Gauss–Hermite quadrature (64 × 64 nodes) otherwise." options=&ACTIVATIONS value=g("act") />
@@ -368,12 +446,24 @@ pub fn App(
                     <ToggleControl id="bias" label="bias parameters" help="Off: the network has no biases (b_std = null in neural-tangents)." value=g("bias") />
                     <NumberControl id="b" label="σ_b (b_std)" help="Bias standard deviation; adds σ_b² to the kernel at every layer." bounds=B_STD step=0.01 value=g("b") disabled=no_bias />
                 </section>
-                <section class="group" aria-labelledby="group-view">
+                <section class="group" id="group-training-section" aria-labelledby="group-training">
+                    <h2 id="group-training">"Target & training"</h2>
+                    <SelectControl id="target" label="target y(x)" help="What the networks learn in the training and generalization panels (and before the kernel is measured again when training is on)." options=&TARGETS value=g("target") />
+                    <TextControl id="degrees" label="degrees k" help="Degrees of the harmonics target: P_k(⟨x, e₁⟩/‖x‖), which is cos kγ on the circle, each with amplitude 1 (up to 6)." value=g("degrees") />
+                    <NumberControl id="noise" label="label noise σ" help="Gaussian noise added to the training targets." bounds=NOISE step=0.01 value=g("noise") />
+                    <NumberControl id="ntest" label="test points" help="Size of the test set (training and generalization panels)." bounds=N_TEST step=1.0 value=g("ntest") />
+                    <NumberControl id="lr" label="learning rate η" help="Full-batch gradient descent on (1/2N)‖f − y‖²; above the critical 2N/λ_max it diverges and the panel says so." bounds=LR step=0.01 value=g("lr") />
+                    <NumberControl id="steps" label="steps" help="Gradient-descent steps; the time axis is t = η · steps." bounds=STEPS step=1.0 value=g("steps") />
+                    <TextControl id="snaps" label="show f at steps" help="Steps at which the learned function is drawn, e.g. 0, 20, 200 (up to 5, at most the number of steps)." value=g("snaps") />
+                    <ToggleControl id="ktrain" label="kernel after training" help="Kernel panel: also train each net on the data (target, η, steps above) and draw its kernel afterwards, dashed (Jacot et al. 2018, Fig. 1)." value=g("ktrain") />
+                </section>
+                <section class="group" id="group-view-section" aria-labelledby="group-view">
                     <h2 id="group-view">"View"</h2>
                     <SelectControl id="kernel" label="kernel" help="The NTK Θ governs gradient descent; the NNGP kernel K is the covariance of the random network's outputs." options=&KERNELS value=g("kernel") />
                     <NumberControl id="seeds" label="seeds per width" help="Random networks averaged for each finite width (mean ± std)." bounds=SEEDS step=1.0 value=g("seeds") />
                     <NumberControl id="points" label="angles" help="How many angles γ the circle profile uses." bounds=POINTS step=10.0 value=g("points") />
-                    <ToggleControl id="log" label="log axes" help="Logarithmic axes where they fit (the spectrum)." value=g("log") />
+                    <SelectControl id="metric" label="distance (convergence)" help="How the convergence panel measures the empirical NTK's distance to the analytic one." options=&METRICS value=g("metric") />
+                    <ToggleControl id="log" label="log axes" help="Logarithmic axes where they fit: the spectrum, convergence, losses, drift, residuals, bounds." value=g("log") />
                 </section>
             </aside>
             <main class="panels">
@@ -386,9 +476,49 @@ pub fn App(
                             .collect::<Vec<_>>()
                     }}
                 </div>
-                <KernelPanel results=results busy=busy symbol=kernel_symbol />
-                <SpectrumPanel results=results busy=busy log=log symbol=kernel_symbol />
-                <FormulasPanel network=Signal::derive(move || config.get().map(|c| c.job.network)) />
+                <div class="preset-box" id="preset-box">
+                    {move || preset_text().map(|(title, text)| view! {
+                        <h2 class="preset-title">{format!("Preset: {title}")}</h2>
+                        <p class="preset-text">{text}</p>
+                        <p class="preset-modified">{move || if preset_modified() { "You have changed settings since loading this preset; choose it again to restore it." } else { "" }}</p>
+                    })}
+                </div>
+                <nav class="tabs" role="tablist" aria-label="Panels">
+                    {VIEWS
+                        .iter()
+                        .map(|(id, label)| {
+                            let id = *id;
+                            view! {
+                                <button
+                                    type="button"
+                                    role="tab"
+                                    class="tab"
+                                    id=format!("tab-{id}")
+                                    aria-selected=move || if view_field.get() == id { "true" } else { "false" }
+                                    on:click=move |_| view_field.set(id.to_string())
+                                >
+                                    {*label}
+                                </button>
+                            }
+                        })
+                        .collect::<Vec<_>>()}
+                </nav>
+                {move || match current_view.get().unwrap_or(View::Kernel) {
+                    View::Kernel => view! {
+                        <KernelPanel results=results busy=busy symbol=kernel_symbol />
+                        <SpectrumPanel results=results busy=busy log=log symbol=kernel_symbol />
+                    }.into_any(),
+                    View::Convergence => view! {
+                        <ConvergencePanel results=results busy=busy log=log max_entry=max_entry />
+                    }.into_any(),
+                    View::Training => view! {
+                        <TrainingPanels results=results busy=busy log=log />
+                    }.into_any(),
+                    View::Generalization => view! {
+                        <GeneralizationPanel results=results busy=busy log=log />
+                    }.into_any(),
+                }}
+                <FormulasPanel network=Signal::derive(move || config.get().map(|c| c.network)) />
             </main>
         </div>
     }

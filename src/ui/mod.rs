@@ -2,8 +2,10 @@
 
 pub mod app;
 mod controls;
+mod experiments;
 mod panels;
 
 pub use app::App;
 pub use controls::{NumberControl, SelectControl, TextControl, ToggleControl};
+pub use experiments::{ConvergencePanel, GeneralizationPanel, TrainingPanels};
 pub use panels::{FormulasPanel, KernelPanel, SpectrumPanel};

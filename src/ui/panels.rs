@@ -17,11 +17,11 @@ use crate::canvas::draw_on_canvas;
 use crate::protocol::Part;
 use crate::ui::app::Results;
 
-type DrawFn = Arc<
+pub(crate) type DrawFn = Arc<
     dyn Fn(&HtmlCanvasElement) -> Result<Option<(u64, Vec<Mapping>, f64)>, String> + Send + Sync,
 >;
-type ReadoutFn = Arc<dyn Fn(usize, f64, f64) -> Option<String> + Send + Sync>;
-type CsvFn = Arc<dyn Fn() -> Option<String> + Send + Sync>;
+pub(crate) type ReadoutFn = Arc<dyn Fn(usize, f64, f64) -> Option<String> + Send + Sync>;
+pub(crate) type CsvFn = Arc<dyn Fn() -> Option<String> + Send + Sync>;
 
 /// Start a download of `href` as `name`.
 fn download(href: &str, name: &str) {
@@ -51,7 +51,7 @@ fn download_csv(text: &str, name: &str) {
 /// One plot: a canvas redrawn whenever its data (read inside `draw`) or the window
 /// size changes, a pointer read-out, and PNG/CSV buttons.
 #[component]
-fn PlotCanvas(
+pub(crate) fn PlotCanvas(
     id: &'static str,
     label: &'static str,
     #[prop(into)] busy: Signal<bool>,
@@ -130,6 +130,16 @@ fn PlotCanvas(
     }
 }
 
+fn width_series(v: &[crate::protocol::WidthProfile]) -> Vec<WidthSeries<'_>> {
+    v.iter()
+        .map(|w| WidthSeries {
+            width: w.width,
+            mean: &w.mean,
+            std: &w.std,
+        })
+        .collect()
+}
+
 fn csv_rows(header: &str, rows: impl Iterator<Item = Vec<f64>>) -> String {
     let mut s = String::from(header);
     s.push('\n');
@@ -161,20 +171,16 @@ pub fn KernelPanel(
                     gamma,
                     analytic,
                     widths,
+                    trained,
+                    trained_steps,
                     seeds,
                 },
             )) = r.get("circle")
             else {
                 return Ok(None);
             };
-            let series: Vec<WidthSeries> = widths
-                .iter()
-                .map(|w| WidthSeries {
-                    width: w.width,
-                    mean: &w.mean,
-                    std: &w.std,
-                })
-                .collect();
+            let series = width_series(widths);
+            let after = width_series(trained);
             let kernel = if symbol.get_untracked() == "K" {
                 "NNGP K"
             } else {
@@ -184,6 +190,8 @@ pub fn KernelPanel(
                 gamma,
                 analytic,
                 widths: &series,
+                trained: &after,
+                trained_steps: *trained_steps,
                 seeds: *seeds,
                 kernel,
                 network: "analytic vs finite widths",

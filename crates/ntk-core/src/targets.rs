@@ -24,6 +24,8 @@ pub enum Target {
     Teacher { spec: MlpSpec, seed: u64 },
     /// Independent ±1 labels (no relation to x).
     RandomLabels { seed: u64 },
+    /// x₁·x₂, the target of Jacot et al. 2018's Fig. 1 (arXiv:1806.07572); needs d ≥ 2.
+    Product,
 }
 
 /// y(xᵢ) for every row, plus N(0, σ²) label noise (seeded).
@@ -69,6 +71,16 @@ pub fn targets(target: &Target, x: &Matrix, noise: f64, seed: u64) -> Result<Vec
             })
             .collect(),
         Target::Teacher { spec, seed } => Mlp::init(spec, x.cols(), *seed)?.forward(x)?,
+        Target::Product => {
+            if x.cols() < 2 {
+                return Err(NtkError::DimensionMismatch {
+                    field: "d",
+                    expected: 2,
+                    got: x.cols(),
+                });
+            }
+            (0..n).map(|i| x.get(i, 0) * x.get(i, 1)).collect()
+        }
         Target::RandomLabels { seed } => {
             let mut rng = ChaCha8Rng::seed_from_u64(*seed);
             (0..n)
@@ -83,4 +95,18 @@ pub fn targets(target: &Target, x: &Matrix, noise: f64, seed: u64) -> Result<Vec
         }
     }
     Ok(y)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use wasm_bindgen_test::wasm_bindgen_test;
+
+    #[wasm_bindgen_test(unsupported = test)]
+    fn product_target_is_x1_times_x2_and_needs_two_coordinates() {
+        let x = Matrix::from_rows("x", &[vec![2.0, -3.0, 5.0], vec![0.5, 4.0, 1.0]]).unwrap();
+        assert_eq!(targets(&Target::Product, &x, 0.0, 0).unwrap(), vec![-6.0, 2.0]);
+        let line = Matrix::from_rows("x", &[vec![1.0]]).unwrap();
+        assert!(targets(&Target::Product, &line, 0.0, 0).is_err());
+    }
 }

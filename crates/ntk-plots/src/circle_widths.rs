@@ -26,6 +26,10 @@ pub struct CircleWidthsPlot<'a> {
     pub analytic: &'a [f64],
     /// Finite widths, narrow first.
     pub widths: &'a [WidthSeries<'a>],
+    /// The same networks after `trained_steps` steps of gradient descent (empty: not
+    /// trained), drawn dashed in the width's colour.
+    pub trained: &'a [WidthSeries<'a>],
+    pub trained_steps: usize,
     /// Seeds per width.
     pub seeds: usize,
     /// "NTK Θ" or "NNGP K".
@@ -62,6 +66,7 @@ where
         || data
             .widths
             .iter()
+            .chain(data.trained)
             .any(|w| w.mean.len() != n || w.std.len() != n)
     {
         return Err(PlotError::LengthMismatch("γ and the kernels"));
@@ -69,6 +74,7 @@ where
     let values = data.analytic.iter().copied().chain(
         data.widths
             .iter()
+            .chain(data.trained)
             .flat_map(|w| w.mean.iter().zip(w.std).flat_map(|(m, s)| [m - s, m + s])),
     );
     let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
@@ -140,6 +146,49 @@ where
             .label(format!(
                 "width m = {} (mean ± std, {} seeds)",
                 w.width, data.seeds
+            ))
+            .legend(move |(x, y)| {
+                PathElement::new(
+                    vec![(x, y), (x + sample_len, y)],
+                    color.stroke_width(line_width),
+                )
+            });
+    }
+    for (i, w) in data.trained.iter().enumerate() {
+        let t = if count > 1 {
+            0.25 + 0.75 * i.min(count - 1) as f64 / (count - 1) as f64
+        } else {
+            0.75
+        };
+        // The trained nets in the vermillion family, light (narrow) to dark (wide).
+        let color = crate::common::warm(t);
+        let band: Vec<(f64, f64)> = data
+            .gamma
+            .iter()
+            .zip(w.mean.iter().zip(w.std))
+            .map(|(g, (m, s))| (g / PI, m + s))
+            .chain(
+                data.gamma
+                    .iter()
+                    .zip(w.mean.iter().zip(w.std))
+                    .rev()
+                    .map(|(g, (m, s))| (g / PI, m - s)),
+            )
+            .collect();
+        chart.draw_series(std::iter::once(Polygon::new(
+            band,
+            color.mix(0.18).filled(),
+        )))?;
+        chart
+            .draw_series(DashedLineSeries::new(
+                data.gamma.iter().zip(w.mean).map(|(&g, &y)| (g / PI, y)),
+                style.px(7.0),
+                style.px(4.0),
+                color.stroke_width(line_width),
+            ))?
+            .label(format!(
+                "width m = {} after {} steps of gradient descent",
+                w.width, data.trained_steps
             ))
             .legend(move |(x, y)| {
                 PathElement::new(

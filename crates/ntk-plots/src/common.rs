@@ -97,6 +97,18 @@ pub fn sequential(t: f64) -> RGBColor {
     ramp(&stops, t)
 }
 
+/// A warm sequential colour for t ∈ [0, 1], light to dark (Okabe–Ito orange →
+/// vermillion → a dark brown): the same networks after training.
+pub fn warm(t: f64) -> RGBColor {
+    let stops = [
+        (240.0, 200.0, 120.0),
+        (230.0, 159.0, 0.0),
+        (213.0, 94.0, 0.0),
+        (110.0, 40.0, 0.0),
+    ];
+    ramp(&stops, t)
+}
+
 /// A diverging colour for t ∈ [−1, 1]: blue (negative), white (0), vermillion
 /// (positive), for differences centred at 0.
 pub fn diverging(t: f64) -> RGBColor {

@@ -15,11 +15,13 @@ use thiserror::Error;
 mod circle_widths;
 pub mod common;
 mod heatmap;
+mod lines;
 pub mod palette;
 mod spectrum;
 
 pub use circle_widths::{draw_circle_widths, CircleWidthsPlot, WidthSeries};
 pub use common::Mapping;
+pub use lines::{draw_lines, draw_lines_row, LegendPosition, LinesPlot, Series, Stroke};
 pub use heatmap::{downsample, draw_kernel_heatmaps, HeatmapsPlot};
 pub use spectrum::{draw_eigenvectors, draw_spectrum, EigenvectorPlot, SpectrumPlot};
 

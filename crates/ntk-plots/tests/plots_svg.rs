@@ -55,6 +55,8 @@ fn circle_widths_plot_has_title_axes_legend_and_every_series() {
         },
     ];
     let plot = CircleWidthsPlot {
+        trained: &[],
+        trained_steps: 0,
         gamma: &gamma,
         analytic: &ntk,
         widths: &series,
@@ -212,6 +214,8 @@ fn eigenvectors_plot_labels_every_vector() {
 fn bad_data_is_an_error_not_a_panic() {
     let style = PlotStyle::default();
     let plot = CircleWidthsPlot {
+        trained: &[],
+        trained_steps: 0,
         gamma: &[],
         analytic: &[],
         widths: &[],
@@ -224,6 +228,8 @@ fn bad_data_is_an_error_not_a_panic() {
     });
     assert!(matches!(r, Err(PlotError::NoData(_))));
     let nan = CircleWidthsPlot {
+        trained: &[],
+        trained_steps: 0,
         gamma: &[0.0, 1.0],
         analytic: &[f64::NAN, 1.0],
         widths: &[],

@@ -1,0 +1,269 @@
+//! One line chart for the experiment panels (convergence, training, spectral bias,
+//! generalization): several series, each solid, dashed (theory) or markers, optional
+//! error bars, linear or log axes, a title, labelled axes, a legend and an optional
+//! note (e.g. the fitted slope) in the corner.
+
+use plotters::coord::Shift;
+use plotters::prelude::*;
+
+use crate::common::{decade_label, finish, tick, Mapping};
+use crate::{palette, PlotError, PlotStyle};
+
+/// How a series is drawn.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stroke {
+    /// A solid line with a dot at every point (measurements).
+    Solid,
+    /// A solid line without dots (dense curves).
+    Line,
+    /// A dashed line (theory, references).
+    Dashed,
+}
+
+/// One series of a [`LinesPlot`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct Series {
+    pub label: String,
+    pub x: Vec<f64>,
+    pub y: Vec<f64>,
+    /// Error bars ±err (e.g. the standard deviation over seeds).
+    pub err: Option<Vec<f64>>,
+    pub color: RGBColor,
+    pub stroke: Stroke,
+}
+
+impl Series {
+    /// A series with no error bars.
+    pub fn new(label: impl Into<String>, x: Vec<f64>, y: Vec<f64>, color: RGBColor) -> Self {
+        Series {
+            label: label.into(),
+            x,
+            y,
+            err: None,
+            color,
+            stroke: Stroke::Solid,
+        }
+    }
+
+    /// The same series drawn with `stroke`.
+    pub fn stroke(mut self, stroke: Stroke) -> Self {
+        self.stroke = stroke;
+        self
+    }
+
+    /// The same series with error bars.
+    pub fn errors(mut self, err: Vec<f64>) -> Self {
+        self.err = Some(err);
+        self
+    }
+}
+
+/// Where a legend goes.
+pub use plotters::chart::SeriesLabelPosition as LegendPosition;
+
+/// A line chart.
+#[derive(Debug, Clone)]
+pub struct LinesPlot<'a> {
+    pub title: &'a str,
+    pub x_label: &'a str,
+    pub y_label: &'a str,
+    pub log_x: bool,
+    pub log_y: bool,
+    pub series: &'a [Series],
+    pub legend: LegendPosition,
+    /// A line of text in the upper-left corner of the plotting area.
+    pub note: Option<&'a str>,
+}
+
+/// Draw a line chart. Points that a log axis cannot show (≤ 0) are left out; a plot
+/// with nothing left to show is an error, as is a series with NaN or mismatched
+/// lengths.
+pub fn draw_lines<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    p: &LinesPlot<'_>,
+    style: &PlotStyle,
+) -> Result<Mapping, PlotError>
+where
+    DB::ErrorType: 'static,
+{
+    for s in p.series {
+        if s.x.len() != s.y.len() || s.err.as_ref().is_some_and(|e| e.len() != s.y.len()) {
+            return Err(PlotError::LengthMismatch("series"));
+        }
+        if s.x.iter().chain(&s.y).any(|v| !v.is_finite()) {
+            return Err(PlotError::NonFinite("series"));
+        }
+    }
+    let tx = |v: f64| if p.log_x { v.log10() } else { v };
+    let ty = |v: f64| if p.log_y { v.log10() } else { v };
+    let ok = |x: f64, y: f64| (!p.log_x || x > 0.0) && (!p.log_y || y > 0.0);
+    // Every series in chart coordinates, with its error-bar ends.
+    let pts: Vec<Vec<(f64, f64, Option<(f64, f64)>)>> = p
+        .series
+        .iter()
+        .map(|s| {
+            (0..s.x.len())
+                .filter(|&i| ok(s.x[i], s.y[i]))
+                .map(|i| {
+                    let bar = s.err.as_ref().map(|e| {
+                        let lo = s.y[i] - e[i].abs();
+                        let lo = if p.log_y && lo <= 0.0 { s.y[i] * 0.5 } else { lo };
+                        (ty(lo), ty(s.y[i] + e[i].abs()))
+                    });
+                    (tx(s.x[i]), ty(s.y[i]), bar)
+                })
+                .collect()
+        })
+        .collect();
+    let all = || pts.iter().flatten();
+    if all().next().is_none() {
+        return Err(PlotError::NoData("no point to draw on these axes"));
+    }
+    let (mut x0, mut x1) = all().fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), q| {
+        (a.min(q.0), b.max(q.0))
+    });
+    let (mut y0, mut y1) = all().fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), q| {
+        let (lo, hi) = q.2.unwrap_or((q.1, q.1));
+        (a.min(q.1).min(lo), b.max(q.1).max(hi))
+    });
+    if x1 - x0 < 1e-12 {
+        x0 -= 0.5;
+        x1 += 0.5;
+    }
+    if y1 - y0 < 1e-12 * y1.abs().max(1.0) {
+        y0 -= 0.5 * y0.abs().max(1e-3);
+        y1 += 0.5 * y1.abs().max(1e-3);
+    }
+    let (xp, yp) = (0.03 * (x1 - x0), 0.06 * (y1 - y0));
+    let (x0, x1, y0, y1) = (x0 - xp, x1 + xp, y0 - yp, y1 + yp);
+
+    area.fill(&WHITE)?;
+    let mut chart = ChartBuilder::on(area)
+        .caption(p.title, style.font(15.0))
+        .margin(style.px(12.0))
+        .x_label_area_size(style.px(44.0))
+        .y_label_area_size(style.px(62.0))
+        .build_cartesian_2d(x0..x1, y0..y1)?;
+    let (xspan, yspan) = (x1 - x0, y1 - y0);
+    let xf = move |v: &f64| {
+        if p.log_x {
+            decade_label(*v)
+        } else {
+            tick(*v, xspan)
+        }
+    };
+    let yf = move |v: &f64| {
+        if p.log_y {
+            decade_label(*v)
+        } else {
+            tick(*v, yspan)
+        }
+    };
+    // Log axes: a tick per decade when the range spans several, else 6 ticks.
+    let count = |log: bool, span: f64| {
+        if log && span >= 2.0 {
+            (span.ceil() as usize + 1).min(12)
+        } else {
+            6
+        }
+    };
+    chart
+        .configure_mesh()
+        .x_labels(count(p.log_x, xspan))
+        .y_labels(count(p.log_y, yspan))
+        .x_label_formatter(&xf)
+        .y_label_formatter(&yf)
+        .x_desc(p.x_label)
+        .y_desc(p.y_label)
+        .label_style(style.font(12.0))
+        .axis_desc_style(style.font(13.0))
+        .light_line_style(palette::GRID.mix(0.5))
+        .bold_line_style(palette::GRID)
+        .axis_style(palette::TEXT)
+        .draw()?;
+    let lw = style.px(2.0);
+    let r = style.px(3.0);
+    let sample = style.px(24.0) as i32;
+    let (dash, gap) = (style.px(7.0), style.px(4.0));
+    for (s, pts) in p.series.iter().zip(&pts) {
+        let color = s.color;
+        let line: Vec<(f64, f64)> = pts.iter().map(|q| (q.0, q.1)).collect();
+        let legend = move |(x, y): (i32, i32)| -> PathElement<(i32, i32)> {
+            PathElement::new(vec![(x, y), (x + sample, y)], color.stroke_width(lw))
+        };
+        let anno = match s.stroke {
+            Stroke::Dashed => chart.draw_series(DashedLineSeries::new(
+                line.iter().copied(),
+                dash,
+                gap,
+                color.stroke_width(lw),
+            ))?,
+            Stroke::Solid | Stroke::Line => chart.draw_series(LineSeries::new(
+                line.iter().copied(),
+                color.stroke_width(lw),
+            ))?,
+        };
+        if s.label.is_empty() {
+            continue;
+        }
+        anno.label(s.label.as_str()).legend(legend);
+        if s.stroke == Stroke::Solid {
+            chart.draw_series(line.iter().map(|&q| Circle::new(q, r, color.filled())))?;
+        }
+        let cap = style.px(4.0) as i32;
+        for q in pts {
+            if let Some((lo, hi)) = q.2 {
+                chart.draw_series(std::iter::once(PathElement::new(
+                    vec![(q.0, lo), (q.0, hi)],
+                    color.stroke_width(style.px(1.5)),
+                )))?;
+                let (px, plo) = chart.backend_coord(&(q.0, lo));
+                let (_, phi) = chart.backend_coord(&(q.0, hi));
+                let root = chart.plotting_area().strip_coord_spec();
+                for py in [plo, phi] {
+                    root.draw(&PathElement::new(
+                        vec![(px - cap, py), (px + cap, py)],
+                        color.stroke_width(style.px(1.5)),
+                    ))?;
+                }
+            }
+        }
+    }
+    if let Some(note) = p.note {
+        let root = chart.plotting_area().strip_coord_spec();
+        let (l, t) = (
+            chart.plotting_area().get_pixel_range().0.start,
+            chart.plotting_area().get_pixel_range().1.start,
+        );
+        root.draw(&Text::new(
+            note.to_string(),
+            (l + style.px(10.0) as i32, t + style.px(8.0) as i32),
+            style.font(13.0),
+        ))?;
+    }
+    finish(
+        &mut chart,
+        style,
+        p.legend.clone(),
+        ((x0, x1), (y0, y1)),
+        (p.log_x, p.log_y),
+    )
+}
+
+/// Draw several line charts side by side (left to right); one mapping per chart.
+pub fn draw_lines_row<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    plots: &[LinesPlot<'_>],
+    style: &PlotStyle,
+) -> Result<Vec<Mapping>, PlotError>
+where
+    DB::ErrorType: 'static,
+{
+    area.fill(&WHITE)?;
+    let cells = area.split_evenly((1, plots.len().max(1)));
+    plots
+        .iter()
+        .zip(&cells)
+        .map(|(p, cell)| draw_lines(cell, p, style))
+        .collect()
+}
