@@ -157,7 +157,10 @@ fn run_lab(job: &LabJob, generation: u64, post: &mut dyn FnMut(Response)) -> Res
             before.add(&row(&net)?);
             if let (Some(t), Some(y)) = (&job.train, &train_y) {
                 if x.cols() != 2 {
-                    return Err("training before measuring the kernel on the circle needs inputs in d = 2".into());
+                    return Err(
+                        "training before measuring the kernel on the circle needs inputs in d = 2"
+                            .into(),
+                    );
                 }
                 let (_, critical) = critical_learning_rate(&net, &x).map_err(e)?;
                 if t.learning_rate >= critical {
@@ -350,10 +353,10 @@ fn run_convergence(
     Ok(())
 }
 
-/// The steps at which training is recorded: 0, 40 equally spaced steps, the
+/// The steps at which training is recorded: 0, 30 equally spaced steps, the
 /// snapshots and the last step.
 pub fn record_steps(steps: usize, snapshots: &[usize]) -> Vec<usize> {
-    let mut s: Vec<usize> = (0..=40).map(|k| k * steps / 40).collect();
+    let mut s: Vec<usize> = (0..=30).map(|k| k * steps / 30).collect();
     s.extend(snapshots.iter().copied().filter(|&v| v <= steps));
     s.sort_unstable();
     s.dedup();
@@ -990,7 +993,7 @@ mod tests {
         };
         assert!(*critical > 0.5);
         assert_eq!(times.len(), kernel_train.len());
-        assert_eq!(times[1], 0.5 * 3.0, "t = η·steps at step 3");
+        assert_eq!(times[1], 0.5 * 4.0, "t = η·steps at step 4");
         // Kernel gradient descent never increases the training loss.
         assert!(kernel_train.windows(2).all(|w| w[1] <= w[0] + 1e-15));
         // Lazy training: the wider net's kernel moves less (Lee et al. 2019).

@@ -102,8 +102,8 @@ pub const FIELDS: [(&str, &str); 30] = [
     ("noise", "0"),
     ("ntest", "100"),
     ("lr", "0.5"),
-    ("steps", "200"),
-    ("snaps", "0, 20, 200"),
+    ("steps", "100"),
+    ("snaps", "0, 10, 100"),
     ("ktrain", "0"),
     ("kernel", "ntk"),
     ("metric", "frob"),
@@ -480,7 +480,7 @@ pub const PRESETS: [Preset; 6] = [
     Preset {
         id: "tails",
         title: "Heavy tails against Gaussians: convergence with width",
-        text: "The distance between the empirical NTK of random networks and its infinite-width limit, against the width, on inputs with Gaussian, sub-Gaussian (Rademacher), sub-exponential (Laplace) and heavy-tailed (Student-t, ν = 3) coordinates in d = 8. Each line falls like 1/√m (slope −1/2, the dashed reference); the tails change the prefactor more than the rate. Switch the distance to the largest entry: heavy tails give rare large inputs, and the worst entry converges more slowly in practice.",
+        text: "The distance between the empirical NTK of random networks and its infinite-width limit, against the width, on inputs with Gaussian, sub-Gaussian (Rademacher), sub-exponential (Laplace) and heavy-tailed (Student-t, ν = 3) coordinates in d = 8. Theory predicts fluctuations of order 1/√m (Jacot et al. 2018; Arora et al. 2019, arXiv:1904.11955): each line should fall with slope near −1/2, like the dashed reference, and the tails change the prefactor more than the rate. Switch the distance to the largest entry: heavy tails give rare large inputs, and the worst entry converges more slowly in practice.",
         fields: &[
             ("view", "convergence"),
             ("dist", "student_t"),
@@ -681,7 +681,7 @@ pub fn build(values: &Values) -> Result<Config, Vec<(&'static str, String)>> {
     let seeds = num("seeds", SEEDS) as usize;
     let job = match view {
         View::Kernel => Job::Lab(LabJob {
-            network: network.clone(),
+            network,
             widths,
             seeds,
             kernel,
@@ -694,7 +694,7 @@ pub fn build(values: &Values) -> Result<Config, Vec<(&'static str, String)>> {
             }),
         }),
         View::Convergence => Job::Convergence(ConvergenceJob {
-            network: network.clone(),
+            network,
             widths,
             seeds,
             distributions: convergence_distributions(dist, num("nu", NU)),
@@ -703,7 +703,7 @@ pub fn build(values: &Values) -> Result<Config, Vec<(&'static str, String)>> {
             seed,
         }),
         View::Training => Job::Training(TrainingJob {
-            network: network.clone(),
+            network,
             widths,
             data,
             target,
@@ -714,7 +714,7 @@ pub fn build(values: &Values) -> Result<Config, Vec<(&'static str, String)>> {
             snapshots,
         }),
         View::Generalization => Job::Generalization(GeneralizationJob {
-            network: network.clone(),
+            network,
             data,
             target,
             n_test: num("ntest", N_TEST) as usize,
@@ -819,5 +819,106 @@ mod tests {
         for (name, _) in DISTRIBUTIONS {
             assert_eq!(distribution(name, 3.0).unwrap().name(), name);
         }
+    }
+
+    #[test]
+    fn every_preset_builds_its_view_and_its_url_reproduces_it() {
+        assert_eq!(PRESETS.len(), 6);
+        for p in &PRESETS {
+            let v = preset_values(p);
+            let c = build(&v).unwrap_or_else(|e| panic!("{}: {e:?}", p.id));
+            let want = p.fields.iter().find(|(k, _)| *k == "view").unwrap().1;
+            let view = match c.view {
+                View::Kernel => "kernel",
+                View::Convergence => "convergence",
+                View::Training => "training",
+                View::Generalization => "generalization",
+            };
+            assert_eq!(view, want, "{}", p.id);
+            // The link of a preset restores the same fields and so the same job.
+            let (back, notices) = from_query(&to_query(&v));
+            assert!(notices.is_empty(), "{}: {notices:?}", p.id);
+            assert_eq!(back, v);
+            assert_eq!(back["preset"], p.id);
+            // Each preset's fields exist, and its text cites a paper by year.
+            for (k, _) in p.fields {
+                assert!(FIELDS.iter().any(|(f, _)| f == k), "{}: {k}", p.id);
+            }
+            assert!(p.text.contains("20"), "{}", p.id);
+            let sentences = p.text.matches(". ").count() + 1;
+            assert!((2..=5).contains(&sentences), "{}: {sentences}", p.id);
+        }
+        // The Jacot preset trains before measuring the kernel again.
+        let c = build(&preset_values(preset("jacot").unwrap())).unwrap();
+        match c.job {
+            Job::Lab(job) => {
+                assert_eq!(job.widths, vec![100, 1000]);
+                assert_eq!(job.seeds, 10);
+                assert_eq!(job.train.unwrap().steps, 200);
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn problems_between_fields_are_reported_for_the_view_in_use() {
+        let mut v = defaults();
+        v.insert("view", "convergence".into());
+        v.insert("widths", "64, 256".into());
+        let e = build(&v).unwrap_err();
+        assert_eq!(e[0].0, "widths");
+        assert!(e[0].1.contains("at least 3 widths"));
+        // The same widths are fine for the kernel view.
+        v.insert("view", "kernel".into());
+        assert!(build(&v).is_ok());
+        v.insert("view", "training".into());
+        v.insert("snaps", "0, 500".into());
+        assert_eq!(build(&v).unwrap_err()[0].0, "snaps");
+        v.insert("snaps", "0, 50".into());
+        let c = build(&v).unwrap();
+        match c.job {
+            Job::Training(t) => {
+                assert_eq!(t.snapshots, vec![0, 50]);
+                assert_eq!(t.steps, 100);
+                assert_eq!(
+                    t.target,
+                    Target::Harmonics {
+                        degrees: vec![(1, 1.0), (4, 1.0)]
+                    }
+                );
+            }
+            other => panic!("{other:?}"),
+        }
+        v.insert("view", "generalization".into());
+        v.insert("n", "10".into());
+        assert_eq!(build(&v).unwrap_err()[0].0, "n");
+        v.insert("n", "64".into());
+        v.insert("dist", "gaussian".into());
+        v.insert("d", "1".into());
+        v.insert("target", "product".into());
+        assert_eq!(build(&v).unwrap_err()[0].0, "target");
+    }
+
+    #[test]
+    fn display_only_fields_do_not_change_the_job() {
+        let mut v = defaults();
+        v.insert("view", "convergence".into());
+        let a = build(&v).unwrap();
+        v.insert("metric", "max".into());
+        v.insert("log", "0".into());
+        v.insert("hide", "data, depth".into());
+        let b = build(&v).unwrap();
+        assert_eq!(a.job, b.job);
+        assert!(b.max_entry && !b.log);
+    }
+
+    #[test]
+    fn teacher_mode_lists_known_controls_and_groups_only() {
+        assert_eq!(parse_hide(" data, depth ").unwrap(), vec!["data", "depth"]);
+        assert_eq!(parse_hide("").unwrap(), Vec::<String>::new());
+        assert!(parse_hide("all").is_ok());
+        let e = parse_hide("data, nonsense").unwrap_err();
+        assert!(e.contains("'nonsense'"), "{e}");
+        assert!(parse_hide("hide").is_err());
     }
 }

@@ -264,7 +264,10 @@ impl Part {
     }
 }
 
-/// A message from the worker.
+/// A message from the worker. Each lives only from its computation to its JSON
+/// encoding (or, inline, to its delivery), so the size of the `Partial` variant
+/// costs nothing worth a box.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Response {

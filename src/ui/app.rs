@@ -10,8 +10,8 @@ use leptos::prelude::*;
 use crate::client::{BackendKind, ComputeClient};
 use crate::config::{
     self, from_query, parse_hide, preset, preset_values, takes_alpha, to_query, Values, View,
-    ACTIVATIONS, ALPHA, B_STD, D, DATA_SEED, DEPTH, DISTRIBUTIONS, FIELDS, GROUPS, LR, N,
-    NOISE, NU, N_TEST, POINTS, PRESETS, SEEDS, STEPS, TARGETS, VIEWS, W_STD,
+    ACTIVATIONS, ALPHA, B_STD, D, DATA_SEED, DEPTH, DISTRIBUTIONS, FIELDS, GROUPS, LR, N, NOISE,
+    NU, N_TEST, POINTS, PRESETS, SEEDS, STEPS, TARGETS, VIEWS, W_STD,
 };
 use crate::protocol::{JobTracker, Part, Request, Response};
 use crate::ui::{
@@ -215,9 +215,7 @@ pub fn App(
             total: 1,
             stage: "queued".into(),
         });
-        client.with_value(|c| {
-            c.send(Request { generation, job })
-        });
+        client.with_value(|c| c.send(Request { generation, job }));
     };
     // config → job, debounced: a new change supersedes the pending and running job.
     let pending = StoredValue::new(None::<TimeoutHandle>);
@@ -231,8 +229,8 @@ pub fn App(
         if debounce_ms == 0 {
             send(job);
         } else {
-            let h = set_timeout_with_handle(move || send(job), Duration::from_millis(debounce_ms))
-                .ok();
+            let h =
+                set_timeout_with_handle(move || send(job), Duration::from_millis(debounce_ms)).ok();
             pending.set_value(h);
         }
     });
@@ -269,7 +267,11 @@ pub fn App(
     let status_text = move || {
         if invalid.get() {
             let problems = built.with(|b| match b {
-                Err(e) => e.iter().map(|(_, m)| m.clone()).collect::<Vec<_>>().join("; "),
+                Err(e) => e
+                    .iter()
+                    .map(|(_, m)| m.clone())
+                    .collect::<Vec<_>>()
+                    .join("; "),
                 Ok(_) => String::new(),
             });
             return format!(
@@ -330,7 +332,8 @@ pub fn App(
     let f = fields.clone();
     let view_field = f.get("view");
     let current_view = Signal::derive(move || config.with(|c| c.as_ref().map(|c| c.view)));
-    let max_entry = Signal::derive(move || config.with(|c| c.as_ref().is_some_and(|c| c.max_entry)));
+    let max_entry =
+        Signal::derive(move || config.with(|c| c.as_ref().is_some_and(|c| c.max_entry)));
     // Presets: choosing one sets every field (the defaults and the preset's own).
     let preset_field = fields.get("preset");
     let apply_preset = {

@@ -159,13 +159,7 @@ fn width_color(i: usize, count: usize) -> plotters::style::RGBColor {
 /// The convergence charts: distance against width, one line per distribution with
 /// error bars over seeds and the fitted slope, and a 1/√m reference.
 pub fn convergence_charts(part: &Part, max_entry: bool, log: bool) -> Option<Vec<Chart>> {
-    let Part::Convergence {
-        lines,
-        seeds,
-        n,
-        d,
-    } = part
-    else {
+    let Part::Convergence { lines, seeds, n, d } = part else {
         return None;
     };
     let y_label = if max_entry {
@@ -310,8 +304,13 @@ pub fn training_charts(part: &Part, log: bool) -> Option<(Vec<Chart>, Vec<Chart>
     if !kernel_train.is_empty() {
         let label = "kernel dynamics, infinite width";
         train.series.push(
-            Series::new(label, times.clone(), kernel_train.clone(), palette::ANALYTIC)
-                .stroke(Stroke::Dashed),
+            Series::new(
+                label,
+                times.clone(),
+                kernel_train.clone(),
+                palette::ANALYTIC,
+            )
+            .stroke(Stroke::Dashed),
         );
         test.series.push(
             Series::new(label, times.clone(), kernel_test.clone(), palette::ANALYTIC)
@@ -340,12 +339,16 @@ pub fn training_charts(part: &Part, log: bool) -> Option<(Vec<Chart>, Vec<Chart>
         let t = fmt3(*learning_rate * s.step as f64);
         let label = format!("step {} (t = {t})", s.step);
         if !s.net.is_empty() {
-            function
-                .series
-                .push(Series::new(label.clone(), x.clone(), s.net.clone(), color).stroke(Stroke::Line));
+            function.series.push(
+                Series::new(label.clone(), x.clone(), s.net.clone(), color).stroke(Stroke::Line),
+            );
         }
         if !s.kernel.is_empty() {
-            let kernel_label = if s.net.is_empty() { label } else { String::new() };
+            let kernel_label = if s.net.is_empty() {
+                label
+            } else {
+                String::new()
+            };
             function.series.push(
                 Series::new(kernel_label, x.clone(), s.kernel.clone(), color)
                     .stroke(Stroke::Dashed),
@@ -400,8 +403,20 @@ pub fn modes_chart(part: &Part, log: bool) -> Option<Vec<Chart>> {
     )
     .log(false, log)
     .legend(LegendPosition::LowerLeft);
+    // The theory falls geometrically for ever; below a tenth of the smallest measured
+    // value it would only squash the measurements into the top of a log axis.
+    let floor = modes
+        .iter()
+        .flat_map(|m| m.measured.iter().copied())
+        .filter(|v| *v > 0.0)
+        .fold(f64::INFINITY, f64::min)
+        .min(1e-2)
+        / 10.0;
     for (i, m) in modes.iter().enumerate() {
         let color = CYCLE[i % CYCLE.len()];
+        let keep: Vec<usize> = (0..m.theory.len())
+            .filter(|&k| !log || m.theory[k] >= floor)
+            .collect();
         chart.series.push(Series::new(
             format!("{} measured", m.label),
             times.clone(),
@@ -409,10 +424,24 @@ pub fn modes_chart(part: &Part, log: bool) -> Option<Vec<Chart>> {
             color,
         ));
         chart.series.push(
-            Series::new(String::new(), times.clone(), m.theory.clone(), color)
-                .stroke(Stroke::Dashed),
+            Series::new(
+                String::new(),
+                keep.iter().map(|&k| times[k]).collect(),
+                keep.iter().map(|&k| m.theory[k]).collect(),
+                color,
+            )
+            .stroke(Stroke::Dashed),
         );
     }
+    chart.series.push(
+        Series::new(
+            "theory (dashed, same colour)",
+            vec![],
+            vec![],
+            palette::TEXT,
+        )
+        .stroke(Stroke::Dashed),
+    );
     Some(vec![chart])
 }
 
@@ -513,6 +542,15 @@ pub fn generalization_charts(r: &Results, log: bool) -> (Vec<Chart>, Vec<Chart>)
             points.iter().map(|p| p.random_labels).collect(),
             palette::VERMILLION,
         ));
+        // A bound far above the labels' scale means H^∞ is near-singular on these
+        // inputs, e.g. on the circle, where the two-layer ReLU NTK has no odd
+        // frequencies ≥ 3 (Basri et al. 2019).
+        if points
+            .iter()
+            .any(|p| p.random_labels > 1e3 || p.true_labels > 1e3)
+        {
+            c.note = Some("H^∞ is near-singular on these inputs: the bound is vacuous here".into());
+        }
         first.push(c);
     }
     if let Some((_, Part::LearningCurve { n, mse })) = r.get("learning") {
@@ -524,8 +562,12 @@ pub fn generalization_charts(r: &Results, log: bool) -> (Vec<Chart>, Vec<Chart>)
         )
         .log(log, log)
         .legend(LegendPosition::LowerLeft);
-        c.series
-            .push(Series::new("test error", x.clone(), mse.clone(), palette::BLUE));
+        c.series.push(Series::new(
+            "test error",
+            x.clone(),
+            mse.clone(),
+            palette::BLUE,
+        ));
         if let Ok(f) = fit_log_log(&x, mse) {
             let fitted = x
                 .iter()
@@ -600,11 +642,21 @@ pub fn GeneralizationPanel(
 ) -> impl IntoView {
     let bound: ChartsFn = Arc::new(move |r: &Results| {
         let (c, _) = generalization_charts(r, log.get());
-        (!c.is_empty()).then(|| (generalization_generation(r, &["bound", "learning"]).unwrap_or(0), c))
+        (!c.is_empty()).then(|| {
+            (
+                generalization_generation(r, &["bound", "learning"]).unwrap_or(0),
+                c,
+            )
+        })
     });
     let sens: ChartsFn = Arc::new(move |r: &Results| {
         let (_, c) = generalization_charts(r, log.get());
-        (!c.is_empty()).then(|| (generalization_generation(r, &["sensitivity"]).unwrap_or(0), c))
+        (!c.is_empty()).then(|| {
+            (
+                generalization_generation(r, &["sensitivity"]).unwrap_or(0),
+                c,
+            )
+        })
     });
     view! {
         <section class="panel" id="generalization-panel" aria-labelledby="generalization-title">

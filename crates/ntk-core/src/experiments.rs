@@ -143,16 +143,46 @@ mod tests {
             .collect();
         let z = sample(Distribution::Gaussian, m, d, seed ^ 0x51, false).unwrap();
         let zh = sample(Distribution::Gaussian, m, d, seed ^ 0x52, false).unwrap();
+        // ẑ's rows are paired with z's in a seeded random order (documented above).
+        let mut order: Vec<usize> = (0..m).collect();
+        {
+            use rand::seq::SliceRandom;
+            use rand::SeedableRng;
+            order.shuffle(&mut rand_chacha::ChaCha8Rng::seed_from_u64(seed ^ 0x53));
+        }
         let exact = (0..m)
             .map(|i| {
                 (0..d)
-                    .map(|c| w[c] * (z.get(i, c) - zh.get(i, c)))
+                    .map(|c| w[c] * (z.get(i, c) - zh.get(order[i], c)))
                     .sum::<f64>()
                     .abs()
             })
             .sum::<f64>()
             / m as f64;
         assert!((s - exact).abs() < 1e-8 * exact, "{s} vs {exact}");
+    }
+
+    #[wasm_bindgen_test(unsupported = test)]
+    fn sensitivity_on_the_equally_spaced_circle_is_positive() {
+        // The circle's samples are a fixed grid: ẑ must still be a different point.
+        use crate::data::Distribution;
+        use crate::targets::Target;
+        let target = Target::Harmonics {
+            degrees: vec![(1, 1.0), (4, 1.0)],
+        };
+        let s = sensitivity(
+            &relu(2),
+            Distribution::Circle,
+            2,
+            false,
+            &target,
+            32,
+            40,
+            1e-6,
+            0,
+        )
+        .unwrap();
+        assert!(s > 0.1, "{s}");
     }
 
     #[wasm_bindgen_test(unsupported = test)]
@@ -308,7 +338,20 @@ pub fn sensitivity(
     }
     let (alpha, _) = crate::linalg::cholesky_solve(&reg, &y)?;
     let z = sample(dist, n_test, d, seed ^ 0x51, project)?;
-    let z_hat = sample(dist, n_test, d, seed ^ 0x52, project)?;
+    // ẑ: an independent draw, its rows in a random order, so that deterministic
+    // designs (equally spaced points on the circle) still pair z with a random ẑ.
+    let drawn = sample(dist, n_test, d, seed ^ 0x52, project)?;
+    let mut order: Vec<usize> = (0..n_test).collect();
+    {
+        use rand::seq::SliceRandom;
+        use rand::SeedableRng;
+        order.shuffle(&mut rand_chacha::ChaCha8Rng::seed_from_u64(seed ^ 0x53));
+    }
+    let z_hat = Matrix::from_row_major(
+        n_test,
+        d,
+        order.iter().flat_map(|&i| drawn.row(i).to_vec()).collect(),
+    )?;
     let h = 1e-4;
     let mut plus = Vec::with_capacity(n_test * d);
     let mut minus = Vec::with_capacity(n_test * d);

@@ -105,7 +105,10 @@ mod tests {
     #[wasm_bindgen_test(unsupported = test)]
     fn product_target_is_x1_times_x2_and_needs_two_coordinates() {
         let x = Matrix::from_rows("x", &[vec![2.0, -3.0, 5.0], vec![0.5, 4.0, 1.0]]).unwrap();
-        assert_eq!(targets(&Target::Product, &x, 0.0, 0).unwrap(), vec![-6.0, 2.0]);
+        assert_eq!(
+            targets(&Target::Product, &x, 0.0, 0).unwrap(),
+            vec![-6.0, 2.0]
+        );
         let line = Matrix::from_rows("x", &[vec![1.0]]).unwrap();
         assert!(targets(&Target::Product, &line, 0.0, 0).is_err());
     }

@@ -21,8 +21,8 @@ mod spectrum;
 
 pub use circle_widths::{draw_circle_widths, CircleWidthsPlot, WidthSeries};
 pub use common::Mapping;
-pub use lines::{draw_lines, draw_lines_row, LegendPosition, LinesPlot, Series, Stroke};
 pub use heatmap::{downsample, draw_kernel_heatmaps, HeatmapsPlot};
+pub use lines::{draw_lines, draw_lines_row, LegendPosition, LinesPlot, Series, Stroke};
 pub use spectrum::{draw_eigenvectors, draw_spectrum, EigenvectorPlot, SpectrumPlot};
 
 /// Why a plot could not be drawn.

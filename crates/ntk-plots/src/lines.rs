@@ -75,6 +75,9 @@ pub struct LinesPlot<'a> {
     pub note: Option<&'a str>,
 }
 
+/// A point in chart coordinates with its error bar's ends.
+type ChartPoint = (f64, f64, Option<(f64, f64)>);
+
 /// Draw a line chart. Points that a log axis cannot show (≤ 0) are left out; a plot
 /// with nothing left to show is an error, as is a series with NaN or mismatched
 /// lengths.
@@ -98,7 +101,7 @@ where
     let ty = |v: f64| if p.log_y { v.log10() } else { v };
     let ok = |x: f64, y: f64| (!p.log_x || x > 0.0) && (!p.log_y || y > 0.0);
     // Every series in chart coordinates, with its error-bar ends.
-    let pts: Vec<Vec<(f64, f64, Option<(f64, f64)>)>> = p
+    let pts: Vec<Vec<ChartPoint>> = p
         .series
         .iter()
         .map(|s| {
@@ -107,7 +110,11 @@ where
                 .map(|i| {
                     let bar = s.err.as_ref().map(|e| {
                         let lo = s.y[i] - e[i].abs();
-                        let lo = if p.log_y && lo <= 0.0 { s.y[i] * 0.5 } else { lo };
+                        let lo = if p.log_y && lo <= 0.0 {
+                            s.y[i] * 0.5
+                        } else {
+                            lo
+                        };
                         (ty(lo), ty(s.y[i] + e[i].abs()))
                     });
                     (tx(s.x[i]), ty(s.y[i]), bar)
@@ -217,8 +224,15 @@ where
                     vec![(q.0, lo), (q.0, hi)],
                     color.stroke_width(style.px(1.5)),
                 )))?;
+                // backend_coord is in the whole canvas; the stripped plotting area
+                // draws relative to its own top-left corner.
+                let (ox, oy) = {
+                    let (rx, ry) = chart.plotting_area().get_pixel_range();
+                    (rx.start, ry.start)
+                };
                 let (px, plo) = chart.backend_coord(&(q.0, lo));
                 let (_, phi) = chart.backend_coord(&(q.0, hi));
+                let (px, plo, phi) = (px - ox, plo - oy, phi - oy);
                 let root = chart.plotting_area().strip_coord_spec();
                 for py in [plo, phi] {
                     root.draw(&PathElement::new(
@@ -230,14 +244,11 @@ where
         }
     }
     if let Some(note) = p.note {
+        // Relative to the plotting area's top-left corner.
         let root = chart.plotting_area().strip_coord_spec();
-        let (l, t) = (
-            chart.plotting_area().get_pixel_range().0.start,
-            chart.plotting_area().get_pixel_range().1.start,
-        );
         root.draw(&Text::new(
             note.to_string(),
-            (l + style.px(10.0) as i32, t + style.px(8.0) as i32),
+            (style.px(10.0) as i32, style.px(8.0) as i32),
             style.font(13.0),
         ))?;
     }

@@ -2,9 +2,9 @@
 //! labels, legends, colour bars, log ticks, and errors for bad data.
 
 use ntk_plots::{
-    draw_circle_widths, draw_eigenvectors, draw_kernel_heatmaps, draw_spectrum, fmt3,
-    to_svg_string, CircleWidthsPlot, EigenvectorPlot, HeatmapsPlot, PlotError, PlotStyle,
-    SpectrumPlot, WidthSeries,
+    draw_circle_widths, draw_eigenvectors, draw_kernel_heatmaps, draw_lines, draw_lines_row,
+    draw_spectrum, fmt3, to_svg_string, CircleWidthsPlot, EigenvectorPlot, HeatmapsPlot,
+    LegendPosition, LinesPlot, PlotError, PlotStyle, Series, SpectrumPlot, Stroke, WidthSeries,
 };
 use std::f64::consts::PI;
 
@@ -263,4 +263,166 @@ fn numbers_have_three_significant_digits() {
     assert_eq!(fmt3(123.456), "123");
     assert_eq!(fmt3(2.0), "2");
     assert_eq!(fmt3(-0.5), "-0.5");
+}
+
+/// A convergence-like chart: two lines with error bars, a dashed reference.
+fn convergence_series() -> Vec<Series> {
+    let m = vec![64.0, 256.0, 1024.0, 4096.0];
+    let y: Vec<f64> = m.iter().map(|w: &f64| 3.0 / w.sqrt()).collect();
+    let y2: Vec<f64> = y.iter().map(|v| 1.5 * v).collect();
+    vec![
+        Series::new(
+            "gaussian: slope −0.50 ± 0.01",
+            m.clone(),
+            y.clone(),
+            ntk_plots::palette::BLUE,
+        )
+        .errors(y.iter().map(|v| 0.1 * v).collect()),
+        Series::new(
+            "laplace: slope −0.50 ± 0.01",
+            m.clone(),
+            y2,
+            ntk_plots::palette::VERMILLION,
+        )
+        .errors(vec![0.0; 4]),
+        Series::new("1/√m reference", m, y, ntk_plots::palette::ANALYTIC).stroke(Stroke::Dashed),
+    ]
+}
+
+#[test]
+fn line_chart_has_title_axes_legend_decade_ticks_error_bars_and_a_note() {
+    let series = convergence_series();
+    let plot = LinesPlot {
+        title: "Empirical NTK against its limit",
+        x_label: "width m",
+        y_label: "‖Θ̂ − Θ‖_F / ‖Θ‖_F",
+        log_x: true,
+        log_y: true,
+        series: &series,
+        legend: LegendPosition::LowerLeft,
+        note: Some("fitted slope −0.50"),
+    };
+    let mut mapping = None;
+    let svg = to_svg_string(900, 450, |a| {
+        mapping = Some(draw_lines(a, &plot, &PlotStyle::default())?);
+        Ok(())
+    })
+    .unwrap();
+    let t = texts(&svg);
+    for want in [
+        "Empirical NTK against its limit",
+        "width m",
+        "‖Θ̂ − Θ‖_F / ‖Θ‖_F",
+        "gaussian: slope −0.50 ± 0.01",
+        "laplace: slope −0.50 ± 0.01",
+        "1/√m reference",
+        "fitted slope −0.50",
+        "10²",
+        "10³",
+    ] {
+        assert!(t.contains(&want.to_string()), "missing {want:?} in {t:?}");
+    }
+    // Log axes never show raw floats such as 0.000316.
+    assert!(t.iter().all(|s| !s.starts_with("0.000")), "{t:?}");
+    // The first series' error bars: one vertical bar and two caps per point, in the
+    // series' colour (Okabe–Ito blue #0072B2), inside the plotting area.
+    let m = mapping.unwrap();
+    let blue_paths: Vec<&str> = svg
+        .split("<polyline")
+        .skip(1)
+        .filter(|p| p.contains("#0072B2"))
+        .collect();
+    assert!(blue_paths.len() > 4 * 3, "{}", blue_paths.len());
+    for p in &blue_paths {
+        let pts = p
+            .split("points=\"")
+            .nth(1)
+            .unwrap()
+            .split('"')
+            .next()
+            .unwrap();
+        for xy in pts.split_whitespace() {
+            let (x, y) = xy.split_once(',').unwrap();
+            let (x, y): (f64, f64) = (x.parse().unwrap(), y.parse().unwrap());
+            assert!(
+                x >= m.px_x.0 as f64 - 6.0 && x <= m.px_x.1 as f64 + 6.0,
+                "x {x} outside {:?}",
+                m.px_x
+            );
+            assert!(
+                y >= m.px_y.0 as f64 - 6.0 && y <= m.px_y.1 as f64 + 6.0,
+                "y {y}"
+            );
+        }
+    }
+    assert!(svg.contains("stroke-dasharray") || polylines_with(&svg, "#000000") > 1);
+    // The mapping reads log10 coordinates back as data: the left edge is below 64.
+    let (x, _) = m
+        .to_data(m.px_x.0 as f64 + 1.0, m.px_y.0 as f64 + 1.0)
+        .unwrap();
+    assert!(x > 40.0 && x < 64.0, "{x}");
+}
+
+#[test]
+fn line_chart_rows_give_one_mapping_per_chart_and_reject_bad_series() {
+    let series = convergence_series();
+    let a = LinesPlot {
+        title: "left",
+        x_label: "t",
+        y_label: "loss",
+        log_x: false,
+        log_y: false,
+        series: &series,
+        legend: LegendPosition::UpperRight,
+        note: None,
+    };
+    let b = LinesPlot {
+        title: "right",
+        ..a.clone()
+    };
+    let mut maps = Vec::new();
+    let svg = to_svg_string(1000, 400, |area| {
+        maps = draw_lines_row(area, &[a.clone(), b.clone()], &PlotStyle::default())?;
+        Ok(())
+    })
+    .unwrap();
+    assert_eq!(maps.len(), 2);
+    assert!(maps[0].px_x.1 <= maps[1].px_x.0, "{maps:?}");
+    let t = texts(&svg);
+    assert!(t.contains(&"left".to_string()) && t.contains(&"right".to_string()));
+    // NaN, mismatched lengths, nothing positive on a log axis: errors, no panic.
+    let nan = [Series::new(
+        "x",
+        vec![1.0],
+        vec![f64::NAN],
+        ntk_plots::palette::BLUE,
+    )];
+    let bad = [Series::new(
+        "x",
+        vec![1.0, 2.0],
+        vec![1.0],
+        ntk_plots::palette::BLUE,
+    )];
+    let neg = [Series::new(
+        "x",
+        vec![1.0, 2.0],
+        vec![-1.0, 0.0],
+        ntk_plots::palette::BLUE,
+    )];
+    for (series, want) in [
+        (&nan[..], "non-finite"),
+        (&bad[..], "lengths"),
+        (&neg[..], "nothing to draw"),
+    ] {
+        let p = LinesPlot {
+            series,
+            log_y: true,
+            ..a.clone()
+        };
+        let e = to_svg_string(400, 300, |area| {
+            draw_lines(area, &p, &PlotStyle::default()).map(|_| ())
+        })
+        .unwrap_err();
+        assert!(e.to_string().contains(want), "{e}");
+    }
 }
