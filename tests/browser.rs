@@ -137,7 +137,7 @@ async fn app_mounts_with_groups_panels_and_four_plots() {
             .map(|i| list.item(i).unwrap().text_content().unwrap())
             .collect()
     };
-    assert_eq!(groups, ["Data", "Network", "View"]);
+    assert_eq!(groups, ["Data", "Network", "Target & training", "View"]);
     all_drawn(&root, 1).await;
     wait_until("done", || state(&root) == "done").await;
     // Every plot has a labelled canvas, PNG and CSV buttons.
@@ -193,15 +193,170 @@ async fn each_kind_of_control_redraws_the_affected_canvas() {
             c.client_height()
         );
     }
-    // A checkbox: the log axes of the spectrum.
+    // A checkbox: the log axes of the spectrum. A view-only change redraws from the
+    // results it has, with no new job (the generation stays).
+    wait_until("done", || state(&root) == "done").await;
     let before = canvas(&root, "spectrum-plot").to_data_url().unwrap();
     let g = generation(&root, "spectrum-plot");
     click(&root, "#log").await;
-    wait_until("log toggle", || generation(&root, "spectrum-plot") > g).await;
-    assert_ne!(
-        canvas(&root, "spectrum-plot").to_data_url().unwrap(),
-        before
+    wait_until("log toggle", || {
+        canvas(&root, "spectrum-plot").to_data_url().unwrap() != before
+    })
+    .await;
+    sleep(50).await;
+    assert_eq!(
+        generation(&root, "spectrum-plot"),
+        g,
+        "log axes started a job"
     );
+}
+
+/// Wait until every canvas in `ids` shows a result of generation ≥ `at_least`.
+async fn drawn(root: &HtmlElement, ids: &[&str], at_least: u64) {
+    for id in ids {
+        wait_until(id, || generation(root, id) >= at_least).await;
+    }
+}
+
+fn text(root: &HtmlElement, css: &str) -> String {
+    find::<HtmlElement>(root, css)
+        .text_content()
+        .unwrap_or_default()
+}
+
+fn panel_errors(root: &HtmlElement) -> Vec<String> {
+    let list = root.query_selector_all(".panel-error").unwrap();
+    (0..list.length())
+        .map(|i| list.item(i).unwrap().text_content().unwrap())
+        .filter(|t| !t.is_empty())
+        .collect()
+}
+
+const CONVERGENCE: &str =
+    "#view=convergence&dist=gaussian&d=3&n=8&depth=2&widths=16,%2064,%20256&seeds=2";
+
+#[wasm_bindgen_test]
+async fn the_convergence_panel_draws_and_reacts_to_its_controls() {
+    let root = mount_with(CONVERGENCE);
+    drawn(&root, &["convergence-plot"], 1).await;
+    wait_until("done", || state(&root) == "done").await;
+    assert!(panel_errors(&root).is_empty(), "{:?}", panel_errors(&root));
+    assert!(
+        root.query_selector("#circle-plot").unwrap().is_none(),
+        "one view at a time"
+    );
+    // The distance shown is view-only: a redraw, no new job.
+    let g = generation(&root, "convergence-plot");
+    let before = canvas(&root, "convergence-plot").to_data_url().unwrap();
+    choose(&root, "#metric", "max").await;
+    wait_until("max-entry distance", || {
+        canvas(&root, "convergence-plot").to_data_url().unwrap() != before
+    })
+    .await;
+    assert_eq!(generation(&root, "convergence-plot"), g);
+    // A network control recomputes.
+    type_into(&root, "#depth-number", "1").await;
+    drawn(&root, &["convergence-plot"], g + 1).await;
+    // Fewer than 3 widths cannot be fitted: said in words, no job.
+    type_into(&root, "#widths", "16, 64").await;
+    wait_until("invalid", || state(&root) == "invalid").await;
+    assert!(text(&root, "#job-status").contains("at least 3 widths"));
+}
+
+const TRAINING: &str = "#view=training&dist=circle&n=12&depth=1&widths=16,%20128&steps=30&snaps=0,%2030&ntest=20&lr=0.5";
+
+#[wasm_bindgen_test]
+async fn the_training_and_spectral_bias_panels_draw_and_warn_above_the_critical_rate() {
+    let root = mount_with(TRAINING);
+    drawn(&root, &["loss-plot", "drift-plot", "modes-plot"], 1).await;
+    wait_until("done", || state(&root) == "done").await;
+    assert!(panel_errors(&root).is_empty(), "{:?}", panel_errors(&root));
+    assert!(text(&root, ".critical").contains("Critical learning rate"));
+    assert!(text(&root, ".warnings").is_empty());
+    // The learning rate recomputes every plot.
+    let g = generation(&root, "loss-plot");
+    type_into(&root, "#lr-number", "0.8").await;
+    drawn(&root, &["loss-plot", "drift-plot", "modes-plot"], g + 1).await;
+    // Above the critical learning rate: a warning with the critical value, not NaN.
+    type_into(&root, "#lr-number", "60").await;
+    wait_until("the warning", || {
+        text(&root, ".warnings").contains("critical learning rate")
+    })
+    .await;
+    wait_until("done", || state(&root) == "done").await;
+    assert!(!text(&root, ".warnings").contains("NaN"));
+}
+
+const GENERALIZATION: &str = "#view=generalization&dist=sphere&d=3&n=24&depth=1&ntest=20&degrees=1";
+
+#[wasm_bindgen_test]
+async fn the_generalization_panel_draws_and_reacts_to_the_target() {
+    let root = mount_with(GENERALIZATION);
+    drawn(&root, &["bound-plot", "sensitivity-plot"], 1).await;
+    wait_until("done", || state(&root) == "done").await;
+    assert!(panel_errors(&root).is_empty(), "{:?}", panel_errors(&root));
+    let g = generation(&root, "bound-plot");
+    let before = canvas(&root, "bound-plot").to_data_url().unwrap();
+    choose(&root, "#target", "random").await;
+    drawn(&root, &["bound-plot", "sensitivity-plot"], g + 1).await;
+    assert_ne!(canvas(&root, "bound-plot").to_data_url().unwrap(), before);
+}
+
+#[wasm_bindgen_test]
+async fn a_preset_sets_the_fields_shows_its_text_and_goes_into_the_url() {
+    let root = mount_with(SMALL);
+    leptos::task::tick().await;
+    choose(&root, "#preset", "lazy").await;
+    leptos::task::tick().await;
+    let depth: HtmlInputElement = find(&root, "#depth-number");
+    assert_eq!(depth.value(), "1");
+    let widths: HtmlInputElement = find(&root, "#widths");
+    assert_eq!(widths.value(), "64, 256, 1024, 4096");
+    let tab: HtmlElement = find(&root, "#tab-training");
+    assert_eq!(tab.get_attribute("aria-selected").as_deref(), Some("true"));
+    let box_text = text(&root, "#preset-box");
+    assert!(box_text.contains("Lee et al. 2019"), "{box_text}");
+    wait_until("the URL", || {
+        window().location().hash().unwrap().contains("preset=lazy")
+    })
+    .await;
+    // Changing a field keeps the preset's text and says it was changed; an invalid
+    // value (snapshots beyond the last step) keeps the view and its panels.
+    type_into(&root, "#steps-number", "40").await;
+    wait_until("invalid", || state(&root) == "invalid").await;
+    find::<HtmlElement>(&root, "#training-panel");
+    type_into(&root, "#steps-number", "500").await;
+    wait_until("modified note", || {
+        text(&root, ".preset-modified").contains("changed")
+    })
+    .await;
+    drawn(&root, &["loss-plot"], 1).await;
+}
+
+#[wasm_bindgen_test]
+async fn teacher_mode_hides_the_listed_controls_and_groups() {
+    let hidden = |root: &HtmlElement, css: &str| {
+        let el: web_sys::Element = find(root, css);
+        window()
+            .get_computed_style(&el)
+            .unwrap()
+            .unwrap()
+            .get_property_value("display")
+            .unwrap()
+            == "none"
+    };
+    let root = mount_with(&format!("{SMALL}&hide=data,%20depth"));
+    leptos::task::tick().await;
+    assert!(hidden(&root, "#group-data-section"));
+    assert!(hidden(&root, ".control:has(#depth)"));
+    assert!(!hidden(&root, ".control:has(#act)"));
+    assert!(!hidden(&root, "#group-network-section"));
+    let all = mount_with(&format!("{SMALL}&hide=all"));
+    leptos::task::tick().await;
+    assert!(hidden(&all, ".sidebar"));
+    assert!(hidden(&all, "#preset-menu"));
+    // The panels still draw.
+    all_drawn(&all, 1).await;
 }
 
 #[wasm_bindgen_test]

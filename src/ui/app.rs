@@ -331,7 +331,16 @@ pub fn App(
     };
     let f = fields.clone();
     let view_field = f.get("view");
-    let current_view = Signal::derive(move || config.with(|c| c.as_ref().map(|c| c.view)));
+    // The view follows its field, not the built config, so that an invalid value
+    // elsewhere keeps the panels (and their last plots) in place.
+    let current_view = Signal::derive(move || {
+        Some(match view_field.get().as_str() {
+            "convergence" => View::Convergence,
+            "training" => View::Training,
+            "generalization" => View::Generalization,
+            _ => View::Kernel,
+        })
+    });
     let max_entry =
         Signal::derive(move || config.with(|c| c.as_ref().is_some_and(|c| c.max_entry)));
     // Presets: choosing one sets every field (the defaults and the preset's own).
