@@ -69,7 +69,7 @@ pub const NU: Bounds = b("ν", 2.1, 100.0, false);
 pub const DATA_SEED: Bounds = b("seed", 0.0, 1e9, true);
 pub const DEPTH: Bounds = b("depth L", 1.0, 10.0, true);
 pub const ALPHA: Bounds = b("α", 0.0, 5.0, false);
-pub const WIDTH: Bounds = b("width m", 1.0, 4096.0, true);
+pub const WIDTH: Bounds = b("width m", 1.0, 16384.0, true);
 pub const W_STD: Bounds = b("σ_w", 0.0, 10.0, false);
 pub const B_STD: Bounds = b("σ_b", 0.0, 10.0, false);
 pub const SEEDS: Bounds = b("seeds", 1.0, 20.0, true);
@@ -128,6 +128,10 @@ pub const TARGETS: [(&str, &str); 4] = [
     ("teacher", "a random teacher network (width 512)"),
     ("random", "random ±1 labels"),
 ];
+
+/// The most weights a network of the page may have (20 million: 160 MB in f64, and
+/// as much again for gradients during training).
+pub const MAX_PARAMS: f64 = 2e7;
 
 /// Sidebar groups that teacher mode can hide as a whole (`hide=data,view`).
 pub const GROUPS: [&str; 5] = ["data", "network", "training", "view", "presets"];
@@ -216,7 +220,7 @@ fn flag(key: &str, raw: &str) -> Result<bool, String> {
 
 /// A list of widths: "64, 256, 1024".
 pub fn parse_widths(raw: &str) -> Result<Vec<usize>, String> {
-    let msg = "widths must be 1 to 8 whole numbers between 1 and 4096, separated by commas";
+    let msg = "widths must be 1 to 8 whole numbers between 1 and 16384, separated by commas";
     let widths = raw
         .split(',')
         .map(|w| {
@@ -445,25 +449,25 @@ pub const PRESETS: [Preset; 6] = [
     Preset {
         id: "spectral-bias",
         title: "Spectral bias on the circle",
-        text: "A two-layer ReLU network learns cos γ + cos 4γ + cos 8γ on 64 points of the circle. On the circle the kernel's eigenfunctions are the Fourier modes, and the residual of frequency k decays like e^{−λ_k t/N}: low frequencies, with large eigenvalues, are learned first (Rahaman et al. 2019, arXiv:1806.08734; Basri et al. 2019, arXiv:1906.00425). Look at the spectral-bias plot: the measured residuals of the widest net (solid) follow the theory (dashed), and at the early snapshot the network has only the low frequency.",
+        text: "A two-layer ReLU network learns cos γ + cos 4γ + cos 8γ on 64 points of the circle. There the kernel's eigenfunctions are the Fourier modes, and the residual of frequency k decays like e^(−λ_k t/N): low frequencies, with large eigenvalues, are learned first (Rahaman et al. 2019, arXiv:1806.08734; Basri et al. 2019, arXiv:1906.00425). Look at the spectral-bias plot: frequency 1 is gone almost at once, 4 and 8 follow in order; each measured residual (solid) follows the theory (dashed) until it reaches a floor where the finite network's kernel feeds it from the slower modes, a floor that falls as the width grows (compare the two widths' losses).",
         fields: &[
             ("view", "training"),
             ("dist", "circle"),
             ("n", "64"),
             ("depth", "1"),
-            ("widths", "256, 4096"),
+            ("widths", "1024, 16384"),
             ("target", "harmonics"),
             ("degrees", "1, 4, 8"),
             ("lr", "1"),
-            ("steps", "2000"),
-            ("snaps", "0, 50, 400, 2000"),
+            ("steps", "1000"),
+            ("snaps", "0, 30, 300, 1000"),
             ("ntest", "200"),
         ],
     },
     Preset {
         id: "lazy",
         title: "Lazy training: wider nets move less",
-        text: "Two-layer networks of widths 64 to 4096 trained by gradient descent beside the infinite-width kernel dynamics. The relative change of the empirical NTK during training falls with the width, roughly like 1/√m, and the losses of the wide nets lie on the kernel's (Lee et al. 2019, arXiv:1902.06720; Chizat, Oyallon & Bach 2019, arXiv:1812.07956). Look at the drift plot (log scale): each fourfold increase of the width lowers the curve by about half.",
+        text: "Two-layer networks of widths 64 to 4096 trained by gradient descent beside the infinite-width kernel dynamics. The relative change of the empirical NTK during training falls with the width, roughly like 1/√m, so wide nets train like their linearisation (Lee et al. 2019, arXiv:1902.06720; Chizat, Oyallon & Bach 2019, arXiv:1812.07956). Look at the drift plot (log scale): each fourfold increase of the width lowers the curve by about half; the wide nets' losses approach the kernel's, up to the random function each net starts from, which the kernel curve (the mean over initialisations) does not have.",
         fields: &[
             ("view", "training"),
             ("dist", "circle"),
@@ -647,7 +651,22 @@ pub fn build(values: &Values) -> Result<Config, Vec<(&'static str, String)>> {
     let steps = num("steps", STEPS) as usize;
     let snapshots = parse_snapshots(get("snaps")).unwrap_or_default();
     let ktrain = flag("ktrain", get("ktrain")).unwrap_or(false);
-    // Problems between fields, for the view in use.
+    // Problems between fields, for the view in use. The widest network must fit in a
+    // browser tab: its weights, their gradients and the activations.
+    let widest = *widths.iter().max().unwrap_or(&1) as f64;
+    let depth = network.depth as f64;
+    let params = d as f64 * widest + (depth - 1.0).max(0.0) * widest * widest + widest;
+    if params > MAX_PARAMS {
+        errors.push((
+            "widths",
+            format!(
+                "the widest network would have {:.0} million weights ({:.0} MB); at most {:.0} million fit in the page: lower the width or the depth",
+                params / 1e6,
+                params * 8.0 / 1e6,
+                MAX_PARAMS / 1e6
+            ),
+        ));
+    }
     if target == Target::Product && d < 2 {
         errors.push(("target", "x₁·x₂ needs inputs with d ≥ 2".into()));
     }
@@ -920,5 +939,18 @@ mod tests {
         let e = parse_hide("data, nonsense").unwrap_err();
         assert!(e.contains("'nonsense'"), "{e}");
         assert!(parse_hide("hide").is_err());
+    }
+
+    #[test]
+    fn a_network_too_large_for_the_page_is_refused_in_words() {
+        let mut v = defaults();
+        v.insert("widths", "64, 16384".into());
+        v.insert("depth", "3".into());
+        let e = build(&v).unwrap_err();
+        assert_eq!(e[0].0, "widths");
+        assert!(e[0].1.contains("million weights"), "{}", e[0].1);
+        // Two-layer nets are small at any offered width.
+        v.insert("depth", "1".into());
+        assert!(build(&v).is_ok());
     }
 }

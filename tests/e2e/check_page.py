@@ -290,6 +290,70 @@ def main():
             tasks = driver.js("return window.__longtasks || []") or []
             figures["longest_main_thread_task_ms"] = max(tasks) if tasks else 0.0
 
+        PANEL_GENERATIONS = ("return [...document.querySelectorAll('.panels canvas')]"
+                             ".map(c => Number(c.dataset.generation || 0))")
+        PANEL_URLS = ("return [...document.querySelectorAll('.panels canvas')]"
+                      ".map(c => c.toDataURL())")
+        FIELD_VALUES = ("return [...document.querySelectorAll('.sidebar input, .sidebar select')]"
+                        ".map(e => e.type === 'checkbox' ? String(e.checked) : e.value)")
+        PANEL_SHOTS = {
+            "jacot": ["kernel-panel"],
+            "spectral-bias": ["training-panel", "bias-panel"],
+            "tails": ["convergence-panel"],
+            "labels": ["generalization-panel"],
+        }
+
+        def preset_loads(pid):
+            def run():
+                driver.s("POST", "/url", {"url": "about:blank"})
+                driver.s("POST", "/url", {"url": page})
+                wait_done("the default job before the preset")
+                before = max(driver.js(PANEL_GENERATIONS) or [0])
+                t1 = time.time()
+                driver.js("const s = document.getElementById('preset'); s.value = arguments[0];"
+                          " s.dispatchEvent(new Event('change'));", pid)
+                wait_for(driver, PANEL_GENERATIONS.replace("return ", "const g = ")
+                         + f"; return g.length > 0 && g.every(x => x > {before})"
+                         " && document.querySelector('#job-status').dataset.state === 'done'",
+                         timeout=240, what=f"every plot of preset {pid}")
+                figures[f"preset_{pid}_load_to_all_plots_s"] = time.time() - t1
+                errors = driver.js("return [...document.querySelectorAll('.panel-error')]"
+                                   ".map(e => e.textContent).filter(t => t)")
+                assert not errors, f"panel errors: {errors}"
+                text = driver.js("return document.getElementById('preset-box').textContent")
+                assert "Preset:" in text and "20" in text, text
+                url = driver.js("return location.href")
+                assert f"preset={pid}" in url, url
+                if args.screenshot and pid in PANEL_SHOTS:
+                    # A window as tall as the page, so that no panel is cut off.
+                    height = driver.js("return document.documentElement.scrollHeight")
+                    driver.s("POST", "/window/rect", {"width": 1400, "height": min(height, 4000)})
+                    time.sleep(0.5)
+                    for panel in PANEL_SHOTS[pid]:
+                        el = driver.find("#" + panel)
+                        shot = base64.b64decode(driver.s("GET", f"/element/{el}/screenshot"))
+                        name = panel if pid != "jacot" else "jacot-" + panel
+                        with open(os.path.join(args.screenshot, name + ".png"), "wb") as f:
+                            f.write(shot)
+                    driver.s("POST", "/window/rect", {"width": 1400, "height": 1000})
+                # The preset's URL reproduces it: same controls, same plots.
+                values = driver.js(FIELD_VALUES)
+                urls = driver.js(PANEL_URLS)
+                driver.s("POST", "/url", {"url": "about:blank"})
+                driver.s("POST", "/url", {"url": url})
+                wait_for(driver, PANEL_GENERATIONS.replace("return ", "const g = ")
+                         + "; return g.length > 0 && g.every(x => x >= 1)"
+                         " && document.querySelector('#job-status').dataset.state === 'done'",
+                         timeout=240, what=f"every plot of preset {pid} from its URL")
+                assert driver.js(FIELD_VALUES) == values, "the URL restored other controls"
+                assert driver.js(PANEL_URLS) == urls, "the URL drew other plots"
+                severe = [e for e in driver.logs() if e.get("level") == "SEVERE"]
+                assert not severe, "console errors: " + "; ".join(e.get("message", "") for e in severe)
+                tasks = driver.js("return window.__longtasks || []") or []
+                key = "longest_main_thread_task_presets_ms"
+                figures[key] = max([figures.get(key, 0.0)] + tasks)
+            return run
+
         def no_console_errors():
             severe = [e for e in driver.logs() if e.get("level") == "SEVERE"]
             assert not severe, "console errors: " + "; ".join(e.get("message", "") for e in severe)
@@ -303,6 +367,13 @@ def main():
         check("an invalid σ_w shows its message and the plots stay", invalid_value_keeps_plot)
         check("a slider change at n = 200 redraws", slider_to_redraw_at_n_200)
         check("no console errors", no_console_errors)
+        presets = driver.js("return [...document.querySelectorAll('#preset option')]"
+                            ".map(o => o.value).filter(v => v !== 'none')") or []
+        if len(presets) != 6:
+            results.append(("six presets in the menu", AssertionError(f"found {presets}")))
+        for pid in presets:
+            check(f"preset {pid} loads, draws every plot, and its URL reproduces it",
+                  preset_loads(pid))
     except Exception as e:  # noqa: BLE001
         results.append(("session", e))
         print(f"e2e: FAIL session: {e}")
