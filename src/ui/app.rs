@@ -364,6 +364,7 @@ pub fn App(
             now != want
         })
     };
+    let copied = RwSignal::new(false);
     // Teacher mode: `hide=…` in the URL hides controls and groups.
     let hide_field = fields.get("hide");
     let hidden_css = move || hide_css(&hide_field.get());
@@ -403,6 +404,22 @@ pub fn App(
                             .collect::<Vec<_>>()}
                     </select>
                 </label>
+                <button
+                    type="button"
+                    id="share-link"
+                    class="share"
+                    title="Copy a link to this exact state (every control is in the URL)"
+                    on:click=move |_| {
+                        if let Some(w) = web_sys::window() {
+                            let href = w.location().href().unwrap_or_default();
+                            let _ = w.navigator().clipboard().write_text(&href);
+                            copied.set(true);
+                            set_timeout(move || copied.set(false), Duration::from_millis(2000));
+                        }
+                    }
+                >
+                    {move || if copied.get() { "Link copied" } else { "Copy link" }}
+                </button>
                 <div
                     class="status"
                     id="job-status"

@@ -218,6 +218,8 @@ pub fn KernelPanel(
                     gamma,
                     analytic,
                     widths,
+                    trained,
+                    trained_steps,
                     ..
                 },
             )) => {
@@ -225,11 +227,17 @@ pub fn KernelPanel(
                 for w in widths {
                     header.push_str(&format!(",mean_width_{0},std_width_{0}", w.width));
                 }
+                for w in trained {
+                    header.push_str(&format!(
+                        ",mean_width_{0}_after_{1}_steps,std_width_{0}_after_{1}_steps",
+                        w.width, trained_steps
+                    ));
+                }
                 Some(csv_rows(
                     &header,
                     (0..gamma.len()).map(|i| {
                         let mut row = vec![gamma[i], analytic[i]];
-                        for w in widths {
+                        for w in widths.iter().chain(trained) {
                             row.push(w.mean[i]);
                             row.push(w.std[i]);
                         }
