@@ -4,8 +4,11 @@
 use ntk_core::data::{sample, Distribution};
 use ntk_core::dynamics::{linearised_gd, losses, KernelKind};
 use ntk_core::empirical::width_sweep;
-use ntk_core::experiments::{circle_profile, kernel_regression_mse, sensitivity};
-use ntk_core::generalization::bound_curve;
+use ntk_core::experiments::{
+    circle_profile, kernel_regression_mse, kernel_regression_mse_on, sensitivity, sensitivity_on,
+    shuffled_rows,
+};
+use ntk_core::generalization::{bound_curve, bound_curve_on};
 use ntk_core::kernel::{kernel_matrix, Kernels};
 use ntk_core::linalg::{symmetric_eigen, Matrix};
 use ntk_core::network::{Mlp, MlpSpec};
@@ -16,8 +19,8 @@ use ntk_core::targets::targets;
 use ntk_core::train::{critical_learning_rate, train_at, TrainSetup};
 
 use crate::protocol::{
-    ConvergenceJob, ConvergenceLine, GeneralizationJob, Job, LabJob, ModeLine, Part, Request,
-    Response, Snapshot, TrainRun, TrainingJob, WidthProfile,
+    ConvergenceJob, ConvergenceLine, DataSpec, GeneralizationJob, Job, LabJob, ModeLine, Part,
+    Request, Response, Snapshot, TrainRun, TrainingJob, WidthProfile,
 };
 
 /// How many eigenvectors the spectrum panel draws.
@@ -47,6 +50,55 @@ pub fn handle(request: Request, post: &mut dyn FnMut(Response)) {
             message,
         },
     });
+}
+
+/// The inputs of a data spec: the user's points or samples of its distribution,
+/// projected onto the unit sphere when asked.
+pub fn inputs(d: &DataSpec) -> Result<Matrix, String> {
+    match &d.points {
+        Some(p) => {
+            let m = Matrix::from_row_major(p.rows, p.cols, p.x.clone()).map_err(err)?;
+            if d.project {
+                project_rows(&m)
+            } else {
+                Ok(m)
+            }
+        }
+        None => sample(d.distribution, d.n, d.d, d.seed, d.project).map_err(err),
+    }
+}
+
+/// Every row divided by its norm (zero rows stay zero).
+fn project_rows(m: &Matrix) -> Result<Matrix, String> {
+    let rows = (0..m.rows())
+        .flat_map(|i| {
+            let r = m.row(i);
+            let norm = r.iter().map(|v| v * v).sum::<f64>().sqrt();
+            let norm = if norm > 0.0 { norm } else { 1.0 };
+            r.iter().map(|v| v / norm).collect::<Vec<_>>()
+        })
+        .collect();
+    Matrix::from_row_major(m.rows(), m.cols(), rows).map_err(err)
+}
+
+/// The first `count` rows of `m` and the rest.
+fn split_rows(m: &Matrix, count: usize) -> Result<(Matrix, Matrix), String> {
+    let c = m.cols();
+    let (a, b) = m.as_slice().split_at(count * c);
+    Ok((
+        Matrix::from_row_major(count, c, a.to_vec()).map_err(err)?,
+        Matrix::from_row_major(m.rows() - count, c, b.to_vec()).map_err(err)?,
+    ))
+}
+
+/// How many of a user's rows are held out as the test set: a fifth (at least 2)
+/// when there are 10 rows or more, else none (the test set is then the training set).
+pub fn held_out(rows: usize) -> usize {
+    if rows >= 10 {
+        (rows / 5).max(2)
+    } else {
+        0
+    }
 }
 
 /// Running mean and standard deviation over seeds of a kernel profile.
@@ -101,10 +153,12 @@ fn run_lab(job: &LabJob, generation: u64, post: &mut dyn FnMut(Response)) -> Res
 
     // The data (heatmaps, spectrum, and the training set when the nets are trained).
     let d = &job.data;
-    let x = sample(d.distribution, d.n, d.d, d.seed, d.project).map_err(e)?;
-    let train_y = match &job.train {
-        Some(t) => Some(targets(&t.target, &x, 0.0, 0).map_err(e)?),
-        None => None,
+    let x = inputs(d)?;
+    let user_y = d.points.as_ref().and_then(|p| p.y.clone());
+    let train_y = match (&job.train, user_y) {
+        (Some(_), Some(y)) => Some(y),
+        (Some(t), None) => Some(targets(&t.target, &x, 0.0, 0).map_err(e)?),
+        (None, _) => None,
     };
     let trained_steps = job.train.as_ref().map_or(0, |t| t.steps);
 
@@ -191,14 +245,19 @@ fn run_lab(job: &LabJob, generation: u64, post: &mut dyn FnMut(Response)) -> Res
     // 3. Heatmaps on the data.
     let exact = kernel_matrix(&job.network, &x, None).map_err(e)?;
     let widest = job.widths.last().copied().unwrap_or(512);
-    let net = Mlp::init(&MlpSpec::from_network(&job.network, widest), d.d, d.seed).map_err(e)?;
+    let net = Mlp::init(
+        &MlpSpec::from_network(&job.network, widest),
+        x.cols(),
+        d.seed,
+    )
+    .map_err(e)?;
     let empirical = net.empirical_kernels(&x, None).map_err(e)?;
     done += 1;
     progress(done, "Gram matrices on the data".into(), post);
     post(Response::Partial {
         generation,
         part: Part::Heatmaps {
-            n: d.n,
+            n: x.rows(),
             analytic: pick(&exact, job.kernel).as_slice().to_vec(),
             empirical: pick(&empirical, job.kernel).as_slice().to_vec(),
             width: widest,
@@ -209,13 +268,14 @@ fn run_lab(job: &LabJob, generation: u64, post: &mut dyn FnMut(Response)) -> Res
     // 4. The spectrum of the analytic Gram.
     let gram = pick(&exact, job.kernel);
     let (lambda, v) = symmetric_eigen(gram).map_err(e)?;
-    let n = d.n;
+    let n = x.rows();
     let eigenvalues: Vec<f64> = lambda.iter().rev().map(|l| l / n as f64).collect();
-    let on_sphere =
-        d.project || matches!(d.distribution, Distribution::Sphere | Distribution::Circle);
-    let analytic = if on_sphere && d.d >= 2 {
+    let sampled = d.points.is_none();
+    let on_sphere = d.project
+        || (sampled && matches!(d.distribution, Distribution::Sphere | Distribution::Circle));
+    let analytic = if on_sphere && x.cols() >= 2 {
         let k_max = 200.min(4 * n);
-        let s = sphere_eigenvalues(&job.network, d.d, k_max).map_err(e)?;
+        let s = sphere_eigenvalues(&job.network, x.cols(), k_max).map_err(e)?;
         let values = match job.kernel {
             KernelKind::Ntk => &s.ntk,
             KernelKind::Nngp => &s.nngp,
@@ -234,7 +294,7 @@ fn run_lab(job: &LabJob, generation: u64, post: &mut dyn FnMut(Response)) -> Res
     } else {
         None
     };
-    let circle = matches!(d.distribution, Distribution::Circle);
+    let circle = sampled && matches!(d.distribution, Distribution::Circle);
     let (xaxis, order): (Vec<f64>, Vec<usize>) = if circle {
         let mut idx: Vec<usize> = (0..n).collect();
         let angle = |i: usize| x.get(i, 1).atan2(x.get(i, 0));
@@ -350,6 +410,27 @@ fn run_convergence(
             d: job.d,
         });
     }
+    if let Some(p) = &job.user {
+        let x = Matrix::from_row_major(p.rows, p.cols, p.x.clone()).map_err(err)?;
+        let label = format!("your data: {} ({} × {})", p.name, p.rows, p.cols);
+        let base = r.done;
+        r.total += per;
+        let sweep = width_sweep(&spec, &x, &job.widths, job.seeds, |q| {
+            r.progress(base + q.done, format!("{label}: {}", q.stage));
+            true
+        })
+        .map_err(err)?;
+        lines.push(ConvergenceLine {
+            label,
+            points: sweep.points,
+        });
+        r.part(Part::Convergence {
+            lines,
+            seeds: job.seeds,
+            n: job.n,
+            d: job.d,
+        });
+    }
     Ok(())
 }
 
@@ -363,46 +444,82 @@ pub fn record_steps(steps: usize, snapshots: &[usize]) -> Vec<usize> {
     s
 }
 
-/// The test inputs of the training panel and the abscissa of its function plot:
-/// equally spaced angles on the circle (offset by half a spacing from the training
-/// points), x itself in one dimension, otherwise the target value (the ideal fit is
-/// then the diagonal). Returns (inputs, abscissa, its label, target), sorted by the
-/// abscissa.
-fn test_set(job: &TrainingJob) -> Result<(Matrix, Vec<f64>, String, Vec<f64>), String> {
+/// The training set (inputs, targets with label noise) and the test set of the
+/// training panel, with the abscissa of its function plot. Test inputs: equally
+/// spaced angles on the circle (offset by half a spacing from the training points);
+/// samples of the distribution; or, for a user's file, its last rows (see
+/// [`held_out`]). The abscissa is the angle on the circle, x itself in one dimension,
+/// otherwise the target value (the ideal fit is then the diagonal); the test set is
+/// sorted by it.
+struct TrainingSets {
+    x: Matrix,
+    y: Vec<f64>,
+    x_test: Matrix,
+    y_test: Vec<f64>,
+    abscissa: Vec<f64>,
+    label: String,
+}
+
+fn training_sets(job: &TrainingJob) -> Result<TrainingSets, String> {
     let d = &job.data;
-    let m = job.n_test;
-    let x = if d.distribution == Distribution::Circle {
-        let pi = std::f64::consts::PI;
-        let pts = (0..m)
-            .flat_map(|j| {
-                let g = -pi + 2.0 * pi * (j as f64 + 0.5) / m as f64;
-                [g.cos(), g.sin()]
-            })
-            .collect();
-        Matrix::from_row_major(m, 2, pts).map_err(err)?
+    let circle = d.points.is_none() && d.distribution == Distribution::Circle;
+    let (x, y, x_test, y_test) = if let Some(p) = &d.points {
+        let all = inputs(d)?;
+        let y_all = match &p.y {
+            Some(y) => y.clone(),
+            None => targets(&job.target, &all, 0.0, 0).map_err(err)?,
+        };
+        let hold = held_out(p.rows);
+        if hold == 0 {
+            (all.clone(), y_all.clone(), all, y_all)
+        } else {
+            let keep = p.rows - hold;
+            let (a, b) = split_rows(&all, keep)?;
+            (a, y_all[..keep].to_vec(), b, y_all[keep..].to_vec())
+        }
     } else {
-        sample(d.distribution, m, d.d, d.seed ^ 0x7e57, d.project).map_err(err)?
+        let x = sample(d.distribution, d.n, d.d, d.seed, d.project).map_err(err)?;
+        let y = targets(&job.target, &x, job.noise, d.seed).map_err(err)?;
+        let m = job.n_test;
+        let x_test = if circle {
+            let pi = std::f64::consts::PI;
+            let pts = (0..m)
+                .flat_map(|j| {
+                    let g = -pi + 2.0 * pi * (j as f64 + 0.5) / m as f64;
+                    [g.cos(), g.sin()]
+                })
+                .collect();
+            Matrix::from_row_major(m, 2, pts).map_err(err)?
+        } else {
+            sample(d.distribution, m, d.d, d.seed ^ 0x7e57, d.project).map_err(err)?
+        };
+        let y_test = targets(&job.target, &x_test, 0.0, 0).map_err(err)?;
+        (x, y, x_test, y_test)
     };
-    let y = targets(&job.target, &x, 0.0, 0).map_err(err)?;
-    let (abscissa, label): (Vec<f64>, &str) = if d.distribution == Distribution::Circle {
+    let m = x_test.rows();
+    let (abscissa, label): (Vec<f64>, &str) = if circle {
         (
-            (0..m).map(|i| x.get(i, 1).atan2(x.get(i, 0))).collect(),
+            (0..m)
+                .map(|i| x_test.get(i, 1).atan2(x_test.get(i, 0)))
+                .collect(),
             "angle γ of the test input (rad)",
         )
-    } else if d.d == 1 {
-        ((0..m).map(|i| x.get(i, 0)).collect(), "test input x")
+    } else if x_test.cols() == 1 {
+        ((0..m).map(|i| x_test.get(i, 0)).collect(), "test input x")
     } else {
-        (y.clone(), "target y(x) of the test input (sorted)")
+        (y_test.clone(), "target y(x) of the test input (sorted)")
     };
     let mut order: Vec<usize> = (0..m).collect();
     order.sort_by(|&a, &b| abscissa[a].total_cmp(&abscissa[b]));
-    let rows: Vec<f64> = order.iter().flat_map(|&i| x.row(i).to_vec()).collect();
-    Ok((
-        Matrix::from_row_major(m, x.cols(), rows).map_err(err)?,
-        order.iter().map(|&i| abscissa[i]).collect(),
-        label.into(),
-        order.iter().map(|&i| y[i]).collect(),
-    ))
+    let rows: Vec<f64> = order.iter().flat_map(|&i| x_test.row(i).to_vec()).collect();
+    Ok(TrainingSets {
+        x_test: Matrix::from_row_major(m, x_test.cols(), rows).map_err(err)?,
+        abscissa: order.iter().map(|&i| abscissa[i]).collect(),
+        label: label.into(),
+        y_test: order.iter().map(|&i| y_test[i]).collect(),
+        x,
+        y,
+    })
 }
 
 fn run_training(
@@ -411,9 +528,15 @@ fn run_training(
     post: &mut dyn FnMut(Response),
 ) -> Result<(), String> {
     let d = &job.data;
-    let x = sample(d.distribution, d.n, d.d, d.seed, d.project).map_err(err)?;
-    let y = targets(&job.target, &x, job.noise, d.seed).map_err(err)?;
-    let (x_test, abscissa, x_label, y_test) = test_set(job)?;
+    let TrainingSets {
+        x,
+        y,
+        x_test,
+        y_test,
+        abscissa,
+        label: x_label,
+    } = training_sets(job)?;
+    let n_train = x.rows();
     let steps = record_steps(job.steps, &job.snapshots);
     let lr = job.learning_rate;
     let times: Vec<f64> = steps.iter().map(|&s| lr * s as f64).collect();
@@ -430,15 +553,15 @@ fn run_training(
         .map_err(err)?
         .ntk;
     let (lambda, vectors) = symmetric_eigen(&k_tt).map_err(err)?;
-    let n = d.n as f64;
+    let n = n_train as f64;
     let lambda_max = lambda.last().copied().unwrap_or(0.0);
     let critical = 2.0 * n / lambda_max;
     let (kernel_train, kernel_test, kernel_path) = if lr < critical {
         let path = linearised_gd(
             &k_tt,
             &k_st,
-            &vec![0.0; d.n],
-            &vec![0.0; job.n_test],
+            &vec![0.0; n_train],
+            &vec![0.0; x_test.rows()],
             &y,
             lr,
             &steps,
@@ -550,7 +673,7 @@ fn run_training(
     // Spectral bias: the widest net's residual per eigenmode (per frequency on the
     // circle) against the theory (1 − ηλ/N)^s.
     if let Some((width, rec)) = &widest {
-        let circle = d.distribution == Distribution::Circle;
+        let circle = d.points.is_none() && d.distribution == Distribution::Circle;
         let modes = mode_lines(
             &lambda,
             &vectors,
@@ -678,6 +801,9 @@ fn run_generalization(
     post: &mut dyn FnMut(Response),
 ) -> Result<(), String> {
     let d = &job.data;
+    if let Some(p) = &d.points {
+        return run_generalization_user(job, p, generation, post);
+    }
     let n_values = geometric((d.n / 8).max(8).min(d.n), d.n, 6);
     if n_values.len() < 3 {
         return Err("the generalization curves need n ≥ 24 (set n higher)".into());
@@ -760,6 +886,76 @@ fn run_generalization(
     Ok(())
 }
 
+/// The generalization panel on a user's file: the curves use the first n rows (n up
+/// to the rows not held out), the test set is the held-out rows; the input dimension
+/// is the file's, so there is no sweep over d.
+fn run_generalization_user(
+    job: &GeneralizationJob,
+    p: &crate::protocol::UserPoints,
+    generation: u64,
+    post: &mut dyn FnMut(Response),
+) -> Result<(), String> {
+    let all = inputs(&job.data)?;
+    let y_all = match &p.y {
+        Some(y) => y.clone(),
+        None => targets(&job.target, &all, 0.0, 0).map_err(err)?,
+    };
+    let hold = held_out(p.rows);
+    if hold == 0 {
+        return Err("the generalization panel holds out a fifth of your rows as a test set: it needs at least 30 rows".into());
+    }
+    let keep = p.rows - hold;
+    let (x, x_test) = split_rows(&all, keep)?;
+    let (y, y_test) = (y_all[..keep].to_vec(), y_all[keep..].to_vec());
+    let n_values = geometric((keep / 8).max(8).min(keep), keep, 6);
+    if n_values.len() < 3 {
+        return Err("the generalization curves need at least 30 rows in your file".into());
+    }
+    let reg = 1e-6;
+    let mut r = Reporter {
+        generation,
+        total: 1 + 2 * n_values.len(),
+        done: 0,
+        post,
+    };
+    let seed = job.data.seed;
+    r.part(Part::Bound {
+        points: bound_curve_on(&x, &y, &n_values, seed).map_err(err)?,
+    });
+    r.progress(1, "Arora et al. bound".into());
+    let prefix = |n: usize| split_rows(&x, n).map(|(a, _)| a);
+    let mut mse = Vec::new();
+    for (k, &n) in n_values.iter().enumerate() {
+        mse.push(
+            kernel_regression_mse_on(&job.network, &prefix(n)?, &y[..n], &x_test, &y_test, reg)
+                .map_err(err)?,
+        );
+        r.progress(2 + k, format!("learning curve: n = {n}"));
+    }
+    r.part(Part::LearningCurve {
+        n: n_values.clone(),
+        mse,
+    });
+    let z_hat = shuffled_rows(&x_test, seed ^ 0x53).map_err(err)?;
+    let mut by_n = Vec::new();
+    for (k, &n) in n_values.iter().enumerate() {
+        by_n.push(
+            sensitivity_on(&job.network, &prefix(n)?, &y[..n], &x_test, &z_hat, reg)
+                .map_err(err)?,
+        );
+        r.progress(2 + n_values.len() + k, format!("sensitivity: n = {n}"));
+    }
+    r.part(Part::Sensitivity {
+        n: n_values,
+        by_n,
+        at_d: p.cols,
+        d: Vec::new(),
+        by_d: Vec::new(),
+        at_n: keep,
+    });
+    Ok(())
+}
+
 /// The worker's message handler on JSON text: every response as JSON text. A
 /// malformed message is answered with [`Response::Failed`] (generation 0), never a
 /// panic.
@@ -802,6 +998,7 @@ mod tests {
                     d: 2,
                     project: false,
                     seed: 0,
+                    points: None,
                 },
                 train: None,
             }),
@@ -895,6 +1092,7 @@ mod tests {
             d: 2,
             project: false,
             seed: 0,
+            points: None,
         }
     }
 
@@ -925,6 +1123,7 @@ mod tests {
                 n: 8,
                 d: 4,
                 seed: 0,
+                user: None,
             }),
         });
         assert!(matches!(msgs.last(), Some(Response::Done { .. })));
@@ -1075,6 +1274,7 @@ mod tests {
                     d: 5,
                     project: false,
                     seed: 1,
+                    points: None,
                 },
                 target: harmonics(&[1, 2]),
                 n_test: 100,
@@ -1103,6 +1303,128 @@ mod tests {
         };
         assert_eq!(by_d.len(), SENSITIVITY_DIMS.len());
         assert!(by_n.iter().chain(by_d).all(|v| v.is_finite() && *v > 0.0));
+    }
+
+    /// A user's file: 40 points on the circle (as raw coordinates) with targets
+    /// cos γ in a column named y.
+    fn user_file() -> crate::protocol::UserPoints {
+        let mut csv = String::from("x1,x2,y\n");
+        for i in 0..40 {
+            let g = 0.3 + 2.0 * std::f64::consts::PI * i as f64 / 40.0;
+            csv.push_str(&format!("{},{},{}\n", g.cos(), g.sin(), g.cos()));
+        }
+        crate::upload::parse_csv("circle.csv", &csv).unwrap()
+    }
+
+    fn user_data() -> DataSpec {
+        let p = user_file();
+        DataSpec {
+            distribution: Distribution::Gaussian,
+            n: p.rows,
+            d: p.cols,
+            project: false,
+            seed: 0,
+            points: Some(p),
+        }
+    }
+
+    #[test]
+    fn every_panel_runs_on_the_users_data() {
+        let net = FcNetwork::relu(1, 2f64.sqrt(), Some(0.1));
+        // Kernel panel: the Gram matrices are the file's 40 × 40.
+        let mut lab = job(1.5);
+        if let Job::Lab(l) = &mut lab.job {
+            l.data = user_data();
+        }
+        let msgs = collect(lab);
+        assert!(
+            matches!(msgs.last(), Some(Response::Done { .. })),
+            "{:?}",
+            msgs.last()
+        );
+        let Part::Heatmaps { n, .. } = &parts(&msgs, "heatmaps")[0] else {
+            unreachable!()
+        };
+        assert_eq!(*n, 40);
+        // Training: 32 rows train, the last 8 test; the file's targets are learned.
+        let msgs = collect(Request {
+            generation: 5,
+            job: Job::Training(TrainingJob {
+                network: net,
+                widths: vec![256],
+                data: user_data(),
+                target: ntk_core::targets::Target::RandomLabels { seed: 0 },
+                noise: 0.0,
+                n_test: 100,
+                learning_rate: 0.5,
+                steps: 200,
+                snapshots: vec![200],
+            }),
+        });
+        assert!(
+            matches!(msgs.last(), Some(Response::Done { .. })),
+            "{:?}",
+            msgs.last()
+        );
+        let t = parts(&msgs, "training");
+        let Part::Training {
+            runs,
+            target,
+            x_label,
+            ..
+        } = t.last().unwrap()
+        else {
+            unreachable!()
+        };
+        assert_eq!(target.len(), 8);
+        assert!(x_label.starts_with("target"), "{x_label}");
+        // cos γ is smooth: the held-out rows are predicted (the file's targets, not
+        // the random labels of the target control).
+        assert!(runs[0].test_loss.last().unwrap() < &0.05, "{runs:?}");
+        // Generalization: prefixes of the 32 training rows, the 8 held out as test.
+        let msgs = collect(Request {
+            generation: 6,
+            job: Job::Generalization(GeneralizationJob {
+                network: net,
+                data: user_data(),
+                target: ntk_core::targets::Target::RandomLabels { seed: 0 },
+                n_test: 100,
+            }),
+        });
+        assert!(
+            matches!(msgs.last(), Some(Response::Done { .. })),
+            "{:?}",
+            msgs.last()
+        );
+        let Part::Sensitivity { n, by_d, at_n, .. } = &parts(&msgs, "sensitivity")[0] else {
+            unreachable!()
+        };
+        assert_eq!((*n.last().unwrap(), *at_n), (32, 32));
+        assert!(by_d.is_empty());
+        // Convergence: the file is one more line.
+        let msgs = collect(Request {
+            generation: 7,
+            job: Job::Convergence(ConvergenceJob {
+                network: net,
+                widths: vec![16, 64, 256],
+                seeds: 2,
+                distributions: vec![Distribution::Gaussian],
+                n: 40,
+                d: 2,
+                seed: 0,
+                user: Some(user_file()),
+            }),
+        });
+        let c = parts(&msgs, "convergence");
+        let Part::Convergence { lines, .. } = c.last().unwrap() else {
+            unreachable!()
+        };
+        assert_eq!(lines.len(), 2);
+        assert!(
+            lines[1].label.contains("circle.csv (40 × 2)"),
+            "{}",
+            lines[1].label
+        );
     }
 
     #[test]

@@ -15,7 +15,7 @@ use ntk_core::network::MlpSpec;
 use ntk_core::targets::Target;
 
 use crate::protocol::{
-    ConvergenceJob, DataSpec, GeneralizationJob, Job, LabJob, LabTraining, TrainingJob,
+    ConvergenceJob, DataSpec, GeneralizationJob, Job, LabJob, LabTraining, TrainingJob, UserPoints,
 };
 
 /// Allowed range of a numeric field.
@@ -137,7 +137,7 @@ pub const MAX_PARAMS: f64 = 2e7;
 pub const GROUPS: [&str; 5] = ["data", "network", "training", "view", "presets"];
 
 /// The distributions the page offers: (JSON name, label).
-pub const DISTRIBUTIONS: [(&str, &str); 8] = [
+pub const DISTRIBUTIONS: [(&str, &str); 9] = [
     ("circle", "circle, equally spaced (d = 2)"),
     ("sphere", "uniform on the sphere"),
     ("gaussian", "Gaussian N(0, I)"),
@@ -146,6 +146,7 @@ pub const DISTRIBUTIONS: [(&str, &str); 8] = [
     ("laplace", "Laplace (sub-exponential)"),
     ("exponential", "centred exponential (sub-exponential)"),
     ("student_t", "Student-t, ν d.o.f. (heavy-tailed)"),
+    ("upload", "your data (CSV file below)"),
 ];
 
 /// The activations the page offers: (JSON name, label in the menu).
@@ -291,8 +292,7 @@ pub fn parse_hide(raw: &str) -> Result<Vec<String>, String> {
 pub fn field_error(key: &str, raw: &str) -> Option<String> {
     let bounds = |b: Bounds| b.parse(raw).err();
     match key {
-        "dist" => distribution(raw, 3.0)
-            .is_none()
+        "dist" => (raw != "upload" && distribution(raw, 3.0).is_none())
             .then(|| "unknown distribution".to_string()),
         "nu" => bounds(NU),
         "n" => bounds(N),
@@ -584,6 +584,14 @@ pub fn convergence_distributions(chosen: Distribution, nu: f64) -> Vec<Distribut
 /// Build the config, or the list of (field, message) problems: each field's own,
 /// then those between fields (e.g. snapshot steps beyond the number of steps).
 pub fn build(values: &Values) -> Result<Config, Vec<(&'static str, String)>> {
+    build_with(values, None)
+}
+
+/// [`build`] with the user's uploaded data, used when `dist=upload`.
+pub fn build_with(
+    values: &Values,
+    upload: Option<&UserPoints>,
+) -> Result<Config, Vec<(&'static str, String)>> {
     let mut errors: Vec<(&'static str, String)> = FIELDS
         .iter()
         .filter_map(|(k, _)| {
@@ -597,8 +605,25 @@ pub fn build(values: &Values) -> Result<Config, Vec<(&'static str, String)>> {
     let get = |k: &str| values.get(k).map_or("", String::as_str);
     let num = |k: &str, b: Bounds| b.parse(get(k)).unwrap_or(b.min);
     let dist = distribution(get("dist"), num("nu", NU)).unwrap_or(Distribution::Gaussian);
-    let circle = dist == Distribution::Circle;
-    let d = if circle { 2 } else { num("d", D) as usize };
+    let user = if get("dist") == "upload" {
+        match upload {
+            Some(u) => Some(u.clone()),
+            None => {
+                return Err(vec![(
+                    "dist",
+                    "your data: no file is loaded; choose a CSV file under Data (a link cannot carry an uploaded file)".into(),
+                )])
+            }
+        }
+    } else {
+        None
+    };
+    let circle = dist == Distribution::Circle && user.is_none();
+    let d = match &user {
+        Some(u) => u.cols,
+        None if circle => 2,
+        None => num("d", D) as usize,
+    };
     let widths = parse_widths(get("widths")).unwrap_or_else(|_| vec![64]);
     let standard = get("param") == "standard";
     let activation =
@@ -643,10 +668,11 @@ pub fn build(values: &Values) -> Result<Config, Vec<(&'static str, String)>> {
     };
     let data = DataSpec {
         distribution: dist,
-        n: num("n", N) as usize,
+        n: user.as_ref().map_or(num("n", N) as usize, |u| u.rows),
         d,
         project: flag("proj", get("proj")).unwrap_or(false),
         seed,
+        points: user.clone(),
     };
     let steps = num("steps", STEPS) as usize;
     let snapshots = parse_snapshots(get("snaps")).unwrap_or_default();
@@ -716,10 +742,15 @@ pub fn build(values: &Values) -> Result<Config, Vec<(&'static str, String)>> {
             network,
             widths,
             seeds,
-            distributions: convergence_distributions(dist, num("nu", NU)),
+            distributions: if user.is_some() {
+                convergence_distributions(Distribution::Gaussian, num("nu", NU))
+            } else {
+                convergence_distributions(dist, num("nu", NU))
+            },
             n: data.n,
             d,
             seed,
+            user,
         }),
         View::Training => Job::Training(TrainingJob {
             network,
@@ -835,8 +866,8 @@ mod tests {
             assert_eq!(act.name(), name);
             assert!(!activation_label(&act).is_empty());
         }
-        for (name, _) in DISTRIBUTIONS {
-            assert_eq!(distribution(name, 3.0).unwrap().name(), name);
+        for (name, _) in DISTRIBUTIONS.iter().filter(|(n, _)| *n != "upload") {
+            assert_eq!(distribution(name, 3.0).unwrap().name(), *name);
         }
     }
 
@@ -952,5 +983,26 @@ mod tests {
         // Two-layer nets are small at any offered width.
         v.insert("depth", "1".into());
         assert!(build(&v).is_ok());
+    }
+
+    #[test]
+    fn uploaded_data_replace_the_samples_and_a_link_without_the_file_says_so() {
+        let mut v = defaults();
+        v.insert("dist", "upload".into());
+        let e = build(&v).unwrap_err();
+        assert_eq!(e[0].0, "dist");
+        assert!(e[0].1.contains("no file is loaded"), "{}", e[0].1);
+        let file =
+            crate::upload::parse_csv("p.csv", "a,b,c,y\n1,2,3,1\n4,5,6,0\n7,8,9,1\n").unwrap();
+        let c = build_with(&v, Some(&file)).unwrap();
+        let Job::Lab(job) = c.job else { panic!() };
+        assert_eq!((job.data.n, job.data.d), (3, 3));
+        assert_eq!(job.data.points.as_ref(), Some(&file));
+        v.insert("view", "convergence".into());
+        let Job::Convergence(job) = build_with(&v, Some(&file)).unwrap().job else {
+            panic!()
+        };
+        assert_eq!(job.user.as_ref(), Some(&file));
+        assert_eq!((job.n, job.d, job.distributions.len()), (3, 3, 4));
     }
 }

@@ -15,6 +15,7 @@ pub mod config;
 pub mod formulas;
 pub mod protocol;
 pub mod ui;
+pub mod upload;
 pub mod worker;
 
 pub use client::BackendKind;

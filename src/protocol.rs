@@ -49,6 +49,9 @@ pub struct ConvergenceJob {
     pub n: usize,
     pub d: usize,
     pub seed: u64,
+    /// The user's data, as one more line.
+    #[serde(default)]
+    pub user: Option<UserPoints>,
 }
 
 /// Gradient descent on finite nets of each width and on the infinite-width kernel.
@@ -87,6 +90,20 @@ pub struct DataSpec {
     /// Project each sample onto the unit sphere.
     pub project: bool,
     pub seed: u64,
+    /// The user's own points instead of samples (then `n` and `d` are theirs).
+    #[serde(default)]
+    pub points: Option<UserPoints>,
+}
+
+/// Inputs, and optionally targets, from the user's CSV file (row-major).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct UserPoints {
+    /// The file's name, for labels.
+    pub name: String,
+    pub rows: usize,
+    pub cols: usize,
+    pub x: Vec<f64>,
+    pub y: Option<Vec<f64>>,
 }
 
 /// The lab's job: the analytic network, the finite widths and seeds, which kernel,
@@ -369,6 +386,7 @@ mod tests {
                     d: 3,
                     project: false,
                     seed: 1,
+                    points: None,
                 },
                 train: None,
             }),

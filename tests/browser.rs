@@ -493,3 +493,68 @@ async fn the_formulas_panel_follows_the_network() {
     assert!(text.contains("n_in · K"), "{text}");
     assert!(text.contains("arXiv:1806.07572"));
 }
+
+/// Put a file named `name` with `text` into the file input, as a user would.
+async fn upload_file(root: &HtmlElement, name: &str, text: &str) {
+    let parts = js_sys::Array::of1(&wasm_bindgen::JsValue::from_str(text));
+    let file = web_sys::File::new_with_str_sequence(&parts, name).unwrap();
+    let transfer = web_sys::DataTransfer::new().unwrap();
+    transfer.items().add_with_file(&file).unwrap();
+    let input: HtmlInputElement = find(root, "#upload-file");
+    input.set_files(transfer.files().as_ref());
+    input
+        .dispatch_event(&web_sys::Event::new("change").unwrap())
+        .unwrap();
+    leptos::task::tick().await;
+}
+
+#[wasm_bindgen_test]
+async fn an_uploaded_csv_is_checked_and_then_drives_every_panel() {
+    let root = mount_with(SMALL);
+    all_drawn(&root, 1).await;
+    wait_until("done", || state(&root) == "done").await;
+    // A bad file: a message with the line, and nothing changes.
+    upload_file(&root, "bad.csv", "x1,x2\n1,2\n3,oops\n").await;
+    wait_until("the error", || {
+        text(&root, "#upload-status").contains("line 3")
+    })
+    .await;
+    let dist: web_sys::HtmlSelectElement = find(&root, "#dist");
+    assert_eq!(dist.value(), "circle");
+    // A good file: 30 points in the plane with a target column.
+    let mut csv = String::from("x1,x2,y\n");
+    for i in 0..30 {
+        let g = i as f64 * 0.2;
+        csv.push_str(&format!("{},{},{}\n", g.cos(), g.sin(), (2.0 * g).cos()));
+    }
+    let g = generation(&root, "heatmap-plot");
+    upload_file(&root, "mine.csv", &csv).await;
+    wait_until("loaded", || {
+        text(&root, "#upload-status").contains("30 points in d = 2")
+    })
+    .await;
+    assert_eq!(dist.value(), "upload");
+    all_drawn(&root, g + 1).await;
+    wait_until("done", || state(&root) == "done").await;
+    assert!(panel_errors(&root).is_empty(), "{:?}", panel_errors(&root));
+    // The other panels run on it too (the convergence fit needs 3 widths).
+    type_into(&root, "#widths", "16, 32, 64").await;
+    for (tab, ids) in [
+        ("#tab-convergence", &["convergence-plot"][..]),
+        ("#tab-training", &["loss-plot", "drift-plot"][..]),
+        (
+            "#tab-generalization",
+            &["bound-plot", "sensitivity-plot"][..],
+        ),
+    ] {
+        click(&root, tab).await;
+        leptos::task::tick().await;
+        drawn(&root, ids, 1).await;
+        wait_until("done", || state(&root) == "done").await;
+        assert!(
+            panel_errors(&root).is_empty(),
+            "{tab}: {:?}",
+            panel_errors(&root)
+        );
+    }
+}

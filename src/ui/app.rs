@@ -13,7 +13,7 @@ use crate::config::{
     ACTIVATIONS, ALPHA, B_STD, D, DATA_SEED, DEPTH, DISTRIBUTIONS, FIELDS, GROUPS, LR, N, NOISE,
     NU, N_TEST, POINTS, PRESETS, SEEDS, STEPS, TARGETS, VIEWS, W_STD,
 };
-use crate::protocol::{JobTracker, Part, Request, Response};
+use crate::protocol::{JobTracker, Part, Request, Response, UserPoints};
 use crate::ui::{
     ConvergencePanel, FormulasPanel, GeneralizationPanel, KernelPanel, NumberControl,
     SelectControl, SpectrumPanel, TextControl, ToggleControl, TrainingPanels,
@@ -151,7 +151,10 @@ pub fn App(
         let f = fields.clone();
         Memo::new(move |_| f.values())
     };
-    let built = Memo::new(move |_| values.with(config::build));
+    // The user's uploaded file (never in the URL: a link cannot carry it).
+    let upload = RwSignal::new(None::<UserPoints>);
+    let built =
+        Memo::new(move |_| upload.with(|u| values.with(|v| config::build_with(v, u.as_ref()))));
     let config = Memo::new(move |_| built.with(|b| b.as_ref().ok().cloned()));
     // Only a change of the job recomputes: view-only fields (log axes, the distance
     // shown, hidden controls) redraw from the results they have.
@@ -308,7 +311,10 @@ pub fn App(
     };
 
     let f = fields.clone();
-    let is_circle = Signal::derive(move || f.get("dist").get() == "circle");
+    let is_circle =
+        Signal::derive(move || matches!(f.get("dist").get().as_str(), "circle" | "upload"));
+    let f = fields.clone();
+    let is_upload = Signal::derive(move || f.get("dist").get() == "upload");
     let f = fields.clone();
     let is_student = Signal::derive(move || f.get("dist").get() == "student_t");
     let f = fields.clone();
@@ -458,9 +464,10 @@ pub fn App(
                         options=&DISTRIBUTIONS
                         value=g("dist")
                     />
+                    <UploadControl upload=upload dist=g("dist") />
                     <NumberControl id="nu" label="ν (Student-t)" help="Degrees of freedom of the Student-t inputs (> 2 for a finite variance)." bounds=NU step=0.1 value=g("nu") disabled=Signal::derive(move || !is_student.get()) />
-                    <NumberControl id="n" label="n (points)" help="Number of inputs: the Gram matrices are n × n." bounds=N step=1.0 value=g("n") />
-                    <NumberControl id="d" label="dimension d" help="Input dimension (the circle is d = 2)." bounds=D step=1.0 value=g("d") disabled=is_circle />
+                    <NumberControl id="n" label="n (points)" help="Number of inputs: the Gram matrices are n × n (your file's rows when you upload data)." bounds=N step=1.0 value=g("n") disabled=is_upload />
+                    <NumberControl id="d" label="dimension d" help="Input dimension (the circle is d = 2; your file's columns when you upload data)." bounds=D step=1.0 value=g("d") disabled=is_circle />
                     <ToggleControl id="proj" label="project onto the sphere" help="Scale every input to unit norm; the analytic eigenvalues by degree then apply." value=g("proj") />
                     <NumberControl id="dseed" label="data seed" help="The same seed gives the same inputs and the same random network." bounds=DATA_SEED step=1.0 value=g("dseed") />
                 </section>
@@ -549,6 +556,71 @@ pub fn App(
                 }}
                 <FormulasPanel network=Signal::derive(move || config.get().map(|c| c.network)) />
             </main>
+        </div>
+    }
+}
+
+/// The own-data control: a CSV file of inputs (and optionally a target column named
+/// y, target or label), read in the page, checked, and then used by every panel
+/// (`dist=upload`). The file stays in the page: a link cannot carry it.
+#[component]
+fn UploadControl(upload: RwSignal<Option<UserPoints>>, dist: RwSignal<String>) -> impl IntoView {
+    let message = RwSignal::new(None::<Result<String, String>>);
+    let on_change = move |ev: leptos::ev::Event| {
+        use wasm_bindgen::JsCast;
+        let Some(input) = ev
+            .target()
+            .and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok())
+        else {
+            return;
+        };
+        let Some(file) = input.files().and_then(|f| f.get(0)) else {
+            return;
+        };
+        let name = file.name();
+        leptos::task::spawn_local(async move {
+            let text = wasm_bindgen_futures::JsFuture::from(file.text())
+                .await
+                .ok()
+                .and_then(|t| t.as_string());
+            let parsed = match text {
+                Some(t) => crate::upload::parse_csv(&name, &t),
+                None => Err("the file could not be read as text".into()),
+            };
+            match parsed {
+                Ok(points) => {
+                    let targets = if points.y.is_some() {
+                        "with targets (the target control is not used)"
+                    } else {
+                        "inputs only (targets from the target control)"
+                    };
+                    message.set(Some(Ok(format!(
+                        "{name}: {} points in d = {}, {targets}",
+                        points.rows, points.cols
+                    ))));
+                    upload.set(Some(points));
+                    dist.set("upload".into());
+                }
+                Err(e) => message.set(Some(Err(format!("{name}: {e}")))),
+            }
+        });
+    };
+    view! {
+        <div class="control upload" title="A CSV file: one point per line, a coordinate per column; an optional header row, where a column named y, target or label holds the targets.">
+            <label for="upload-file"><span class="label">"your data (CSV)"</span></label>
+            <input type="file" id="upload-file" accept=".csv,.txt,text/csv,text/plain" aria-describedby="upload-help upload-status" on:change=on_change />
+            <p class="help" id="upload-help">"One point per line, a coordinate per column (2–600 rows, 1–64 columns); a header row may name a target column y. Links cannot carry the file."</p>
+            <p
+                class="upload-status"
+                id="upload-status"
+                role="status"
+                class:error=move || matches!(message.get(), Some(Err(_)))
+            >
+                {move || match message.get() {
+                    Some(Ok(m)) | Some(Err(m)) => m,
+                    None => String::new(),
+                }}
+            </p>
         </div>
     }
 }

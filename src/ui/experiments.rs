@@ -623,7 +623,10 @@ pub fn generalization_charts(r: &Results, log: bool) -> (Vec<Chart>, Vec<Chart>)
             palette::PURPLE,
         ));
         second.push(a);
-        second.push(b);
+        // A user's file has one dimension: no sweep over d.
+        if !d.is_empty() {
+            second.push(b);
+        }
     }
     (first, second)
 }

@@ -224,15 +224,34 @@ pub fn kernel_regression_mse(
     let y_test = targets(target, &x_test, 0.0, 0)?;
     let x = sample(dist, n, d, seed + n as u64, project)?;
     let y = targets(target, &x, 0.0, 0)?;
-    let ktt = kernel_matrix(net, &x, None)?.ntk;
-    let kst = kernel_matrix(net, &x_test, Some(&x))?.ntk;
-    let p = crate::dynamics::predict(&ktt, &kst, &y, &[None], 1.0, diag_reg, None)?;
+    kernel_regression_mse_on(net, &x, &y, &x_test, &y_test, diag_reg)
+}
+
+/// [`kernel_regression_mse`] on given training and test sets (e.g. a user's data).
+pub fn kernel_regression_mse_on(
+    net: &FcNetwork,
+    x: &Matrix,
+    y: &[f64],
+    x_test: &Matrix,
+    y_test: &[f64],
+    diag_reg: f64,
+) -> Result<f64> {
+    if y_test.len() != x_test.rows() || y_test.is_empty() {
+        return Err(NtkError::DimensionMismatch {
+            field: "y_test",
+            expected: x_test.rows(),
+            got: y_test.len(),
+        });
+    }
+    let ktt = kernel_matrix(net, x, None)?.ntk;
+    let kst = kernel_matrix(net, x_test, Some(x))?.ntk;
+    let p = crate::dynamics::predict(&ktt, &kst, y, &[None], 1.0, diag_reg, None)?;
     Ok(p.test_mean[0]
         .iter()
-        .zip(&y_test)
+        .zip(y_test)
         .map(|(a, b)| (a - b) * (a - b))
         .sum::<f64>()
-        / n_test as f64)
+        / y_test.len() as f64)
 }
 
 /// Learning curve of the analytic-NTK regressor on `dist` with `target`, `diag_reg`
@@ -330,28 +349,52 @@ pub fn sensitivity(
     use crate::data::sample;
     let x = sample(dist, n, d, seed, project)?;
     let y = crate::targets::targets(target, &x, 0.0, 0)?;
-    let ktt = kernel_matrix(net, &x, None)?.ntk;
+    let z = sample(dist, n_test, d, seed ^ 0x51, project)?;
+    // ẑ: an independent draw, its rows in a random order, so that deterministic
+    // designs (equally spaced points on the circle) still pair z with a random ẑ.
+    let drawn = sample(dist, n_test, d, seed ^ 0x52, project)?;
+    let z_hat = shuffled_rows(&drawn, seed ^ 0x53)?;
+    sensitivity_on(net, &x, &y, &z, &z_hat, diag_reg)
+}
+
+/// The rows of `m` in a seeded random order.
+pub fn shuffled_rows(m: &Matrix, seed: u64) -> Result<Matrix> {
+    use rand::seq::SliceRandom;
+    use rand::SeedableRng;
+    let mut order: Vec<usize> = (0..m.rows()).collect();
+    order.shuffle(&mut rand_chacha::ChaCha8Rng::seed_from_u64(seed));
+    Matrix::from_row_major(
+        m.rows(),
+        m.cols(),
+        order.iter().flat_map(|&i| m.row(i).to_vec()).collect(),
+    )
+}
+
+/// [`sensitivity`] of the NTK regressor trained on (x, y), at the test inputs z moved
+/// towards ẑ (row by row).
+pub fn sensitivity_on(
+    net: &FcNetwork,
+    x: &Matrix,
+    y: &[f64],
+    z: &Matrix,
+    z_hat: &Matrix,
+    diag_reg: f64,
+) -> Result<f64> {
+    let (n, d, n_test) = (x.rows(), x.cols(), z.rows());
+    if z.cols() != d || z_hat.cols() != d || z_hat.rows() != n_test || n_test == 0 {
+        return Err(NtkError::DimensionMismatch {
+            field: "z",
+            expected: d,
+            got: z.cols(),
+        });
+    }
+    let ktt = kernel_matrix(net, x, None)?.ntk;
     let eps = diag_reg * (0..n).map(|i| ktt.get(i, i)).sum::<f64>() / n as f64;
     let mut reg = ktt.clone();
     for i in 0..n {
         reg.as_mut_slice()[i * n + i] += eps;
     }
-    let (alpha, _) = crate::linalg::cholesky_solve(&reg, &y)?;
-    let z = sample(dist, n_test, d, seed ^ 0x51, project)?;
-    // ẑ: an independent draw, its rows in a random order, so that deterministic
-    // designs (equally spaced points on the circle) still pair z with a random ẑ.
-    let drawn = sample(dist, n_test, d, seed ^ 0x52, project)?;
-    let mut order: Vec<usize> = (0..n_test).collect();
-    {
-        use rand::seq::SliceRandom;
-        use rand::SeedableRng;
-        order.shuffle(&mut rand_chacha::ChaCha8Rng::seed_from_u64(seed ^ 0x53));
-    }
-    let z_hat = Matrix::from_row_major(
-        n_test,
-        d,
-        order.iter().flat_map(|&i| drawn.row(i).to_vec()).collect(),
-    )?;
+    let (alpha, _) = crate::linalg::cholesky_solve(&reg, y)?;
     let h = 1e-4;
     let mut plus = Vec::with_capacity(n_test * d);
     let mut minus = Vec::with_capacity(n_test * d);
@@ -364,7 +407,7 @@ pub fn sensitivity(
     }
     let f = |pts: Vec<f64>| -> Result<Vec<f64>> {
         let m = Matrix::from_row_major(n_test, d, pts)?;
-        let k = kernel_matrix(net, &m, Some(&x))?.ntk;
+        let k = kernel_matrix(net, &m, Some(x))?.ntk;
         Ok((0..n_test)
             .map(|i| k.row(i).iter().zip(&alpha).map(|(a, b)| a * b).sum())
             .collect())

@@ -95,6 +95,63 @@ pub fn bound_curve(
         .collect()
 }
 
+/// The bound for labels `y_pool` and for random ±1 labels of the same size, on the
+/// first n rows of `x_pool` projected onto the unit sphere, for each n (a user's data).
+pub fn bound_curve_on(
+    x_pool: &Matrix,
+    y_pool: &[f64],
+    n_values: &[usize],
+    seed: u64,
+) -> Result<Vec<BoundPoint>> {
+    if y_pool.len() != x_pool.rows() {
+        return Err(NtkError::DimensionMismatch {
+            field: "y",
+            expected: x_pool.rows(),
+            got: y_pool.len(),
+        });
+    }
+    n_values
+        .iter()
+        .map(|&n| {
+            if n > x_pool.rows() || n == 0 {
+                return Err(NtkError::OutOfRange {
+                    field: "n",
+                    expected: "between 1 and the number of rows",
+                    value: n as f64,
+                });
+            }
+            let d = x_pool.cols();
+            let rows: Vec<f64> = (0..n)
+                .flat_map(|i| {
+                    let r = x_pool.row(i);
+                    let norm = r.iter().map(|v| v * v).sum::<f64>().sqrt();
+                    let norm = if norm > 0.0 { norm } else { 1.0 };
+                    r.iter().map(move |v| v / norm).collect::<Vec<_>>()
+                })
+                .collect();
+            let x = Matrix::from_row_major(n, d, rows)?;
+            let y = &y_pool[..n];
+            let energy = (y.iter().map(|v| v * v).sum::<f64>() / n as f64).sqrt();
+            let r: Vec<f64> = crate::targets::targets(
+                &crate::targets::Target::RandomLabels {
+                    seed: seed ^ 0x9e37,
+                },
+                &x,
+                0.0,
+                0,
+            )?
+            .iter()
+            .map(|v| v * energy)
+            .collect();
+            Ok(BoundPoint {
+                n,
+                true_labels: arora_bound(&x, y)?,
+                random_labels: arora_bound(&x, &r)?,
+            })
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -142,6 +199,29 @@ mod tests {
         for p in &curve {
             assert!(p.random_labels > p.true_labels, "{p:?}");
         }
+    }
+
+    #[wasm_bindgen_test(unsupported = test)]
+    fn bound_on_given_rows_projects_them_and_uses_their_prefixes() {
+        // Rows scaled by 3 give the same bound as the unit rows (H^∞ needs unit norm).
+        let x = sample(Distribution::Sphere, 60, 4, 5, false).unwrap();
+        let y = targets(
+            &Target::Harmonics {
+                degrees: vec![(1, 1.0)],
+            },
+            &x,
+            0.0,
+            0,
+        )
+        .unwrap();
+        let scaled =
+            Matrix::from_row_major(60, 4, x.as_slice().iter().map(|v| 3.0 * v).collect()).unwrap();
+        let curve = bound_curve_on(&scaled, &y, &[20, 60], 1).unwrap();
+        let first20 = Matrix::from_row_major(20, 4, x.as_slice()[..80].to_vec()).unwrap();
+        let direct = arora_bound(&first20, &y[..20]).unwrap();
+        assert!((curve[0].true_labels - direct).abs() < 1e-12 * direct);
+        assert!(curve[1].random_labels > curve[1].true_labels);
+        assert!(bound_curve_on(&scaled, &y, &[61], 1).is_err());
     }
 
     #[wasm_bindgen_test(unsupported = test)]
