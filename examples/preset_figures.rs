@@ -1,0 +1,157 @@
+//! Runs every teaching preset's job natively and prints the figures that say whether
+//! each panel shows what theory predicts (slopes near −1/2, low frequencies first,
+//! drift falling with width, random labels giving a larger bound), with the time of
+//! each job. `cargo run --release --example preset_figures`
+
+use std::time::Instant;
+
+use ntk_core::empirical::fit_log_log;
+use ntk_lab::compute::handle;
+use ntk_lab::config::{build, preset_values, PRESETS};
+use ntk_lab::protocol::{Part, Request, Response};
+
+fn main() {
+    for p in &PRESETS {
+        let config = match build(&preset_values(p)) {
+            Ok(c) => c,
+            Err(e) => {
+                println!("{}: invalid preset: {e:?}", p.id);
+                continue;
+            }
+        };
+        let t = Instant::now();
+        let mut parts: Vec<Part> = Vec::new();
+        let mut failed = None;
+        handle(
+            Request {
+                generation: 1,
+                job: config.job(),
+            },
+            &mut |r| match r {
+                Response::Partial { part, .. } => {
+                    parts.retain(|q| q.key() != part.key());
+                    parts.push(part);
+                }
+                Response::Failed { message, .. } => failed = Some(message),
+                _ => {}
+            },
+        );
+        println!(
+            "\n== {} ({}): native job {:.2} s",
+            p.id,
+            p.title,
+            t.elapsed().as_secs_f64()
+        );
+        if let Some(m) = failed {
+            println!("   FAILED: {m}");
+        }
+        for part in &parts {
+            summarize(part);
+        }
+    }
+}
+
+fn summarize(part: &Part) {
+    match part {
+        Part::Circle {
+            gamma,
+            analytic,
+            widths,
+            trained,
+            trained_steps,
+            ..
+        } => {
+            let mid = gamma.len() / 2;
+            for w in widths {
+                println!(
+                    "   init  width {:>5}: Θ̂(x₀, x₀) mean {:.4} ± {:.4} (analytic {:.4})",
+                    w.width, w.mean[mid], w.std[mid], analytic[mid]
+                );
+            }
+            for (w, w0) in trained.iter().zip(widths) {
+                let moved = w
+                    .mean
+                    .iter()
+                    .zip(&w0.mean)
+                    .map(|(a, b)| (a - b).abs())
+                    .fold(0.0, f64::max);
+                println!(
+                    "   after {trained_steps} steps, width {:>5}: largest move of the mean {:.4}, std at γ = 0 {:.4}",
+                    w.width, moved, w.std[mid]
+                );
+            }
+        }
+        Part::Convergence { lines, .. } => {
+            for l in lines {
+                let x: Vec<f64> = l.points.iter().map(|p| p.width as f64).collect();
+                let fro: Vec<f64> = l.points.iter().map(|p| p.rel_frobenius_mean).collect();
+                let max: Vec<f64> = l.points.iter().map(|p| p.max_entry_mean).collect();
+                let (a, b) = (fit_log_log(&x, &fro).unwrap(), fit_log_log(&x, &max).unwrap());
+                println!(
+                    "   {:<40} slope Frobenius {:+.3} ± {:.3}, max entry {:+.3} ± {:.3}",
+                    l.label, a.slope, a.slope_std_error, b.slope, b.slope_std_error
+                );
+            }
+        }
+        Part::Training {
+            runs,
+            kernel_train,
+            critical,
+            ..
+        } => {
+            println!("   critical η (kernel) {critical:.3}");
+            for r in runs {
+                println!(
+                    "   width {:>5}: final train loss {:.3e}, test loss {:.3e}, NTK drift {:.4}",
+                    r.width,
+                    r.train_loss.last().unwrap_or(&f64::NAN),
+                    r.test_loss.last().unwrap_or(&f64::NAN),
+                    r.drift.last().unwrap_or(&f64::NAN)
+                );
+            }
+            if runs.len() >= 3 {
+                let x: Vec<f64> = runs.iter().map(|r| r.width as f64).collect();
+                let y: Vec<f64> = runs.iter().map(|r| *r.drift.last().unwrap()).collect();
+                let f = fit_log_log(&x, &y).unwrap();
+                println!("   drift against width: slope {:+.3} ± {:.3}", f.slope, f.slope_std_error);
+            }
+            println!(
+                "   kernel dynamics: final train loss {:.3e}",
+                kernel_train.last().unwrap_or(&f64::NAN)
+            );
+        }
+        Part::Modes { times, modes, .. } => {
+            let i = times.len() / 10;
+            for m in modes {
+                println!(
+                    "   {:<34} at t = {:>6.1}: measured {:.3e}, theory {:.3e}",
+                    m.label, times[i], m.measured[i], m.theory[i]
+                );
+            }
+        }
+        Part::Bound { points } => {
+            for p in points {
+                println!(
+                    "   n = {:>4}: bound {:.3} (target), {:.3} (random labels)",
+                    p.n, p.true_labels, p.random_labels
+                );
+            }
+        }
+        Part::LearningCurve { n, mse } => {
+            let x: Vec<f64> = n.iter().map(|&v| v as f64).collect();
+            let f = fit_log_log(&x, mse).unwrap();
+            println!(
+                "   learning curve: mse {:.3e} → {:.3e}, rate {:+.2} ± {:.2}",
+                mse[0],
+                mse.last().unwrap(),
+                f.slope,
+                f.slope_std_error
+            );
+        }
+        Part::Sensitivity { n, by_n, d, by_d, .. } => {
+            println!("   sensitivity by n {n:?}: {by_n:.3?}");
+            println!("   sensitivity by d {d:?}: {by_d:.3?}");
+        }
+        _ => {}
+    }
+}
