@@ -338,11 +338,18 @@ pub fn defaults() -> Values {
 }
 
 /// Read a URL hash or query ("#a=1&b=2", "a=1&b=2"): each valid field is taken, each
-/// invalid or missing one keeps its default; the notices say what was ignored.
+/// invalid or missing one keeps its default; the notices say what was ignored. A
+/// valid `preset=id` makes that preset's values the defaults, so that a short link
+/// such as `#preset=lazy&hide=all` opens the preset (in teacher mode).
 pub fn from_query(query: &str) -> (Values, Vec<String>) {
-    let mut values = defaults();
-    let mut notices = Vec::new();
     let q = query.trim_start_matches(['#', '?']);
+    let chosen = q
+        .split('&')
+        .filter_map(|p| p.split_once('='))
+        .find(|(k, _)| *k == "preset")
+        .and_then(|(_, v)| preset(&decode(v)));
+    let mut values = chosen.map_or_else(defaults, preset_values);
+    let mut notices = Vec::new();
     for pair in q.split('&').filter(|p| !p.is_empty()) {
         let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
         let v = decode(v);
@@ -1004,5 +1011,21 @@ mod tests {
         };
         assert_eq!(job.user.as_ref(), Some(&file));
         assert_eq!((job.n, job.d, job.distributions.len()), (3, 3, 4));
+    }
+
+    #[test]
+    fn a_short_preset_link_opens_the_preset_and_other_fields_override_it() {
+        let (v, notices) = from_query("#preset=lazy&hide=all");
+        assert!(notices.is_empty(), "{notices:?}");
+        let mut want = preset_values(preset("lazy").unwrap());
+        want.insert("hide", "all".into());
+        assert_eq!(v, want);
+        let (v, _) = from_query("#steps=50&preset=lazy");
+        assert_eq!(v["steps"], "50");
+        assert_eq!(v["widths"], "64, 256, 1024, 4096");
+        // An unknown preset is ignored with a notice; the defaults stay.
+        let (v, notices) = from_query("#preset=nope");
+        assert_eq!(v, defaults());
+        assert_eq!(notices.len(), 1);
     }
 }
