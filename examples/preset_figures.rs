@@ -86,7 +86,10 @@ fn summarize(part: &Part) {
                 let x: Vec<f64> = l.points.iter().map(|p| p.width as f64).collect();
                 let fro: Vec<f64> = l.points.iter().map(|p| p.rel_frobenius_mean).collect();
                 let max: Vec<f64> = l.points.iter().map(|p| p.max_entry_mean).collect();
-                let (a, b) = (fit_log_log(&x, &fro).unwrap(), fit_log_log(&x, &max).unwrap());
+                let (a, b) = (
+                    fit_log_log(&x, &fro).unwrap(),
+                    fit_log_log(&x, &max).unwrap(),
+                );
                 println!(
                     "   {:<40} slope Frobenius {:+.3} ± {:.3}, max entry {:+.3} ± {:.3}",
                     l.label, a.slope, a.slope_std_error, b.slope, b.slope_std_error
@@ -113,7 +116,10 @@ fn summarize(part: &Part) {
                 let x: Vec<f64> = runs.iter().map(|r| r.width as f64).collect();
                 let y: Vec<f64> = runs.iter().map(|r| *r.drift.last().unwrap()).collect();
                 let f = fit_log_log(&x, &y).unwrap();
-                println!("   drift against width: slope {:+.3} ± {:.3}", f.slope, f.slope_std_error);
+                println!(
+                    "   drift against width: slope {:+.3} ± {:.3}",
+                    f.slope, f.slope_std_error
+                );
             }
             println!(
                 "   kernel dynamics: final train loss {:.3e}",
@@ -148,7 +154,9 @@ fn summarize(part: &Part) {
                 f.slope_std_error
             );
         }
-        Part::Sensitivity { n, by_n, d, by_d, .. } => {
+        Part::Sensitivity {
+            n, by_n, d, by_d, ..
+        } => {
             println!("   sensitivity by n {n:?}: {by_n:.3?}");
             println!("   sensitivity by d {d:?}: {by_d:.3?}");
         }
