@@ -122,7 +122,11 @@ class WebDriver:
 def wait_for(driver, script, timeout=30.0, what="condition"):
     deadline = time.time() + timeout
     while time.time() < deadline:
-        value = driver.js(script)
+        try:
+            value = driver.js(script)
+        except RuntimeError:
+            # The page is still loading (no app yet): ask again.
+            value = None
         if value:
             return value
         time.sleep(0.05)
@@ -203,7 +207,7 @@ def main():
             return driver.js("return document.querySelector('#job-status').dataset.state")
 
         def wait_done(what):
-            wait_for(driver, "return document.querySelector('#job-status').dataset.state === 'done'",
+            wait_for(driver, "return document.querySelector('#job-status')?.dataset.state === 'done'",
                      timeout=90, what=what)
 
         def worker_answers_and_plots_are_drawn():
@@ -315,7 +319,7 @@ def main():
                           " s.dispatchEvent(new Event('change'));", pid)
                 wait_for(driver, PANEL_GENERATIONS.replace("return ", "const g = ")
                          + f"; return g.length > 0 && g.every(x => x > {before})"
-                         " && document.querySelector('#job-status').dataset.state === 'done'",
+                         " && document.querySelector('#job-status')?.dataset.state === 'done'",
                          timeout=240, what=f"every plot of preset {pid}")
                 figures[f"preset_{pid}_load_to_all_plots_s"] = time.time() - t1
                 # Main-thread tasks while the preset's jobs ran and drew (page load
@@ -349,7 +353,7 @@ def main():
                 driver.s("POST", "/url", {"url": url})
                 wait_for(driver, PANEL_GENERATIONS.replace("return ", "const g = ")
                          + "; return g.length > 0 && g.every(x => x >= 1)"
-                         " && document.querySelector('#job-status').dataset.state === 'done'",
+                         " && document.querySelector('#job-status')?.dataset.state === 'done'",
                          timeout=240, what=f"every plot of preset {pid} from its URL")
                 assert driver.js(FIELD_VALUES) == values, "the URL restored other controls"
                 assert driver.js(PANEL_URLS) == urls, "the URL drew other plots"
