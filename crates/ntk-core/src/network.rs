@@ -294,18 +294,23 @@ impl Mlp {
         let mut out = Vec::new();
         for (li, layer) in self.layers.iter().enumerate() {
             let mut zl = a_bt(a[li].as_ref(), layer.w.as_ref(), layer.s_w);
+            // Column by column on contiguous slices (faer is column-major): no index
+            // checks in the loops over all n × m pre-activations.
             if !layer.b.is_empty() {
                 for j in 0..zl.ncols() {
                     let bj = layer.s_b * layer.b[j];
-                    for i in 0..zl.nrows() {
-                        zl[(i, j)] += bj;
-                    }
+                    zl.col_as_slice_mut(j).iter_mut().for_each(|v| *v += bj);
                 }
             }
             if li == last {
-                out = (0..zl.nrows()).map(|i| zl[(i, 0)]).collect();
+                out = zl.col_as_slice(0).to_vec();
             } else {
-                let al = Mat::from_fn(zl.nrows(), zl.ncols(), |i, j| act.apply(zl[(i, j)]));
+                let mut al = Mat::<f64>::zeros(zl.nrows(), zl.ncols());
+                for j in 0..zl.ncols() {
+                    for (o, v) in al.col_as_slice_mut(j).iter_mut().zip(zl.col_as_slice(j)) {
+                        *o = act.apply(*v);
+                    }
+                }
                 a.push(al);
                 z.push(zl);
             }
@@ -334,8 +339,8 @@ impl Mlp {
             );
             let zl = &cache.z[l];
             for j in 0..d.ncols() {
-                for i in 0..n {
-                    d[(i, j)] *= act.derivative(zl[(i, j)]);
+                for (o, v) in d.col_as_slice_mut(j).iter_mut().zip(zl.col_as_slice(j)) {
+                    *o *= act.derivative(*v);
                 }
             }
             deltas[l] = d;
@@ -516,19 +521,48 @@ impl Mlp {
     }
 
     /// One full-batch gradient-descent step θ ← θ − η ∇L; returns the loss before it.
+    /// The weight update W ← W − η s_W (r ⊙ Δ)ᵀA is accumulated into W by one GEMM,
+    /// with no gradient buffer: for few inputs and wide layers the step is bound by
+    /// memory traffic, which this keeps to reading and writing W once.
     pub fn gd_step(&mut self, x: &Matrix, y: &[f64], learning_rate: f64) -> Result<f64> {
-        let (loss, grad) = self.loss_and_gradient(x, y)?;
-        let mut k = 0;
-        for layer in &mut self.layers {
-            for i in 0..layer.w.nrows() {
-                for j in 0..layer.w.ncols() {
-                    layer.w[(i, j)] -= learning_rate * grad[k];
-                    k += 1;
+        check_inputs("x", x, self.d_in)?;
+        if y.len() != x.rows() {
+            return Err(NtkError::DimensionMismatch {
+                field: "y",
+                expected: x.rows(),
+                got: y.len(),
+            });
+        }
+        let c = self.forward_cache(x);
+        let d = self.backward(&c);
+        let n = x.rows() as f64;
+        let r: Vec<f64> = c.out.iter().zip(y).map(|(f, t)| (f - t) / n).collect();
+        let loss = c
+            .out
+            .iter()
+            .zip(y)
+            .map(|(f, t)| (f - t) * (f - t))
+            .sum::<f64>()
+            / (2.0 * n);
+        for (l, layer) in self.layers.iter_mut().enumerate() {
+            let mut rd = d[l].clone();
+            for j in 0..rd.ncols() {
+                for (v, ri) in rd.col_as_slice_mut(j).iter_mut().zip(&r) {
+                    *v *= ri;
                 }
             }
-            for b in &mut layer.b {
-                *b -= learning_rate * grad[k];
-                k += 1;
+            matmul(
+                &mut layer.w,
+                Accum::Add,
+                rd.transpose(),
+                c.a[l].as_ref(),
+                -learning_rate * layer.s_w,
+                par(),
+            );
+            if !layer.b.is_empty() {
+                for (o, b) in layer.b.iter_mut().enumerate() {
+                    *b -= learning_rate * layer.s_b * rd.col_as_slice(o).iter().sum::<f64>();
+                }
             }
         }
         Ok(loss)

@@ -198,12 +198,10 @@ impl Activation {
                 }
             }
             _ => {
+                // Branch-free: the signs of pre-activations are random, and a branch
+                // per element mispredicts half the time.
                 let (a, b) = self.abrelu_slopes().unwrap_or((0.0, 1.0));
-                if x > 0.0 {
-                    b * x
-                } else {
-                    a * x
-                }
+                b * x.max(0.0) + a * x.min(0.0)
             }
         }
     }
@@ -242,11 +240,8 @@ impl Activation {
             }
             _ => {
                 let (a, b) = self.abrelu_slopes().unwrap_or((0.0, 1.0));
-                if x > 0.0 {
-                    b
-                } else {
-                    a
-                }
+                let positive = f64::from(u8::from(x > 0.0));
+                a + (b - a) * positive
             }
         }
     }
