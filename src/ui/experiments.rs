@@ -37,6 +37,8 @@ pub struct Chart {
     pub series: Vec<Series>,
     pub legend: LegendPosition,
     pub note: Option<String>,
+    /// Room above the data for the legend, as a fraction of the y span.
+    pub headroom: f64,
 }
 
 impl Chart {
@@ -50,7 +52,14 @@ impl Chart {
             series: Vec::new(),
             legend: LegendPosition::UpperRight,
             note: None,
+            headroom: 0.0,
         }
+    }
+
+    /// Leave room above the data for a legend at the top.
+    fn room(mut self, fraction: f64) -> Self {
+        self.headroom = fraction;
+        self
     }
 
     fn log(mut self, x: bool, y: bool) -> Self {
@@ -74,6 +83,7 @@ impl Chart {
             series: &self.series,
             legend: self.legend.clone(),
             note: self.note.as_deref(),
+            headroom: self.headroom,
         }
     }
 }
@@ -276,7 +286,7 @@ pub fn training_charts(part: &Part, log: bool) -> Option<(Vec<Chart>, Vec<Chart>
         "‖Θ̂_t − Θ̂₀‖_F / ‖Θ̂₀‖_F",
     )
     .log(false, log)
-    .legend(LegendPosition::LowerRight);
+    .room(0.6);
     let count = runs.len();
     for (i, run) in runs.iter().enumerate() {
         if run.warning.is_some() {
@@ -303,20 +313,35 @@ pub fn training_charts(part: &Part, log: bool) -> Option<(Vec<Chart>, Vec<Chart>
     }
     if !kernel_train.is_empty() {
         let label = "kernel dynamics, infinite width";
-        train.series.push(
+        // On a log axis the exact kernel dynamics can fall to round-off; below a
+        // hundredth of the nets' smallest loss it would only squash their curves.
+        let clip = |chart: &Chart, kernel: &[f64]| -> Series {
+            let lowest = chart
+                .series
+                .iter()
+                .flat_map(|s| s.y.iter().copied())
+                .filter(|v| *v > 0.0)
+                .fold(f64::INFINITY, f64::min);
+            let floor = if log && lowest.is_finite() {
+                lowest / 100.0
+            } else {
+                f64::NEG_INFINITY
+            };
+            let keep: Vec<usize> = (0..kernel.len()).filter(|&k| kernel[k] >= floor).collect();
             Series::new(
                 label,
-                times.clone(),
-                kernel_train.clone(),
+                keep.iter().map(|&k| times[k]).collect(),
+                keep.iter().map(|&k| kernel[k]).collect(),
                 palette::ANALYTIC,
             )
-            .stroke(Stroke::Dashed),
-        );
-        test.series.push(
-            Series::new(label, times.clone(), kernel_test.clone(), palette::ANALYTIC)
-                .stroke(Stroke::Dashed),
-        );
+            .stroke(Stroke::Dashed)
+        };
+        let (a, b) = (clip(&train, kernel_train), clip(&test, kernel_test));
+        train.series.push(a);
+        test.series.push(b);
     }
+    train.headroom = 0.35;
+    test.headroom = 0.35;
     let mut function = Chart::new(
         match snapshot_width {
             Some(m) => format!("The learned function: net of width {m} (solid), kernel (dashed)"),
@@ -325,7 +350,7 @@ pub fn training_charts(part: &Part, log: bool) -> Option<(Vec<Chart>, Vec<Chart>
         x_label,
         "f(x)",
     )
-    .legend(LegendPosition::UpperRight);
+    .room(0.35);
     function.series.push(
         Series::new("target y(x)", x.clone(), target.clone(), palette::TEXT).stroke(Stroke::Line),
     );
@@ -402,7 +427,7 @@ pub fn modes_chart(part: &Part, log: bool) -> Option<Vec<Chart>> {
         "|residual component| / its value at t = 0",
     )
     .log(false, log)
-    .legend(LegendPosition::LowerLeft);
+    .room(0.45);
     // The theory falls geometrically for ever; below a tenth of the smallest measured
     // value it would only squash the measurements into the top of a log axis.
     let floor = modes
@@ -529,7 +554,7 @@ pub fn generalization_charts(r: &Results, log: bool) -> (Vec<Chart>, Vec<Chart>)
             "bound",
         )
         .log(log, log)
-        .legend(LegendPosition::LowerLeft);
+        .room(0.5);
         c.series.push(Series::new(
             "target of the sidebar",
             n.clone(),
@@ -561,7 +586,7 @@ pub fn generalization_charts(r: &Results, log: bool) -> (Vec<Chart>, Vec<Chart>)
             "test mean squared error",
         )
         .log(log, log)
-        .legend(LegendPosition::LowerLeft);
+        .room(0.5);
         c.series.push(Series::new(
             "test error",
             x.clone(),

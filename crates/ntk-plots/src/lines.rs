@@ -73,7 +73,15 @@ pub struct LinesPlot<'a> {
     pub legend: LegendPosition,
     /// A line of text in the upper-left corner of the plotting area.
     pub note: Option<&'a str>,
+    /// Extra room above the data (a fraction of the y span) so that a legend at the
+    /// top does not cover the curves.
+    pub headroom: f64,
 }
+
+/// How many decades below its largest value a log y axis shows at most: curves that
+/// fall to round-off (an exactly solvable dynamics reaching 1e-32) would otherwise
+/// squash everything else into the top of the plot.
+pub const MAX_DECADES: f64 = 9.0;
 
 /// A point in chart coordinates with its error bar's ends.
 type ChartPoint = (f64, f64, Option<(f64, f64)>);
@@ -99,7 +107,17 @@ where
     }
     let tx = |v: f64| if p.log_x { v.log10() } else { v };
     let ty = |v: f64| if p.log_y { v.log10() } else { v };
-    let ok = |x: f64, y: f64| (!p.log_x || x > 0.0) && (!p.log_y || y > 0.0);
+    let y_top = p
+        .series
+        .iter()
+        .flat_map(|s| s.y.iter().copied())
+        .fold(f64::NEG_INFINITY, f64::max);
+    let floor = if p.log_y && y_top > 0.0 {
+        y_top * 10f64.powf(-MAX_DECADES)
+    } else {
+        0.0
+    };
+    let ok = |x: f64, y: f64| (!p.log_x || x > 0.0) && (!p.log_y || y >= floor && y > 0.0);
     // Every series in chart coordinates, with its error-bar ends.
     let pts: Vec<Vec<ChartPoint>> = p
         .series
@@ -142,7 +160,8 @@ where
         y1 += 0.5 * y1.abs().max(1e-3);
     }
     let (xp, yp) = (0.03 * (x1 - x0), 0.06 * (y1 - y0));
-    let (x0, x1, y0, y1) = (x0 - xp, x1 + xp, y0 - yp, y1 + yp);
+    let room = p.headroom.max(0.0) * (y1 - y0);
+    let (x0, x1, y0, y1) = (x0 - xp, x1 + xp, y0 - yp, y1 + yp + room);
 
     area.fill(&WHITE)?;
     let mut chart = ChartBuilder::on(area)

@@ -301,6 +301,7 @@ fn line_chart_has_title_axes_legend_decade_ticks_error_bars_and_a_note() {
         series: &series,
         legend: LegendPosition::LowerLeft,
         note: Some("fitted slope −0.50"),
+        headroom: 0.0,
     };
     let mut mapping = None;
     let svg = to_svg_string(900, 450, |a| {
@@ -375,6 +376,7 @@ fn line_chart_rows_give_one_mapping_per_chart_and_reject_bad_series() {
         series: &series,
         legend: LegendPosition::UpperRight,
         note: None,
+        headroom: 0.4,
     };
     let b = LinesPlot {
         title: "right",
@@ -425,4 +427,44 @@ fn line_chart_rows_give_one_mapping_per_chart_and_reject_bad_series() {
         .unwrap_err();
         assert!(e.to_string().contains(want), "{e}");
     }
+}
+
+#[test]
+fn a_log_axis_shows_at_most_nine_decades_below_the_top() {
+    // Exact dynamics reach round-off (1e-32): the axis stops 9 decades down, so the
+    // other curves keep their room.
+    let t: Vec<f64> = (0..10).map(f64::from).collect();
+    let series = [
+        Series::new(
+            "net",
+            t.clone(),
+            t.iter().map(|v| 10f64.powf(-v / 3.0)).collect(),
+            ntk_plots::palette::BLUE,
+        ),
+        Series::new(
+            "kernel",
+            t.clone(),
+            t.iter().map(|v| 10f64.powf(-4.0 * v)).collect(),
+            ntk_plots::palette::ANALYTIC,
+        ),
+    ];
+    let p = LinesPlot {
+        title: "loss",
+        x_label: "t",
+        y_label: "loss",
+        log_x: false,
+        log_y: true,
+        series: &series,
+        legend: LegendPosition::UpperRight,
+        note: None,
+        headroom: 0.0,
+    };
+    let mut m = None;
+    to_svg_string(600, 400, |a| {
+        m = Some(draw_lines(a, &p, &PlotStyle::default())?);
+        Ok(())
+    })
+    .unwrap();
+    let m = m.unwrap();
+    assert!(m.y.0 >= -9.0 - 1.0 && m.y.0 < -3.0, "{:?}", m.y);
 }
