@@ -628,7 +628,8 @@ pub fn generalization_charts(r: &Results, log: bool) -> (Vec<Chart>, Vec<Chart>)
             "training points n",
             "sensitivity 𝔼|∇f(z)ᵀ(z − ẑ)|",
         )
-        .log(log, log);
+        .log(log, log)
+        .room(0.3);
         a.series.push(Series::new(
             "NTK regressor",
             n.iter().map(|&v| v as f64).collect(),
@@ -640,7 +641,8 @@ pub fn generalization_charts(r: &Results, log: bool) -> (Vec<Chart>, Vec<Chart>)
             "input dimension d",
             "sensitivity 𝔼|∇f(z)ᵀ(z − ẑ)|",
         )
-        .log(log, log);
+        .log(log, log)
+        .room(0.3);
         b.series.push(Series::new(
             "NTK regressor",
             d.iter().map(|&v| v as f64).collect(),

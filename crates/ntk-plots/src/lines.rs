@@ -5,6 +5,7 @@
 
 use plotters::coord::Shift;
 use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use crate::common::{decade_label, finish, tick, Mapping};
 use crate::{palette, PlotError, PlotStyle};
@@ -185,9 +186,15 @@ where
             tick(*v, yspan)
         }
     };
-    // Log axes: a tick per decade when the range spans several, else 6 ticks.
-    let count = |log: bool, span: f64| {
-        if log && span >= 2.0 {
+    // Log axes: a tick per decade when the range spans several; over a short range
+    // the ticks sit at 1, 2, 5 × 10ᵏ (drawn below), never at 10^0.4 = 2.51.
+    // (Falling back to plotters' own ticks when not even two such values fit.)
+    let short_x = p.log_x && xspan < 2.0 && nice_ticks(10f64.powf(x0), 10f64.powf(x1)).len() >= 2;
+    let short_y = p.log_y && yspan < 2.0 && nice_ticks(10f64.powf(y0), 10f64.powf(y1)).len() >= 2;
+    let count = |log: bool, short: bool, span: f64| {
+        if short {
+            0
+        } else if log {
             (span.ceil() as usize + 1).min(12)
         } else {
             6
@@ -195,8 +202,8 @@ where
     };
     chart
         .configure_mesh()
-        .x_labels(count(p.log_x, xspan))
-        .y_labels(count(p.log_y, yspan))
+        .x_labels(count(p.log_x, short_x, xspan))
+        .y_labels(count(p.log_y, short_y, yspan))
         .x_label_formatter(&xf)
         .y_label_formatter(&yf)
         .x_desc(p.x_label)
@@ -207,6 +214,42 @@ where
         .bold_line_style(palette::GRID)
         .axis_style(palette::TEXT)
         .draw()?;
+    // The 1-2-5 ticks of short log axes, with their grid lines, in the house style.
+    {
+        let (base_x, base_y) = area.get_base_pixel();
+        let label = style.font(12.0);
+        let gap = style.px(6.0) as i32;
+        if short_x {
+            for v in nice_ticks(10f64.powf(x0), 10f64.powf(x1)) {
+                let gx = v.log10();
+                chart.draw_series(std::iter::once(PathElement::new(
+                    vec![(gx, y0), (gx, y1)],
+                    palette::GRID,
+                )))?;
+                let (px, py) = chart.backend_coord(&(gx, y0));
+                area.draw(&Text::new(
+                    crate::fmt3(v),
+                    (px - base_x, py - base_y + gap),
+                    label.pos(Pos::new(HPos::Center, VPos::Top)),
+                ))?;
+            }
+        }
+        if short_y {
+            for v in nice_ticks(10f64.powf(y0), 10f64.powf(y1)) {
+                let gy = v.log10();
+                chart.draw_series(std::iter::once(PathElement::new(
+                    vec![(x0, gy), (x1, gy)],
+                    palette::GRID,
+                )))?;
+                let (px, py) = chart.backend_coord(&(x0, gy));
+                area.draw(&Text::new(
+                    crate::fmt3(v),
+                    (px - base_x - gap, py - base_y),
+                    label.pos(Pos::new(HPos::Right, VPos::Center)),
+                ))?;
+            }
+        }
+    }
     let lw = style.px(2.0);
     let r = style.px(3.0);
     let sample = style.px(24.0) as i32;
@@ -280,6 +323,33 @@ where
     )
 }
 
+/// Tick values 1, 2, 5 × 10ᵏ within [lo, hi] (lo > 0); 1…9 × 10ᵏ when that gives
+/// fewer than three.
+pub fn nice_ticks(lo: f64, hi: f64) -> Vec<f64> {
+    let pick = |mantissas: &[f64]| -> Vec<f64> {
+        let (k0, k1) = (lo.log10().floor() as i32, hi.log10().ceil() as i32);
+        (k0..=k1)
+            .flat_map(|k| {
+                // m / 10^|k| rounds to the nearest double (0.3, not 0.30000000000000004).
+                mantissas.iter().map(move |m| {
+                    if k < 0 {
+                        m / 10f64.powi(-k)
+                    } else {
+                        m * 10f64.powi(k)
+                    }
+                })
+            })
+            .filter(|v| *v >= lo * (1.0 - 1e-12) && *v <= hi * (1.0 + 1e-12))
+            .collect()
+    };
+    let ticks = pick(&[1.0, 2.0, 5.0]);
+    if ticks.len() >= 3 {
+        ticks
+    } else {
+        pick(&[1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0])
+    }
+}
+
 /// Draw several line charts side by side (left to right); one mapping per chart.
 pub fn draw_lines_row<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
@@ -296,4 +366,18 @@ where
         .zip(&cells)
         .map(|(p, cell)| draw_lines(cell, p, style))
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::nice_ticks;
+
+    #[test]
+    fn short_log_ranges_get_one_two_five_ticks() {
+        assert_eq!(nice_ticks(1.8, 35.0), vec![2.0, 5.0, 10.0, 20.0]);
+        assert_eq!(nice_ticks(45.0, 420.0), vec![50.0, 100.0, 200.0]);
+        // Less than a factor 2.5 apart: every whole mantissa.
+        assert_eq!(nice_ticks(0.33, 0.38), Vec::<f64>::new());
+        assert_eq!(nice_ticks(0.25, 0.45), vec![0.3, 0.4]);
+    }
 }
