@@ -344,10 +344,25 @@ pub fn nice_ticks(lo: f64, hi: f64) -> Vec<f64> {
     };
     let ticks = pick(&[1.0, 2.0, 5.0]);
     if ticks.len() >= 3 {
-        ticks
-    } else {
-        pick(&[1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0])
+        return ticks;
     }
+    let ticks = pick(&[1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0]);
+    if ticks.len() >= 3 {
+        return ticks;
+    }
+    // A very short range: evenly spaced round values, 1, 2 or 5 × 10ᵏ apart.
+    let raw = (hi - lo) / 4.0;
+    if !(raw > 0.0 && raw.is_finite()) {
+        return ticks;
+    }
+    let mag = 10f64.powf(raw.log10().floor());
+    let step = [1.0, 2.0, 5.0, 10.0]
+        .iter()
+        .map(|m| m * mag)
+        .find(|s| *s >= raw)
+        .unwrap_or(10.0 * mag);
+    let (k0, k1) = ((lo / step).ceil() as i64, (hi / step).floor() as i64);
+    (k0..=k1).map(|k| k as f64 * step).collect()
 }
 
 /// Draw several line charts side by side (left to right); one mapping per chart.
@@ -376,8 +391,15 @@ mod tests {
     fn short_log_ranges_get_one_two_five_ticks() {
         assert_eq!(nice_ticks(1.8, 35.0), vec![2.0, 5.0, 10.0, 20.0]);
         assert_eq!(nice_ticks(45.0, 420.0), vec![50.0, 100.0, 200.0]);
-        // Less than a factor 2.5 apart: every whole mantissa.
-        assert_eq!(nice_ticks(0.33, 0.38), Vec::<f64>::new());
-        assert_eq!(nice_ticks(0.25, 0.45), vec![0.3, 0.4]);
+        // A factor 4 apart: every whole mantissa.
+        assert_eq!(nice_ticks(1.5, 6.5), vec![2.0, 3.0, 4.0, 5.0, 6.0]);
+        // Closer: round values 1, 2 or 5 × 10ᵏ apart.
+        assert_eq!(nice_ticks(2.5, 4.5), vec![2.5, 3.0, 3.5, 4.0, 4.5]);
+        let t = nice_ticks(0.33, 0.38);
+        assert_eq!(t.len(), 5, "{t:?}");
+        assert!(
+            (t[0] - 0.33).abs() < 1e-12 && (t[4] - 0.37).abs() < 1e-12,
+            "{t:?}"
+        );
     }
 }

@@ -472,5 +472,8 @@ fn a_log_axis_shows_at_most_nine_decades_below_the_top() {
     assert!(m.y.0 >= -9.0 - 1.0 && m.y.0 < -3.0, "{:?}", m.y);
     // Several decades: superscript decade ticks.
     let t = texts(&svg);
-    assert!(t.contains(&"10⁻⁴".to_string()) && t.contains(&"10⁰".to_string()), "{t:?}");
+    assert!(
+        t.contains(&"10⁻⁴".to_string()) && t.contains(&"10⁰".to_string()),
+        "{t:?}"
+    );
 }
