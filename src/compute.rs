@@ -1,7 +1,7 @@
 //! What the worker does with a request: pure and synchronous, tested natively. A job
 //! emits progress and partial results through a callback as it goes.
 
-use ntk_core::data::{sample, Distribution};
+use ntk_core::data::{project_rows, sample, Distribution};
 use ntk_core::dynamics::{linearised_gd, losses, KernelKind};
 use ntk_core::empirical::width_sweep;
 use ntk_core::experiments::{
@@ -58,27 +58,10 @@ pub fn inputs(d: &DataSpec) -> Result<Matrix, String> {
     match &d.points {
         Some(p) => {
             let m = Matrix::from_row_major(p.rows, p.cols, p.x.clone()).map_err(err)?;
-            if d.project {
-                project_rows(&m)
-            } else {
-                Ok(m)
-            }
+            Ok(if d.project { project_rows(m) } else { m })
         }
         None => sample(d.distribution, d.n, d.d, d.seed, d.project).map_err(err),
     }
-}
-
-/// Every row divided by its norm (zero rows stay zero).
-fn project_rows(m: &Matrix) -> Result<Matrix, String> {
-    let rows = (0..m.rows())
-        .flat_map(|i| {
-            let r = m.row(i);
-            let norm = r.iter().map(|v| v * v).sum::<f64>().sqrt();
-            let norm = if norm > 0.0 { norm } else { 1.0 };
-            r.iter().map(|v| v / norm).collect::<Vec<_>>()
-        })
-        .collect();
-    Matrix::from_row_major(m.rows(), m.cols(), rows).map_err(err)
 }
 
 /// The first `count` rows of `m` and the rest.

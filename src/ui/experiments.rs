@@ -125,23 +125,23 @@ fn ChartCanvas(
     charts: ChartsFn,
     aspect: &'static str,
 ) -> impl IntoView {
-    let c = charts.clone();
+    // The charts are built once per change of the results (or of a view-only signal
+    // they read), not per redraw or pointer move.
+    let built = Memo::new(move |_| results.with(|r| charts(r)));
     let draw: DrawFn = Arc::new(move |canvas| {
-        results.with(|r| {
-            let Some((generation, charts)) = c(r) else {
+        built.with(|b| {
+            let Some((generation, charts)) = b else {
                 return Ok(None);
             };
             let plots: Vec<LinesPlot> = charts.iter().map(Chart::plot).collect();
             draw_on_canvas(canvas, |area, style| draw_lines_row(area, &plots, style))
-                .map(|(m, s)| Some((generation, m, s)))
+                .map(|(m, s)| Some((*generation, m, s)))
                 .map_err(|e| e.to_string())
         })
     });
-    let c = charts.clone();
     let readout: ReadoutFn = Arc::new(move |i, x, y| {
-        results.with_untracked(|r| {
-            let (_, charts) = c(r)?;
-            let chart = charts.get(i)?;
+        built.with_untracked(|b| {
+            let chart = b.as_ref()?.1.get(i)?;
             Some(format!(
                 "{}: {} = {}, {} = {}",
                 chart.title,
@@ -153,7 +153,7 @@ fn ChartCanvas(
         })
     });
     let csv: CsvFn =
-        Arc::new(move || results.with_untracked(|r| charts(r).map(|(_, c)| charts_csv(&c))));
+        Arc::new(move || built.with_untracked(|b| b.as_ref().map(|(_, c)| charts_csv(c))));
     view! { <PlotCanvas id=id label=label busy=busy draw=draw readout=readout csv=csv aspect=aspect /> }
 }
 

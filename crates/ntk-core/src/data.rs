@@ -196,17 +196,20 @@ pub fn sample(dist: Distribution, n: usize, d: usize, seed: u64, project: bool) 
     finish(Matrix::from_row_major(n, d, x)?, project)
 }
 
-fn finish(mut x: Matrix, project: bool) -> Result<Matrix> {
-    if project {
-        let d = x.cols();
-        for row in x.as_mut_slice().chunks_mut(d) {
-            let norm = row.iter().map(|v| v * v).sum::<f64>().sqrt();
-            if norm > 0.0 {
-                row.iter_mut().for_each(|v| *v /= norm);
-            }
+fn finish(x: Matrix, project: bool) -> Result<Matrix> {
+    Ok(if project { project_rows(x) } else { x })
+}
+
+/// Every row divided by its Euclidean norm (onto the unit sphere); zero rows stay zero.
+pub fn project_rows(mut x: Matrix) -> Matrix {
+    let d = x.cols().max(1);
+    for row in x.as_mut_slice().chunks_mut(d) {
+        let norm = row.iter().map(|v| v * v).sum::<f64>().sqrt();
+        if norm > 0.0 {
+            row.iter_mut().for_each(|v| *v /= norm);
         }
     }
-    Ok(x)
+    x
 }
 
 /// Estimates of the sub-Gaussian norm ‖X‖_ψ₂ = inf{t > 0 : 𝔼 exp(X²/t²) ≤ 2} and the

@@ -121,15 +121,11 @@ pub fn bound_curve_on(
                 });
             }
             let d = x_pool.cols();
-            let rows: Vec<f64> = (0..n)
-                .flat_map(|i| {
-                    let r = x_pool.row(i);
-                    let norm = r.iter().map(|v| v * v).sum::<f64>().sqrt();
-                    let norm = if norm > 0.0 { norm } else { 1.0 };
-                    r.iter().map(move |v| v / norm).collect::<Vec<_>>()
-                })
-                .collect();
-            let x = Matrix::from_row_major(n, d, rows)?;
+            let x = crate::data::project_rows(Matrix::from_row_major(
+                n,
+                d,
+                x_pool.as_slice()[..n * d].to_vec(),
+            )?);
             let y = &y_pool[..n];
             let energy = (y.iter().map(|v| v * v).sum::<f64>() / n as f64).sqrt();
             let r: Vec<f64> = crate::targets::targets(
