@@ -1410,6 +1410,111 @@ mod tests {
         );
     }
 
+    /// Keys under which a JSON null is an absent option, not a NaN.
+    const OPTIONAL: [&str; 4] = ["analytic", "warning", "snapshot_width", "y"];
+
+    /// Paths of nulls in a JSON value (serde writes NaN and ±∞ as null).
+    fn nulls(v: &serde_json::Value, path: &str, out: &mut Vec<String>) {
+        match v {
+            serde_json::Value::Null => out.push(path.to_string()),
+            serde_json::Value::Array(a) => {
+                for (i, x) in a.iter().enumerate() {
+                    nulls(x, &format!("{path}[{i}]"), out);
+                }
+            }
+            serde_json::Value::Object(o) => {
+                for (k, x) in o {
+                    if !(OPTIONAL.contains(&k.as_str()) && x.is_null()) {
+                        nulls(x, &format!("{path}.{k}"), out);
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+
+    #[test]
+    fn odd_settings_end_in_done_or_a_message_never_a_panic_or_nan() {
+        // Every view over small, awkward settings: width 1, two points, the line,
+        // heavy tails, quadrature activations, a learning rate far above critical.
+        let views = ["kernel", "convergence", "training", "generalization"];
+        let data: [&[(&str, &str)]; 3] = [
+            &[("dist", "circle"), ("n", "24")],
+            &[
+                ("dist", "gaussian"),
+                ("d", "1"),
+                ("n", "24"),
+                ("degrees", "1"),
+            ],
+            &[("dist", "student_t"), ("nu", "2.1"), ("d", "3"), ("n", "2")],
+        ];
+        let nets: [&[(&str, &str)]; 3] = [
+            &[("act", "relu"), ("widths", "1, 2, 3"), ("depth", "1")],
+            &[
+                ("act", "tanh"),
+                ("widths", "3, 4, 5"),
+                ("depth", "2"),
+                ("bias", "0"),
+            ],
+            &[
+                ("act", "identity"),
+                ("widths", "2, 3, 4"),
+                ("lr", "90"),
+                ("param", "standard"),
+            ],
+        ];
+        let mut ran = 0;
+        for view in views {
+            for d in data {
+                for net in nets {
+                    let mut v = crate::config::defaults();
+                    v.insert("view", view.into());
+                    for (k, x) in d.iter().chain(net.iter()).chain(
+                        [
+                            ("steps", "12"),
+                            ("snaps", "0, 12"),
+                            ("seeds", "2"),
+                            ("points", "11"),
+                            ("ntest", "8"),
+                        ]
+                        .iter(),
+                    ) {
+                        let key = crate::config::FIELDS
+                            .iter()
+                            .find(|(f, _)| f == k)
+                            .unwrap()
+                            .0;
+                        v.insert(key, x.to_string());
+                    }
+                    let Ok(config) = crate::config::build(&v) else {
+                        continue; // refused in words before any job: fine
+                    };
+                    ran += 1;
+                    let msgs = collect(Request {
+                        generation: 9,
+                        job: config.job(),
+                    });
+                    let what = format!("{view} {d:?} {net:?}");
+                    match msgs.last() {
+                        Some(Response::Done { .. }) => {}
+                        Some(Response::Failed { message, .. }) => {
+                            assert!(!message.is_empty(), "{what}")
+                        }
+                        other => panic!("{what}: ended with {other:?}"),
+                    }
+                    for m in &msgs {
+                        if let Response::Partial { part, .. } = m {
+                            let mut found = Vec::new();
+                            nulls(&serde_json::to_value(part).unwrap(), "", &mut found);
+                            assert!(found.is_empty(), "{what}: NaN at {found:?}");
+                        }
+                    }
+                }
+            }
+        }
+        assert!(ran >= 20, "only {ran} settings were valid");
+    }
+
     #[test]
     fn malformed_json_is_answered_not_panicked() {
         let mut out = Vec::new();

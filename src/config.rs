@@ -703,6 +703,14 @@ pub fn build_with(
     if target == Target::Product && d < 2 {
         errors.push(("target", "x₁·x₂ needs inputs with d ≥ 2".into()));
     }
+    if let Target::Harmonics { degrees } = &target {
+        if d == 1 && degrees.iter().any(|(k, _)| *k >= 2) {
+            errors.push((
+                "degrees",
+                "in one dimension only degrees 0 and 1 exist (x/|x| is ±1): use d ≥ 2".into(),
+            ));
+        }
+    }
     match view {
         View::Convergence if widths.len() < 3 => errors.push((
             "widths",
@@ -954,6 +962,14 @@ mod tests {
         v.insert("d", "1".into());
         v.insert("target", "product".into());
         assert_eq!(build(&v).unwrap_err()[0].0, "target");
+        v.insert("target", "harmonics".into());
+        assert_eq!(
+            build(&v).unwrap_err()[0].0,
+            "degrees",
+            "degree 4 on the line"
+        );
+        v.insert("degrees", "0, 1".into());
+        assert!(build(&v).is_ok());
     }
 
     #[test]

@@ -54,6 +54,15 @@ pub fn targets(target: &Target, x: &Matrix, noise: f64, seed: u64) -> Result<Vec
                 })
                 .collect()
         }
+        Target::Harmonics { degrees } if x.cols() == 1 && degrees.iter().any(|(k, _)| *k >= 2) => {
+            // S⁰ = {−1, +1}: only degrees 0 (constant) and 1 (the sign) exist, and the
+            // Gegenbauer recursion divides by zero beyond.
+            return Err(NtkError::OutOfRange {
+                field: "degrees",
+                expected: "0 or 1 in one dimension (x/|x| is only ±1)",
+                value: degrees.iter().map(|(k, _)| *k).max().unwrap_or(0) as f64,
+            });
+        }
         Target::Harmonics { degrees } => (0..n)
             .map(|i| {
                 let row = x.row(i);
@@ -111,5 +120,15 @@ mod tests {
         );
         let line = Matrix::from_rows("x", &[vec![1.0]]).unwrap();
         assert!(targets(&Target::Product, &line, 0.0, 0).is_err());
+        // On the line, harmonics of degree ≥ 2 do not exist; degree 1 is the sign.
+        let two = Target::Harmonics {
+            degrees: vec![(2, 1.0)],
+        };
+        assert!(targets(&two, &line, 0.0, 0).is_err());
+        let sign = Target::Harmonics {
+            degrees: vec![(1, 1.0)],
+        };
+        let pts = Matrix::from_rows("x", &[vec![-2.0], vec![0.5]]).unwrap();
+        assert_eq!(targets(&sign, &pts, 0.0, 0).unwrap(), vec![-1.0, 1.0]);
     }
 }
