@@ -48,3 +48,52 @@ pub fn draw_on_canvas<T>(
     area.present()?;
     Ok((out, scale))
 }
+
+/// Paint heatmap cells (`side` × `side` colours, row-major, row 0 at the top) into
+/// the pixel rectangle of `mapping` on `canvas`: one bitmap scaled without smoothing,
+/// instead of one `fillRect` per cell (≈ 5 µs each in Chromium).
+pub fn paint_cells(
+    canvas: &HtmlCanvasElement,
+    mapping: &ntk_plots::Mapping,
+    cells: &ntk_plots::HeatmapCells,
+) -> Result<(), String> {
+    use wasm_bindgen::JsCast;
+    let side = cells.side as u32;
+    let rgba: Vec<u8> = cells
+        .colors
+        .iter()
+        .flat_map(|c| [c.0, c.1, c.2, 255])
+        .collect();
+    let image = web_sys::ImageData::new_with_u8_clamped_array_and_sh(
+        wasm_bindgen::Clamped(&rgba),
+        side,
+        side,
+    )
+    .map_err(|e| format!("{e:?}"))?;
+    let document = web_sys::window()
+        .and_then(|w| w.document())
+        .ok_or("no document")?;
+    let bitmap: HtmlCanvasElement = document
+        .create_element("canvas")
+        .map_err(|e| format!("{e:?}"))?
+        .unchecked_into();
+    bitmap.set_width(side);
+    bitmap.set_height(side);
+    let context = |c: &HtmlCanvasElement| -> Result<web_sys::CanvasRenderingContext2d, String> {
+        c.get_context("2d")
+            .map_err(|e| format!("{e:?}"))?
+            .ok_or("no 2-D context")?
+            .dyn_into()
+            .map_err(|_| "not a 2-D context".to_string())
+    };
+    context(&bitmap)?
+        .put_image_data(&image, 0.0, 0.0)
+        .map_err(|e| format!("{e:?}"))?;
+    let target = context(canvas)?;
+    target.set_image_smoothing_enabled(false);
+    let (x0, x1) = (mapping.px_x.0 as f64, mapping.px_x.1 as f64);
+    let (y0, y1) = (mapping.px_y.0 as f64, mapping.px_y.1 as f64);
+    target
+        .draw_image_with_html_canvas_element_and_dw_and_dh(&bitmap, x0, y0, x1 - x0, y1 - y0)
+        .map_err(|e| format!("{e:?}"))
+}

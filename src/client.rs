@@ -16,6 +16,7 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{MessageEvent, Worker};
 
+#[cfg(feature = "inline")]
 use crate::compute;
 use crate::protocol::{Request, Response};
 
@@ -135,8 +136,7 @@ impl ComputeClient {
                 // A macrotask, like a worker's message event: responses arrive after the
                 // page's pending reactive work, in the order the requests were sent.
                 let callback = callback.clone();
-                let task =
-                    Closure::once_into_js(move || compute::handle(request, &mut |r| callback(r)));
+                let task = Closure::once_into_js(move || run_inline(request, &*callback));
                 let scheduled = web_sys::window().map(|w| {
                     w.set_timeout_with_callback_and_timeout_and_arguments_0(task.unchecked_ref(), 0)
                 });
@@ -146,6 +146,17 @@ impl ComputeClient {
             }
         }
     }
+}
+
+/// Run a job on the page (the `inline` feature), or answer that it cannot be.
+fn run_inline(request: Request, callback: &dyn Fn(Response)) {
+    #[cfg(feature = "inline")]
+    compute::handle(request, &mut |r| callback(r));
+    #[cfg(not(feature = "inline"))]
+    callback(Response::Failed {
+        generation: request.generation,
+        message: "this browser could not start the Web Worker that NTK Lab computes in".into(),
+    });
 }
 
 impl Drop for ComputeClient {

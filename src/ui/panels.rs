@@ -8,12 +8,13 @@ use std::sync::Arc;
 use leptos::prelude::*;
 use ntk_plots::{
     draw_circle_widths, draw_eigenvectors, draw_kernel_heatmaps, draw_spectrum, fmt3,
-    CircleWidthsPlot, EigenvectorPlot, HeatmapsPlot, Mapping, SpectrumPlot, WidthSeries,
+    heatmap_colors, CircleWidthsPlot, EigenvectorPlot, HeatmapsPlot, Mapping, SpectrumPlot,
+    WidthSeries,
 };
 use wasm_bindgen::JsCast;
 use web_sys::HtmlCanvasElement;
 
-use crate::canvas::draw_on_canvas;
+use crate::canvas::{draw_on_canvas, paint_cells};
 use crate::protocol::Part;
 use crate::ui::app::Results;
 
@@ -22,6 +23,19 @@ pub(crate) type DrawFn = Arc<
 >;
 pub(crate) type ReadoutFn = Arc<dyn Fn(usize, f64, f64) -> Option<String> + Send + Sync>;
 pub(crate) type CsvFn = Arc<dyn Fn() -> Option<String> + Send + Sync>;
+
+/// Cells per side of a heatmap on the page (block means beyond; the read-out and the
+/// CSV keep every entry). The cells are painted as one bitmap per heatmap
+/// (`canvas::paint_cells`): as one `fillRect` each (≈ 5 µs in Chromium), 3 × 64² cells
+/// took ≈ 60 ms on the main thread.
+const PAGE_HEATMAP_CELLS: usize = ntk_plots::MAX_CELLS;
+
+/// Milliseconds since page load (0 where there is no `performance`).
+fn now_ms() -> f64 {
+    web_sys::window()
+        .and_then(|w| w.performance())
+        .map_or(0.0, |p| p.now())
+}
 
 /// Start a download of `href` as `name`.
 fn download(href: &str, name: &str) {
@@ -63,6 +77,9 @@ pub(crate) fn PlotCanvas(
 ) -> impl IntoView {
     let canvas_ref = NodeRef::<leptos::html::Canvas>::new();
     let drawn = RwSignal::new(0u64);
+    // How long the last draw took on the main thread (a browser timing for tests and
+    // notes: `data-draw-ms`).
+    let draw_ms = RwSignal::new(0.0f64);
     let mappings = StoredValue::new((Vec::<Mapping>::new(), 1.0f64));
     let error = RwSignal::new(None::<String>);
     let text = RwSignal::new(String::new());
@@ -76,10 +93,12 @@ pub(crate) fn PlotCanvas(
         let Some(canvas) = canvas_ref.get() else {
             return;
         };
+        let t0 = now_ms();
         match draw(&canvas) {
             Ok(Some((generation, maps, scale))) => {
                 mappings.set_value((maps, scale));
                 error.set(None);
+                draw_ms.set(now_ms() - t0);
                 drawn.set(generation);
             }
             Ok(None) => {}
@@ -121,6 +140,7 @@ pub(crate) fn PlotCanvas(
                 role="img"
                 aria-label=label
                 data-generation=move || drawn.get().to_string()
+                data-draw-ms=move || format!("{:.1}", draw_ms.get())
                 on:mousemove=on_move
                 on:mouseleave=move |_| text.set(String::new())
             ></canvas>
@@ -128,6 +148,11 @@ pub(crate) fn PlotCanvas(
             <p class="panel-error" role="alert">{move || error.get()}</p>
         </figure>
     }
+}
+
+/// The newest part of kind `key`, as a memo: it notifies only when that part changes.
+pub(crate) fn slot(results: RwSignal<Results>, key: &'static str) -> Memo<Option<(u64, Part)>> {
+    Memo::new(move |_| results.with(|r| r.get(key).cloned()))
 }
 
 fn width_series(v: &[crate::protocol::WidthProfile]) -> Vec<WidthSeries<'_>> {
@@ -163,8 +188,11 @@ pub fn KernelPanel(
     #[prop(into)] busy: Signal<bool>,
     #[prop(into)] symbol: Signal<&'static str>,
 ) -> impl IntoView {
+    // Each plot follows its own result slot: a part for another plot does not redraw it.
+    let circle = slot(results, "circle");
+    let heatmaps = slot(results, "heatmaps");
     let circle_draw: DrawFn = Arc::new(move |canvas| {
-        results.with(|r| {
+        circle.with(|r| {
             let Some((
                 generation,
                 Part::Circle {
@@ -175,7 +203,7 @@ pub fn KernelPanel(
                     trained_steps,
                     seeds,
                 },
-            )) = r.get("circle")
+            )) = r.as_ref()
             else {
                 return Ok(None);
             };
@@ -211,7 +239,7 @@ pub fn KernelPanel(
         ))
     });
     let circle_csv: CsvFn = Arc::new(move || {
-        results.with_untracked(|r| match r.get("circle") {
+        circle.with_untracked(|r| match r.as_ref() {
             Some((
                 _,
                 Part::Circle {
@@ -249,7 +277,7 @@ pub fn KernelPanel(
         })
     });
     let heat_draw: DrawFn = Arc::new(move |canvas| {
-        results.with(|r| {
+        heatmaps.with(|r| {
             let Some((
                 generation,
                 Part::Heatmaps {
@@ -259,7 +287,7 @@ pub fn KernelPanel(
                     width,
                     seed,
                 },
-            )) = r.get("heatmaps")
+            )) = r.as_ref()
             else {
                 return Ok(None);
             };
@@ -270,16 +298,22 @@ pub fn KernelPanel(
                 width: *width,
                 seed: *seed,
                 symbol: symbol.get_untracked(),
+                max_cells: PAGE_HEATMAP_CELLS,
+                paint_cells: false,
             };
-            draw_on_canvas(canvas, |area, style| {
+            let (maps, scale) = draw_on_canvas(canvas, |area, style| {
                 draw_kernel_heatmaps(area, &plot, style)
             })
-            .map(|(m, s)| Some((*generation, m, s)))
-            .map_err(|e| e.to_string())
+            .map_err(|e| e.to_string())?;
+            let cells = heatmap_colors(&plot).map_err(|e| e.to_string())?;
+            for (m, c) in maps.iter().zip(&cells) {
+                paint_cells(canvas, m, c)?;
+            }
+            Ok(Some((*generation, maps, scale)))
         })
     });
     let heat_readout: ReadoutFn = Arc::new(move |which, x, y| {
-        results.with_untracked(|r| match r.get("heatmaps") {
+        heatmaps.with_untracked(|r| match r.as_ref() {
             Some((
                 _,
                 Part::Heatmaps {
@@ -305,7 +339,7 @@ pub fn KernelPanel(
         })
     });
     let heat_csv: CsvFn = Arc::new(move || {
-        results.with_untracked(|r| match r.get("heatmaps") {
+        heatmaps.with_untracked(|r| match r.as_ref() {
             Some((
                 _,
                 Part::Heatmaps {
@@ -346,9 +380,10 @@ pub fn SpectrumPanel(
     #[prop(into)] log: Signal<bool>,
     #[prop(into)] symbol: Signal<&'static str>,
 ) -> impl IntoView {
+    let spectrum = slot(results, "spectrum");
     let spec_draw: DrawFn = Arc::new(move |canvas| {
         let log = log.get();
-        results.with(|r| {
+        spectrum.with(|r| {
             let Some((
                 generation,
                 Part::Spectrum {
@@ -356,7 +391,7 @@ pub fn SpectrumPanel(
                     analytic,
                     ..
                 },
-            )) = r.get("spectrum")
+            )) = r.as_ref()
             else {
                 return Ok(None);
             };
@@ -379,7 +414,7 @@ pub fn SpectrumPanel(
         })
     });
     let spec_readout: ReadoutFn = Arc::new(move |_, x, y| {
-        results.with_untracked(|r| match r.get("spectrum") {
+        spectrum.with_untracked(|r| match r.as_ref() {
             Some((_, Part::Spectrum { eigenvalues, .. })) => {
                 let k = (x.round() as usize).clamp(1, eigenvalues.len());
                 Some(format!(
@@ -392,7 +427,7 @@ pub fn SpectrumPanel(
         })
     });
     let spec_csv: CsvFn = Arc::new(move || {
-        results.with_untracked(|r| match r.get("spectrum") {
+        spectrum.with_untracked(|r| match r.as_ref() {
             Some((
                 _,
                 Part::Spectrum {
@@ -417,7 +452,7 @@ pub fn SpectrumPanel(
         })
     });
     let vec_draw: DrawFn = Arc::new(move |canvas| {
-        results.with(|r| {
+        spectrum.with(|r| {
             let Some((
                 generation,
                 Part::Spectrum {
@@ -427,7 +462,7 @@ pub fn SpectrumPanel(
                     labels,
                     ..
                 },
-            )) = r.get("spectrum")
+            )) = r.as_ref()
             else {
                 return Ok(None);
             };
@@ -443,7 +478,7 @@ pub fn SpectrumPanel(
         })
     });
     let vec_readout: ReadoutFn = Arc::new(move |_, x, y| {
-        results.with_untracked(|r| match r.get("spectrum") {
+        spectrum.with_untracked(|r| match r.as_ref() {
             Some((_, Part::Spectrum { angle, .. })) => Some(if *angle {
                 format!("γ = {} rad, value {}", fmt3(x), fmt3(y))
             } else {
@@ -453,7 +488,7 @@ pub fn SpectrumPanel(
         })
     });
     let vec_csv: CsvFn = Arc::new(move || {
-        results.with_untracked(|r| match r.get("spectrum") {
+        spectrum.with_untracked(|r| match r.as_ref() {
             Some((_, Part::Spectrum { x, vectors, .. })) => {
                 let header = std::iter::once("x".to_string())
                     .chain((1..=vectors.len()).map(|k| format!("v{k}")))

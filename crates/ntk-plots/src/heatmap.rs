@@ -1,14 +1,14 @@
 //! Heatmaps of Gram matrices: the analytic kernel, the empirical kernel of one random
 //! finite network (same sequential colour scale), and their difference (a diverging
-//! scale centred at 0), each with a colour bar. Matrices larger than 120 × 120 are
-//! shown as block means.
+//! scale centred at 0), each with a colour bar. Matrices larger than `max_cells` per
+//! side are shown as block means (the read-out mapping stays in input indices).
 
 use crate::common::{diverging, kernel_map, Mapping};
 use crate::{palette, PlotError, PlotStyle};
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-/// The largest number of cells per side drawn.
+/// The largest number of cells per side drawn in SVG and other vector output.
 pub const MAX_CELLS: usize = 120;
 
 /// What the heatmap row draws: three n × n row-major matrices.
@@ -22,11 +22,24 @@ pub struct HeatmapsPlot<'a> {
     pub seed: u64,
     /// "Θ" or "K".
     pub symbol: &'a str,
+    /// The most cells per side (block means beyond).
+    pub max_cells: usize,
+    /// Draw the cells as rectangles (SVG, tests). A canvas page passes `false` and
+    /// paints [`heatmap_colors`] as one bitmap per heatmap into the returned mappings'
+    /// pixel rectangles: thousands of `fillRect` calls would cost ≈ 5 µs each.
+    pub paint_cells: bool,
 }
 
-/// Block means of an n × n matrix onto at most MAX_CELLS × MAX_CELLS cells.
-pub fn downsample(n: usize, values: &[f64]) -> (usize, Vec<f64>) {
-    let m = n.clamp(1, MAX_CELLS);
+/// One heatmap's cells: `side` × `side` colours, row-major, row 0 at the top.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HeatmapCells {
+    pub side: usize,
+    pub colors: Vec<RGBColor>,
+}
+
+/// Block means of an n × n matrix onto at most `max_cells` × `max_cells` cells.
+pub fn downsample(n: usize, values: &[f64], max_cells: usize) -> (usize, Vec<f64>) {
+    let m = n.clamp(1, max_cells.max(1));
     let mut out = vec![0.0; m * m];
     let mut count = vec![0usize; m * m];
     for i in 0..n {
@@ -46,7 +59,7 @@ fn draw_one<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
     title: &str,
     n: usize,
-    values: &[f64],
+    cells: Option<&HeatmapCells>,
     color: &dyn Fn(f64) -> RGBColor,
     range: (f64, f64),
     style: &PlotStyle,
@@ -60,7 +73,6 @@ where
     let (w, h) = main.dim_in_pixel();
     let side = w.min(h);
     let main = main.shrink(((w - side) as i32 / 2, 0), (side, side));
-    let (m, cells) = downsample(n, values);
     let mut chart = ChartBuilder::on(&main)
         .caption(title, style.font(13.0))
         .margin(style.px(6.0))
@@ -81,16 +93,20 @@ where
         .axis_style(palette::TEXT)
         .draw()?;
     let (lo, hi) = range;
-    let step = n as f64 / m as f64;
-    chart.draw_series((0..m).flat_map(|a| {
-        let cells = &cells;
-        (0..m).map(move |b| {
-            let t = (cells[a * m + b] - lo) / span;
-            let x0 = b as f64 * step;
-            let y0 = a as f64 * step;
-            Rectangle::new([(x0, y0), (x0 + step, y0 + step)], color(t).filled())
-        })
-    }))?;
+    if let Some(cells) = cells {
+        let m = cells.side;
+        let step = n as f64 / m as f64;
+        chart.draw_series((0..m).flat_map(|a| {
+            (0..m).map(move |b| {
+                let x0 = b as f64 * step;
+                let y0 = a as f64 * step;
+                Rectangle::new(
+                    [(x0, y0), (x0 + step, y0 + step)],
+                    cells.colors[a * m + b].filled(),
+                )
+            })
+        }))?;
+    }
     let mapping = crate::common::mapping(&chart, (0.0, n as f64), (n as f64, 0.0), false, false);
     // Colour bar.
     let mut cb = ChartBuilder::on(&bar)
@@ -119,15 +135,16 @@ where
     Ok(mapping)
 }
 
-/// Draw the three heatmaps side by side; returns each one's pixel ↔ (j, i) mapping.
-pub fn draw_kernel_heatmaps<DB: DrawingBackend>(
-    area: &DrawingArea<DB, Shift>,
-    data: &HeatmapsPlot<'_>,
-    style: &PlotStyle,
-) -> Result<Vec<Mapping>, PlotError>
-where
-    DB::ErrorType: 'static,
-{
+/// The colour ranges of the three heatmaps: (lo, hi) shared by the analytic and the
+/// empirical kernel, and ±max|difference| centred at 0.
+/// The shared (lo, hi) of the kernels, max|difference|, and the difference itself.
+struct Ranges {
+    kernel: (f64, f64),
+    dmax: f64,
+    diff: Vec<f64>,
+}
+
+fn ranges(data: &HeatmapsPlot<'_>) -> Result<Ranges, PlotError> {
     let nn = data.n * data.n;
     if data.n == 0 {
         return Err(PlotError::NoData("heatmap"));
@@ -143,7 +160,6 @@ where
     {
         return Err(PlotError::NonFinite("heatmap"));
     }
-    area.fill(&WHITE)?;
     let diff: Vec<f64> = data
         .empirical
         .iter()
@@ -161,34 +177,87 @@ where
         .iter()
         .fold(0.0f64, |m, v| m.max(v.abs()))
         .max(f64::MIN_POSITIVE);
+    Ok(Ranges {
+        kernel: (lo, hi),
+        dmax,
+        diff,
+    })
+}
+
+fn cells_of(
+    n: usize,
+    values: &[f64],
+    max_cells: usize,
+    color: &dyn Fn(f64) -> RGBColor,
+    (lo, hi): (f64, f64),
+) -> HeatmapCells {
+    let span = (hi - lo).max(f64::MIN_POSITIVE);
+    let (side, means) = downsample(n, values, max_cells);
+    HeatmapCells {
+        side,
+        colors: means.iter().map(|v| color((v - lo) / span)).collect(),
+    }
+}
+
+/// The cells of the analytic, empirical and difference heatmaps, in their colours.
+pub fn heatmap_colors(data: &HeatmapsPlot<'_>) -> Result<[HeatmapCells; 3], PlotError> {
+    let Ranges {
+        kernel: (lo, hi),
+        dmax,
+        diff,
+    } = ranges(data)?;
+    let m = data.max_cells;
+    Ok([
+        cells_of(data.n, data.analytic, m, &kernel_map, (lo, hi)),
+        cells_of(data.n, data.empirical, m, &kernel_map, (lo, hi)),
+        cells_of(data.n, &diff, m, &diverging_map, (-dmax, dmax)),
+    ])
+}
+
+/// A colour map t ∈ [0, 1] → colour.
+type ColorMap = dyn Fn(f64) -> RGBColor;
+
+fn diverging_map(t: f64) -> RGBColor {
+    diverging(2.0 * t - 1.0)
+}
+
+/// Draw the three heatmaps side by side; returns each one's pixel ↔ (j, i) mapping.
+pub fn draw_kernel_heatmaps<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    data: &HeatmapsPlot<'_>,
+    style: &PlotStyle,
+) -> Result<Vec<Mapping>, PlotError>
+where
+    DB::ErrorType: 'static,
+{
+    let r = ranges(data)?;
+    let ((lo, hi), dmax) = (r.kernel, r.dmax);
+    let cells = if data.paint_cells {
+        Some(heatmap_colors(data)?)
+    } else {
+        None
+    };
+    area.fill(&WHITE)?;
     let parts = area.split_evenly((1, 3));
     let s = data.symbol;
-    let a = draw_one(
-        &parts[0],
-        &format!("analytic {s}"),
-        data.n,
-        data.analytic,
-        &kernel_map,
-        (lo, hi),
-        style,
-    )?;
-    let e = draw_one(
-        &parts[1],
-        &format!("empirical {s}, m = {}, seed {}", data.width, data.seed),
-        data.n,
-        data.empirical,
-        &kernel_map,
-        (lo, hi),
-        style,
-    )?;
-    let d = draw_one(
-        &parts[2],
-        "empirical − analytic",
-        data.n,
-        &diff,
-        &|t| diverging(2.0 * t - 1.0),
-        (-dmax, dmax),
-        style,
-    )?;
-    Ok(vec![a, e, d])
+    let titles = [
+        format!("analytic {s}"),
+        format!("empirical {s}, m = {}, seed {}", data.width, data.seed),
+        "empirical − analytic".to_string(),
+    ];
+    let scales: [(&ColorMap, (f64, f64)); 3] = [
+        (&kernel_map, (lo, hi)),
+        (&kernel_map, (lo, hi)),
+        (&diverging_map, (-dmax, dmax)),
+    ];
+    parts
+        .iter()
+        .zip(&titles)
+        .zip(scales)
+        .enumerate()
+        .map(|(k, ((part, title), (color, range)))| {
+            let painted = cells.as_ref().map(|c| &c[k]);
+            draw_one(part, title, data.n, painted, color, range, style)
+        })
+        .collect()
 }

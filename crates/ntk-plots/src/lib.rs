@@ -21,7 +21,9 @@ mod spectrum;
 
 pub use circle_widths::{draw_circle_widths, CircleWidthsPlot, WidthSeries};
 pub use common::Mapping;
-pub use heatmap::{downsample, draw_kernel_heatmaps, HeatmapsPlot};
+pub use heatmap::{
+    downsample, draw_kernel_heatmaps, heatmap_colors, HeatmapCells, HeatmapsPlot, MAX_CELLS,
+};
 pub use lines::{draw_lines, draw_lines_row, LegendPosition, LinesPlot, Series, Stroke};
 pub use spectrum::{draw_eigenvectors, draw_spectrum, EigenvectorPlot, SpectrumPlot};
 

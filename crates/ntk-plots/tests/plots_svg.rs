@@ -110,6 +110,8 @@ fn heatmaps_have_three_titles_and_colour_bars_centred_at_zero() {
         .map(|(k, v)| v + 0.01 * ((k % 7) as f64 - 3.0))
         .collect();
     let plot = HeatmapsPlot {
+        max_cells: ntk_plots::MAX_CELLS,
+        paint_cells: true,
         n,
         analytic: &a,
         empirical: &e,
@@ -242,6 +244,8 @@ fn bad_data_is_an_error_not_a_panic() {
     });
     assert!(matches!(r, Err(PlotError::NonFinite(_))));
     let h = HeatmapsPlot {
+        max_cells: ntk_plots::MAX_CELLS,
+        paint_cells: true,
         n: 2,
         analytic: &[1.0; 3],
         empirical: &[1.0; 4],
@@ -476,4 +480,46 @@ fn a_log_axis_shows_at_most_nine_decades_below_the_top() {
         t.contains(&"10⁻⁴".to_string()) && t.contains(&"10⁰".to_string()),
         "{t:?}"
     );
+}
+
+#[test]
+fn heatmap_cells_can_be_left_to_the_caller_with_the_same_colours() {
+    let n = 6;
+    let a: Vec<f64> = (0..n * n).map(|k| (k % n) as f64).collect();
+    let e: Vec<f64> = a.iter().map(|v| v + 0.5).collect();
+    let mut plot = HeatmapsPlot {
+        max_cells: ntk_plots::MAX_CELLS,
+        paint_cells: true,
+        n,
+        analytic: &a,
+        empirical: &e,
+        width: 8,
+        seed: 0,
+        symbol: "Θ",
+    };
+    let cells = ntk_plots::heatmap_colors(&plot).unwrap();
+    // The shared kernel scale runs from min(a) = 0 to max(e) = 5.5; the difference is
+    // +0.5 everywhere, the top of its ±0.5 scale.
+    use ntk_plots::common::{diverging, kernel_map};
+    assert_eq!(cells[0].side, 6);
+    assert_eq!(cells[0].colors[0], kernel_map(0.0));
+    assert_eq!(cells[1].colors[5], kernel_map(1.0));
+    assert!(cells[2].colors.iter().all(|c| *c == diverging(1.0)));
+    let rects = |plot: &HeatmapsPlot| {
+        let svg = to_svg_string(900, 300, |area| {
+            draw_kernel_heatmaps(area, plot, &PlotStyle::default()).map(|_| ())
+        })
+        .unwrap();
+        svg.matches("<rect").count()
+    };
+    let with = rects(&plot);
+    plot.paint_cells = false;
+    assert_eq!(
+        with - rects(&plot),
+        3 * n * n,
+        "only the cells are left out"
+    );
+    // Larger matrices are block means on at most max_cells per side.
+    plot.max_cells = 4;
+    assert_eq!(ntk_plots::heatmap_colors(&plot).unwrap()[0].side, 4);
 }
