@@ -7,7 +7,10 @@
 //!   newer job supersedes older ones anyway.
 //! - [`BackendKind::Inline`]: the same handler run on the page's event loop, as a
 //!   separate macrotask (`setTimeout(0)`), so responses arrive as a worker's would. Used by the browser tests (the test runner serves no worker script)
-//!   and as a fallback when a worker cannot be created.
+//!   and as a fallback when a worker cannot be created. The page binary is built
+//!   without the `inline` feature (index.html: `data-cargo-no-default-features`), so
+//!   its wasm does not carry the kernels; there the fallback answers each job with a
+//!   message that the Web Worker could not be started.
 
 use std::cell::RefCell;
 use std::rc::{Rc, Weak};
