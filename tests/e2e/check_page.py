@@ -229,11 +229,16 @@ def main():
             png = base64.b64decode(driver.s("GET", "/screenshot"))
             with open(os.path.join(args.screenshot, "screenshot.png"), "wb") as f:
                 f.write(png)
+            # A window as tall as the page, so that no panel is cut off.
+            height = driver.js("return document.documentElement.scrollHeight")
+            driver.s("POST", "/window/rect", {"width": 1400, "height": min(height, 4000)})
+            time.sleep(0.5)
             for panel in ["kernel-panel", "spectrum-panel", "formulas-panel"]:
                 el = driver.find("#" + panel)
                 shot = base64.b64decode(driver.s("GET", f"/element/{el}/screenshot"))
                 with open(os.path.join(args.screenshot, panel + ".png"), "wb") as f:
                     f.write(shot)
+            driver.s("POST", "/window/rect", {"width": 1400, "height": 1000})
 
         def depth_change_redraws():
             before = driver.js(GENERATIONS)
