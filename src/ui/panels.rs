@@ -480,7 +480,11 @@ pub fn SpectrumPanel(
     let vec_readout: ReadoutFn = Arc::new(move |_, x, y| {
         spectrum.with_untracked(|r| match r.as_ref() {
             Some((_, Part::Spectrum { angle, .. })) => Some(if *angle {
-                format!("γ = {} rad, value {}", fmt3(x), fmt3(y))
+                format!(
+                    "γ = {} rad, value {}",
+                    fmt3(x * std::f64::consts::PI),
+                    fmt3(y)
+                )
             } else {
                 format!("input {}, value {}", x.round(), fmt3(y))
             }),

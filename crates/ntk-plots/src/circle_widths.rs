@@ -3,7 +3,7 @@
 //! several widths, mean ± std over seeds as a line and a band, light (narrow) to dark
 //! (wide) — the picture of Jacot et al. 2018 (arXiv:1806.07572), Fig. 1.
 
-use crate::common::{finish, sequential, Mapping};
+use crate::common::{finish, pi_label, sequential, Mapping};
 use crate::{palette, PlotError, PlotStyle};
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -36,17 +36,6 @@ pub struct CircleWidthsPlot<'a> {
     pub kernel: &'a str,
     /// The network, for the title ("ReLU, L = 3, σ_w = 1.41, σ_b = 0.1").
     pub network: &'a str,
-}
-
-fn pi_label(v: &f64) -> String {
-    match (v * 2.0).round() as i64 {
-        0 => "0".into(),
-        1 => "π/2".into(),
-        -1 => "−π/2".into(),
-        2 => "π".into(),
-        -2 => "−π".into(),
-        k => format!("{k}π/2"),
-    }
 }
 
 /// Draw the panel's circle plot; returns the pixel ↔ data mapping (x in units of π).

@@ -145,6 +145,18 @@ fn ramp(stops: &[(f64, f64, f64)], t: f64) -> RGBColor {
     RGBColor(mix(a.0, b.0), mix(a.1, b.1), mix(a.2, b.2))
 }
 
+/// A tick label for an axis in units of π: −π, −π/2, 0, π/2, π.
+pub fn pi_label(v: &f64) -> String {
+    match (v * 2.0).round() as i64 {
+        0 => "0".into(),
+        1 => "π/2".into(),
+        -1 => "−π/2".into(),
+        2 => "π".into(),
+        -2 => "−π".into(),
+        k => format!("{k}π/2"),
+    }
+}
+
 /// A linear-axis tick label: 3 significant digits, and exactly "0" for values that are
 /// zero up to round-off relative to the axis span (no "5.55e-17" ticks).
 pub fn tick(v: f64, span: f64) -> String {

@@ -163,7 +163,7 @@ pub struct EigenvectorPlot<'a> {
     pub labels: &'a [String],
 }
 
-/// Draw the eigenvectors.
+/// Draw the eigenvectors; on the circle the mapping's x is in units of π.
 pub fn draw_eigenvectors<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
     p: &EigenvectorPlot<'_>,
@@ -191,6 +191,11 @@ where
         .max(1e-12)
         * 1.08;
     let span = 2.0 * ymax;
+    // Room above the curves for the legend.
+    let ytop = ymax * 1.7;
+    // On the circle the abscissa is drawn in units of π (ticks −π … π).
+    let unit = if p.angle { std::f64::consts::PI } else { 1.0 };
+    let (x0, x1) = (x0 / unit, x1 / unit);
     area.fill(&WHITE)?;
     let mut chart = ChartBuilder::on(area)
         .caption(
@@ -200,16 +205,17 @@ where
         .margin(style.px(12.0))
         .x_label_area_size(style.px(44.0))
         .y_label_area_size(style.px(60.0))
-        .build_cartesian_2d(x0..x1.max(x0 + 1e-9), -ymax..ymax)?;
+        .build_cartesian_2d(x0..x1.max(x0 + 1e-9), -ymax..ytop)?;
     let xf = move |v: &f64| {
         if p.angle {
-            format!("{:.2}", v)
+            crate::common::pi_label(v)
         } else {
             format!("{}", v.round() as i64)
         }
     };
     chart
         .configure_mesh()
+        .x_labels(if p.angle { 5 } else { 8 })
         .x_label_formatter(&xf)
         .y_label_formatter(&|v| crate::common::tick(*v, span))
         .x_desc(if p.angle {
@@ -238,7 +244,7 @@ where
         let c = colors[i % colors.len()];
         chart
             .draw_series(LineSeries::new(
-                p.x.iter().copied().zip(v.iter().copied()),
+                p.x.iter().map(|x| x / unit).zip(v.iter().copied()),
                 c.stroke_width(lw),
             ))?
             .label(label.clone())
@@ -250,7 +256,7 @@ where
         &mut chart,
         style,
         SeriesLabelPosition::UpperRight,
-        ((x0, x1), (-ymax, ymax)),
+        ((x0, x1), (-ymax, ytop)),
         (false, false),
     )
 }

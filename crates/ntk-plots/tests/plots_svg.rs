@@ -210,6 +210,12 @@ fn eigenvectors_plot_labels_every_vector() {
         assert!(t.contains(l), "missing {l}");
     }
     assert!(t.contains(&"angle γ (radians)".to_string()));
+    for tick in ["−π", "−π/2", "0", "π/2"] {
+        assert!(
+            t.contains(&tick.to_string()),
+            "missing tick {tick} in {t:?}"
+        );
+    }
 }
 
 #[test]
