@@ -192,7 +192,7 @@ where
         * 1.08;
     let span = 2.0 * ymax;
     // Room above the curves for the legend.
-    let ytop = ymax * 1.7;
+    let ytop = ymax * 2.1;
     // On the circle the abscissa is drawn in units of π (ticks −π … π).
     let unit = if p.angle { std::f64::consts::PI } else { 1.0 };
     let (x0, x1) = (x0 / unit, x1 / unit);
