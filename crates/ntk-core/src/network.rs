@@ -115,6 +115,14 @@ pub struct Mlp {
 }
 
 /// Activations and pre-activations of a batch.
+/// What one forward and backward pass on a batch leaves for the weight gradients.
+struct Backprop {
+    c: Cache,
+    d: Vec<Mat<f64>>,
+    r: Vec<f64>,
+    loss: f64,
+}
+
 struct Cache {
     /// a₀ = X, a₁, …, a_L (n × n_l).
     a: Vec<Mat<f64>>,
@@ -471,9 +479,9 @@ impl Mlp {
         Matrix::from_row_major(n, p, jac)
     }
 
-    /// The loss (1/2N)‖f(X) − y‖² and its gradient with respect to θ (in the order of
-    /// [`Mlp::params`]).
-    pub fn loss_and_gradient(&self, x: &Matrix, y: &[f64]) -> Result<(f64, Vec<f64>)> {
+    /// The forward and backward pass of the loss (1/2N)‖f(X) − y‖²: the cache, the
+    /// deltas Δ_l, the scaled residual r = (f − y)/N and the loss.
+    fn backprop(&self, x: &Matrix, y: &[f64]) -> Result<Backprop> {
         check_inputs("x", x, self.d_in)?;
         if y.len() != x.rows() {
             return Err(NtkError::DimensionMismatch {
@@ -493,6 +501,13 @@ impl Mlp {
             .map(|(f, t)| (f - t) * (f - t))
             .sum::<f64>()
             / (2.0 * n);
+        Ok(Backprop { c, d, r, loss })
+    }
+
+    /// The loss (1/2N)‖f(X) − y‖² and its gradient with respect to θ (in the order of
+    /// [`Mlp::params`]).
+    pub fn loss_and_gradient(&self, x: &Matrix, y: &[f64]) -> Result<(f64, Vec<f64>)> {
+        let Backprop { c, d, r, loss } = self.backprop(x, y)?;
         let mut grad = Vec::with_capacity(self.param_count());
         for (l, layer) in self.layers.iter().enumerate() {
             // ∂L/∂W = s_W (r ⊙ Δ)ᵀ A.
@@ -525,25 +540,7 @@ impl Mlp {
     /// with no gradient buffer: for few inputs and wide layers the step is bound by
     /// memory traffic, which this keeps to reading and writing W once.
     pub fn gd_step(&mut self, x: &Matrix, y: &[f64], learning_rate: f64) -> Result<f64> {
-        check_inputs("x", x, self.d_in)?;
-        if y.len() != x.rows() {
-            return Err(NtkError::DimensionMismatch {
-                field: "y",
-                expected: x.rows(),
-                got: y.len(),
-            });
-        }
-        let c = self.forward_cache(x);
-        let d = self.backward(&c);
-        let n = x.rows() as f64;
-        let r: Vec<f64> = c.out.iter().zip(y).map(|(f, t)| (f - t) / n).collect();
-        let loss = c
-            .out
-            .iter()
-            .zip(y)
-            .map(|(f, t)| (f - t) * (f - t))
-            .sum::<f64>()
-            / (2.0 * n);
+        let Backprop { c, d, r, loss } = self.backprop(x, y)?;
         for (l, layer) in self.layers.iter_mut().enumerate() {
             let mut rd = d[l].clone();
             for j in 0..rd.ncols() {

@@ -38,6 +38,20 @@ pub struct CircleWidthsPlot<'a> {
     pub network: &'a str,
 }
 
+/// The mean ± std band of one width as a polygon in (γ/π, value).
+fn std_band(gamma: &[f64], w: &WidthSeries<'_>) -> Vec<(f64, f64)> {
+    let upper = gamma
+        .iter()
+        .zip(w.mean.iter().zip(w.std))
+        .map(|(g, (m, s))| (g / PI, m + s));
+    let lower = gamma
+        .iter()
+        .zip(w.mean.iter().zip(w.std))
+        .rev()
+        .map(|(g, (m, s))| (g / PI, m - s));
+    upper.chain(lower).collect()
+}
+
 /// Draw the panel's circle plot; returns the pixel ↔ data mapping (x in units of π).
 pub fn draw_circle_widths<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
@@ -110,19 +124,7 @@ where
             0.75
         };
         let color = sequential(t);
-        let band: Vec<(f64, f64)> = data
-            .gamma
-            .iter()
-            .zip(w.mean.iter().zip(w.std))
-            .map(|(g, (m, s))| (g / PI, m + s))
-            .chain(
-                data.gamma
-                    .iter()
-                    .zip(w.mean.iter().zip(w.std))
-                    .rev()
-                    .map(|(g, (m, s))| (g / PI, m - s)),
-            )
-            .collect();
+        let band = std_band(data.gamma, w);
         chart.draw_series(std::iter::once(Polygon::new(
             band,
             color.mix(0.22).filled(),
@@ -151,19 +153,7 @@ where
         };
         // The trained nets in the vermillion family, light (narrow) to dark (wide).
         let color = crate::common::warm(t);
-        let band: Vec<(f64, f64)> = data
-            .gamma
-            .iter()
-            .zip(w.mean.iter().zip(w.std))
-            .map(|(g, (m, s))| (g / PI, m + s))
-            .chain(
-                data.gamma
-                    .iter()
-                    .zip(w.mean.iter().zip(w.std))
-                    .rev()
-                    .map(|(g, (m, s))| (g / PI, m - s)),
-            )
-            .collect();
+        let band = std_band(data.gamma, w);
         chart.draw_series(std::iter::once(Polygon::new(
             band,
             color.mix(0.18).filled(),
