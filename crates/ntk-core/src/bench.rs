@@ -128,6 +128,8 @@ pub fn run(req: &BenchRequest, clock: impl Fn() -> f64) -> Result<BenchReport> {
         parameterization: Parameterization::Ntk,
         width: None,
     };
+    // Validate before any allocation sized by depth or width.
+    net.validate()?;
     let spec = MlpSpec::from_network(&net, req.width);
     let mut mlp = match req.op.as_str() {
         "empirical_ntk" | "train_step" => Some(Mlp::init(&spec, req.d, req.seed)?),

@@ -47,6 +47,18 @@ pub enum NtkError {
     /// Gradient descent would diverge at this learning rate.
     #[error("learning_rate {learning_rate} diverges: it must be below the critical 2N/λ_max(Θ̂₀) = {critical:.6}")]
     Diverges { learning_rate: f64, critical: f64 },
+    /// The kernel matrix is zero (e.g. σ_w = 0 without bias parameters): kernel
+    /// regression and kernel gradient descent have nothing to learn with.
+    #[error("the kernel is identically zero (σ_w = 0 without bias?): a kernel model cannot fit anything; raise w_std or add a bias")]
+    ZeroKernel,
+    /// A job would need more memory than its budget; nothing was allocated.
+    #[error("{what} would need about {}, over the budget of {}; {hint}", human_bytes(*.needed), human_bytes(*.budget))]
+    TooLarge {
+        what: &'static str,
+        needed: u64,
+        budget: u64,
+        hint: &'static str,
+    },
     /// A long computation was cancelled.
     #[error("cancelled")]
     Cancelled,
@@ -57,3 +69,15 @@ pub enum NtkError {
 
 /// Result type of the numeric core.
 pub type Result<T> = std::result::Result<T, NtkError>;
+
+/// A byte count in words: "1.5 GB", "230 MB", "12 kB".
+pub fn human_bytes(b: u64) -> String {
+    let f = b as f64;
+    if f >= 1e9 {
+        format!("{:.1} GB", f / 1e9)
+    } else if f >= 1e6 {
+        format!("{:.0} MB", f / 1e6)
+    } else {
+        format!("{:.0} kB", (f / 1e3).max(1.0))
+    }
+}

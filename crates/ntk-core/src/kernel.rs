@@ -29,7 +29,7 @@
 use multiversion::multiversion;
 use serde::{Deserialize, Serialize};
 
-use crate::activation::quadrature::{NormalRule, DEFAULT_NODES};
+use crate::activation::quadrature::GradedRule;
 use crate::activation::{relu, Activation, Dual};
 use crate::error::{NtkError, Result};
 use crate::linalg::Matrix;
@@ -175,7 +175,7 @@ enum DualKind {
     Gelu,
     Trig { cos_2c: f64 },
     Identity,
-    Quadrature { rule: NormalRule, act: Activation },
+    Quadrature { rule: GradedRule, act: Activation },
 }
 
 impl DualKind {
@@ -189,7 +189,7 @@ impl DualKind {
             other => match other.abrelu_slopes() {
                 Some((a, b)) => DualKind::AbRelu { a, b },
                 None => DualKind::Quadrature {
-                    rule: NormalRule::new(DEFAULT_NODES)?,
+                    rule: GradedRule::default(),
                     act: other,
                 },
             },
@@ -208,6 +208,14 @@ impl DualKind {
                 dot: 1.0,
             },
             DualKind::Quadrature { rule, act } => rule.dual(act, k12, v1, v2),
+        }
+    }
+
+    /// 𝔼[φ(u)²] for u ~ N(0, v): the next variance.
+    fn diag(&self, v: f64) -> f64 {
+        match self {
+            DualKind::Quadrature { rule, act } => rule.diag(act, v),
+            other => other.dual(v, v, v).nngp,
         }
     }
 }
@@ -258,7 +266,7 @@ impl Plan {
                     return Err(NtkError::Overflow { layer: l, value: v });
                 }
                 out[l * n + i] = v;
-                v = self.kind.dual(v, v, v).nngp;
+                v = self.kind.diag(v);
             }
             let last = self.w_var * v + self.b_var;
             if !last.is_finite() {
@@ -341,7 +349,6 @@ fn row_block(
 ) {
     let mut k12 = [0.0f64; CHUNK];
     let mut ntk = [0.0f64; CHUNK];
-    let inv_d = 1.0 / plan.dim;
     let mut start = 0;
     while start < out_nngp.len() {
         let m = CHUNK.min(out_nngp.len() - start);
@@ -355,8 +362,10 @@ fn row_block(
                 *k += a * b;
             }
         }
+        // Divided (not multiplied by 1/d), exactly as in `variances`, so that identical
+        // inputs give k₁₂ = K(x, x) to the last bit for every d.
         for k in k12.iter_mut() {
-            *k *= inv_d;
+            *k /= plan.dim;
         }
         for layer in 0..plan.depth {
             plan.dense(layer, k12, ntk);
@@ -437,6 +446,16 @@ pub fn kernel_matrix(net: &FcNetwork, x1: &Matrix, x2: Option<&Matrix>) -> Resul
         }
     }
     let plan = Plan::new(net, x1.cols())?;
+    crate::budget::ensure(
+        "the kernel matrices",
+        crate::budget::kernel_bytes(
+            x1.rows(),
+            x2.map_or(x1.rows(), |m| m.rows()),
+            x1.cols(),
+            net.depth,
+        ),
+        "use fewer inputs",
+    )?;
     let v1 = plan.variances(x1)?;
     let n1 = x1.rows();
     let symmetric = x2.is_none();

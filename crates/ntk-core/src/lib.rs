@@ -20,6 +20,7 @@
 
 pub mod activation;
 pub mod bench;
+pub mod budget;
 pub mod data;
 pub mod dynamics;
 pub mod empirical;

@@ -128,6 +128,11 @@ pub fn par() -> Par {
 /// Eigen-decomposition of a symmetric matrix (lower triangle read): eigenvalues
 /// ascending and the eigenvectors as the columns of an n × n row-major matrix.
 pub fn symmetric_eigen(m: &Matrix) -> Result<(Vec<f64>, Matrix)> {
+    crate::budget::ensure(
+        "the eigen-decomposition",
+        crate::budget::eigen_bytes(m.rows()),
+        "use fewer inputs",
+    )?;
     if m.rows != m.cols {
         return Err(NtkError::DimensionMismatch {
             field: "matrix columns",
@@ -176,6 +181,11 @@ pub fn cholesky_solve(a: &Matrix, b: &[f64]) -> Result<(Vec<f64>, f64)> {
         });
     }
     let scale = (0..n).map(|i| a.get(i, i)).sum::<f64>() / n.max(1) as f64;
+    if !(scale.is_finite() && scale > 0.0) {
+        // A zero (or negative-trace) kernel: any jitter would be the whole matrix, and
+        // the solution would be y/ε. Refuse instead of returning ±∞ or NaN.
+        return Err(NtkError::ZeroKernel);
+    }
     let mut jitter = 0.0;
     for k in 0..=9 {
         let shifted =

@@ -178,6 +178,11 @@ impl Mlp {
                 value: d_in as f64,
             });
         }
+        crate::budget::ensure(
+            "the network's weights",
+            crate::budget::params(d_in, &spec.widths),
+            "use a narrower or shallower network",
+        )?;
         let mut rng = ChaCha8Rng::seed_from_u64(seed);
         let mut normal = move || rng.sample::<f64, _>(StandardNormal);
         let ntk = spec.parameterization == Parameterization::Ntk;
@@ -359,12 +364,18 @@ impl Mlp {
     /// f(X).
     pub fn forward(&self, x: &Matrix) -> Result<Vec<f64>> {
         check_inputs("x", x, self.d_in)?;
+        crate::budget::ensure(
+            "the forward pass",
+            crate::budget::pass_bytes(x.rows(), self.d_in, &self.spec.widths),
+            "use fewer inputs or a narrower or shallower network",
+        )?;
         Ok(self.forward_cache(x).out)
     }
 
     /// The empirical NTK Θ̂(X₁, X₂) = J(X₁) J(X₂)ᵀ, computed the structured way, and the
-    /// empirical NNGP kernel (the last hidden layer's features as the readout sees them:
-    /// s_W² ⟨a_L, a_L'⟩ + s_b²).
+    /// empirical NNGP kernel: the covariance of the output over the readout's prior given
+    /// the last hidden layer's features, (σ_w²/n_L)⟨a_L, a_L'⟩ + σ_b², in both
+    /// parameterizations.
     ///
     /// Θ̂ = Σ_l (Δ_l Δ_l'ᵀ) ⊙ (s_W,l² A_{l−1} A'_{l−1}ᵀ + s_b,l² [bias]), with Δ_l, A_l
     /// the batches' deltas and activations: only n₁ × n₂ Gram matrices and the
@@ -375,6 +386,16 @@ impl Mlp {
         if let Some(x2) = x2 {
             check_inputs("x2", x2, self.d_in)?;
         }
+        crate::budget::ensure(
+            "the empirical kernel",
+            crate::budget::empirical_bytes(
+                self.d_in,
+                &self.spec.widths,
+                x1.rows(),
+                x2.map_or(0, |m| m.rows()),
+            ),
+            "use fewer inputs or a narrower or shallower network",
+        )?;
         let c1 = self.forward_cache(x1);
         let d1 = self.backward(&c1);
         let other = x2.map(|x2| {
@@ -411,23 +432,34 @@ impl Mlp {
         };
         let mut ntk = Mat::<f64>::zeros(n1, n2);
         let mut nngp = Mat::<f64>::zeros(n1, n2);
+        // The readout's prior: W ~ σ_w²/n_L, b ~ σ_b² in either parameterization.
+        let spec = &self.spec;
+        let prior_b = spec.b_std.map_or(0.0, |b| b * b);
         for (l, layer) in self.layers.iter().enumerate() {
-            let feat = gram(c1.a[l].as_ref(), c2.a[l].as_ref(), layer.s_w * layer.s_w);
+            let raw = gram(c1.a[l].as_ref(), c2.a[l].as_ref(), 1.0);
+            let s_w2 = layer.s_w * layer.s_w;
             let bias = if layer.b.is_empty() {
                 0.0
             } else {
                 layer.s_b * layer.s_b
             };
             let readout = l + 1 == self.layers.len();
+            let prior_w = spec.w_std * spec.w_std / layer.w.ncols() as f64;
             let dd = (!readout).then(|| gram(d1[l].as_ref(), d2[l].as_ref(), 1.0));
             for j in 0..n2 {
                 let i0 = if symmetric { j } else { 0 };
                 for i in i0..n1 {
-                    let v = feat[(i, j)] + bias;
+                    let g = raw[(i, j)];
+                    let v = s_w2 * g + bias;
                     match &dd {
-                        // The readout: δ = 1, so its term is the empirical NNGP kernel.
+                        // The readout: δ = 1, so its NTK term is ∂f/∂(W, b) of the last
+                        // layer. The empirical NNGP kernel is the covariance of f over the
+                        // readout's random weights given the features a_L:
+                        // (σ_w²/n_L)⟨a_L, a_L'⟩ + σ_b², the same in both parameterizations
+                        // (in the standard one s_W = 1, so the NTK term is n_L/σ_w² times
+                        // larger: the NNGP kernel is not the readout's NTK term there).
                         None => {
-                            nngp[(i, j)] = v;
+                            nngp[(i, j)] = prior_w * g + prior_b;
                             ntk[(i, j)] += v;
                         }
                         Some(dd) => ntk[(i, j)] += dd[(i, j)] * v,
@@ -490,6 +522,12 @@ impl Mlp {
                 got: y.len(),
             });
         }
+        crate::budget::ensure(
+            "a gradient step",
+            crate::budget::pass_bytes(x.rows(), self.d_in, &self.spec.widths)
+                .saturating_add(crate::budget::params(self.d_in, &self.spec.widths)),
+            "use fewer inputs or a narrower or shallower network",
+        )?;
         let c = self.forward_cache(x);
         let d = self.backward(&c);
         let n = x.rows() as f64;

@@ -29,8 +29,17 @@ use crate::linalg::Matrix;
 
 /// The most degrees one call computes.
 pub const MAX_DEGREE: usize = 1000;
-/// Quadrature nodes in θ.
+/// Quadrature nodes in θ, at least: more for high degrees and high dimensions.
 const NODES: usize = 400;
+
+/// Gauss–Legendre nodes in θ for degrees up to `k_max` on S^{d−1}: P_k(cos θ)
+/// oscillates like cos kθ, so the rule needs ≳ k nodes (2k + 200 here), and the measure
+/// sin^{d−2}θ concentrates within ≈ 1/√d of π/2 (40√d nodes resolve it).
+fn nodes_for(k_max: usize, dim: usize) -> usize {
+    NODES
+        .max(2 * k_max + 200)
+        .max((40.0 * (dim as f64).sqrt()) as usize)
+}
 
 /// Kernel eigenvalues on S^{d−1} by degree.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -94,7 +103,8 @@ pub fn sphere_eigenvalues(net: &FcNetwork, dim: usize, k_max: usize) -> Result<S
             value: k_max as f64,
         });
     }
-    let rule = GaussLegendre::new(NonZeroUsize::new(NODES).expect("nodes > 0"));
+    let nodes = nodes_for(k_max, dim);
+    let rule = GaussLegendre::new(NonZeroUsize::new(nodes).unwrap_or(NonZeroUsize::MIN));
     let half_pi = std::f64::consts::FRAC_PI_2;
     let (theta, weight): (Vec<f64>, Vec<f64>) = rule
         .nodes()
@@ -104,16 +114,18 @@ pub fn sphere_eigenvalues(net: &FcNetwork, dim: usize, k_max: usize) -> Result<S
     let mut e1 = vec![0.0; dim];
     e1[0] = 1.0;
     let x0 = Matrix::from_row_major(1, dim, e1)?;
-    let mut pts = vec![0.0; NODES * dim];
+    let mut pts = vec![0.0; nodes * dim];
     for (m, th) in theta.iter().enumerate() {
         pts[m * dim] = th.cos();
         pts[m * dim + 1] = th.sin();
     }
-    let xs = Matrix::from_row_major(NODES, dim, pts)?;
+    let xs = Matrix::from_row_major(nodes, dim, pts)?;
     let k = kernel_matrix(net, &x0, Some(&xs))?;
 
     let d = dim as f64;
-    let c_d = libm::tgamma(d / 2.0) / (std::f64::consts::PI.sqrt() * libm::tgamma((d - 1.0) / 2.0));
+    // In logarithms: Γ(d/2) overflows float64 from d ≈ 344 on.
+    let c_d =
+        (libm::lgamma(d / 2.0) - libm::lgamma((d - 1.0) / 2.0)).exp() / std::f64::consts::PI.sqrt();
     // Measure: c_d sin^{d−2} θ dθ, with the quadrature weights folded in.
     let measure: Vec<f64> = theta
         .iter()
@@ -127,7 +139,7 @@ pub fn sphere_eigenvalues(net: &FcNetwork, dim: usize, k_max: usize) -> Result<S
         nngp: vec![0.0; k_max + 1],
         ntk: vec![0.0; k_max + 1],
     };
-    for m in 0..NODES {
+    for m in 0..nodes {
         let t = theta[m].cos();
         let (fk, ft) = (k.nngp.get(0, m) * measure[m], k.ntk.get(0, m) * measure[m]);
         let (mut p_prev, mut p) = (1.0, t);
@@ -213,6 +225,82 @@ mod tests {
                 (lam - s.ntk[k]).abs() < 1e-6 * s.ntk[0],
                 "k={k}: {lam} vs {}",
                 s.ntk[k]
+            );
+        }
+    }
+}
+
+#[cfg(test)]
+mod range_tests {
+    use super::*;
+    use wasm_bindgen_test::wasm_bindgen_test;
+
+    /// High degrees on the circle: μ_k is the k-th Fourier coefficient of κ(cos θ),
+    /// computed independently by the trapezoid rule on 2¹⁶ equally spaced angles (the
+    /// kink of the ReLU NTK at θ = 0 makes the aliasing error ≈ (M − k)⁻² relative to
+    /// μ₀, i.e. below 10⁻³ of μ_k here). The old fixed 400-node rule was wrong past
+    /// k ≈ 400.
+    #[wasm_bindgen_test(unsupported = test)]
+    fn circle_eigenvalues_at_high_degree() {
+        let net = FcNetwork::relu(1, 1.4, None);
+        let s = sphere_eigenvalues(&net, 2, 1000).unwrap();
+        let m = 1 << 16;
+        let xs: Vec<f64> = (0..m)
+            .flat_map(|j| {
+                let a = 2.0 * std::f64::consts::PI * j as f64 / m as f64;
+                [a.cos(), a.sin()]
+            })
+            .collect();
+        let x0 = Matrix::from_row_major(1, 2, vec![1.0, 0.0]).unwrap();
+        let row = kernel_matrix(&net, &x0, Some(&Matrix::from_row_major(m, 2, xs).unwrap()))
+            .unwrap()
+            .ntk;
+        // The bias-free two-layer ReLU NTK has no odd frequencies ≥ 3 (Basri et al.
+        // 2019): those μ_k vanish; the even ones decay like k⁻².
+        for k in [2usize, 100, 400, 600, 998] {
+            let lam: f64 = (0..m)
+                .map(|j| {
+                    let a = 2.0 * std::f64::consts::PI * ((j * k) % m) as f64 / m as f64;
+                    row.get(0, j) * a.cos()
+                })
+                .sum::<f64>()
+                / m as f64;
+            assert!(
+                (lam - s.ntk[k]).abs() <= 1e-3 * lam.abs(),
+                "k={k}: trapezoid {lam} vs {}",
+                s.ntk[k]
+            );
+        }
+        for k in [401usize, 999] {
+            assert!(s.ntk[k].abs() < 1e-12 * s.ntk[0], "odd k={k}: {}", s.ntk[k]);
+        }
+    }
+
+    /// d = 500 (Γ(d/2) overflows float64 there): μ₀ = 𝔼_y[κ(⟨e₁, y⟩)] and
+    /// μ₁ = 𝔼_y[κ(t)·t] for y uniform on the sphere (P₁(t) = t), against a Monte Carlo
+    /// estimate with its standard error.
+    #[wasm_bindgen_test(unsupported = test)]
+    fn high_dimensional_sphere_against_monte_carlo() {
+        let (d, n) = (500, 4000);
+        let net = FcNetwork::relu(2, 1.5, Some(0.2));
+        let s = sphere_eigenvalues(&net, d, 3).unwrap();
+        assert!(s.ntk.iter().all(|v| v.is_finite()), "{:?}", s.ntk);
+        let y = crate::data::unit_sphere(n, d, 9).unwrap();
+        let mut e1 = vec![0.0; d];
+        e1[0] = 1.0;
+        let x0 = Matrix::from_row_major(1, d, e1).unwrap();
+        let k = kernel_matrix(&net, &x0, Some(&y)).unwrap().ntk;
+        for (deg, weight) in [(0usize, 0u32), (1, 1)] {
+            let vals: Vec<f64> = (0..n)
+                .map(|j| k.get(0, j) * y.get(j, 0).powi(weight as i32))
+                .collect();
+            let mean = vals.iter().sum::<f64>() / n as f64;
+            let var = vals.iter().map(|v| (v - mean) * (v - mean)).sum::<f64>() / (n - 1) as f64;
+            let se = (var / n as f64).sqrt();
+            assert!(
+                (mean - s.ntk[deg]).abs() <= 4.0 * se,
+                "degree {deg}: MC {mean} ± {se} vs μ {}",
+                s.ntk[deg]
             );
         }
     }

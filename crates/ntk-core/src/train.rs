@@ -128,6 +128,17 @@ pub fn train_at(
             });
         }
     }
+    setup.spec.validate()?;
+    crate::budget::ensure(
+        "training",
+        crate::budget::train_bytes(
+            setup.x_train.cols(),
+            &setup.spec.widths,
+            setup.x_train.rows(),
+            setup.x_test.map_or(0, |m| m.rows()),
+        ),
+        "use fewer inputs or a narrower or shallower network",
+    )?;
     let initial = Mlp::init(setup.spec, setup.x_train.cols(), setup.seed)?;
     let k0 = initial.empirical_kernels(setup.x_train, None)?.ntk;
     let ev = symmetric_eigenvalues(&k0)?;

@@ -167,6 +167,12 @@ impl Activation {
         )
     }
 
+    /// Whether φ or φ' jumps or kinks at 0 (the ReLU family, ELU): quadrature must
+    /// break its panels there.
+    pub fn has_kink(&self) -> bool {
+        self.abrelu_slopes().is_some() || matches!(self, Activation::Elu { .. })
+    }
+
     /// (a, b) of the ABReLU form a·min(x,0) + b·max(x,0), for the ReLU family.
     pub fn abrelu_slopes(&self) -> Option<(f64, f64)> {
         match *self {
