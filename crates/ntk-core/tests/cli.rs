@@ -176,3 +176,38 @@ fn predict_command_follows_the_documented_shape() {
     assert_eq!(code, 2);
     assert!(err.contains("times[1]"), "{err}");
 }
+
+/// Jobs too large for memory are refused before allocating, with the bytes they would
+/// need; a zero kernel is refused instead of printing NaN (`null`).
+#[test]
+fn oversized_and_degenerate_jobs_are_refused_with_a_message() {
+    let big_net = r#"{"network": {"depth": 100, "width": 65536, "w_std": 1.4, "b_std": 0.1},
+                      "seed": 0, "x1": [[1, 0]]}"#;
+    let (code, _, err) = run(&["empirical"], big_net);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("would need about") && err.contains("GB"), "{err}");
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
+
+    let rows: Vec<String> = (0..20_000).map(|i| format!("[{i}, 1]")).collect();
+    let many = format!(
+        r#"{{"network": {{"depth": 2, "w_std": 1.4, "b_std": 0.1}}, "x1": [{}]}}"#,
+        rows.join(",")
+    );
+    let (code, _, err) = run(&["kernel"], &many);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("kernel matrices would need about 6.4 GB"), "{err}");
+
+    let (code, _, err) = run(
+        &["bench"],
+        r#"{"op": "kernel_gram", "n": 10, "d": 2, "depth": 9223372036854775808}"#,
+    );
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("depth"), "{err}");
+
+    let zero = r#"{"network": {"depth": 2, "w_std": 0, "b_std": null}, "kernel": "ntk",
+                   "x_train": [[1, 0], [0, 1]], "y_train": [1, -1], "x_test": [[0.5, 0.5]],
+                   "times": [1, null], "learning_rate": 1.0, "diag_reg": 0}"#;
+    let (code, out, err) = run(&["predict"], zero);
+    assert_eq!(code, 2, "{out} {err}");
+    assert!(err.contains("identically zero"), "{err}");
+}
