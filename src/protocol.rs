@@ -139,8 +139,17 @@ pub struct LabTraining {
 pub struct WidthProfile {
     pub width: usize,
     pub mean: Vec<f64>,
-    pub std: Vec<f64>,
+    /// The standard error of the mean over seeds (std/√seeds).
+    pub sem: Vec<f64>,
+    /// Each seed's curve, when there are few enough to draw ([`SEED_CURVES`]).
+    pub seeds: Vec<Vec<f64>>,
+    /// The analytic kernel of this width (standard parameterization, where the
+    /// kernel depends on the width); `None` when one infinite-width limit exists.
+    pub analytic: Option<Vec<f64>>,
 }
+
+/// Up to this many seeds, each seed's curve is drawn.
+pub const SEED_CURVES: usize = 12;
 
 /// A piece of a job's result.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -149,7 +158,9 @@ pub enum Part {
     /// K or Θ(x₀, x(γ)): analytic, and the finite widths finished so far.
     Circle {
         gamma: Vec<f64>,
-        analytic: Vec<f64>,
+        /// The infinite-width kernel; `None` in the standard parameterization (each
+        /// width then carries its own).
+        analytic: Option<Vec<f64>>,
         widths: Vec<WidthProfile>,
         /// The same nets after `trained_steps` steps of gradient descent on the data.
         trained: Vec<WidthProfile>,
@@ -169,6 +180,9 @@ pub enum Part {
     Spectrum {
         eigenvalues: Vec<f64>,
         analytic: Option<Vec<f64>>,
+        /// Why there is no analytic overlay, when there is none.
+        #[serde(default)]
+        analytic_note: Option<String>,
         x: Vec<f64>,
         angle: bool,
         vectors: Vec<Vec<f64>>,

@@ -98,6 +98,165 @@ pub fn linearised_gd(
     Ok(out)
 }
 
+/// The expected losses of the infinite-width ensemble under gradient descent.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EnsembleLosses {
+    /// 𝔼(1/2N)‖f_s(X) − y‖² per requested s.
+    pub train: Vec<f64>,
+    /// 𝔼(1/2M)‖f_s(X*) − y*‖² per requested s.
+    pub test: Vec<f64>,
+    /// The ensemble mean 𝔼 f_s(X*) per requested s.
+    pub test_mean: Vec<Vec<f64>>,
+}
+
+/// Expected train and test losses over random initialisations of infinitely wide
+/// networks trained by s steps of gradient descent on (1/2N)‖f − y‖² — the mean *and*
+/// the variance term, as neural-tangents' `gradient_descent_mse_ensemble(…,
+/// compute_cov=True)` (Lee et al. 2019, arXiv:1902.06720, eq. (16)), in discrete time.
+///
+/// At infinite width f₀ ~ GP(0, K) (K the NNGP kernel) and the network is its
+/// linearisation with the deterministic NTK Θ, so with E_s = (I − ηΘ/N)^s and
+/// A_s(x) = Θ(x, X) Θ⁻¹ (I − E_s):
+///
+/// - f_s(X) − y = E_s (f₀(X) − y), so 𝔼‖f_s(X) − y‖² = ‖E_s y‖² + tr(E_s K E_s);
+/// - f_s(x) = A_s(x) y + f₀(x) − A_s(x) f₀(X), with mean A_s(x) y and variance
+///   K(x, x) − 2 A_s(x) K(X, x) + A_s(x) K(X, X) A_s(x)ᵀ.
+///
+/// In the eigenbasis Θ = V Λ Vᵀ: E_s = V diag(e) Vᵀ with e_k = (1 − ηλ_k/N)^s and
+/// Θ⁻¹(I − E_s) = V diag(g) Vᵀ with g_k = (1 − e_k)/λ_k (→ ηs/N as λ_k → 0).
+/// `nngp_test_diag` holds K(x*, x*) of each test input.
+#[allow(clippy::too_many_arguments)]
+pub fn ensemble_gd_losses(
+    ntk_train: &Matrix,
+    ntk_test_train: &Matrix,
+    nngp_train: &Matrix,
+    nngp_test_train: &Matrix,
+    nngp_test_diag: &[f64],
+    y: &[f64],
+    y_test: &[f64],
+    learning_rate: f64,
+    steps: &[usize],
+) -> Result<EnsembleLosses> {
+    use faer::linalg::matmul::matmul;
+    use faer::{Accum, Mat};
+    let n = ntk_train.rows();
+    let m = ntk_test_train.rows();
+    let shapes_ok = ntk_train.cols() == n
+        && nngp_train.rows() == n
+        && nngp_train.cols() == n
+        && ntk_test_train.cols() == n
+        && nngp_test_train.rows() == m
+        && nngp_test_train.cols() == n
+        && nngp_test_diag.len() == m
+        && y_test.len() == m;
+    if !shapes_ok || y.len() != n {
+        return Err(NtkError::DimensionMismatch {
+            field: "ensemble kernels",
+            expected: n,
+            got: y.len(),
+        });
+    }
+    crate::budget::ensure(
+        "the ensemble's expected losses",
+        crate::budget::floats(&[n + m, n, 4]),
+        "use fewer training or test points",
+    )?;
+    let (lambda, v) = symmetric_eigen(ntk_train)?;
+    let vf = v.as_faer();
+    let par = crate::linalg::par();
+    // c = Vᵀ y, C = Vᵀ K V, B = Θ(X*, X) V, Q = K(X*, X) V (so Q_i = (Vᵀ K(X, x_i))ᵀ).
+    let c: Vec<f64> = (0..n)
+        .map(|k| (0..n).map(|i| vf[(i, k)] * y[i]).sum())
+        .collect();
+    let mut kv = Mat::<f64>::zeros(n, n);
+    matmul(&mut kv, Accum::Replace, nngp_train.as_faer(), vf, 1.0, par);
+    let mut cm = Mat::<f64>::zeros(n, n);
+    matmul(
+        &mut cm,
+        Accum::Replace,
+        vf.transpose(),
+        kv.as_ref(),
+        1.0,
+        par,
+    );
+    let mut b = Mat::<f64>::zeros(m, n);
+    matmul(
+        &mut b,
+        Accum::Replace,
+        ntk_test_train.as_faer(),
+        vf,
+        1.0,
+        par,
+    );
+    let mut q = Mat::<f64>::zeros(m, n);
+    matmul(
+        &mut q,
+        Accum::Replace,
+        nngp_test_train.as_faer(),
+        vf,
+        1.0,
+        par,
+    );
+    let nn = n as f64;
+    let top = lambda
+        .last()
+        .copied()
+        .unwrap_or(0.0)
+        .abs()
+        .max(f64::MIN_POSITIVE);
+    let mut out = EnsembleLosses {
+        train: Vec::with_capacity(steps.len()),
+        test: Vec::with_capacity(steps.len()),
+        test_mean: Vec::with_capacity(steps.len()),
+    };
+    let mut a = Mat::<f64>::zeros(m, n);
+    let mut ac = Mat::<f64>::zeros(m, n);
+    for &s in steps {
+        let e: Vec<f64> = lambda
+            .iter()
+            .map(|&l| (1.0 - learning_rate * l / nn).powi(s.min(i32::MAX as usize) as i32))
+            .collect();
+        let g: Vec<f64> = lambda
+            .iter()
+            .zip(&e)
+            .map(|(&l, &ek)| {
+                if l.abs() > 1e-12 * top {
+                    (1.0 - ek) / l
+                } else {
+                    learning_rate * s as f64 / nn
+                }
+            })
+            .collect();
+        let train: f64 = (0..n)
+            .map(|k| e[k] * e[k] * (c[k] * c[k] + cm[(k, k)]))
+            .sum::<f64>()
+            / (2.0 * nn);
+        for j in 0..n {
+            for i in 0..m {
+                a[(i, j)] = b[(i, j)] * g[j];
+            }
+        }
+        matmul(&mut ac, Accum::Replace, a.as_ref(), cm.as_ref(), 1.0, par);
+        let mut mean = Vec::with_capacity(m);
+        let mut test = 0.0;
+        for i in 0..m {
+            let (mut mu, mut cross, mut quad) = (0.0, 0.0, 0.0);
+            for k in 0..n {
+                mu += a[(i, k)] * c[k];
+                cross += a[(i, k)] * q[(i, k)];
+                quad += ac[(i, k)] * a[(i, k)];
+            }
+            let var = (nngp_test_diag[i] - 2.0 * cross + quad).max(0.0);
+            test += (mu - y_test[i]) * (mu - y_test[i]) + var;
+            mean.push(mu);
+        }
+        out.train.push(train);
+        out.test.push(test / (2.0 * m.max(1) as f64));
+        out.test_mean.push(mean);
+    }
+    Ok(out)
+}
+
 /// Which kernel drives the dynamics.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]

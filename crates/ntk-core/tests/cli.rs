@@ -185,7 +185,10 @@ fn oversized_and_degenerate_jobs_are_refused_with_a_message() {
                       "seed": 0, "x1": [[1, 0]]}"#;
     let (code, _, err) = run(&["empirical"], big_net);
     assert_eq!(code, 2, "{err}");
-    assert!(err.contains("would need about") && err.contains("GB"), "{err}");
+    assert!(
+        err.contains("would need about") && err.contains("GB"),
+        "{err}"
+    );
     assert_eq!(err.trim().lines().count(), 1, "{err}");
 
     let rows: Vec<String> = (0..20_000).map(|i| format!("[{i}, 1]")).collect();
@@ -195,7 +198,10 @@ fn oversized_and_degenerate_jobs_are_refused_with_a_message() {
     );
     let (code, _, err) = run(&["kernel"], &many);
     assert_eq!(code, 2, "{err}");
-    assert!(err.contains("kernel matrices would need about 6.4 GB"), "{err}");
+    assert!(
+        err.contains("kernel matrices would need about 6.4 GB"),
+        "{err}"
+    );
 
     let (code, _, err) = run(
         &["bench"],

@@ -1,7 +1,12 @@
 //! Θ(x₀, x(γ)) (or K) on the unit circle against γ ∈ [−π, π]: the analytic
 //! infinite-width curve in black, and the empirical kernel of finite networks of
-//! several widths, mean ± std over seeds as a line and a band, light (narrow) to dark
-//! (wide) — the picture of Jacot et al. 2018 (arXiv:1806.07572), Fig. 1.
+//! several widths, light (narrow) to dark (wide) — the picture of Jacot et al. 2018
+//! (arXiv:1806.07572), Fig. 1. Each seed's curve is drawn thin (as Jacot et al. do),
+//! with the seed mean and a band of ± 2 standard errors *of the mean*: with few seeds
+//! a band of ± 1 standard deviation around a mean that is off by chance reads as a
+//! bias that is not there. In the standard parameterization the kernel depends on the
+//! width, so each width is drawn beside its own analytic kernel (dotted) and there is
+//! no single infinite-width curve.
 
 use crate::common::{finish, pi_label, sequential, Mapping};
 use crate::{palette, PlotError, PlotStyle};
@@ -13,8 +18,14 @@ use std::f64::consts::PI;
 #[derive(Debug, Clone, Copy)]
 pub struct WidthSeries<'a> {
     pub width: usize,
+    /// The mean over seeds.
     pub mean: &'a [f64],
-    pub std: &'a [f64],
+    /// The standard error of that mean (std/√seeds).
+    pub sem: &'a [f64],
+    /// Each seed's curve (empty: too many to draw).
+    pub seeds: &'a [Vec<f64>],
+    /// This width's own analytic kernel (standard parameterization), drawn dotted.
+    pub analytic: Option<&'a [f64]>,
 }
 
 /// What the circle panel draws.
@@ -22,8 +33,9 @@ pub struct WidthSeries<'a> {
 pub struct CircleWidthsPlot<'a> {
     /// Angles γ in radians.
     pub gamma: &'a [f64],
-    /// The analytic kernel at each γ.
-    pub analytic: &'a [f64],
+    /// The infinite-width kernel at each γ (`None`: there is none, e.g. in the standard
+    /// parameterization, where each width carries its own).
+    pub analytic: Option<&'a [f64]>,
     /// Finite widths, narrow first.
     pub widths: &'a [WidthSeries<'a>],
     /// The same networks after `trained_steps` steps of gradient descent (empty: not
@@ -38,18 +50,30 @@ pub struct CircleWidthsPlot<'a> {
     pub network: &'a str,
 }
 
-/// The mean ± std band of one width as a polygon in (γ/π, value).
-fn std_band(gamma: &[f64], w: &WidthSeries<'_>) -> Vec<(f64, f64)> {
+/// The band mean ± 2·s.e.
+fn sem_band(gamma: &[f64], w: &WidthSeries<'_>) -> Vec<(f64, f64)> {
     let upper = gamma
         .iter()
-        .zip(w.mean.iter().zip(w.std))
-        .map(|(g, (m, s))| (g / PI, m + s));
+        .zip(w.mean.iter().zip(w.sem))
+        .map(|(g, (m, s))| (g / PI, m + 2.0 * s));
     let lower = gamma
         .iter()
-        .zip(w.mean.iter().zip(w.std))
+        .zip(w.mean.iter().zip(w.sem))
         .rev()
-        .map(|(g, (m, s))| (g / PI, m - s));
+        .map(|(g, (m, s))| (g / PI, m - 2.0 * s));
     upper.chain(lower).collect()
+}
+
+fn legend_text(w: &WidthSeries<'_>, seeds: usize, after: Option<usize>) -> String {
+    let what = match after {
+        Some(steps) => format!("width m = {} after {steps} steps of GD", w.width),
+        None => format!("width m = {}", w.width),
+    };
+    if w.seeds.is_empty() {
+        format!("{what}: mean ± 2 s.e. of {seeds} seeds")
+    } else {
+        format!("{what}: {seeds} seeds (thin), mean ± 2 s.e.")
+    }
 }
 
 /// Draw the panel's circle plot; returns the pixel ↔ data mapping (x in units of π).
@@ -65,20 +89,25 @@ where
     if n == 0 {
         return Err(PlotError::NoData("circle profile"));
     }
-    if data.analytic.len() != n
-        || data
-            .widths
-            .iter()
-            .chain(data.trained)
-            .any(|w| w.mean.len() != n || w.std.len() != n)
+    if data.analytic.is_some_and(|a| a.len() != n)
+        || data.widths.iter().chain(data.trained).any(|w| {
+            w.mean.len() != n
+                || w.sem.len() != n
+                || w.seeds.iter().any(|c| c.len() != n)
+                || w.analytic.is_some_and(|a| a.len() != n)
+        })
     {
         return Err(PlotError::LengthMismatch("γ and the kernels"));
     }
-    let values = data.analytic.iter().copied().chain(
-        data.widths
-            .iter()
-            .chain(data.trained)
-            .flat_map(|w| w.mean.iter().zip(w.std).flat_map(|(m, s)| [m - s, m + s])),
+    let values = data.analytic.unwrap_or(&[]).iter().copied().chain(
+        data.widths.iter().chain(data.trained).flat_map(|w| {
+            w.mean
+                .iter()
+                .zip(w.sem)
+                .flat_map(|(m, s)| [m - 2.0 * s, m + 2.0 * s])
+                .chain(w.seeds.iter().flatten().copied())
+                .chain(w.analytic.unwrap_or(&[]).iter().copied())
+        }),
     );
     let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
     for v in values.chain(data.gamma.iter().copied().map(|_| 0.0)) {
@@ -117,80 +146,97 @@ where
 
     let (sample_len, line_width) = (style.px(24.0) as i32, style.px(2.0));
     let count = data.widths.len();
-    for (i, w) in data.widths.iter().enumerate() {
-        let t = if count > 1 {
-            0.25 + 0.75 * i as f64 / (count - 1) as f64
-        } else {
-            0.75
-        };
-        let color = sequential(t);
-        let band = std_band(data.gamma, w);
-        chart.draw_series(std::iter::once(Polygon::new(
-            band,
-            color.mix(0.22).filled(),
-        )))?;
-        chart
-            .draw_series(LineSeries::new(
-                data.gamma.iter().zip(w.mean).map(|(&g, &y)| (g / PI, y)),
-                color.stroke_width(line_width),
-            ))?
-            .label(format!(
-                "width m = {} (mean ± std, {} seeds)",
-                w.width, data.seeds
-            ))
-            .legend(move |(x, y)| {
-                PathElement::new(
-                    vec![(x, y), (x + sample_len, y)],
-                    color.stroke_width(line_width),
-                )
-            });
-    }
-    for (i, w) in data.trained.iter().enumerate() {
-        let t = if count > 1 {
+    let shade = |i: usize| {
+        if count > 1 {
             0.25 + 0.75 * i.min(count - 1) as f64 / (count - 1) as f64
         } else {
             0.75
-        };
-        // The trained nets in the vermillion family, light (narrow) to dark (wide).
-        let color = crate::common::warm(t);
-        let band = std_band(data.gamma, w);
-        chart.draw_series(std::iter::once(Polygon::new(
-            band,
-            color.mix(0.18).filled(),
-        )))?;
-        chart
-            .draw_series(DashedLineSeries::new(
-                data.gamma.iter().zip(w.mean).map(|(&g, &y)| (g / PI, y)),
-                style.px(7.0),
-                style.px(4.0),
-                color.stroke_width(line_width),
-            ))?
-            .label(format!(
-                "width m = {} after {} steps of gradient descent",
-                w.width, data.trained_steps
-            ))
+        }
+    };
+    let thin = style.px(0.8);
+    let groups = [
+        (data.widths, None),
+        (data.trained, Some(data.trained_steps)),
+    ];
+    for (series, after) in groups {
+        for (i, w) in series.iter().enumerate() {
+            // Initialisation in the blue ramp, trained nets in the vermillion one.
+            let color = if after.is_some() {
+                crate::common::warm(shade(i))
+            } else {
+                sequential(shade(i))
+            };
+            for curve in w.seeds {
+                let pts = data.gamma.iter().zip(curve).map(|(&g, &y)| (g / PI, y));
+                if after.is_some() {
+                    chart.draw_series(DashedLineSeries::new(
+                        pts,
+                        style.px(5.0),
+                        style.px(3.0),
+                        color.mix(0.45).stroke_width(thin),
+                    ))?;
+                } else {
+                    chart.draw_series(LineSeries::new(pts, color.mix(0.45).stroke_width(thin)))?;
+                }
+            }
+            chart.draw_series(std::iter::once(Polygon::new(
+                sem_band(data.gamma, w),
+                color.mix(0.22).filled(),
+            )))?;
+            let mean = data.gamma.iter().zip(w.mean).map(|(&g, &y)| (g / PI, y));
+            let label = legend_text(w, data.seeds, after);
+            if after.is_some() {
+                chart.draw_series(DashedLineSeries::new(
+                    mean,
+                    style.px(7.0),
+                    style.px(4.0),
+                    color.stroke_width(line_width),
+                ))?
+            } else {
+                chart.draw_series(LineSeries::new(mean, color.stroke_width(line_width)))?
+            }
+            .label(label)
             .legend(move |(x, y)| {
                 PathElement::new(
                     vec![(x, y), (x + sample_len, y)],
                     color.stroke_width(line_width),
                 )
             });
+            if let (Some(a), None) = (w.analytic, after) {
+                chart
+                    .draw_series(DashedLineSeries::new(
+                        data.gamma.iter().zip(a).map(|(&g, &y)| (g / PI, y)),
+                        style.px(2.0),
+                        style.px(3.0),
+                        palette::ANALYTIC.stroke_width(line_width),
+                    ))?
+                    .label(format!(
+                        "analytic kernel of width {} (standard param.)",
+                        w.width
+                    ))
+                    .legend(move |(x, y)| {
+                        PathElement::new(
+                            vec![(x, y), (x + sample_len, y)],
+                            palette::ANALYTIC.stroke_width(line_width),
+                        )
+                    });
+            }
+        }
     }
-    chart
-        .draw_series(LineSeries::new(
-            data.gamma
-                .iter()
-                .zip(data.analytic)
-                .map(|(&g, &y)| (g / PI, y)),
-            palette::ANALYTIC.stroke_width(line_width),
-        ))?
-        .label("analytic, infinite width")
-        .legend(move |(x, y)| {
-            PathElement::new(
-                vec![(x, y), (x + sample_len, y)],
+    if let Some(analytic) = data.analytic {
+        chart
+            .draw_series(LineSeries::new(
+                data.gamma.iter().zip(analytic).map(|(&g, &y)| (g / PI, y)),
                 palette::ANALYTIC.stroke_width(line_width),
-            )
-        });
+            ))?
+            .label("analytic, infinite width")
+            .legend(move |(x, y)| {
+                PathElement::new(
+                    vec![(x, y), (x + sample_len, y)],
+                    palette::ANALYTIC.stroke_width(line_width),
+                )
+            });
+    }
     finish(
         &mut chart,
         style,

@@ -42,23 +42,28 @@ fn circle_widths_plot_has_title_axes_legend_and_every_series() {
     let (gamma, ntk) = closed_form(101);
     let wide: Vec<f64> = ntk.iter().map(|v| v * 1.01).collect();
     let std = vec![0.05; 101];
+    let seed_curves = vec![wide.clone(), ntk.clone()];
     let series = [
         WidthSeries {
             width: 64,
             mean: &wide,
-            std: &std,
+            sem: &std,
+            seeds: &seed_curves,
+            analytic: None,
         },
         WidthSeries {
             width: 1024,
             mean: &ntk,
-            std: &std,
+            sem: &std,
+            seeds: &[],
+            analytic: None,
         },
     ];
     let plot = CircleWidthsPlot {
         trained: &[],
         trained_steps: 0,
         gamma: &gamma,
-        analytic: &ntk,
+        analytic: Some(&ntk),
         widths: &series,
         seeds: 5,
         kernel: "NTK Θ",
@@ -80,13 +85,22 @@ fn circle_widths_plot_has_title_axes_legend_and_every_series() {
     for tick in ["−π", "−π/2", "0", "π/2", "π"] {
         assert!(t.contains(&tick.to_string()), "missing tick {tick}");
     }
-    assert!(t.contains(&"width m = 64 (mean ± std, 5 seeds)".to_string()));
+    assert!(
+        t.contains(&"width m = 64: 5 seeds (thin), mean ± 2 s.e.".to_string()),
+        "{t:?}"
+    );
+    assert!(
+        t.contains(&"width m = 1024: mean ± 2 s.e. of 5 seeds".to_string()),
+        "{t:?}"
+    );
     assert!(t.contains(&"analytic, infinite width".to_string()));
+    // Two thin seed curves for width 64, then the two means and the analytic curve.
+    assert!(svg.matches("<polyline").count() >= 5, "seed curves missing");
     assert!(
         polylines_with(&svg, "stroke=\"#000000\"") >= 1,
         "no black analytic curve"
     );
-    assert!(svg.contains("<polygon"), "no ± std band");
+    assert!(svg.contains("<polygon"), "no ± 2 s.e. band");
     // The mapping turns the plot's centre back into γ ≈ 0.
     let m = mapping.unwrap();
     let (x, _) = m
@@ -96,6 +110,54 @@ fn circle_widths_plot_has_title_axes_legend_and_every_series() {
         )
         .unwrap();
     assert!(x.abs() < 0.01);
+}
+
+/// Standard parameterization: no infinite-width curve, each width beside its own
+/// analytic kernel.
+#[test]
+fn circle_widths_plot_without_a_limit_draws_each_widths_own_kernel() {
+    let (gamma, ntk) = closed_form(51);
+    let big: Vec<f64> = ntk.iter().map(|v| 4.0 * v).collect();
+    let sem = vec![0.01; 51];
+    let series = [
+        WidthSeries {
+            width: 64,
+            mean: &ntk,
+            sem: &sem,
+            seeds: &[],
+            analytic: Some(&ntk),
+        },
+        WidthSeries {
+            width: 256,
+            mean: &big,
+            sem: &sem,
+            seeds: &[],
+            analytic: Some(&big),
+        },
+    ];
+    let plot = CircleWidthsPlot {
+        trained: &[],
+        trained_steps: 0,
+        gamma: &gamma,
+        analytic: None,
+        widths: &series,
+        seeds: 3,
+        kernel: "NTK Θ",
+        network: "standard",
+    };
+    let svg = to_svg_string(900, 450, |a| {
+        draw_circle_widths(a, &plot, &PlotStyle::default()).map(|_| ())
+    })
+    .unwrap();
+    let t = texts(&svg);
+    assert!(
+        !t.contains(&"analytic, infinite width".to_string()),
+        "{t:?}"
+    );
+    for w in [64, 256] {
+        let label = format!("analytic kernel of width {w} (standard param.)");
+        assert!(t.contains(&label), "{t:?}");
+    }
 }
 
 #[test]
@@ -225,7 +287,7 @@ fn bad_data_is_an_error_not_a_panic() {
         trained: &[],
         trained_steps: 0,
         gamma: &[],
-        analytic: &[],
+        analytic: Some(&[]),
         widths: &[],
         seeds: 1,
         kernel: "Θ",
@@ -239,7 +301,7 @@ fn bad_data_is_an_error_not_a_panic() {
         trained: &[],
         trained_steps: 0,
         gamma: &[0.0, 1.0],
-        analytic: &[f64::NAN, 1.0],
+        analytic: Some(&[f64::NAN, 1.0]),
         widths: &[],
         seeds: 1,
         kernel: "Θ",
