@@ -102,14 +102,17 @@ fn summarize(part: &Part) {
             critical,
             ..
         } => {
-            println!("   critical η (kernel) {critical:.3}");
+            println!("   critical η (kernel) {critical:.3?}");
             for r in runs {
                 println!(
-                    "   width {:>5}: final train loss {:.3e}, test loss {:.3e}, NTK drift {:.4}",
+                    "   width {:>5}: final train loss {:.3e} (linearised {:.3e}), test loss {:.3e} (linearised {:.3e}), NTK drift {:.4}, gap net–linearisation {:.4}",
                     r.width,
                     r.train_loss.last().unwrap_or(&f64::NAN),
+                    r.linear_train_loss.last().unwrap_or(&f64::NAN),
                     r.test_loss.last().unwrap_or(&f64::NAN),
-                    r.drift.last().unwrap_or(&f64::NAN)
+                    r.linear_test_loss.last().unwrap_or(&f64::NAN),
+                    r.drift.last().unwrap_or(&f64::NAN),
+                    r.linear_gap.last().unwrap_or(&f64::NAN)
                 );
             }
             if runs.len() >= 3 {
@@ -122,7 +125,7 @@ fn summarize(part: &Part) {
                 );
             }
             println!(
-                "   kernel dynamics: final train loss {:.3e}",
+                "   infinite-width ensemble: expected final train loss {:.3e}",
                 kernel_train.last().unwrap_or(&f64::NAN)
             );
         }

@@ -129,9 +129,9 @@ pub const TARGETS: [(&str, &str); 4] = [
     ("random", "random ±1 labels"),
 ];
 
-/// The most weights a network of the page may have (20 million: 160 MB in f64, and
-/// as much again for gradients during training).
-pub const MAX_PARAMS: f64 = 2e7;
+/// The memory a job of the page may use: the numeric core's WebAssembly budget
+/// (1 GB; see `ntk_core::budget`). Jobs are estimated in bytes before they are sent.
+pub const PAGE_BUDGET: u64 = ntk_core::budget::WASM_BUDGET;
 
 /// Sidebar groups that teacher mode can hide as a whole (`hide=data,view`).
 pub const GROUPS: [&str; 5] = ["data", "network", "training", "view", "presets"];
@@ -234,6 +234,11 @@ pub fn parse_widths(raw: &str) -> Result<Vec<usize>, String> {
     if widths.is_empty() || widths.len() > 8 {
         return Err(msg.into());
     }
+    // Narrow to wide, each once: "widest" is the largest, and a repeated width would
+    // only repeat a point (and make a log-log fit degenerate).
+    let mut widths = widths;
+    widths.sort_unstable();
+    widths.dedup();
     Ok(widths)
 }
 
@@ -491,7 +496,7 @@ pub const PRESETS: [Preset; 6] = [
     Preset {
         id: "tails",
         title: "Heavy tails against Gaussians: convergence with width",
-        text: "The distance between the empirical NTK of random networks and its infinite-width limit, against the width, on inputs with Gaussian, sub-Gaussian (Rademacher), sub-exponential (Laplace) and heavy-tailed (Student-t, ν = 3) coordinates in d = 8. Theory predicts fluctuations of order 1/√m (Jacot et al. 2018; Arora et al. 2019, arXiv:1904.11955): each line should fall with slope near −1/2, like the dashed reference, and the tails change the prefactor more than the rate. Switch the distance to the largest entry: heavy tails give rare large inputs, and the worst entry converges more slowly in practice.",
+        text: "The distance between the empirical NTK of random networks and its infinite-width limit, against the width, on inputs with Gaussian, sub-Gaussian (Rademacher), sub-exponential (Laplace) and heavy-tailed (Student-t, ν = 3) coordinates in d = 8. Theory predicts fluctuations of order 1/√m of each entry (Hanin & Nica 2019, arXiv:1909.05989; the limit itself is Jacot et al. 2018): each line should fall with slope near −1/2, like the dashed reference, and the tails change the prefactor more than the rate. Switch the distance to the largest entry: heavy tails give rare large inputs, and the worst entry converges more slowly in practice.",
         fields: &[
             ("view", "convergence"),
             ("dist", "student_t"),
@@ -521,7 +526,7 @@ pub const PRESETS: [Preset; 6] = [
     Preset {
         id: "parameterization",
         title: "Standard against NTK parameterization",
-        text: "The same networks in the standard parameterization (weights N(0, σ_w²/fan-in), no 1/√m in the forward pass): their NTK grows with the width, so the finite widths do not approach one curve, and the analytic curve shown is that of the widest width (Sohl-Dickstein et al. 2020, arXiv:2001.07301). Switch parameterization to NTK in the sidebar: the narrow and the wide nets then scatter around one infinite-width kernel (Jacot et al. 2018).",
+        text: "The same networks in the standard parameterization (weights N(0, σ_w²/fan-in), no 1/√m in the forward pass): their NTK grows with the width, so the finite widths do not approach one curve: each width is drawn beside its own analytic kernel (dotted), and there is no single infinite-width curve (Sohl-Dickstein et al. 2020, arXiv:2001.07301). Switch parameterization to NTK in the sidebar: the narrow and the wide nets then scatter around one infinite-width kernel (Jacot et al. 2018).",
         fields: &[
             ("view", "kernel"),
             ("param", "standard"),
@@ -685,18 +690,21 @@ pub fn build_with(
     let snapshots = parse_snapshots(get("snaps")).unwrap_or_default();
     let ktrain = flag("ktrain", get("ktrain")).unwrap_or(false);
     // Problems between fields, for the view in use. The widest network must fit in a
-    // browser tab: its weights, their gradients and the activations.
-    let widest = *widths.iter().max().unwrap_or(&1) as f64;
-    let depth = network.depth as f64;
-    let params = d as f64 * widest + (depth - 1.0).max(0.0) * widest * widest + widest;
-    if params > MAX_PARAMS {
+    // browser tab: estimated in bytes (the network twice, as training keeps its
+    // initialisation, its passes on the training and test sets, and the Gram matrices),
+    // with the core's own estimates.
+    let widest = *widths.iter().max().unwrap_or(&1);
+    let hidden = vec![widest; network.depth];
+    let n_data = user.as_ref().map_or(num("n", N) as usize, |u| u.rows);
+    let needed = ntk_core::budget::train_bytes(d, &hidden, n_data, num("ntest", N_TEST) as usize)
+        .max(ntk_core::budget::empirical_bytes(2, &hidden, 1, 256));
+    if needed > PAGE_BUDGET {
         errors.push((
             "widths",
             format!(
-                "the widest network would have {:.0} million weights ({:.0} MB); at most {:.0} million fit in the page: lower the width or the depth",
-                params / 1e6,
-                params * 8.0 / 1e6,
-                MAX_PARAMS / 1e6
+                "the widest network would need about {} of memory; a browser tab has {}: lower the width or the depth",
+                ntk_core::error::human_bytes(needed),
+                ntk_core::error::human_bytes(PAGE_BUDGET)
             ),
         ));
     }
@@ -1002,7 +1010,24 @@ mod tests {
         v.insert("depth", "3".into());
         let e = build(&v).unwrap_err();
         assert_eq!(e[0].0, "widths");
-        assert!(e[0].1.contains("million weights"), "{}", e[0].1);
+        // 2 · 16384² weights in f64, kept twice during training: at least 8.6 GB,
+        // against the tab's 1 GB.
+        let gb: f64 = e[0]
+            .1
+            .split("about ")
+            .nth(1)
+            .unwrap()
+            .split(" GB")
+            .next()
+            .unwrap()
+            .parse()
+            .unwrap();
+        assert!(
+            (8.6..10.0).contains(&gb) && e[0].1.contains("1.0 GB"),
+            "{}",
+            e[0].1
+        );
+        assert_eq!(parse_widths("256, 64, 64, 16").unwrap(), vec![16, 64, 256]);
         // Two-layer nets are small at any offered width.
         v.insert("depth", "1".into());
         assert!(build(&v).is_ok());

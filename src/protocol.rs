@@ -202,10 +202,13 @@ pub enum Part {
         steps: Vec<usize>,
         times: Vec<f64>,
         learning_rate: f64,
+        /// The expected train and test losses of the infinite-width ensemble (mean and
+        /// variance over initialisations, f₀ ~ GP(0, K)), empty above the critical rate.
         kernel_train: Vec<f64>,
         kernel_test: Vec<f64>,
-        /// 2N/λ_max of the analytic Gram matrix.
-        critical: f64,
+        /// 2N/λ_max of the analytic Gram matrix; `None` when the kernel is zero (no
+        /// learning rate diverges).
+        critical: Option<f64>,
         runs: Vec<TrainRun>,
         /// The abscissa of the function plot and its name.
         x: Vec<f64>,
@@ -254,16 +257,27 @@ pub struct TrainRun {
     pub test_loss: Vec<f64>,
     /// ‖Θ̂_t − Θ̂₀‖_F/‖Θ̂₀‖_F.
     pub drift: Vec<f64>,
-    /// 2N/λ_max(Θ̂₀) of this net.
-    pub critical: f64,
+    /// 2N/λ_max(Θ̂₀) of this net; `None` when its NTK is zero.
+    pub critical: Option<f64>,
     pub warning: Option<String>,
+    /// The losses of this net's own linearisation (same f₀ and Θ̂₀; Lee et al. 2019).
+    #[serde(default)]
+    pub linear_train_loss: Vec<f64>,
+    #[serde(default)]
+    pub linear_test_loss: Vec<f64>,
+    /// RMS(f_net − f_lin) on the test inputs over RMS(y_test), per recorded step.
+    #[serde(default)]
+    pub linear_gap: Vec<f64>,
 }
 
-/// The learned function at one recorded step: the widest net and the kernel mean.
+/// The learned function at one recorded step: the widest net, its linearisation and
+/// the infinite-width ensemble's mean.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Snapshot {
     pub step: usize,
     pub net: Vec<f64>,
+    #[serde(default)]
+    pub linear: Vec<f64>,
     pub kernel: Vec<f64>,
 }
 
@@ -273,7 +287,8 @@ pub struct ModeLine {
     pub label: String,
     /// λ/N of the analytic Gram matrix.
     pub lambda: f64,
-    /// |residual component| / its value at t = 0: theory (1 − ηλ/N)^s and measured.
+    /// |residual component| / its value at t = 0: theory (the same net's
+    /// linearisation, from its own f₀ and Θ̂₀) and measured.
     pub theory: Vec<f64>,
     pub measured: Vec<f64>,
 }

@@ -477,7 +477,7 @@ pub fn App(
                     <SelectControl id="act" label="activation φ" help="Closed-form dual kernels where they exist; Gauss–Hermite quadrature (64 × 64 nodes) otherwise." options=&ACTIVATIONS value=g("act") />
                     <NumberControl id="alpha" label="α" help="Leaky ReLU's slope, ELU's scale, ABReLU's −a." bounds=ALPHA step=0.01 value=g("alpha") disabled=Signal::derive(move || !needs_alpha.get()) />
                     <SelectControl id="param" label="parameterization" help="NTK: weights N(0,1) scaled by σ_w/√n_in. Standard: weights N(0, σ_w²/n_in); its NTK grows with the width (the analytic curve uses the widest width)." options=&PARAMETERIZATIONS value=g("param") />
-                    <TextControl id="widths" label="widths m" help="Finite widths to compare with infinite width, e.g. 64, 256, 1024 (up to 8, each ≤ 16384; at most 20 million weights)." value=g("widths") />
+                    <TextControl id="widths" label="widths m" help="Finite widths to compare with infinite width, e.g. 64, 256, 1024 (up to 8, each ≤ 16384; used narrow to wide, each once; the job must fit in the tab's 1 GB)." value=g("widths") />
                     <NumberControl id="w" label="σ_w (w_std)" help="Weight standard deviation; σ_w = √2 ≈ 1.414 keeps ReLU layers at unit variance." bounds=W_STD step=0.01 value=g("w") />
                     <ToggleControl id="bias" label="bias parameters" help="Off: the network has no biases (b_std = null in neural-tangents)." value=g("bias") />
                     <NumberControl id="b" label="σ_b (b_std)" help="Bias standard deviation; adds σ_b² to the kernel at every layer." bounds=B_STD step=0.01 value=g("b") disabled=no_bias />

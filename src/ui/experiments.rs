@@ -238,7 +238,7 @@ pub fn ConvergencePanel(
             <header class="panel-head">
                 <h2 id="convergence-title">"Convergence: the empirical NTK approaches its limit as 1/√width"</h2>
                 <p class="what">
-                    "The distance between the NTK of random finite networks and the infinite-width NTK on the same inputs, against the width, log-log: mean over seeds with ± one standard deviation, the fitted slope for each input distribution (Gaussian, sub-Gaussian, sub-exponential, heavy-tailed), and a 1/√m reference. Theory predicts fluctuations of order 1/√m (Jacot et al. 2018; Arora et al. 2019, arXiv:1904.11955); the distribution of the inputs moves the prefactor."
+                    "The distance between the NTK of random finite networks and the infinite-width NTK on the same inputs, against the width, log-log: mean over seeds with ± one standard deviation, the fitted slope for each input distribution (Gaussian, sub-Gaussian, sub-exponential, heavy-tailed), and a 1/√m reference. For a fixed input pair the fluctuations of the empirical NTK are of order 1/√m (Hanin & Nica 2019, arXiv:1909.05989; Jacot et al. 2018, arXiv:1806.07572, for the limit itself); Arora et al. 2019 (arXiv:1904.11955) prove a high-probability bound that is polynomial in 1/ε, not this rate. The distribution of the inputs moves the prefactor."
                 </p>
             </header>
             <div class="panel-plots">
@@ -294,25 +294,50 @@ pub fn training_charts(part: &Part, log: bool) -> Option<(Vec<Chart>, Vec<Chart>
         }
         let color = width_color(i, count);
         let label = format!("width m = {}", run.width);
+        // How far the net is from its own linearisation at the last step.
+        let gap_label = match run.linear_gap.last() {
+            Some(g) => format!("{label} (gap to its linearisation: {} %)", fmt3(100.0 * g)),
+            None => label.clone(),
+        };
         train.series.push(Series::new(
-            label.clone(),
+            gap_label.clone(),
             times.clone(),
             run.train_loss.clone(),
             color,
         ));
         test.series.push(Series::new(
-            label.clone(),
+            gap_label,
             times.clone(),
             run.test_loss.clone(),
             color,
         ));
+        if !run.linear_train_loss.is_empty() {
+            train.series.push(
+                Series::new(
+                    String::new(),
+                    times.clone(),
+                    run.linear_train_loss.clone(),
+                    color,
+                )
+                .stroke(Stroke::Dotted),
+            );
+            test.series.push(
+                Series::new(
+                    String::new(),
+                    times.clone(),
+                    run.linear_test_loss.clone(),
+                    color,
+                )
+                .stroke(Stroke::Dotted),
+            );
+        }
         // t = 0 has no drift: on a log axis it is left out.
         drift
             .series
             .push(Series::new(label, times.clone(), run.drift.clone(), color));
     }
     if !kernel_train.is_empty() {
-        let label = "kernel dynamics, infinite width";
+        let label = "infinite width: expected loss (mean + variance over initialisations)";
         // On a log axis the exact kernel dynamics can fall to round-off; below a
         // hundredth of the nets' smallest loss it would only squash their curves.
         let clip = |chart: &Chart, kernel: &[f64]| -> Series {
@@ -340,12 +365,25 @@ pub fn training_charts(part: &Part, log: bool) -> Option<(Vec<Chart>, Vec<Chart>
         train.series.push(a);
         test.series.push(b);
     }
+    if runs.iter().any(|r| !r.linear_train_loss.is_empty()) {
+        for c in [&mut train, &mut test] {
+            c.series.push(
+                Series::new(
+                    "each net's linearisation (dotted, same colour)",
+                    vec![],
+                    vec![],
+                    palette::TEXT,
+                )
+                .stroke(Stroke::Dotted),
+            );
+        }
+    }
     train.headroom = 0.35;
     test.headroom = 0.35;
     let mut function = Chart::new(
         match snapshot_width {
-            Some(m) => format!("The learned function: net of width {m} (solid), kernel (dashed)"),
-            None => "The learned function: the kernel's prediction (dashed)".into(),
+            Some(m) => format!("The learned function: net of width {m} (solid), its linearisation (dotted), infinite-width mean (dashed)"),
+            None => "The learned function: the infinite-width ensemble's mean (dashed)".into(),
         },
         x_label,
         "f(x)",
@@ -366,6 +404,12 @@ pub fn training_charts(part: &Part, log: bool) -> Option<(Vec<Chart>, Vec<Chart>
         if !s.net.is_empty() {
             function.series.push(
                 Series::new(label.clone(), x.clone(), s.net.clone(), color).stroke(Stroke::Line),
+            );
+        }
+        if !s.linear.is_empty() {
+            function.series.push(
+                Series::new(String::new(), x.clone(), s.linear.clone(), color)
+                    .stroke(Stroke::Dotted),
             );
         }
         if !s.kernel.is_empty() {
@@ -401,8 +445,8 @@ pub fn training_warnings(part: &Part) -> Vec<String> {
         w.push(format!(
             "The learning rate η = {} is above the critical learning rate 2N/λ_max(Θ) = {} of the infinite-width kernel: gradient descent diverges. Set η below {}.",
             fmt3(*learning_rate),
-            fmt3(*critical),
-            fmt3(*critical)
+            critical.map_or("∞".into(), fmt3),
+            critical.map_or("∞".into(), fmt3)
         ));
     }
     w.extend(runs.iter().filter_map(|r| r.warning.clone()));
@@ -422,7 +466,7 @@ pub fn modes_chart(part: &Part, log: bool) -> Option<Vec<Chart>> {
     };
     let what = if *circle { "frequency" } else { "eigenmode" };
     let mut chart = Chart::new(
-        format!("Residual per {what}: net of width {width} (solid) against the theory (1 − ηλ/N)^s ≈ e^(−λt/N) (dashed)"),
+        format!("Residual per {what}: net of width {width} (solid) against its linearisation (I − ηΘ̂₀/N)^s r₀ (dashed)"),
         "time t = η · steps",
         "|residual component| / its value at t = 0",
     )
@@ -460,7 +504,7 @@ pub fn modes_chart(part: &Part, log: bool) -> Option<Vec<Chart>> {
     }
     chart.series.push(
         Series::new(
-            "theory (dashed, same colour)",
+            "theory: this net's linearisation (dashed, same colour)",
             vec![],
             vec![],
             palette::TEXT,
@@ -499,12 +543,13 @@ pub fn TrainingPanels(
     let critical = move || {
         results.with(|r| match r.get("training") {
             Some((_, Part::Training { critical, runs, .. })) => {
+                let show = |c: &Option<f64>| c.map_or("none (the kernel is zero)".into(), fmt3);
                 let mut s = format!(
                     "Critical learning rate 2N/λ_max: {} for the infinite-width kernel",
-                    fmt3(*critical)
+                    show(critical)
                 );
                 for run in runs {
-                    s.push_str(&format!("; {} at width {}", fmt3(run.critical), run.width));
+                    s.push_str(&format!("; {} at width {}", show(&run.critical), run.width));
                 }
                 s.push('.');
                 s
@@ -515,9 +560,9 @@ pub fn TrainingPanels(
     view! {
         <section class="panel" id="training-panel" aria-labelledby="training-title">
             <header class="panel-head">
-                <h2 id="training-title">"Training: finite networks against the kernel dynamics"</h2>
+                <h2 id="training-title">"Training: finite networks against their linearisations and the infinite-width ensemble"</h2>
                 <p class="what">
-                    "Real networks of each width trained by full-batch gradient descent (one initialisation per width), beside gradient descent with the infinite-width NTK (dashed black: the mean over initialisations, Lee et al. 2019, arXiv:1902.06720), on one time axis t = η·steps. Wider networks follow the kernel more closely and their NTK moves less (lazy training)."
+                    "Real networks of each width trained by full-batch gradient descent (one initialisation per width, solid), each beside its own linearisation: the same f₀ and empirical NTK Θ̂₀, trained as a linear model (dotted; Lee et al. 2019, arXiv:1902.06720, Fig. 1). Wider networks stay closer to their linearisation (the gap in the legend) and their NTK moves less (lazy training). Dashed black: the expected loss of infinitely wide networks over random initialisations, mean and variance (f₀ ~ GP(0, K); neural-tangents' compute_cov=True): each single net scatters around it, by an amount that does not shrink with the width. Time axis t = η·steps."
                 </p>
             </header>
             <div class="warnings" role="alert">
@@ -533,7 +578,7 @@ pub fn TrainingPanels(
             <header class="panel-head">
                 <h2 id="bias-title">"Spectral bias: large-eigenvalue modes are learned first"</h2>
                 <p class="what">
-                    "The training residual f − y of the widest network, projected on the eigenvectors of the infinite-width NTK Gram matrix (on the circle: grouped by Fourier frequency), for the modes that carry most of the target. Theory: each decays like (1 − ηλ/N)^s = e^(−λt/N) to first order, so low frequencies go first (Rahaman et al. 2019, arXiv:1806.08734; Basri et al. 2019, arXiv:1906.00425; Arora et al. 2019, arXiv:1901.08584)."
+                    "The training residual f − y of the widest network, projected on the eigenvectors of the infinite-width NTK Gram matrix (on the circle: grouped by Fourier frequency), for the modes that carry most of the target. Theory for this net (dashed): its linearisation's residual (I − ηΘ̂₀/N)^s (f₀ − y), projected the same way. At infinite width each mode decays like (1 − ηλ/N)^s ≈ e^(−λt/N) (λ/N in the legend), so low frequencies go first; a finite net's Θ̂₀ mixes the modes slightly, which is why a fast mode's residual levels off instead of vanishing (Rahaman et al. 2019, arXiv:1806.08734; Basri et al. 2019, arXiv:1906.00425; Arora et al. 2019, arXiv:1901.08584)."
                 </p>
             </header>
             <div class="panel-plots">

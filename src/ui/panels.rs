@@ -160,7 +160,9 @@ fn width_series(v: &[crate::protocol::WidthProfile]) -> Vec<WidthSeries<'_>> {
         .map(|w| WidthSeries {
             width: w.width,
             mean: &w.mean,
-            std: &w.std,
+            sem: &w.sem,
+            seeds: &w.seeds,
+            analytic: w.analytic.as_deref(),
         })
         .collect()
 }
@@ -216,7 +218,7 @@ pub fn KernelPanel(
             };
             let plot = CircleWidthsPlot {
                 gamma,
-                analytic,
+                analytic: analytic.as_deref(),
                 widths: &series,
                 trained: &after,
                 trained_steps: *trained_steps,
@@ -251,23 +253,49 @@ pub fn KernelPanel(
                     ..
                 },
             )) => {
-                let mut header = "gamma,analytic".to_string();
-                for w in widths {
-                    header.push_str(&format!(",mean_width_{0},std_width_{0}", w.width));
+                // Columns: γ, the infinite-width kernel (when there is one), then per
+                // width its mean, standard error of the mean, its own analytic kernel
+                // (standard parameterization) and each seed's value.
+                let mut header = "gamma".to_string();
+                if analytic.is_some() {
+                    header.push_str(",analytic_infinite_width");
                 }
-                for w in trained {
-                    header.push_str(&format!(
-                        ",mean_width_{0}_after_{1}_steps,std_width_{0}_after_{1}_steps",
-                        w.width, trained_steps
-                    ));
+                let label = |w: &crate::protocol::WidthProfile, after: bool| {
+                    if after {
+                        format!("width_{}_after_{}_steps", w.width, trained_steps)
+                    } else {
+                        format!("width_{}", w.width)
+                    }
+                };
+                let all: Vec<(&crate::protocol::WidthProfile, bool)> = widths
+                    .iter()
+                    .map(|w| (w, false))
+                    .chain(trained.iter().map(|w| (w, true)))
+                    .collect();
+                for (w, after) in &all {
+                    let l = label(w, *after);
+                    header.push_str(&format!(",mean_{l},sem_{l}"));
+                    if w.analytic.is_some() {
+                        header.push_str(&format!(",analytic_{l}"));
+                    }
+                    for k in 0..w.seeds.len() {
+                        header.push_str(&format!(",seed_{k}_{l}"));
+                    }
                 }
                 Some(csv_rows(
                     &header,
                     (0..gamma.len()).map(|i| {
-                        let mut row = vec![gamma[i], analytic[i]];
-                        for w in widths.iter().chain(trained) {
+                        let mut row = vec![gamma[i]];
+                        if let Some(a) = analytic {
+                            row.push(a[i]);
+                        }
+                        for (w, _) in &all {
                             row.push(w.mean[i]);
-                            row.push(w.std[i]);
+                            row.push(w.sem[i]);
+                            if let Some(a) = &w.analytic {
+                                row.push(a[i]);
+                            }
+                            row.extend(w.seeds.iter().map(|c| c[i]));
                         }
                         row
                     }),
@@ -389,6 +417,7 @@ pub fn SpectrumPanel(
                 Part::Spectrum {
                     eigenvalues,
                     analytic,
+                    analytic_note,
                     ..
                 },
             )) = r.as_ref()
@@ -407,6 +436,7 @@ pub fn SpectrumPanel(
                 log,
                 kernel,
                 data: &data,
+                note: analytic_note.as_deref(),
             };
             draw_on_canvas(canvas, |area, style| draw_spectrum(area, &plot, style))
                 .map(|(m, s)| Some((*generation, vec![m], s)))

@@ -12,11 +12,16 @@
 
 use crate::error::{NtkError, Result};
 
+/// The budget in WebAssembly (a browser tab's worker).
+pub const WASM_BUDGET: u64 = 1_000_000_000;
+/// The budget natively (library and command line).
+pub const NATIVE_BUDGET: u64 = 4_000_000_000;
+
 /// Bytes one job may use.
 pub const BUDGET: u64 = if cfg!(target_arch = "wasm32") {
-    1_000_000_000
+    WASM_BUDGET
 } else {
-    4_000_000_000
+    NATIVE_BUDGET
 };
 
 const F64: u64 = 8;
@@ -87,15 +92,16 @@ pub fn empirical_bytes(d_in: usize, widths: &[usize], n1: usize, n2: usize) -> u
         .saturating_add(floats(&[n1, cols, 4]))
 }
 
-/// Full-batch training: the initial and the current network, one pass on the training
-/// and one on the test set, the empirical NTK on the training set twice (Θ̂₀ and Θ̂_t)
+/// Full-batch training: the initial and the current network (the step updates the
+/// weights in place), one pass on the training and one on the test set, and the
+/// empirical NTK on the training set twice (Θ̂₀ and Θ̂_t: a second pass and its Grams)
 /// with its eigen-decomposition.
 pub fn train_bytes(d_in: usize, widths: &[usize], n_train: usize, n_test: usize) -> u64 {
     params(d_in, widths)
         .saturating_mul(2)
-        .saturating_add(empirical_bytes(d_in, widths, n_train, 0))
+        .saturating_add(pass_bytes(n_train, d_in, widths).saturating_mul(2))
         .saturating_add(pass_bytes(n_test, d_in, widths))
-        .saturating_add(floats(&[n_train, n_train, 4]))
+        .saturating_add(floats(&[n_train, n_train, 6]))
 }
 
 /// A symmetric eigen-decomposition of an n × n matrix (input, vectors, workspace).

@@ -386,6 +386,28 @@ impl Mlp {
         if let Some(x2) = x2 {
             check_inputs("x2", x2, self.d_in)?;
         }
+        // Many columns against few rows (a profile on a fine grid): X₂ in row blocks
+        // small enough that each block's passes fit in half the budget.
+        if let Some(x2) = x2 {
+            let widths = &self.spec.widths;
+            let (n1, n2) = (x1.rows(), x2.rows());
+            let whole = crate::budget::empirical_bytes(self.d_in, widths, n1, n2);
+            let half = crate::budget::BUDGET / 2;
+            let fixed = crate::budget::empirical_bytes(self.d_in, widths, n1, 0);
+            if whole > half && n2 > 1 && fixed < half {
+                let per_row = crate::budget::pass_bytes(1, self.d_in, widths)
+                    .saturating_add(crate::budget::floats(&[n1, 6]));
+                let block = (((half - fixed) / per_row.max(1)) as usize).clamp(1, n2 - 1);
+                crate::budget::ensure(
+                    "the empirical kernel",
+                    fixed
+                        .saturating_add(per_row.saturating_mul(block as u64))
+                        .saturating_add(crate::budget::floats(&[n1, n2, 2])),
+                    "use fewer inputs or a narrower or shallower network",
+                )?;
+                return self.empirical_in_blocks(x1, x2, block);
+            }
+        }
         crate::budget::ensure(
             "the empirical kernel",
             crate::budget::empirical_bytes(
@@ -478,6 +500,39 @@ impl Mlp {
         Ok(Kernels {
             nngp: from_faer(nngp.as_ref()),
             ntk: from_faer(ntk.as_ref()),
+        })
+    }
+
+    /// [`Mlp::empirical_kernels`] of X₁ against X₂ computed on row blocks of X₂ of at
+    /// most `block` rows, assembled column block by column block.
+    pub(crate) fn empirical_in_blocks(
+        &self,
+        x1: &Matrix,
+        x2: &Matrix,
+        block: usize,
+    ) -> Result<Kernels> {
+        let (n1, n2, d) = (x1.rows(), x2.rows(), x2.cols());
+        let block = block.max(1);
+        let mut nngp = vec![0.0; n1 * n2];
+        let mut ntk = vec![0.0; n1 * n2];
+        let mut start = 0;
+        while start < n2 {
+            let rows = block.min(n2 - start);
+            let part = Matrix::from_row_major(
+                rows,
+                d,
+                x2.as_slice()[start * d..(start + rows) * d].to_vec(),
+            )?;
+            let k = self.empirical_kernels(x1, Some(&part))?;
+            for i in 0..n1 {
+                nngp[i * n2 + start..i * n2 + start + rows].copy_from_slice(k.nngp.row(i));
+                ntk[i * n2 + start..i * n2 + start + rows].copy_from_slice(k.ntk.row(i));
+            }
+            start += rows;
+        }
+        Ok(Kernels {
+            nngp: Matrix::from_row_major(n1, n2, nngp)?,
+            ntk: Matrix::from_row_major(n1, n2, ntk)?,
         })
     }
 

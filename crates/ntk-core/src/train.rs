@@ -34,7 +34,7 @@ pub struct TrainRecord {
     pub test_loss: Vec<f64>,
     pub train_predictions: Vec<Vec<f64>>,
     pub test_predictions: Vec<Vec<f64>>,
-    /// ‖Θ̂_t − Θ̂₀‖_F / ‖Θ̂₀‖_F on the training set.
+    /// ‖Θ̂_t − Θ̂₀‖_F / ‖Θ̂₀‖_F on the training set (the absolute distance if Θ̂₀ = 0).
     pub ntk_drift: Vec<f64>,
     /// ‖θ_l(t) − θ_l(0)‖_F / ‖θ_l(0)‖_F per layer, per record.
     pub weight_change: Vec<Vec<f64>>,
@@ -183,7 +183,11 @@ pub fn train_at(
             } else {
                 net.empirical_kernels(setup.x_train, None)?.ntk
             };
-            rec.ntk_drift.push(frobenius_distance(&kt, &k0) / k0_norm);
+            // Relative to ‖Θ̂₀‖_F; a zero Θ̂₀ (σ_w = 0 without bias) has no scale, and
+            // there the absolute distance is recorded (0 while nothing moves).
+            let dist = frobenius_distance(&kt, &k0);
+            rec.ntk_drift
+                .push(if k0_norm > 0.0 { dist / k0_norm } else { dist });
             rec.weight_change.push(net.relative_change(&initial));
             rec.steps.push(step);
         }

@@ -19,6 +19,8 @@ pub enum Stroke {
     Line,
     /// A dashed line (theory, references).
     Dashed,
+    /// A dotted line (a second theory beside a dashed one).
+    Dotted,
 }
 
 /// One series of a [`LinesPlot`].
@@ -265,6 +267,12 @@ where
                 line.iter().copied(),
                 dash,
                 gap,
+                color.stroke_width(lw),
+            ))?,
+            Stroke::Dotted => chart.draw_series(DashedLineSeries::new(
+                line.iter().copied(),
+                style.px(2.0),
+                style.px(3.0),
                 color.stroke_width(lw),
             ))?,
             Stroke::Solid | Stroke::Line => chart.draw_series(LineSeries::new(

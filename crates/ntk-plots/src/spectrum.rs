@@ -20,6 +20,8 @@ pub struct SpectrumPlot<'a> {
     /// "NTK Θ" or "NNGP K", and the data, for the title.
     pub kernel: &'a str,
     pub data: &'a str,
+    /// Why there is no analytic curve, written on the plot.
+    pub note: Option<&'a str>,
 }
 
 /// Draw the eigenvalue plot; non-positive eigenvalues are left out of log axes.
@@ -142,6 +144,14 @@ where
                     palette::ANALYTIC.stroke_width(lw),
                 )
             });
+    }
+    if let Some(note) = p.note {
+        let root = chart.plotting_area().strip_coord_spec();
+        root.draw(&Text::new(
+            note.to_string(),
+            (style.px(10.0) as i32, style.px(8.0) as i32),
+            style.font(13.0),
+        ))?;
     }
     finish(
         &mut chart,

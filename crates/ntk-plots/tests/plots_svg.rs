@@ -205,6 +205,30 @@ fn heatmaps_have_three_titles_and_colour_bars_centred_at_zero() {
     assert!(svg.matches("<rect").count() >= 3 * n * n + 3 * 64);
 }
 
+/// Where the Funk–Hecke eigenvalues do not apply, the plot says so instead of drawing.
+#[test]
+fn spectrum_without_theory_writes_why_on_the_plot() {
+    let ev: Vec<f64> = (1..=20).map(|k| 1.0 / k as f64).collect();
+    let plot = SpectrumPlot {
+        eigenvalues: &ev,
+        analytic: None,
+        log: true,
+        kernel: "NTK Θ",
+        data: "n = 20",
+        note: Some("no Funk–Hecke μ_k: the data are not on a sphere"),
+    };
+    let svg = to_svg_string(900, 500, |a| {
+        draw_spectrum(a, &plot, &PlotStyle::default()).map(|_| ())
+    })
+    .unwrap();
+    let t = texts(&svg);
+    assert!(
+        t.contains(&"no Funk–Hecke μ_k: the data are not on a sphere".to_string()),
+        "{t:?}"
+    );
+    assert!(!t.iter().any(|l| l.contains("analytic μ_k")), "{t:?}");
+}
+
 #[test]
 fn spectrum_uses_decade_ticks_and_a_dashed_theory_line() {
     let ev: Vec<f64> = (1..=64).map(|k| 1.0 / (k as f64).powi(2)).collect();
@@ -215,6 +239,7 @@ fn spectrum_uses_decade_ticks_and_a_dashed_theory_line() {
         log: true,
         kernel: "NTK Θ",
         data: "n = 64",
+        note: None,
     };
     let svg = to_svg_string(900, 500, |a| {
         draw_spectrum(a, &plot, &PlotStyle::default()).map(|_| ())

@@ -182,3 +182,27 @@ fn bad_input_is_a_typed_error() {
         Err(NtkError::DimensionMismatch { field: "y", .. })
     ));
 }
+
+/// The block-wise path that keeps a fine profile within the memory budget gives the
+/// same kernels as the direct one (whose J·Jᵀ is checked above), block edges included.
+#[wasm_bindgen_test(unsupported = test)]
+fn blocked_empirical_kernels_equal_the_direct_ones() {
+    let x1 = gaussian(3, 4, 2).unwrap();
+    let x2 = gaussian(11, 4, 3).unwrap();
+    let net = Mlp::init(
+        &spec(Activation::Tanh, Parameterization::Ntk, vec![16, 8]),
+        4,
+        1,
+    )
+    .unwrap();
+    let direct = net.empirical_kernels(&x1, Some(&x2)).unwrap();
+    for block in [1, 4, 10, 11, 50] {
+        let b = net.empirical_in_blocks(&x1, &x2, block).unwrap();
+        for (p, q) in b.ntk.as_slice().iter().zip(direct.ntk.as_slice()) {
+            assert!((p - q).abs() <= 1e-13 * q.abs().max(1.0), "block {block}");
+        }
+        for (p, q) in b.nngp.as_slice().iter().zip(direct.nngp.as_slice()) {
+            assert!((p - q).abs() <= 1e-13 * q.abs().max(1.0), "block {block}");
+        }
+    }
+}
