@@ -182,7 +182,10 @@ impl GradedRule {
     /// 𝔼[φ(u)φ(v)] and 𝔼[φ'(u)φ'(v)] by the nested graded rule.
     pub fn dual(&self, act: &Activation, k12: f64, v1: f64, v2: f64) -> Dual {
         let (s1, s2) = (v1.max(0.0).sqrt(), v2.max(0.0).sqrt());
-        let norm = s1 * s2;
+        // √(v₁v₂) in one rounding (not √v₁·√v₂): identical or antipodal inputs must give
+        // ρ = ±1 exactly, because a kinked φ' makes 𝔼[φ'(u)φ'(v)] move like √(1 − ρ²)
+        // there (an ulp in ρ is ≈ 10⁻⁹ in the result).
+        let norm = (v1.max(0.0) * v2.max(0.0)).sqrt();
         let rho = if norm > 0.0 {
             (k12 / norm).clamp(-1.0, 1.0)
         } else {
