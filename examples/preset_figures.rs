@@ -63,9 +63,13 @@ fn summarize(part: &Part) {
         } => {
             let mid = gamma.len() / 2;
             for w in widths {
+                let limit = analytic
+                    .as_ref()
+                    .or(w.analytic.as_ref())
+                    .map_or(f64::NAN, |a| a[mid]);
                 println!(
-                    "   init  width {:>5}: Θ̂(x₀, x₀) mean {:.4} ± {:.4} (analytic {:.4})",
-                    w.width, w.mean[mid], w.std[mid], analytic[mid]
+                    "   init  width {:>5}: Θ̂(x₀, x₀) mean {:.4} ± {:.4} s.e. (analytic {:.4})",
+                    w.width, w.mean[mid], w.sem[mid], limit
                 );
             }
             for (w, w0) in trained.iter().zip(widths) {
@@ -76,8 +80,8 @@ fn summarize(part: &Part) {
                     .map(|(a, b)| (a - b).abs())
                     .fold(0.0, f64::max);
                 println!(
-                    "   after {trained_steps} steps, width {:>5}: largest move of the mean {:.4}, std at γ = 0 {:.4}",
-                    w.width, moved, w.std[mid]
+                    "   after {trained_steps} steps, width {:>5}: largest move of the mean {:.4}, s.e. at γ = 0 {:.4}",
+                    w.width, moved, w.sem[mid]
                 );
             }
         }

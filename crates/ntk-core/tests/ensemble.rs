@@ -72,9 +72,9 @@ fn expected_losses_match_monte_carlo_over_initialisations() {
         for (idx, &target) in steps.iter().enumerate() {
             while s < target {
                 let r: Vec<f64> = (0..n).map(|i| f[i] - y[i]).collect();
-                for a in 0..t {
+                for (a, fa) in f.iter_mut().enumerate() {
                     let upd: f64 = (0..n).map(|j| ntk.get(a, j) * r[j]).sum();
-                    f[a] -= lr / n as f64 * upd;
+                    *fa -= lr / n as f64 * upd;
                 }
                 s += 1;
             }

@@ -248,7 +248,7 @@ mod tests {
             (0.0, 1e9),
         ] {
             let n = breakpoints(c, h, &mut p);
-            assert!(n >= 2 && n < MAX_POINTS, "{c} {h}: {n}");
+            assert!((2..MAX_POINTS).contains(&n), "{c} {h}: {n}");
             assert_eq!((p[0], p[n - 1]), (-Z_MAX, Z_MAX));
             assert!(p[..n].windows(2).all(|w| w[0] < w[1]), "{:?}", &p[..n]);
         }
