@@ -252,6 +252,45 @@ impl Activation {
         }
     }
 
+    /// (φ(x), φ'(x)) with one transcendental evaluation where the two share it (tanh,
+    /// sigmoid, softplus, SiLU, ELU): the quadrature's inner loop needs both.
+    #[inline]
+    pub fn value_and_derivative(&self, x: f64) -> (f64, f64) {
+        match *self {
+            Activation::Tanh => {
+                let t = x.tanh();
+                (t, 1.0 - t * t)
+            }
+            Activation::Sigmoid => {
+                let s = sigmoid(x);
+                (s, s * (1.0 - s))
+            }
+            Activation::Softplus => {
+                // ln(1 + eˣ) = max(x, 0) + ln(1 + e^(−|x|)), and σ(x) from the same e^(−|x|).
+                let e = (-x.abs()).exp();
+                let s = if x >= 0.0 {
+                    1.0 / (1.0 + e)
+                } else {
+                    e / (1.0 + e)
+                };
+                (x.max(0.0) + e.ln_1p(), s)
+            }
+            Activation::Silu => {
+                let s = sigmoid(x);
+                (x * s, s * (1.0 + x * (1.0 - s)))
+            }
+            Activation::Elu { alpha } => {
+                if x > 0.0 {
+                    (x, 1.0)
+                } else {
+                    let e = x.exp();
+                    (alpha * (e - 1.0), alpha * e)
+                }
+            }
+            _ => (self.apply(x), self.derivative(x)),
+        }
+    }
+
     /// 𝔼[φ(u)φ(v)] and 𝔼[φ'(u)φ'(v)] in closed form; `None` for the quadrature ones.
     #[inline(always)]
     pub fn closed_form_dual(&self, k12: f64, v1: f64, v2: f64) -> Option<Dual> {
@@ -328,6 +367,22 @@ mod tests {
                 assert!(
                     (fd - d).abs() < 1e-7 * (1.0 + d.abs()),
                     "{act:?} at {x}: {fd} vs {d}"
+                );
+            }
+        }
+    }
+
+    /// The fused evaluation agrees with φ and φ' evaluated on their own.
+    #[wasm_bindgen_test(unsupported = test)]
+    fn value_and_derivative_match_apply_and_derivative() {
+        for act in ALL {
+            for &x in &[-30.0, -2.3, -0.7, -1e-9, 0.0, 1e-9, 0.4, 1.9, 30.0] {
+                let (f, d) = act.value_and_derivative(x);
+                let (f0, d0) = (act.apply(x), act.derivative(x));
+                assert!((f - f0).abs() <= 1e-15 * (1.0 + f0.abs()), "{act:?} φ({x})");
+                assert!(
+                    (d - d0).abs() <= 1e-15 * (1.0 + d0.abs()),
+                    "{act:?} φ'({x})"
                 );
             }
         }
