@@ -461,7 +461,7 @@ pub const PRESETS: [Preset; 6] = [
     Preset {
         id: "spectral-bias",
         title: "Spectral bias on the circle",
-        text: "A two-layer ReLU network learns cos γ + cos 4γ + cos 8γ on 64 points of the circle. There the kernel's eigenfunctions are the Fourier modes, and the residual of frequency k decays like e^(−λ_k t/N): low frequencies, with large eigenvalues, are learned first (Rahaman et al. 2019, arXiv:1806.08734; Basri et al. 2019, arXiv:1906.00425). Look at the spectral-bias plot: frequency 1 is gone almost at once, 4 and 8 follow in order; each measured residual (solid) follows the theory (dashed) until it reaches a floor where the finite network's kernel feeds it from the slower modes, a floor that falls as the width grows (compare the two widths' losses).",
+        text: "A two-layer ReLU network learns cos γ + cos 4γ + cos 8γ on 64 points of the circle. There the kernel's eigenfunctions are the Fourier modes, and the residual of frequency k decays like e^(−λ_k t/N): low frequencies, with large eigenvalues, are learned first (Rahaman et al. 2019, arXiv:1806.08734; Basri et al. 2019, arXiv:1906.00425). Look at the spectral-bias plot: frequency 1 is gone almost at once, 4 and 8 follow in order; each measured residual (solid) follows the theory for this very network (dashed: its linearisation, from its own initial function and empirical NTK), floor included: the floor is where the net's finite-width kernel mixes the modes, and it falls as the width grows (compare the two widths' gaps to their linearisations).",
         fields: &[
             ("view", "training"),
             ("dist", "circle"),
@@ -479,7 +479,7 @@ pub const PRESETS: [Preset; 6] = [
     Preset {
         id: "lazy",
         title: "Lazy training: wider nets move less",
-        text: "Two-layer networks of widths 64 to 4096 trained by gradient descent beside the infinite-width kernel dynamics. The relative change of the empirical NTK during training falls with the width, roughly like 1/√m, so wide nets train like their linearisation (Lee et al. 2019, arXiv:1902.06720; Chizat, Oyallon & Bach 2019, arXiv:1812.07956). Look at the drift plot (log scale): each fourfold increase of the width lowers the curve by about half; the wide nets' losses approach the kernel's, up to the random function each net starts from, which the kernel curve (the mean over initialisations) does not have.",
+        text: "Two-layer networks of widths 64 to 4096 trained by gradient descent beside the infinite-width kernel dynamics. The relative change of the empirical NTK during training falls with the width, roughly like 1/√m, so wide nets train like their linearisation (Lee et al. 2019, arXiv:1902.06720; Chizat, Oyallon & Bach 2019, arXiv:1812.07956). Look at the drift plot (log scale): each fourfold increase of the width lowers the curve by about half; and in the loss plots each net (solid) approaches its own linearisation (dotted; the gap is in the legend). The dashed black curve is the expected loss over random initialisations of infinitely wide nets: single nets scatter around it, because each starts from its own random function.",
         fields: &[
             ("view", "training"),
             ("dist", "circle"),
