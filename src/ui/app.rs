@@ -496,7 +496,7 @@ pub fn App(
                 <section class="group" id="group-view-section" aria-labelledby="group-view">
                     <h2 id="group-view">"View"</h2>
                     <SelectControl id="kernel" label="kernel" help="The NTK Θ governs gradient descent; the NNGP kernel K is the covariance of the random network's outputs." options=&KERNELS value=g("kernel") />
-                    <NumberControl id="seeds" label="seeds per width" help="Random networks averaged for each finite width (mean ± std)." bounds=SEEDS step=1.0 value=g("seeds") />
+                    <NumberControl id="seeds" label="seeds per width" help="Random networks for each finite width: each drawn thin (up to 12), with their mean ± 2 standard errors of the mean." bounds=SEEDS step=1.0 value=g("seeds") />
                     <NumberControl id="points" label="angles" help="How many angles γ the circle profile uses." bounds=POINTS step=10.0 value=g("points") />
                     <SelectControl id="metric" label="distance (convergence)" help="How the convergence panel measures the empirical NTK's distance to the analytic one." options=&METRICS value=g("metric") />
                     <ToggleControl id="log" label="log axes" help="Logarithmic axes where they fit: the spectrum, convergence, losses, drift, residuals, bounds." value=g("log") />

@@ -382,13 +382,13 @@ pub fn training_charts(part: &Part, log: bool) -> Option<(Vec<Chart>, Vec<Chart>
     test.headroom = 0.35;
     let mut function = Chart::new(
         match snapshot_width {
-            Some(m) => format!("The learned function: net of width {m} (solid), its linearisation (dotted), infinite-width mean (dashed)"),
-            None => "The learned function: the infinite-width ensemble's mean (dashed)".into(),
+            Some(m) => format!("The learned function, net of width {m}"),
+            None => "The learned function: the infinite-width mean".into(),
         },
         x_label,
         "f(x)",
     )
-    .room(0.35);
+    .room(0.55);
     function.series.push(
         Series::new("target y(x)", x.clone(), target.clone(), palette::TEXT).stroke(Stroke::Line),
     );
@@ -422,6 +422,18 @@ pub fn training_charts(part: &Part, log: bool) -> Option<(Vec<Chart>, Vec<Chart>
                 Series::new(kernel_label, x.clone(), s.kernel.clone(), color)
                     .stroke(Stroke::Dashed),
             );
+        }
+    }
+    // Which line is which: one legend entry per stroke, colours are the steps.
+    for (label, stroke) in [
+        ("the net (solid)", Stroke::Line),
+        ("its linearisation (dotted)", Stroke::Dotted),
+        ("infinite-width mean (dashed)", Stroke::Dashed),
+    ] {
+        if stroke != Stroke::Dotted || snapshots.iter().any(|s| !s.linear.is_empty()) {
+            function
+                .series
+                .push(Series::new(label, vec![], vec![], palette::TEXT).stroke(stroke));
         }
     }
     let _ = steps;
@@ -578,7 +590,7 @@ pub fn TrainingPanels(
             <header class="panel-head">
                 <h2 id="bias-title">"Spectral bias: large-eigenvalue modes are learned first"</h2>
                 <p class="what">
-                    "The training residual f − y of the widest network, projected on the eigenvectors of the infinite-width NTK Gram matrix (on the circle: grouped by Fourier frequency), for the modes that carry most of the target. Theory for this net (dashed): its linearisation's residual (I − ηΘ̂₀/N)^s (f₀ − y), projected the same way. At infinite width each mode decays like (1 − ηλ/N)^s ≈ e^(−λt/N) (λ/N in the legend), so low frequencies go first; a finite net's Θ̂₀ mixes the modes slightly, which is why a fast mode's residual levels off instead of vanishing (Rahaman et al. 2019, arXiv:1806.08734; Basri et al. 2019, arXiv:1906.00425; Arora et al. 2019, arXiv:1901.08584)."
+                    "The training residual f − y of the widest network, projected on the eigenvectors of the infinite-width NTK Gram matrix (on the circle: grouped by Fourier frequency), for the modes that carry most of the target. Theory for this net (dashed): its linearisation's residual (I − ηΘ̂₀/N)^s (f₀ − y), projected the same way. At infinite width each mode decays like (1 − ηλ/N)^s ≈ e^(−λt/N) (λ/N in the legend), so low frequencies go first; a finite net's Θ̂₀ mixes the modes slightly, which is why even its linearisation's fast modes level off instead of vanishing. Where the measured residual leaves its dashed line, the net is no longer linear: its NTK has moved during training (the drift plot above), and that gap shrinks like 1/√width (Rahaman et al. 2019, arXiv:1806.08734; Basri et al. 2019, arXiv:1906.00425; Arora et al. 2019, arXiv:1901.08584)."
                 </p>
             </header>
             <div class="panel-plots">

@@ -388,7 +388,7 @@ pub fn KernelPanel(
             <header class="panel-head">
                 <h2 id="kernel-title">"Kernel: infinite against finite width"</h2>
                 <p class="what">
-                    "Top: the kernel between x₀ = (1, 0) and x(γ) on the circle, for the infinite-width network (black) and for random finite networks of each width (mean ± std over seeds): wider networks concentrate on the analytic curve (Jacot et al. 2018, Fig. 1). Bottom: the Gram matrix on the data, analytic and for one random network of the widest width, and their difference."
+                    "Top: the kernel between x₀ = (1, 0) and x(γ) on the circle, for the infinite-width network (black) and for random finite networks of each width (each seed thin, as in Jacot et al. 2018, Fig. 1; the band is the seed mean ± 2 standard errors of that mean, so with few seeds it is wide): wider networks concentrate on the analytic curve. In the standard parameterization the kernel grows with the width and there is no single limit: each width is drawn beside its own analytic kernel (dotted). Bottom: the Gram matrix on the data, analytic and for one random network of the widest width, and their difference."
                 </p>
             </header>
             <div class="panel-plots">
@@ -545,7 +545,7 @@ pub fn SpectrumPanel(
             <header class="panel-head">
                 <h2 id="spectrum-title">"Spectrum: what gradient descent learns first"</h2>
                 <p class="what">
-                    "Eigenvalues of the analytic Gram matrix on the data (divided by n), largest first, with the kernel's eigenvalues by degree from Funk–Hecke when the data lie on a sphere (dashed); and the top eigenvectors: on the circle they are Fourier modes, and the fast decay of the eigenvalues with frequency is spectral bias (Rahaman et al. 2019; Basri et al. 2019)."
+                    "Eigenvalues of the analytic Gram matrix on the data (divided by n), largest first, with the kernel's eigenvalues by degree from Funk–Hecke when the data are uniform on a sphere (dashed; they are eigenvalues for the uniform measure, so for other data the plot says why they are absent); and the top eigenvectors: on the circle they are Fourier modes, and the fast decay of the eigenvalues with frequency is spectral bias (Rahaman et al. 2019; Basri et al. 2019)."
                 </p>
             </header>
             <div class="panel-plots">
