@@ -7,6 +7,24 @@ use plotters::prelude::*;
 
 use crate::{palette, PlotError, PlotStyle};
 
+/// A note (what the plot leaves out, a fitted slope…) at the top left of a plotting
+/// area.
+pub fn draw_note<DB: DrawingBackend, CT: plotters::coord::CoordTranslate>(
+    area: &DrawingArea<DB, CT>,
+    style: &PlotStyle,
+    note: &str,
+) -> Result<(), PlotError>
+where
+    DB::ErrorType: 'static,
+{
+    area.strip_coord_spec().draw(&Text::new(
+        note.to_string(),
+        (style.px(10.0) as i32, style.px(8.0) as i32),
+        style.font(13.0),
+    ))?;
+    Ok(())
+}
+
 /// Draw the legend of `chart` at `position` in the house style, and return the
 /// chart's pixel ↔ data mapping (`x`, `y` in chart units, log10 when `log_*`).
 pub fn finish<'a, DB: DrawingBackend + 'a>(

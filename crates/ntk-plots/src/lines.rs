@@ -314,13 +314,7 @@ where
         }
     }
     if let Some(note) = p.note {
-        // Relative to the plotting area's top-left corner.
-        let root = chart.plotting_area().strip_coord_spec();
-        root.draw(&Text::new(
-            note.to_string(),
-            (style.px(10.0) as i32, style.px(8.0) as i32),
-            style.font(13.0),
-        ))?;
+        crate::common::draw_note(chart.plotting_area(), style, note)?;
     }
     finish(
         &mut chart,
