@@ -627,7 +627,15 @@ pub fn generalization_charts(r: &Results, log: bool) -> (Vec<Chart>, Vec<Chart>)
         // A bound far above the labels' scale means H^∞ is near-singular on these
         // inputs, e.g. on the circle, where the two-layer ReLU NTK has no odd
         // frequencies ≥ 3 (Basri et al. 2019).
-        if points
+        // When the Cholesky solve needed a regularisation ε, H^∞ is singular at working
+        // precision and the bound at that n depends on ε: say so, with the first such n.
+        if let Some(p) = points.iter().find(|p| p.jitter > 0.0) {
+            c.note = Some(format!(
+                "H^∞ is singular from n = {} on: there the bound depends on the regularisation ε = {} added to it",
+                p.n,
+                fmt3(p.jitter)
+            ));
+        } else if points
             .iter()
             .any(|p| p.random_labels > 1e3 || p.true_labels > 1e3)
         {

@@ -12,7 +12,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::error::{NtkError, Result};
-use crate::linalg::{cholesky_solve, Matrix};
+use crate::linalg::Matrix;
 
 /// H^∞ of unit-norm rows.
 pub fn arora_gram(x: &Matrix) -> Result<Matrix> {
@@ -49,15 +49,32 @@ pub fn arora_bound(x: &Matrix, y: &[f64]) -> Result<f64> {
     Ok(arora_bound_with_jitter(x, y)?.0)
 }
 
-/// √(2 yᵀ(H^∞ + εI)⁻¹ y / n) and the ε that the Cholesky solve needed (0 when H^∞ is
-/// positive definite to working precision). With ε > 0, H^∞ is singular at float64
-/// precision (e.g. duplicate or antipodal inputs) and the bound depends on ε: callers
-/// must say so.
+/// The condition number beyond which H^∞ counts as singular: a solve then loses more
+/// than ~10⁻⁶ relative accuracy in float64, and the bound is set by round-off.
+pub const SINGULAR_CONDITION: f64 = 1e10;
+
+/// √(2 yᵀ(H^∞ + εI)⁻¹ y / n) and the ε used, from the eigen-decomposition
+/// H^∞ = V Λ Vᵀ: yᵀ(H^∞ + εI)⁻¹y = Σ_k (v_kᵀy)²/(λ_k + ε). ε = 0 when H^∞ is well
+/// conditioned (λ_min > λ_max/[`SINGULAR_CONDITION`]); otherwise (duplicate or
+/// antipodal inputs, or too many points for the kernel's rank) ε = λ_max /
+/// [`SINGULAR_CONDITION`], and the bound depends on that choice: callers must say so.
 pub fn arora_bound_with_jitter(x: &Matrix, y: &[f64]) -> Result<(f64, f64)> {
     let h = arora_gram(x)?;
-    let (alpha, jitter) = cholesky_solve(&h, y)?;
-    let quad: f64 = y.iter().zip(&alpha).map(|(a, b)| a * b).sum();
-    Ok(((2.0 * quad / y.len() as f64).sqrt(), jitter))
+    let (lambda, v) = crate::linalg::symmetric_eigen(&h)?;
+    let n = y.len();
+    let top = lambda.last().copied().unwrap_or(0.0);
+    if !(top.is_finite() && top > 0.0) {
+        return Err(NtkError::ZeroKernel);
+    }
+    let floor = top / SINGULAR_CONDITION;
+    let jitter = if lambda[0] > floor { 0.0 } else { floor };
+    let quad: f64 = (0..n)
+        .map(|k| {
+            let c: f64 = (0..n).map(|i| v.get(i, k) * y[i]).sum();
+            c * c / (lambda[k].max(0.0) + jitter)
+        })
+        .sum();
+    Ok(((2.0 * quad / n as f64).sqrt(), jitter))
 }
 
 /// The bound for the true labels and for random ±1 labels at one n.
@@ -276,5 +293,22 @@ mod tests {
         }
         let bad = Matrix::from_rows("x", &[vec![2.0, 0.0]]).unwrap();
         assert!(arora_gram(&bad).is_err());
+    }
+
+    /// Two identical inputs make H^∞ singular (two equal rows): the solve needs a
+    /// regularisation, and the point says how much; distinct inputs need none.
+    #[wasm_bindgen_test(unsupported = test)]
+    fn a_singular_h_infinity_reports_its_regularisation() {
+        let x = sample(Distribution::Sphere, 12, 3, 2, false).unwrap();
+        let y: Vec<f64> = (0..12).map(|i| x.get(i, 0)).collect();
+        let fine = bound_curve_on(&x, &y, &[12], 1).unwrap();
+        assert_eq!(fine[0].jitter, 0.0);
+        let mut rows = x.to_rows();
+        rows[5] = rows[4].clone();
+        let dup = Matrix::from_rows("x", &rows).unwrap();
+        let mut y2 = y.clone();
+        y2[5] = y2[4];
+        let p = bound_curve_on(&dup, &y2, &[12], 1).unwrap();
+        assert!(p[0].jitter > 0.0, "{p:?}");
     }
 }
