@@ -29,7 +29,7 @@
 use multiversion::multiversion;
 use serde::{Deserialize, Serialize};
 
-use crate::activation::quadrature::GradedRule;
+use crate::activation::quadrature::{series_dual, GradedRule, HermiteExpansion, HERMITE_TERMS};
 use crate::activation::{relu, Activation, Dual};
 use crate::error::{NtkError, Result};
 use crate::linalg::Matrix;
@@ -279,6 +279,29 @@ impl Plan {
         Ok(out)
     }
 
+    fn has_quadrature(&self) -> bool {
+        matches!(self.kind, DualKind::Quadrature { .. })
+    }
+
+    /// For activations computed by quadrature: the Hermite expansion of φ at every
+    /// input's variance of every layer (layer-major, like `variances`), so that pairs
+    /// of moderate correlation take Mehler's series instead of the nested rule.
+    fn expansions(&self, variances: &[f64]) -> Option<Vec<HermiteExpansion>> {
+        let DualKind::Quadrature { rule, act } = &self.kind else {
+            return None;
+        };
+        let one = |v: &f64| rule.hermite(act, *v);
+        #[cfg(not(target_arch = "wasm32"))]
+        {
+            use rayon::prelude::*;
+            Some(variances.par_iter().map(one).collect())
+        }
+        #[cfg(target_arch = "wasm32")]
+        {
+            Some(variances.iter().map(one).collect())
+        }
+    }
+
     /// One dense layer on a chunk of pairs.
     #[inline(always)]
     fn dense(&self, layer: usize, k12: &mut [f64], ntk: &mut [f64]) {
@@ -346,6 +369,7 @@ fn row_block(
     j0: usize,
     out_nngp: &mut [f64],
     out_ntk: &mut [f64],
+    herm: Option<(&[&HermiteExpansion], &[HermiteExpansion])>,
 ) {
     let mut k12 = [0.0f64; CHUNK];
     let mut ntk = [0.0f64; CHUNK];
@@ -370,7 +394,28 @@ fn row_block(
         for layer in 0..plan.depth {
             plan.dense(layer, k12, ntk);
             let vb = &v2[layer * n2 + col..layer * n2 + col + m];
-            activate(&plan.kind, v1[layer], vb, k12, ntk);
+            match (herm, &plan.kind) {
+                (Some((h1, h2)), DualKind::Quadrature { rule, act }) => {
+                    // Mehler's series where its error bound allows, else the nested rule.
+                    let hr = h1[layer];
+                    let hc = &h2[layer * n2 + col..layer * n2 + col + m];
+                    let va = v1[layer];
+                    for (((kk, t), &vbj), hj) in k12.iter_mut().zip(ntk.iter_mut()).zip(vb).zip(hc)
+                    {
+                        let norm = (va.max(0.0) * vbj.max(0.0)).sqrt();
+                        let rho = if norm > 0.0 {
+                            (*kk / norm).clamp(-1.0, 1.0)
+                        } else {
+                            0.0
+                        };
+                        let d = series_dual(hr, hj, rho)
+                            .unwrap_or_else(|| rule.dual(act, *kk, va, vbj));
+                        *kk = d.nngp;
+                        *t *= d.dot;
+                    }
+                }
+                _ => activate(&plan.kind, v1[layer], vb, k12, ntk),
+            }
         }
         plan.dense(plan.depth, k12, ntk);
         out_nngp[start..start + m].copy_from_slice(k12);
@@ -468,10 +513,31 @@ pub fn kernel_matrix(net: &FcNetwork, x1: &Matrix, x2: Option<&Matrix>) -> Resul
     };
     let x2t = transpose(x2m);
     let depth = plan.depth;
+    if plan.has_quadrature() {
+        crate::budget::ensure(
+            "the Hermite expansions",
+            crate::budget::floats(&[n1 + n2, depth.max(1), 2 * HERMITE_TERMS + 8]),
+            "use fewer inputs",
+        )?;
+    }
+    let h1 = plan.expansions(&v1);
+    let h2 = if symmetric {
+        None
+    } else {
+        plan.expansions(&v2)
+    };
+    let h2_ref: Option<&[HermiteExpansion]> = h2.as_deref().or(h1.as_deref());
     let mut nngp = vec![0.0; n1 * n2];
     let mut ntk = vec![0.0; n1 * n2];
     for_each_row(&mut nngp, &mut ntk, n2, |i, row_k, row_t| {
         let row_v1: Vec<f64> = (0..depth).map(|l| v1[l * n1 + i]).collect();
+        let row_h: Option<Vec<&HermiteExpansion>> = h1
+            .as_ref()
+            .map(|h| (0..depth).map(|l| &h[l * n1 + i]).collect());
+        let herm = match (&row_h, h2_ref) {
+            (Some(r), Some(c)) => Some((r.as_slice(), c)),
+            _ => None,
+        };
         let j0 = if symmetric { i } else { 0 };
         row_block(
             &plan,
@@ -483,6 +549,7 @@ pub fn kernel_matrix(net: &FcNetwork, x1: &Matrix, x2: Option<&Matrix>) -> Resul
             j0,
             &mut row_k[j0..],
             &mut row_t[j0..],
+            herm,
         );
     });
     if symmetric {

@@ -10,7 +10,7 @@
 use std::io::Write;
 use std::process::{Command, Stdio};
 
-use ntk_core::activation::quadrature::GradedRule;
+use ntk_core::activation::quadrature::{series_dual, GradedRule};
 use ntk_core::activation::Activation;
 use ntk_core::kernel::{kernel_value, FcNetwork};
 use serde_json::Value;
@@ -55,6 +55,38 @@ fn dual_kernels_agree_with_the_high_precision_reference() {
         );
     }
     eprintln!("dual kernels: worst relative error nngp {worst_n:e}, dot {worst_d:e}");
+}
+
+/// Mehler's series (used where its Cauchy–Schwarz truncation bound is below 1e-13)
+/// agrees with the reference wherever it is used.
+#[test]
+fn hermite_series_agrees_with_the_reference_where_it_is_used() {
+    let rule = GradedRule::default();
+    let d = data();
+    let mut used = 0;
+    for c in d["dual"].as_array().unwrap() {
+        let a = act(c);
+        let (v1, v2, k12) = (f(c, "v1"), f(c, "v2"), f(c, "k12"));
+        let (h1, h2) = (rule.hermite(&a, v1), rule.hermite(&a, v2));
+        let rho = (k12 / (v1 * v2).sqrt()).clamp(-1.0, 1.0);
+        let Some(q) = series_dual(&h1, &h2, rho) else {
+            continue;
+        };
+        used += 1;
+        let en = (q.nngp - f(c, "nngp")).abs() / f(c, "nngp").abs().max(f(c, "nngp_scale"));
+        let ed = (q.dot - f(c, "dot")).abs() / f(c, "dot").abs().max(f(c, "dot_scale"));
+        assert!(
+            en <= 1e-11 && ed <= 1e-11,
+            "{c}: series nngp {} ({en:e}), dot {} ({ed:e})",
+            q.nngp,
+            q.dot
+        );
+    }
+    eprintln!("series used for {used} cases");
+    assert!(
+        used >= 150,
+        "the series should cover the small-|ρ| cases: {used}"
+    );
 }
 
 #[test]

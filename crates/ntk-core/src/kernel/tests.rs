@@ -287,3 +287,63 @@ fn exact_diagonal_for_every_input_dimension() {
         }
     }
 }
+
+/// The Gram matrix of a quadrature activation takes Mehler's series for moderate
+/// correlations and the nested rule near |ρ| = 1: on points of the circle (every
+/// correlation) and Gaussian data, it agrees with the recursion done pair by pair
+/// with the nested rule alone (two independent algorithms), for every quadrature
+/// activation.
+#[wasm_bindgen_test(unsupported = test)]
+fn series_and_nested_rule_give_the_same_gram() {
+    use crate::activation::quadrature::GradedRule;
+    let rule = GradedRule::default();
+    let circle: Vec<[f64; 2]> = (0..24).map(|k| on_circle(0.27 * k as f64)).collect();
+    let xs = [rows(&circle), crate::data::gaussian(12, 5, 3).unwrap()];
+    for act in [
+        Activation::Tanh,
+        Activation::Sigmoid,
+        Activation::Softplus,
+        Activation::Silu,
+        Activation::Elu { alpha: 0.5 },
+    ] {
+        for x in &xs {
+            let net = relu(2, 1.7, Some(0.2)).with_activation(act);
+            let k = kernel_matrix(&net, x, None).unwrap();
+            let (n, d) = (x.rows(), x.cols() as f64);
+            for i in 0..n {
+                for j in 0..n {
+                    // The recursion by hand, the nested rule for every activation.
+                    let dot = |a: usize, b: usize| {
+                        x.row(a)
+                            .iter()
+                            .zip(x.row(b))
+                            .map(|(p, q)| p * q)
+                            .sum::<f64>()
+                            / d
+                    };
+                    let (mut kab, mut kaa, mut kbb, mut t) = (dot(i, j), dot(i, i), dot(j, j), 0.0);
+                    for _ in 0..2 {
+                        kab = 1.7 * 1.7 * kab + 0.04;
+                        kaa = 1.7 * 1.7 * kaa + 0.04;
+                        kbb = 1.7 * 1.7 * kbb + 0.04;
+                        t = kab + 1.7 * 1.7 * t;
+                        let du = rule.dual(&act, kab, kaa, kbb);
+                        kab = du.nngp;
+                        t *= du.dot;
+                        kaa = rule.diag(&act, kaa);
+                        kbb = rule.diag(&act, kbb);
+                    }
+                    kab = 1.7 * 1.7 * kab + 0.04;
+                    t = kab + 1.7 * 1.7 * t;
+                    let scale = k.ntk.get(i, i).abs().max(1e-300);
+                    assert!(
+                        (k.ntk.get(i, j) - t).abs() <= 1e-11 * scale,
+                        "{act:?} ({i},{j}): {} vs {t}",
+                        k.ntk.get(i, j)
+                    );
+                    assert!((k.nngp.get(i, j) - kab).abs() <= 1e-11 * k.nngp.get(i, i).abs());
+                }
+            }
+        }
+    }
+}
