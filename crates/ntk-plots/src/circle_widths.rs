@@ -11,6 +11,7 @@
 use crate::common::{finish, pi_label, sequential, Mapping};
 use crate::{palette, PlotError, PlotStyle};
 use plotters::coord::Shift;
+use plotters::element::DashedPathElement;
 use plotters::prelude::*;
 use std::f64::consts::PI;
 
@@ -186,28 +187,41 @@ where
             let mean = data.gamma.iter().zip(w.mean).map(|(&g, &y)| (g / PI, y));
             let label = legend_text(w, data.seeds, after);
             if after.is_some() {
-                chart.draw_series(DashedLineSeries::new(
-                    mean,
-                    style.px(7.0),
-                    style.px(4.0),
-                    color.stroke_width(line_width),
-                ))?
+                let (dash, gap) = (style.px(7.0), style.px(4.0));
+                chart
+                    .draw_series(DashedLineSeries::new(
+                        mean,
+                        dash,
+                        gap,
+                        color.stroke_width(line_width),
+                    ))?
+                    .label(label)
+                    .legend(move |(x, y)| {
+                        DashedPathElement::new(
+                            vec![(x, y), (x + sample_len, y)],
+                            dash,
+                            gap,
+                            color.stroke_width(line_width),
+                        )
+                    });
             } else {
-                chart.draw_series(LineSeries::new(mean, color.stroke_width(line_width)))?
+                chart
+                    .draw_series(LineSeries::new(mean, color.stroke_width(line_width)))?
+                    .label(label)
+                    .legend(move |(x, y)| {
+                        PathElement::new(
+                            vec![(x, y), (x + sample_len, y)],
+                            color.stroke_width(line_width),
+                        )
+                    });
             }
-            .label(label)
-            .legend(move |(x, y)| {
-                PathElement::new(
-                    vec![(x, y), (x + sample_len, y)],
-                    color.stroke_width(line_width),
-                )
-            });
             if let (Some(a), None) = (w.analytic, after) {
+                let (dot, dot_gap) = (style.px(2.0), style.px(3.0));
                 chart
                     .draw_series(DashedLineSeries::new(
                         data.gamma.iter().zip(a).map(|(&g, &y)| (g / PI, y)),
-                        style.px(2.0),
-                        style.px(3.0),
+                        dot,
+                        dot_gap,
                         palette::ANALYTIC.stroke_width(line_width),
                     ))?
                     .label(format!(
@@ -215,8 +229,10 @@ where
                         w.width
                     ))
                     .legend(move |(x, y)| {
-                        PathElement::new(
+                        DashedPathElement::new(
                             vec![(x, y), (x + sample_len, y)],
+                            dot,
+                            dot_gap,
                             palette::ANALYTIC.stroke_width(line_width),
                         )
                     });

@@ -4,6 +4,7 @@
 //! note (e.g. the fitted slope) in the corner.
 
 use plotters::coord::Shift;
+use plotters::element::DashedPathElement;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
@@ -283,7 +284,27 @@ where
         if s.label.is_empty() {
             continue;
         }
-        anno.label(s.label.as_str()).legend(legend);
+        // The legend's swatch is drawn with the series' own dash pattern.
+        match s.stroke {
+            Stroke::Dashed | Stroke::Dotted => {
+                let (dl, gl) = if s.stroke == Stroke::Dashed {
+                    (dash, gap)
+                } else {
+                    (style.px(2.0), style.px(3.0))
+                };
+                anno.label(s.label.as_str()).legend(move |(x, y)| {
+                    DashedPathElement::new(
+                        vec![(x, y), (x + sample, y)],
+                        dl,
+                        gl,
+                        color.stroke_width(lw),
+                    )
+                });
+            }
+            Stroke::Solid | Stroke::Line => {
+                anno.label(s.label.as_str()).legend(legend);
+            }
+        }
         if s.stroke == Stroke::Solid {
             chart.draw_series(line.iter().map(|&q| Circle::new(q, r, color.filled())))?;
         }

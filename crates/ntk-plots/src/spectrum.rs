@@ -6,6 +6,7 @@
 use crate::common::{decade_label, finish, Mapping};
 use crate::{fmt3, palette, PlotError, PlotStyle};
 use plotters::coord::Shift;
+use plotters::element::DashedPathElement;
 use plotters::prelude::*;
 
 /// Eigenvalues to draw.
@@ -129,18 +130,21 @@ where
             .map(|&q| Circle::new(q, r, palette::BLUE.filled())),
     )?;
     if !theory.is_empty() {
+        let (dash, gap) = (style.px(6.0), style.px(4.0));
         let dashed = DashedLineSeries::new(
             theory.iter().copied(),
-            style.px(6.0),
-            style.px(4.0),
+            dash,
+            gap,
             palette::ANALYTIC.stroke_width(lw),
         );
         chart
             .draw_series(dashed)?
             .label("analytic μ_k by degree, × multiplicity (theory)")
             .legend(move |(x, y)| {
-                PathElement::new(
+                DashedPathElement::new(
                     vec![(x, y), (x + sample, y)],
+                    dash,
+                    gap,
                     palette::ANALYTIC.stroke_width(lw),
                 )
             });

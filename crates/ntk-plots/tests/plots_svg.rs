@@ -616,3 +616,40 @@ fn heatmap_cells_can_be_left_to_the_caller_with_the_same_colours() {
     plot.max_cells = 4;
     assert_eq!(ntk_plots::heatmap_colors(&plot).unwrap()[0].side, 4);
 }
+
+/// A legend swatch is drawn with its series' own dash pattern: a solid line is one
+/// path, a dashed or dotted one several short dashes.
+#[test]
+fn legend_swatches_carry_the_dash_pattern() {
+    let count = |stroke: Stroke| {
+        let series = [
+            Series::new(
+                "data",
+                vec![1.0, 2.0],
+                vec![1.0, 2.0],
+                ntk_plots::palette::BLUE,
+            )
+            .stroke(Stroke::Solid),
+            Series::new("key", vec![], vec![], ntk_plots::palette::ANALYTIC).stroke(stroke),
+        ];
+        let plot = LinesPlot {
+            title: "t",
+            x_label: "x",
+            y_label: "y",
+            log_x: false,
+            log_y: false,
+            series: &series,
+            legend: LegendPosition::UpperRight,
+            note: None,
+            headroom: 0.4,
+        };
+        let svg = to_svg_string(600, 400, |a| {
+            draw_lines(a, &plot, &PlotStyle::default()).map(|_| ())
+        })
+        .unwrap();
+        polylines_with(&svg, "stroke=\"#000000\"")
+    };
+    assert_eq!(count(Stroke::Line), 1);
+    assert!(count(Stroke::Dashed) >= 2, "{}", count(Stroke::Dashed));
+    assert!(count(Stroke::Dotted) > count(Stroke::Dashed));
+}
