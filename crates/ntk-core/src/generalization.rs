@@ -59,6 +59,13 @@ pub const SINGULAR_CONDITION: f64 = 1e10;
 /// antipodal inputs, or too many points for the kernel's rank) ε = λ_max /
 /// [`SINGULAR_CONDITION`], and the bound depends on that choice: callers must say so.
 pub fn arora_bound_with_jitter(x: &Matrix, y: &[f64]) -> Result<(f64, f64)> {
+    if y.len() != x.rows() {
+        return Err(NtkError::DimensionMismatch {
+            field: "y",
+            expected: x.rows(),
+            got: y.len(),
+        });
+    }
     let h = arora_gram(x)?;
     let (lambda, v) = crate::linalg::symmetric_eigen(&h)?;
     let n = y.len();

@@ -211,12 +211,12 @@ impl DualKind {
         }
     }
 
-    /// 𝔼[φ(u)²] for u ~ N(0, v): the next variance.
+    /// 𝔼[φ(u)²] for u ~ N(0, v): the next variance. Computed by the very path that a
+    /// pair of identical inputs takes (ρ = 1), so that their k₁₂ equals this variance
+    /// to the last bit at every layer and ρ stays exactly 1 (a kinked φ' makes
+    /// 𝔼[φ'φ'] move like √(1 − ρ²) there).
     fn diag(&self, v: f64) -> f64 {
-        match self {
-            DualKind::Quadrature { rule, act } => rule.diag(act, v),
-            other => other.dual(v, v, v).nngp,
-        }
+        self.dual(v, v, v).nngp
     }
 }
 

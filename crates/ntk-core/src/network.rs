@@ -393,7 +393,9 @@ impl Mlp {
             let (n1, n2) = (x1.rows(), x2.rows());
             let whole = crate::budget::empirical_bytes(self.d_in, widths, n1, n2);
             let half = crate::budget::BUDGET / 2;
-            let fixed = crate::budget::empirical_bytes(self.d_in, widths, n1, 0);
+            // What stays for every block: the weights and X₁'s passes.
+            let fixed = crate::budget::params(self.d_in, widths)
+                .saturating_add(crate::budget::pass_bytes(n1, self.d_in, widths));
             if whole > half && n2 > 1 && fixed < half {
                 let per_row = crate::budget::pass_bytes(1, self.d_in, widths)
                     .saturating_add(crate::budget::floats(&[n1, 6]));

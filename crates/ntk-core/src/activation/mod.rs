@@ -283,8 +283,9 @@ impl Activation {
                 if x > 0.0 {
                     (x, 1.0)
                 } else {
-                    let e = x.exp();
-                    (alpha * (e - 1.0), alpha * e)
+                    // expm1 keeps φ accurate near 0; φ' = α(eˣ − 1 + 1).
+                    let em1 = x.exp_m1();
+                    (alpha * em1, alpha * (em1 + 1.0))
                 }
             }
             _ => (self.apply(x), self.derivative(x)),

@@ -117,7 +117,7 @@ fn breakpoints(c: f64, h: f64, z_max: f64, r: f64, out: &mut [f64; MAX_POINTS]) 
         }
     };
     push(-z_max, &mut n);
-    // Left of c, ascending: c − h·2^k for decreasing k, then c.
+    // Left of c, ascending: c − h·r^k for decreasing k, then c.
     let mut left_k = 0;
     while c - h * f64::powi(r, left_k) > -z_max && left_k < 64 {
         left_k += 1;

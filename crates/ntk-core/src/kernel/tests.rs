@@ -330,8 +330,10 @@ fn series_and_nested_rule_give_the_same_gram() {
                         let du = rule.dual(&act, kab, kaa, kbb);
                         kab = du.nngp;
                         t *= du.dot;
-                        kaa = rule.diag(&act, kaa);
-                        kbb = rule.diag(&act, kbb);
+                        // Variances by the ρ = 1 path, as the kernel does (so that
+                        // identical inputs keep ρ = 1 exactly).
+                        kaa = rule.dual(&act, kaa, kaa, kaa).nngp;
+                        kbb = rule.dual(&act, kbb, kbb, kbb).nngp;
                     }
                     kab = 1.7 * 1.7 * kab + 0.04;
                     t = kab + 1.7 * 1.7 * t;
@@ -345,5 +347,38 @@ fn series_and_nested_rule_give_the_same_gram() {
                 }
             }
         }
+    }
+}
+
+/// Identical inputs keep ρ = 1 exactly at every layer for a kinked quadrature
+/// activation (ELU with α ≠ 1, whose φ' jumps): Θ(x, x) equals the recursion written
+/// out with ρ = 1 at each layer, to round-off. (An ulp off ρ = 1 moves 𝔼[φ'φ'] by
+/// ≈ 10⁻⁹ here.)
+#[wasm_bindgen_test(unsupported = test)]
+fn kinked_quadrature_activation_keeps_the_exact_diagonal() {
+    use crate::activation::quadrature::GradedRule;
+    let rule = GradedRule::default();
+    let act = Activation::Elu { alpha: 0.1 };
+    let x = [0.8, -0.3, 0.5];
+    for depth in [1usize, 3, 6] {
+        let net = relu(depth, 1.3, Some(0.2)).with_activation(act);
+        let got = kernel_value(&net, &x, &x).unwrap();
+        let mut v = x.iter().map(|a| a * a).sum::<f64>() / 3.0;
+        let mut t = 0.0;
+        for _ in 0..depth {
+            v = 1.69 * v + 0.04;
+            t = v + 1.69 * t;
+            let d = rule.dual(&act, v, v, v);
+            v = d.nngp;
+            t *= d.dot;
+        }
+        v = 1.69 * v + 0.04;
+        t = v + 1.69 * t;
+        assert!(
+            (got.ntk - t).abs() <= 1e-14 * t,
+            "depth {depth}: {} vs {t}",
+            got.ntk
+        );
+        assert!((got.nngp - v).abs() <= 1e-14 * v);
     }
 }
