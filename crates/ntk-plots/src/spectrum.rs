@@ -83,7 +83,7 @@ where
         if p.log {
             decade_label(*v)
         } else {
-            format!("{}", v.round() as i64)
+            crate::common::index_label(*v)
         }
     };
     let yf = move |v: &f64| if p.log { decade_label(*v) } else { fmt3(*v) };
@@ -92,7 +92,7 @@ where
         .x_labels(if p.log {
             (x1 - x0).ceil() as usize + 1
         } else {
-            8
+            crate::common::index_ticks(x0, x1)
         })
         .y_labels(if p.log {
             ((y1 - y0).ceil() as usize + 1).min(12)
@@ -219,12 +219,16 @@ where
         if p.angle {
             crate::common::pi_label(v)
         } else {
-            format!("{}", v.round() as i64)
+            crate::common::index_label(*v)
         }
     };
     chart
         .configure_mesh()
-        .x_labels(if p.angle { 5 } else { 8 })
+        .x_labels(if p.angle {
+            5
+        } else {
+            crate::common::index_ticks(x0, x1)
+        })
         .x_label_formatter(&xf)
         .y_label_formatter(&|v| crate::common::tick(*v, span))
         .x_desc(if p.angle {

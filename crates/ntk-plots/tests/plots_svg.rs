@@ -653,3 +653,29 @@ fn legend_swatches_carry_the_dash_pattern() {
     assert!(count(Stroke::Dashed) >= 2, "{}", count(Stroke::Dashed));
     assert!(count(Stroke::Dotted) > count(Stroke::Dashed));
 }
+
+/// A short index axis (4 inputs) has whole-number ticks, each once (not "0 1 1 2 2 3").
+#[test]
+fn short_index_axes_have_distinct_whole_ticks() {
+    let x = vec![0.0, 1.0, 2.0, 3.0];
+    let v = vec![vec![0.5, 0.5, 0.5, 0.5], vec![0.7, 0.1, -0.1, -0.7]];
+    let labels = vec!["v1".to_string(), "v2".to_string()];
+    let plot = EigenvectorPlot {
+        x: &x,
+        angle: false,
+        vectors: &v,
+        labels: &labels,
+    };
+    let svg = to_svg_string(900, 500, |a| {
+        draw_eigenvectors(a, &plot, &PlotStyle::default()).map(|_| ())
+    })
+    .unwrap();
+    let t = texts(&svg);
+    // The y axis has its own "0" and "1"; the x axis must read 0, 1, 2, 3 once each.
+    let count = |w: &str| t.iter().filter(|s| s.as_str() == w).count();
+    assert_eq!((count("2"), count("3")), (1, 1), "{t:?}");
+    assert!(
+        t.windows(4).any(|w| w == ["0", "1", "2", "3"]),
+        "x ticks not 0 1 2 3: {t:?}"
+    );
+}
