@@ -211,6 +211,22 @@ pub fn decade_label(log10_value: f64) -> String {
     )
 }
 
+/// A tick label on an index axis: the whole number, or nothing between whole numbers
+/// (so a short axis never reads "0 1 1 2 2 3").
+pub fn index_label(v: f64) -> String {
+    if (v - v.round()).abs() < 1e-6 {
+        format!("{}", v.round() as i64)
+    } else {
+        String::new()
+    }
+}
+
+/// How many ticks an index axis over [lo, hi] asks for: at most 8, and no more than
+/// there are whole numbers in the range.
+pub fn index_ticks(lo: f64, hi: f64) -> usize {
+    ((hi - lo).floor().max(0.0) as usize + 1).clamp(2, 8)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -245,20 +261,4 @@ mod tests {
         assert_eq!(sequential(1.0), RGBColor(8, 48, 107));
         assert_eq!(kernel_map(0.0), RGBColor(250, 250, 250));
     }
-}
-
-/// A tick label on an index axis: the whole number, or nothing between whole numbers
-/// (so a short axis never reads "0 1 1 2 2 3").
-pub fn index_label(v: f64) -> String {
-    if (v - v.round()).abs() < 1e-6 {
-        format!("{}", v.round() as i64)
-    } else {
-        String::new()
-    }
-}
-
-/// How many ticks an index axis over [lo, hi] asks for: at most 8, and no more than
-/// there are whole numbers in the range.
-pub fn index_ticks(lo: f64, hi: f64) -> usize {
-    ((hi - lo).floor().max(0.0) as usize + 1).clamp(2, 8)
 }
