@@ -9,7 +9,7 @@ use ntk_core::experiments::{
     shuffled_rows,
 };
 use ntk_core::generalization::{bound_curve, bound_curve_on};
-use ntk_core::kernel::{kernel_matrix, FcNetwork, Kernels, Parameterization};
+use ntk_core::kernel::{kernel_matrix, nngp_diagonal, FcNetwork, Kernels, Parameterization};
 use ntk_core::linalg::{symmetric_eigen, Matrix};
 use ntk_core::network::{Mlp, MlpSpec};
 use ntk_core::spectral::dominant_frequency;
@@ -84,57 +84,49 @@ pub fn held_out(rows: usize) -> usize {
     }
 }
 
-/// Running mean and standard error over seeds of a kernel profile, keeping each
-/// seed's curve while there are few enough to draw.
+/// The seeds' curves of one kernel profile, with their mean and the standard error of
+/// that mean.
 struct Moments {
-    sum: Vec<f64>,
-    sq: Vec<f64>,
     curves: Vec<Vec<f64>>,
-    count: usize,
 }
 
 impl Moments {
-    fn new(points: usize) -> Self {
-        Moments {
-            sum: vec![0.0; points],
-            sq: vec![0.0; points],
-            curves: Vec::new(),
-            count: 0,
-        }
+    fn new() -> Self {
+        Moments { curves: Vec::new() }
     }
 
     fn add(&mut self, values: &[f64]) {
-        for ((a, b), v) in self.sum.iter_mut().zip(self.sq.iter_mut()).zip(values) {
-            *a += v;
-            *b += v * v;
-        }
-        self.count += 1;
         self.curves.push(values.to_vec());
     }
 
     /// Mean, standard error of the mean (sample std/√seeds; 0 for one seed) and the
     /// seeds' curves (none above [`SEED_CURVES`]).
     fn profile(&self, width: usize, analytic: Option<Vec<f64>>) -> WidthProfile {
-        let s = self.count.max(1) as f64;
-        let mean: Vec<f64> = self.sum.iter().map(|a| a / s).collect();
-        let sem = self
-            .sq
-            .iter()
-            .zip(&mean)
-            .map(|(b, mu)| {
-                if self.count < 2 {
-                    0.0
-                } else {
-                    let var = (b - s * mu * mu).max(0.0) / (s - 1.0);
-                    (var / s).sqrt()
+        let count = self.curves.len();
+        let s = count.max(1) as f64;
+        let points = self.curves.first().map_or(0, Vec::len);
+        let mean: Vec<f64> = (0..points)
+            .map(|i| self.curves.iter().map(|c| c[i]).sum::<f64>() / s)
+            .collect();
+        let sem = (0..points)
+            .map(|i| {
+                if count < 2 {
+                    return 0.0;
                 }
+                let var = self
+                    .curves
+                    .iter()
+                    .map(|c| (c[i] - mean[i]).powi(2))
+                    .sum::<f64>()
+                    / (s - 1.0);
+                (var / s).sqrt()
             })
             .collect();
         WidthProfile {
             width,
             mean,
             sem,
-            seeds: if self.count <= SEED_CURVES {
+            seeds: if count <= SEED_CURVES {
                 self.curves.clone()
             } else {
                 Vec::new()
@@ -176,6 +168,7 @@ fn run_lab(job: &LabJob, generation: u64, post: &mut dyn FnMut(Response)) -> Res
         KernelKind::Ntk => p.ntk.clone(),
         KernelKind::Nngp => p.nngp.clone(),
     };
+    // The profile also gives the angles γ of the grid.
     let profile = circle_profile(&job.network, job.points).map_err(e)?;
     let analytic = (!standard).then(|| pick_profile(&profile));
     let width_analytic = |m: usize| -> Result<Option<Vec<f64>>, String> {
@@ -226,8 +219,8 @@ fn run_lab(job: &LabJob, generation: u64, post: &mut dyn FnMut(Response)) -> Res
     };
     for &m in &job.widths {
         let spec = MlpSpec::from_network(&job.network, m);
-        let mut before = Moments::new(job.points);
-        let mut after = Moments::new(job.points);
+        let mut before = Moments::new();
+        let mut after = Moments::new();
         for seed in 0..job.seeds {
             let mut net = Mlp::init(&spec, 2, seed as u64).map_err(e)?;
             before.add(&row(&net)?);
@@ -610,13 +603,7 @@ fn run_training(
     // variance, f₀ ~ GP(0, K)) and its mean function.
     let k_train = kernel_matrix(&job.network, &x, None).map_err(err)?;
     let k_cross = kernel_matrix(&job.network, &x_test, Some(&x)).map_err(err)?;
-    let test_diag: Vec<f64> = (0..x_test.rows())
-        .map(|i| {
-            let row = Matrix::from_row_major(1, x_test.cols(), x_test.row(i).to_vec())?;
-            Ok(kernel_matrix(&job.network, &row, None)?.nngp.get(0, 0))
-        })
-        .collect::<Result<_, ntk_core::NtkError>>()
-        .map_err(err)?;
+    let test_diag = nngp_diagonal(&job.network, &x_test).map_err(err)?;
     let k_tt = &k_train.ntk;
     let (lambda, vectors) = symmetric_eigen(k_tt).map_err(err)?;
     let n = n_train as f64;

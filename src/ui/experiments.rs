@@ -299,37 +299,23 @@ pub fn training_charts(part: &Part, log: bool) -> Option<(Vec<Chart>, Vec<Chart>
             Some(g) => format!("{label} (gap to its linearisation: {} %)", fmt3(100.0 * g)),
             None => label.clone(),
         };
-        train.series.push(Series::new(
-            gap_label.clone(),
-            times.clone(),
-            run.train_loss.clone(),
-            color,
-        ));
-        test.series.push(Series::new(
-            gap_label,
-            times.clone(),
-            run.test_loss.clone(),
-            color,
-        ));
-        if !run.linear_train_loss.is_empty() {
-            train.series.push(
-                Series::new(
-                    String::new(),
-                    times.clone(),
-                    run.linear_train_loss.clone(),
-                    color,
-                )
-                .stroke(Stroke::Dotted),
-            );
-            test.series.push(
-                Series::new(
-                    String::new(),
-                    times.clone(),
-                    run.linear_test_loss.clone(),
-                    color,
-                )
-                .stroke(Stroke::Dotted),
-            );
+        // The net (solid) and its own linearisation (dotted), in each loss chart.
+        for (chart, net, linear) in [
+            (&mut train, &run.train_loss, &run.linear_train_loss),
+            (&mut test, &run.test_loss, &run.linear_test_loss),
+        ] {
+            chart.series.push(Series::new(
+                gap_label.clone(),
+                times.clone(),
+                net.clone(),
+                color,
+            ));
+            if !linear.is_empty() {
+                chart.series.push(
+                    Series::new(String::new(), times.clone(), linear.clone(), color)
+                        .stroke(Stroke::Dotted),
+                );
+            }
         }
         // t = 0 has no drift: on a log axis it is left out.
         drift

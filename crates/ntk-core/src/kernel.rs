@@ -255,8 +255,15 @@ impl Plan {
     /// Pre-activation variances K(x,x) of every input at every hidden layer, laid out
     /// layer-major: `out[l * n + i]`. Errors if a variance overflows.
     fn variances(&self, x: &Matrix) -> Result<Vec<f64>> {
+        Ok(self.output_variances(x)?.0)
+    }
+
+    /// The hidden layers' variances (layer-major, as [`Plan::variances`]) and the
+    /// output's K(x, x) of every input.
+    fn output_variances(&self, x: &Matrix) -> Result<(Vec<f64>, Vec<f64>)> {
         let n = x.rows();
         let mut out = vec![0.0; self.depth * n];
+        let mut output = vec![0.0; n];
         for i in 0..n {
             let row = x.row(i);
             let mut v = row.iter().map(|a| a * a).sum::<f64>() / self.dim;
@@ -275,8 +282,9 @@ impl Plan {
                     value: last,
                 });
             }
+            output[i] = last;
         }
-        Ok(out)
+        Ok((out, output))
     }
 
     fn has_quadrature(&self) -> bool {
@@ -566,6 +574,15 @@ pub fn kernel_matrix(net: &FcNetwork, x1: &Matrix, x2: Option<&Matrix>) -> Resul
         nngp: Matrix::from_row_major(n1, n2, nngp)?,
         ntk: Matrix::from_row_major(n1, n2, ntk)?,
     })
+}
+
+/// The NNGP kernel's diagonal K(x, x) of every row of `x`, from the per-input
+/// variances alone (O(n), no pairs): the same numbers as the diagonal of
+/// [`kernel_matrix`], which takes the same path for identical inputs.
+pub fn nngp_diagonal(net: &FcNetwork, x: &Matrix) -> Result<Vec<f64>> {
+    check_inputs("x", x)?;
+    let plan = Plan::new(net, x.cols())?;
+    Ok(plan.output_variances(x)?.1)
 }
 
 /// K(x1, x2) and Θ(x1, x2) of one pair.

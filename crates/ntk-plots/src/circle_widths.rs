@@ -11,7 +11,6 @@
 use crate::common::{finish, pi_label, sequential, Mapping};
 use crate::{palette, PlotError, PlotStyle};
 use plotters::coord::Shift;
-use plotters::element::DashedPathElement;
 use plotters::prelude::*;
 use std::f64::consts::PI;
 
@@ -197,8 +196,9 @@ where
                     ))?
                     .label(label)
                     .legend(move |(x, y)| {
-                        DashedPathElement::new(
-                            vec![(x, y), (x + sample_len, y)],
+                        crate::common::dashed_swatch(
+                            (x, y),
+                            sample_len,
                             dash,
                             gap,
                             color.stroke_width(line_width),
@@ -229,8 +229,9 @@ where
                         w.width
                     ))
                     .legend(move |(x, y)| {
-                        DashedPathElement::new(
-                            vec![(x, y), (x + sample_len, y)],
+                        crate::common::dashed_swatch(
+                            (x, y),
+                            sample_len,
                             dot,
                             dot_gap,
                             palette::ANALYTIC.stroke_width(line_width),

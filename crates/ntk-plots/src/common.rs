@@ -3,6 +3,7 @@
 
 use plotters::coord::cartesian::Cartesian2d;
 use plotters::coord::types::RangedCoordf64;
+use plotters::element::DashedPathElement;
 use plotters::prelude::*;
 
 use crate::{palette, PlotError, PlotStyle};
@@ -209,6 +210,17 @@ pub fn decade_label(log10_value: f64) -> String {
         "10{}",
         format!("{}", r as i64).chars().map(sup).collect::<String>()
     )
+}
+
+/// A legend swatch of `len` pixels drawn dashed (`dash` on, `gap` off), like its series.
+pub fn dashed_swatch(
+    (x, y): (i32, i32),
+    len: i32,
+    dash: u32,
+    gap: u32,
+    style: ShapeStyle,
+) -> DashedPathElement<std::vec::IntoIter<(i32, i32)>, u32> {
+    DashedPathElement::new(vec![(x, y), (x + len, y)], dash, gap, style)
 }
 
 /// A tick label on an index axis: the whole number, or nothing between whole numbers

@@ -4,7 +4,6 @@
 //! note (e.g. the fitted slope) in the corner.
 
 use plotters::coord::Shift;
-use plotters::element::DashedPathElement;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
@@ -293,12 +292,7 @@ where
                     (style.px(2.0), style.px(3.0))
                 };
                 anno.label(s.label.as_str()).legend(move |(x, y)| {
-                    DashedPathElement::new(
-                        vec![(x, y), (x + sample, y)],
-                        dl,
-                        gl,
-                        color.stroke_width(lw),
-                    )
+                    crate::common::dashed_swatch((x, y), sample, dl, gl, color.stroke_width(lw))
                 });
             }
             Stroke::Solid | Stroke::Line => {

@@ -6,7 +6,6 @@
 use crate::common::{decade_label, finish, Mapping};
 use crate::{fmt3, palette, PlotError, PlotStyle};
 use plotters::coord::Shift;
-use plotters::element::DashedPathElement;
 use plotters::prelude::*;
 
 /// Eigenvalues to draw.
@@ -141,8 +140,9 @@ where
             .draw_series(dashed)?
             .label("analytic μ_k by degree, × multiplicity (theory)")
             .legend(move |(x, y)| {
-                DashedPathElement::new(
-                    vec![(x, y), (x + sample, y)],
+                crate::common::dashed_swatch(
+                    (x, y),
+                    sample,
                     dash,
                     gap,
                     palette::ANALYTIC.stroke_width(lw),

@@ -166,16 +166,15 @@ impl GradedRule {
         }
     }
 
-    /// ∫ F(z) N(z) dz over [−Z, Z], graded towards c at scale h. `f` returns a pair of
-    /// integrands (both integrated with the same nodes).
+    /// Every node z of [−Z, Z] graded towards c at scale h, with panels at most
+    /// `panel_max` wide, and its weight for 𝔼[·] under N(0, 1).
     #[inline]
-    pub fn expect2(&self, c: f64, h: f64, mut f: impl FnMut(f64) -> (f64, f64)) -> (f64, f64) {
+    fn for_each_node(&self, c: f64, h: f64, panel_max: f64, mut visit: impl FnMut(f64, f64)) {
         let mut pts = [0.0; MAX_POINTS];
         let n = breakpoints(c, h, self.z_max, self.ratio, &mut pts);
-        let (mut s1, mut s2) = (0.0, 0.0);
         for win in pts[..n].windows(2) {
             let (a, b) = (win[0], win[1]);
-            let pieces = ((b - a) / self.panel_max).ceil().max(1.0);
+            let pieces = ((b - a) / panel_max).ceil().max(1.0);
             let step = (b - a) / pieces;
             for p in 0..pieces as usize {
                 let lo = a + step * p as f64;
@@ -183,13 +182,22 @@ impl GradedRule {
                 let mid = lo + half;
                 for (t, w) in self.x.iter().zip(&self.w) {
                     let z = mid + half * t;
-                    let weight = w * half * INV_SQRT_2PI * (-0.5 * z * z).exp();
-                    let (g1, g2) = f(z);
-                    s1 += weight * g1;
-                    s2 += weight * g2;
+                    visit(z, w * half * INV_SQRT_2PI * (-0.5 * z * z).exp());
                 }
             }
         }
+    }
+
+    /// ∫ F(z) N(z) dz over [−Z, Z], graded towards c at scale h. `f` returns a pair of
+    /// integrands (both integrated with the same nodes).
+    #[inline]
+    pub fn expect2(&self, c: f64, h: f64, mut f: impl FnMut(f64) -> (f64, f64)) -> (f64, f64) {
+        let (mut s1, mut s2) = (0.0, 0.0);
+        self.for_each_node(c, h, self.panel_max, |z, weight| {
+            let (g1, g2) = f(z);
+            s1 += weight * g1;
+            s2 += weight * g2;
+        });
         (s1, s2)
     }
 
@@ -252,6 +260,9 @@ impl GradedRule {
 
 /// Hermite terms kept per input ([`HermiteExpansion`]).
 pub const HERMITE_TERMS: usize = 96;
+/// The widest panel of the Hermite coefficients' integrals: h_k oscillates on the
+/// scale π/√k.
+const HERMITE_PANEL: f64 = 0.5;
 
 /// The Hermite expansion of φ(√v z) and φ'(√v z) in the orthonormal Hermite
 /// polynomials h_k = He_k/√k!: a_k = 𝔼[φ(√v Z) h_k(Z)], b_k = 𝔼[φ'(√v Z) h_k(Z)].
@@ -277,47 +288,33 @@ pub struct HermiteExpansion {
 
 impl GradedRule {
     /// The first [`HERMITE_TERMS`] Hermite coefficients of φ(√v ·) and φ'(√v ·), by the
-    /// graded rule with panels at most 0.5 wide (h_k oscillates on the scale π/√k).
+    /// graded rule with panels at most [`HERMITE_PANEL`] wide.
     pub fn hermite(&self, act: &Activation, v: f64) -> HermiteExpansion {
-        let fine = GradedRule::with(NODES, self.z_max, 0.5, self.ratio);
         let s = v.max(0.0).sqrt();
         let terms = HERMITE_TERMS;
         let mut a = vec![0.0; terms];
         let mut b = vec![0.0; terms];
         let (mut ea, mut eb) = (0.0, 0.0);
         let mut h = vec![0.0; terms];
-        let mut pts = [0.0; MAX_POINTS];
-        let n = breakpoints(0.0, 1.0 / s, fine.z_max, fine.ratio, &mut pts);
-        for win in pts[..n].windows(2) {
-            let (lo0, hi0) = (win[0], win[1]);
-            let pieces = ((hi0 - lo0) / fine.panel_max).ceil().max(1.0);
-            let step = (hi0 - lo0) / pieces;
-            for p in 0..pieces as usize {
-                let half = 0.5 * step;
-                let mid = lo0 + step * p as f64 + half;
-                for (t, w) in fine.x.iter().zip(&fine.w) {
-                    let z = mid + half * t;
-                    let weight = w * half * INV_SQRT_2PI * (-0.5 * z * z).exp();
-                    let (f, d) = act.value_and_derivative(s * z);
-                    ea += weight * f * f;
-                    eb += weight * d * d;
-                    // h₀ = 1, h₁ = z, h_{k+1} = (z h_k − √k h_{k−1})/√(k+1).
-                    h[0] = 1.0;
-                    if terms > 1 {
-                        h[1] = z;
-                    }
-                    for k in 1..terms - 1 {
-                        h[k + 1] =
-                            (z * h[k] - (k as f64).sqrt() * h[k - 1]) / ((k + 1) as f64).sqrt();
-                    }
-                    let (wf, wd) = (weight * f, weight * d);
-                    for k in 0..terms {
-                        a[k] += wf * h[k];
-                        b[k] += wd * h[k];
-                    }
-                }
+        let root: Vec<f64> = (0..=terms).map(|k| (k as f64).sqrt()).collect();
+        self.for_each_node(0.0, 1.0 / s, HERMITE_PANEL, |z, weight| {
+            let (f, d) = act.value_and_derivative(s * z);
+            ea += weight * f * f;
+            eb += weight * d * d;
+            // h₀ = 1, h₁ = z, h_{k+1} = (z h_k − √k h_{k−1})/√(k+1).
+            h[0] = 1.0;
+            if terms > 1 {
+                h[1] = z;
             }
-        }
+            for k in 1..terms - 1 {
+                h[k + 1] = (z * h[k] - root[k] * h[k - 1]) / root[k + 1];
+            }
+            let (wf, wd) = (weight * f, weight * d);
+            for k in 0..terms {
+                a[k] += wf * h[k];
+                b[k] += wd * h[k];
+            }
+        });
         let sum_a: f64 = a.iter().map(|x| x * x).sum();
         let sum_b: f64 = b.iter().map(|x| x * x).sum();
         // The coefficients carry quadrature error too (≈ 10⁻¹³ of the energy): the tail

@@ -382,3 +382,23 @@ fn kinked_quadrature_activation_keeps_the_exact_diagonal() {
         assert!((got.nngp - v).abs() <= 1e-14 * v);
     }
 }
+
+/// `nngp_diagonal` (per-input variances only) gives the Gram matrix's diagonal, which
+/// the pair recursion computes, to the last bit.
+#[wasm_bindgen_test(unsupported = test)]
+fn nngp_diagonal_is_the_gram_diagonal() {
+    let x = crate::data::gaussian(7, 3, 8).unwrap();
+    for act in [
+        Activation::Relu,
+        Activation::Erf,
+        Activation::Tanh,
+        Activation::Elu { alpha: 0.1 },
+    ] {
+        let net = relu(3, 1.4, Some(0.3)).with_activation(act);
+        let k = kernel_matrix(&net, &x, None).unwrap().nngp;
+        let d = nngp_diagonal(&net, &x).unwrap();
+        for (i, v) in d.iter().enumerate() {
+            assert_eq!(*v, k.get(i, i), "{act:?} row {i}");
+        }
+    }
+}
