@@ -6,9 +6,8 @@
 //! test loss of the infinite-width ensemble (mean + variance).
 //! `cargo run --release --example linearisation_gap`
 
-use ntk_lab::compute::handle;
+use ntk_core::experiments::Experiment;
 use ntk_lab::config::{build, preset_values, PRESETS};
-use ntk_lab::protocol::{Part, Request, Response};
 
 fn main() {
     let preset = PRESETS
@@ -18,30 +17,18 @@ fn main() {
     let mut values = preset_values(preset);
     values.insert("widths", "256, 1024, 4096, 16384".into());
     let config = build(&values).expect("valid");
-    let mut last = None;
-    handle(
-        Request {
-            generation: 1,
-            job: config.job(),
-        },
-        &mut |r| match r {
-            Response::Partial {
-                part: p @ Part::Training { .. },
-                ..
-            } => last = Some(p),
-            Response::Failed { message, .. } => println!("failed: {message}"),
-            _ => {}
-        },
-    );
-    let Some(Part::Training {
-        runs,
-        kernel_test,
-        times,
-        ..
-    }) = last
-    else {
+    let Some(Experiment::Training(params)) = config.job().into_iter().next() else {
         return;
     };
+    let out = match ntk_core::experiments::training::run(&params, &mut ()) {
+        Ok(out) => out,
+        Err(e) => return println!("failed: {e}"),
+    };
+    let (runs, kernel_test, times) = (
+        out.training.runs,
+        out.training.kernel_test,
+        out.training.times,
+    );
     println!("t = {}", times.last().unwrap());
     println!(
         "infinite-width ensemble: expected test loss {:.4e}",

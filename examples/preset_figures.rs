@@ -6,9 +6,19 @@
 use std::time::Instant;
 
 use ntk_core::empirical::fit_log_log;
-use ntk_lab::compute::handle;
+use ntk_core::experiments::{Observer, Part};
 use ntk_lab::config::{build, preset_values, PRESETS};
-use ntk_lab::protocol::{Part, Request, Response};
+
+/// Keeps the newest part of each slot.
+#[derive(Default)]
+struct Keep(Vec<Part>);
+
+impl Observer for Keep {
+    fn part(&mut self, part: &Part) {
+        self.0.retain(|q| q.slot() != part.slot());
+        self.0.push(part.clone());
+    }
+}
 
 fn main() {
     for p in &PRESETS {
@@ -20,22 +30,14 @@ fn main() {
             }
         };
         let t = Instant::now();
-        let mut parts: Vec<Part> = Vec::new();
-        let mut failed = None;
-        handle(
-            Request {
-                generation: 1,
-                job: config.job(),
-            },
-            &mut |r| match r {
-                Response::Partial { part, .. } => {
-                    parts.retain(|q| q.key() != part.key());
-                    parts.push(part);
-                }
-                Response::Failed { message, .. } => failed = Some(message),
-                _ => {}
-            },
-        );
+        let mut keep = Keep::default();
+        let failed = config
+            .job()
+            .iter()
+            .map(|e| e.run(&mut keep))
+            .find_map(|r| r.err())
+            .map(|e| e.to_string());
+        let parts = keep.0;
         println!(
             "\n== {} ({}): native job {:.2} s",
             p.id,
@@ -53,14 +55,14 @@ fn main() {
 
 fn summarize(part: &Part) {
     match part {
-        Part::Circle {
+        Part::Circle(ntk_core::experiments::kernel::Circle {
             gamma,
             analytic,
             widths,
             trained,
             trained_steps,
             ..
-        } => {
+        }) => {
             let mid = gamma.len() / 2;
             for w in widths {
                 let limit = analytic
@@ -85,27 +87,25 @@ fn summarize(part: &Part) {
                 );
             }
         }
-        Part::Convergence { lines, .. } => {
-            for l in lines {
-                let x: Vec<f64> = l.points.iter().map(|p| p.width as f64).collect();
-                let fro: Vec<f64> = l.points.iter().map(|p| p.rel_frobenius_mean).collect();
-                let max: Vec<f64> = l.points.iter().map(|p| p.max_entry_mean).collect();
-                let (a, b) = (
-                    fit_log_log(&x, &fro).unwrap(),
-                    fit_log_log(&x, &max).unwrap(),
-                );
+        Part::Convergence(c) => {
+            for l in &c.lines {
+                let (a, b) = (l.fit.unwrap(), l.fit_max_entry.unwrap());
                 println!(
                     "   {:<40} slope Frobenius {:+.3} ± {:.3}, max entry {:+.3} ± {:.3}",
-                    l.label, a.slope, a.slope_std_error, b.slope, b.slope_std_error
+                    ntk_lab::ui::panels::line_label(l),
+                    a.slope,
+                    a.slope_std_error,
+                    b.slope,
+                    b.slope_std_error
                 );
             }
         }
-        Part::Training {
+        Part::Training(ntk_core::experiments::training::Training {
             runs,
             kernel_train,
             critical,
             ..
-        } => {
+        }) => {
             println!("   critical η (kernel) {critical:.3?}");
             for r in runs {
                 println!(
@@ -133,16 +133,19 @@ fn summarize(part: &Part) {
                 kernel_train.last().unwrap_or(&f64::NAN)
             );
         }
-        Part::Modes { times, modes, .. } => {
+        Part::Modes(ntk_core::experiments::spectral_bias::Modes { times, modes, .. }) => {
             let i = times.len() / 10;
             for m in modes {
                 println!(
                     "   {:<34} at t = {:>6.1}: measured {:.3e}, theory {:.3e}",
-                    m.label, times[i], m.measured[i], m.theory[i]
+                    ntk_lab::ui::panels::mode_label(m),
+                    times[i],
+                    m.measured[i],
+                    m.theory[i]
                 );
             }
         }
-        Part::Bound { points } => {
+        Part::Bound(ntk_core::experiments::generalization::Bound { points }) => {
             for p in points {
                 println!(
                     "   n = {:>4}: bound {:.3} (target), {:.3} (random labels)",
@@ -150,9 +153,12 @@ fn summarize(part: &Part) {
                 );
             }
         }
-        Part::LearningCurve { n, mse } => {
-            let x: Vec<f64> = n.iter().map(|&v| v as f64).collect();
-            let f = fit_log_log(&x, mse).unwrap();
+        Part::LearningCurve(ntk_core::experiments::generalization::LearningCurve {
+            mse,
+            fit,
+            ..
+        }) => {
+            let f = fit.unwrap();
             println!(
                 "   learning curve: mse {:.3e} → {:.3e}, rate {:+.2} ± {:.2}",
                 mse[0],
@@ -161,9 +167,13 @@ fn summarize(part: &Part) {
                 f.slope_std_error
             );
         }
-        Part::Sensitivity {
-            n, by_n, d, by_d, ..
-        } => {
+        Part::Sensitivity(ntk_core::experiments::generalization::Sensitivity {
+            n,
+            by_n,
+            d,
+            by_d,
+            ..
+        }) => {
             println!("   sensitivity by n {n:?}: {by_n:.3?}");
             println!("   sensitivity by d {d:?}: {by_d:.3?}");
         }

@@ -14,8 +14,8 @@ use ntk_core::kernel::{FcNetwork, Parameterization};
 use ntk_core::network::MlpSpec;
 use ntk_core::targets::Target;
 
-use crate::protocol::{
-    ConvergenceJob, DataSpec, GeneralizationJob, Job, LabJob, LabTraining, TrainingJob, UserPoints,
+use ntk_core::experiments::{
+    convergence, generalization, kernel, spectrum, training, DataSpec, Experiment, UserPoints,
 };
 
 /// Allowed range of a numeric field.
@@ -317,7 +317,7 @@ pub fn field_error(key: &str, raw: &str) -> Option<String> {
         "kernel" => (!matches!(raw, "ntk" | "nngp")).then(|| "kernel must be ntk or nngp".into()),
         "seeds" => bounds(SEEDS),
         "points" => bounds(POINTS),
-        "view" => (!VIEWS.iter().any(|(v, _)| *v == raw)).then(|| "unknown view".into()),
+        "view" => raw.parse::<View>().err(),
         "preset" => (raw != "none" && preset(raw).is_none()).then(|| "unknown preset".into()),
         "target" => (!TARGETS.iter().any(|(v, _)| *v == raw)).then(|| "unknown target".into()),
         "degrees" => parse_degrees(raw).err(),
@@ -563,6 +563,37 @@ pub enum View {
     Generalization,
 }
 
+impl View {
+    /// Every view, in the order of the tabs.
+    pub const ALL: [View; 4] = [
+        View::Kernel,
+        View::Convergence,
+        View::Training,
+        View::Generalization,
+    ];
+
+    /// Its URL value.
+    pub fn key(self) -> &'static str {
+        match self {
+            View::Kernel => "kernel",
+            View::Convergence => "convergence",
+            View::Training => "training",
+            View::Generalization => "generalization",
+        }
+    }
+}
+
+impl std::str::FromStr for View {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<View, String> {
+        View::ALL
+            .into_iter()
+            .find(|v| v.key() == s)
+            .ok_or_else(|| "unknown view".to_string())
+    }
+}
+
 /// Everything the page's results depend on, validated.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Config {
@@ -570,27 +601,12 @@ pub struct Config {
     /// The network of the sidebar (infinite width; for the standard parameterization
     /// its width is the widest finite width).
     pub network: FcNetwork,
-    /// What the worker computes for the view.
-    pub job: Job,
+    /// What the worker computes for the view: the core's experiments.
+    pub job: Vec<Experiment>,
     /// Log axes where they fit.
     pub log: bool,
     /// The convergence panel's distance: the largest entry (else Frobenius).
     pub max_entry: bool,
-}
-
-/// The distributions of the convergence panel: one per tail class, and the
-/// sidebar's if it is none of them.
-pub fn convergence_distributions(chosen: Distribution, nu: f64) -> Vec<Distribution> {
-    let mut v = vec![
-        Distribution::Gaussian,
-        Distribution::Rademacher,
-        Distribution::Laplace,
-        Distribution::StudentT { nu },
-    ];
-    if !v.iter().any(|d| d.name() == chosen.name()) {
-        v.push(chosen);
-    }
-    v
 }
 
 /// Build the config, or the list of (field, message) problems: each field's own,
@@ -656,12 +672,7 @@ pub fn build_with(
         },
         width: Some(*widths.last().unwrap_or(&64)),
     };
-    let view = match get("view") {
-        "convergence" => View::Convergence,
-        "training" => View::Training,
-        "generalization" => View::Generalization,
-        _ => View::Kernel,
-    };
+    let view: View = get("view").parse().unwrap_or(View::Kernel);
     let seed = num("dseed", DATA_SEED) as u64;
     let target = match get("target") {
         "product" => Target::Product,
@@ -748,34 +759,42 @@ pub fn build_with(
     };
     let seeds = num("seeds", SEEDS) as usize;
     let job = match view {
-        View::Kernel => Job::Lab(LabJob {
-            network,
-            widths,
-            seeds,
-            kernel,
-            points: num("points", POINTS) as usize,
-            data,
-            train: ktrain.then(|| LabTraining {
-                target,
-                learning_rate: num("lr", LR),
-                steps,
-            }),
-        }),
-        View::Convergence => Job::Convergence(ConvergenceJob {
+        View::Kernel => {
+            let kernel = kernel::Params {
+                network,
+                widths,
+                seeds,
+                kernel,
+                points: num("points", POINTS) as usize,
+                data,
+                train: ktrain.then(|| kernel::Training {
+                    target,
+                    learning_rate: num("lr", LR),
+                    steps,
+                }),
+            };
+            let spectrum = spectrum::Params {
+                network: kernel.gram_network(),
+                kernel: kernel.kernel,
+                data: kernel.data.clone(),
+            };
+            vec![Experiment::Kernel(kernel), Experiment::Spectrum(spectrum)]
+        }
+        View::Convergence => vec![Experiment::Convergence(convergence::Params {
             network,
             widths,
             seeds,
             distributions: if user.is_some() {
-                convergence_distributions(Distribution::Gaussian, num("nu", NU))
+                convergence::distributions(Distribution::Gaussian, num("nu", NU))
             } else {
-                convergence_distributions(dist, num("nu", NU))
+                convergence::distributions(dist, num("nu", NU))
             },
             n: data.n,
             d,
             seed,
             user,
-        }),
-        View::Training => Job::Training(TrainingJob {
+        })],
+        View::Training => vec![Experiment::Training(training::Params {
             network,
             widths,
             data,
@@ -785,13 +804,13 @@ pub fn build_with(
             learning_rate: num("lr", LR),
             steps,
             snapshots,
-        }),
-        View::Generalization => Job::Generalization(GeneralizationJob {
+        })],
+        View::Generalization => vec![Experiment::Generalization(generalization::Params {
             network,
             data,
             target,
             n_test: num("ntest", N_TEST) as usize,
-        }),
+        })],
     };
     Ok(Config {
         view,
@@ -803,8 +822,8 @@ pub fn build_with(
 }
 
 impl Config {
-    /// The job that computes this config's results.
-    pub fn job(&self) -> Job {
+    /// The experiments that compute this config's results.
+    pub fn job(&self) -> Vec<Experiment> {
         self.job.clone()
     }
 }
@@ -830,15 +849,25 @@ mod tests {
     }
 
     #[test]
-    fn defaults_build_a_valid_job_that_the_worker_runs() {
-        let c = build(&defaults()).unwrap();
-        let Job::Lab(job) = c.job else {
-            panic!("the default view is the kernel view")
-        };
-        assert_eq!(job.widths, vec![64, 256, 1024]);
-        assert_eq!(job.data.distribution, Distribution::Circle);
-        assert_eq!(job.data.d, 2);
-        assert!(job.train.is_none());
+    fn the_pages_defaults_are_the_core_experiments_defaults() {
+        // So `ntk experiment <name>` with `{}` computes what the page shows at first.
+        let mut v = defaults();
+        let job = |v: &Values| build(v).unwrap().job;
+        assert_eq!(
+            job(&v),
+            vec![
+                Experiment::Kernel(kernel::Params::default()),
+                Experiment::Spectrum(spectrum::Params::default())
+            ]
+        );
+        for (view, name) in [
+            ("convergence", "convergence"),
+            ("training", "training"),
+            ("generalization", "generalization"),
+        ] {
+            v.insert("view", view.into());
+            assert_eq!(job(&v), vec![Experiment::default_named(name).unwrap()]);
+        }
     }
 
     #[test]
@@ -923,11 +952,11 @@ mod tests {
         }
         // The Jacot preset trains before measuring the kernel again.
         let c = build(&preset_values(preset("jacot").unwrap())).unwrap();
-        match c.job {
-            Job::Lab(job) => {
+        match &c.job[0] {
+            Experiment::Kernel(job) => {
                 assert_eq!(job.widths, vec![100, 1000]);
                 assert_eq!(job.seeds, 10);
-                assert_eq!(job.train.unwrap().steps, 200);
+                assert_eq!(job.train.as_ref().unwrap().steps, 200);
             }
             other => panic!("{other:?}"),
         }
@@ -949,8 +978,8 @@ mod tests {
         assert_eq!(build(&v).unwrap_err()[0].0, "snaps");
         v.insert("snaps", "0, 50".into());
         let c = build(&v).unwrap();
-        match c.job {
-            Job::Training(t) => {
+        match &c.job[0] {
+            Experiment::Training(t) => {
                 assert_eq!(t.snapshots, vec![0, 50]);
                 assert_eq!(t.steps, 100);
                 assert_eq!(
@@ -1043,11 +1072,13 @@ mod tests {
         let file =
             crate::upload::parse_csv("p.csv", "a,b,c,y\n1,2,3,1\n4,5,6,0\n7,8,9,1\n").unwrap();
         let c = build_with(&v, Some(&file)).unwrap();
-        let Job::Lab(job) = c.job else { panic!() };
+        let Experiment::Kernel(job) = &c.job[0] else {
+            panic!()
+        };
         assert_eq!((job.data.n, job.data.d), (3, 3));
         assert_eq!(job.data.points.as_ref(), Some(&file));
         v.insert("view", "convergence".into());
-        let Job::Convergence(job) = build_with(&v, Some(&file)).unwrap().job else {
+        let Experiment::Convergence(job) = &build_with(&v, Some(&file)).unwrap().job[0] else {
             panic!()
         };
         assert_eq!(job.user.as_ref(), Some(&file));

@@ -7,7 +7,7 @@
 //! every other column is an input coordinate.
 
 use crate::config::{D, N};
-use crate::protocol::UserPoints;
+use ntk_core::experiments::UserPoints;
 
 /// Read and check a CSV file; the error is a sentence naming the line and column.
 pub fn parse_csv(name: &str, text: &str) -> Result<UserPoints, String> {

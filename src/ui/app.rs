@@ -13,11 +13,13 @@ use crate::config::{
     ACTIVATIONS, ALPHA, B_STD, D, DATA_SEED, DEPTH, DISTRIBUTIONS, FIELDS, GROUPS, LR, N, NOISE,
     NU, N_TEST, POINTS, PRESETS, SEEDS, STEPS, TARGETS, VIEWS, W_STD,
 };
-use crate::protocol::{JobTracker, Part, Request, Response, UserPoints};
+use crate::protocol::{JobTracker, Request, Response};
+use crate::ui::results::Results;
 use crate::ui::{
     ConvergencePanel, FormulasPanel, GeneralizationPanel, KernelPanel, NumberControl,
     SelectControl, SpectrumPanel, TextControl, ToggleControl, TrainingPanels,
 };
+use ntk_core::experiments::{Experiment, UserPoints};
 
 const PARAMETERIZATIONS: [(&str, &str); 2] = [
     ("ntk", "NTK (Jacot et al.)"),
@@ -124,18 +126,6 @@ enum JobStatus {
     Failed(String),
 }
 
-/// The latest results, part by part, keyed by [`Part::key`] (old parts stay, dimmed,
-/// until new ones arrive).
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct Results(BTreeMap<&'static str, (u64, Part)>);
-
-impl Results {
-    /// The newest part of kind `key` and the generation of its job.
-    pub fn get(&self, key: &str) -> Option<&(u64, Part)> {
-        self.0.get(key)
-    }
-}
-
 /// The whole page. `backend` chooses where jobs run (a Web Worker on the real page);
 /// `debounce_ms` delays a job after the last control change (0 in tests).
 #[component]
@@ -186,9 +176,7 @@ pub fn App(
                 total,
                 stage,
             }),
-            Response::Partial { part, .. } => results.update(|r| {
-                r.0.insert(part.key(), (generation, part));
-            }),
+            Response::Partial { part, .. } => results.update(|r| r.insert(generation, part)),
             Response::Done { .. } => status.set(JobStatus::Done {
                 generation,
                 ms: now_ms() - sent_at.get_value(),
@@ -207,7 +195,7 @@ pub fn App(
     }
     let client = StoredValue::new_local(client);
 
-    let send = move |job: crate::protocol::Job| {
+    let send = move |experiments: Vec<Experiment>| {
         let Some(generation) = tracker.try_update_value(|t| t.start_job()) else {
             return;
         };
@@ -218,7 +206,12 @@ pub fn App(
             total: 1,
             stage: "queued".into(),
         });
-        client.with_value(|c| c.send(Request { generation, job }));
+        client.with_value(|c| {
+            c.send(Request {
+                generation,
+                experiments,
+            })
+        });
     };
     // config → job, debounced: a new change supersedes the pending and running job.
     let pending = StoredValue::new(None::<TimeoutHandle>);
@@ -339,14 +332,7 @@ pub fn App(
     let view_field = f.get("view");
     // The view follows its field, not the built config, so that an invalid value
     // elsewhere keeps the panels (and their last plots) in place.
-    let current_view = Signal::derive(move || {
-        Some(match view_field.get().as_str() {
-            "convergence" => View::Convergence,
-            "training" => View::Training,
-            "generalization" => View::Generalization,
-            _ => View::Kernel,
-        })
-    });
+    let current_view = Signal::derive(move || view_field.get().parse::<View>().ok());
     let max_entry =
         Signal::derive(move || config.with(|c| c.as_ref().is_some_and(|c| c.max_entry)));
     // Presets: choosing one sets every field (the defaults and the preset's own).

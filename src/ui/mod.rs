@@ -2,10 +2,13 @@
 
 pub mod app;
 mod controls;
-mod experiments;
-mod panels;
+pub mod figure;
+pub mod panels;
+pub mod results;
 
 pub use app::App;
 pub use controls::{NumberControl, SelectControl, TextControl, ToggleControl};
-pub use experiments::{ConvergencePanel, GeneralizationPanel, TrainingPanels};
-pub use panels::{FormulasPanel, KernelPanel, SpectrumPanel};
+pub use panels::{
+    ConvergencePanel, FormulasPanel, GeneralizationPanel, KernelPanel, SpectrumPanel,
+    TrainingPanels,
+};

@@ -8,7 +8,7 @@ use ntk_core::activation::Activation;
 use ntk_core::data::gaussian;
 use ntk_core::dynamics::linearised_gd;
 use ntk_core::empirical::{ensemble_ntk, fit_log_log, width_sweep};
-use ntk_core::kernel::{kernel_matrix, Parameterization};
+use ntk_core::kernel::{kernel_matrix, FcNetwork, Parameterization};
 use ntk_core::network::{Mlp, MlpSpec};
 use ntk_core::train::{critical_learning_rate, train, TrainSetup};
 use ntk_core::NtkError;
@@ -283,46 +283,52 @@ fn a_finite_network_learns_low_frequencies_first() {
 }
 
 #[test]
-fn convergence_by_distribution_reports_slopes_side_by_side() {
+fn convergence_reports_slopes_side_by_side() {
     use ntk_core::data::Distribution;
-    use ntk_core::experiments::convergence_by_distribution;
-    let dists = [
-        Distribution::Gaussian,
-        Distribution::Rademacher,
-        Distribution::Laplace,
-        Distribution::StudentT { nu: 3.0 },
-    ];
-    let mut last = 0;
-    let out = convergence_by_distribution(
-        &relu_spec(2, 1),
-        &dists,
-        6,
-        8,
-        &[64, 128, 256, 512, 1024],
-        6,
-        1,
-        |p| {
-            assert!(p.done > last && p.done <= p.total);
-            last = p.done;
+    use ntk_core::empirical::Progress;
+    use ntk_core::experiments::{convergence, Observer};
+    struct Check(usize);
+    impl Observer for Check {
+        fn progress(&mut self, p: &Progress) -> bool {
+            assert!(p.done > self.0 && p.done <= p.total);
+            self.0 = p.done;
             true
-        },
-    )
-    .unwrap();
-    assert_eq!(last, 4 * 5 * 6);
-    for d in &out {
+        }
+    }
+    let p = convergence::Params {
+        network: FcNetwork::relu(2, std::f64::consts::SQRT_2, Some(0.1)),
+        widths: vec![64, 128, 256, 512, 1024],
+        seeds: 6,
+        distributions: vec![
+            Distribution::Gaussian,
+            Distribution::Rademacher,
+            Distribution::Laplace,
+            Distribution::StudentT { nu: 3.0 },
+        ],
+        n: 6,
+        d: 8,
+        seed: 1,
+        user: None,
+    };
+    let mut check = Check(0);
+    let out = convergence::run(&p, &mut check).unwrap();
+    assert_eq!(check.0, 4 * 5 * 6);
+    for line in &out.lines {
+        let fit = line.fit.unwrap();
+        let dist = line.distribution.unwrap();
         println!(
             "{:12} ({:15}): slope {:.3} ± {:.3}, prefactor {:.3}",
-            d.distribution,
-            d.tail_class,
-            d.sweep.fit.slope,
-            d.sweep.fit.slope_std_error,
-            d.prefactor
+            dist.name(),
+            dist.tail_class(),
+            fit.slope,
+            fit.slope_std_error,
+            fit.intercept.exp()
         );
         assert!(
-            (-0.8..=-0.25).contains(&d.sweep.fit.slope),
+            (-0.8..=-0.25).contains(&fit.slope),
             "{}: {}",
-            d.distribution,
-            d.sweep.fit.slope
+            dist.name(),
+            fit.slope
         );
     }
 }
@@ -330,8 +336,7 @@ fn convergence_by_distribution_reports_slopes_side_by_side() {
 #[test]
 fn learning_curve_falls_for_a_smooth_target() {
     use ntk_core::data::Distribution;
-    use ntk_core::experiments::learning_curve;
-    use ntk_core::kernel::FcNetwork;
+    use ntk_core::experiments::generalization::learning_curve;
     use ntk_core::targets::Target;
     let target = Target::Harmonics {
         degrees: vec![(1, 1.0), (2, 0.5)],
@@ -344,16 +349,16 @@ fn learning_curve_falls_for_a_smooth_target() {
         &target,
         &[25, 50, 100, 200, 400],
         200,
-        1e-6,
         3,
     )
     .unwrap();
+    let fit = lc.fit.unwrap();
     println!(
         "learning curve {:?}, rate {:.2} ± {:.2}",
-        lc.test_mse, lc.fit.slope, lc.fit.slope_std_error
+        lc.mse, fit.slope, fit.slope_std_error
     );
-    assert!(lc.fit.slope < -0.5, "rate {}", lc.fit.slope);
-    assert!(lc.test_mse[4] < lc.test_mse[0]);
+    assert!(fit.slope < -0.5, "rate {}", fit.slope);
+    assert!(lc.mse[4] < lc.mse[0]);
 }
 
 #[test]

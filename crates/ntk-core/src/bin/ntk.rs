@@ -10,6 +10,9 @@
 //! ntk train    {"network": {...}, "seed": 0, "x_train": [[...]], "y_train": [...],
 //!               "x_test": [[...]], "learning_rate": 0.5, "steps": 1000, "record_every": 10}
 //!              → {"steps": [...], "train_loss": [...], "train_predictions": [[...]], ...}
+//! ntk experiment <name>   {...params, every field optional}
+//!              → the experiment's typed result; progress on stderr
+//! ntk experiment --list   → [{"name", "description", "defaults"}]
 //! ntk bench    {"op": "kernel_gram", "n": 4000, "d": 10, "depth": 3,
 //!               "activation": "relu", "repeats": 5}
 //!              → {"op": ..., "median_s": ..., "min_s": ..., "threads": ...}
@@ -21,6 +24,7 @@ use std::time::Instant;
 
 use ntk_core::bench::{self, BenchRequest};
 use ntk_core::dynamics::{predict, KernelKind};
+use ntk_core::experiments::{Experiment, Observer, EXPERIMENTS};
 use ntk_core::kernel::kernel_matrix;
 use ntk_core::linalg::Matrix;
 use ntk_core::network::Mlp;
@@ -51,6 +55,13 @@ commands:
                     \"y_train\": [...], \"x_test\": [[...]], \"times\": [0, 1, 10, null],
                     \"learning_rate\": 1.0, \"diag_reg\": 1e-4}     (null = t = infinity)
            output: {\"train_mean\": [[...] per time], \"test_mean\": [[...] per time]}
+  experiment <name>
+           run one of the page's experiments (kernel, spectrum, convergence, training,
+           spectral_bias, generalization) with the page's computation
+           input:  its parameters, every field optional (the page's defaults otherwise)
+           output: its result; progress lines on stderr
+  experiment --list
+           the experiments, what each computes, and their parameters with defaults
   bench    time a core operation: op = kernel_gram | empirical_ntk | train_step | eigh | predict
            input:  {\"op\": \"kernel_gram\", \"n\": 4000, \"d\": 10, \"depth\": 3,
                     \"activation\": \"relu\", \"repeats\": 5}   (+ \"width\" for the finite ops)
@@ -69,6 +80,21 @@ fn read_stdin() -> Result<Value, SpecError> {
             field: "input".into(),
             message: format!("cannot read stdin: {e}"),
         })?;
+    spec::parse_json(&text)
+}
+
+/// Stdin as JSON; empty input is `{}`.
+fn read_stdin_or_empty() -> Result<Value, SpecError> {
+    let mut text = String::new();
+    std::io::stdin()
+        .read_to_string(&mut text)
+        .map_err(|e| SpecError {
+            field: "input".into(),
+            message: format!("cannot read stdin: {e}"),
+        })?;
+    if text.trim().is_empty() {
+        return Ok(json!({}));
+    }
     spec::parse_json(&text)
 }
 
@@ -281,8 +307,96 @@ fn bench_cmd(input: &Value) -> Result<Value, SpecError> {
     })
 }
 
+/// Deserialize `input` into `T`, naming the field of any problem ("data.n: …").
+fn typed<T: serde::de::DeserializeOwned>(input: Value) -> Result<T, SpecError> {
+    serde_path_to_error::deserialize(input).map_err(|e| SpecError {
+        field: match e.path().to_string() {
+            p if p == "." => "input".into(),
+            p => p,
+        },
+        message: e.inner().to_string(),
+    })
+}
+
+/// Progress lines on stderr.
+struct Stderr;
+
+impl Observer for Stderr {
+    fn progress(&mut self, p: &ntk_core::empirical::Progress) -> bool {
+        eprintln!("progress: {}/{} {}", p.done, p.total, p.stage);
+        true
+    }
+}
+
+fn experiment_cmd(name: &str, input: Value) -> Result<Value, SpecError> {
+    let bad = |e: ntk_core::NtkError| SpecError {
+        field: name.into(),
+        message: e.to_string(),
+    };
+    let experiment = match name {
+        "kernel" => Experiment::Kernel(typed(input)?),
+        "spectrum" => Experiment::Spectrum(typed(input)?),
+        "convergence" => Experiment::Convergence(typed(input)?),
+        "training" => Experiment::Training(typed(input)?),
+        "spectral_bias" => Experiment::SpectralBias(typed(input)?),
+        "generalization" => Experiment::Generalization(typed(input)?),
+        other => {
+            return Err(SpecError {
+                field: "experiment".into(),
+                message: format!(
+                    "unknown experiment '{other}' (expected one of {})",
+                    EXPERIMENTS.map(|(n, _)| n).join(", ")
+                ),
+            })
+        }
+    };
+    let out = experiment.run(&mut Stderr).map_err(bad)?;
+    serde_json::to_value(out).map_err(|e| SpecError {
+        field: "output".into(),
+        message: e.to_string(),
+    })
+}
+
+/// Every experiment: its name, what it computes and its default parameters.
+fn experiment_list() -> Value {
+    Value::Array(
+        EXPERIMENTS
+            .iter()
+            .filter_map(|(name, description)| {
+                let e = Experiment::default_named(name)?;
+                let mut defaults = serde_json::to_value(&e).ok()?;
+                defaults.as_object_mut()?.remove("experiment");
+                Some(json!({"name": name, "description": description, "defaults": defaults}))
+            })
+            .collect(),
+    )
+}
+
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.first().map(String::as_str) == Some("experiment") {
+        let result = match args.get(1).map(String::as_str) {
+            Some("--list") => Ok(experiment_list()),
+            None => Err(SpecError {
+                field: "experiment".into(),
+                message: format!(
+                    "name one: ntk experiment <{}> (or --list)",
+                    EXPERIMENTS.map(|(n, _)| n).join(" | ")
+                ),
+            }),
+            Some(name) => read_stdin_or_empty().and_then(|input| {
+                if input.is_object() {
+                    experiment_cmd(name, input)
+                } else {
+                    Err(SpecError {
+                        field: "input".into(),
+                        message: "must be a JSON object".into(),
+                    })
+                }
+            }),
+        };
+        return print(result);
+    }
     let command = match args.first().map(String::as_str) {
         Some("-h" | "--help" | "help") => {
             println!("{USAGE}");
@@ -307,6 +421,11 @@ fn main() -> ExitCode {
             _ => bench_cmd(&input),
         }
     });
+    print(result)
+}
+
+/// The result on stdout, or the error on stderr with exit code 2.
+fn print(result: Result<Value, SpecError>) -> ExitCode {
     match result {
         Ok(out) => {
             let mut stdout = std::io::stdout().lock();

@@ -1,0 +1,367 @@
+//! The generalization experiment: the data-dependent bound √(2 yᵀ(H^∞)⁻¹y / n) of
+//! Arora et al. 2019 (arXiv:1901.08584) for the target and for random labels; the
+//! learning curve of NTK regression (t = ∞, relative ridge 10⁻⁶) with its log-log fit;
+//! and the sensitivity of the NTK regressor 𝔼|∇f(z)ᵀ(z − ẑ)| against n and against d
+//! (after Bombari, Kiyani & Mondelli 2023, arXiv:2302.01629).
+
+use serde::{Deserialize, Serialize};
+
+use super::inputs::{split_rows, user_split, DataSpec};
+use super::{check_count, default_network, default_target, Observer, Part, Reporter};
+use crate::data::Distribution;
+use crate::empirical::{fit_log_log, LogLogFit};
+use crate::error::{NtkError, Result};
+use crate::generalization::{bound_curve, bound_curve_on, BoundPoint};
+use crate::kernel::FcNetwork;
+use crate::targets::Target;
+
+/// The relative ridge of the kernel regressor.
+pub const DIAG_REG: f64 = 1e-6;
+
+/// The input dimensions of the sensitivity sweep.
+pub const SENSITIVITY_DIMS: [usize; 5] = [2, 4, 8, 16, 32];
+
+/// The generalization experiment's settings.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Params {
+    pub network: FcNetwork,
+    /// The largest n of the curves is `data.n` (a user's file: its rows not held out).
+    pub data: DataSpec,
+    pub target: Target,
+    pub n_test: usize,
+}
+
+impl Default for Params {
+    fn default() -> Self {
+        Params {
+            network: default_network(),
+            data: DataSpec::default(),
+            target: default_target(),
+            n_test: 100,
+        }
+    }
+}
+
+impl Params {
+    /// Check every setting before anything is allocated.
+    pub fn validate(&self) -> Result<()> {
+        self.network.validate()?;
+        self.data.validate()?;
+        check_count("n_test", self.n_test, 1, 20_000, "between 1 and 20000")?;
+        match &self.data.points {
+            Some(p) => check_count(
+                "data.points.rows",
+                p.rows,
+                30,
+                usize::MAX,
+                "at least 30 rows (a fifth is held out as the test set)",
+            )?,
+            None => check_count(
+                "data.n",
+                self.data.n,
+                24,
+                usize::MAX,
+                "at least 24 for the generalization curves",
+            )?,
+        }
+        let n = self.data.rows().max(self.n_test);
+        crate::budget::ensure(
+            "the kernel regressions",
+            crate::budget::kernel_bytes(n, n, self.data.dim().max(32), self.network.depth),
+            "lower n or the test points",
+        )
+    }
+}
+
+/// The Arora et al. bound against n.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Bound {
+    pub points: Vec<BoundPoint>,
+}
+
+/// Test error of NTK regression against n, with the fit mse ∝ n^slope.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LearningCurve {
+    pub n: Vec<usize>,
+    pub mse: Vec<f64>,
+    /// `None` when an error is 0 (nothing to fit on a log scale).
+    pub fit: Option<LogLogFit>,
+}
+
+/// Sensitivity of the NTK regressor against n (at dimension `at_d`) and against d (at
+/// `at_n` points; empty for a user's file, whose dimension is fixed).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Sensitivity {
+    pub n: Vec<usize>,
+    pub by_n: Vec<f64>,
+    pub at_d: usize,
+    pub d: Vec<usize>,
+    pub by_d: Vec<f64>,
+    pub at_n: usize,
+}
+
+/// The generalization experiment's result.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Output {
+    pub bound: Bound,
+    pub learning_curve: LearningCurve,
+    pub sensitivity: Sensitivity,
+}
+
+/// Up to `count` distinct whole numbers spaced geometrically from `lo` to `hi`.
+pub fn geometric(lo: usize, hi: usize, count: usize) -> Vec<usize> {
+    let (a, b) = ((lo.max(1) as f64).ln(), (hi.max(lo).max(1) as f64).ln());
+    let mut v: Vec<usize> = (0..count)
+        .map(|i| {
+            (a + (b - a) * i as f64 / (count.max(2) - 1) as f64)
+                .exp()
+                .round() as usize
+        })
+        .collect();
+    v.dedup();
+    v
+}
+
+/// The n of the curves: 6 values from max(n/8, 8) to n.
+pub fn n_values(n: usize) -> Vec<usize> {
+    geometric((n / 8).max(8).min(n), n, 6)
+}
+
+fn curve(n: Vec<usize>, mse: Vec<f64>) -> LearningCurve {
+    let x: Vec<f64> = n.iter().map(|&v| v as f64).collect();
+    LearningCurve {
+        fit: fit_log_log(&x, &mse).ok(),
+        n,
+        mse,
+    }
+}
+
+/// Run the generalization experiment. Parts: the bound, the learning curve, the
+/// sensitivity.
+pub fn run(p: &Params, observer: &mut dyn Observer) -> Result<Output> {
+    p.validate()?;
+    if p.data.points.is_some() {
+        return run_on_file(p, observer);
+    }
+    let d = &p.data;
+    let ns = n_values(d.n);
+    if ns.len() < 3 {
+        return Err(NtkError::OutOfRange {
+            field: "data.n",
+            expected: "at least 24 for the generalization curves",
+            value: d.n as f64,
+        });
+    }
+    let mut r = Reporter::new(observer, 1 + 2 * ns.len() + SENSITIVITY_DIMS.len());
+    let points = bound_curve(d.distribution, d.d, &p.target, &ns, d.seed)?;
+    let bound = Bound { points };
+    r.step(1, "Arora et al. bound")?;
+    r.part(Part::Bound(bound.clone()));
+
+    let mut mse = Vec::new();
+    for (k, &n) in ns.iter().enumerate() {
+        mse.push(super::kernel_regression_mse(
+            &p.network,
+            d.distribution,
+            d.d,
+            d.project,
+            &p.target,
+            n,
+            p.n_test,
+            DIAG_REG,
+            d.seed,
+        )?);
+        r.step(2 + k, format!("learning curve: n = {n}"))?;
+    }
+    let learning_curve = curve(ns.clone(), mse);
+    r.part(Part::LearningCurve(learning_curve.clone()));
+
+    let sens = |dist: Distribution, dim: usize, n: usize| {
+        super::sensitivity(
+            &p.network, dist, dim, d.project, &p.target, n, p.n_test, DIAG_REG, d.seed,
+        )
+    };
+    let mut by_n = Vec::new();
+    for (k, &n) in ns.iter().enumerate() {
+        by_n.push(sens(d.distribution, d.d, n)?);
+        r.step(2 + ns.len() + k, format!("sensitivity: n = {n}"))?;
+    }
+    // The circle is d = 2 only: the d-sweep uses the sphere S^{d−1} instead.
+    let dist_d = if d.distribution == Distribution::Circle {
+        Distribution::Sphere
+    } else {
+        d.distribution
+    };
+    let mut by_d = Vec::new();
+    for (k, &dim) in SENSITIVITY_DIMS.iter().enumerate() {
+        by_d.push(sens(dist_d, dim, d.n)?);
+        r.step(2 + 2 * ns.len() + k, format!("sensitivity: d = {dim}"))?;
+    }
+    let sensitivity = Sensitivity {
+        n: ns,
+        by_n,
+        at_d: d.d,
+        d: SENSITIVITY_DIMS.to_vec(),
+        by_d,
+        at_n: d.n,
+    };
+    r.part(Part::Sensitivity(sensitivity.clone()));
+    Ok(Output {
+        bound,
+        learning_curve,
+        sensitivity,
+    })
+}
+
+/// On a user's file: the curves use the first n rows (n up to the rows not held out),
+/// the test set is the held-out rows; the input dimension is the file's, so there is
+/// no sweep over d.
+fn run_on_file(p: &Params, observer: &mut dyn Observer) -> Result<Output> {
+    let (x, y, x_test, y_test) = user_split(&p.data, &p.target)?.ok_or(NtkError::Empty {
+        field: "data.points",
+    })?;
+    let keep = x.rows();
+    let ns = n_values(keep);
+    if ns.len() < 3 {
+        return Err(NtkError::OutOfRange {
+            field: "data.points.rows",
+            expected: "at least 30 rows (a fifth is held out as the test set)",
+            value: p.data.rows() as f64,
+        });
+    }
+    let mut r = Reporter::new(observer, 1 + 2 * ns.len());
+    let seed = p.data.seed;
+    let bound = Bound {
+        points: bound_curve_on(&x, &y, &ns, seed)?,
+    };
+    r.step(1, "Arora et al. bound")?;
+    r.part(Part::Bound(bound.clone()));
+    let prefix = |n: usize| split_rows(&x, n).map(|(a, _)| a);
+    let mut mse = Vec::new();
+    for (k, &n) in ns.iter().enumerate() {
+        mse.push(super::kernel_regression_mse_on(
+            &p.network,
+            &prefix(n)?,
+            &y[..n],
+            &x_test,
+            &y_test,
+            DIAG_REG,
+        )?);
+        r.step(2 + k, format!("learning curve: n = {n}"))?;
+    }
+    let learning_curve = curve(ns.clone(), mse);
+    r.part(Part::LearningCurve(learning_curve.clone()));
+    let z_hat = super::shuffled_rows(&x_test, seed ^ 0x53)?;
+    let mut by_n = Vec::new();
+    for (k, &n) in ns.iter().enumerate() {
+        by_n.push(super::sensitivity_on(
+            &p.network,
+            &prefix(n)?,
+            &y[..n],
+            &x_test,
+            &z_hat,
+            DIAG_REG,
+        )?);
+        r.step(2 + ns.len() + k, format!("sensitivity: n = {n}"))?;
+    }
+    let sensitivity = Sensitivity {
+        n: ns,
+        by_n,
+        at_d: x.cols(),
+        d: Vec::new(),
+        by_d: Vec::new(),
+        at_n: keep,
+    };
+    r.part(Part::Sensitivity(sensitivity.clone()));
+    Ok(Output {
+        bound,
+        learning_curve,
+        sensitivity,
+    })
+}
+
+/// The learning curve alone (no bound, no sensitivity): the test error of the NTK
+/// regressor at each n, training sets drawn with seed `seed + n`, one test set.
+#[allow(clippy::too_many_arguments)]
+pub fn learning_curve(
+    net: &FcNetwork,
+    dist: Distribution,
+    d: usize,
+    project: bool,
+    target: &Target,
+    ns: &[usize],
+    n_test: usize,
+    seed: u64,
+) -> Result<LearningCurve> {
+    let mse = ns
+        .iter()
+        .map(|&n| {
+            super::kernel_regression_mse(net, dist, d, project, target, n, n_test, DIAG_REG, seed)
+        })
+        .collect::<Result<Vec<f64>>>()?;
+    Ok(curve(ns.to_vec(), mse))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use wasm_bindgen_test::wasm_bindgen_test;
+
+    #[wasm_bindgen_test(unsupported = test)]
+    fn geometric_values_are_distinct_and_span_the_range() {
+        assert_eq!(geometric(8, 64, 4), vec![8, 16, 32, 64]);
+        assert_eq!(n_values(24), vec![8, 10, 12, 15, 19, 24]);
+        assert_eq!(geometric(3, 3, 5), vec![3]);
+    }
+
+    #[wasm_bindgen_test(unsupported = test)]
+    fn true_labels_bound_below_random_ones_and_the_error_falls_with_n() {
+        // Arora et al. 2019: a learnable target has a smaller yᵀ(H^∞)⁻¹y than random
+        // ±1 labels of the same size; the NTK regressor's test error falls with n.
+        let p = Params {
+            network: FcNetwork::relu(1, 2f64.sqrt(), Some(0.1)),
+            data: DataSpec {
+                distribution: Distribution::Sphere,
+                n: 160,
+                d: 5,
+                ..DataSpec::default()
+            },
+            target: Target::Harmonics {
+                degrees: vec![(1, 1.0), (2, 1.0)],
+            },
+            n_test: 100,
+        };
+        let out = run(&p, &mut ()).unwrap();
+        let points = &out.bound.points;
+        assert_eq!(points.len(), 6);
+        assert!(
+            points.iter().all(|q| q.random_labels > q.true_labels),
+            "{points:?}"
+        );
+        let mse = &out.learning_curve.mse;
+        assert_eq!(out.learning_curve.n[0], 20);
+        assert!(mse.last().unwrap() < &(0.5 * mse[0]), "{mse:?}");
+        assert!(out.learning_curve.fit.unwrap().slope < 0.0);
+        let s = &out.sensitivity;
+        assert_eq!(s.by_d.len(), SENSITIVITY_DIMS.len());
+        assert!(s
+            .by_n
+            .iter()
+            .chain(&s.by_d)
+            .all(|v| v.is_finite() && *v > 0.0));
+    }
+
+    #[wasm_bindgen_test(unsupported = test)]
+    fn too_few_points_are_refused_in_words() {
+        let p = Params {
+            data: DataSpec {
+                n: 20,
+                ..DataSpec::default()
+            },
+            ..Params::default()
+        };
+        let e = run(&p, &mut ()).unwrap_err();
+        assert!(e.to_string().contains("at least 24"), "{e}");
+    }
+}

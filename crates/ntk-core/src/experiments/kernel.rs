@@ -1,0 +1,446 @@
+//! The kernel experiment: K or Θ(x₀, x(γ)) on the unit circle, analytic and for random
+//! finite networks of each width (Jacot et al. 2018, arXiv:1806.07572, Fig. 1),
+//! optionally measured again after gradient descent on the data; and the Gram
+//! matrices on the data, analytic and empirical.
+
+use serde::{Deserialize, Serialize};
+
+use super::inputs::DataSpec;
+use super::{check_count, check_widths, default_network, Observer, Part, Reporter};
+use crate::dynamics::KernelKind;
+use crate::error::{NtkError, Result};
+use crate::kernel::{kernel_matrix, FcNetwork, Kernels, Parameterization};
+use crate::linalg::Matrix;
+use crate::network::{Mlp, MlpSpec};
+use crate::targets::{targets, Target};
+use crate::train::critical_learning_rate;
+
+/// Up to this many seeds, each seed's curve is kept (and drawn).
+pub const SEED_CURVES: usize = 12;
+
+/// The kernel experiment's settings.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Params {
+    /// The network (in the standard parameterization the Gram matrices use the
+    /// widest finite width).
+    pub network: FcNetwork,
+    /// Finite widths.
+    pub widths: Vec<usize>,
+    /// Random networks per width.
+    pub seeds: usize,
+    /// NTK or NNGP.
+    pub kernel: KernelKind,
+    /// Angles γ on the circle.
+    pub points: usize,
+    /// The data of the Gram matrices (and of the training, when there is one).
+    pub data: DataSpec,
+    /// Train every net on the data and measure its kernel again.
+    pub train: Option<Training>,
+}
+
+/// Gradient descent on the data before the kernel is measured again.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Training {
+    pub target: Target,
+    pub learning_rate: f64,
+    pub steps: usize,
+}
+
+impl Default for Params {
+    fn default() -> Self {
+        Params {
+            network: default_network(),
+            widths: vec![64, 256, 1024],
+            seeds: 3,
+            kernel: KernelKind::Ntk,
+            points: 201,
+            data: DataSpec::default(),
+            train: None,
+        }
+    }
+}
+
+impl Params {
+    /// Check every setting before anything is allocated.
+    pub fn validate(&self) -> Result<()> {
+        self.network.validate()?;
+        check_widths(&self.widths)?;
+        check_count("seeds", self.seeds, 1, 1000, "between 1 and 1000")?;
+        check_count(
+            "points",
+            self.points,
+            3,
+            super::MAX_CIRCLE_POINTS,
+            "between 3 and 100000",
+        )?;
+        self.data.validate()?;
+        let widest = self.widest();
+        let hidden = vec![widest; self.network.depth];
+        crate::budget::ensure(
+            "the widest network's empirical kernels",
+            crate::budget::empirical_bytes(2, &hidden, 1, self.points).max(
+                crate::budget::empirical_bytes(
+                    self.data.dim(),
+                    &hidden,
+                    self.data.rows(),
+                    self.data.rows(),
+                ),
+            ),
+            "lower the width, the depth or n",
+        )?;
+        if let Some(t) = &self.train {
+            if !(t.learning_rate.is_finite() && t.learning_rate > 0.0) {
+                return Err(NtkError::OutOfRange {
+                    field: "train.learning_rate",
+                    expected: "a positive number",
+                    value: t.learning_rate,
+                });
+            }
+            check_count("train.steps", t.steps, 0, 100_000, "between 0 and 100000")?;
+            if self.data.dim() != 2 {
+                return Err(NtkError::DimensionMismatch {
+                    field: "data.d (training before measuring the kernel on the circle needs inputs in d = 2)",
+                    expected: 2,
+                    got: self.data.dim(),
+                });
+            }
+        }
+        Ok(())
+    }
+
+    /// The widest finite width.
+    pub fn widest(&self) -> usize {
+        self.widths.iter().copied().max().unwrap_or(1)
+    }
+
+    /// The analytic network of the Gram matrices: the widest width (which matters in
+    /// the standard parameterization only).
+    pub fn gram_network(&self) -> FcNetwork {
+        FcNetwork {
+            width: Some(self.widest()),
+            ..self.network
+        }
+    }
+}
+
+/// One finite width's circle profile over seeds.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct WidthProfile {
+    pub width: usize,
+    pub mean: Vec<f64>,
+    /// The standard error of the mean over seeds (sample std/√seeds; 0 for one seed).
+    pub sem: Vec<f64>,
+    /// Each seed's curve, when there are at most [`SEED_CURVES`].
+    pub seeds: Vec<Vec<f64>>,
+    /// The analytic kernel of this width (standard parameterization, where the kernel
+    /// depends on the width); `None` when one infinite-width limit exists.
+    pub analytic: Option<Vec<f64>>,
+}
+
+/// K or Θ(x₀, x(γ)) on the circle: analytic, and the finite widths finished so far.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Circle {
+    pub gamma: Vec<f64>,
+    /// The infinite-width kernel; `None` in the standard parameterization (each width
+    /// then carries its own).
+    pub analytic: Option<Vec<f64>>,
+    pub widths: Vec<WidthProfile>,
+    /// The same nets after `trained_steps` steps of gradient descent on the data.
+    pub trained: Vec<WidthProfile>,
+    pub trained_steps: usize,
+    pub seeds: usize,
+}
+
+/// Gram matrices on the data: analytic and one random net of the widest width, n × n
+/// row-major.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Heatmaps {
+    pub n: usize,
+    pub analytic: Vec<f64>,
+    pub empirical: Vec<f64>,
+    pub width: usize,
+    pub seed: u64,
+}
+
+/// The kernel experiment's result.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Output {
+    pub circle: Circle,
+    pub heatmaps: Heatmaps,
+}
+
+/// The NTK or the NNGP kernel of a pair.
+pub fn pick(k: &Kernels, kind: KernelKind) -> &Matrix {
+    match kind {
+        KernelKind::Ntk => &k.ntk,
+        KernelKind::Nngp => &k.nngp,
+    }
+}
+
+/// Mean, standard error of the mean (sample std/√seeds) and, up to [`SEED_CURVES`],
+/// the curves of the seeds.
+pub fn profile(width: usize, curves: &[Vec<f64>], analytic: Option<Vec<f64>>) -> WidthProfile {
+    let count = curves.len();
+    let s = count.max(1) as f64;
+    let points = curves.first().map_or(0, Vec::len);
+    let mean: Vec<f64> = (0..points)
+        .map(|i| curves.iter().map(|c| c[i]).sum::<f64>() / s)
+        .collect();
+    let sem = (0..points)
+        .map(|i| {
+            if count < 2 {
+                return 0.0;
+            }
+            let var = curves.iter().map(|c| (c[i] - mean[i]).powi(2)).sum::<f64>() / (s - 1.0);
+            (var / s).sqrt()
+        })
+        .collect();
+    WidthProfile {
+        width,
+        mean,
+        sem,
+        seeds: if count <= SEED_CURVES {
+            curves.to_vec()
+        } else {
+            Vec::new()
+        },
+        analytic,
+    }
+}
+
+/// Run the kernel experiment. Parts: the circle (first analytic only, then after each
+/// width), then the heatmaps.
+pub fn run(p: &Params, observer: &mut dyn Observer) -> Result<Output> {
+    p.validate()?;
+    let mut r = Reporter::new(observer, 1 + p.widths.len() * p.seeds + 1);
+    let mut done = 0;
+    let x = p.data.inputs()?;
+    let user_y = p.data.points.as_ref().and_then(|u| u.y.clone());
+    let train_y = match (&p.train, user_y) {
+        (Some(_), Some(y)) => Some(y),
+        (Some(t), None) => Some(targets(&t.target, &x, 0.0, 0)?),
+        (None, _) => None,
+    };
+
+    // 1. The analytic circle profile. In the standard parameterization the kernel
+    //    depends on the width: there is no one limit, and each width is compared with
+    //    its own analytic kernel.
+    let standard = p.network.parameterization == Parameterization::Standard;
+    let choose = |c: super::CircleProfile| match p.kernel {
+        KernelKind::Ntk => c.ntk,
+        KernelKind::Nngp => c.nngp,
+    };
+    let limit = super::circle_profile(&p.network, p.points)?;
+    let gamma = limit.gamma.clone();
+    let analytic = (!standard).then(|| choose(limit));
+    let mut circle = Circle {
+        gamma,
+        analytic,
+        widths: Vec::new(),
+        trained: Vec::new(),
+        trained_steps: p.train.as_ref().map_or(0, |t| t.steps),
+        seeds: p.seeds,
+    };
+    done += 1;
+    r.step(done, "analytic kernel on the circle")?;
+    r.part(Part::Circle(circle.clone()));
+
+    // 2. Finite widths, each reported as it finishes; with training, each net is
+    //    measured again after gradient descent on the data (Jacot et al. 2018, Fig. 1).
+    let x0 = Matrix::from_row_major(1, 2, vec![1.0, 0.0])?;
+    let xs = Matrix::from_row_major(
+        p.points,
+        2,
+        circle
+            .gamma
+            .iter()
+            .flat_map(|g| [g.cos(), g.sin()])
+            .collect(),
+    )?;
+    let row = |net: &Mlp| -> Result<Vec<f64>> {
+        let k = net.empirical_kernels(&x0, Some(&xs))?;
+        Ok(pick(&k, p.kernel).row(0).to_vec())
+    };
+    let mut widths: Vec<usize> = p.widths.clone();
+    widths.sort_unstable();
+    widths.dedup();
+    r.total = 1 + widths.len() * p.seeds + 1;
+    for &m in &widths {
+        let spec = MlpSpec::from_network(&p.network, m);
+        let (mut before, mut after) = (Vec::new(), Vec::new());
+        for seed in 0..p.seeds {
+            let mut net = Mlp::init(&spec, 2, seed as u64)?;
+            before.push(row(&net)?);
+            if let (Some(t), Some(y)) = (&p.train, &train_y) {
+                let (_, critical) = critical_learning_rate(&net, &x)?;
+                if t.learning_rate >= critical {
+                    return Err(NtkError::Diverges {
+                        learning_rate: t.learning_rate,
+                        critical,
+                    });
+                }
+                for _ in 0..t.steps {
+                    net.gd_step(&x, y, t.learning_rate)?;
+                }
+                after.push(row(&net)?);
+            }
+            done += 1;
+            r.step(done, format!("width {m}, seed {}", seed + 1))?;
+        }
+        let own = if standard {
+            let net = FcNetwork {
+                width: Some(m),
+                ..p.network
+            };
+            Some(choose(super::circle_profile(&net, p.points)?))
+        } else {
+            None
+        };
+        circle.widths.push(profile(m, &before, own));
+        if p.train.is_some() {
+            circle.trained.push(profile(m, &after, None));
+        }
+        r.part(Part::Circle(circle.clone()));
+    }
+
+    // 3. Gram matrices on the data: the analytic kernel of the width shown (it matters
+    //    in the standard parameterization) and one random net of that width.
+    let widest = p.widest();
+    let exact = kernel_matrix(&p.gram_network(), &x, None)?;
+    let net = Mlp::init(
+        &MlpSpec::from_network(&p.network, widest),
+        x.cols(),
+        p.data.seed,
+    )?;
+    let empirical = net.empirical_kernels(&x, None)?;
+    let heatmaps = Heatmaps {
+        n: x.rows(),
+        analytic: pick(&exact, p.kernel).as_slice().to_vec(),
+        empirical: pick(&empirical, p.kernel).as_slice().to_vec(),
+        width: widest,
+        seed: p.data.seed,
+    };
+    r.step(done + 1, "Gram matrices on the data")?;
+    r.part(Part::Heatmaps(heatmaps.clone()));
+    Ok(Output { circle, heatmaps })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::data::Distribution;
+    use crate::empirical::Progress;
+    use wasm_bindgen_test::wasm_bindgen_test;
+
+    #[derive(Default)]
+    struct Record {
+        progress: Vec<Progress>,
+        parts: Vec<Part>,
+    }
+
+    impl Observer for Record {
+        fn progress(&mut self, p: &Progress) -> bool {
+            self.progress.push(p.clone());
+            true
+        }
+        fn part(&mut self, part: &Part) {
+            self.parts.push(part.clone());
+        }
+    }
+
+    fn small(w_std: f64) -> Params {
+        Params {
+            network: FcNetwork::relu(2, w_std, Some(0.1)),
+            widths: vec![16, 64],
+            seeds: 2,
+            points: 21,
+            data: DataSpec {
+                n: 24,
+                ..DataSpec::default()
+            },
+            ..Params::default()
+        }
+    }
+
+    #[wasm_bindgen_test(unsupported = test)]
+    fn streams_the_analytic_profile_then_each_width_then_the_grams() {
+        let mut rec = Record::default();
+        let out = run(&small(1.5), &mut rec).unwrap();
+        let done: Vec<usize> = rec.progress.iter().map(|p| p.done).collect();
+        assert_eq!(done, (1..=6).collect::<Vec<_>>());
+        assert!(rec.progress.iter().all(|p| p.total == 6));
+        let widths: Vec<usize> = rec
+            .parts
+            .iter()
+            .filter_map(|p| match p {
+                Part::Circle(c) => Some(c.widths.len()),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(widths, vec![0, 1, 2], "each width as it finishes");
+        // The analytic profile is the closed-form kernel on the grid.
+        let net = FcNetwork::relu(2, 1.5, Some(0.1));
+        let expected = super::super::circle_profile(&net, 21).unwrap().ntk;
+        assert_eq!(out.circle.analytic.as_ref(), Some(&expected));
+        assert_eq!(out.heatmaps.n, 24);
+        assert_eq!(rec.parts.last(), Some(&Part::Heatmaps(out.heatmaps)));
+    }
+
+    #[wasm_bindgen_test(unsupported = test)]
+    fn the_seed_moments_are_the_sample_mean_and_its_standard_error() {
+        // Three curves with known moments: mean 2, sample variance 1, s.e. 1/√3.
+        let p = profile(8, &[vec![1.0], vec![2.0], vec![3.0]], None);
+        assert_eq!(p.mean, vec![2.0]);
+        assert!((p.sem[0] - (1.0f64 / 3.0).sqrt()).abs() < 1e-15);
+        assert_eq!(p.seeds.len(), 3);
+        let many = vec![vec![0.0]; SEED_CURVES + 1];
+        assert!(profile(8, &many, None).seeds.is_empty());
+    }
+
+    #[wasm_bindgen_test(unsupported = test)]
+    fn bad_settings_are_typed_errors() {
+        let e = run(&small(-1.0), &mut ()).unwrap_err();
+        assert!(e.to_string().contains("w_std"), "{e}");
+        let p = Params {
+            train: Some(Training {
+                target: Target::Product,
+                learning_rate: 0.5,
+                steps: 3,
+            }),
+            data: DataSpec {
+                distribution: Distribution::Gaussian,
+                d: 3,
+                ..DataSpec::default()
+            },
+            ..small(1.5)
+        };
+        assert!(matches!(
+            p.validate(),
+            Err(NtkError::DimensionMismatch {
+                expected: 2,
+                got: 3,
+                ..
+            })
+        ));
+        let huge = Params {
+            widths: vec![65_536],
+            network: FcNetwork::relu(10, 1.5, Some(0.1)),
+            ..Params::default()
+        };
+        assert!(matches!(huge.validate(), Err(NtkError::TooLarge { .. })));
+    }
+
+    #[wasm_bindgen_test(unsupported = test)]
+    fn a_learning_rate_above_the_critical_one_is_refused() {
+        let p = Params {
+            train: Some(Training {
+                target: Target::Product,
+                learning_rate: 90.0,
+                steps: 3,
+            }),
+            ..small(1.5)
+        };
+        assert!(matches!(run(&p, &mut ()), Err(NtkError::Diverges { .. })));
+    }
+}

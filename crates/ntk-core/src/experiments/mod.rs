@@ -1,0 +1,322 @@
+//! The experiments behind the page's panels, the `ntk experiment` command and, next,
+//! the Python package: one module per experiment, one shape for all of them.
+//!
+//! Each experiment module has
+//! - `Params`: serde, `Default` (the page's defaults), every field optional in JSON,
+//!   `validate()` with typed errors;
+//! - typed results (numbers, fits, theory lines, mode groupings; never sentences),
+//!   each a [`Part`] of what a panel draws;
+//! - `run(&params, &mut dyn Observer) -> Result<Output>`: the observer receives progress
+//!   (and may cancel, which ends the run with [`NtkError::Cancelled`]) and every part
+//!   as soon as it is computed (each width, each distribution), so a page can draw
+//!   while the rest is computed.
+//!
+//! [`Experiment`] names them all (`{"experiment": "convergence", …params}`) and runs
+//! any of them; [`EXPERIMENTS`] lists them.
+//!
+//! # How to add an experiment
+//! 1. `experiments/<name>.rs`: `Params` (+ `Default`, `validate`), its result types,
+//!    `run`; tests against an independent source (closed form, reference data, Monte
+//!    Carlo with its error bar).
+//! 2. Here: the module, a variant of [`Experiment`], [`Output`], an entry of
+//!    [`EXPERIMENTS`] and, for each new result type, a variant of [`Part`] and [`Slot`].
+//! 3. The page: a field row in `src/settings.rs` for each new setting, the job of its
+//!    view in `Settings::experiments`, and a panel in `src/ui/panels/` drawing the slot.
+//!
+//! `ntk experiment <name>` and `ntk experiment --list` need nothing more.
+
+use serde::{Deserialize, Serialize};
+
+use crate::empirical::Progress;
+use crate::error::{NtkError, Result};
+
+pub mod convergence;
+pub mod generalization;
+pub mod inputs;
+pub mod kernel;
+pub mod measures;
+pub mod spectral_bias;
+pub mod spectrum;
+pub mod training;
+
+pub use inputs::{DataSpec, UserPoints};
+pub use measures::{
+    circle_profile, kernel_regression_mse, kernel_regression_mse_on, sensitivity, sensitivity_on,
+    shuffled_rows, CircleProfile, MAX_CIRCLE_POINTS,
+};
+
+/// What an experiment reports while it runs.
+pub trait Observer {
+    /// `progress.done` of `progress.total` units are finished; return `false` to
+    /// cancel the run.
+    fn progress(&mut self, progress: &Progress) -> bool {
+        let _ = progress;
+        true
+    }
+
+    /// A result part, as soon as it is computed (a later part of the same slot
+    /// supersedes it).
+    fn part(&mut self, part: &Part) {
+        let _ = part;
+    }
+}
+
+/// The silent observer.
+impl Observer for () {}
+
+/// Counts an experiment's units of work and forwards progress and parts.
+pub(crate) struct Reporter<'a> {
+    observer: &'a mut dyn Observer,
+    pub(crate) total: usize,
+}
+
+impl<'a> Reporter<'a> {
+    pub(crate) fn new(observer: &'a mut dyn Observer, total: usize) -> Self {
+        Reporter { observer, total }
+    }
+
+    /// `done` units are finished; a cancel becomes [`NtkError::Cancelled`].
+    pub(crate) fn step(&mut self, done: usize, stage: impl Into<String>) -> Result<()> {
+        let p = Progress {
+            done: done.min(self.total),
+            total: self.total,
+            stage: stage.into(),
+        };
+        if self.observer.progress(&p) {
+            Ok(())
+        } else {
+            Err(NtkError::Cancelled)
+        }
+    }
+
+    pub(crate) fn part(&mut self, part: Part) -> Part {
+        self.observer.part(&part);
+        part
+    }
+}
+
+/// A piece of an experiment's result: what one plot (or one group of plots) draws.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "part", rename_all = "snake_case")]
+pub enum Part {
+    Circle(kernel::Circle),
+    Heatmaps(kernel::Heatmaps),
+    Spectrum(spectrum::Spectrum),
+    Convergence(convergence::Convergence),
+    Training(training::Training),
+    Modes(spectral_bias::Modes),
+    Bound(generalization::Bound),
+    LearningCurve(generalization::LearningCurve),
+    Sensitivity(generalization::Sensitivity),
+}
+
+/// Which result slot a part fills (a page keeps the newest part of each slot).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Slot {
+    Circle,
+    Heatmaps,
+    Spectrum,
+    Convergence,
+    Training,
+    Modes,
+    Bound,
+    LearningCurve,
+    Sensitivity,
+}
+
+impl Part {
+    /// The slot this part fills.
+    pub fn slot(&self) -> Slot {
+        match self {
+            Part::Circle(_) => Slot::Circle,
+            Part::Heatmaps(_) => Slot::Heatmaps,
+            Part::Spectrum(_) => Slot::Spectrum,
+            Part::Convergence(_) => Slot::Convergence,
+            Part::Training(_) => Slot::Training,
+            Part::Modes(_) => Slot::Modes,
+            Part::Bound(_) => Slot::Bound,
+            Part::LearningCurve(_) => Slot::LearningCurve,
+            Part::Sensitivity(_) => Slot::Sensitivity,
+        }
+    }
+}
+
+/// Any experiment with its parameters: JSON `{"experiment": "<name>", …params}`.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "experiment", rename_all = "snake_case")]
+pub enum Experiment {
+    Kernel(kernel::Params),
+    Spectrum(spectrum::Params),
+    Convergence(convergence::Params),
+    Training(training::Params),
+    SpectralBias(spectral_bias::Params),
+    Generalization(generalization::Params),
+}
+
+/// The result of any experiment.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum Output {
+    Kernel(kernel::Output),
+    Spectrum(spectrum::Spectrum),
+    Convergence(convergence::Convergence),
+    Training(training::Output),
+    SpectralBias(spectral_bias::Modes),
+    Generalization(generalization::Output),
+}
+
+/// The experiments: (name, what it computes).
+pub const EXPERIMENTS: [(&str, &str); 6] = [
+    ("kernel", "the NNGP kernel or NTK on the circle, K(x₀, x(γ)): analytic and random finite nets of each width (seed curves, mean ± 2 s.e.), optionally after training; Gram matrices on the data, analytic and empirical"),
+    ("spectrum", "eigenvalues and top eigenvectors of the analytic Gram matrix on the data, beside the Funk–Hecke eigenvalues where the data are uniform on a sphere"),
+    ("convergence", "distance of the empirical NTK to the analytic NTK against the width, per input distribution, with log-log fits (slope ± standard error)"),
+    ("training", "finite nets trained by gradient descent beside their own linearisations and the infinite-width ensemble: losses, NTK drift, the learned function; and the widest net's residual per eigenmode"),
+    ("spectral_bias", "the widest net's training residual per eigenmode (per frequency on the circle) against its linearisation's (I − ηΘ̂₀/N)^s r₀"),
+    ("generalization", "the Arora et al. 2019 bound for the target and for random labels, the learning curve of NTK regression with its fitted rate, and the regressor's sensitivity against n and d"),
+];
+
+impl Experiment {
+    /// The experiment's name, as in [`EXPERIMENTS`].
+    pub fn name(&self) -> &'static str {
+        match self {
+            Experiment::Kernel(_) => "kernel",
+            Experiment::Spectrum(_) => "spectrum",
+            Experiment::Convergence(_) => "convergence",
+            Experiment::Training(_) => "training",
+            Experiment::SpectralBias(_) => "spectral_bias",
+            Experiment::Generalization(_) => "generalization",
+        }
+    }
+
+    /// The experiment `name` with its default parameters.
+    pub fn default_named(name: &str) -> Option<Experiment> {
+        Some(match name {
+            "kernel" => Experiment::Kernel(Default::default()),
+            "spectrum" => Experiment::Spectrum(Default::default()),
+            "convergence" => Experiment::Convergence(Default::default()),
+            "training" => Experiment::Training(Default::default()),
+            "spectral_bias" => Experiment::SpectralBias(Default::default()),
+            "generalization" => Experiment::Generalization(Default::default()),
+            _ => return None,
+        })
+    }
+
+    /// Check the parameters without running anything.
+    pub fn validate(&self) -> Result<()> {
+        match self {
+            Experiment::Kernel(p) => p.validate(),
+            Experiment::Spectrum(p) => p.validate(),
+            Experiment::Convergence(p) => p.validate(),
+            Experiment::Training(p) | Experiment::SpectralBias(p) => p.validate(),
+            Experiment::Generalization(p) => p.validate(),
+        }
+    }
+
+    /// Run it, reporting to `observer`.
+    pub fn run(&self, observer: &mut dyn Observer) -> Result<Output> {
+        Ok(match self {
+            Experiment::Kernel(p) => Output::Kernel(kernel::run(p, observer)?),
+            Experiment::Spectrum(p) => Output::Spectrum(spectrum::run(p, observer)?),
+            Experiment::Convergence(p) => Output::Convergence(convergence::run(p, observer)?),
+            Experiment::Training(p) => Output::Training(training::run(p, observer)?),
+            Experiment::SpectralBias(p) => Output::SpectralBias(spectral_bias::run(p, observer)?),
+            Experiment::Generalization(p) => {
+                Output::Generalization(generalization::run(p, observer)?)
+            }
+        })
+    }
+}
+
+/// A finite positive number, or `None` (e.g. a critical learning rate 2N/λ_max when
+/// λ_max ≤ 0: a zero kernel, where no rate diverges).
+pub(crate) fn finite(x: f64) -> Option<f64> {
+    (x.is_finite() && x > 0.0).then_some(x)
+}
+
+/// A count field that must lie in `lo..=hi`.
+pub(crate) fn check_count(
+    field: &'static str,
+    value: usize,
+    lo: usize,
+    hi: usize,
+    expected: &'static str,
+) -> Result<()> {
+    if (lo..=hi).contains(&value) {
+        Ok(())
+    } else {
+        Err(NtkError::OutOfRange {
+            field,
+            expected,
+            value: value as f64,
+        })
+    }
+}
+
+/// Widths: 1 to 16 of them, each between 1 and 2¹⁶.
+pub(crate) fn check_widths(widths: &[usize]) -> Result<()> {
+    check_count(
+        "widths",
+        widths.len(),
+        1,
+        16,
+        "1 to 16 widths (a list such as [64, 256, 1024])",
+    )?;
+    for &w in widths {
+        check_count("widths", w, 1, 1 << 16, "widths between 1 and 65536")?;
+    }
+    Ok(())
+}
+
+/// The default network of the page: depth 3, ReLU, σ_w = 1.4142, σ_b = 0.1, NTK
+/// parameterization, width 1024 (the widest default width; used by the standard
+/// parameterization only).
+// The page's control holds σ_w = 1.4142 as typed, not √2: the defaults must agree.
+#[allow(clippy::approx_constant)]
+pub fn default_network() -> crate::kernel::FcNetwork {
+    crate::kernel::FcNetwork {
+        width: Some(1024),
+        ..crate::kernel::FcNetwork::relu(3, 1.4142, Some(0.1))
+    }
+}
+
+/// The page's default target: cos γ + cos 4γ on the circle (zonal harmonics of
+/// degrees 1 and 4).
+pub fn default_target() -> crate::targets::Target {
+    crate::targets::Target::Harmonics {
+        degrees: vec![(1, 1.0), (4, 1.0)],
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use wasm_bindgen_test::wasm_bindgen_test;
+
+    #[wasm_bindgen_test(unsupported = test)]
+    fn every_listed_experiment_has_defaults_and_a_name() {
+        for (name, _) in EXPERIMENTS {
+            let e = Experiment::default_named(name).unwrap();
+            assert_eq!(e.name(), name);
+            e.validate().unwrap();
+            let json = serde_json::to_value(&e).unwrap();
+            assert_eq!(json["experiment"], name);
+        }
+        assert!(Experiment::default_named("nope").is_none());
+    }
+
+    #[wasm_bindgen_test(unsupported = test)]
+    fn a_cancel_ends_the_run() {
+        struct Stop;
+        impl Observer for Stop {
+            fn progress(&mut self, _: &Progress) -> bool {
+                false
+            }
+        }
+        let e = Experiment::default_named("convergence").unwrap();
+        assert_eq!(e.run(&mut Stop), Err(NtkError::Cancelled));
+    }
+}

@@ -1,0 +1,202 @@
+//! The spectrum experiment: the eigenvalues λ_k/n of the analytic Gram matrix on the
+//! data (the empirical measure's integral operator) and its top eigenvectors, beside
+//! the kernel's Funk–Hecke eigenvalues μ_k repeated by their multiplicity where the
+//! data are uniform on a sphere (then λ_k/n → μ_k as n → ∞).
+
+use serde::{Deserialize, Serialize};
+
+use super::inputs::{DataSpec, NoFunkHecke};
+use super::kernel::pick;
+use super::{default_network, Observer, Part, Reporter};
+use crate::dynamics::KernelKind;
+use crate::error::Result;
+use crate::kernel::{kernel_matrix, FcNetwork};
+use crate::linalg::symmetric_eigen;
+use crate::spectral::dominant_frequency;
+use crate::sphere::sphere_eigenvalues;
+
+/// How many eigenvectors are returned.
+pub const TOP_VECTORS: usize = 4;
+
+/// The spectrum experiment's settings.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Params {
+    /// The network (its `width` is used by the standard parameterization).
+    pub network: FcNetwork,
+    pub kernel: KernelKind,
+    pub data: DataSpec,
+}
+
+impl Default for Params {
+    fn default() -> Self {
+        Params {
+            network: default_network(),
+            kernel: KernelKind::Ntk,
+            data: DataSpec::default(),
+        }
+    }
+}
+
+impl Params {
+    /// Check every setting before anything is allocated.
+    pub fn validate(&self) -> Result<()> {
+        self.network.validate()?;
+        self.data.validate()?;
+        let n = self.data.rows();
+        crate::budget::ensure(
+            "the Gram matrix and its eigenvectors",
+            crate::budget::kernel_bytes(n, n, self.data.dim(), self.network.depth)
+                + crate::budget::eigen_bytes(n),
+            "lower n",
+        )
+    }
+}
+
+/// One eigenvector of the Gram matrix, its entries in the order of [`Spectrum::x`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Eigenvector {
+    /// Its eigenvalue λ/n.
+    pub eigenvalue: f64,
+    pub values: Vec<f64>,
+    /// On the circle: its dominant Fourier frequency and that frequency's share of
+    /// its energy.
+    pub frequency: Option<usize>,
+    pub share: Option<f64>,
+}
+
+/// The spectrum of the analytic Gram matrix.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Spectrum {
+    /// λ_k/n, largest first.
+    pub eigenvalues: Vec<f64>,
+    /// The Funk–Hecke μ_k, each repeated by its multiplicity, largest first (as many
+    /// as eigenvalues), when they apply.
+    pub analytic: Option<Vec<f64>>,
+    /// Why there is no analytic overlay, when there is none.
+    pub analytic_note: Option<NoFunkHecke>,
+    /// The abscissa of the eigenvectors: the angle on the circle (sorted), else the
+    /// index of the input.
+    pub x: Vec<f64>,
+    /// Whether `x` is the angle.
+    pub angle: bool,
+    /// The top eigenvectors, largest eigenvalue first.
+    pub vectors: Vec<Eigenvector>,
+}
+
+/// Run the spectrum experiment.
+pub fn run(p: &Params, observer: &mut dyn Observer) -> Result<Spectrum> {
+    p.validate()?;
+    let mut r = Reporter::new(observer, 1);
+    let x = p.data.inputs()?;
+    let n = x.rows();
+    let exact = kernel_matrix(&p.network, &x, None)?;
+    let (lambda, v) = symmetric_eigen(pick(&exact, p.kernel))?;
+    let eigenvalues: Vec<f64> = lambda.iter().rev().map(|l| l / n as f64).collect();
+    let (analytic, analytic_note) = match p.data.funk_hecke() {
+        Ok(()) => {
+            let k_max = 200.min(4 * n);
+            let s = sphere_eigenvalues(&p.network, x.cols(), k_max)?;
+            let values = match p.kernel {
+                KernelKind::Ntk => &s.ntk,
+                KernelKind::Nngp => &s.nngp,
+            };
+            let mut expanded: Vec<f64> = Vec::new();
+            for (mu, mult) in values.iter().zip(&s.multiplicity) {
+                let count = (*mult as usize).min(n);
+                expanded.extend(std::iter::repeat_n(*mu, count));
+                if expanded.len() >= 4 * n {
+                    break;
+                }
+            }
+            expanded.sort_by(|a, b| b.total_cmp(a));
+            expanded.truncate(n);
+            (Some(expanded), None)
+        }
+        Err(why) => (None, Some(why)),
+    };
+    let circle = p.data.on_circle();
+    let (xaxis, order): (Vec<f64>, Vec<usize>) = if circle {
+        let mut idx: Vec<usize> = (0..n).collect();
+        let angle = |i: usize| x.get(i, 1).atan2(x.get(i, 0));
+        idx.sort_by(|&a, &b| angle(a).total_cmp(&angle(b)));
+        (idx.iter().map(|&i| angle(i)).collect(), idx)
+    } else {
+        ((0..n).map(|i| i as f64).collect(), (0..n).collect())
+    };
+    let vectors = eigenvalues
+        .iter()
+        .enumerate()
+        .take(TOP_VECTORS.min(n))
+        .map(|(rank, &eigenvalue)| {
+            let col = n - 1 - rank;
+            let values: Vec<f64> = order.iter().map(|&i| v.get(i, col)).collect();
+            let dominant = circle.then(|| dominant_frequency(&values));
+            Eigenvector {
+                eigenvalue,
+                frequency: dominant.map(|f| f.frequency),
+                share: dominant.map(|f| f.share),
+                values,
+            }
+        })
+        .collect();
+    let spectrum = Spectrum {
+        eigenvalues,
+        analytic,
+        analytic_note,
+        x: xaxis,
+        angle: circle,
+        vectors,
+    };
+    r.step(1, "eigen-decomposition")?;
+    r.part(Part::Spectrum(spectrum.clone()));
+    Ok(spectrum)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::data::Distribution;
+    use wasm_bindgen_test::wasm_bindgen_test;
+
+    #[wasm_bindgen_test(unsupported = test)]
+    fn on_the_circle_the_eigenvectors_are_fourier_modes() {
+        // A dot-product kernel on equally spaced points of the circle is circulant: its
+        // eigenvectors are exactly cos kγ and sin kγ, and the top one (the constant,
+        // frequency 0, for a positive kernel) carries all its energy at frequency 0.
+        let p = Params {
+            data: DataSpec {
+                n: 24,
+                ..DataSpec::default()
+            },
+            ..Params::default()
+        };
+        let s = run(&p, &mut ()).unwrap();
+        assert_eq!(s.eigenvalues.len(), 24);
+        assert!(s.eigenvalues.windows(2).all(|w| w[0] >= w[1]));
+        assert!(s.analytic.is_some() && s.analytic_note.is_none());
+        assert_eq!(s.vectors[0].frequency, Some(0));
+        assert!(s.vectors[0].share.unwrap() > 1.0 - 1e-9);
+        // cos kγ and sin kγ share an eigenvalue: the next two vectors pair up.
+        assert_eq!(s.vectors[1].frequency, s.vectors[2].frequency);
+        assert!(s.x.windows(2).all(|w| w[0] < w[1]), "angles sorted");
+    }
+
+    #[wasm_bindgen_test(unsupported = test)]
+    fn the_funk_hecke_overlay_is_left_out_off_the_sphere_with_the_reason() {
+        let p = Params {
+            data: DataSpec {
+                distribution: Distribution::Laplace,
+                d: 3,
+                n: 20,
+                ..DataSpec::default()
+            },
+            ..Params::default()
+        };
+        let s = run(&p, &mut ()).unwrap();
+        assert_eq!(s.analytic, None);
+        assert_eq!(s.analytic_note, Some(NoFunkHecke::NotOnSphere));
+        assert_eq!(s.vectors[0].frequency, None);
+        assert_eq!(s.x[3], 3.0);
+    }
+}

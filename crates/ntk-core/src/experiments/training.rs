@@ -1,0 +1,536 @@
+//! The training experiment: finite networks of each width trained by full-batch
+//! gradient descent on (1/2N)‖f − y‖², each beside its own linearisation (the same f₀
+//! and empirical Θ̂₀, trained as a linear model; Lee et al. 2019, arXiv:1902.06720),
+//! and the expected losses of the infinite-width ensemble (mean + variance over
+//! initialisations, f₀ ~ GP(0, K); neural-tangents' `compute_cov=True`); the NTK drift
+//! ‖Θ̂_t − Θ̂₀‖_F/‖Θ̂₀‖_F; the learned function at snapshot steps; and the widest net's
+//! residual per eigenmode ([`super::spectral_bias`]).
+
+use serde::{Deserialize, Serialize};
+
+use super::inputs::{angles, circle_grid, user_split, DataSpec};
+use super::spectral_bias::{mode_lines, Modes};
+use super::{check_count, check_widths, default_network, default_target, finite};
+use super::{Observer, Part, Reporter};
+use crate::data::sample;
+use crate::dynamics::{ensemble_gd_losses, linearised_gd, losses, LinearisedPath};
+use crate::error::{NtkError, Result};
+use crate::kernel::{kernel_matrix, nngp_diagonal, FcNetwork};
+use crate::linalg::{symmetric_eigen, Matrix};
+use crate::network::{Mlp, MlpSpec};
+use crate::targets::{targets, Target};
+use crate::train::{train_at, TrainRecord, TrainSetup};
+
+/// The training experiment's settings.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Params {
+    pub network: FcNetwork,
+    pub widths: Vec<usize>,
+    /// The training inputs (a user's file: its last fifth is the test set).
+    pub data: DataSpec,
+    pub target: Target,
+    /// Label noise σ on the training targets.
+    pub noise: f64,
+    /// Test inputs (sampled data).
+    pub n_test: usize,
+    pub learning_rate: f64,
+    pub steps: usize,
+    /// Steps at which the learned function is returned.
+    pub snapshots: Vec<usize>,
+}
+
+impl Default for Params {
+    fn default() -> Self {
+        Params {
+            network: default_network(),
+            widths: vec![64, 256, 1024],
+            data: DataSpec::default(),
+            target: default_target(),
+            noise: 0.0,
+            n_test: 100,
+            learning_rate: 0.5,
+            steps: 100,
+            snapshots: vec![0, 10, 100],
+        }
+    }
+}
+
+impl Params {
+    /// Check every setting before anything is allocated.
+    pub fn validate(&self) -> Result<()> {
+        self.network.validate()?;
+        check_widths(&self.widths)?;
+        self.data.validate()?;
+        check_count("n_test", self.n_test, 1, 20_000, "between 1 and 20000")?;
+        check_count("steps", self.steps, 1, 100_000, "between 1 and 100000")?;
+        if !(self.learning_rate.is_finite() && self.learning_rate > 0.0) {
+            return Err(NtkError::OutOfRange {
+                field: "learning_rate",
+                expected: "a positive number",
+                value: self.learning_rate,
+            });
+        }
+        if !(self.noise.is_finite() && self.noise >= 0.0) {
+            return Err(NtkError::OutOfRange {
+                field: "noise",
+                expected: "a number ≥ 0",
+                value: self.noise,
+            });
+        }
+        if let Some(&s) = self.snapshots.iter().find(|&&s| s > self.steps) {
+            return Err(NtkError::OutOfRange {
+                field: "snapshots",
+                expected: "steps between 0 and the number of steps",
+                value: s as f64,
+            });
+        }
+        let widest = self.widths.iter().copied().max().unwrap_or(1);
+        crate::budget::ensure(
+            "training the widest network",
+            crate::budget::train_bytes(
+                self.data.dim(),
+                &vec![widest; self.network.depth],
+                self.data.rows(),
+                self.n_test,
+            ),
+            "lower the width, the depth, n or the test points",
+        )
+    }
+}
+
+/// What the function plot's abscissa is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Abscissa {
+    /// The angle γ of a test input on the circle.
+    Angle,
+    /// The test input itself (d = 1).
+    Input,
+    /// The target value y(x) of the test input (the ideal fit is the diagonal).
+    Target,
+}
+
+/// One width's run: losses and NTK drift at the recorded steps, or, when the learning
+/// rate is above this net's critical one, nothing but that rate.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TrainRun {
+    pub width: usize,
+    pub train_loss: Vec<f64>,
+    pub test_loss: Vec<f64>,
+    /// ‖Θ̂_t − Θ̂₀‖_F/‖Θ̂₀‖_F.
+    pub drift: Vec<f64>,
+    /// 2N/λ_max(Θ̂₀) of this net; `None` when its NTK is zero.
+    pub critical: Option<f64>,
+    /// The learning rate is above `critical`: gradient descent would diverge, and the
+    /// net was not trained.
+    pub diverged: bool,
+    /// The losses of this net's own linearisation (same f₀ and Θ̂₀).
+    pub linear_train_loss: Vec<f64>,
+    pub linear_test_loss: Vec<f64>,
+    /// RMS(f_net − f_lin) on the test inputs over RMS(y_test), per recorded step.
+    pub linear_gap: Vec<f64>,
+}
+
+/// The learned function at one recorded step: the widest net, its linearisation and
+/// the infinite-width ensemble's mean (each empty when not computed).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Snapshot {
+    pub step: usize,
+    pub net: Vec<f64>,
+    pub linear: Vec<f64>,
+    pub kernel: Vec<f64>,
+}
+
+/// Losses and drift against t = η·steps, for each width and the infinite-width
+/// ensemble; the learned function at the snapshot steps.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Training {
+    /// The recorded steps and t = η·steps.
+    pub steps: Vec<usize>,
+    pub times: Vec<f64>,
+    pub learning_rate: f64,
+    /// The expected train and test losses of the infinite-width ensemble, empty above
+    /// the critical rate.
+    pub kernel_train: Vec<f64>,
+    pub kernel_test: Vec<f64>,
+    /// 2N/λ_max of the analytic Gram matrix; `None` when the kernel is zero.
+    pub critical: Option<f64>,
+    pub runs: Vec<TrainRun>,
+    /// The function plot's abscissa (sorted) and what it is.
+    pub x: Vec<f64>,
+    pub abscissa: Abscissa,
+    /// The targets of the test inputs, in the order of `x`.
+    pub target: Vec<f64>,
+    pub snapshots: Vec<Snapshot>,
+    /// The width the snapshots show.
+    pub snapshot_width: Option<usize>,
+}
+
+/// The training experiment's result.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Output {
+    pub training: Training,
+    /// `None` when no width could be trained.
+    pub modes: Option<Modes>,
+}
+
+/// The steps at which training is recorded: 0, 30 equally spaced steps, the
+/// snapshots and the last step.
+pub fn record_steps(steps: usize, snapshots: &[usize]) -> Vec<usize> {
+    let mut s: Vec<usize> = (0..=30).map(|k| k * steps / 30).collect();
+    s.extend(snapshots.iter().copied().filter(|&v| v <= steps));
+    s.sort_unstable();
+    s.dedup();
+    s
+}
+
+/// The training and test sets.
+pub struct Sets {
+    pub x: Matrix,
+    pub y: Vec<f64>,
+    /// Sorted by `abscissa`.
+    pub x_test: Matrix,
+    pub y_test: Vec<f64>,
+    pub abscissa_values: Vec<f64>,
+    pub abscissa: Abscissa,
+}
+
+/// The training set (inputs, targets with label noise) and the test set. Test
+/// inputs: equally spaced angles on the circle (offset by half a spacing from the
+/// training points); samples of the distribution (seed ⊕ 0x7e57); or, for a user's
+/// file, its held-out rows. The abscissa is the angle on the circle, x itself in one
+/// dimension, otherwise the target value; the test set is sorted by it.
+pub fn sets(p: &Params) -> Result<Sets> {
+    let d = &p.data;
+    let circle = d.on_circle();
+    let (x, y, x_test, y_test) = match user_split(d, &p.target)? {
+        Some(split) => split,
+        None => {
+            let x = d.inputs()?;
+            let y = targets(&p.target, &x, p.noise, d.seed)?;
+            let x_test = if circle {
+                circle_grid(p.n_test)?
+            } else {
+                sample(d.distribution, p.n_test, d.d, d.seed ^ 0x7e57, d.project)?
+            };
+            let y_test = targets(&p.target, &x_test, 0.0, 0)?;
+            (x, y, x_test, y_test)
+        }
+    };
+    let (values, abscissa) = if circle {
+        (angles(&x_test), Abscissa::Angle)
+    } else if x_test.cols() == 1 {
+        (x_test.as_slice().to_vec(), Abscissa::Input)
+    } else {
+        (y_test.clone(), Abscissa::Target)
+    };
+    let m = x_test.rows();
+    let mut order: Vec<usize> = (0..m).collect();
+    order.sort_by(|&a, &b| values[a].total_cmp(&values[b]));
+    let rows: Vec<f64> = order.iter().flat_map(|&i| x_test.row(i).to_vec()).collect();
+    Ok(Sets {
+        x_test: Matrix::from_row_major(m, x_test.cols(), rows)?,
+        abscissa_values: order.iter().map(|&i| values[i]).collect(),
+        abscissa,
+        y_test: order.iter().map(|&i| y_test[i]).collect(),
+        x,
+        y,
+    })
+}
+
+fn rms(v: &[f64]) -> f64 {
+    (v.iter().map(|a| a * a).sum::<f64>() / v.len().max(1) as f64).sqrt()
+}
+
+/// The widest trained net: its record and its linearisation.
+struct Widest {
+    width: usize,
+    rec: TrainRecord,
+    linear: LinearisedPath,
+}
+
+/// Run the training experiment. Parts: the infinite-width ensemble first, then the
+/// training part after each width, then the modes of the widest net.
+pub fn run(p: &Params, observer: &mut dyn Observer) -> Result<Output> {
+    p.validate()?;
+    let Sets {
+        x,
+        y,
+        x_test,
+        y_test,
+        abscissa_values,
+        abscissa,
+    } = sets(p)?;
+    let n_train = x.rows();
+    let steps = record_steps(p.steps, &p.snapshots);
+    let lr = p.learning_rate;
+    let times: Vec<f64> = steps.iter().map(|&s| lr * s as f64).collect();
+    let mut widths = p.widths.clone();
+    widths.sort_unstable();
+    widths.dedup();
+    let mut r = Reporter::new(observer, 1 + widths.len() * p.steps + 1);
+
+    // The infinite-width ensemble: expected losses over initialisations (mean and
+    // variance, f₀ ~ GP(0, K)) and its mean function, below the critical rate.
+    let k_train = kernel_matrix(&p.network, &x, None)?;
+    let k_cross = kernel_matrix(&p.network, &x_test, Some(&x))?;
+    let test_diag = nngp_diagonal(&p.network, &x_test)?;
+    let (lambda, vectors) = symmetric_eigen(&k_train.ntk)?;
+    let lambda_max = lambda.last().copied().unwrap_or(0.0);
+    let critical = finite(2.0 * n_train as f64 / lambda_max);
+    let ensemble = match critical {
+        Some(c) if lr >= c => None,
+        _ => Some(ensemble_gd_losses(
+            &k_train.ntk,
+            &k_cross.ntk,
+            &k_train.nngp,
+            &k_cross.nngp,
+            &test_diag,
+            &y,
+            &y_test,
+            lr,
+            &steps,
+        )?),
+    };
+    r.step(1, "infinite-width ensemble")?;
+
+    let mut training = Training {
+        steps: steps.clone(),
+        times: times.clone(),
+        learning_rate: lr,
+        kernel_train: ensemble.as_ref().map_or(Vec::new(), |e| e.train.clone()),
+        kernel_test: ensemble.as_ref().map_or(Vec::new(), |e| e.test.clone()),
+        critical,
+        runs: Vec::new(),
+        x: abscissa_values,
+        abscissa,
+        target: y_test.clone(),
+        snapshots: Vec::new(),
+        snapshot_width: None,
+    };
+    let snapshots = |widest: Option<&Widest>| -> Vec<Snapshot> {
+        p.snapshots
+            .iter()
+            .filter_map(|&s| {
+                let i = steps.iter().position(|&v| v == s)?;
+                Some(Snapshot {
+                    step: s,
+                    net: widest.map_or(Vec::new(), |w| w.rec.test_predictions[i].clone()),
+                    linear: widest.map_or(Vec::new(), |w| w.linear.test[i].clone()),
+                    kernel: ensemble
+                        .as_ref()
+                        .map_or(Vec::new(), |e| e.test_mean[i].clone()),
+                })
+            })
+            .collect()
+    };
+    training.snapshots = snapshots(None);
+    r.part(Part::Training(training.clone()));
+
+    let report_every = (p.steps / 25).max(1);
+    let y_scale = rms(&y_test).max(f64::MIN_POSITIVE);
+    let mut widest: Option<Widest> = None;
+    for (k, &m) in widths.iter().enumerate() {
+        let spec = MlpSpec::from_network(&p.network, m);
+        let setup = TrainSetup {
+            spec: &spec,
+            seed: p.data.seed,
+            x_train: &x,
+            y_train: &y,
+            x_test: Some(&x_test),
+            y_test: Some(&y_test),
+            learning_rate: lr,
+            steps: p.steps,
+            record_every: 1,
+        };
+        let base = 1 + k * p.steps;
+        let mut cancelled = false;
+        let result = train_at(&setup, &steps, |s| {
+            if s % report_every == 0 {
+                cancelled = r
+                    .step(
+                        base + s,
+                        format!("training width {m}: step {s} of {}", p.steps),
+                    )
+                    .is_err();
+            }
+            !cancelled
+        });
+        match result {
+            Ok(rec) => {
+                // The same network's linearisation: its own f₀ and Θ̂₀ (the seed gives
+                // the same initialisation as the run above).
+                let net0 = Mlp::init(&spec, x.cols(), p.data.seed)?;
+                let k0 = net0.empirical_kernels(&x, None)?.ntk;
+                let k0_cross = net0.empirical_kernels(&x_test, Some(&x))?.ntk;
+                let linear = linearised_gd(
+                    &k0,
+                    &k0_cross,
+                    &rec.train_predictions[0],
+                    &rec.test_predictions[0],
+                    &y,
+                    lr,
+                    &steps,
+                )?;
+                let gap = rec
+                    .test_predictions
+                    .iter()
+                    .zip(&linear.test)
+                    .map(|(f, l)| {
+                        let diff: Vec<f64> = f.iter().zip(l).map(|(a, b)| a - b).collect();
+                        rms(&diff) / y_scale
+                    })
+                    .collect();
+                training.runs.push(TrainRun {
+                    width: m,
+                    train_loss: rec.train_loss.clone(),
+                    test_loss: rec.test_loss.clone(),
+                    drift: rec.ntk_drift.clone(),
+                    critical: finite(rec.critical_learning_rate),
+                    diverged: false,
+                    linear_train_loss: losses(&linear.train, &y),
+                    linear_test_loss: losses(&linear.test, &y_test),
+                    linear_gap: gap,
+                });
+                widest = Some(Widest {
+                    width: m,
+                    rec,
+                    linear,
+                });
+            }
+            Err(NtkError::Diverges { critical, .. }) => training.runs.push(TrainRun {
+                width: m,
+                train_loss: Vec::new(),
+                test_loss: Vec::new(),
+                drift: Vec::new(),
+                critical: Some(critical),
+                diverged: true,
+                linear_train_loss: Vec::new(),
+                linear_test_loss: Vec::new(),
+                linear_gap: Vec::new(),
+            }),
+            Err(e) => return Err(e),
+        }
+        training.snapshots = snapshots(widest.as_ref());
+        training.snapshot_width = widest.as_ref().map(|w| w.width);
+        r.step(base + p.steps, format!("width {m} trained"))?;
+        r.part(Part::Training(training.clone()));
+    }
+
+    // Spectral bias: the widest net's residual per eigenmode of the analytic Gram,
+    // beside the same projection of its own linearisation's residual.
+    let modes = match &widest {
+        Some(w) => {
+            let circle = p.data.on_circle();
+            let modes = Modes {
+                times,
+                modes: mode_lines(
+                    &lambda,
+                    &vectors,
+                    &y,
+                    &w.rec.train_predictions,
+                    &w.linear.train,
+                    circle,
+                )?,
+                width: w.width,
+                circle,
+            };
+            r.step(r.total, "residual per eigenmode")?;
+            r.part(Part::Modes(modes.clone()));
+            Some(modes)
+        }
+        None => None,
+    };
+    Ok(Output { training, modes })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use wasm_bindgen_test::wasm_bindgen_test;
+
+    fn harmonics(degrees: &[usize]) -> Target {
+        Target::Harmonics {
+            degrees: degrees.iter().map(|&k| (k, 1.0)).collect(),
+        }
+    }
+
+    fn small(lr: f64, widths: Vec<usize>) -> Params {
+        Params {
+            network: FcNetwork::relu(1, 2f64.sqrt(), Some(0.1)),
+            widths,
+            data: DataSpec {
+                n: 16,
+                ..DataSpec::default()
+            },
+            target: harmonics(&[1, 4]),
+            n_test: 32,
+            learning_rate: lr,
+            steps: 120,
+            snapshots: vec![0, 10, 120],
+            ..Params::default()
+        }
+    }
+
+    #[wasm_bindgen_test(unsupported = test)]
+    fn records_the_requested_steps() {
+        assert_eq!(record_steps(30, &[7]), (0..=30).collect::<Vec<_>>());
+        let s = record_steps(300, &[7, 300, 301]);
+        assert!(s.contains(&7) && s.contains(&300) && !s.contains(&301));
+        assert_eq!(s.len(), 32);
+    }
+
+    #[wasm_bindgen_test(unsupported = test)]
+    fn lazy_training_and_linearisation_against_width() {
+        let out = run(&small(0.5, vec![64, 1024]), &mut ()).unwrap();
+        let t = &out.training;
+        assert!(t.critical.unwrap() > 0.5);
+        assert_eq!(t.times.len(), t.kernel_train.len());
+        assert_eq!(t.times[1], 0.5 * 4.0, "t = η·steps at step 4");
+        // Kernel gradient descent never increases the expected training loss... of
+        // its mean; with the variance term it is still monotone for η below critical.
+        assert!(t.kernel_train.windows(2).all(|w| w[1] <= w[0] + 1e-15));
+        // Lazy training: the wider net's kernel moves less (Lee et al. 2019).
+        let last = |r: &TrainRun| *r.drift.last().unwrap();
+        assert!(last(&t.runs[1]) < 0.5 * last(&t.runs[0]), "{:?}", t.runs);
+        assert_eq!(t.snapshots.len(), 3);
+        assert_eq!(t.snapshots[2].net.len(), 32);
+        assert_eq!(t.abscissa, Abscissa::Angle);
+        assert!(t.x.windows(2).all(|w| w[0] < w[1]), "angles sorted");
+        // The widest net ends close to its own linearisation, closer than the narrow.
+        let s = &t.snapshots[2];
+        let gap: f64 = s
+            .net
+            .iter()
+            .zip(&s.linear)
+            .map(|(a, b)| (a - b).powi(2))
+            .sum();
+        let size: f64 = s.linear.iter().map(|b| b * b).sum();
+        assert!(gap < 0.01 * size, "gap {gap}, size {size}");
+        let final_gap = |r: &TrainRun| *r.linear_gap.last().unwrap();
+        assert!(final_gap(&t.runs[1]) < 0.5 * final_gap(&t.runs[0]));
+        // Spectral bias: frequency 1 before frequency 4, as the linearisation says.
+        let modes = out.modes.unwrap();
+        assert_eq!(modes.width, 1024);
+        assert_eq!(modes.modes[0].frequency, Some(1));
+        assert_eq!(modes.modes[1].frequency, Some(4));
+        let mid = modes.modes[0].measured.len() / 4;
+        assert!(modes.modes[0].measured[mid] < modes.modes[1].measured[mid]);
+        for mode in &modes.modes {
+            for (a, b) in mode.measured.iter().zip(&mode.theory) {
+                assert!((a - b).abs() < 0.05, "{mode:?}");
+            }
+        }
+    }
+
+    #[wasm_bindgen_test(unsupported = test)]
+    fn above_the_critical_rate_nothing_is_trained_and_nothing_is_nan() {
+        let out = run(&small(50.0, vec![64]), &mut ()).unwrap();
+        let t = &out.training;
+        assert!(t.critical.unwrap() < 50.0 && t.kernel_train.is_empty());
+        assert!(t.runs[0].diverged && t.runs[0].train_loss.is_empty());
+        assert!(t.runs[0].critical.unwrap() < 50.0);
+        assert!(out.modes.is_none());
+    }
+}

@@ -1,0 +1,330 @@
+//! One plot idiom: every plot is built once per result (and per view-only setting)
+//! into a [`Figure`] value, which gives the canvas drawing, the pointer read-out and
+//! the CSV. [`FigureCanvas`] shows a figure: a canvas redrawn when its figure or the
+//! window size changes, a read-out line below it, PNG and CSV buttons; while a newer
+//! job runs the old plot stays, dimmed. Its `data-generation` attribute is the
+//! generation of the job it shows (tests wait on it).
+
+use std::sync::Arc;
+
+use leptos::prelude::*;
+use ntk_plots::common::sequential;
+use ntk_plots::palette;
+use ntk_plots::{draw_lines_row, fmt3, LegendPosition, LinesPlot, Mapping, Series};
+use wasm_bindgen::JsCast;
+use web_sys::HtmlCanvasElement;
+
+use crate::canvas::draw_on_canvas;
+use crate::protocol::Slot;
+use crate::ui::results::Results;
+
+/// A plot built from results: how to draw it, read it and export it.
+pub trait Figure: Send + Sync {
+    /// Draw on the canvas; the pixel ↔ data mapping of each plot, and the scale.
+    fn draw(&self, canvas: &HtmlCanvasElement) -> Result<(Vec<Mapping>, f64), String>;
+    /// The read-out at data coordinates (x, y) of plot `plot`.
+    fn readout(&self, plot: usize, x: f64, y: f64) -> Option<String>;
+    /// The plotted numbers as CSV.
+    fn csv(&self) -> String;
+}
+
+/// A figure and the generation of the job it shows.
+#[derive(Clone)]
+pub struct Shown(pub u64, pub Arc<dyn Figure>);
+
+impl PartialEq for Shown {
+    fn eq(&self, other: &Self) -> bool {
+        self.0 == other.0 && Arc::ptr_eq(&self.1, &other.1)
+    }
+}
+
+/// Builds a canvas's figure from the results of its slots (and any view signals it
+/// reads); `None` while there is nothing to draw.
+pub type FigureFn = Arc<dyn Fn(&Results) -> Option<Shown> + Send + Sync>;
+
+/// A figure with its generation, for [`FigureFn`]s.
+pub fn shown(generation: u64, figure: impl Figure + 'static) -> Shown {
+    Shown(generation, Arc::new(figure))
+}
+
+/// Milliseconds since page load (0 where there is no `performance`).
+pub(crate) fn now_ms() -> f64 {
+    web_sys::window()
+        .and_then(|w| w.performance())
+        .map_or(0.0, |p| p.now())
+}
+
+/// Start a download of `href` as `name`.
+fn download(href: &str, name: &str) {
+    let Some(doc) = web_sys::window().and_then(|w| w.document()) else {
+        return;
+    };
+    if let Ok(a) = doc.create_element("a") {
+        let a: web_sys::HtmlAnchorElement = a.unchecked_into();
+        a.set_href(href);
+        a.set_download(name);
+        a.click();
+    }
+}
+
+fn download_csv(text: &str, name: &str) {
+    let parts = js_sys::Array::of1(&wasm_bindgen::JsValue::from_str(text));
+    let opts = web_sys::BlobPropertyBag::new();
+    opts.set_type("text/csv");
+    if let Ok(blob) = web_sys::Blob::new_with_str_sequence_and_options(&parts, &opts) {
+        if let Ok(url) = web_sys::Url::create_object_url_with_blob(&blob) {
+            download(&url, name);
+            let _ = web_sys::Url::revoke_object_url(&url);
+        }
+    }
+}
+
+/// A canvas showing the figure that `figure` builds from the results of `slots`.
+#[component]
+pub fn FigureCanvas(
+    id: &'static str,
+    label: &'static str,
+    results: RwSignal<Results>,
+    /// The result slots the figure is built from: a part for another slot does not
+    /// rebuild it.
+    slots: &'static [Slot],
+    #[prop(into)] busy: Signal<bool>,
+    figure: FigureFn,
+    /// CSS aspect ratio, e.g. "16 / 9".
+    aspect: &'static str,
+) -> impl IntoView {
+    let parts = Memo::new(move |_| results.with(|r| r.only(slots)));
+    let built = Memo::new(move |_| parts.with(|r| figure(r)));
+    let canvas_ref = NodeRef::<leptos::html::Canvas>::new();
+    let drawn = RwSignal::new(0u64);
+    // How long the last draw took on the main thread (`data-draw-ms`).
+    let draw_ms = RwSignal::new(0.0f64);
+    let mappings = StoredValue::new((Vec::<Mapping>::new(), 1.0f64));
+    let error = RwSignal::new(None::<String>);
+    let text = RwSignal::new(String::new());
+    let resized = RwSignal::new(0u32);
+    let listener = window_event_listener(leptos::ev::resize, move |_| {
+        resized.update(|n| *n = n.wrapping_add(1))
+    });
+    on_cleanup(move || listener.remove());
+    Effect::new(move |_| {
+        resized.track();
+        let Some(canvas) = canvas_ref.get() else {
+            return;
+        };
+        built.with(|b| {
+            let Some(Shown(generation, fig)) = b else {
+                return;
+            };
+            let t0 = now_ms();
+            match fig.draw(&canvas) {
+                Ok((maps, scale)) => {
+                    mappings.set_value((maps, scale));
+                    error.set(None);
+                    draw_ms.set(now_ms() - t0);
+                    drawn.set(*generation);
+                }
+                Err(e) => error.set(Some(format!("The plot could not be drawn: {e}"))),
+            }
+        });
+    });
+    let on_move = move |ev: web_sys::MouseEvent| {
+        let (maps, scale) = mappings.get_value();
+        let (px, py) = (ev.offset_x() as f64 * scale, ev.offset_y() as f64 * scale);
+        let found = built.with_untracked(|b| {
+            let Shown(_, fig) = b.as_ref()?;
+            maps.iter()
+                .enumerate()
+                .find_map(|(i, m)| m.to_data(px, py).and_then(|(x, y)| fig.readout(i, x, y)))
+        });
+        text.set(found.unwrap_or_default());
+    };
+    let png = move |_| {
+        if let Some(c) = canvas_ref.get() {
+            if let Ok(url) = c.to_data_url() {
+                download(&url, &format!("ntk-lab-{id}.png"));
+            }
+        }
+    };
+    let csv_click = move |_| {
+        if let Some(t) = built.with_untracked(|b| b.as_ref().map(|s| s.1.csv())) {
+            download_csv(&t, &format!("ntk-lab-{id}.csv"));
+        }
+    };
+    view! {
+        <figure class="plot" class:busy=move || busy.get()>
+            <div class="toolbar" role="toolbar" aria-label=format!("{label}: downloads")>
+                <button type="button" class="tool" id=format!("{id}-png") on:click=png title="Download this plot as a PNG image">"PNG"</button>
+                <button type="button" class="tool" id=format!("{id}-csv") on:click=csv_click title="Download the plotted numbers as CSV">"CSV"</button>
+            </div>
+            <canvas
+                node_ref=canvas_ref
+                id=id
+                class="plot-canvas"
+                style=format!("display: block; width: 100%; height: auto; aspect-ratio: {aspect}")
+                role="img"
+                aria-label=label
+                data-generation=move || drawn.get().to_string()
+                data-draw-ms=move || format!("{:.1}", draw_ms.get())
+                on:mousemove=on_move
+                on:mouseleave=move |_| text.set(String::new())
+            ></canvas>
+            <figcaption class="readout" aria-live="off">{move || { let t = text.get(); if t.is_empty() { "Move the pointer over the plot to read values.".to_string() } else { t } }}</figcaption>
+            <p class="panel-error" role="alert">{move || error.get()}</p>
+        </figure>
+    }
+}
+
+/// CSV text: a header line, then one line per row.
+pub fn csv_rows(header: &str, rows: impl Iterator<Item = Vec<f64>>) -> String {
+    let mut s = String::from(header);
+    s.push('\n');
+    for r in rows {
+        s.push_str(
+            &r.iter()
+                .map(|v| format!("{v}"))
+                .collect::<Vec<_>>()
+                .join(","),
+        );
+        s.push('\n');
+    }
+    s
+}
+
+/// Colours for unordered series (distributions, modes), Okabe–Ito.
+pub const CYCLE: [plotters::style::RGBColor; 6] = [
+    palette::BLUE,
+    palette::VERMILLION,
+    palette::GREEN,
+    palette::PURPLE,
+    palette::ORANGE,
+    palette::SKY_BLUE,
+];
+
+/// Light (narrow) to dark (wide) colours for `count` widths.
+pub fn width_color(i: usize, count: usize) -> plotters::style::RGBColor {
+    sequential(if count > 1 {
+        0.3 + 0.7 * i as f64 / (count - 1) as f64
+    } else {
+        0.8
+    })
+}
+
+/// One line chart, owned.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Chart {
+    pub title: String,
+    pub x_label: String,
+    pub y_label: String,
+    pub log_x: bool,
+    pub log_y: bool,
+    pub series: Vec<Series>,
+    pub legend: LegendPosition,
+    pub note: Option<String>,
+    /// Room above the data for the legend, as a fraction of the y span.
+    pub headroom: f64,
+}
+
+impl Chart {
+    pub fn new(title: impl Into<String>, x_label: &str, y_label: &str) -> Self {
+        Chart {
+            title: title.into(),
+            x_label: x_label.into(),
+            y_label: y_label.into(),
+            log_x: false,
+            log_y: false,
+            series: Vec::new(),
+            legend: LegendPosition::UpperRight,
+            note: None,
+            headroom: 0.0,
+        }
+    }
+
+    /// Leave room above the data for a legend at the top.
+    pub fn room(mut self, fraction: f64) -> Self {
+        self.headroom = fraction;
+        self
+    }
+
+    pub fn log(mut self, x: bool, y: bool) -> Self {
+        self.log_x = x;
+        self.log_y = y;
+        self
+    }
+
+    pub fn legend(mut self, position: LegendPosition) -> Self {
+        self.legend = position;
+        self
+    }
+
+    fn plot(&self) -> LinesPlot<'_> {
+        LinesPlot {
+            title: &self.title,
+            x_label: &self.x_label,
+            y_label: &self.y_label,
+            log_x: self.log_x,
+            log_y: self.log_y,
+            series: &self.series,
+            legend: self.legend.clone(),
+            note: self.note.as_deref(),
+            headroom: self.headroom,
+        }
+    }
+}
+
+/// The CSV of charts: one row per point, `chart,series,x,y,error`.
+pub fn charts_csv(charts: &[Chart]) -> String {
+    let mut s = String::from("chart,series,x,y,error\n");
+    let quote = |t: &str| format!("\"{}\"", t.replace('"', "\"\""));
+    for c in charts {
+        for series in &c.series {
+            for i in 0..series.x.len() {
+                let err = series
+                    .err
+                    .as_ref()
+                    .map_or(String::new(), |e| format!("{}", e[i]));
+                s.push_str(&format!(
+                    "{},{},{},{},{err}\n",
+                    quote(&c.title),
+                    quote(&series.label),
+                    series.x[i],
+                    series.y[i]
+                ));
+            }
+        }
+    }
+    s
+}
+
+/// Line charts side by side.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Charts(pub Vec<Chart>);
+
+impl Figure for Charts {
+    fn draw(&self, canvas: &HtmlCanvasElement) -> Result<(Vec<Mapping>, f64), String> {
+        let plots: Vec<LinesPlot> = self.0.iter().map(Chart::plot).collect();
+        draw_on_canvas(canvas, |area, style| draw_lines_row(area, &plots, style))
+            .map_err(|e| e.to_string())
+    }
+
+    fn readout(&self, plot: usize, x: f64, y: f64) -> Option<String> {
+        let chart = self.0.get(plot)?;
+        Some(format!(
+            "{}: {} = {}, {} = {}",
+            chart.title,
+            chart.x_label,
+            fmt3(x),
+            chart.y_label,
+            fmt3(y)
+        ))
+    }
+
+    fn csv(&self) -> String {
+        charts_csv(&self.0)
+    }
+}
+
+/// Charts as a shown figure, `None` when there are none.
+pub fn charts(generation: u64, charts: Vec<Chart>) -> Option<Shown> {
+    (!charts.is_empty()).then(|| shown(generation, Charts(charts)))
+}

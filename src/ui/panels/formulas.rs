@@ -1,0 +1,60 @@
+//! The formulas panel: the exact recursion in use for the sidebar's network, and the
+//! papers, by arXiv id.
+
+use leptos::prelude::*;
+
+/// The formulas panel: the exact recursion in use for the chosen network, and the
+/// papers, by arXiv id.
+#[component]
+pub fn FormulasPanel(
+    #[prop(into)] network: Signal<Option<ntk_core::kernel::FcNetwork>>,
+) -> impl IntoView {
+    view! {
+        <section class="panel" id="formulas-panel" aria-labelledby="formulas-title">
+            <header class="panel-head">
+                <h2 id="formulas-title">"Formulas: what is computed"</h2>
+                <p class="what">
+                    "The infinite-width recursion for the network in the sidebar, with google/neural-tangents' conventions; it updates with every control."
+                </p>
+            </header>
+            <div class="formulas">
+                {move || {
+                    network
+                        .get()
+                        .map(|net| {
+                            crate::formulas::formulas(&net)
+                                .into_iter()
+                                .map(|step| {
+                                    view! {
+                                        <div class="formula-step">
+                                            <h3>{step.title}</h3>
+                                            {step
+                                                .lines
+                                                .into_iter()
+                                                .map(|l| view! { <p class="math">{l}</p> })
+                                                .collect::<Vec<_>>()}
+                                        </div>
+                                    }
+                                })
+                                .collect::<Vec<_>>()
+                        })
+                }}
+            </div>
+            <ul class="papers">
+                {crate::formulas::PAPERS
+                    .iter()
+                    .map(|(who, title, id)| {
+                        view! {
+                            <li>
+                                {format!("{who}, {title}, ")}
+                                <a href=format!("https://arxiv.org/abs/{id}") rel="noopener" target="_blank">
+                                    {format!("arXiv:{id}")}
+                                </a>
+                            </li>
+                        }
+                    })
+                    .collect::<Vec<_>>()}
+            </ul>
+        </section>
+    }
+}

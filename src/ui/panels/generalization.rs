@@ -1,0 +1,169 @@
+//! The generalization panel: the Arora et al. bound for the target and random
+//! labels, the learning curve with the core's fitted rate, and the sensitivity of the
+//! NTK regressor against n and d.
+
+use std::sync::Arc;
+
+use leptos::prelude::*;
+use ntk_core::experiments::generalization::{Bound, LearningCurve, Sensitivity};
+use ntk_plots::{fmt3, palette, Series, Stroke};
+
+use crate::protocol::Slot;
+use crate::ui::figure::{charts, Chart, FigureCanvas, FigureFn};
+use crate::ui::results::Results;
+
+/// The slots of the first canvas and of the second.
+const FIRST: &[Slot] = &[Slot::Bound, Slot::LearningCurve];
+const SECOND: &[Slot] = &[Slot::Sensitivity];
+
+/// The generalization charts: (bound, learning curve) and (sensitivity vs n, vs d).
+pub fn generalization_charts(r: &Results, log: bool) -> (Vec<Chart>, Vec<Chart>) {
+    let mut first = Vec::new();
+    if let Some((_, Bound { points })) = r.bound() {
+        let n: Vec<f64> = points.iter().map(|p| p.n as f64).collect();
+        let mut c = Chart::new(
+            "Arora et al. 2019 bound √(2 yᵀ(H^∞)⁻¹y / n)",
+            "training points n",
+            "bound",
+        )
+        .log(log, log)
+        .room(0.5);
+        c.series.push(Series::new(
+            "target of the sidebar",
+            n.clone(),
+            points.iter().map(|p| p.true_labels).collect(),
+            palette::BLUE,
+        ));
+        c.series.push(Series::new(
+            "random ±1 labels (same size)",
+            n,
+            points.iter().map(|p| p.random_labels).collect(),
+            palette::VERMILLION,
+        ));
+        // A bound far above the labels' scale means H^∞ is near-singular on these
+        // inputs, e.g. on the circle, where the two-layer ReLU NTK has no odd
+        // frequencies ≥ 3 (Basri et al. 2019).
+        // When the Cholesky solve needed a regularisation ε, H^∞ is singular at working
+        // precision and the bound at that n depends on ε: say so, with the first such n.
+        if let Some(p) = points.iter().find(|p| p.jitter > 0.0) {
+            c.note = Some(format!(
+                "H^∞ is singular from n = {} on: there the bound depends on the regularisation ε = {} added to it",
+                p.n,
+                fmt3(p.jitter)
+            ));
+        } else if points
+            .iter()
+            .any(|p| p.random_labels > 1e3 || p.true_labels > 1e3)
+        {
+            c.note = Some("H^∞ is near-singular on these inputs: the bound is vacuous here".into());
+        }
+        first.push(c);
+    }
+    if let Some((_, LearningCurve { n, mse, fit })) = r.learning_curve() {
+        let x: Vec<f64> = n.iter().map(|&v| v as f64).collect();
+        let mut c = Chart::new(
+            "Learning curve of NTK regression",
+            "training points n",
+            "test mean squared error",
+        )
+        .log(log, log)
+        .room(0.5);
+        c.series.push(Series::new(
+            "test error",
+            x.clone(),
+            mse.clone(),
+            palette::BLUE,
+        ));
+        if let Some(f) = fit {
+            let fitted = x
+                .iter()
+                .map(|v| (f.intercept + f.slope * v.ln()).exp())
+                .collect();
+            c.series.push(
+                Series::new(
+                    format!("fit ∝ n^({:.2} ± {:.2})", f.slope, f.slope_std_error),
+                    x,
+                    fitted,
+                    palette::ANALYTIC,
+                )
+                .stroke(Stroke::Dashed),
+            );
+        }
+        first.push(c);
+    }
+    let mut second = Vec::new();
+    if let Some((
+        _,
+        Sensitivity {
+            n,
+            by_n,
+            at_d,
+            d,
+            by_d,
+            at_n,
+        },
+    )) = r.sensitivity()
+    {
+        let mut a = Chart::new(
+            format!("Sensitivity against n (d = {at_d})"),
+            "training points n",
+            "sensitivity 𝔼|∇f(z)ᵀ(z − ẑ)|",
+        )
+        .log(log, log)
+        .room(0.3);
+        a.series.push(Series::new(
+            "NTK regressor",
+            n.iter().map(|&v| v as f64).collect(),
+            by_n.clone(),
+            palette::GREEN,
+        ));
+        let mut b = Chart::new(
+            format!("Sensitivity against d (n = {at_n})"),
+            "input dimension d",
+            "sensitivity 𝔼|∇f(z)ᵀ(z − ẑ)|",
+        )
+        .log(log, log)
+        .room(0.3);
+        b.series.push(Series::new(
+            "NTK regressor",
+            d.iter().map(|&v| v as f64).collect(),
+            by_d.clone(),
+            palette::PURPLE,
+        ));
+        second.push(a);
+        // A user's file has one dimension: no sweep over d.
+        if !d.is_empty() {
+            second.push(b);
+        }
+    }
+    (first, second)
+}
+
+/// The generalization panel.
+#[component]
+pub fn GeneralizationPanel(
+    results: RwSignal<Results>,
+    #[prop(into)] busy: Signal<bool>,
+    #[prop(into)] log: Signal<bool>,
+) -> impl IntoView {
+    let bound: FigureFn = Arc::new(move |r: &Results| {
+        charts(r.generation(FIRST)?, generalization_charts(r, log.get()).0)
+    });
+    let sens: FigureFn = Arc::new(move |r: &Results| {
+        charts(r.generation(SECOND)?, generalization_charts(r, log.get()).1)
+    });
+    view! {
+        <section class="panel" id="generalization-panel" aria-labelledby="generalization-title">
+            <header class="panel-head">
+                <h2 id="generalization-title">"Generalization: what the kernel predicts about test error"</h2>
+                <p class="what">
+                    "Left: the data-dependent bound of Arora et al. 2019 (arXiv:1901.08584) for two-layer ReLU networks on unit-norm inputs, for the sidebar's target and for random labels of the same size: a learnable target gives a bound that falls with n. Right: the test error of NTK regression (t = ∞) against n with its fitted rate. Below: the sensitivity of the NTK regressor, 𝔼|∇f(z)ᵀ(z − ẑ)| for test inputs z and independent draws ẑ, against n and d (after Bombari, Kiyani & Mondelli 2023, arXiv:2302.01629)."
+                </p>
+            </header>
+            <div class="panel-plots">
+                <FigureCanvas id="bound-plot" label="Arora et al. bound against n for true and random labels, and the learning curve" results=results slots=FIRST busy=busy figure=bound aspect="2.4 / 1" />
+                <FigureCanvas id="sensitivity-plot" label="Sensitivity of the NTK regressor against n and against d" results=results slots=SECOND busy=busy figure=sens aspect="2.4 / 1" />
+            </div>
+        </section>
+    }
+}

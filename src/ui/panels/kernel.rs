@@ -1,0 +1,235 @@
+//! The kernel panel: the circle profile for several widths against the analytic
+//! kernel, and heatmaps of the analytic, empirical and difference Gram matrices.
+
+use std::sync::Arc;
+
+use leptos::prelude::*;
+use ntk_core::experiments::kernel::{Circle, Heatmaps, WidthProfile};
+use ntk_plots::{
+    draw_circle_widths, draw_kernel_heatmaps, fmt3, heatmap_colors, CircleWidthsPlot, HeatmapsPlot,
+    Mapping, WidthSeries,
+};
+use web_sys::HtmlCanvasElement;
+
+use crate::canvas::{draw_on_canvas, paint_cells};
+use crate::protocol::Slot;
+use crate::ui::figure::{csv_rows, shown, Figure, FigureCanvas, FigureFn};
+use crate::ui::results::Results;
+
+/// Cells per side of a heatmap on the page (block means beyond; the read-out and the
+/// CSV keep every entry). The cells are painted as one bitmap per heatmap
+/// (`canvas::paint_cells`): as one `fillRect` each (≈ 5 µs in Chromium), 3 × 64² cells
+/// took ≈ 60 ms on the main thread.
+const PAGE_HEATMAP_CELLS: usize = ntk_plots::MAX_CELLS;
+
+/// "NTK Θ" or "NNGP K", from the kernel's symbol.
+pub(crate) fn kernel_name(symbol: &str) -> &'static str {
+    if symbol == "K" {
+        "NNGP K"
+    } else {
+        "NTK Θ"
+    }
+}
+
+fn width_series(v: &[WidthProfile]) -> Vec<WidthSeries<'_>> {
+    v.iter()
+        .map(|w| WidthSeries {
+            width: w.width,
+            mean: &w.mean,
+            sem: &w.sem,
+            seeds: &w.seeds,
+            analytic: w.analytic.as_deref(),
+        })
+        .collect()
+}
+
+/// The kernel on the circle: analytic and each width's seeds, mean and ± 2 s.e.
+pub struct CircleFigure {
+    pub circle: Circle,
+    pub symbol: &'static str,
+}
+
+impl Figure for CircleFigure {
+    fn draw(&self, canvas: &HtmlCanvasElement) -> Result<(Vec<Mapping>, f64), String> {
+        let c = &self.circle;
+        let (series, after) = (width_series(&c.widths), width_series(&c.trained));
+        let plot = CircleWidthsPlot {
+            gamma: &c.gamma,
+            analytic: c.analytic.as_deref(),
+            widths: &series,
+            trained: &after,
+            trained_steps: c.trained_steps,
+            seeds: c.seeds,
+            kernel: kernel_name(self.symbol),
+            network: "analytic vs finite widths",
+        };
+        draw_on_canvas(canvas, |area, style| draw_circle_widths(area, &plot, style))
+            .map(|(m, s)| (vec![m], s))
+            .map_err(|e| e.to_string())
+    }
+
+    fn readout(&self, _: usize, x: f64, y: f64) -> Option<String> {
+        Some(format!(
+            "γ = {:.3} rad ({}π), {} = {}",
+            x * std::f64::consts::PI,
+            fmt3(x),
+            self.symbol,
+            fmt3(y)
+        ))
+    }
+
+    /// Columns: γ, the infinite-width kernel (when there is one), then per width its
+    /// mean, standard error of the mean, its own analytic kernel (standard
+    /// parameterization) and each seed's value.
+    fn csv(&self) -> String {
+        let c = &self.circle;
+        let mut header = "gamma".to_string();
+        if c.analytic.is_some() {
+            header.push_str(",analytic_infinite_width");
+        }
+        let all: Vec<(&WidthProfile, String)> = c
+            .widths
+            .iter()
+            .map(|w| (w, format!("width_{}", w.width)))
+            .chain(c.trained.iter().map(|w| {
+                (
+                    w,
+                    format!("width_{}_after_{}_steps", w.width, c.trained_steps),
+                )
+            }))
+            .collect();
+        for (w, l) in &all {
+            header.push_str(&format!(",mean_{l},sem_{l}"));
+            if w.analytic.is_some() {
+                header.push_str(&format!(",analytic_{l}"));
+            }
+            for k in 0..w.seeds.len() {
+                header.push_str(&format!(",seed_{k}_{l}"));
+            }
+        }
+        csv_rows(
+            &header,
+            (0..c.gamma.len()).map(|i| {
+                let mut row = vec![c.gamma[i]];
+                if let Some(a) = &c.analytic {
+                    row.push(a[i]);
+                }
+                for (w, _) in &all {
+                    row.push(w.mean[i]);
+                    row.push(w.sem[i]);
+                    if let Some(a) = &w.analytic {
+                        row.push(a[i]);
+                    }
+                    row.extend(w.seeds.iter().map(|s| s[i]));
+                }
+                row
+            }),
+        )
+    }
+}
+
+/// The Gram matrices on the data: analytic, empirical, their difference.
+pub struct HeatmapFigure {
+    pub heatmaps: Heatmaps,
+    pub symbol: &'static str,
+}
+
+impl Figure for HeatmapFigure {
+    fn draw(&self, canvas: &HtmlCanvasElement) -> Result<(Vec<Mapping>, f64), String> {
+        let h = &self.heatmaps;
+        let plot = HeatmapsPlot {
+            n: h.n,
+            analytic: &h.analytic,
+            empirical: &h.empirical,
+            width: h.width,
+            seed: h.seed,
+            symbol: self.symbol,
+            max_cells: PAGE_HEATMAP_CELLS,
+            paint_cells: false,
+        };
+        let (maps, scale) = draw_on_canvas(canvas, |area, style| {
+            draw_kernel_heatmaps(area, &plot, style)
+        })
+        .map_err(|e| e.to_string())?;
+        let cells = heatmap_colors(&plot).map_err(|e| e.to_string())?;
+        for (m, c) in maps.iter().zip(&cells) {
+            paint_cells(canvas, m, c)?;
+        }
+        Ok((maps, scale))
+    }
+
+    fn readout(&self, which: usize, x: f64, y: f64) -> Option<String> {
+        let h = &self.heatmaps;
+        let n = h.n;
+        let (j, i) = (
+            (x.floor() as usize).min(n - 1),
+            (y.floor() as usize).min(n - 1),
+        );
+        let (a, e) = (h.analytic[i * n + j], h.empirical[i * n + j]);
+        let s = self.symbol;
+        Some(match which {
+            0 => format!("analytic {s}(x{i}, x{j}) = {}", fmt3(a)),
+            1 => format!("empirical {s}(x{i}, x{j}) = {}", fmt3(e)),
+            _ => format!("empirical − analytic at (x{i}, x{j}) = {}", fmt3(e - a)),
+        })
+    }
+
+    fn csv(&self) -> String {
+        let h = &self.heatmaps;
+        let n = h.n;
+        csv_rows(
+            "i,j,analytic,empirical",
+            (0..n * n).map(|k| {
+                vec![
+                    (k / n) as f64,
+                    (k % n) as f64,
+                    h.analytic[k],
+                    h.empirical[k],
+                ]
+            }),
+        )
+    }
+}
+
+/// The kernel panel.
+#[component]
+pub fn KernelPanel(
+    results: RwSignal<Results>,
+    #[prop(into)] busy: Signal<bool>,
+    #[prop(into)] symbol: Signal<&'static str>,
+) -> impl IntoView {
+    let circle: FigureFn = Arc::new(move |r: &Results| {
+        let (g, c) = r.circle()?;
+        Some(shown(
+            g,
+            CircleFigure {
+                circle: c.clone(),
+                symbol: symbol.get(),
+            },
+        ))
+    });
+    let heat: FigureFn = Arc::new(move |r: &Results| {
+        let (g, h) = r.heatmaps()?;
+        Some(shown(
+            g,
+            HeatmapFigure {
+                heatmaps: h.clone(),
+                symbol: symbol.get(),
+            },
+        ))
+    });
+    view! {
+        <section class="panel" id="kernel-panel" aria-labelledby="kernel-title">
+            <header class="panel-head">
+                <h2 id="kernel-title">"Kernel: infinite against finite width"</h2>
+                <p class="what">
+                    "Top: the kernel between x₀ = (1, 0) and x(γ) on the circle, for the infinite-width network (black) and for random finite networks of each width (each seed thin, as in Jacot et al. 2018, Fig. 1; the band is the seed mean ± 2 standard errors of that mean, so with few seeds it is wide): wider networks concentrate on the analytic curve. In the standard parameterization the kernel grows with the width and there is no single limit: each width is drawn beside its own analytic kernel (dotted). Bottom: the Gram matrix on the data, analytic and for one random network of the widest width, and their difference."
+                </p>
+            </header>
+            <div class="panel-plots">
+                <FigureCanvas id="circle-plot" label="Kernel on the circle, analytic and finite widths" results=results slots=&[Slot::Circle] busy=busy figure=circle aspect="2.4 / 1" />
+                <FigureCanvas id="heatmap-plot" label="Heatmaps of the analytic and empirical Gram matrices and their difference" results=results slots=&[Slot::Heatmaps] busy=busy figure=heat aspect="2.6 / 1" />
+            </div>
+        </section>
+    }
+}
