@@ -217,3 +217,81 @@ fn oversized_and_degenerate_jobs_are_refused_with_a_message() {
     assert_eq!(code, 2, "{out} {err}");
     assert!(err.contains("identically zero"), "{err}");
 }
+
+/// `ntk experiment --list` names every experiment with its parameters; each runs with
+/// `{}` (the page's defaults) and prints its typed result.
+#[test]
+fn every_experiment_is_listed_and_runs_with_defaults() {
+    let (code, out, err) = run(&["experiment", "--list"], "");
+    assert_eq!(code, 0, "{err}");
+    let list: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let names: Vec<&str> = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "kernel",
+            "spectrum",
+            "convergence",
+            "training",
+            "spectral_bias",
+            "generalization"
+        ]
+    );
+    assert_eq!(
+        list[2]["defaults"]["widths"],
+        serde_json::json!([64, 256, 1024])
+    );
+    for name in names {
+        let (code, out, err) = run(&["experiment", name], "{}");
+        assert_eq!(code, 0, "{name}: {err}");
+        let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+        assert!(v.is_object(), "{name}: {out}");
+        assert!(err.lines().all(|l| l.starts_with("progress: ")), "{err}");
+        if name == "convergence" {
+            // The fitted slope with its standard error, per distribution.
+            for line in v["lines"].as_array().unwrap() {
+                let fit = &line["fit"];
+                let (slope, se) = (
+                    fit["slope"].as_f64().unwrap(),
+                    fit["slope_std_error"].as_f64().unwrap(),
+                );
+                assert!(slope < 0.0 && se > 0.0 && se < 0.5, "{line}");
+            }
+        }
+    }
+}
+
+#[test]
+fn experiment_input_errors_name_the_field() {
+    let cases = [
+        (
+            "convergence",
+            r#"{"seeds": "three"}"#,
+            "seeds: invalid type",
+        ),
+        ("kernel", r#"{"widths": [64, -1]}"#, "widths[1]"),
+        (
+            "training",
+            r#"{"data": {"n": 64, "dimension": 3}}"#,
+            "data.dimension: unknown field `dimension`",
+        ),
+        (
+            "kernel",
+            r#"{"points": 2}"#,
+            "points must be between 3 and 100000",
+        ),
+        ("generalization", r#"{"data": {"n": 10}}"#, "at least 24"),
+        ("frobnicate", "{}", "unknown experiment 'frobnicate'"),
+    ];
+    for (name, input, expected) in cases {
+        let (code, out, err) = run(&["experiment", name], input);
+        assert_eq!(code, 2, "{input}: {out}");
+        assert_eq!(err.trim().lines().count(), 1, "{input}: {err}");
+        assert!(err.contains(expected), "{input}: {err}");
+    }
+}
