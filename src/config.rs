@@ -348,16 +348,16 @@ pub fn defaults() -> Values {
 /// such as `#preset=lazy&hide=all` opens the preset (in teacher mode).
 pub fn from_query(query: &str) -> (Values, Vec<String>) {
     let q = query.trim_start_matches(['#', '?']);
-    let chosen = q
-        .split('&')
-        .filter_map(|p| p.split_once('='))
-        .find(|(k, _)| *k == "preset")
-        .and_then(|(_, v)| preset(&decode(v)));
+    let pairs: Vec<(String, String)> = form_urlencoded::parse(q.as_bytes())
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect();
+    let chosen = pairs
+        .iter()
+        .find(|(k, _)| k == "preset")
+        .and_then(|(_, v)| preset(v));
     let mut values = chosen.map_or_else(defaults, preset_values);
     let mut notices = Vec::new();
-    for pair in q.split('&').filter(|p| !p.is_empty()) {
-        let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
-        let v = decode(v);
+    for (k, v) in pairs {
         match FIELDS.iter().find(|(key, _)| *key == k) {
             Some((key, _)) => match field_error(key, &v) {
                 None => {
@@ -373,55 +373,15 @@ pub fn from_query(query: &str) -> (Values, Vec<String>) {
     (values, notices)
 }
 
-/// The URL hash of a set of values (every field, in sidebar order).
+/// The URL hash of a set of values (every field, in sidebar order), form-encoded.
 pub fn to_query(values: &Values) -> String {
-    FIELDS
-        .iter()
-        .map(|(k, d)| format!("{k}={}", encode(values.get(k).map_or(*d, String::as_str))))
-        .collect::<Vec<_>>()
-        .join("&")
-}
-
-fn encode(s: &str) -> String {
-    s.chars()
-        .map(|c| match c {
-            'a'..='z' | 'A'..='Z' | '0'..='9' | '.' | '_' | '-' => c.to_string(),
-            ' ' => "+".into(),
-            _ => {
-                let mut buf = [0u8; 4];
-                c.encode_utf8(&mut buf)
-                    .bytes()
-                    .map(|b| format!("%{b:02X}"))
-                    .collect()
-            }
-        })
-        .collect()
-}
-
-fn decode(s: &str) -> String {
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'+' => out.push(b' '),
-            b'%' if i + 2 < bytes.len() => {
-                match u8::from_str_radix(
-                    std::str::from_utf8(&bytes[i + 1..i + 3]).unwrap_or("zz"),
-                    16,
-                ) {
-                    Ok(v) => {
-                        out.push(v);
-                        i += 2;
-                    }
-                    Err(_) => out.push(b'%'),
-                }
-            }
-            c => out.push(c),
-        }
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
+    form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(
+            FIELDS
+                .iter()
+                .map(|(k, d)| (*k, values.get(k).map_or(*d, String::as_str))),
+        )
+        .finish()
 }
 
 /// A teaching preset: a name for the menu, what to look at, and the fields it sets
