@@ -1,7 +1,11 @@
-//! JSON specifications for the `ntk` command line, parsed by hand so that every
-//! problem is reported with the field it is in ("network.activation: unknown
-//! activation 'foo' …", "x1: row 2 has 3 entries, but row 0 has 4").
+//! JSON input of the `ntk` command line, read with serde: every problem is reported
+//! with the field it is in (`serde_path_to_error`: "network.w_std: …", "x1[0][1]: …"),
+//! then the ranges serde cannot express are checked here with the same field names.
+//! The non-JSON tokens NaN, Infinity and -Infinity are read, so that they can be
+//! refused by name rather than as a syntax error.
 
+use serde::de::{self, DeserializeOwned, Deserializer, Visitor};
+use serde::Deserialize;
 use serde_json::Value;
 
 use crate::activation::Activation;
@@ -33,9 +37,8 @@ fn err<T>(field: impl Into<String>, message: impl Into<String>) -> Result<T, Spe
     })
 }
 
-/// Parse JSON text, accepting the non-standard tokens `NaN`, `Infinity` and
-/// `-Infinity` (as Python's `json` writes them) so that they can be reported as
-/// non-finite values of the field they are in, rather than as a syntax error.
+/// Parse JSON text, reading the tokens NaN, Infinity and -Infinity as the strings
+/// "NaN", "Infinity", "-Infinity" (which a [`Finite`] then refuses by name).
 pub fn parse_json(text: &str) -> Result<Value, SpecError> {
     let mut cleaned = String::with_capacity(text.len());
     let mut in_string = false;
@@ -74,251 +77,255 @@ pub fn parse_json(text: &str) -> Result<Value, SpecError> {
     })
 }
 
-fn number(v: &Value, field: &str) -> Result<f64, SpecError> {
-    match v {
-        Value::Number(n) => n.as_f64().map_or_else(|| err(field, "is not a number"), Ok),
-        Value::String(s) if ["NaN", "Infinity", "-Infinity"].contains(&s.as_str()) => {
-            err(field, format!("must be finite, got {s}"))
+/// Deserialize `value` into `T`; an error names the field's path below `prefix`.
+pub fn typed<T: DeserializeOwned>(value: Value, prefix: &str) -> Result<T, SpecError> {
+    serde_path_to_error::deserialize(value).map_err(|e| {
+        let path = e.path().to_string();
+        SpecError {
+            field: match (prefix, path.as_str()) {
+                ("", ".") => "input".into(),
+                (p, ".") => p.into(),
+                ("", q) => q.into(),
+                (p, q) if q.starts_with('[') => format!("{p}{q}"),
+                (p, q) => format!("{p}.{q}"),
+            },
+            message: e.into_inner().to_string(),
         }
-        _ => err(field, format!("must be a number, got {v}")),
-    }
-}
-
-fn finite_nonneg(v: &Value, field: &str) -> Result<f64, SpecError> {
-    let x = number(v, field)?;
-    if x < 0.0 {
-        return err(field, format!("must be ≥ 0, got {x}"));
-    }
-    Ok(x)
-}
-
-fn integer(v: &Value, field: &str, lo: u64, hi: u64) -> Result<usize, SpecError> {
-    match v.as_u64() {
-        Some(n) if (lo..=hi).contains(&n) => Ok(n as usize),
-        _ => err(
-            field,
-            format!("must be a whole number between {lo} and {hi}, got {v}"),
-        ),
-    }
-}
-
-/// An activation from an object with "activation" and its parameters.
-pub fn activation(obj: &Value, prefix: &str) -> Result<Activation, SpecError> {
-    let field = format!("{prefix}activation");
-    let name = match obj.get("activation") {
-        None => return Ok(Activation::Relu),
-        Some(Value::String(s)) => s.as_str(),
-        Some(other) => return err(field, format!("must be a string, got {other}")),
-    };
-    let param = |key: &str, default: Option<f64>| -> Result<f64, SpecError> {
-        match (obj.get(key), default) {
-            (Some(v), _) => number(v, &format!("{prefix}{key}")),
-            (None, Some(d)) => Ok(d),
-            (None, None) => err(format!("{prefix}{key}"), format!("is required for {name}")),
-        }
-    };
-    let alpha = match name {
-        "leaky_relu" => param("alpha", None)?,
-        "elu" => param("alpha", Some(1.0))?,
-        _ => 0.0,
-    };
-    let slopes = match name {
-        "abrelu" => (param("a", None)?, param("b", None)?),
-        _ => (0.0, 1.0),
-    };
-    Activation::from_name(name, alpha, slopes).map_or_else(
-        || {
-            err(
-                field,
-                format!(
-                    "unknown activation '{name}' (expected one of {})",
-                    Activation::NAMES.join(", ")
-                ),
-            )
-        },
-        Ok,
-    )
-}
-
-/// The "network" object of `ntk kernel`.
-pub fn network(v: &Value) -> Result<FcNetwork, SpecError> {
-    if !v.is_object() {
-        return err("network", "must be an object");
-    }
-    let depth = match v.get("depth") {
-        Some(d) => integer(d, "network.depth", 0, MAX_DEPTH as u64)?,
-        None => return err("network.depth", "is required"),
-    };
-    let w_std = match v.get("w_std") {
-        Some(w) => finite_nonneg(w, "network.w_std")?,
-        None => return err("network.w_std", "is required"),
-    };
-    let b_std = match v.get("b_std") {
-        None | Some(Value::Null) => None,
-        Some(b) => Some(finite_nonneg(b, "network.b_std")?),
-    };
-    let parameterization = match v.get("parameterization") {
-        None => Parameterization::Ntk,
-        Some(Value::String(s)) if s == "ntk" => Parameterization::Ntk,
-        Some(Value::String(s)) if s == "standard" => Parameterization::Standard,
-        Some(other) => {
-            return err(
-                "network.parameterization",
-                format!("must be \"ntk\" or \"standard\", got {other}"),
-            )
-        }
-    };
-    let width = match v.get("width") {
-        None | Some(Value::Null) => None,
-        Some(w) => Some(integer(w, "network.width", 1, 1 << 24)?),
-    };
-    if parameterization == Parameterization::Standard && width.is_none() {
-        return err(
-            "network.width",
-            "is required for the standard parameterization",
-        );
-    }
-    let net = FcNetwork {
-        depth,
-        activation: activation(v, "network.")?,
-        w_std,
-        b_std,
-        parameterization,
-        width,
-    };
-    net.validate().map_err(|e| SpecError {
-        field: "network".into(),
-        message: e.to_string(),
-    })?;
-    Ok(net)
-}
-
-/// The "network" object of `ntk empirical` and `ntk train`: as for `ntk kernel`, with
-/// either `"width"` (every hidden layer) or `"widths"` (one per hidden layer).
-pub fn mlp(v: &Value) -> Result<MlpSpec, SpecError> {
-    let mut obj = v.clone();
-    let widths = match (v.get("widths"), v.get("width")) {
-        (Some(ws), _) => {
-            let list = ws.as_array().ok_or(SpecError {
-                field: "network.widths".into(),
-                message: "must be a list of whole numbers".into(),
-            })?;
-            let widths = list
-                .iter()
-                .enumerate()
-                .map(|(i, w)| integer(w, &format!("network.widths[{i}]"), 1, MAX_WIDTH as u64))
-                .collect::<Result<Vec<_>, _>>()?;
-            match v.get("depth") {
-                Some(d) if d.as_u64() != Some(widths.len() as u64) => {
-                    return err(
-                        "network.depth",
-                        format!("is {d}, but network.widths has {} entries", widths.len()),
-                    )
-                }
-                _ => {}
-            }
-            widths
-        }
-        (None, Some(w)) => {
-            let w = integer(w, "network.width", 1, MAX_WIDTH as u64)?;
-            let depth = match v.get("depth") {
-                Some(d) => integer(d, "network.depth", 0, MAX_DEPTH as u64)?,
-                None => return err("network.depth", "is required"),
-            };
-            vec![w; depth]
-        }
-        (None, None) => return err("network.width", "is required (or network.widths)"),
-    };
-    if let Some(map) = obj.as_object_mut() {
-        map.insert("depth".into(), Value::from(widths.len()));
-        map.insert(
-            "width".into(),
-            Value::from(widths.first().copied().unwrap_or(1)),
-        );
-        map.remove("widths");
-    }
-    let net = network(&obj)?;
-    Ok(MlpSpec {
-        widths,
-        activation: net.activation,
-        w_std: net.w_std,
-        b_std: net.b_std,
-        parameterization: net.parameterization,
     })
 }
 
-/// A list of numbers ("y_train").
-pub fn numbers(v: &Value, field: &'static str) -> Result<Vec<f64>, SpecError> {
-    let list = match v.as_array() {
-        Some(l) if !l.is_empty() => l,
-        _ => return err(field, "must be a non-empty list of numbers"),
-    };
-    list.iter()
-        .enumerate()
-        .map(|(i, x)| number(x, &format!("{field}[{i}]")))
-        .collect()
-}
+/// A finite number. NaN and ±∞ (read by [`parse_json`] as strings) are refused by
+/// name.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Finite(pub f64);
 
-/// A whole number field with bounds.
-pub fn whole(
-    v: Option<&Value>,
-    field: &str,
-    lo: u64,
-    hi: u64,
-    default: Option<u64>,
-) -> Result<usize, SpecError> {
-    match (v, default) {
-        (Some(x), _) => integer(x, field, lo, hi),
-        (None, Some(d)) => Ok(d as usize),
-        (None, None) => err(field, "is required"),
-    }
-}
-
-/// A positive finite number field.
-pub fn positive(v: Option<&Value>, field: &str) -> Result<f64, SpecError> {
-    let x = match v {
-        Some(x) => number(x, field)?,
-        None => return err(field, "is required"),
-    };
-    if x > 0.0 {
-        Ok(x)
-    } else {
-        err(field, format!("must be > 0, got {x}"))
-    }
-}
-
-/// A list of input rows ("x1", "x2"): equal lengths, finite numbers.
-pub fn inputs(v: &Value, field: &'static str) -> Result<Matrix, SpecError> {
-    let rows = match v.as_array() {
-        Some(r) if !r.is_empty() => r,
-        Some(_) => return err(field, "must have at least one row"),
-        None => return err(field, "must be a list of rows (lists of numbers)"),
-    };
-    let mut data = Vec::new();
-    let mut cols = None;
-    for (i, row) in rows.iter().enumerate() {
-        let Some(row) = row.as_array() else {
-            return err(format!("{field}[{i}]"), "must be a list of numbers");
-        };
-        match cols {
-            None if row.is_empty() => return err(format!("{field}[0]"), "must not be empty"),
-            None => cols = Some(row.len()),
-            Some(c) if c != row.len() => {
-                return err(
-                    field,
-                    format!("row {i} has {} entries, but row 0 has {c}", row.len()),
-                )
+impl<'de> Deserialize<'de> for Finite {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl Visitor<'_> for V {
+            type Value = Finite;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a finite number")
             }
-            Some(_) => {}
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<Finite, E> {
+                Ok(Finite(v))
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Finite, E> {
+                Ok(Finite(v as f64))
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Finite, E> {
+                Ok(Finite(v as f64))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Finite, E> {
+                Err(E::custom(match v {
+                    "NaN" | "Infinity" | "-Infinity" => format!("must be finite, got {v}"),
+                    _ => format!("must be a number, got \"{v}\""),
+                }))
+            }
         }
-        for (j, x) in row.iter().enumerate() {
-            data.push(number(x, &format!("{field}[{i}][{j}]"))?);
-        }
+        d.deserialize_any(V)
     }
-    Matrix::from_row_major(rows.len(), cols.unwrap_or(0), data).map_err(|e| SpecError {
+}
+
+/// Rows of numbers, as a matrix (all rows of one length, at least one row).
+pub fn matrix(rows: Vec<Vec<Finite>>, field: &str) -> Result<Matrix, SpecError> {
+    let cols = match rows.first() {
+        None => return err(field, "must have at least one row"),
+        Some(r) if r.is_empty() => return err(format!("{field}[0]"), "must not be empty"),
+        Some(r) => r.len(),
+    };
+    if let Some((i, r)) = rows.iter().enumerate().find(|(_, r)| r.len() != cols) {
+        return err(
+            field,
+            format!("row {i} has {} entries, but row 0 has {cols}", r.len()),
+        );
+    }
+    let n = rows.len();
+    let data = rows.into_iter().flatten().map(|v| v.0).collect();
+    Matrix::from_row_major(n, cols, data).map_err(|e| SpecError {
         field: field.into(),
         message: e.to_string(),
     })
+}
+
+/// A non-empty list of numbers.
+pub fn numbers(values: Vec<Finite>, field: &str) -> Result<Vec<f64>, SpecError> {
+    if values.is_empty() {
+        return err(field, "must be a non-empty list of numbers");
+    }
+    Ok(values.into_iter().map(|v| v.0).collect())
+}
+
+/// A number > 0.
+pub fn positive(v: Finite, field: &str) -> Result<f64, SpecError> {
+    if v.0 > 0.0 {
+        Ok(v.0)
+    } else {
+        err(field, format!("must be > 0, got {}", v.0))
+    }
+}
+
+/// An activation by name with its parameters, as in `{"activation": "leaky_relu",
+/// "alpha": 0.1}` (ReLU when absent).
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct ActivationSpec {
+    pub activation: Option<String>,
+    pub alpha: Option<Finite>,
+    pub a: Option<Finite>,
+    pub b: Option<Finite>,
+}
+
+impl ActivationSpec {
+    /// The activation; errors are named below `prefix` ("network.").
+    pub fn resolve(&self, prefix: &str) -> Result<Activation, SpecError> {
+        let name = self.activation.as_deref().unwrap_or("relu");
+        let param = |v: Option<Finite>, key: &str, default: Option<f64>| match (v, default) {
+            (Some(x), _) => Ok(x.0),
+            (None, Some(d)) => Ok(d),
+            (None, None) => err(format!("{prefix}{key}"), format!("is required for {name}")),
+        };
+        let alpha = match name {
+            "leaky_relu" => param(self.alpha, "alpha", None)?,
+            "elu" => param(self.alpha, "alpha", Some(1.0))?,
+            _ => 0.0,
+        };
+        let slopes = match name {
+            "abrelu" => (param(self.a, "a", None)?, param(self.b, "b", None)?),
+            _ => (0.0, 1.0),
+        };
+        Activation::from_name(name, alpha, slopes).map_or_else(
+            || {
+                err(
+                    format!("{prefix}activation"),
+                    format!(
+                        "unknown activation '{name}' (expected one of {})",
+                        Activation::NAMES.join(", ")
+                    ),
+                )
+            },
+            Ok,
+        )
+    }
+}
+
+/// A network as the command line takes it: the analytic network's fields, and for a
+/// finite network `width` (every layer) or `widths` (one per layer).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NetworkSpec {
+    pub depth: Option<usize>,
+    #[serde(flatten)]
+    pub activation: ActivationSpec,
+    pub w_std: Option<Finite>,
+    #[serde(default)]
+    pub b_std: Option<Finite>,
+    #[serde(default)]
+    pub parameterization: Parameterization,
+    pub width: Option<usize>,
+    pub widths: Option<Vec<usize>>,
+}
+
+impl NetworkSpec {
+    /// The analytic network, checked.
+    pub fn network(&self) -> Result<FcNetwork, SpecError> {
+        let depth = match self.depth {
+            Some(d) if d <= MAX_DEPTH => d,
+            Some(d) => {
+                return err(
+                    "network.depth",
+                    format!("must be a whole number between 0 and {MAX_DEPTH}, got {d}"),
+                )
+            }
+            None => return err("network.depth", "is required"),
+        };
+        let w_std = match self.w_std {
+            Some(w) if w.0 >= 0.0 => w.0,
+            Some(w) => return err("network.w_std", format!("must be ≥ 0, got {}", w.0)),
+            None => return err("network.w_std", "is required"),
+        };
+        let b_std = match self.b_std {
+            Some(b) if b.0 < 0.0 => {
+                return err("network.b_std", format!("must be ≥ 0, got {}", b.0))
+            }
+            b => b.map(|b| b.0),
+        };
+        if let Some(w) = self.width {
+            if !(1..=1 << 24).contains(&w) {
+                return err(
+                    "network.width",
+                    format!("must be a whole number between 1 and {}, got {w}", 1 << 24),
+                );
+            }
+        }
+        if self.parameterization == Parameterization::Standard && self.width.is_none() {
+            return err(
+                "network.width",
+                "is required for the standard parameterization",
+            );
+        }
+        let net = FcNetwork {
+            depth,
+            activation: self.activation.resolve("network.")?,
+            w_std,
+            b_std,
+            parameterization: self.parameterization,
+            width: self.width,
+        };
+        net.validate().map_err(|e| SpecError {
+            field: "network".into(),
+            message: e.to_string(),
+        })?;
+        Ok(net)
+    }
+
+    /// The finite network: `widths`, or `width` repeated `depth` times.
+    pub fn mlp(&self) -> Result<MlpSpec, SpecError> {
+        let widths = match (&self.widths, self.width) {
+            (Some(ws), _) => {
+                if let Some((i, w)) = ws
+                    .iter()
+                    .enumerate()
+                    .find(|(_, w)| !(1..=MAX_WIDTH).contains(*w))
+                {
+                    return err(
+                        format!("network.widths[{i}]"),
+                        format!("must be a whole number between 1 and {MAX_WIDTH}, got {w}"),
+                    );
+                }
+                if let Some(d) = self.depth.filter(|d| *d != ws.len()) {
+                    return err(
+                        "network.depth",
+                        format!("is {d}, but network.widths has {} entries", ws.len()),
+                    );
+                }
+                ws.clone()
+            }
+            (None, Some(w)) if (1..=MAX_WIDTH).contains(&w) => {
+                vec![w; self.depth.unwrap_or(0)]
+            }
+            (None, Some(w)) => {
+                return err(
+                    "network.width",
+                    format!("must be a whole number between 1 and {MAX_WIDTH}, got {w}"),
+                )
+            }
+            (None, None) => return err("network.width", "is required (or network.widths)"),
+        };
+        let net = NetworkSpec {
+            depth: Some(widths.len()),
+            width: Some(widths.first().copied().unwrap_or(1)),
+            widths: None,
+            ..self.clone()
+        }
+        .network()?;
+        Ok(MlpSpec {
+            widths,
+            activation: net.activation,
+            w_std: net.w_std,
+            b_std: net.b_std,
+            parameterization: net.parameterization,
+        })
+    }
 }
 
 #[cfg(test)]
@@ -326,8 +333,20 @@ mod tests {
     use super::*;
     use wasm_bindgen_test::wasm_bindgen_test;
 
+    fn spec(text: &str) -> Result<NetworkSpec, SpecError> {
+        typed(parse_json(text).unwrap(), "network")
+    }
+
     fn net(text: &str) -> Result<FcNetwork, SpecError> {
-        network(&parse_json(text).unwrap())
+        spec(text)?.network()
+    }
+
+    fn mlp(text: &str) -> Result<MlpSpec, SpecError> {
+        spec(text)?.mlp()
+    }
+
+    fn inputs(text: &str, field: &str) -> Result<Matrix, SpecError> {
+        matrix(typed(parse_json(text).unwrap(), field)?, field)
     }
 
     #[wasm_bindgen_test(unsupported = test)]
@@ -363,18 +382,19 @@ mod tests {
         assert_eq!(e.field, "network.width");
         let e = net(r#"{"depth": 1, "w_std": 1, "activation": "leaky_relu"}"#).unwrap_err();
         assert_eq!(e.field, "network.alpha");
-        let e = inputs(&parse_json("[[1, 2], [3]]").unwrap(), "x1").unwrap_err();
+        let e = inputs("[[1, 2], [3]]", "x1").unwrap_err();
         assert_eq!(e.to_string(), "x1: row 1 has 1 entries, but row 0 has 2");
-        let e = inputs(&parse_json("[[1, NaN]]").unwrap(), "x2").unwrap_err();
+        let e = inputs("[[1, NaN]]", "x2").unwrap_err();
         assert_eq!(e.field, "x2[0][1]");
-        let m =
-            mlp(&parse_json(r#"{"widths": [8, 4], "w_std": 1, "b_std": null}"#).unwrap()).unwrap();
+        assert_eq!(e.message, "must be finite, got NaN");
+        let m = mlp(r#"{"widths": [8, 4], "w_std": 1, "b_std": null}"#).unwrap();
         assert_eq!(m.widths, vec![8, 4]);
-        let e =
-            mlp(&parse_json(r#"{"depth": 3, "widths": [8, 4], "w_std": 1}"#).unwrap()).unwrap_err();
+        let e = mlp(r#"{"depth": 3, "widths": [8, 4], "w_std": 1}"#).unwrap_err();
         assert_eq!(e.field, "network.depth");
-        let e = mlp(&parse_json(r#"{"depth": 2, "w_std": 1}"#).unwrap()).unwrap_err();
+        let e = mlp(r#"{"depth": 2, "w_std": 1}"#).unwrap_err();
         assert_eq!(e.field, "network.width");
+        let e = net(r#"{"depth": 2, "w_std": 1, "wstd": 2}"#).unwrap_err();
+        assert!(e.message.contains("unknown field `wstd`"), "{e}");
         // A "NaN" inside a string is left alone.
         assert_eq!(parse_json(r#"{"a": "NaN x"}"#).unwrap()["a"], "NaN x");
     }

@@ -28,8 +28,9 @@ use ntk_core::experiments::{Experiment, Observer, EXPERIMENTS};
 use ntk_core::kernel::kernel_matrix;
 use ntk_core::linalg::Matrix;
 use ntk_core::network::Mlp;
-use ntk_core::spec::{self, SpecError};
+use ntk_core::spec::{self, Finite, NetworkSpec, SpecError};
 use ntk_core::train::{train, TrainSetup};
+use serde::Deserialize;
 use serde_json::{json, Value};
 
 const USAGE: &str = "usage: ntk <command> < input.json
@@ -113,10 +114,66 @@ fn same_dim(field: &str, x: &Matrix, base_field: &str, base: &Matrix) -> Result<
     })
 }
 
-/// "x_train" and "y_train", one target per row.
-fn training_data(input: &Value) -> Result<(Matrix, Vec<f64>), SpecError> {
-    let x_train = spec::inputs(input.get("x_train").unwrap_or(&Value::Null), "x_train")?;
-    let y_train = spec::numbers(input.get("y_train").unwrap_or(&Value::Null), "y_train")?;
+fn core_err(field: &str) -> impl Fn(ntk_core::NtkError) -> SpecError + '_ {
+    move |e| SpecError {
+        field: field.into(),
+        message: e.to_string(),
+    }
+}
+
+type Rows = Vec<Vec<Finite>>;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct KernelInput {
+    network: NetworkSpec,
+    x1: Rows,
+    x2: Option<Rows>,
+}
+
+/// x1 and the optional x2, with rows of one length.
+fn pair(x1: Rows, x2: Option<Rows>) -> Result<(Matrix, Option<Matrix>), SpecError> {
+    let x1 = spec::matrix(x1, "x1")?;
+    let x2 = x2.map(|x| spec::matrix(x, "x2")).transpose()?;
+    if let Some(x2) = &x2 {
+        same_dim("x2", x2, "x1", &x1)?;
+    }
+    Ok((x1, x2))
+}
+
+fn kernel(input: Value) -> Result<Value, SpecError> {
+    let i: KernelInput = spec::typed(input, "")?;
+    let net = i.network.network()?;
+    let (x1, x2) = pair(i.x1, i.x2)?;
+    let k = kernel_matrix(&net, &x1, x2.as_ref()).map_err(core_err("kernel"))?;
+    Ok(json!({"nngp": k.nngp.to_rows(), "ntk": k.ntk.to_rows()}))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct EmpiricalInput {
+    network: NetworkSpec,
+    #[serde(default)]
+    seed: u64,
+    x1: Rows,
+    x2: Option<Rows>,
+}
+
+fn empirical(input: Value) -> Result<Value, SpecError> {
+    let i: EmpiricalInput = spec::typed(input, "")?;
+    let spec = i.network.mlp()?;
+    let (x1, x2) = pair(i.x1, i.x2)?;
+    let net = Mlp::init(&spec, x1.cols(), i.seed).map_err(core_err("network"))?;
+    let k = net
+        .empirical_kernels(&x1, x2.as_ref())
+        .map_err(core_err("empirical"))?;
+    Ok(json!({"ntk": k.ntk.to_rows(), "nngp": k.nngp.to_rows()}))
+}
+
+/// x_train and y_train, one target per row.
+fn training_data(x: Rows, y: Vec<Finite>) -> Result<(Matrix, Vec<f64>), SpecError> {
+    let x_train = spec::matrix(x, "x_train")?;
+    let y_train = spec::numbers(y, "y_train")?;
     if y_train.len() != x_train.rows() {
         return Err(SpecError {
             field: "y_train".into(),
@@ -130,82 +187,58 @@ fn training_data(input: &Value) -> Result<(Matrix, Vec<f64>), SpecError> {
     Ok((x_train, y_train))
 }
 
-fn kernel(input: &Value) -> Result<Value, SpecError> {
-    let net = spec::network(input.get("network").unwrap_or(&Value::Null))?;
-    let x1 = spec::inputs(input.get("x1").unwrap_or(&Value::Null), "x1")?;
-    let x2 = match input.get("x2") {
-        None | Some(Value::Null) => None,
-        Some(v) => Some(spec::inputs(v, "x2")?),
-    };
-    if let Some(x2) = &x2 {
-        same_dim("x2", x2, "x1", &x1)?;
-    }
-    let k = kernel_matrix(&net, &x1, x2.as_ref()).map_err(|e| SpecError {
-        field: "kernel".into(),
-        message: e.to_string(),
-    })?;
-    Ok(json!({"nngp": k.nngp.to_rows(), "ntk": k.ntk.to_rows()}))
+fn one() -> usize {
+    1
 }
 
-fn core_err(field: &str) -> impl Fn(ntk_core::NtkError) -> SpecError + '_ {
-    move |e| SpecError {
-        field: field.into(),
-        message: e.to_string(),
-    }
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TrainInput {
+    network: NetworkSpec,
+    #[serde(default)]
+    seed: u64,
+    x_train: Rows,
+    y_train: Vec<Finite>,
+    x_test: Option<Rows>,
+    y_test: Option<Vec<Finite>>,
+    learning_rate: Finite,
+    steps: usize,
+    #[serde(default = "one")]
+    record_every: usize,
 }
 
-fn empirical(input: &Value) -> Result<Value, SpecError> {
-    let spec = spec::mlp(input.get("network").unwrap_or(&Value::Null))?;
-    let seed = spec::whole(input.get("seed"), "seed", 0, u64::MAX, Some(0))? as u64;
-    let x1 = spec::inputs(input.get("x1").unwrap_or(&Value::Null), "x1")?;
-    let x2 = match input.get("x2") {
-        None | Some(Value::Null) => None,
-        Some(v) => Some(spec::inputs(v, "x2")?),
-    };
-    if let Some(x2) = &x2 {
-        same_dim("x2", x2, "x1", &x1)?;
-    }
-    let net = Mlp::init(&spec, x1.cols(), seed).map_err(core_err("network"))?;
-    let k = net
-        .empirical_kernels(&x1, x2.as_ref())
-        .map_err(core_err("empirical"))?;
-    Ok(json!({"ntk": k.ntk.to_rows(), "nngp": k.nngp.to_rows()}))
-}
-
-fn train_cmd(input: &Value) -> Result<Value, SpecError> {
-    let spec = spec::mlp(input.get("network").unwrap_or(&Value::Null))?;
-    let seed = spec::whole(input.get("seed"), "seed", 0, u64::MAX, Some(0))? as u64;
-    let (x_train, y_train) = training_data(input)?;
-    let x_test = match input.get("x_test") {
-        None | Some(Value::Null) => None,
-        Some(v) => Some(spec::inputs(v, "x_test")?),
-    };
-    let y_test = match input.get("y_test") {
-        None | Some(Value::Null) => None,
-        Some(v) => Some(spec::numbers(v, "y_test")?),
-    };
+fn train_cmd(input: Value) -> Result<Value, SpecError> {
+    let i: TrainInput = spec::typed(input, "")?;
+    let spec = i.network.mlp()?;
+    let (x_train, y_train) = training_data(i.x_train, i.y_train)?;
+    let x_test = i.x_test.map(|x| spec::matrix(x, "x_test")).transpose()?;
+    let y_test = i.y_test.map(|y| spec::numbers(y, "y_test")).transpose()?;
     if let Some(x) = &x_test {
         same_dim("x_test", x, "x_train", &x_train)?;
     }
-    let learning_rate = spec::positive(input.get("learning_rate"), "learning_rate")?;
-    let steps = spec::whole(input.get("steps"), "steps", 0, 1_000_000, None)?;
-    let record_every = spec::whole(
-        input.get("record_every"),
-        "record_every",
-        1,
-        1_000_000,
-        Some(1),
-    )?;
+    let learning_rate = spec::positive(i.learning_rate, "learning_rate")?;
+    if i.steps > 1_000_000 {
+        return Err(SpecError {
+            field: "steps".into(),
+            message: format!("must be at most 1000000, got {}", i.steps),
+        });
+    }
+    if !(1..=1_000_000).contains(&i.record_every) {
+        return Err(SpecError {
+            field: "record_every".into(),
+            message: format!("must be between 1 and 1000000, got {}", i.record_every),
+        });
+    }
     let rec = train(&TrainSetup {
         spec: &spec,
-        seed,
+        seed: i.seed,
         x_train: &x_train,
         y_train: &y_train,
         x_test: x_test.as_ref(),
         y_test: y_test.as_deref(),
         learning_rate,
-        steps,
-        record_every,
+        steps: i.steps,
+        record_every: i.record_every,
     })
     .map_err(|e| match e {
         ntk_core::NtkError::Diverges { .. } => SpecError {
@@ -220,63 +253,65 @@ fn train_cmd(input: &Value) -> Result<Value, SpecError> {
     })
 }
 
-fn predict_cmd(input: &Value) -> Result<Value, SpecError> {
-    let net = spec::network(input.get("network").unwrap_or(&Value::Null))?;
-    let kind = match input.get("kernel") {
-        None => KernelKind::Ntk,
-        Some(Value::String(s)) if s == "ntk" => KernelKind::Ntk,
-        Some(Value::String(s)) if s == "nngp" => KernelKind::Nngp,
-        Some(other) => {
-            return Err(SpecError {
-                field: "kernel".into(),
-                message: format!("must be \"ntk\" or \"nngp\", got {other}"),
-            })
-        }
-    };
-    let (x_train, y_train) = training_data(input)?;
-    let x_test = spec::inputs(input.get("x_test").unwrap_or(&Value::Null), "x_test")?;
+fn infinite_time() -> Vec<Option<Finite>> {
+    vec![None]
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PredictInput {
+    network: NetworkSpec,
+    #[serde(default = "ntk_kind")]
+    kernel: KernelKind,
+    x_train: Rows,
+    y_train: Vec<Finite>,
+    x_test: Rows,
+    /// Times; null is t = ∞.
+    #[serde(default = "infinite_time")]
+    times: Vec<Option<Finite>>,
+    learning_rate: Option<Finite>,
+    diag_reg: Option<Finite>,
+}
+
+fn ntk_kind() -> KernelKind {
+    KernelKind::Ntk
+}
+
+fn predict_cmd(input: Value) -> Result<Value, SpecError> {
+    let i: PredictInput = spec::typed(input, "")?;
+    let net = i.network.network()?;
+    let (x_train, y_train) = training_data(i.x_train, i.y_train)?;
+    let x_test = spec::matrix(i.x_test, "x_test")?;
     same_dim("x_test", &x_test, "x_train", &x_train)?;
-    let times: Vec<Option<f64>> = match input.get("times") {
-        None => vec![None],
-        Some(Value::Array(ts)) => ts
-            .iter()
-            .enumerate()
-            .map(|(i, t)| match t {
-                Value::Null => Ok(None),
-                Value::Number(n) => match n.as_f64() {
-                    Some(v) if v >= 0.0 => Ok(Some(v)),
-                    _ => Err(SpecError {
-                        field: format!("times[{i}]"),
-                        message: format!("must be ≥ 0 or null (t = ∞), got {t}"),
-                    }),
-                },
-                other => Err(SpecError {
-                    field: format!("times[{i}]"),
-                    message: format!("must be a number or null (t = ∞), got {other}"),
-                }),
-            })
-            .collect::<Result<_, _>>()?,
-        Some(other) => {
+    let times = i
+        .times
+        .iter()
+        .enumerate()
+        .map(|(k, t)| match t {
+            Some(v) if v.0 < 0.0 => Err(SpecError {
+                field: format!("times[{k}]"),
+                message: format!("must be ≥ 0 or null (t = ∞), got {}", v.0),
+            }),
+            t => Ok(t.map(|v| v.0)),
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let learning_rate = match i.learning_rate {
+        None => 1.0,
+        Some(v) => spec::positive(v, "learning_rate")?,
+    };
+    let diag_reg = match i.diag_reg {
+        None => 0.0,
+        Some(v) if v.0 >= 0.0 => v.0,
+        Some(v) => {
             return Err(SpecError {
-                field: "times".into(),
-                message: format!("must be a list of numbers and nulls, got {other}"),
+                field: "diag_reg".into(),
+                message: format!("must be a number ≥ 0, got {}", v.0),
             })
         }
-    };
-    let learning_rate = match input.get("learning_rate") {
-        None => 1.0,
-        v => spec::positive(v, "learning_rate")?,
-    };
-    let diag_reg = match input.get("diag_reg") {
-        None | Some(Value::Null) => 0.0,
-        Some(v) => v.as_f64().filter(|r| *r >= 0.0).ok_or(SpecError {
-            field: "diag_reg".into(),
-            message: format!("must be a number ≥ 0, got {v}"),
-        })?,
     };
     let ktt = kernel_matrix(&net, &x_train, None).map_err(core_err("kernel"))?;
     let kst = kernel_matrix(&net, &x_test, Some(&x_train)).map_err(core_err("kernel"))?;
-    let (ktt, kst) = match kind {
+    let (ktt, kst) = match i.kernel {
         KernelKind::Ntk => (ktt.ntk, kst.ntk),
         KernelKind::Nngp => (ktt.nngp, kst.nngp),
     };
@@ -286,15 +321,12 @@ fn predict_cmd(input: &Value) -> Result<Value, SpecError> {
 }
 
 fn bench_cmd(input: &Value) -> Result<Value, SpecError> {
-    let activation = spec::activation(input, "")?;
+    let activation = spec::typed::<spec::ActivationSpec>(input.clone(), "")?.resolve("")?;
     let mut obj = input.clone();
     if let Some(map) = obj.as_object_mut() {
         map.insert("activation".into(), json!(activation.name()));
     }
-    let mut req: BenchRequest = serde_json::from_value(obj).map_err(|e| SpecError {
-        field: "input".into(),
-        message: e.to_string(),
-    })?;
+    let mut req: BenchRequest = spec::typed(obj, "")?;
     req.activation = activation;
     let start = Instant::now();
     let report = bench::run(&req, || start.elapsed().as_secs_f64()).map_err(|e| SpecError {
@@ -307,15 +339,8 @@ fn bench_cmd(input: &Value) -> Result<Value, SpecError> {
     })
 }
 
-/// Deserialize `input` into `T`, naming the field of any problem ("data.n: …").
 fn typed<T: serde::de::DeserializeOwned>(input: Value) -> Result<T, SpecError> {
-    serde_path_to_error::deserialize(input).map_err(|e| SpecError {
-        field: match e.path().to_string() {
-            p if p == "." => "input".into(),
-            p => p,
-        },
-        message: e.inner().to_string(),
-    })
+    spec::typed(input, "")
 }
 
 /// Progress lines on stderr.
@@ -414,10 +439,10 @@ fn main() -> ExitCode {
             });
         }
         match command.as_str() {
-            "kernel" => kernel(&input),
-            "empirical" => empirical(&input),
-            "train" => train_cmd(&input),
-            "predict" => predict_cmd(&input),
+            "kernel" => kernel(input),
+            "empirical" => empirical(input),
+            "train" => train_cmd(input),
+            "predict" => predict_cmd(input),
             _ => bench_cmd(&input),
         }
     });
