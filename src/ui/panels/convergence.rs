@@ -80,11 +80,9 @@ pub fn convergence_chart(c: &Convergence, max_entry: bool, log: bool) -> Chart {
             .series
             .push(Series::new(label, x, y, CYCLE[i % CYCLE.len()]).errors(err));
     }
-    // The reference through the first line's narrowest point.
-    if let Some(first) = chart.series.first() {
-        let (m0, y0) = (first.x[0], first.y[0]);
-        let x = first.x.clone();
-        let y = x.iter().map(|m| y0 * (m0 / m).sqrt()).collect();
+    // The theory's rate through the first line's narrowest point.
+    let (x, y): (Vec<f64>, Vec<f64>) = c.reference(max_entry).into_iter().unzip();
+    if !x.is_empty() {
         chart.series.push(
             Series::new("1/√m reference (slope −1/2)", x, y, palette::ANALYTIC)
                 .stroke(Stroke::Dashed),

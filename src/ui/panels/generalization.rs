@@ -59,7 +59,16 @@ pub fn generalization_charts(r: &Results, log: bool) -> (Vec<Chart>, Vec<Chart>)
         }
         first.push(c);
     }
-    if let Some((_, LearningCurve { n, mse, fit })) = r.learning_curve() {
+    if let Some((
+        _,
+        LearningCurve {
+            n,
+            mse,
+            fit,
+            fitted,
+        },
+    )) = r.learning_curve()
+    {
         let x: Vec<f64> = n.iter().map(|&v| v as f64).collect();
         let mut c = Chart::new(
             "Learning curve of NTK regression",
@@ -75,15 +84,11 @@ pub fn generalization_charts(r: &Results, log: bool) -> (Vec<Chart>, Vec<Chart>)
             palette::BLUE,
         ));
         if let Some(f) = fit {
-            let fitted = x
-                .iter()
-                .map(|v| (f.intercept + f.slope * v.ln()).exp())
-                .collect();
             c.series.push(
                 Series::new(
                     format!("fit ∝ n^({:.2} ± {:.2})", f.slope, f.slope_std_error),
                     x,
-                    fitted,
+                    fitted.clone(),
                     palette::ANALYTIC,
                 )
                 .stroke(Stroke::Dashed),

@@ -73,7 +73,8 @@ fn fail(e: impl std::fmt::Display) -> ExitCode {
     ExitCode::from(2)
 }
 
-fn read_stdin() -> Result<Value, SpecError> {
+/// Stdin as JSON; with `empty_is_object`, empty input is `{}`.
+fn read_stdin(empty_is_object: bool) -> Result<Value, SpecError> {
     let mut text = String::new();
     std::io::stdin()
         .read_to_string(&mut text)
@@ -81,19 +82,7 @@ fn read_stdin() -> Result<Value, SpecError> {
             field: "input".into(),
             message: format!("cannot read stdin: {e}"),
         })?;
-    spec::parse_json(&text)
-}
-
-/// Stdin as JSON; empty input is `{}`.
-fn read_stdin_or_empty() -> Result<Value, SpecError> {
-    let mut text = String::new();
-    std::io::stdin()
-        .read_to_string(&mut text)
-        .map_err(|e| SpecError {
-            field: "input".into(),
-            message: format!("cannot read stdin: {e}"),
-        })?;
-    if text.trim().is_empty() {
+    if empty_is_object && text.trim().is_empty() {
         return Ok(json!({}));
     }
     spec::parse_json(&text)
@@ -409,7 +398,7 @@ fn main() -> ExitCode {
                     EXPERIMENTS.map(|(n, _)| n).join(" | ")
                 ),
             }),
-            Some(name) => read_stdin_or_empty().and_then(|input| {
+            Some(name) => read_stdin(true).and_then(|input| {
                 if input.is_object() {
                     experiment_cmd(name, input)
                 } else {
@@ -431,7 +420,7 @@ fn main() -> ExitCode {
         Some(other) => return fail(format!("unknown command '{other}'\n{USAGE}")),
         None => return fail(format!("missing command\n{USAGE}")),
     };
-    let result = read_stdin().and_then(|input| {
+    let result = read_stdin(false).and_then(|input| {
         if !input.is_object() {
             return Err(SpecError {
                 field: "input".into(),

@@ -128,6 +128,31 @@ pub struct Convergence {
     pub d: usize,
 }
 
+impl Convergence {
+    /// The theory's rate drawn as a reference: m^(−1/2) through the first line's
+    /// narrowest width (of the relative Frobenius distance, or of the largest entry),
+    /// as (width, distance) pairs.
+    pub fn reference(&self, max_entry: bool) -> Vec<(f64, f64)> {
+        let Some(first) = self.lines.first() else {
+            return Vec::new();
+        };
+        let Some(p0) = first.points.first() else {
+            return Vec::new();
+        };
+        let y0 = if max_entry {
+            p0.max_entry_mean
+        } else {
+            p0.rel_frobenius_mean
+        };
+        let m0 = p0.width as f64;
+        first
+            .points
+            .iter()
+            .map(|p| (p.width as f64, y0 * (m0 / p.width as f64).sqrt()))
+            .collect()
+    }
+}
+
 fn line(
     distribution: Option<Distribution>,
     file: Option<(String, usize, usize)>,
@@ -217,6 +242,12 @@ mod tests {
         let mut count = Count::default();
         let c = run(&p, &mut count).unwrap();
         assert_eq!((count.0, count.1), (2 * 3 * 3, 2));
+        // The reference falls like m^(−1/2): a quarter of the distance at 16× width.
+        let y0 = c.lines[0].points[0].rel_frobenius_mean;
+        assert_eq!(
+            c.reference(false),
+            vec![(32.0, y0), (128.0, y0 / 2.0), (512.0, y0 / 4.0)]
+        );
         for l in &c.lines {
             // The fit is ordinary least squares of the logs, recomputed here by hand.
             let u: Vec<f64> = l.points.iter().map(|q| (q.width as f64).ln()).collect();

@@ -87,6 +87,8 @@ pub struct LearningCurve {
     pub mse: Vec<f64>,
     /// `None` when an error is 0 (nothing to fit on a log scale).
     pub fit: Option<LogLogFit>,
+    /// The fitted line e^a · n^b at each n (empty without a fit).
+    pub fitted: Vec<f64>,
 }
 
 /// Sensitivity of the NTK regressor against n (at dimension `at_d`) and against d (at
@@ -130,8 +132,14 @@ pub fn n_values(n: usize) -> Vec<usize> {
 
 fn curve(n: Vec<usize>, mse: Vec<f64>) -> LearningCurve {
     let x: Vec<f64> = n.iter().map(|&v| v as f64).collect();
+    let fit = fit_log_log(&x, &mse).ok();
     LearningCurve {
-        fit: fit_log_log(&x, &mse).ok(),
+        fitted: fit.map_or(Vec::new(), |f| {
+            x.iter()
+                .map(|v| (f.intercept + f.slope * v.ln()).exp())
+                .collect()
+        }),
+        fit,
         n,
         mse,
     }
@@ -342,7 +350,12 @@ mod tests {
         let mse = &out.learning_curve.mse;
         assert_eq!(out.learning_curve.n[0], 20);
         assert!(mse.last().unwrap() < &(0.5 * mse[0]), "{mse:?}");
-        assert!(out.learning_curve.fit.unwrap().slope < 0.0);
+        let fit = out.learning_curve.fit.unwrap();
+        assert!(fit.slope < 0.0);
+        // The fitted line is e^a n^b at each n.
+        let n0 = out.learning_curve.n[0] as f64;
+        let expected = (fit.intercept + fit.slope * n0.ln()).exp();
+        assert!((out.learning_curve.fitted[0] - expected).abs() < 1e-12 * expected);
         let s = &out.sensitivity;
         assert_eq!(s.by_d.len(), SENSITIVITY_DIMS.len());
         assert!(s

@@ -20,8 +20,8 @@
 //!    Carlo with its error bar).
 //! 2. Here: the module, a variant of [`Experiment`], [`Output`], an entry of
 //!    [`EXPERIMENTS`] and, for each new result type, a variant of [`Part`] and [`Slot`].
-//! 3. The page: a field row in `src/settings.rs` for each new setting, the job of its
-//!    view in `Settings::experiments`, and a panel in `src/ui/panels/` drawing the slot.
+//! 3. The page (see ARCHITECTURE.md): its settings in `src/config.rs`, the job of its
+//!    view there, and a panel in `src/ui/panels/` drawing its slots.
 //!
 //! `ntk experiment <name>` and `ntk experiment --list` need nothing more.
 
