@@ -14,6 +14,7 @@ use crate::config::{
     NU, N_TEST, POINTS, PRESETS, SEEDS, STEPS, TARGETS, VIEWS, W_STD,
 };
 use crate::protocol::{JobTracker, Request, Response};
+use crate::ui::figure::now_ms;
 use crate::ui::results::Results;
 use crate::ui::{
     ConvergencePanel, FormulasPanel, GeneralizationPanel, KernelPanel, NumberControl,
@@ -54,13 +55,6 @@ pub fn hide_css(hide: &str) -> String {
         css.push_str(" .app { grid-template-columns: 1fr !important; grid-template-areas: \"top\" \"main\" !important; }");
     }
     css
-}
-
-/// Milliseconds since page load (0 where there is no `performance`).
-fn now_ms() -> f64 {
-    web_sys::window()
-        .and_then(|w| w.performance())
-        .map_or(0.0, |p| p.now())
 }
 
 fn location_hash() -> String {

@@ -191,15 +191,7 @@ pub fn csv_rows(header: &str, rows: impl Iterator<Item = Vec<f64>>) -> String {
     s
 }
 
-/// Colours for unordered series (distributions, modes), Okabe–Ito.
-pub const CYCLE: [plotters::style::RGBColor; 6] = [
-    palette::BLUE,
-    palette::VERMILLION,
-    palette::GREEN,
-    palette::PURPLE,
-    palette::ORANGE,
-    palette::SKY_BLUE,
-];
+pub use palette::CYCLE;
 
 /// Light (narrow) to dark (wide) colours for `count` widths.
 pub fn width_color(i: usize, count: usize) -> plotters::style::RGBColor {

@@ -268,6 +268,16 @@ pub enum KernelKind {
     Nngp,
 }
 
+impl KernelKind {
+    /// The one of a (NTK, NNGP) pair that this kind names.
+    pub fn pick<T>(self, ntk: T, nngp: T) -> T {
+        match self {
+            KernelKind::Ntk => ntk,
+            KernelKind::Nngp => nngp,
+        }
+    }
+}
+
 /// Mean predictions of the infinite ensemble at each requested time.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Prediction {

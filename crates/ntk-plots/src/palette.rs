@@ -23,3 +23,6 @@ pub const PURPLE: RGBColor = RGBColor(204, 121, 167);
 pub const TEXT: RGBColor = RGBColor(34, 34, 34);
 /// Grid lines.
 pub const GRID: RGBColor = RGBColor(225, 225, 225);
+
+/// Colours for unordered series (eigenvectors, distributions, modes), in turn.
+pub const CYCLE: [RGBColor; 6] = [BLUE, VERMILLION, GREEN, PURPLE, ORANGE, SKY_BLUE];

@@ -245,14 +245,7 @@ where
         .draw()?;
     let lw = style.px(2.0);
     let sample = style.px(24.0) as i32;
-    let colors = [
-        palette::BLUE,
-        palette::VERMILLION,
-        palette::GREEN,
-        palette::PURPLE,
-        palette::ORANGE,
-        palette::SKY_BLUE,
-    ];
+    let colors = palette::CYCLE;
     for (i, (v, label)) in p.vectors.iter().zip(p.labels).enumerate() {
         let c = colors[i % colors.len()];
         chart

@@ -16,8 +16,8 @@ use crate::ui::results::Results;
 const FIRST: &[Slot] = &[Slot::Bound, Slot::LearningCurve];
 const SECOND: &[Slot] = &[Slot::Sensitivity];
 
-/// The generalization charts: (bound, learning curve) and (sensitivity vs n, vs d).
-pub fn generalization_charts(r: &Results, log: bool) -> (Vec<Chart>, Vec<Chart>) {
+/// The first generalization charts: the Arora et al. bound and the learning curve.
+pub fn bound_charts(r: &Results, log: bool) -> Vec<Chart> {
     let mut first = Vec::new();
     if let Some((_, Bound { points })) = r.bound() {
         let n: Vec<f64> = points.iter().map(|p| p.n as f64).collect();
@@ -96,6 +96,11 @@ pub fn generalization_charts(r: &Results, log: bool) -> (Vec<Chart>, Vec<Chart>)
         }
         first.push(c);
     }
+    first
+}
+
+/// The sensitivity charts: against n and, for sampled data, against d.
+pub fn sensitivity_charts(r: &Results, log: bool) -> Vec<Chart> {
     let mut second = Vec::new();
     if let Some((
         _,
@@ -141,7 +146,7 @@ pub fn generalization_charts(r: &Results, log: bool) -> (Vec<Chart>, Vec<Chart>)
             second.push(b);
         }
     }
-    (first, second)
+    second
 }
 
 /// The generalization panel.
@@ -151,11 +156,10 @@ pub fn GeneralizationPanel(
     #[prop(into)] busy: Signal<bool>,
     #[prop(into)] log: Signal<bool>,
 ) -> impl IntoView {
-    let bound: FigureFn = Arc::new(move |r: &Results| {
-        charts(r.generation(FIRST)?, generalization_charts(r, log.get()).0)
-    });
+    let bound: FigureFn =
+        Arc::new(move |r: &Results| charts(r.generation(FIRST)?, bound_charts(r, log.get())));
     let sens: FigureFn = Arc::new(move |r: &Results| {
-        charts(r.generation(SECOND)?, generalization_charts(r, log.get()).1)
+        charts(r.generation(SECOND)?, sensitivity_charts(r, log.get()))
     });
     view! {
         <section class="panel" id="generalization-panel" aria-labelledby="generalization-title">

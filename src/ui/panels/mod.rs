@@ -11,7 +11,7 @@ mod training;
 
 pub use convergence::{convergence_chart, distribution_label, line_label, ConvergencePanel};
 pub use formulas::FormulasPanel;
-pub use generalization::{generalization_charts, GeneralizationPanel};
+pub use generalization::{bound_charts, sensitivity_charts, GeneralizationPanel};
 pub use kernel::KernelPanel;
 pub use spectrum::{eigenvector_label, SpectrumPanel};
 pub use training::{mode_label, modes_chart, training_charts, training_warnings, TrainingPanels};

@@ -300,10 +300,7 @@ fn predict_cmd(input: Value) -> Result<Value, SpecError> {
     };
     let ktt = kernel_matrix(&net, &x_train, None).map_err(core_err("kernel"))?;
     let kst = kernel_matrix(&net, &x_test, Some(&x_train)).map_err(core_err("kernel"))?;
-    let (ktt, kst) = match i.kernel {
-        KernelKind::Ntk => (ktt.ntk, kst.ntk),
-        KernelKind::Nngp => (ktt.nngp, kst.nngp),
-    };
+    let (ktt, kst) = i.kernel.pick((ktt.ntk, kst.ntk), (ktt.nngp, kst.nngp));
     let p = predict(&ktt, &kst, &y_train, &times, learning_rate, diag_reg, None)
         .map_err(core_err("predict"))?;
     Ok(json!({"train_mean": p.train_mean, "test_mean": p.test_mean}))

@@ -67,9 +67,7 @@ impl Params {
     pub fn validate(&self) -> Result<()> {
         self.network.validate()?;
         check_widths(&self.widths)?;
-        let mut distinct = self.widths.clone();
-        distinct.sort_unstable();
-        distinct.dedup();
+        let distinct = super::distinct(&self.widths);
         check_count(
             "widths",
             distinct.len(),
@@ -173,9 +171,7 @@ fn line(
 /// Run the convergence experiment: one line per distribution, then the user's file.
 pub fn run(p: &Params, observer: &mut dyn Observer) -> Result<Convergence> {
     p.validate()?;
-    let mut widths = p.widths.clone();
-    widths.sort_unstable();
-    widths.dedup();
+    let widths = super::distinct(&p.widths);
     let per = widths.len() * p.seeds;
     let lines_total = p.distributions.len() + usize::from(p.user.is_some());
     let mut r = Reporter::new(observer, per * lines_total);

@@ -172,10 +172,7 @@ pub struct Output {
 
 /// The NTK or the NNGP kernel of a pair.
 pub fn pick(k: &Kernels, kind: KernelKind) -> &Matrix {
-    match kind {
-        KernelKind::Ntk => &k.ntk,
-        KernelKind::Nngp => &k.nngp,
-    }
+    kind.pick(&k.ntk, &k.nngp)
 }
 
 /// Mean, standard error of the mean (sample std/√seeds) and, up to [`SEED_CURVES`],
@@ -213,7 +210,8 @@ pub fn profile(width: usize, curves: &[Vec<f64>], analytic: Option<Vec<f64>>) ->
 /// width), then the heatmaps.
 pub fn run(p: &Params, observer: &mut dyn Observer) -> Result<Output> {
     p.validate()?;
-    let mut r = Reporter::new(observer, 1 + p.widths.len() * p.seeds + 1);
+    let widths = super::distinct(&p.widths);
+    let mut r = Reporter::new(observer, 1 + widths.len() * p.seeds + 1);
     let mut done = 0;
     let x = p.data.inputs()?;
     let user_y = p.data.points.as_ref().and_then(|u| u.y.clone());
@@ -227,10 +225,7 @@ pub fn run(p: &Params, observer: &mut dyn Observer) -> Result<Output> {
     //    depends on the width: there is no one limit, and each width is compared with
     //    its own analytic kernel.
     let standard = p.network.parameterization == Parameterization::Standard;
-    let choose = |c: super::CircleProfile| match p.kernel {
-        KernelKind::Ntk => c.ntk,
-        KernelKind::Nngp => c.nngp,
-    };
+    let choose = |c: super::CircleProfile| p.kernel.pick(c.ntk, c.nngp);
     let limit = super::circle_profile(&p.network, p.points)?;
     let gamma = limit.gamma.clone();
     let analytic = (!standard).then(|| choose(limit));
@@ -262,10 +257,6 @@ pub fn run(p: &Params, observer: &mut dyn Observer) -> Result<Output> {
         let k = net.empirical_kernels(&x0, Some(&xs))?;
         Ok(pick(&k, p.kernel).row(0).to_vec())
     };
-    let mut widths: Vec<usize> = p.widths.clone();
-    widths.sort_unstable();
-    widths.dedup();
-    r.total = 1 + widths.len() * p.seeds + 1;
     for &m in &widths {
         let spec = MlpSpec::from_network(&p.network, m);
         let (mut before, mut after) = (Vec::new(), Vec::new());

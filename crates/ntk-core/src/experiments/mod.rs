@@ -89,9 +89,8 @@ impl<'a> Reporter<'a> {
         }
     }
 
-    pub(crate) fn part(&mut self, part: Part) -> Part {
+    pub(crate) fn part(&mut self, part: Part) {
         self.observer.part(&part);
-        part
     }
 }
 
@@ -254,6 +253,15 @@ pub(crate) fn check_count(
             value: value as f64,
         })
     }
+}
+
+/// The widths in increasing order, each once (the widest is the last; a repeated
+/// width would only repeat a point and make a log-log fit degenerate).
+pub fn distinct(widths: &[usize]) -> Vec<usize> {
+    let mut w = widths.to_vec();
+    w.sort_unstable();
+    w.dedup();
+    w
 }
 
 /// Widths: 1 to 16 of them, each between 1 and 2¹⁶.

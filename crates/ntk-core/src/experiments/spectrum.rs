@@ -97,10 +97,7 @@ pub fn run(p: &Params, observer: &mut dyn Observer) -> Result<Spectrum> {
         Ok(()) => {
             let k_max = 200.min(4 * n);
             let s = sphere_eigenvalues(&p.network, x.cols(), k_max)?;
-            let values = match p.kernel {
-                KernelKind::Ntk => &s.ntk,
-                KernelKind::Nngp => &s.nngp,
-            };
+            let values = p.kernel.pick(&s.ntk, &s.nngp);
             let mut expanded: Vec<f64> = Vec::new();
             for (mu, mult) in values.iter().zip(&s.multiplicity) {
                 let count = (*mult as usize).min(n);

@@ -266,9 +266,7 @@ pub fn run(p: &Params, observer: &mut dyn Observer) -> Result<Output> {
     let steps = record_steps(p.steps, &p.snapshots);
     let lr = p.learning_rate;
     let times: Vec<f64> = steps.iter().map(|&s| lr * s as f64).collect();
-    let mut widths = p.widths.clone();
-    widths.sort_unstable();
-    widths.dedup();
+    let widths = super::distinct(&p.widths);
     let mut r = Reporter::new(observer, 1 + widths.len() * p.steps + 1);
 
     // The infinite-width ensemble: expected losses over initialisations (mean and
