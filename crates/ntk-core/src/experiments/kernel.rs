@@ -370,10 +370,13 @@ mod tests {
             })
             .collect();
         assert_eq!(widths, vec![0, 1, 2], "each width as it finishes");
-        // The analytic profile is the closed-form kernel on the grid.
-        let net = FcNetwork::relu(2, 1.5, Some(0.1));
-        let expected = super::super::circle_profile(&net, 21).unwrap().ntk;
-        assert_eq!(out.circle.analytic.as_ref(), Some(&expected));
+        // The analytic profile at γ = 0 (x = x₀) against the recursion done by hand:
+        // K⁰ = ⟨x, x⟩/d = 1/2, Θ⁰ = 0; Dense: K ← 2.25 K + 0.01, Θ ← K + 2.25 Θ;
+        // ReLU on the diagonal: K ← K/2, Θ ← Θ/2. Two hidden layers and the readout
+        // give Θ(x₀, x₀) = 4.341953125 exactly.
+        let analytic = out.circle.analytic.as_ref().unwrap();
+        assert_eq!(analytic.len(), 21);
+        assert!((analytic[10] - 4.341953125).abs() < 1e-12, "{}", analytic[10]);
         assert_eq!(out.heatmaps.n, 24);
         assert_eq!(rec.parts.last(), Some(&Part::Heatmaps(out.heatmaps)));
     }
