@@ -113,14 +113,6 @@ pub const FIELDS: [(&str, &str); 30] = [
     ("hide", ""),
 ];
 
-/// The panels' views: (URL name, tab label).
-pub const VIEWS: [(&str, &str); 4] = [
-    ("kernel", "Kernel & spectrum"),
-    ("convergence", "Convergence with width"),
-    ("training", "Training & spectral bias"),
-    ("generalization", "Generalization"),
-];
-
 /// The targets the page offers: (URL name, label).
 pub const TARGETS: [(&str, &str); 4] = [
     ("harmonics", "harmonics of degrees k (cos kγ on the circle)"),
@@ -531,6 +523,16 @@ impl View {
         View::Training,
         View::Generalization,
     ];
+
+    /// Its tab's label.
+    pub fn label(self) -> &'static str {
+        match self {
+            View::Kernel => "Kernel & spectrum",
+            View::Convergence => "Convergence with width",
+            View::Training => "Training & spectral bias",
+            View::Generalization => "Generalization",
+        }
+    }
 
     /// Its URL value.
     pub fn key(self) -> &'static str {

@@ -11,7 +11,7 @@ use crate::client::{BackendKind, ComputeClient};
 use crate::config::{
     self, from_query, parse_hide, preset, preset_values, takes_alpha, to_query, Values, View,
     ACTIVATIONS, ALPHA, B_STD, D, DATA_SEED, DEPTH, DISTRIBUTIONS, FIELDS, GROUPS, LR, N, NOISE,
-    NU, N_TEST, POINTS, PRESETS, SEEDS, STEPS, TARGETS, VIEWS, W_STD,
+    NU, N_TEST, POINTS, PRESETS, SEEDS, STEPS, TARGETS, W_STD,
 };
 use crate::protocol::{JobTracker, Request, Response};
 use crate::ui::figure::now_ms;
@@ -500,10 +500,10 @@ pub fn App(
                     })}
                 </div>
                 <nav class="tabs" role="tablist" aria-label="Panels">
-                    {VIEWS
-                        .iter()
-                        .map(|(id, label)| {
-                            let id = *id;
+                    {View::ALL
+                        .into_iter()
+                        .map(|v| {
+                            let (id, label) = (v.key(), v.label());
                             view! {
                                 <button
                                     type="button"
@@ -513,7 +513,7 @@ pub fn App(
                                     aria-selected=move || if view_field.get() == id { "true" } else { "false" }
                                     on:click=move |_| view_field.set(id.to_string())
                                 >
-                                    {*label}
+                                    {label}
                                 </button>
                             }
                         })

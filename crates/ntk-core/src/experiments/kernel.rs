@@ -376,7 +376,11 @@ mod tests {
         // give Θ(x₀, x₀) = 4.341953125 exactly.
         let analytic = out.circle.analytic.as_ref().unwrap();
         assert_eq!(analytic.len(), 21);
-        assert!((analytic[10] - 4.341953125).abs() < 1e-12, "{}", analytic[10]);
+        assert!(
+            (analytic[10] - 4.341953125).abs() < 1e-12,
+            "{}",
+            analytic[10]
+        );
         assert_eq!(out.heatmaps.n, 24);
         assert_eq!(rec.parts.last(), Some(&Part::Heatmaps(out.heatmaps)));
     }
