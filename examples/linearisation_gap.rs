@@ -7,7 +7,8 @@
 //! `cargo run --release --example linearisation_gap`
 
 use ntk_core::experiments::Experiment;
-use ntk_lab::config::{build, preset_values, PRESETS};
+use ntk_lab::config::build;
+use ntk_lab::presets::{preset_values, PRESETS};
 
 fn main() {
     let preset = PRESETS

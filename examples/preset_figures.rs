@@ -7,7 +7,8 @@ use std::time::Instant;
 
 use ntk_core::empirical::fit_log_log;
 use ntk_core::experiments::{Observer, Part};
-use ntk_lab::config::{build, preset_values, PRESETS};
+use ntk_lab::config::build;
+use ntk_lab::presets::{preset_values, PRESETS};
 
 /// Keeps the newest part of each slot.
 #[derive(Default)]

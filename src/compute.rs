@@ -341,11 +341,7 @@ mod tests {
                         ]
                         .iter(),
                     ) {
-                        let key = crate::config::FIELDS
-                            .iter()
-                            .find(|(f, _)| f == k)
-                            .unwrap()
-                            .0;
+                        let key = crate::fields::find(k).unwrap().key;
                         v.insert(key, x.to_string());
                     }
                     let Ok(config) = crate::config::build(&v) else {

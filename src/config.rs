@@ -1,172 +1,39 @@
-//! The page's state: one set of named fields, each held as the raw text of its
-//! control, mirrored to the URL hash (`#dist=circle&n=64&depth=3&…`), and turned into
-//! a [`Config`] only when every field is valid. An invalid value never becomes a job;
-//! its message, in words, is shown next to its control. A hand-edited or truncated
-//! URL falls back to the defaults field by field, with a notice.
+//! The page's state: the fields of [`crate::fields::FIELDS`], each held as the raw
+//! text of its control, parsed once into typed [`Settings`] (or the problems, in words,
+//! next to their controls), which [`Settings::config`] turns into a [`Config`]: the
+//! view and the core experiments it needs, after the checks between fields. An invalid
+//! value never becomes a job.
 
 use std::collections::BTreeMap;
 
 use ntk_core::activation::Activation;
 use ntk_core::data::Distribution;
 use ntk_core::dynamics::KernelKind;
-use ntk_core::kernel::{FcNetwork, Parameterization};
-
-use ntk_core::network::MlpSpec;
-use ntk_core::targets::Target;
-
 use ntk_core::experiments::{
     convergence, generalization, kernel, spectrum, training, DataSpec, Experiment, UserPoints,
 };
+use ntk_core::kernel::{FcNetwork, Parameterization};
+use ntk_core::network::MlpSpec;
+use ntk_core::targets::Target;
 
-/// Allowed range of a numeric field.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Bounds {
-    /// The name shown in messages.
-    pub name: &'static str,
-    pub min: f64,
-    pub max: f64,
-    /// Whole numbers only.
-    pub integer: bool,
-}
-
-impl Bounds {
-    /// Parse `raw` and check it lies within the bounds; the error is a sentence for
-    /// the user, e.g. "depth L must be a whole number between 1 and 10".
-    pub fn parse(&self, raw: &str) -> Result<f64, String> {
-        let what = if self.integer {
-            "a whole number"
-        } else {
-            "a number"
-        };
-        let msg = || {
-            format!(
-                "{} must be {what} between {} and {}",
-                self.name, self.min, self.max
-            )
-        };
-        let v: f64 = raw.trim().parse().map_err(|_| msg())?;
-        let whole = !self.integer || v.fract() == 0.0;
-        if v.is_finite() && whole && v >= self.min && v <= self.max {
-            Ok(v)
-        } else {
-            Err(msg())
-        }
-    }
-}
-
-const fn b(name: &'static str, min: f64, max: f64, integer: bool) -> Bounds {
-    Bounds {
-        name,
-        min,
-        max,
-        integer,
-    }
-}
-
-pub const N: Bounds = b("n", 2.0, 600.0, true);
-pub const D: Bounds = b("dimension d", 1.0, 64.0, true);
-pub const NU: Bounds = b("ν", 2.1, 100.0, false);
-pub const DATA_SEED: Bounds = b("seed", 0.0, 1e9, true);
-pub const DEPTH: Bounds = b("depth L", 1.0, 10.0, true);
-pub const ALPHA: Bounds = b("α", 0.0, 5.0, false);
-pub const WIDTH: Bounds = b("width m", 1.0, 16384.0, true);
-pub const W_STD: Bounds = b("σ_w", 0.0, 10.0, false);
-pub const B_STD: Bounds = b("σ_b", 0.0, 10.0, false);
-pub const SEEDS: Bounds = b("seeds", 1.0, 20.0, true);
-pub const POINTS: Bounds = b("angles", 11.0, 2001.0, true);
-pub const NOISE: Bounds = b("label noise σ", 0.0, 10.0, false);
-pub const N_TEST: Bounds = b("test points", 2.0, 1000.0, true);
-pub const LR: Bounds = b("learning rate η", 1e-4, 100.0, false);
-pub const STEPS: Bounds = b("steps", 1.0, 5000.0, true);
-
-/// The fields, their URL keys and defaults, in the order of the sidebar.
-pub const FIELDS: [(&str, &str); 30] = [
-    ("view", "kernel"),
-    ("preset", "none"),
-    ("dist", "circle"),
-    ("nu", "3"),
-    ("n", "64"),
-    ("d", "2"),
-    ("proj", "0"),
-    ("dseed", "0"),
-    ("depth", "3"),
-    ("act", "relu"),
-    ("alpha", "0.1"),
-    ("param", "ntk"),
-    ("widths", "64, 256, 1024"),
-    ("w", "1.4142"),
-    ("bias", "1"),
-    ("b", "0.1"),
-    ("target", "harmonics"),
-    ("degrees", "1, 4"),
-    ("noise", "0"),
-    ("ntest", "100"),
-    ("lr", "0.5"),
-    ("steps", "100"),
-    ("snaps", "0, 10, 100"),
-    ("ktrain", "0"),
-    ("kernel", "ntk"),
-    ("metric", "frob"),
-    ("log", "1"),
-    ("seeds", "3"),
-    ("points", "201"),
-    ("hide", ""),
-];
-
-/// The targets the page offers: (URL name, label).
-pub const TARGETS: [(&str, &str); 4] = [
-    ("harmonics", "harmonics of degrees k (cos kγ on the circle)"),
-    ("product", "x₁·x₂ (Jacot et al. Fig. 1)"),
-    ("teacher", "a random teacher network (width 512)"),
-    ("random", "random ±1 labels"),
-];
+use crate::fields::{activation_from_name, find, flag, Kind, FIELDS};
 
 /// The memory a job of the page may use: the numeric core's WebAssembly budget
 /// (1 GB; see `ntk_core::budget`). Jobs are estimated in bytes before they are sent.
 pub const PAGE_BUDGET: u64 = ntk_core::budget::WASM_BUDGET;
 
-/// Sidebar groups that teacher mode can hide as a whole (`hide=data,view`).
-pub const GROUPS: [&str; 5] = ["data", "network", "training", "view", "presets"];
+/// A problem with a field: its key and the sentence shown next to its control.
+pub type FieldError = (&'static str, String);
 
-/// The distributions the page offers: (JSON name, label).
-pub const DISTRIBUTIONS: [(&str, &str); 9] = [
-    ("circle", "circle, equally spaced (d = 2)"),
-    ("sphere", "uniform on the sphere"),
-    ("gaussian", "Gaussian N(0, I)"),
-    ("uniform", "uniform [−√3, √3]ᵈ (bounded)"),
-    ("rademacher", "Rademacher ±1 (sub-Gaussian)"),
-    ("laplace", "Laplace (sub-exponential)"),
-    ("exponential", "centred exponential (sub-exponential)"),
-    ("student_t", "Student-t, ν d.o.f. (heavy-tailed)"),
-    ("upload", "your data (CSV file below)"),
-];
+/// Field values by key.
+pub type Values = BTreeMap<&'static str, String>;
 
-/// The activations the page offers: (JSON name, label in the menu).
-pub const ACTIVATIONS: [(&str, &str); 14] = [
-    ("relu", "ReLU"),
-    ("leaky_relu", "leaky ReLU (α)"),
-    ("abs", "|x|"),
-    ("erf", "erf"),
-    ("gelu", "GELU (exact)"),
-    ("sin", "sin"),
-    ("cos", "cos"),
-    ("identity", "identity (linear)"),
-    ("tanh", "tanh (quadrature)"),
-    ("sigmoid", "sigmoid (quadrature)"),
-    ("softplus", "softplus (quadrature)"),
-    ("silu", "SiLU / swish (quadrature)"),
-    ("elu", "ELU (α, quadrature)"),
-    ("abrelu", "ABReLU (a = −α, b = 1)"),
-];
-
-/// The activation named `name`, with `alpha` where it takes one (ABReLU: a = −α, b = 1).
-pub fn activation_from_name(name: &str, alpha: f64) -> Option<Activation> {
-    Activation::from_name(name, alpha, (-alpha, 1.0))
-}
-
-/// Whether the activation takes α.
-pub fn takes_alpha(name: &str) -> bool {
-    matches!(name, "leaky_relu" | "elu" | "abrelu")
+/// The defaults.
+pub fn defaults() -> Values {
+    FIELDS
+        .iter()
+        .map(|f| (f.key, f.default.to_string()))
+        .collect()
 }
 
 /// How plots name an activation: "ReLU", "leaky ReLU (α = 0.1)", …
@@ -201,309 +68,6 @@ fn distribution(name: &str, nu: f64) -> Option<Distribution> {
         "student_t" => Distribution::StudentT { nu },
         _ => return None,
     })
-}
-
-fn flag(key: &str, raw: &str) -> Result<bool, String> {
-    match raw.trim() {
-        "1" | "true" => Ok(true),
-        "0" | "false" => Ok(false),
-        _ => Err(format!("{key} must be 0 or 1")),
-    }
-}
-
-/// A list of widths: "64, 256, 1024".
-pub fn parse_widths(raw: &str) -> Result<Vec<usize>, String> {
-    let msg = "widths must be 1 to 8 whole numbers between 1 and 16384, separated by commas";
-    let widths = raw
-        .split(',')
-        .map(|w| {
-            WIDTH
-                .parse(w)
-                .map(|v| v as usize)
-                .map_err(|_| msg.to_string())
-        })
-        .collect::<Result<Vec<_>, _>>()?;
-    if widths.is_empty() || widths.len() > 8 {
-        return Err(msg.into());
-    }
-    // Narrow to wide, each once: "widest" is the largest, and a repeated width would
-    // only repeat a point (and make a log-log fit degenerate).
-    let mut widths = widths;
-    widths.sort_unstable();
-    widths.dedup();
-    Ok(widths)
-}
-
-/// A list of 1 to `max` whole numbers in [0, `hi`] separated by commas ("1, 4").
-fn parse_list(raw: &str, max: usize, hi: f64, what: &str) -> Result<Vec<usize>, String> {
-    let msg = || {
-        format!("{what} must be 1 to {max} whole numbers between 0 and {hi}, separated by commas")
-    };
-    let bounds = b("list", 0.0, hi, true);
-    let v = raw
-        .split(',')
-        .map(|t| bounds.parse(t).map(|v| v as usize).map_err(|_| msg()))
-        .collect::<Result<Vec<_>, _>>()?;
-    if v.is_empty() || v.len() > max {
-        return Err(msg());
-    }
-    Ok(v)
-}
-
-/// The degrees of the harmonics target: "1, 4".
-pub fn parse_degrees(raw: &str) -> Result<Vec<usize>, String> {
-    parse_list(raw, 6, 64.0, "degrees")
-}
-
-/// The snapshot steps of the function plot: "0, 20, 200".
-pub fn parse_snapshots(raw: &str) -> Result<Vec<usize>, String> {
-    let mut v = parse_list(raw, 5, STEPS.max, "snapshot steps")?;
-    v.sort_unstable();
-    v.dedup();
-    Ok(v)
-}
-
-/// Teacher mode: the controls (field keys) and groups to hide, or `all`.
-pub fn parse_hide(raw: &str) -> Result<Vec<String>, String> {
-    raw.split(',')
-        .map(str::trim)
-        .filter(|t| !t.is_empty())
-        .map(|t| {
-            let known = t == "all"
-                || GROUPS.contains(&t)
-                || FIELDS
-                    .iter()
-                    .any(|(k, _)| *k == t && !matches!(*k, "hide" | "view"));
-            if known {
-                Ok(t.to_string())
-            } else {
-                Err(format!(
-                    "hide lists controls or groups to hide (data, network, training, view, presets, all, or a control such as depth); '{t}' is none of them"
-                ))
-            }
-        })
-        .collect()
-}
-
-/// The problem with one field's raw text, in words; `None` if it is valid.
-pub fn field_error(key: &str, raw: &str) -> Option<String> {
-    let bounds = |b: Bounds| b.parse(raw).err();
-    match key {
-        "dist" => (raw != "upload" && distribution(raw, 3.0).is_none())
-            .then(|| "unknown distribution".to_string()),
-        "nu" => bounds(NU),
-        "n" => bounds(N),
-        "d" => bounds(D),
-        "proj" | "bias" | "log" => flag(key, raw).err(),
-        "dseed" => bounds(DATA_SEED),
-        "depth" => bounds(DEPTH),
-        "act" => activation_from_name(raw, 0.0)
-            .is_none()
-            .then(|| "unknown activation".into()),
-        "alpha" => bounds(ALPHA),
-        "param" => (!matches!(raw, "ntk" | "standard"))
-            .then(|| "parameterization must be ntk or standard".into()),
-        "widths" => parse_widths(raw).err(),
-        "w" => bounds(W_STD),
-        "b" => bounds(B_STD),
-        "kernel" => (!matches!(raw, "ntk" | "nngp")).then(|| "kernel must be ntk or nngp".into()),
-        "seeds" => bounds(SEEDS),
-        "points" => bounds(POINTS),
-        "view" => raw.parse::<View>().err(),
-        "preset" => (raw != "none" && preset(raw).is_none()).then(|| "unknown preset".into()),
-        "target" => (!TARGETS.iter().any(|(v, _)| *v == raw)).then(|| "unknown target".into()),
-        "degrees" => parse_degrees(raw).err(),
-        "noise" => bounds(NOISE),
-        "ntest" => bounds(N_TEST),
-        "lr" => bounds(LR),
-        "steps" => bounds(STEPS),
-        "snaps" => parse_snapshots(raw).err(),
-        "ktrain" => flag(key, raw).err(),
-        "metric" => (!matches!(raw, "frob" | "max"))
-            .then(|| "distance must be frob (Frobenius) or max (largest entry)".into()),
-        "hide" => parse_hide(raw).err(),
-        _ => Some(format!("unknown field '{key}'")),
-    }
-}
-
-/// Field values by key.
-pub type Values = BTreeMap<&'static str, String>;
-
-/// The defaults.
-pub fn defaults() -> Values {
-    FIELDS.iter().map(|(k, v)| (*k, v.to_string())).collect()
-}
-
-/// Read a URL hash or query ("#a=1&b=2", "a=1&b=2"): each valid field is taken, each
-/// invalid or missing one keeps its default; the notices say what was ignored. A
-/// valid `preset=id` makes that preset's values the defaults, so that a short link
-/// such as `#preset=lazy&hide=all` opens the preset (in teacher mode).
-pub fn from_query(query: &str) -> (Values, Vec<String>) {
-    let q = query.trim_start_matches(['#', '?']);
-    let pairs: Vec<(String, String)> = form_urlencoded::parse(q.as_bytes())
-        .map(|(k, v)| (k.into_owned(), v.into_owned()))
-        .collect();
-    let chosen = pairs
-        .iter()
-        .find(|(k, _)| k == "preset")
-        .and_then(|(_, v)| preset(v));
-    let mut values = chosen.map_or_else(defaults, preset_values);
-    let mut notices = Vec::new();
-    for (k, v) in pairs {
-        match FIELDS.iter().find(|(key, _)| *key == k) {
-            Some((key, _)) => match field_error(key, &v) {
-                None => {
-                    values.insert(key, v);
-                }
-                Some(e) => notices.push(format!(
-                    "ignored {k}={v} from the link: {e}; using the default"
-                )),
-            },
-            None => notices.push(format!("ignored unknown field '{k}' in the link")),
-        }
-    }
-    (values, notices)
-}
-
-/// The URL hash of a set of values (every field, in sidebar order), form-encoded.
-pub fn to_query(values: &Values) -> String {
-    form_urlencoded::Serializer::new(String::new())
-        .extend_pairs(
-            FIELDS
-                .iter()
-                .map(|(k, d)| (*k, values.get(k).map_or(*d, String::as_str))),
-        )
-        .finish()
-}
-
-/// A teaching preset: a name for the menu, what to look at, and the fields it sets
-/// (every other field takes its default).
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Preset {
-    pub id: &'static str,
-    pub title: &'static str,
-    /// Two or three sentences: what the preset shows and what to look at.
-    pub text: &'static str,
-    pub fields: &'static [(&'static str, &'static str)],
-}
-
-/// The presets of the menu, in teaching order.
-pub const PRESETS: [Preset; 6] = [
-    Preset {
-        id: "jacot",
-        title: "Jacot et al. 2018, Fig. 1",
-        text: "The NTK of a ReLU network with 4 layers (3 hidden, σ_w = 1, β = 0.1) between x₀ = (1, 0) and the points of the circle, for 10 random initialisations, at initialisation (blue) and after 200 steps of gradient descent with η = 1 on the target x₁·x₂ at 4 Gaussian inputs (orange, dashed) (Jacot, Gabriel & Hongler 2018, arXiv:1806.07572). Look at the spread: the narrow network's kernel scatters and moves during training, the wide one sits on the black infinite-width curve and hardly moves. The paper compares widths 500 and 10 000; a 10 000-wide network (3·10⁸ weights) does not fit in a browser tab, so this preset compares 100 and 1000.",
-        fields: &[
-            ("view", "kernel"),
-            ("dist", "gaussian"),
-            ("d", "2"),
-            ("n", "4"),
-            ("depth", "3"),
-            ("w", "1"),
-            ("b", "0.1"),
-            ("widths", "100, 1000"),
-            ("seeds", "10"),
-            ("points", "61"),
-            ("ktrain", "1"),
-            ("target", "product"),
-            ("lr", "1"),
-            ("steps", "200"),
-        ],
-    },
-    Preset {
-        id: "spectral-bias",
-        title: "Spectral bias on the circle",
-        text: "A two-layer ReLU network learns cos γ + cos 4γ + cos 8γ on 64 points of the circle. There the kernel's eigenfunctions are the Fourier modes, and the residual of frequency k decays like e^(−λ_k t/N): low frequencies, with large eigenvalues, are learned first (Rahaman et al. 2019, arXiv:1806.08734; Basri et al. 2019, arXiv:1906.00425). Look at the spectral-bias plot: frequency 1 is gone almost at once, 4 and 8 follow in order; each measured residual (solid) is drawn beside the theory for this very network (dashed: its linearisation, from its own initial function and empirical NTK); frequency 1 follows it down to a floor where the finite-width kernel mixes the modes; the slower modes leave it late in training, where the network's NTK has moved (the drift plot): the gap between a net and its linearisation falls like 1/√width (compare the two widths' gaps in the loss legend).",
-        fields: &[
-            ("view", "training"),
-            ("dist", "circle"),
-            ("n", "64"),
-            ("depth", "1"),
-            ("widths", "1024, 16384"),
-            ("target", "harmonics"),
-            ("degrees", "1, 4, 8"),
-            ("lr", "1"),
-            ("steps", "1000"),
-            ("snaps", "0, 30, 300, 1000"),
-            ("ntest", "200"),
-        ],
-    },
-    Preset {
-        id: "lazy",
-        title: "Lazy training: wider nets move less",
-        text: "Two-layer networks of widths 64 to 4096 trained by gradient descent beside the infinite-width kernel dynamics. The relative change of the empirical NTK during training falls with the width, roughly like 1/√m, so wide nets train like their linearisation (Lee et al. 2019, arXiv:1902.06720; Chizat, Oyallon & Bach 2019, arXiv:1812.07956). Look at the drift plot (log scale): each fourfold increase of the width lowers the curve by about half; and in the loss plots each net (solid) approaches its own linearisation (dotted; the gap is in the legend). The dashed black curve is the expected loss over random initialisations of infinitely wide nets: single nets scatter around it, because each starts from its own random function.",
-        fields: &[
-            ("view", "training"),
-            ("dist", "circle"),
-            ("n", "32"),
-            ("depth", "1"),
-            ("widths", "64, 256, 1024, 4096"),
-            ("target", "harmonics"),
-            ("degrees", "1, 2"),
-            ("lr", "1"),
-            ("steps", "400"),
-            ("snaps", "0, 40, 400"),
-        ],
-    },
-    Preset {
-        id: "tails",
-        title: "Heavy tails against Gaussians: convergence with width",
-        text: "The distance between the empirical NTK of random networks and its infinite-width limit, against the width, on inputs with Gaussian, sub-Gaussian (Rademacher), sub-exponential (Laplace) and heavy-tailed (Student-t, ν = 3) coordinates in d = 8. Theory predicts fluctuations of order 1/√m of each entry (Hanin & Nica 2019, arXiv:1909.05989; the limit itself is Jacot et al. 2018): each line should fall with slope near −1/2, like the dashed reference, and the tails change the prefactor more than the rate. Switch the distance to the largest entry: heavy tails give rare large inputs, and the worst entry converges more slowly in practice.",
-        fields: &[
-            ("view", "convergence"),
-            ("dist", "student_t"),
-            ("nu", "3"),
-            ("d", "8"),
-            ("n", "32"),
-            ("depth", "2"),
-            ("widths", "64, 128, 256, 512, 1024"),
-            ("seeds", "5"),
-        ],
-    },
-    Preset {
-        id: "labels",
-        title: "True against random labels: the generalization bound",
-        text: "The data-dependent bound √(2 yᵀ(H^∞)⁻¹y / n) of Arora et al. 2019 (arXiv:1901.08584) for a smooth target (harmonics of degree 1 and 2 on the sphere in d = 10) and for random labels of the same size. Look at the gap: for the smooth target the bound falls as n grows, for random labels it stays near its ceiling, as the networks' test error does. The learning curve of kernel regression and its fitted rate are beside it.",
-        fields: &[
-            ("view", "generalization"),
-            ("dist", "sphere"),
-            ("d", "10"),
-            ("n", "400"),
-            ("depth", "1"),
-            ("target", "harmonics"),
-            ("degrees", "1, 2"),
-            ("ntest", "200"),
-        ],
-    },
-    Preset {
-        id: "parameterization",
-        title: "Standard against NTK parameterization",
-        text: "The same networks in the standard parameterization (weights N(0, σ_w²/fan-in), no 1/√m in the forward pass): their NTK grows with the width, so the finite widths do not approach one curve: each width is drawn beside its own analytic kernel (dotted), and there is no single infinite-width curve (Sohl-Dickstein et al. 2020, arXiv:2001.07301). Switch parameterization to NTK in the sidebar: the narrow and the wide nets then scatter around one infinite-width kernel (Jacot et al. 2018).",
-        fields: &[
-            ("view", "kernel"),
-            ("param", "standard"),
-            ("depth", "2"),
-            ("widths", "64, 256, 1024"),
-            ("seeds", "3"),
-        ],
-    },
-];
-
-/// The preset named `id`.
-pub fn preset(id: &str) -> Option<&'static Preset> {
-    PRESETS.iter().find(|p| p.id == id)
-}
-
-/// The field values of a preset: the defaults, the preset's fields, and `preset=id`.
-pub fn preset_values(p: &Preset) -> Values {
-    let mut v = defaults();
-    for (k, val) in p.fields {
-        if let Some((key, _)) = FIELDS.iter().find(|(f, _)| f == k) {
-            v.insert(key, val.to_string());
-        }
-    }
-    v.insert("preset", p.id.to_string());
-    v
 }
 
 /// Which panels the page shows (and computes).
@@ -560,9 +124,6 @@ impl std::str::FromStr for View {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Config {
     pub view: View,
-    /// The network of the sidebar (infinite width; for the standard parameterization
-    /// its width is the widest finite width).
-    pub network: FcNetwork,
     /// What the worker computes for the view: the core's experiments.
     pub job: Vec<Experiment>,
     /// Log axes where they fit.
@@ -571,216 +132,350 @@ pub struct Config {
     pub max_entry: bool,
 }
 
-/// Build the config, or the list of (field, message) problems: each field's own,
-/// then those between fields (e.g. snapshot steps beyond the number of steps).
-pub fn build(values: &Values) -> Result<Config, Vec<(&'static str, String)>> {
-    build_with(values, None)
+/// The page's settings, typed: every field parsed once from its raw text.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Settings {
+    pub view: View,
+    /// `None`: the user's file.
+    pub distribution: Option<Distribution>,
+    /// Student-t degrees of freedom (also the convergence panel's heavy-tailed line).
+    pub nu: f64,
+    pub n: usize,
+    pub d: usize,
+    pub project: bool,
+    pub seed: u64,
+    pub depth: usize,
+    pub activation: Activation,
+    pub parameterization: Parameterization,
+    pub widths: Vec<usize>,
+    pub w_std: f64,
+    pub b_std: Option<f64>,
+    /// The target's menu value ("harmonics", "product", "teacher", "random").
+    pub target: &'static str,
+    pub degrees: Vec<usize>,
+    pub noise: f64,
+    pub n_test: usize,
+    pub learning_rate: f64,
+    pub steps: usize,
+    pub snapshots: Vec<usize>,
+    pub kernel_after_training: bool,
+    pub kernel: KernelKind,
+    pub seeds: usize,
+    pub points: usize,
+    pub max_entry: bool,
+    pub log: bool,
 }
 
-/// [`build`] with the user's uploaded data, used when `dist=upload`.
-pub fn build_with(
-    values: &Values,
-    upload: Option<&UserPoints>,
-) -> Result<Config, Vec<(&'static str, String)>> {
-    let mut errors: Vec<(&'static str, String)> = FIELDS
-        .iter()
-        .filter_map(|(k, _)| {
-            let raw = values.get(k).map_or("", String::as_str);
-            field_error(k, raw).map(|e| (*k, e))
-        })
-        .collect();
-    if !errors.is_empty() {
-        return Err(errors);
+/// Reads each field once through its row of the table, collecting the problems.
+struct Reader<'a> {
+    values: &'a Values,
+    errors: Vec<FieldError>,
+    read: Vec<&'static str>,
+}
+
+impl Reader<'_> {
+    fn raw(&mut self, key: &'static str) -> &str {
+        self.read.push(key);
+        self.values.get(key).map_or("", String::as_str)
     }
-    let get = |k: &str| values.get(k).map_or("", String::as_str);
-    let num = |k: &str, b: Bounds| b.parse(get(k)).unwrap_or(b.min);
-    let dist = distribution(get("dist"), num("nu", NU)).unwrap_or(Distribution::Gaussian);
-    let user = if get("dist") == "upload" {
-        match upload {
-            Some(u) => Some(u.clone()),
-            None => {
+
+    fn fail<T>(&mut self, key: &'static str, e: String, fallback: T) -> T {
+        self.errors.push((key, e));
+        fallback
+    }
+
+    fn number(&mut self, key: &'static str) -> f64 {
+        let Some(Kind::Number { bounds, .. }) = find(key).map(|f| f.kind) else {
+            return self.fail(key, format!("{key} is not a number field"), 0.0);
+        };
+        let raw = self.raw(key).to_string();
+        bounds
+            .parse(&raw)
+            .unwrap_or_else(|e| self.fail(key, e, bounds.min))
+    }
+
+    fn whole(&mut self, key: &'static str) -> usize {
+        self.number(key) as usize
+    }
+
+    fn flag(&mut self, key: &'static str) -> bool {
+        let raw = self.raw(key).to_string();
+        flag(key, &raw).unwrap_or_else(|e| self.fail(key, e, false))
+    }
+
+    fn list(&mut self, key: &'static str) -> Vec<usize> {
+        let Some(Kind::List(list)) = find(key).map(|f| f.kind) else {
+            return self.fail(key, format!("{key} is not a list field"), Vec::new());
+        };
+        let raw = self.raw(key).to_string();
+        list.parse(&raw)
+            .unwrap_or_else(|e| self.fail(key, e, Vec::new()))
+    }
+
+    /// The chosen option's value.
+    fn choice(&mut self, key: &'static str) -> &'static str {
+        let Some(f) = find(key) else {
+            return self.fail(key, format!("unknown field '{key}'"), "");
+        };
+        let raw = self.raw(key).to_string();
+        match (f.kind, crate::fields::check(f, &raw)) {
+            (Kind::Choice(options), Ok(())) => options
+                .iter()
+                .find(|(v, _)| *v == raw)
+                .map_or("", |(v, _)| v),
+            (_, Err(e)) => self.fail(key, e, ""),
+            _ => self.fail(key, format!("{key} is not a menu"), ""),
+        }
+    }
+}
+
+impl Settings {
+    /// Parse every field once; the problems of all invalid fields, each with its key.
+    pub fn parse(values: &Values) -> Result<Settings, Vec<FieldError>> {
+        let mut r = Reader {
+            values,
+            errors: Vec::new(),
+            read: Vec::new(),
+        };
+        let view_raw = r.raw("view").to_string();
+        let view = view_raw
+            .parse::<View>()
+            .unwrap_or_else(|e| r.fail("view", e, View::Kernel));
+        let dist = r.choice("dist");
+        let nu = r.number("nu");
+        let n = r.whole("n");
+        let d = r.whole("d");
+        let project = r.flag("proj");
+        let seed = r.number("dseed") as u64;
+        let depth = r.whole("depth");
+        let act = r.choice("act");
+        let alpha = r.number("alpha");
+        let parameterization = match r.choice("param") {
+            "standard" => Parameterization::Standard,
+            _ => Parameterization::Ntk,
+        };
+        let widths = r.list("widths");
+        let w_std = r.number("w");
+        let bias = r.flag("bias");
+        let b = r.number("b");
+        let target = r.choice("target");
+        let degrees = r.list("degrees");
+        let noise = r.number("noise");
+        let n_test = r.whole("ntest");
+        let learning_rate = r.number("lr");
+        let steps = r.whole("steps");
+        let snapshots = r.list("snaps");
+        let kernel_after_training = r.flag("ktrain");
+        let kernel = match r.choice("kernel") {
+            "nngp" => KernelKind::Nngp,
+            _ => KernelKind::Ntk,
+        };
+        let seeds = r.whole("seeds");
+        let points = r.whole("points");
+        let max_entry = r.choice("metric") == "max";
+        let log = r.flag("log");
+        // The rows read by no typed field (the preset, teacher mode) are still checked.
+        for f in &FIELDS {
+            if !r.read.contains(&f.key) {
+                let raw = r.values.get(f.key).map_or("", String::as_str);
+                if let Err(e) = crate::fields::check(f, raw) {
+                    r.errors.push((f.key, e));
+                }
+            }
+        }
+        if !r.errors.is_empty() {
+            return Err(r.errors);
+        }
+        Ok(Settings {
+            view,
+            distribution: (dist != "upload").then(|| distribution(dist, nu)).flatten(),
+            nu,
+            n,
+            d,
+            project,
+            seed,
+            depth,
+            activation: activation_from_name(act, alpha).unwrap_or(Activation::Relu),
+            parameterization,
+            widths,
+            w_std,
+            b_std: bias.then_some(b),
+            target,
+            degrees,
+            noise,
+            n_test,
+            learning_rate,
+            steps,
+            snapshots,
+            kernel_after_training,
+            kernel,
+            seeds,
+            points,
+            max_entry,
+            log,
+        })
+    }
+
+    /// The config of these settings (with the user's file when the distribution is
+    /// "upload"), or the problems between fields, each at the field to change.
+    pub fn config(&self, upload: Option<&UserPoints>) -> Result<Config, Vec<FieldError>> {
+        let s = self;
+        let mut errors: Vec<FieldError> = Vec::new();
+        let user = match (s.distribution, upload) {
+            (Some(_), _) => None,
+            (None, Some(u)) => Some(u.clone()),
+            (None, None) => {
                 return Err(vec![(
                     "dist",
                     "your data: no file is loaded; choose a CSV file under Data (a link cannot carry an uploaded file)".into(),
                 )])
             }
-        }
-    } else {
-        None
-    };
-    let circle = dist == Distribution::Circle && user.is_none();
-    let d = match &user {
-        Some(u) => u.cols,
-        None if circle => 2,
-        None => num("d", D) as usize,
-    };
-    let widths = parse_widths(get("widths")).unwrap_or_else(|_| vec![64]);
-    let standard = get("param") == "standard";
-    let activation =
-        activation_from_name(get("act"), num("alpha", ALPHA)).unwrap_or(Activation::Relu);
-    let network = FcNetwork {
-        depth: num("depth", DEPTH) as usize,
-        activation,
-        w_std: num("w", W_STD),
-        b_std: if flag("bias", get("bias")).unwrap_or(true) {
-            Some(num("b", B_STD))
-        } else {
-            None
-        },
-        parameterization: if standard {
-            Parameterization::Standard
-        } else {
-            Parameterization::Ntk
-        },
-        width: Some(*widths.last().unwrap_or(&64)),
-    };
-    let view: View = get("view").parse().unwrap_or(View::Kernel);
-    let seed = num("dseed", DATA_SEED) as u64;
-    let target = match get("target") {
-        "product" => Target::Product,
-        "teacher" => Target::Teacher {
-            spec: MlpSpec::from_network(&network, 512),
-            seed: seed + 1,
-        },
-        "random" => Target::RandomLabels { seed },
-        _ => Target::Harmonics {
-            degrees: parse_degrees(get("degrees"))
-                .unwrap_or_default()
-                .into_iter()
-                .map(|k| (k, 1.0))
-                .collect(),
-        },
-    };
-    let data = DataSpec {
-        distribution: dist,
-        n: user.as_ref().map_or(num("n", N) as usize, |u| u.rows),
-        d,
-        project: flag("proj", get("proj")).unwrap_or(false),
-        seed,
-        points: user.clone(),
-    };
-    let steps = num("steps", STEPS) as usize;
-    let snapshots = parse_snapshots(get("snaps")).unwrap_or_default();
-    let ktrain = flag("ktrain", get("ktrain")).unwrap_or(false);
-    // Problems between fields, for the view in use. The widest network must fit in a
-    // browser tab: estimated in bytes (the network twice, as training keeps its
-    // initialisation, its passes on the training and test sets, and the Gram matrices),
-    // with the core's own estimates.
-    let widest = *widths.iter().max().unwrap_or(&1);
-    let hidden = vec![widest; network.depth];
-    let n_data = user.as_ref().map_or(num("n", N) as usize, |u| u.rows);
-    let needed = ntk_core::budget::train_bytes(d, &hidden, n_data, num("ntest", N_TEST) as usize)
-        .max(ntk_core::budget::empirical_bytes(2, &hidden, 1, 256));
-    if needed > PAGE_BUDGET {
-        errors.push((
-            "widths",
-            format!(
-                "the widest network would need about {} of memory; a browser tab has {}: lower the width or the depth",
-                ntk_core::error::human_bytes(needed),
-                ntk_core::error::human_bytes(PAGE_BUDGET)
-            ),
-        ));
-    }
-    if target == Target::Product && d < 2 {
-        errors.push(("target", "x₁·x₂ needs inputs with d ≥ 2".into()));
-    }
-    if let Target::Harmonics { degrees } = &target {
-        if d == 1 && degrees.iter().any(|(k, _)| *k >= 2) {
+        };
+        let dist = s.distribution.unwrap_or(Distribution::Gaussian);
+        let circle = s.distribution == Some(Distribution::Circle);
+        let d = match &user {
+            Some(u) => u.cols,
+            None if circle => 2,
+            None => s.d,
+        };
+        let network = FcNetwork {
+            depth: s.depth,
+            activation: s.activation,
+            w_std: s.w_std,
+            b_std: s.b_std,
+            parameterization: s.parameterization,
+            width: Some(*s.widths.last().unwrap_or(&64)),
+        };
+        let target = match s.target {
+            "product" => Target::Product,
+            "teacher" => Target::Teacher {
+                spec: MlpSpec::from_network(&network, 512),
+                seed: s.seed + 1,
+            },
+            "random" => Target::RandomLabels { seed: s.seed },
+            _ => Target::Harmonics {
+                degrees: s.degrees.iter().map(|&k| (k, 1.0)).collect(),
+            },
+        };
+        let data = DataSpec {
+            distribution: dist,
+            n: user.as_ref().map_or(s.n, |u| u.rows),
+            d,
+            project: s.project,
+            seed: s.seed,
+            points: user.clone(),
+        };
+        // The widest network must fit in a browser tab: estimated in bytes (the network
+        // twice, as training keeps its initialisation, its passes on the training and
+        // test sets, and the Gram matrices), with the core's own estimates.
+        let widest = *s.widths.iter().max().unwrap_or(&1);
+        let hidden = vec![widest; network.depth];
+        let needed = ntk_core::budget::train_bytes(d, &hidden, data.n, s.n_test)
+            .max(ntk_core::budget::empirical_bytes(2, &hidden, 1, 256));
+        if needed > PAGE_BUDGET {
             errors.push((
-                "degrees",
-                "in one dimension only degrees 0 and 1 exist (x/|x| is ±1): use d ≥ 2".into(),
+                "widths",
+                format!(
+                    "the widest network would need about {} of memory; a browser tab has {}: lower the width or the depth",
+                    ntk_core::error::human_bytes(needed),
+                    ntk_core::error::human_bytes(PAGE_BUDGET)
+                ),
             ));
         }
-    }
-    match view {
-        View::Convergence if widths.len() < 3 => errors.push((
-            "widths",
-            "the convergence panel fits a line: give at least 3 widths".into(),
-        )),
-        View::Training if snapshots.iter().any(|&s| s > steps) => errors.push((
-            "snaps",
-            format!("snapshot steps must be at most the number of steps ({steps})"),
-        )),
-        View::Generalization if data.n < 24 => errors.push((
-            "n",
-            "the generalization curves need n ≥ 24 training points".into(),
-        )),
-        View::Kernel if ktrain && d != 2 => errors.push((
-            "ktrain",
-            "training before measuring the kernel on the circle needs inputs in d = 2".into(),
-        )),
-        _ => {}
-    }
-    if !errors.is_empty() {
-        return Err(errors);
-    }
-    let kernel = if get("kernel") == "nngp" {
-        KernelKind::Nngp
-    } else {
-        KernelKind::Ntk
-    };
-    let seeds = num("seeds", SEEDS) as usize;
-    let job = match view {
-        View::Kernel => {
-            let kernel = kernel::Params {
+        if target == Target::Product && d < 2 {
+            errors.push(("target", "x₁·x₂ needs inputs with d ≥ 2".into()));
+        }
+        if let Target::Harmonics { degrees } = &target {
+            if d == 1 && degrees.iter().any(|(k, _)| *k >= 2) {
+                errors.push((
+                    "degrees",
+                    "in one dimension only degrees 0 and 1 exist (x/|x| is ±1): use d ≥ 2".into(),
+                ));
+            }
+        }
+        match s.view {
+            View::Convergence if s.widths.len() < 3 => errors.push((
+                "widths",
+                "the convergence panel fits a line: give at least 3 widths".into(),
+            )),
+            View::Training if s.snapshots.iter().any(|&k| k > s.steps) => errors.push((
+                "snaps",
+                format!(
+                    "snapshot steps must be at most the number of steps ({})",
+                    s.steps
+                ),
+            )),
+            View::Generalization if data.n < 24 => errors.push((
+                "n",
+                "the generalization curves need n ≥ 24 training points".into(),
+            )),
+            View::Kernel if s.kernel_after_training && d != 2 => errors.push((
+                "ktrain",
+                "training before measuring the kernel on the circle needs inputs in d = 2".into(),
+            )),
+            _ => {}
+        }
+        if !errors.is_empty() {
+            return Err(errors);
+        }
+        let widths = s.widths.clone();
+        let job = match s.view {
+            View::Kernel => {
+                let kernel = kernel::Params {
+                    network,
+                    widths,
+                    seeds: s.seeds,
+                    kernel: s.kernel,
+                    points: s.points,
+                    data,
+                    train: s.kernel_after_training.then_some(kernel::Training {
+                        target,
+                        learning_rate: s.learning_rate,
+                        steps: s.steps,
+                    }),
+                };
+                let spectrum = spectrum::Params {
+                    network: kernel.gram_network(),
+                    kernel: kernel.kernel,
+                    data: kernel.data.clone(),
+                };
+                vec![Experiment::Kernel(kernel), Experiment::Spectrum(spectrum)]
+            }
+            View::Convergence => vec![Experiment::Convergence(convergence::Params {
                 network,
                 widths,
-                seeds,
-                kernel,
-                points: num("points", POINTS) as usize,
+                seeds: s.seeds,
+                distributions: convergence::distributions(dist, s.nu),
+                n: data.n,
+                d,
+                seed: s.seed,
+                user,
+            })],
+            View::Training => vec![Experiment::Training(training::Params {
+                network,
+                widths,
                 data,
-                train: ktrain.then(|| kernel::Training {
-                    target,
-                    learning_rate: num("lr", LR),
-                    steps,
-                }),
-            };
-            let spectrum = spectrum::Params {
-                network: kernel.gram_network(),
-                kernel: kernel.kernel,
-                data: kernel.data.clone(),
-            };
-            vec![Experiment::Kernel(kernel), Experiment::Spectrum(spectrum)]
-        }
-        View::Convergence => vec![Experiment::Convergence(convergence::Params {
-            network,
-            widths,
-            seeds,
-            distributions: if user.is_some() {
-                convergence::distributions(Distribution::Gaussian, num("nu", NU))
-            } else {
-                convergence::distributions(dist, num("nu", NU))
-            },
-            n: data.n,
-            d,
-            seed,
-            user,
-        })],
-        View::Training => vec![Experiment::Training(training::Params {
-            network,
-            widths,
-            data,
-            target,
-            noise: num("noise", NOISE),
-            n_test: num("ntest", N_TEST) as usize,
-            learning_rate: num("lr", LR),
-            steps,
-            snapshots,
-        })],
-        View::Generalization => vec![Experiment::Generalization(generalization::Params {
-            network,
-            data,
-            target,
-            n_test: num("ntest", N_TEST) as usize,
-        })],
-    };
-    Ok(Config {
-        view,
-        network,
-        job,
-        log: flag("log", get("log")).unwrap_or(true),
-        max_entry: get("metric") == "max",
-    })
+                target,
+                noise: s.noise,
+                n_test: s.n_test,
+                learning_rate: s.learning_rate,
+                steps: s.steps,
+                snapshots: s.snapshots.clone(),
+            })],
+            View::Generalization => vec![Experiment::Generalization(generalization::Params {
+                network,
+                data,
+                target,
+                n_test: s.n_test,
+            })],
+        };
+        Ok(Config {
+            view: s.view,
+            job,
+            log: s.log,
+            max_entry: s.max_entry,
+        })
+    }
 }
 
 impl Config {
@@ -788,11 +483,31 @@ impl Config {
     pub fn job(&self) -> Vec<Experiment> {
         self.job.clone()
     }
+
+    /// The network of the sidebar (infinite width; for the standard parameterization
+    /// its width is the widest finite width).
+    pub fn network(&self) -> Option<FcNetwork> {
+        self.job.first().map(|e| *e.network())
+    }
+}
+
+/// Build the config, or the list of (field, message) problems: each field's own,
+/// then those between fields (e.g. snapshot steps beyond the number of steps).
+pub fn build(values: &Values) -> Result<Config, Vec<FieldError>> {
+    build_with(values, None)
+}
+
+/// [`build`] with the user's uploaded data, used when `dist=upload`.
+pub fn build_with(values: &Values, upload: Option<&UserPoints>) -> Result<Config, Vec<FieldError>> {
+    Settings::parse(values)?.config(upload)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::fields::*;
+    use crate::presets::*;
+    use crate::url::*;
 
     #[test]
     fn bounds_accept_values_inside_and_reject_with_a_sentence() {
@@ -808,6 +523,32 @@ mod tests {
             Err("σ_w must be a number between 0 and 10".into())
         );
         assert!(W_STD.parse("NaN").is_err() && W_STD.parse("inf").is_err());
+    }
+
+    #[test]
+    fn every_field_is_read_once_and_every_problem_is_reported_with_its_key() {
+        let mut v = defaults();
+        v.insert("n", "0".into());
+        v.insert("widths", "64, x".into());
+        v.insert("hide", "bogus".into());
+        let e = Settings::parse(&v).unwrap_err();
+        let keys: Vec<&str> = e.iter().map(|(k, _)| *k).collect();
+        // n and widths through the typed settings; hide (read by no typed field)
+        // through its row of the table.
+        assert_eq!(keys, ["n", "widths", "hide"]);
+        assert!(e[0]
+            .1
+            .starts_with("n must be a whole number between 2 and 600"));
+        // Every row of the table has a valid default, and the table's keys are unique.
+        let s = Settings::parse(&defaults()).unwrap();
+        assert_eq!(
+            (s.n, s.widths.clone(), s.view),
+            (64, vec![64, 256, 1024], View::Kernel)
+        );
+        let mut keys: Vec<&str> = FIELDS.iter().map(|f| f.key).collect();
+        keys.sort_unstable();
+        keys.dedup();
+        assert_eq!(keys.len(), FIELDS.len());
     }
 
     #[test]
@@ -906,7 +647,7 @@ mod tests {
             assert_eq!(back["preset"], p.id);
             // Each preset's fields exist, and its text cites a paper by year.
             for (k, _) in p.fields {
-                assert!(FIELDS.iter().any(|(f, _)| f == k), "{}: {k}", p.id);
+                assert!(find(k).is_some(), "{}: {k}", p.id);
             }
             assert!(p.text.contains("20"), "{}", p.id);
             let sentences = p.text.matches(". ").count() + 1;
@@ -1018,7 +759,7 @@ mod tests {
             "{}",
             e[0].1
         );
-        assert_eq!(parse_widths("256, 64, 64, 16").unwrap(), vec![16, 64, 256]);
+        assert_eq!(WIDTHS.parse("256, 64, 64, 16").unwrap(), vec![16, 64, 256]);
         // Two-layer nets are small at any offered width.
         v.insert("depth", "1".into());
         assert!(build(&v).is_ok());

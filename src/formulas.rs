@@ -184,8 +184,8 @@ mod tests {
 
     #[test]
     fn every_activation_and_parameterization_has_its_own_dual() {
-        for (name, _) in crate::config::ACTIVATIONS {
-            let act = crate::config::activation_from_name(name, 0.2).unwrap();
+        for (name, _) in crate::fields::ACTIVATIONS {
+            let act = crate::fields::activation_from_name(name, 0.2).unwrap();
             let mut net = FcNetwork::relu(2, 1.5, None).with_activation(act);
             let steps = formulas(&net);
             assert!(steps[2].lines.len() >= 2, "{name}");

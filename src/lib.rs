@@ -12,10 +12,13 @@ pub mod canvas;
 pub mod client;
 pub mod compute;
 pub mod config;
+pub mod fields;
 pub mod formulas;
+pub mod presets;
 pub mod protocol;
 pub mod ui;
 pub mod upload;
+pub mod url;
 pub mod worker;
 
 pub use client::BackendKind;

@@ -6,7 +6,7 @@
 //! column names is a header; a column named `y`, `target` or `label` holds the targets,
 //! every other column is an input coordinate.
 
-use crate::config::{D, N};
+use crate::fields::{D, N};
 use ntk_core::experiments::UserPoints;
 
 /// Read and check a CSV file; the error is a sentence naming the line and column.

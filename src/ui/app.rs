@@ -8,29 +8,19 @@ use std::time::Duration;
 use leptos::prelude::*;
 
 use crate::client::{BackendKind, ComputeClient};
-use crate::config::{
-    self, from_query, parse_hide, preset, preset_values, takes_alpha, to_query, Values, View,
-    ACTIVATIONS, ALPHA, B_STD, D, DATA_SEED, DEPTH, DISTRIBUTIONS, FIELDS, GROUPS, LR, N, NOISE,
-    NU, N_TEST, POINTS, PRESETS, SEEDS, STEPS, TARGETS, W_STD,
-};
+use crate::config::{self, Values, View};
+use crate::fields::{parse_hide, FIELDS, HIDE_GROUPS};
+use crate::presets::{preset, preset_values, PRESETS};
 use crate::protocol::{JobTracker, Request, Response};
 use crate::ui::figure::now_ms;
 use crate::ui::results::Results;
+use crate::ui::sidebar::Sidebar;
 use crate::ui::{
-    ConvergencePanel, FormulasPanel, GeneralizationPanel, KernelPanel, NumberControl,
-    SelectControl, SpectrumPanel, TextControl, ToggleControl, TrainingPanels,
+    ConvergencePanel, FormulasPanel, GeneralizationPanel, KernelPanel, SpectrumPanel,
+    TrainingPanels,
 };
+use crate::url::{from_query, to_query};
 use ntk_core::experiments::{Experiment, UserPoints};
-
-const PARAMETERIZATIONS: [(&str, &str); 2] = [
-    ("ntk", "NTK (Jacot et al.)"),
-    ("standard", "standard (width-dependent)"),
-];
-const KERNELS: [(&str, &str); 2] = [("ntk", "NTK Θ"), ("nngp", "NNGP kernel K")];
-const METRICS: [(&str, &str); 2] = [
-    ("frob", "relative Frobenius ‖Θ̂ − Θ‖_F/‖Θ‖_F"),
-    ("max", "largest entry max|Θ̂ − Θ|"),
-];
 
 /// The CSS that hides the controls and groups listed in `hide` (teacher mode).
 pub fn hide_css(hide: &str) -> String {
@@ -41,7 +31,7 @@ pub fn hide_css(hide: &str) -> String {
             rules.push(".sidebar, #toggle-controls, #preset-menu".to_string());
         } else if item == "presets" {
             rules.push("#preset-menu".to_string());
-        } else if GROUPS.contains(&item.as_str()) {
+        } else if HIDE_GROUPS.contains(&item.as_str()) {
             rules.push(format!("#group-{item}-section"));
         } else {
             rules.push(format!(".sidebar .control:has(#{item})"));
@@ -72,17 +62,22 @@ impl Fields {
         Fields(Arc::new(
             FIELDS
                 .iter()
-                .map(|(k, d)| {
+                .map(|f| {
                     (
-                        *k,
-                        RwSignal::new(values.get(k).cloned().unwrap_or_else(|| d.to_string())),
+                        f.key,
+                        RwSignal::new(
+                            values
+                                .get(f.key)
+                                .cloned()
+                                .unwrap_or_else(|| f.default.to_string()),
+                        ),
                     )
                 })
                 .collect(),
         ))
     }
 
-    /// The signal of field `key` (one of [`FIELDS`]).
+    /// The signal of field `key` (a key of [`FIELDS`]).
     pub fn get(&self, key: &str) -> RwSignal<String> {
         self.0[key]
     }
@@ -297,17 +292,6 @@ pub fn App(
         _ => (1.0, 1.0),
     };
 
-    let f = fields.clone();
-    let is_circle =
-        Signal::derive(move || matches!(f.get("dist").get().as_str(), "circle" | "upload"));
-    let f = fields.clone();
-    let is_upload = Signal::derive(move || f.get("dist").get() == "upload");
-    let f = fields.clone();
-    let is_student = Signal::derive(move || f.get("dist").get() == "student_t");
-    let f = fields.clone();
-    let needs_alpha = Signal::derive(move || takes_alpha(&f.get("act").get()));
-    let f = fields.clone();
-    let no_bias = Signal::derive(move || f.get("bias").get() != "1");
     let log = {
         let f = fields.clone();
         Signal::derive(move || f.get("log").get() == "1")
@@ -354,7 +338,6 @@ pub fn App(
     // Teacher mode: `hide=…` in the URL hides controls and groups.
     let hide_field = fields.get("hide");
     let hidden_css = move || hide_css(&hide_field.get());
-    let g = |k: &str| fields.get(k);
     // On a narrow screen the sidebar collapses behind the "Controls" button.
     let controls_open = RwSignal::new(false);
 
@@ -434,54 +417,7 @@ pub fn App(
                     </button>
                 </div>
             </header>
-            <aside class="sidebar" id="sidebar" aria-label="Controls">
-                <section class="group" id="group-data-section" aria-labelledby="group-data">
-                    <h2 id="group-data">"Data"</h2>
-                    <SelectControl
-                        id="dist"
-                        label="distribution"
-                        help="Inputs for the heatmaps and the spectrum, each coordinate with mean 0 and variance 1; the circle gives Fourier modes."
-                        options=&DISTRIBUTIONS
-                        value=g("dist")
-                    />
-                    <UploadControl upload=upload dist=g("dist") />
-                    <NumberControl id="nu" label="ν (Student-t)" help="Degrees of freedom of the Student-t inputs (> 2 for a finite variance)." bounds=NU step=0.1 value=g("nu") disabled=Signal::derive(move || !is_student.get()) />
-                    <NumberControl id="n" label="n (points)" help="Number of inputs: the Gram matrices are n × n (your file's rows when you upload data)." bounds=N step=1.0 value=g("n") disabled=is_upload />
-                    <NumberControl id="d" label="dimension d" help="Input dimension (the circle is d = 2; your file's columns when you upload data)." bounds=D step=1.0 value=g("d") disabled=is_circle />
-                    <ToggleControl id="proj" label="project onto the sphere" help="Scale every input to unit norm; the analytic eigenvalues by degree then apply." value=g("proj") />
-                    <NumberControl id="dseed" label="data seed" help="The same seed gives the same inputs and the same random network." bounds=DATA_SEED step=1.0 value=g("dseed") />
-                </section>
-                <section class="group" id="group-network-section" aria-labelledby="group-network">
-                    <h2 id="group-network">"Network"</h2>
-                    <NumberControl id="depth" label="depth L" help="Number of hidden layers, each Dense → φ; a Dense readout follows." bounds=DEPTH step=1.0 value=g("depth") />
-                    <SelectControl id="act" label="activation φ" help="Closed-form dual kernels where they exist; Gauss–Hermite quadrature (64 × 64 nodes) otherwise." options=&ACTIVATIONS value=g("act") />
-                    <NumberControl id="alpha" label="α" help="Leaky ReLU's slope, ELU's scale, ABReLU's −a." bounds=ALPHA step=0.01 value=g("alpha") disabled=Signal::derive(move || !needs_alpha.get()) />
-                    <SelectControl id="param" label="parameterization" help="NTK: weights N(0,1) scaled by σ_w/√n_in. Standard: weights N(0, σ_w²/n_in); its NTK grows with the width (the analytic curve uses the widest width)." options=&PARAMETERIZATIONS value=g("param") />
-                    <TextControl id="widths" label="widths m" help="Finite widths to compare with infinite width, e.g. 64, 256, 1024 (up to 8, each ≤ 16384; used narrow to wide, each once; the job must fit in the tab's 1 GB)." value=g("widths") />
-                    <NumberControl id="w" label="σ_w (w_std)" help="Weight standard deviation; σ_w = √2 ≈ 1.414 keeps ReLU layers at unit variance." bounds=W_STD step=0.01 value=g("w") />
-                    <ToggleControl id="bias" label="bias parameters" help="Off: the network has no biases (b_std = null in neural-tangents)." value=g("bias") />
-                    <NumberControl id="b" label="σ_b (b_std)" help="Bias standard deviation; adds σ_b² to the kernel at every layer." bounds=B_STD step=0.01 value=g("b") disabled=no_bias />
-                </section>
-                <section class="group" id="group-training-section" aria-labelledby="group-training">
-                    <h2 id="group-training">"Target & training"</h2>
-                    <SelectControl id="target" label="target y(x)" help="What the networks learn in the training and generalization panels (and before the kernel is measured again when training is on)." options=&TARGETS value=g("target") />
-                    <TextControl id="degrees" label="degrees k" help="Degrees of the harmonics target: P_k(⟨x, e₁⟩/‖x‖), which is cos kγ on the circle, each with amplitude 1 (up to 6)." value=g("degrees") />
-                    <NumberControl id="noise" label="label noise σ" help="Gaussian noise added to the training targets." bounds=NOISE step=0.01 value=g("noise") />
-                    <NumberControl id="ntest" label="test points" help="Size of the test set (training and generalization panels)." bounds=N_TEST step=1.0 value=g("ntest") />
-                    <NumberControl id="lr" label="learning rate η" help="Full-batch gradient descent on (1/2N)‖f − y‖²; above the critical 2N/λ_max it diverges and the panel says so." bounds=LR step=0.01 value=g("lr") />
-                    <NumberControl id="steps" label="steps" help="Gradient-descent steps; the time axis is t = η · steps." bounds=STEPS step=1.0 value=g("steps") />
-                    <TextControl id="snaps" label="show f at steps" help="Steps at which the learned function is drawn, e.g. 0, 20, 200 (up to 5, at most the number of steps)." value=g("snaps") />
-                    <ToggleControl id="ktrain" label="kernel after training" help="Kernel panel: also train each net on the data (target, η, steps above) and draw its kernel afterwards, dashed (Jacot et al. 2018, Fig. 1)." value=g("ktrain") />
-                </section>
-                <section class="group" id="group-view-section" aria-labelledby="group-view">
-                    <h2 id="group-view">"View"</h2>
-                    <SelectControl id="kernel" label="kernel" help="The NTK Θ governs gradient descent; the NNGP kernel K is the covariance of the random network's outputs." options=&KERNELS value=g("kernel") />
-                    <NumberControl id="seeds" label="seeds per width" help="Random networks for each finite width: each drawn thin (up to 12), with their mean ± 2 standard errors of the mean." bounds=SEEDS step=1.0 value=g("seeds") />
-                    <NumberControl id="points" label="angles" help="How many angles γ the circle profile uses." bounds=POINTS step=10.0 value=g("points") />
-                    <SelectControl id="metric" label="distance (convergence)" help="How the convergence panel measures the empirical NTK's distance to the analytic one." options=&METRICS value=g("metric") />
-                    <ToggleControl id="log" label="log axes" help="Logarithmic axes where they fit: the spectrum, convergence, losses, drift, residuals, bounds." value=g("log") />
-                </section>
-            </aside>
+            <Sidebar fields=fields.clone() upload=upload />
             <main class="panels">
             <div class="notices" role="alert">
                     {move || {
@@ -534,73 +470,8 @@ pub fn App(
                         <GeneralizationPanel results=results busy=busy log=log />
                     }.into_any(),
                 }}
-                <FormulasPanel network=Signal::derive(move || config.get().map(|c| c.network)) />
+                <FormulasPanel network=Signal::derive(move || config.with(|c| c.as_ref().and_then(|c| c.network()))) />
             </main>
-        </div>
-    }
-}
-
-/// The own-data control: a CSV file of inputs (and optionally a target column named
-/// y, target or label), read in the page, checked, and then used by every panel
-/// (`dist=upload`). The file stays in the page: a link cannot carry it.
-#[component]
-fn UploadControl(upload: RwSignal<Option<UserPoints>>, dist: RwSignal<String>) -> impl IntoView {
-    let message = RwSignal::new(None::<Result<String, String>>);
-    let on_change = move |ev: leptos::ev::Event| {
-        use wasm_bindgen::JsCast;
-        let Some(input) = ev
-            .target()
-            .and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok())
-        else {
-            return;
-        };
-        let Some(file) = input.files().and_then(|f| f.get(0)) else {
-            return;
-        };
-        let name = file.name();
-        leptos::task::spawn_local(async move {
-            let text = wasm_bindgen_futures::JsFuture::from(file.text())
-                .await
-                .ok()
-                .and_then(|t| t.as_string());
-            let parsed = match text {
-                Some(t) => crate::upload::parse_csv(&name, &t),
-                None => Err("the file could not be read as text".into()),
-            };
-            match parsed {
-                Ok(points) => {
-                    let targets = if points.y.is_some() {
-                        "with targets (the target control is not used)"
-                    } else {
-                        "inputs only (targets from the target control)"
-                    };
-                    message.set(Some(Ok(format!(
-                        "{name}: {} points in d = {}, {targets}",
-                        points.rows, points.cols
-                    ))));
-                    upload.set(Some(points));
-                    dist.set("upload".into());
-                }
-                Err(e) => message.set(Some(Err(format!("{name}: {e}")))),
-            }
-        });
-    };
-    view! {
-        <div class="control upload" title="A CSV file: one point per line, a coordinate per column; an optional header row, where a column named y, target or label holds the targets.">
-            <label for="upload-file"><span class="label">"your data (CSV)"</span></label>
-            <input type="file" id="upload-file" accept=".csv,.txt,text/csv,text/plain" aria-describedby="upload-help upload-status" on:change=on_change />
-            <p class="help" id="upload-help">"One point per line, a coordinate per column (2–600 rows, 1–64 columns); a header row may name a target column y. Links cannot carry the file."</p>
-            <p
-                class="upload-status"
-                id="upload-status"
-                role="status"
-                class:error=move || matches!(message.get(), Some(Err(_)))
-            >
-                {move || match message.get() {
-                    Some(Ok(m)) | Some(Err(m)) => m,
-                    None => String::new(),
-                }}
-            </p>
         </div>
     }
 }

@@ -3,7 +3,7 @@
 
 use leptos::prelude::*;
 
-use crate::config::Bounds;
+use crate::fields::Bounds;
 
 /// A numeric control: a slider and a number box bound to the same text, validated
 /// against `bounds`. `value` holds the raw text the user typed.
@@ -114,7 +114,7 @@ pub fn TextControl(
     help: &'static str,
     value: RwSignal<String>,
 ) -> impl IntoView {
-    let error = Memo::new(move |_| crate::config::field_error(id, &value.get()));
+    let error = Memo::new(move |_| crate::fields::field_error(id, &value.get()));
     let help_id = format!("{id}-help");
     let error_id = format!("{id}-error");
     let input_ref = NodeRef::<leptos::html::Input>::new();

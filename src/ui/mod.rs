@@ -5,6 +5,7 @@ mod controls;
 pub mod figure;
 pub mod panels;
 pub mod results;
+mod sidebar;
 
 pub use app::App;
 pub use controls::{NumberControl, SelectControl, TextControl, ToggleControl};

@@ -204,6 +204,17 @@ impl Experiment {
         })
     }
 
+    /// The network it is about.
+    pub fn network(&self) -> &crate::kernel::FcNetwork {
+        match self {
+            Experiment::Kernel(p) => &p.network,
+            Experiment::Spectrum(p) => &p.network,
+            Experiment::Convergence(p) => &p.network,
+            Experiment::Training(p) | Experiment::SpectralBias(p) => &p.network,
+            Experiment::Generalization(p) => &p.network,
+        }
+    }
+
     /// Check the parameters without running anything.
     pub fn validate(&self) -> Result<()> {
         match self {

@@ -1,0 +1,426 @@
+//! The page's settings as one table: each field's URL key, default, sidebar group,
+//! kind (bounds or choices), label and help. The sidebar is rendered from it, every
+//! raw value is checked by it ([`parse`]), and the URL codec and presets use its keys.
+//! A new setting is one row here and one field of [`crate::config::Settings`].
+
+use ntk_core::activation::Activation;
+
+/// Allowed range of a numeric field.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Bounds {
+    /// The name shown in messages.
+    pub name: &'static str,
+    pub min: f64,
+    pub max: f64,
+    /// Whole numbers only.
+    pub integer: bool,
+}
+
+impl Bounds {
+    /// Parse `raw` and check it lies within the bounds; the error is a sentence for
+    /// the user, e.g. "depth L must be a whole number between 1 and 10".
+    pub fn parse(&self, raw: &str) -> Result<f64, String> {
+        let what = if self.integer {
+            "a whole number"
+        } else {
+            "a number"
+        };
+        let msg = || {
+            format!(
+                "{} must be {what} between {} and {}",
+                self.name, self.min, self.max
+            )
+        };
+        let v: f64 = raw.trim().parse().map_err(|_| msg())?;
+        let whole = !self.integer || v.fract() == 0.0;
+        if v.is_finite() && whole && v >= self.min && v <= self.max {
+            Ok(v)
+        } else {
+            Err(msg())
+        }
+    }
+}
+
+const fn b(name: &'static str, min: f64, max: f64, integer: bool) -> Bounds {
+    Bounds {
+        name,
+        min,
+        max,
+        integer,
+    }
+}
+
+pub const N: Bounds = b("n", 2.0, 600.0, true);
+pub const D: Bounds = b("dimension d", 1.0, 64.0, true);
+pub const NU: Bounds = b("ν", 2.1, 100.0, false);
+pub const DATA_SEED: Bounds = b("seed", 0.0, 1e9, true);
+pub const DEPTH: Bounds = b("depth L", 1.0, 10.0, true);
+pub const ALPHA: Bounds = b("α", 0.0, 5.0, false);
+pub const WIDTH: Bounds = b("width m", 1.0, 16384.0, true);
+pub const W_STD: Bounds = b("σ_w", 0.0, 10.0, false);
+pub const B_STD: Bounds = b("σ_b", 0.0, 10.0, false);
+pub const SEEDS: Bounds = b("seeds", 1.0, 20.0, true);
+pub const POINTS: Bounds = b("angles", 11.0, 2001.0, true);
+pub const NOISE: Bounds = b("label noise σ", 0.0, 10.0, false);
+pub const N_TEST: Bounds = b("test points", 2.0, 1000.0, true);
+pub const LR: Bounds = b("learning rate η", 1e-4, 100.0, false);
+pub const STEPS: Bounds = b("steps", 1.0, 5000.0, true);
+
+/// The sidebar's groups (teacher mode can hide each: `hide=data,view`), and the
+/// fields that are not in the sidebar.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Group {
+    Data,
+    Network,
+    Training,
+    View,
+    /// The tabs, the preset menu, teacher mode: not sidebar controls.
+    Page,
+}
+
+impl Group {
+    /// The sidebar's groups, top to bottom.
+    pub const SIDEBAR: [Group; 4] = [Group::Data, Group::Network, Group::Training, Group::View];
+
+    /// Its name in `hide=` and in element ids.
+    pub fn key(self) -> &'static str {
+        match self {
+            Group::Data => "data",
+            Group::Network => "network",
+            Group::Training => "training",
+            Group::View => "view",
+            Group::Page => "page",
+        }
+    }
+
+    /// Its heading.
+    pub fn title(self) -> &'static str {
+        match self {
+            Group::Data => "Data",
+            Group::Network => "Network",
+            Group::Training => "Target & training",
+            Group::View => "View",
+            Group::Page => "Page",
+        }
+    }
+}
+
+/// What teacher mode can hide as a whole besides the sidebar groups.
+pub const HIDE_GROUPS: [&str; 5] = ["data", "network", "training", "view", "presets"];
+
+/// Comma-separated whole numbers: "64, 256, 1024".
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ListKind {
+    /// What the message calls them.
+    pub what: &'static str,
+    pub max_len: usize,
+    pub min: f64,
+    pub max: f64,
+    /// Sorted increasing, each once.
+    pub distinct: bool,
+}
+
+impl ListKind {
+    /// Parse and check the list; the error is a sentence for the user.
+    pub fn parse(&self, raw: &str) -> Result<Vec<usize>, String> {
+        let msg = || {
+            format!(
+                "{} must be 1 to {} whole numbers between {} and {}, separated by commas",
+                self.what, self.max_len, self.min, self.max
+            )
+        };
+        let bounds = b("list", self.min, self.max, true);
+        let mut v = raw
+            .split(',')
+            .map(|t| bounds.parse(t).map(|v| v as usize).map_err(|_| msg()))
+            .collect::<Result<Vec<_>, _>>()?;
+        if v.is_empty() || v.len() > self.max_len {
+            return Err(msg());
+        }
+        if self.distinct {
+            v.sort_unstable();
+            v.dedup();
+        }
+        Ok(v)
+    }
+}
+
+/// A field's kind: how its raw text is read and which control shows it.
+#[derive(Debug, Clone, Copy)]
+pub enum Kind {
+    /// A slider and a number box.
+    Number { bounds: Bounds, step: f64 },
+    /// A menu: (value, label) pairs.
+    Choice(&'static [(&'static str, &'static str)]),
+    /// A checkbox: "1" or "0".
+    Flag,
+    /// A text box of comma-separated whole numbers.
+    List(ListKind),
+    /// Checked by a function of its own (the view, the preset, teacher mode).
+    Special(fn(&str) -> Result<(), String>),
+}
+
+/// Reads other fields' raw values (for [`Field::enabled`]).
+pub type Lookup<'a> = &'a dyn Fn(&str) -> String;
+
+/// One setting of the page.
+#[derive(Clone, Copy)]
+pub struct Field {
+    /// The URL key and the control's id.
+    pub key: &'static str,
+    pub default: &'static str,
+    pub group: Group,
+    /// The label, with the symbol as the papers write it.
+    pub label: &'static str,
+    /// One sentence of help.
+    pub help: &'static str,
+    pub kind: Kind,
+    /// Whether the control applies given the other fields (greyed out otherwise).
+    pub enabled: fn(Lookup) -> bool,
+}
+
+fn always(_: Lookup) -> bool {
+    true
+}
+
+const fn field(
+    key: &'static str,
+    default: &'static str,
+    group: Group,
+    label: &'static str,
+    help: &'static str,
+    kind: Kind,
+) -> Field {
+    Field {
+        key,
+        default,
+        group,
+        label,
+        help,
+        kind,
+        enabled: always,
+    }
+}
+
+const fn num(bounds: Bounds, step: f64) -> Kind {
+    Kind::Number { bounds, step }
+}
+
+/// The parameterizations: (value, label).
+pub const PARAMETERIZATIONS: [(&str, &str); 2] = [
+    ("ntk", "NTK (Jacot et al.)"),
+    ("standard", "standard (width-dependent)"),
+];
+/// The kernels shown: (value, label).
+pub const KERNELS: [(&str, &str); 2] = [("ntk", "NTK Θ"), ("nngp", "NNGP kernel K")];
+/// The convergence panel's distances: (value, label).
+pub const METRICS: [(&str, &str); 2] = [
+    ("frob", "relative Frobenius ‖Θ̂ − Θ‖_F/‖Θ‖_F"),
+    ("max", "largest entry max|Θ̂ − Θ|"),
+];
+
+/// The widths: up to 8, each ≤ 16384, used narrow to wide, each once.
+pub const WIDTHS: ListKind = ListKind {
+    what: "widths",
+    max_len: 8,
+    min: 1.0,
+    max: 16384.0,
+    distinct: true,
+};
+/// The degrees of the harmonics target.
+pub const DEGREES: ListKind = ListKind {
+    what: "degrees",
+    max_len: 6,
+    min: 0.0,
+    max: 64.0,
+    distinct: false,
+};
+/// The snapshot steps of the function plot.
+pub const SNAPSHOTS: ListKind = ListKind {
+    what: "snapshot steps",
+    max_len: 5,
+    min: 0.0,
+    max: 5000.0,
+    distinct: true,
+};
+
+fn check_view(raw: &str) -> Result<(), String> {
+    raw.parse::<crate::config::View>().map(|_| ())
+}
+
+fn check_preset(raw: &str) -> Result<(), String> {
+    if raw == "none" || crate::presets::preset(raw).is_some() {
+        Ok(())
+    } else {
+        Err("unknown preset".into())
+    }
+}
+
+fn check_hide(raw: &str) -> Result<(), String> {
+    parse_hide(raw).map(|_| ())
+}
+
+/// Every setting, in the order of the sidebar (and of the URL).
+pub const FIELDS: [Field; 30] = [
+    field("view", "kernel", Group::Page, "view", "Which panels are shown and computed.", Kind::Special(check_view)),
+    field("preset", "none", Group::Page, "preset", "The teaching preset the settings came from.", Kind::Special(check_preset)),
+    field("dist", "circle", Group::Data, "distribution", "Inputs for the heatmaps and the spectrum, each coordinate with mean 0 and variance 1; the circle gives Fourier modes.", Kind::Choice(&DISTRIBUTIONS)),
+    Field {
+        enabled: |v| v("dist") == "student_t",
+        ..field("nu", "3", Group::Data, "ν (Student-t)", "Degrees of freedom of the Student-t inputs (> 2 for a finite variance).", num(NU, 0.1))
+    },
+    Field {
+        enabled: |v| v("dist") != "upload",
+        ..field("n", "64", Group::Data, "n (points)", "Number of inputs: the Gram matrices are n × n (your file's rows when you upload data).", num(N, 1.0))
+    },
+    Field {
+        enabled: |v| !matches!(v("dist").as_str(), "circle" | "upload"),
+        ..field("d", "2", Group::Data, "dimension d", "Input dimension (the circle is d = 2; your file's columns when you upload data).", num(D, 1.0))
+    },
+    field("proj", "0", Group::Data, "project onto the sphere", "Scale every input to unit norm; the analytic eigenvalues by degree then apply.", Kind::Flag),
+    field("dseed", "0", Group::Data, "data seed", "The same seed gives the same inputs and the same random network.", num(DATA_SEED, 1.0)),
+    field("depth", "3", Group::Network, "depth L", "Number of hidden layers, each Dense → φ; a Dense readout follows.", num(DEPTH, 1.0)),
+    field("act", "relu", Group::Network, "activation φ", "Closed-form dual kernels where they exist; graded Gauss–Legendre quadrature (relative error ≤ 3e-13) otherwise.", Kind::Choice(&ACTIVATIONS)),
+    Field {
+        enabled: |v| takes_alpha(&v("act")),
+        ..field("alpha", "0.1", Group::Network, "α", "Leaky ReLU's slope, ELU's scale, ABReLU's −a.", num(ALPHA, 0.01))
+    },
+    field("param", "ntk", Group::Network, "parameterization", "NTK: weights N(0,1) scaled by σ_w/√n_in. Standard: weights N(0, σ_w²/n_in); its NTK grows with the width (the analytic curve uses the widest width).", Kind::Choice(&PARAMETERIZATIONS)),
+    field("widths", "64, 256, 1024", Group::Network, "widths m", "Finite widths to compare with infinite width, e.g. 64, 256, 1024 (up to 8, each ≤ 16384; used narrow to wide, each once; the job must fit in the tab's 1 GB).", Kind::List(WIDTHS)),
+    field("w", "1.4142", Group::Network, "σ_w (w_std)", "Weight standard deviation; σ_w = √2 ≈ 1.414 keeps ReLU layers at unit variance.", num(W_STD, 0.01)),
+    field("bias", "1", Group::Network, "bias parameters", "Off: the network has no biases (b_std = null in neural-tangents).", Kind::Flag),
+    Field {
+        enabled: |v| v("bias") == "1",
+        ..field("b", "0.1", Group::Network, "σ_b (b_std)", "Bias standard deviation; adds σ_b² to the kernel at every layer.", num(B_STD, 0.01))
+    },
+    field("target", "harmonics", Group::Training, "target y(x)", "What the networks learn in the training and generalization panels (and before the kernel is measured again when training is on).", Kind::Choice(&TARGETS)),
+    field("degrees", "1, 4", Group::Training, "degrees k", "Degrees of the harmonics target: P_k(⟨x, e₁⟩/‖x‖), which is cos kγ on the circle, each with amplitude 1 (up to 6).", Kind::List(DEGREES)),
+    field("noise", "0", Group::Training, "label noise σ", "Gaussian noise added to the training targets.", num(NOISE, 0.01)),
+    field("ntest", "100", Group::Training, "test points", "Size of the test set (training and generalization panels).", num(N_TEST, 1.0)),
+    field("lr", "0.5", Group::Training, "learning rate η", "Full-batch gradient descent on (1/2N)‖f − y‖²; above the critical 2N/λ_max it diverges and the panel says so.", num(LR, 0.01)),
+    field("steps", "100", Group::Training, "steps", "Gradient-descent steps; the time axis is t = η · steps.", num(STEPS, 1.0)),
+    field("snaps", "0, 10, 100", Group::Training, "show f at steps", "Steps at which the learned function is drawn, e.g. 0, 20, 200 (up to 5, at most the number of steps).", Kind::List(SNAPSHOTS)),
+    field("ktrain", "0", Group::Training, "kernel after training", "Kernel panel: also train each net on the data (target, η, steps above) and draw its kernel afterwards, dashed (Jacot et al. 2018, Fig. 1).", Kind::Flag),
+    field("kernel", "ntk", Group::View, "kernel", "The NTK Θ governs gradient descent; the NNGP kernel K is the covariance of the random network's outputs.", Kind::Choice(&KERNELS)),
+    field("seeds", "3", Group::View, "seeds per width", "Random networks for each finite width: each drawn thin (up to 12), with their mean ± 2 standard errors of the mean.", num(SEEDS, 1.0)),
+    field("points", "201", Group::View, "angles", "How many angles γ the circle profile uses.", num(POINTS, 10.0)),
+    field("metric", "frob", Group::View, "distance (convergence)", "How the convergence panel measures the empirical NTK's distance to the analytic one.", Kind::Choice(&METRICS)),
+    field("log", "1", Group::View, "log axes", "Logarithmic axes where they fit: the spectrum, convergence, losses, drift, residuals, bounds.", Kind::Flag),
+    field("hide", "", Group::Page, "hidden controls", "Teacher mode: the controls and groups to hide.", Kind::Special(check_hide)),
+];
+
+/// The field with this key.
+pub fn find(key: &str) -> Option<&'static Field> {
+    FIELDS.iter().find(|f| f.key == key)
+}
+
+/// Check a field's raw text against its kind: `Ok` or the problem in words.
+pub fn check(f: &Field, raw: &str) -> Result<(), String> {
+    match f.kind {
+        Kind::Number { bounds, .. } => bounds.parse(raw).map(|_| ()),
+        Kind::Choice(options) => {
+            if options.iter().any(|(v, _)| *v == raw) {
+                Ok(())
+            } else {
+                Err(format!(
+                    "{} must be one of {}",
+                    f.label,
+                    options
+                        .iter()
+                        .map(|(v, _)| *v)
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ))
+            }
+        }
+        Kind::Flag => flag(f.key, raw).map(|_| ()),
+        Kind::List(l) => l.parse(raw).map(|_| ()),
+        Kind::Special(check) => check(raw),
+    }
+}
+
+/// The problem with one field's raw text, in words; `None` if it is valid.
+pub fn field_error(key: &str, raw: &str) -> Option<String> {
+    match find(key) {
+        Some(f) => check(f, raw).err(),
+        None => Some(format!("unknown field '{key}'")),
+    }
+}
+
+/// A checkbox's value.
+pub fn flag(key: &str, raw: &str) -> Result<bool, String> {
+    match raw.trim() {
+        "1" | "true" => Ok(true),
+        "0" | "false" => Ok(false),
+        _ => Err(format!("{key} must be 0 or 1")),
+    }
+}
+
+/// Teacher mode: the controls (field keys) and groups to hide, or `all`.
+pub fn parse_hide(raw: &str) -> Result<Vec<String>, String> {
+    raw.split(',')
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .map(|t| {
+            let known = t == "all"
+                || HIDE_GROUPS.contains(&t)
+                || find(t).is_some_and(|f| f.group != Group::Page);
+            if known {
+                Ok(t.to_string())
+            } else {
+                Err(format!(
+                    "hide lists controls or groups to hide (data, network, training, view, presets, all, or a control such as depth); '{t}' is none of them"
+                ))
+            }
+        })
+        .collect()
+}
+
+/// The targets the page offers: (URL name, label).
+pub const TARGETS: [(&str, &str); 4] = [
+    ("harmonics", "harmonics of degrees k (cos kγ on the circle)"),
+    ("product", "x₁·x₂ (Jacot et al. Fig. 1)"),
+    ("teacher", "a random teacher network (width 512)"),
+    ("random", "random ±1 labels"),
+];
+
+/// The distributions the page offers: (JSON name, label).
+pub const DISTRIBUTIONS: [(&str, &str); 9] = [
+    ("circle", "circle, equally spaced (d = 2)"),
+    ("sphere", "uniform on the sphere"),
+    ("gaussian", "Gaussian N(0, I)"),
+    ("uniform", "uniform [−√3, √3]ᵈ (bounded)"),
+    ("rademacher", "Rademacher ±1 (sub-Gaussian)"),
+    ("laplace", "Laplace (sub-exponential)"),
+    ("exponential", "centred exponential (sub-exponential)"),
+    ("student_t", "Student-t, ν d.o.f. (heavy-tailed)"),
+    ("upload", "your data (CSV file below)"),
+];
+
+/// The activations the page offers: (JSON name, label in the menu).
+pub const ACTIVATIONS: [(&str, &str); 14] = [
+    ("relu", "ReLU"),
+    ("leaky_relu", "leaky ReLU (α)"),
+    ("abs", "|x|"),
+    ("erf", "erf"),
+    ("gelu", "GELU (exact)"),
+    ("sin", "sin"),
+    ("cos", "cos"),
+    ("identity", "identity (linear)"),
+    ("tanh", "tanh (quadrature)"),
+    ("sigmoid", "sigmoid (quadrature)"),
+    ("softplus", "softplus (quadrature)"),
+    ("silu", "SiLU / swish (quadrature)"),
+    ("elu", "ELU (α, quadrature)"),
+    ("abrelu", "ABReLU (a = −α, b = 1)"),
+];
+
+/// The activation named `name`, with `alpha` where it takes one (ABReLU: a = −α, b = 1).
+pub fn activation_from_name(name: &str, alpha: f64) -> Option<Activation> {
+    Activation::from_name(name, alpha, (-alpha, 1.0))
+}
+
+/// Whether the activation takes α.
+pub fn takes_alpha(name: &str) -> bool {
+    matches!(name, "leaky_relu" | "elu" | "abrelu")
+}

@@ -1,0 +1,134 @@
+//! The teaching presets of the menu: data (a title, a text, the fields they set).
+
+use crate::config::{defaults, Values};
+use crate::fields::find;
+
+/// A teaching preset: a name for the menu, what to look at, and the fields it sets
+/// (every other field takes its default).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Preset {
+    pub id: &'static str,
+    pub title: &'static str,
+    /// Two or three sentences: what the preset shows and what to look at.
+    pub text: &'static str,
+    pub fields: &'static [(&'static str, &'static str)],
+}
+
+/// The presets of the menu, in teaching order.
+pub const PRESETS: [Preset; 6] = [
+    Preset {
+        id: "jacot",
+        title: "Jacot et al. 2018, Fig. 1",
+        text: "The NTK of a ReLU network with 4 layers (3 hidden, σ_w = 1, β = 0.1) between x₀ = (1, 0) and the points of the circle, for 10 random initialisations, at initialisation (blue) and after 200 steps of gradient descent with η = 1 on the target x₁·x₂ at 4 Gaussian inputs (orange, dashed) (Jacot, Gabriel & Hongler 2018, arXiv:1806.07572). Look at the spread: the narrow network's kernel scatters and moves during training, the wide one sits on the black infinite-width curve and hardly moves. The paper compares widths 500 and 10 000; a 10 000-wide network (3·10⁸ weights) does not fit in a browser tab, so this preset compares 100 and 1000.",
+        fields: &[
+            ("view", "kernel"),
+            ("dist", "gaussian"),
+            ("d", "2"),
+            ("n", "4"),
+            ("depth", "3"),
+            ("w", "1"),
+            ("b", "0.1"),
+            ("widths", "100, 1000"),
+            ("seeds", "10"),
+            ("points", "61"),
+            ("ktrain", "1"),
+            ("target", "product"),
+            ("lr", "1"),
+            ("steps", "200"),
+        ],
+    },
+    Preset {
+        id: "spectral-bias",
+        title: "Spectral bias on the circle",
+        text: "A two-layer ReLU network learns cos γ + cos 4γ + cos 8γ on 64 points of the circle. There the kernel's eigenfunctions are the Fourier modes, and the residual of frequency k decays like e^(−λ_k t/N): low frequencies, with large eigenvalues, are learned first (Rahaman et al. 2019, arXiv:1806.08734; Basri et al. 2019, arXiv:1906.00425). Look at the spectral-bias plot: frequency 1 is gone almost at once, 4 and 8 follow in order; each measured residual (solid) is drawn beside the theory for this very network (dashed: its linearisation, from its own initial function and empirical NTK); frequency 1 follows it down to a floor where the finite-width kernel mixes the modes; the slower modes leave it late in training, where the network's NTK has moved (the drift plot): the gap between a net and its linearisation falls like 1/√width (compare the two widths' gaps in the loss legend).",
+        fields: &[
+            ("view", "training"),
+            ("dist", "circle"),
+            ("n", "64"),
+            ("depth", "1"),
+            ("widths", "1024, 16384"),
+            ("target", "harmonics"),
+            ("degrees", "1, 4, 8"),
+            ("lr", "1"),
+            ("steps", "1000"),
+            ("snaps", "0, 30, 300, 1000"),
+            ("ntest", "200"),
+        ],
+    },
+    Preset {
+        id: "lazy",
+        title: "Lazy training: wider nets move less",
+        text: "Two-layer networks of widths 64 to 4096 trained by gradient descent beside the infinite-width kernel dynamics. The relative change of the empirical NTK during training falls with the width, roughly like 1/√m, so wide nets train like their linearisation (Lee et al. 2019, arXiv:1902.06720; Chizat, Oyallon & Bach 2019, arXiv:1812.07956). Look at the drift plot (log scale): each fourfold increase of the width lowers the curve by about half; and in the loss plots each net (solid) approaches its own linearisation (dotted; the gap is in the legend). The dashed black curve is the expected loss over random initialisations of infinitely wide nets: single nets scatter around it, because each starts from its own random function.",
+        fields: &[
+            ("view", "training"),
+            ("dist", "circle"),
+            ("n", "32"),
+            ("depth", "1"),
+            ("widths", "64, 256, 1024, 4096"),
+            ("target", "harmonics"),
+            ("degrees", "1, 2"),
+            ("lr", "1"),
+            ("steps", "400"),
+            ("snaps", "0, 40, 400"),
+        ],
+    },
+    Preset {
+        id: "tails",
+        title: "Heavy tails against Gaussians: convergence with width",
+        text: "The distance between the empirical NTK of random networks and its infinite-width limit, against the width, on inputs with Gaussian, sub-Gaussian (Rademacher), sub-exponential (Laplace) and heavy-tailed (Student-t, ν = 3) coordinates in d = 8. Theory predicts fluctuations of order 1/√m of each entry (Hanin & Nica 2019, arXiv:1909.05989; the limit itself is Jacot et al. 2018): each line should fall with slope near −1/2, like the dashed reference, and the tails change the prefactor more than the rate. Switch the distance to the largest entry: heavy tails give rare large inputs, and the worst entry converges more slowly in practice.",
+        fields: &[
+            ("view", "convergence"),
+            ("dist", "student_t"),
+            ("nu", "3"),
+            ("d", "8"),
+            ("n", "32"),
+            ("depth", "2"),
+            ("widths", "64, 128, 256, 512, 1024"),
+            ("seeds", "5"),
+        ],
+    },
+    Preset {
+        id: "labels",
+        title: "True against random labels: the generalization bound",
+        text: "The data-dependent bound √(2 yᵀ(H^∞)⁻¹y / n) of Arora et al. 2019 (arXiv:1901.08584) for a smooth target (harmonics of degree 1 and 2 on the sphere in d = 10) and for random labels of the same size. Look at the gap: for the smooth target the bound falls as n grows, for random labels it stays near its ceiling, as the networks' test error does. The learning curve of kernel regression and its fitted rate are beside it.",
+        fields: &[
+            ("view", "generalization"),
+            ("dist", "sphere"),
+            ("d", "10"),
+            ("n", "400"),
+            ("depth", "1"),
+            ("target", "harmonics"),
+            ("degrees", "1, 2"),
+            ("ntest", "200"),
+        ],
+    },
+    Preset {
+        id: "parameterization",
+        title: "Standard against NTK parameterization",
+        text: "The same networks in the standard parameterization (weights N(0, σ_w²/fan-in), no 1/√m in the forward pass): their NTK grows with the width, so the finite widths do not approach one curve: each width is drawn beside its own analytic kernel (dotted), and there is no single infinite-width curve (Sohl-Dickstein et al. 2020, arXiv:2001.07301). Switch parameterization to NTK in the sidebar: the narrow and the wide nets then scatter around one infinite-width kernel (Jacot et al. 2018).",
+        fields: &[
+            ("view", "kernel"),
+            ("param", "standard"),
+            ("depth", "2"),
+            ("widths", "64, 256, 1024"),
+            ("seeds", "3"),
+        ],
+    },
+];
+
+/// The preset named `id`.
+pub fn preset(id: &str) -> Option<&'static Preset> {
+    PRESETS.iter().find(|p| p.id == id)
+}
+
+/// The field values of a preset: the defaults, the preset's fields, and `preset=id`.
+pub fn preset_values(p: &Preset) -> Values {
+    let mut v = defaults();
+    for (k, val) in p.fields {
+        if let Some(f) = find(k) {
+            v.insert(f.key, val.to_string());
+        }
+    }
+    v.insert("preset", p.id.to_string());
+    v
+}

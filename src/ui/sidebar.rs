@@ -1,0 +1,137 @@
+//! The sidebar, rendered from the table of fields (`crate::fields::FIELDS`): one
+//! section per group, one control per row, of the row's kind, greyed out where the
+//! row says it does not apply. The own-data file control follows the distribution.
+
+use leptos::prelude::*;
+use ntk_core::experiments::UserPoints;
+
+use crate::fields::{Field, Group, Kind, FIELDS};
+use crate::ui::app::Fields;
+use crate::ui::{NumberControl, SelectControl, TextControl, ToggleControl};
+
+/// The control of one field.
+fn control(f: &'static Field, fields: &Fields) -> AnyView {
+    let value = fields.get(f.key);
+    let lookup = fields.clone();
+    let disabled = Signal::derive(move || !(f.enabled)(&|k: &str| lookup.get(k).get()));
+    match f.kind {
+        Kind::Number { bounds, step } => view! {
+            <NumberControl id=f.key label=f.label help=f.help bounds=bounds step=step value=value disabled=disabled />
+        }
+        .into_any(),
+        Kind::Choice(options) => view! {
+            <SelectControl id=f.key label=f.label help=f.help options=options value=value />
+        }
+        .into_any(),
+        Kind::Flag => view! {
+            <ToggleControl id=f.key label=f.label help=f.help value=value />
+        }
+        .into_any(),
+        Kind::List(_) | Kind::Special(_) => view! {
+            <TextControl id=f.key label=f.label help=f.help value=value />
+        }
+        .into_any(),
+    }
+}
+
+/// The sidebar: the groups of the table in order, each with its fields.
+#[component]
+pub fn Sidebar(fields: Fields, upload: RwSignal<Option<UserPoints>>) -> impl IntoView {
+    let sections = Group::SIDEBAR
+        .into_iter()
+        .map(|g| {
+            let controls = FIELDS
+                .iter()
+                .filter(|f| f.group == g)
+                .map(|f| {
+                    let c = control(f, &fields);
+                    if f.key == "dist" {
+                        let dist = fields.get("dist");
+                        view! { {c} <UploadControl upload=upload dist=dist /> }.into_any()
+                    } else {
+                        c
+                    }
+                })
+                .collect::<Vec<_>>();
+            let heading = format!("group-{}", g.key());
+            let section = format!("{heading}-section");
+            let labelled = heading.clone();
+            view! {
+                <section class="group" id=section aria-labelledby=labelled>
+                    <h2 id=heading>{g.title()}</h2>
+                    {controls}
+                </section>
+            }
+        })
+        .collect::<Vec<_>>();
+    view! {
+        <aside class="sidebar" id="sidebar" aria-label="Controls">
+            {sections}
+        </aside>
+    }
+}
+
+/// The own-data control: a CSV file of inputs (and optionally a target column named
+/// y, target or label), read in the page, checked, and then used by every panel
+/// (`dist=upload`). The file stays in the page: a link cannot carry it.
+#[component]
+fn UploadControl(upload: RwSignal<Option<UserPoints>>, dist: RwSignal<String>) -> impl IntoView {
+    let message = RwSignal::new(None::<Result<String, String>>);
+    let on_change = move |ev: leptos::ev::Event| {
+        use wasm_bindgen::JsCast;
+        let Some(input) = ev
+            .target()
+            .and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok())
+        else {
+            return;
+        };
+        let Some(file) = input.files().and_then(|f| f.get(0)) else {
+            return;
+        };
+        let name = file.name();
+        leptos::task::spawn_local(async move {
+            let text = wasm_bindgen_futures::JsFuture::from(file.text())
+                .await
+                .ok()
+                .and_then(|t| t.as_string());
+            let parsed = match text {
+                Some(t) => crate::upload::parse_csv(&name, &t),
+                None => Err("the file could not be read as text".into()),
+            };
+            match parsed {
+                Ok(points) => {
+                    let targets = if points.y.is_some() {
+                        "with targets (the target control is not used)"
+                    } else {
+                        "inputs only (targets from the target control)"
+                    };
+                    message.set(Some(Ok(format!(
+                        "{name}: {} points in d = {}, {targets}",
+                        points.rows, points.cols
+                    ))));
+                    upload.set(Some(points));
+                    dist.set("upload".into());
+                }
+                Err(e) => message.set(Some(Err(format!("{name}: {e}")))),
+            }
+        });
+    };
+    view! {
+        <div class="control upload" title="A CSV file: one point per line, a coordinate per column; an optional header row, where a column named y, target or label holds the targets.">
+            <label for="upload-file"><span class="label">"your data (CSV)"</span></label>
+            <input type="file" id="upload-file" accept=".csv,.txt,text/csv,text/plain" aria-describedby="upload-help upload-status" on:change=on_change />
+            <p class="help" id="upload-help">"One point per line, a coordinate per column (2–600 rows, 1–64 columns); a header row may name a target column y. Links cannot carry the file."</p>
+            <p
+                class="upload-status"
+                id="upload-status"
+                role="status"
+                class:error=move || matches!(message.get(), Some(Err(_)))
+            >
+                {move || match message.get() {
+                    Some(Ok(m)) | Some(Err(m)) => m,
+                    None => String::new(),
+                }}
+            </p>
+        </div>
+    }
+}
