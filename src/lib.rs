@@ -16,6 +16,7 @@ pub mod fields;
 pub mod formulas;
 pub mod presets;
 pub mod protocol;
+pub mod runner;
 pub mod ui;
 pub mod upload;
 pub mod url;

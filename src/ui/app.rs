@@ -11,7 +11,8 @@ use crate::client::{BackendKind, ComputeClient};
 use crate::config::{self, Values, View};
 use crate::fields::{parse_hide, FIELDS, HIDE_GROUPS};
 use crate::presets::{preset, preset_values, PRESETS};
-use crate::protocol::{JobTracker, Request, Response};
+use crate::protocol::{Request, Response};
+use crate::runner::JobRunner;
 use crate::ui::figure::now_ms;
 use crate::ui::results::Results;
 use crate::ui::sidebar::Sidebar;
@@ -97,24 +98,6 @@ impl Fields {
     }
 }
 
-/// Where the current job stands, for the status line.
-#[derive(Debug, Clone, PartialEq)]
-enum JobStatus {
-    Starting,
-    Computing {
-        generation: u64,
-        done: usize,
-        total: usize,
-        stage: String,
-    },
-    Done {
-        generation: u64,
-        ms: f64,
-    },
-    Cancelled,
-    Failed(String),
-}
-
 /// The whole page. `backend` chooses where jobs run (a Web Worker on the real page);
 /// `debounce_ms` delays a job after the last control change (0 in tests).
 #[component]
@@ -140,61 +123,28 @@ pub fn App(
     let job = Memo::new(move |_| config.with(|c| c.as_ref().map(|c| c.job())));
 
     let results = RwSignal::new(Results::default());
-    let status = RwSignal::new(JobStatus::Starting);
-    let worker_ready = RwSignal::new(false);
-    let dropped = RwSignal::new(0u64);
-    let tracker = StoredValue::new(JobTracker::default());
-    let sent_at = StoredValue::new(0.0f64);
-
+    let runner = RwSignal::new(JobRunner::new("page", true));
     let on_response = move |response: Response| {
-        let Some(generation) = response.generation() else {
-            worker_ready.set(true);
-            return;
-        };
-        if tracker.try_update_value(|t| t.accept(generation)) != Some(true) {
-            dropped.set(tracker.with_value(|t| t.dropped()));
-            return;
-        }
-        match response {
-            Response::Ready => {}
-            Response::Progress {
-                done, total, stage, ..
-            } => status.set(JobStatus::Computing {
-                generation,
-                done,
-                total,
-                stage,
-            }),
-            Response::Partial { part, .. } => results.update(|r| r.insert(generation, part)),
-            Response::Done { .. } => status.set(JobStatus::Done {
-                generation,
-                ms: now_ms() - sent_at.get_value(),
-            }),
-            Response::Failed { message, .. } => status.set(JobStatus::Failed(message)),
+        let shown = runner
+            .try_update(|r| r.receive(response, now_ms()))
+            .flatten();
+        if let Some((generation, part)) = shown {
+            results.update(|r| r.insert(generation, part));
         }
     };
-    let on_worker_error = move |message: String| status.set(JobStatus::Failed(message));
+    let on_worker_error = move |message: String| runner.update(|r| r.worker_failed(message));
     let client = ComputeClient::new(backend, on_response, on_worker_error);
-    let running_in = match client.kind() {
-        BackendKind::Worker => "Web Worker",
-        BackendKind::Inline => "page",
-    };
-    if client.kind() == BackendKind::Inline {
-        worker_ready.set(true);
-    }
+    runner.set(match client.kind() {
+        BackendKind::Worker => JobRunner::new("Web Worker", false),
+        BackendKind::Inline => JobRunner::new("page", true),
+    });
+    let running_in = runner.with_untracked(JobRunner::running_in);
     let client = StoredValue::new_local(client);
 
     let send = move |experiments: Vec<Experiment>| {
-        let Some(generation) = tracker.try_update_value(|t| t.start_job()) else {
+        let Some(generation) = runner.try_update(|r| r.start(now_ms())) else {
             return;
         };
-        sent_at.set_value(now_ms());
-        status.set(JobStatus::Computing {
-            generation,
-            done: 0,
-            total: 1,
-            stage: "queued".into(),
-        });
         client.with_value(|c| {
             c.send(Request {
                 generation,
@@ -240,14 +190,11 @@ pub fn App(
     on_cleanup(move || listener.remove());
 
     let cancel = move |_| {
-        tracker.update_value(|t| {
-            t.start_job();
-        });
+        runner.update(JobRunner::cancel);
         client.with_value(|c| c.cancel());
-        status.set(JobStatus::Cancelled);
     };
 
-    let busy = Signal::derive(move || matches!(status.get(), JobStatus::Computing { .. }));
+    let busy = Signal::derive(move || runner.with(JobRunner::busy));
     let invalid = Signal::derive(move || config.with(Option::is_none));
     let status_text = move || {
         if invalid.get() {
@@ -263,34 +210,16 @@ pub fn App(
                 "A control holds an invalid value ({problems}): fix it to recompute; the last plots stay."
             );
         }
-        match status.get() {
-            JobStatus::Starting => "Starting…".into(),
-            JobStatus::Computing { generation, .. } if !worker_ready.get() => {
-                format!("Starting the Web Worker; job {generation} is queued…")
-            }
-            JobStatus::Computing {
-                stage, done, total, ..
-            } => {
-                format!("Computing: {stage} ({done}/{total}, {running_in})")
-            }
-            JobStatus::Done { generation, ms } => {
-                format!("Job {generation} done in {ms:.0} ms ({running_in}).")
-            }
-            JobStatus::Cancelled => "Cancelled. Change a control to compute again.".into(),
-            JobStatus::Failed(message) => format!("Error: {message}"),
+        runner.with(JobRunner::text)
+    };
+    let status_state = move || {
+        if invalid.get() {
+            "invalid"
+        } else {
+            runner.with(JobRunner::state)
         }
     };
-    let status_state = move || match (invalid.get(), status.get()) {
-        (true, _) => "invalid",
-        (_, JobStatus::Failed(_)) => "error",
-        (_, JobStatus::Computing { .. }) | (_, JobStatus::Starting) => "computing",
-        (_, JobStatus::Cancelled) => "cancelled",
-        (_, JobStatus::Done { .. }) => "done",
-    };
-    let progress = move || match status.get() {
-        JobStatus::Computing { done, total, .. } => (done as f64, total.max(1) as f64),
-        _ => (1.0, 1.0),
-    };
+    let progress = move || runner.with(JobRunner::progress);
 
     let log = {
         let f = fields.clone();
@@ -396,7 +325,7 @@ pub fn App(
                     aria-live="polite"
                     data-state=status_state
                     data-backend=running_in
-                    data-dropped=move || dropped.get().to_string()
+                    data-dropped=move || runner.with(JobRunner::dropped).to_string()
                 >
                     <span class="status-dot" aria-hidden="true"></span>
                     <span class="status-text">{status_text}</span>
