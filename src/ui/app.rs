@@ -10,10 +10,10 @@ use leptos::prelude::*;
 use crate::client::{BackendKind, ComputeClient};
 use crate::config::{self, Values, View};
 use crate::fields::{parse_hide, FIELDS, HIDE_GROUPS};
-use crate::presets::{preset, preset_values, PRESETS};
 use crate::protocol::{Request, Response};
 use crate::runner::JobRunner;
 use crate::ui::figure::now_ms;
+use crate::ui::header::{CopyLink, PresetBox, PresetMenu, StatusLine};
 use crate::ui::results::Results;
 use crate::ui::sidebar::Sidebar;
 use crate::ui::{
@@ -87,7 +87,7 @@ impl Fields {
         self.0.iter().map(|(k, s)| (*k, s.get())).collect()
     }
 
-    fn set_all(&self, values: &Values) {
+    pub fn set_all(&self, values: &Values) {
         for (k, s) in self.0.iter() {
             if let Some(v) = values.get(k) {
                 if s.get_untracked() != *v {
@@ -189,37 +189,23 @@ pub fn App(
     });
     on_cleanup(move || listener.remove());
 
-    let cancel = move |_| {
+    let cancel = move |_: ()| {
         runner.update(JobRunner::cancel);
         client.with_value(|c| c.cancel());
     };
 
     let busy = Signal::derive(move || runner.with(JobRunner::busy));
-    let invalid = Signal::derive(move || config.with(Option::is_none));
-    let status_text = move || {
-        if invalid.get() {
-            let problems = built.with(|b| match b {
-                Err(e) => e
-                    .iter()
+    // The problems of invalid controls, if any (the status line says them).
+    let problems = Signal::derive(move || {
+        built.with(|b| {
+            b.as_ref().err().map(|e| {
+                e.iter()
                     .map(|(_, m)| m.clone())
                     .collect::<Vec<_>>()
-                    .join("; "),
-                Ok(_) => String::new(),
-            });
-            return format!(
-                "A control holds an invalid value ({problems}): fix it to recompute; the last plots stay."
-            );
-        }
-        runner.with(JobRunner::text)
-    };
-    let status_state = move || {
-        if invalid.get() {
-            "invalid"
-        } else {
-            runner.with(JobRunner::state)
-        }
-    };
-    let progress = move || runner.with(JobRunner::progress);
+                    .join("; ")
+            })
+        })
+    });
 
     let log = {
         let f = fields.clone();
@@ -242,28 +228,6 @@ pub fn App(
     let current_view = Signal::derive(move || view_field.get().parse::<View>().ok());
     let max_entry =
         Signal::derive(move || config.with(|c| c.as_ref().is_some_and(|c| c.max_entry)));
-    // Presets: choosing one sets every field (the defaults and the preset's own).
-    let preset_field = fields.get("preset");
-    let apply_preset = {
-        let f = fields.clone();
-        move |id: String| {
-            if let Some(p) = preset(&id) {
-                f.set_all(&preset_values(p));
-            } else {
-                f.get("preset").set("none".into());
-            }
-        }
-    };
-    let preset_text = move || preset(&preset_field.get()).map(|p| (p.title, p.text));
-    let preset_modified = move || {
-        preset(&preset_field.get()).is_some_and(|p| {
-            let now = values.get();
-            let mut want = preset_values(p);
-            want.insert("hide", now.get("hide").cloned().unwrap_or_default());
-            now != want
-        })
-    };
-    let copied = RwSignal::new(false);
     // Teacher mode: `hide=…` in the URL hides controls and groups.
     let hide_field = fields.get("hide");
     let hidden_css = move || hide_css(&hide_field.get());
@@ -288,63 +252,9 @@ pub fn App(
                     <span class="tagline">"The Neural Tangent Kernel, computed live in your browser"</span>
                 </div>
                 <style id="teacher-mode">{hidden_css}</style>
-                <label class="preset-menu" id="preset-menu">
-                    <span class="label">"Preset"</span>
-                    <select
-                        id="preset"
-                        prop:value=move || preset_field.get()
-                        on:change=move |ev| apply_preset(event_target_value(&ev))
-                    >
-                        <option value="none">"— choose a preset —"</option>
-                        {PRESETS
-                            .iter()
-                            .map(|p| view! { <option value=p.id>{p.title}</option> })
-                            .collect::<Vec<_>>()}
-                    </select>
-                </label>
-                <button
-                    type="button"
-                    id="share-link"
-                    class="share"
-                    title="Copy a link to this exact state (every control is in the URL)"
-                    on:click=move |_| {
-                        if let Some(w) = web_sys::window() {
-                            let href = w.location().href().unwrap_or_default();
-                            let _ = w.navigator().clipboard().write_text(&href);
-                            copied.set(true);
-                            set_timeout(move || copied.set(false), Duration::from_millis(2000));
-                        }
-                    }
-                >
-                    {move || if copied.get() { "Link copied" } else { "Copy link" }}
-                </button>
-                <div
-                    class="status"
-                    id="job-status"
-                    role="status"
-                    aria-live="polite"
-                    data-state=status_state
-                    data-backend=running_in
-                    data-dropped=move || runner.with(JobRunner::dropped).to_string()
-                >
-                    <span class="status-dot" aria-hidden="true"></span>
-                    <span class="status-text">{status_text}</span>
-                    <progress
-                        class="status-progress"
-                        max=move || progress().1
-                        value=move || progress().0
-                        aria-label="job progress"
-                    ></progress>
-                    <button
-                        id="cancel-job"
-                        class="cancel"
-                        type="button"
-                        on:click=cancel
-                        prop:disabled=move || !busy.get()
-                    >
-                        "Cancel"
-                    </button>
-                </div>
+                <PresetMenu fields=fields.clone() />
+                <CopyLink />
+                <StatusLine runner=runner problems=problems running_in=running_in on_cancel=Callback::new(cancel) />
             </header>
             <Sidebar fields=fields.clone() upload=upload />
             <main class="panels">
@@ -357,13 +267,7 @@ pub fn App(
                             .collect::<Vec<_>>()
                     }}
                 </div>
-                <div class="preset-box" id="preset-box">
-                    {move || preset_text().map(|(title, text)| view! {
-                        <h2 class="preset-title">{format!("Preset: {title}")}</h2>
-                        <p class="preset-text">{text}</p>
-                        <p class="preset-modified">{move || if preset_modified() { "You have changed settings since loading this preset; choose it again to restore it." } else { "" }}</p>
-                    })}
-                </div>
+                <PresetBox fields=fields.clone() values=values />
                 <nav class="tabs" role="tablist" aria-label="Panels">
                     {View::ALL
                         .into_iter()

@@ -3,6 +3,7 @@
 pub mod app;
 mod controls;
 pub mod figure;
+mod header;
 pub mod panels;
 pub mod results;
 mod sidebar;
