@@ -107,6 +107,21 @@ fn bound_point(n: usize, x: &Matrix, y: &[f64], random: &[f64]) -> Result<BoundP
     })
 }
 
+/// The bound for labels `y` on inputs `x` and for random ±1 labels (seed ⊕ 0x9e37)
+/// rescaled to the energy of `y`.
+fn against_random(x: &Matrix, y: &[f64], seed: u64) -> Result<BoundPoint> {
+    let n = x.rows();
+    let energy = (y.iter().map(|v| v * v).sum::<f64>() / n as f64).sqrt();
+    let random = crate::targets::Target::RandomLabels {
+        seed: seed ^ 0x9e37,
+    };
+    let r: Vec<f64> = crate::targets::targets(&random, x, 0.0, 0)?
+        .iter()
+        .map(|v| v * energy)
+        .collect();
+    bound_point(n, x, y, &r)
+}
+
 /// The bound for `target` and for random ±1 labels (rescaled to the target's energy)
 /// on n unit-norm samples of `dist` in ℝᵈ, for each n.
 pub fn bound_curve(
@@ -121,19 +136,7 @@ pub fn bound_curve(
         .map(|&n| {
             let x = crate::data::sample(dist, n, d, seed + n as u64, true)?;
             let y = crate::targets::targets(target, &x, 0.0, 0)?;
-            let energy = (y.iter().map(|v| v * v).sum::<f64>() / n as f64).sqrt();
-            let r: Vec<f64> = crate::targets::targets(
-                &crate::targets::Target::RandomLabels {
-                    seed: seed ^ 0x9e37,
-                },
-                &x,
-                0.0,
-                0,
-            )?
-            .iter()
-            .map(|v| v * energy)
-            .collect();
-            bound_point(n, &x, &y, &r)
+            against_random(&x, &y, seed)
         })
         .collect()
 }
@@ -170,19 +173,7 @@ pub fn bound_curve_on(
                 x_pool.as_slice()[..n * d].to_vec(),
             )?);
             let y = &y_pool[..n];
-            let energy = (y.iter().map(|v| v * v).sum::<f64>() / n as f64).sqrt();
-            let r: Vec<f64> = crate::targets::targets(
-                &crate::targets::Target::RandomLabels {
-                    seed: seed ^ 0x9e37,
-                },
-                &x,
-                0.0,
-                0,
-            )?
-            .iter()
-            .map(|v| v * energy)
-            .collect();
-            bound_point(n, &x, y, &r)
+            against_random(&x, y, seed)
         })
         .collect()
 }

@@ -341,17 +341,18 @@ fn learning_curve_falls_for_a_smooth_target() {
     let target = Target::Harmonics {
         degrees: vec![(1, 1.0), (2, 0.5)],
     };
-    let lc = learning_curve(
-        &FcNetwork::relu(2, 1.5, Some(0.1)),
-        Distribution::Sphere,
-        5,
-        false,
-        &target,
-        &[25, 50, 100, 200, 400],
-        200,
-        3,
-    )
-    .unwrap();
+    let net = FcNetwork::relu(2, 1.5, Some(0.1));
+    let sampled = ntk_core::experiments::Sampled {
+        net: &net,
+        dist: Distribution::Sphere,
+        d: 5,
+        project: false,
+        target: &target,
+        n_test: 200,
+        diag_reg: ntk_core::experiments::generalization::DIAG_REG,
+        seed: 3,
+    };
+    let lc = learning_curve(&sampled, &[25, 50, 100, 200, 400]).unwrap();
     let fit = lc.fit.unwrap();
     println!(
         "learning curve {:?}, rate {:.2} ± {:.2}",

@@ -130,19 +130,16 @@ where
         .x_label_area_size(style.px(44.0))
         .y_label_area_size(style.px(60.0))
         .build_cartesian_2d(-1.0f64..1.0f64, y0..y1)?;
-    chart
-        .configure_mesh()
-        .x_labels(9)
-        .x_label_formatter(&pi_label)
-        .y_label_formatter(&|v| crate::fmt3(*v))
-        .x_desc("angle γ between x₀ = (1, 0) and x(γ) = (cos γ, sin γ)")
-        .y_desc(format!("{}(x₀, x(γ))", data.kernel))
-        .label_style(style.font(12.0))
-        .axis_desc_style(style.font(13.0))
-        .light_line_style(palette::GRID.mix(0.5))
-        .bold_line_style(palette::GRID)
-        .axis_style(palette::TEXT)
-        .draw()?;
+    crate::common::draw_mesh(
+        chart
+            .configure_mesh()
+            .x_labels(9)
+            .x_label_formatter(&pi_label)
+            .y_label_formatter(&|v| crate::fmt3(*v))
+            .x_desc("angle γ between x₀ = (1, 0) and x(γ) = (cos γ, sin γ)")
+            .y_desc(format!("{}(x₀, x(γ))", data.kernel)),
+        style,
+    )?;
 
     let (sample_len, line_width) = (style.px(24.0) as i32, style.px(2.0));
     let count = data.widths.len();
@@ -195,15 +192,12 @@ where
                         color.stroke_width(line_width),
                     ))?
                     .label(label)
-                    .legend(move |(x, y)| {
-                        crate::common::dashed_swatch(
-                            (x, y),
-                            sample_len,
-                            dash,
-                            gap,
-                            color.stroke_width(line_width),
-                        )
-                    });
+                    .legend(crate::common::dashed_legend(
+                        sample_len,
+                        dash,
+                        gap,
+                        color.stroke_width(line_width),
+                    ));
             } else {
                 chart
                     .draw_series(LineSeries::new(mean, color.stroke_width(line_width)))?
@@ -228,15 +222,12 @@ where
                         "analytic kernel of width {} (standard param.)",
                         w.width
                     ))
-                    .legend(move |(x, y)| {
-                        crate::common::dashed_swatch(
-                            (x, y),
-                            sample_len,
-                            dot,
-                            dot_gap,
-                            palette::ANALYTIC.stroke_width(line_width),
-                        )
-                    });
+                    .legend(crate::common::dashed_legend(
+                        sample_len,
+                        dot,
+                        dot_gap,
+                        palette::ANALYTIC.stroke_width(line_width),
+                    ));
             }
         }
     }

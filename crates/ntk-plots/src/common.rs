@@ -8,6 +8,27 @@ use plotters::prelude::*;
 
 use crate::{palette, PlotError, PlotStyle};
 
+/// Draw a mesh in the house style: 12 px tick labels, 13 px axis titles, light and
+/// bold grid lines, dark axes.
+pub fn draw_mesh<'b, X, Y, DB>(
+    mesh: &mut plotters::chart::MeshStyle<'_, 'b, X, Y, DB>,
+    style: &'b PlotStyle,
+) -> Result<(), PlotError>
+where
+    X: plotters::coord::ranged1d::Ranged + plotters::coord::ranged1d::ValueFormatter<X::ValueType>,
+    Y: plotters::coord::ranged1d::Ranged + plotters::coord::ranged1d::ValueFormatter<Y::ValueType>,
+    DB: DrawingBackend,
+    DB::ErrorType: 'static,
+{
+    mesh.label_style(style.font(12.0))
+        .axis_desc_style(style.font(13.0))
+        .light_line_style(palette::GRID.mix(0.5))
+        .bold_line_style(palette::GRID)
+        .axis_style(palette::TEXT)
+        .draw()?;
+    Ok(())
+}
+
 /// A note (what the plot leaves out, a fitted slope…) at the top left of a plotting
 /// area.
 pub fn draw_note<DB: DrawingBackend, CT: plotters::coord::CoordTranslate>(
@@ -212,15 +233,14 @@ pub fn decade_label(log10_value: f64) -> String {
     )
 }
 
-/// A legend swatch of `len` pixels drawn dashed (`dash` on, `gap` off), like its series.
-pub fn dashed_swatch(
-    (x, y): (i32, i32),
+/// A legend entry drawn with its series' dash pattern: a dashed line `len` long.
+pub fn dashed_legend(
     len: i32,
     dash: u32,
     gap: u32,
     style: ShapeStyle,
-) -> DashedPathElement<std::vec::IntoIter<(i32, i32)>, u32> {
-    DashedPathElement::new(vec![(x, y), (x + len, y)], dash, gap, style)
+) -> impl Fn((i32, i32)) -> DashedPathElement<std::vec::IntoIter<(i32, i32)>, u32> {
+    move |(x, y)| DashedPathElement::new(vec![(x, y), (x + len, y)], dash, gap, style)
 }
 
 /// A tick label on an index axis: the whole number, or nothing between whole numbers

@@ -202,20 +202,17 @@ where
             6
         }
     };
-    chart
-        .configure_mesh()
-        .x_labels(count(p.log_x, short_x, xspan))
-        .y_labels(count(p.log_y, short_y, yspan))
-        .x_label_formatter(&xf)
-        .y_label_formatter(&yf)
-        .x_desc(p.x_label)
-        .y_desc(p.y_label)
-        .label_style(style.font(12.0))
-        .axis_desc_style(style.font(13.0))
-        .light_line_style(palette::GRID.mix(0.5))
-        .bold_line_style(palette::GRID)
-        .axis_style(palette::TEXT)
-        .draw()?;
+    crate::common::draw_mesh(
+        chart
+            .configure_mesh()
+            .x_labels(count(p.log_x, short_x, xspan))
+            .y_labels(count(p.log_y, short_y, yspan))
+            .x_label_formatter(&xf)
+            .y_label_formatter(&yf)
+            .x_desc(p.x_label)
+            .y_desc(p.y_label),
+        style,
+    )?;
     // The 1-2-5 ticks of short log axes, with their grid lines, in the house style.
     {
         let (base_x, base_y) = area.get_base_pixel();
@@ -291,9 +288,13 @@ where
                 } else {
                     (style.px(2.0), style.px(3.0))
                 };
-                anno.label(s.label.as_str()).legend(move |(x, y)| {
-                    crate::common::dashed_swatch((x, y), sample, dl, gl, color.stroke_width(lw))
-                });
+                anno.label(s.label.as_str())
+                    .legend(crate::common::dashed_legend(
+                        sample,
+                        dl,
+                        gl,
+                        color.stroke_width(lw),
+                    ));
             }
             Stroke::Solid | Stroke::Line => {
                 anno.label(s.label.as_str()).legend(legend);

@@ -86,28 +86,25 @@ where
         }
     };
     let yf = move |v: &f64| if p.log { decade_label(*v) } else { fmt3(*v) };
-    chart
-        .configure_mesh()
-        .x_labels(if p.log {
-            (x1 - x0).ceil() as usize + 1
-        } else {
-            crate::common::index_ticks(x0, x1)
-        })
-        .y_labels(if p.log {
-            ((y1 - y0).ceil() as usize + 1).min(12)
-        } else {
-            8
-        })
-        .x_label_formatter(&xf)
-        .y_label_formatter(&yf)
-        .x_desc("eigenvalue index k")
-        .y_desc("eigenvalue λ_k / n")
-        .label_style(style.font(12.0))
-        .axis_desc_style(style.font(13.0))
-        .light_line_style(palette::GRID.mix(0.5))
-        .bold_line_style(palette::GRID)
-        .axis_style(palette::TEXT)
-        .draw()?;
+    crate::common::draw_mesh(
+        chart
+            .configure_mesh()
+            .x_labels(if p.log {
+                (x1 - x0).ceil() as usize + 1
+            } else {
+                crate::common::index_ticks(x0, x1)
+            })
+            .y_labels(if p.log {
+                ((y1 - y0).ceil() as usize + 1).min(12)
+            } else {
+                8
+            })
+            .x_label_formatter(&xf)
+            .y_label_formatter(&yf)
+            .x_desc("eigenvalue index k")
+            .y_desc("eigenvalue λ_k / n"),
+        style,
+    )?;
     let lw = style.px(2.0);
     let r = style.px(2.5);
     let sample = style.px(24.0) as i32;
@@ -139,15 +136,12 @@ where
         chart
             .draw_series(dashed)?
             .label("analytic μ_k by degree, × multiplicity (theory)")
-            .legend(move |(x, y)| {
-                crate::common::dashed_swatch(
-                    (x, y),
-                    sample,
-                    dash,
-                    gap,
-                    palette::ANALYTIC.stroke_width(lw),
-                )
-            });
+            .legend(crate::common::dashed_legend(
+                sample,
+                dash,
+                gap,
+                palette::ANALYTIC.stroke_width(lw),
+            ));
     }
     if let Some(note) = p.note {
         crate::common::draw_note(chart.plotting_area(), style, note)?;
@@ -222,27 +216,24 @@ where
             crate::common::index_label(*v)
         }
     };
-    chart
-        .configure_mesh()
-        .x_labels(if p.angle {
-            5
-        } else {
-            crate::common::index_ticks(x0, x1)
-        })
-        .x_label_formatter(&xf)
-        .y_label_formatter(&|v| crate::common::tick(*v, span))
-        .x_desc(if p.angle {
-            "angle γ (radians)"
-        } else {
-            "input index i"
-        })
-        .y_desc("eigenvector entry v_k(xᵢ)")
-        .label_style(style.font(12.0))
-        .axis_desc_style(style.font(13.0))
-        .light_line_style(palette::GRID.mix(0.5))
-        .bold_line_style(palette::GRID)
-        .axis_style(palette::TEXT)
-        .draw()?;
+    crate::common::draw_mesh(
+        chart
+            .configure_mesh()
+            .x_labels(if p.angle {
+                5
+            } else {
+                crate::common::index_ticks(x0, x1)
+            })
+            .x_label_formatter(&xf)
+            .y_label_formatter(&|v| crate::common::tick(*v, span))
+            .x_desc(if p.angle {
+                "angle γ (radians)"
+            } else {
+                "input index i"
+            })
+            .y_desc("eigenvector entry v_k(xᵢ)"),
+        style,
+    )?;
     let lw = style.px(2.0);
     let sample = style.px(24.0) as i32;
     let colors = palette::CYCLE;

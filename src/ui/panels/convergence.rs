@@ -5,6 +5,8 @@
 use std::sync::Arc;
 
 use leptos::prelude::*;
+
+use super::Panel;
 use ntk_core::data::Distribution;
 use ntk_core::experiments::convergence::{Convergence, Line};
 use ntk_plots::{palette, LegendPosition, Series, Stroke};
@@ -104,16 +106,10 @@ pub fn ConvergencePanel(
         charts(g, vec![convergence_chart(c, max_entry.get(), log.get())])
     });
     view! {
-        <section class="panel" id="convergence-panel" aria-labelledby="convergence-title">
-            <header class="panel-head">
-                <h2 id="convergence-title">"Convergence: the empirical NTK approaches its limit as 1/√width"</h2>
-                <p class="what">
-                    "The distance between the NTK of random finite networks and the infinite-width NTK on the same inputs, against the width, log-log: mean over seeds with ± one standard deviation, the fitted slope for each input distribution (Gaussian, sub-Gaussian, sub-exponential, heavy-tailed), and a 1/√m reference. For a fixed input pair the fluctuations of the empirical NTK are of order 1/√m (Hanin & Nica 2019, arXiv:1909.05989; Jacot et al. 2018, arXiv:1806.07572, for the limit itself); Arora et al. 2019 (arXiv:1904.11955) prove a high-probability bound that is polynomial in 1/ε, not this rate. The distribution of the inputs moves the prefactor."
-                </p>
-            </header>
+        <Panel id="convergence" title="Convergence: the empirical NTK approaches its limit as 1/√width" what="The distance between the NTK of random finite networks and the infinite-width NTK on the same inputs, against the width, log-log: mean over seeds with ± one standard deviation, the fitted slope for each input distribution (Gaussian, sub-Gaussian, sub-exponential, heavy-tailed), and a 1/√m reference. For a fixed input pair the fluctuations of the empirical NTK are of order 1/√m (Hanin & Nica 2019, arXiv:1909.05989; Jacot et al. 2018, arXiv:1806.07572, for the limit itself); Arora et al. 2019 (arXiv:1904.11955) prove a high-probability bound that is polynomial in 1/ε, not this rate. The distribution of the inputs moves the prefactor.">
             <div class="panel-plots">
                 <FigureCanvas id="convergence-plot" label="Distance of the empirical NTK to the analytic NTK against the width, per input distribution" results=results slots=&[Slot::Convergence] busy=busy figure=figure aspect="2 / 1" />
             </div>
-        </section>
+        </Panel>
     }
 }

@@ -3,6 +3,8 @@
 
 use leptos::prelude::*;
 
+use super::Panel;
+
 /// The formulas panel: the exact recursion in use for the chosen network, and the
 /// papers, by arXiv id.
 #[component]
@@ -10,13 +12,7 @@ pub fn FormulasPanel(
     #[prop(into)] network: Signal<Option<ntk_core::kernel::FcNetwork>>,
 ) -> impl IntoView {
     view! {
-        <section class="panel" id="formulas-panel" aria-labelledby="formulas-title">
-            <header class="panel-head">
-                <h2 id="formulas-title">"Formulas: what is computed"</h2>
-                <p class="what">
-                    "The infinite-width recursion for the network in the sidebar, with google/neural-tangents' conventions; it updates with every control."
-                </p>
-            </header>
+        <Panel id="formulas" title="Formulas: what is computed" what="The infinite-width recursion for the network in the sidebar, with google/neural-tangents' conventions; it updates with every control.">
             <div class="formulas">
                 {move || {
                     network
@@ -55,6 +51,6 @@ pub fn FormulasPanel(
                     })
                     .collect::<Vec<_>>()}
             </ul>
-        </section>
+        </Panel>
     }
 }

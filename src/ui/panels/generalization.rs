@@ -5,7 +5,9 @@
 use std::sync::Arc;
 
 use leptos::prelude::*;
-use ntk_core::experiments::generalization::{Bound, LearningCurve, Sensitivity};
+
+use super::Panel;
+use ntk_core::experiments::generalization::{Bound, LearningCurve};
 use ntk_plots::{fmt3, palette, Series, Stroke};
 
 use crate::protocol::Slot;
@@ -101,52 +103,36 @@ pub fn bound_charts(r: &Results, log: bool) -> Vec<Chart> {
 
 /// The sensitivity charts: against n and, for sampled data, against d.
 pub fn sensitivity_charts(r: &Results, log: bool) -> Vec<Chart> {
-    let mut second = Vec::new();
-    if let Some((
-        _,
-        Sensitivity {
-            n,
-            by_n,
-            at_d,
-            d,
-            by_d,
-            at_n,
-        },
-    )) = r.sensitivity()
-    {
-        let mut a = Chart::new(
-            format!("Sensitivity against n (d = {at_d})"),
-            "training points n",
-            "sensitivity 𝔼|∇f(z)ᵀ(z − ẑ)|",
-        )
-        .log(log, log)
-        .room(0.3);
-        a.series.push(Series::new(
-            "NTK regressor",
-            n.iter().map(|&v| v as f64).collect(),
-            by_n.clone(),
-            palette::GREEN,
-        ));
-        let mut b = Chart::new(
-            format!("Sensitivity against d (n = {at_n})"),
+    let Some((_, s)) = r.sensitivity() else {
+        return Vec::new();
+    };
+    let chart = |title: String, x_label: &str, x: &[usize], y: &[f64], color| {
+        let mut c = Chart::new(title, x_label, "sensitivity 𝔼|∇f(z)ᵀ(z − ẑ)|")
+            .log(log, log)
+            .room(0.3);
+        let x = x.iter().map(|&v| v as f64).collect();
+        c.series
+            .push(Series::new("NTK regressor", x, y.to_vec(), color));
+        c
+    };
+    let mut charts = vec![chart(
+        format!("Sensitivity against n (d = {})", s.at_d),
+        "training points n",
+        &s.n,
+        &s.by_n,
+        palette::GREEN,
+    )];
+    // A user's file has one dimension: no sweep over d.
+    if !s.d.is_empty() {
+        charts.push(chart(
+            format!("Sensitivity against d (n = {})", s.at_n),
             "input dimension d",
-            "sensitivity 𝔼|∇f(z)ᵀ(z − ẑ)|",
-        )
-        .log(log, log)
-        .room(0.3);
-        b.series.push(Series::new(
-            "NTK regressor",
-            d.iter().map(|&v| v as f64).collect(),
-            by_d.clone(),
+            &s.d,
+            &s.by_d,
             palette::PURPLE,
         ));
-        second.push(a);
-        // A user's file has one dimension: no sweep over d.
-        if !d.is_empty() {
-            second.push(b);
-        }
     }
-    second
+    charts
 }
 
 /// The generalization panel.
@@ -162,17 +148,11 @@ pub fn GeneralizationPanel(
         charts(r.generation(SECOND)?, sensitivity_charts(r, log.get()))
     });
     view! {
-        <section class="panel" id="generalization-panel" aria-labelledby="generalization-title">
-            <header class="panel-head">
-                <h2 id="generalization-title">"Generalization: what the kernel predicts about test error"</h2>
-                <p class="what">
-                    "Left: the data-dependent bound of Arora et al. 2019 (arXiv:1901.08584) for two-layer ReLU networks on unit-norm inputs, for the sidebar's target and for random labels of the same size: a learnable target gives a bound that falls with n. Right: the test error of NTK regression (t = ∞) against n with its fitted rate. Below: the sensitivity of the NTK regressor, 𝔼|∇f(z)ᵀ(z − ẑ)| for test inputs z and independent draws ẑ, against n and d (after Bombari, Kiyani & Mondelli 2023, arXiv:2302.01629)."
-                </p>
-            </header>
+        <Panel id="generalization" title="Generalization: what the kernel predicts about test error" what="Left: the data-dependent bound of Arora et al. 2019 (arXiv:1901.08584) for two-layer ReLU networks on unit-norm inputs, for the sidebar's target and for random labels of the same size: a learnable target gives a bound that falls with n. Right: the test error of NTK regression (t = ∞) against n with its fitted rate. Below: the sensitivity of the NTK regressor, 𝔼|∇f(z)ᵀ(z − ẑ)| for test inputs z and independent draws ẑ, against n and d (after Bombari, Kiyani & Mondelli 2023, arXiv:2302.01629).">
             <div class="panel-plots">
                 <FigureCanvas id="bound-plot" label="Arora et al. bound against n for true and random labels, and the learning curve" results=results slots=FIRST busy=busy figure=bound aspect="2.4 / 1" />
                 <FigureCanvas id="sensitivity-plot" label="Sensitivity of the NTK regressor against n and against d" results=results slots=SECOND busy=busy figure=sens aspect="2.4 / 1" />
             </div>
-        </section>
+        </Panel>
     }
 }

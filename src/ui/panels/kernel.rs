@@ -4,6 +4,8 @@
 use std::sync::Arc;
 
 use leptos::prelude::*;
+
+use super::Panel;
 use ntk_core::experiments::kernel::{Circle, Heatmaps, WidthProfile};
 use ntk_plots::{
     draw_circle_widths, draw_kernel_heatmaps, fmt3, heatmap_colors, CircleWidthsPlot, HeatmapsPlot,
@@ -199,37 +201,33 @@ pub fn KernelPanel(
     #[prop(into)] symbol: Signal<&'static str>,
 ) -> impl IntoView {
     let circle: FigureFn = Arc::new(move |r: &Results| {
-        let (g, c) = r.circle()?;
+        let (g, circle) = r.circle()?;
+        let symbol = symbol.get();
         Some(shown(
             g,
             CircleFigure {
-                circle: c.clone(),
-                symbol: symbol.get(),
+                circle: circle.clone(),
+                symbol,
             },
         ))
     });
     let heat: FigureFn = Arc::new(move |r: &Results| {
-        let (g, h) = r.heatmaps()?;
+        let (g, heatmaps) = r.heatmaps()?;
+        let symbol = symbol.get();
         Some(shown(
             g,
             HeatmapFigure {
-                heatmaps: h.clone(),
-                symbol: symbol.get(),
+                heatmaps: heatmaps.clone(),
+                symbol,
             },
         ))
     });
     view! {
-        <section class="panel" id="kernel-panel" aria-labelledby="kernel-title">
-            <header class="panel-head">
-                <h2 id="kernel-title">"Kernel: infinite against finite width"</h2>
-                <p class="what">
-                    "Top: the kernel between x₀ = (1, 0) and x(γ) on the circle, for the infinite-width network (black) and for random finite networks of each width (each seed thin, as in Jacot et al. 2018, Fig. 1; the band is the seed mean ± 2 standard errors of that mean, so with few seeds it is wide): wider networks concentrate on the analytic curve. In the standard parameterization the kernel grows with the width and there is no single limit: each width is drawn beside its own analytic kernel (dotted). Bottom: the Gram matrix on the data, analytic and for one random network of the widest width, and their difference."
-                </p>
-            </header>
+        <Panel id="kernel" title="Kernel: infinite against finite width" what="Top: the kernel between x₀ = (1, 0) and x(γ) on the circle, for the infinite-width network (black) and for random finite networks of each width (each seed thin, as in Jacot et al. 2018, Fig. 1; the band is the seed mean ± 2 standard errors of that mean, so with few seeds it is wide): wider networks concentrate on the analytic curve. In the standard parameterization the kernel grows with the width and there is no single limit: each width is drawn beside its own analytic kernel (dotted). Bottom: the Gram matrix on the data, analytic and for one random network of the widest width, and their difference.">
             <div class="panel-plots">
                 <FigureCanvas id="circle-plot" label="Kernel on the circle, analytic and finite widths" results=results slots=&[Slot::Circle] busy=busy figure=circle aspect="2.4 / 1" />
                 <FigureCanvas id="heatmap-plot" label="Heatmaps of the analytic and empirical Gram matrices and their difference" results=results slots=&[Slot::Heatmaps] busy=busy figure=heat aspect="2.6 / 1" />
             </div>
-        </section>
+        </Panel>
     }
 }

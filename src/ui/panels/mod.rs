@@ -2,6 +2,8 @@
 //! at, and the plots, each a [`crate::ui::figure::Figure`] built from the result slot
 //! it draws.
 
+use leptos::prelude::*;
+
 mod convergence;
 mod formulas;
 mod generalization;
@@ -15,3 +17,25 @@ pub use generalization::{bound_charts, sensitivity_charts, GeneralizationPanel};
 pub use kernel::KernelPanel;
 pub use spectrum::{eigenvector_label, SpectrumPanel};
 pub use training::{mode_label, modes_chart, training_charts, training_warnings, TrainingPanels};
+
+/// A panel: its title, one sentence (or a few) on what you are looking at, and its
+/// content. Element ids: `{id}-panel`, `{id}-title`.
+#[component]
+pub fn Panel(
+    id: &'static str,
+    title: &'static str,
+    what: &'static str,
+    children: Children,
+) -> impl IntoView {
+    let title_id = format!("{id}-title");
+    let labelled = title_id.clone();
+    view! {
+        <section class="panel" id=format!("{id}-panel") aria-labelledby=labelled>
+            <header class="panel-head">
+                <h2 id=title_id>{title}</h2>
+                <p class="what">{what}</p>
+            </header>
+            {children()}
+        </section>
+    }
+}

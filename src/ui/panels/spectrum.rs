@@ -4,6 +4,8 @@
 use std::sync::Arc;
 
 use leptos::prelude::*;
+
+use super::Panel;
 use ntk_core::experiments::spectrum::{Eigenvector, Spectrum};
 use ntk_plots::{draw_eigenvectors, draw_spectrum, fmt3, EigenvectorPlot, Mapping, SpectrumPlot};
 use web_sys::HtmlCanvasElement;
@@ -143,37 +145,29 @@ pub fn SpectrumPanel(
     #[prop(into)] symbol: Signal<&'static str>,
 ) -> impl IntoView {
     let values: FigureFn = Arc::new(move |r: &Results| {
-        let (g, s) = r.spectrum()?;
+        let (g, spectrum) = r.spectrum()?;
+        let (log, symbol) = (log.get(), symbol.get());
+        let spectrum = spectrum.clone();
         Some(shown(
             g,
             EigenvalueFigure {
-                spectrum: s.clone(),
-                log: log.get(),
-                symbol: symbol.get(),
+                spectrum,
+                log,
+                symbol,
             },
         ))
     });
     let vectors: FigureFn = Arc::new(move |r: &Results| {
-        let (g, s) = r.spectrum()?;
-        Some(shown(
-            g,
-            EigenvectorFigure {
-                spectrum: s.clone(),
-            },
-        ))
+        let (g, spectrum) = r.spectrum()?;
+        let spectrum = spectrum.clone();
+        Some(shown(g, EigenvectorFigure { spectrum }))
     });
     view! {
-        <section class="panel" id="spectrum-panel" aria-labelledby="spectrum-title">
-            <header class="panel-head">
-                <h2 id="spectrum-title">"Spectrum: what gradient descent learns first"</h2>
-                <p class="what">
-                    "Eigenvalues of the analytic Gram matrix on the data (divided by n), largest first, with the kernel's eigenvalues by degree from Funk–Hecke when the data are uniform on a sphere (dashed; they are eigenvalues for the uniform measure, so for other data the plot says why they are absent); and the top eigenvectors: on the circle they are Fourier modes, and the fast decay of the eigenvalues with frequency is spectral bias (Rahaman et al. 2019; Basri et al. 2019)."
-                </p>
-            </header>
+        <Panel id="spectrum" title="Spectrum: what gradient descent learns first" what="Eigenvalues of the analytic Gram matrix on the data (divided by n), largest first, with the kernel's eigenvalues by degree from Funk–Hecke when the data are uniform on a sphere (dashed; they are eigenvalues for the uniform measure, so for other data the plot says why they are absent); and the top eigenvectors: on the circle they are Fourier modes, and the fast decay of the eigenvalues with frequency is spectral bias (Rahaman et al. 2019; Basri et al. 2019).">
             <div class="panel-plots">
                 <FigureCanvas id="spectrum-plot" label="Eigenvalues of the Gram matrix against their index" results=results slots=&[Slot::Spectrum] busy=busy figure=values aspect="16 / 10" />
                 <FigureCanvas id="eigenvector-plot" label="Top eigenvectors of the Gram matrix as functions" results=results slots=&[Slot::Spectrum] busy=busy figure=vectors aspect="16 / 10" />
             </div>
-        </section>
+        </Panel>
     }
 }

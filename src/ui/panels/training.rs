@@ -4,6 +4,8 @@
 use std::sync::Arc;
 
 use leptos::prelude::*;
+
+use super::Panel;
 use ntk_core::experiments::spectral_bias::{ModeLine, Modes};
 use ntk_core::experiments::training::{Abscissa, Training};
 use ntk_plots::common::warm;
@@ -331,13 +333,7 @@ pub fn TrainingPanels(
         })
     };
     view! {
-        <section class="panel" id="training-panel" aria-labelledby="training-title">
-            <header class="panel-head">
-                <h2 id="training-title">"Training: finite networks against their linearisations and the infinite-width ensemble"</h2>
-                <p class="what">
-                    "Real networks of each width trained by full-batch gradient descent (one initialisation per width, solid), each beside its own linearisation: the same f₀ and empirical NTK Θ̂₀, trained as a linear model (dotted; Lee et al. 2019, arXiv:1902.06720, Fig. 1). Wider networks stay closer to their linearisation (the gap in the legend) and their NTK moves less (lazy training). Dashed black: the expected loss of infinitely wide networks over random initialisations, mean and variance (f₀ ~ GP(0, K); neural-tangents' compute_cov=True): each single net scatters around it, by an amount that does not shrink with the width. Time axis t = η·steps."
-                </p>
-            </header>
+        <Panel id="training" title="Training: finite networks against their linearisations and the infinite-width ensemble" what="Real networks of each width trained by full-batch gradient descent (one initialisation per width, solid), each beside its own linearisation: the same f₀ and empirical NTK Θ̂₀, trained as a linear model (dotted; Lee et al. 2019, arXiv:1902.06720, Fig. 1). Wider networks stay closer to their linearisation (the gap in the legend) and their NTK moves less (lazy training). Dashed black: the expected loss of infinitely wide networks over random initialisations, mean and variance (f₀ ~ GP(0, K); neural-tangents' compute_cov=True): each single net scatters around it, by an amount that does not shrink with the width. Time axis t = η·steps.">
             <div class="warnings" role="alert">
                 {move || warnings().into_iter().map(|w| view! { <p class="warning">{w}</p> }).collect::<Vec<_>>()}
             </div>
@@ -346,17 +342,11 @@ pub fn TrainingPanels(
                 <FigureCanvas id="loss-plot" label="Training and test loss against time for each width and the kernel dynamics" results=results slots=&[Slot::Training] busy=busy figure=losses aspect="2.4 / 1" />
                 <FigureCanvas id="drift-plot" label="NTK drift against time, and the learned function at the snapshot steps" results=results slots=&[Slot::Training] busy=busy figure=drift aspect="2.4 / 1" />
             </div>
-        </section>
-        <section class="panel" id="bias-panel" aria-labelledby="bias-title">
-            <header class="panel-head">
-                <h2 id="bias-title">"Spectral bias: large-eigenvalue modes are learned first"</h2>
-                <p class="what">
-                    "The training residual f − y of the widest network, projected on the eigenvectors of the infinite-width NTK Gram matrix (on the circle: grouped by Fourier frequency), for the modes that carry most of the target. Theory for this net (dashed): its linearisation's residual (I − ηΘ̂₀/N)^s (f₀ − y), projected the same way. At infinite width each mode decays like (1 − ηλ/N)^s ≈ e^(−λt/N) (λ/N in the legend), so low frequencies go first; a finite net's Θ̂₀ mixes the modes slightly, which is why even its linearisation's fast modes level off instead of vanishing. Where the measured residual leaves its dashed line, the net is no longer linear: its NTK has moved during training (the drift plot above), and that gap shrinks like 1/√width (Rahaman et al. 2019, arXiv:1806.08734; Basri et al. 2019, arXiv:1906.00425; Arora et al. 2019, arXiv:1901.08584)."
-                </p>
-            </header>
+        </Panel>
+        <Panel id="bias" title="Spectral bias: large-eigenvalue modes are learned first" what="The training residual f − y of the widest network, projected on the eigenvectors of the infinite-width NTK Gram matrix (on the circle: grouped by Fourier frequency), for the modes that carry most of the target. Theory for this net (dashed): its linearisation's residual (I − ηΘ̂₀/N)^s (f₀ − y), projected the same way. At infinite width each mode decays like (1 − ηλ/N)^s ≈ e^(−λt/N) (λ/N in the legend), so low frequencies go first; a finite net's Θ̂₀ mixes the modes slightly, which is why even its linearisation's fast modes level off instead of vanishing. Where the measured residual leaves its dashed line, the net is no longer linear: its NTK has moved during training (the drift plot above), and that gap shrinks like 1/√width (Rahaman et al. 2019, arXiv:1806.08734; Basri et al. 2019, arXiv:1906.00425; Arora et al. 2019, arXiv:1901.08584).">
             <div class="panel-plots">
                 <FigureCanvas id="modes-plot" label="Residual per eigenmode or frequency against time, measured and theory" results=results slots=&[Slot::Modes] busy=busy figure=modes aspect="2.2 / 1" />
             </div>
-        </section>
+        </Panel>
     }
 }

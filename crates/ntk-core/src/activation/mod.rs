@@ -336,27 +336,31 @@ fn sigmoid(x: f64) -> f64 {
     }
 }
 
+/// One of each activation, in the order of [`Activation::NAMES`], for tests.
+#[cfg(test)]
+pub(crate) const EXAMPLES: [Activation; 14] = [
+    Activation::Relu,
+    Activation::LeakyRelu { alpha: 0.2 },
+    Activation::AbRelu { a: -0.3, b: 0.7 },
+    Activation::Abs,
+    Activation::Erf,
+    Activation::Gelu,
+    Activation::Sin,
+    Activation::Cos,
+    Activation::Identity,
+    Activation::Tanh,
+    Activation::Sigmoid,
+    Activation::Softplus,
+    Activation::Silu,
+    Activation::Elu { alpha: 1.0 },
+];
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use wasm_bindgen_test::wasm_bindgen_test;
 
-    const ALL: [Activation; 14] = [
-        Activation::Relu,
-        Activation::LeakyRelu { alpha: 0.1 },
-        Activation::AbRelu { a: -0.3, b: 0.7 },
-        Activation::Abs,
-        Activation::Erf,
-        Activation::Gelu,
-        Activation::Sin,
-        Activation::Cos,
-        Activation::Identity,
-        Activation::Tanh,
-        Activation::Sigmoid,
-        Activation::Softplus,
-        Activation::Silu,
-        Activation::Elu { alpha: 1.0 },
-    ];
+    const ALL: [Activation; 14] = EXAMPLES;
 
     #[wasm_bindgen_test(unsupported = test)]
     fn derivatives_match_central_differences() {

@@ -7,7 +7,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::inputs::{split_rows, user_split, DataSpec};
-use super::{check_count, default_network, default_target, Observer, Part, Reporter};
+use super::{check_count, default_network, default_target, Observer, Part, Reporter, Sampled};
 use crate::data::Distribution;
 use crate::empirical::{fit_log_log, LogLogFit};
 use crate::error::{NtkError, Result};
@@ -167,43 +167,45 @@ pub fn run(p: &Params, observer: &mut dyn Observer) -> Result<Output> {
     r.step(1, "Arora et al. bound")?;
     r.part(Part::Bound(bound.clone()));
 
+    let sampled = Sampled {
+        net: &p.network,
+        dist: d.distribution,
+        d: d.d,
+        project: d.project,
+        target: &p.target,
+        n_test: p.n_test,
+        diag_reg: DIAG_REG,
+        seed: d.seed,
+    };
     let mut mse = Vec::new();
     for (k, &n) in ns.iter().enumerate() {
-        mse.push(super::kernel_regression_mse(
-            &p.network,
-            d.distribution,
-            d.d,
-            d.project,
-            &p.target,
-            n,
-            p.n_test,
-            DIAG_REG,
-            d.seed,
-        )?);
+        mse.push(sampled.mse(n)?);
         r.step(2 + k, format!("learning curve: n = {n}"))?;
     }
     let learning_curve = curve(ns.clone(), mse);
     r.part(Part::LearningCurve(learning_curve.clone()));
 
-    let sens = |dist: Distribution, dim: usize, n: usize| {
-        super::sensitivity(
-            &p.network, dist, dim, d.project, &p.target, n, p.n_test, DIAG_REG, d.seed,
-        )
-    };
     let mut by_n = Vec::new();
     for (k, &n) in ns.iter().enumerate() {
-        by_n.push(sens(d.distribution, d.d, n)?);
+        by_n.push(sampled.sensitivity(n)?);
         r.step(2 + ns.len() + k, format!("sensitivity: n = {n}"))?;
     }
     // The circle is d = 2 only: the d-sweep uses the sphere S^{d−1} instead.
-    let dist_d = if d.distribution == Distribution::Circle {
+    let dist = if d.distribution == Distribution::Circle {
         Distribution::Sphere
     } else {
         d.distribution
     };
     let mut by_d = Vec::new();
     for (k, &dim) in SENSITIVITY_DIMS.iter().enumerate() {
-        by_d.push(sens(dist_d, dim, d.n)?);
+        by_d.push(
+            Sampled {
+                dist,
+                d: dim,
+                ..sampled
+            }
+            .sensitivity(d.n)?,
+        );
         r.step(2 + 2 * ns.len() + k, format!("sensitivity: d = {dim}"))?;
     }
     let sensitivity = Sensitivity {
@@ -289,24 +291,11 @@ fn run_on_file(p: &Params, observer: &mut dyn Observer) -> Result<Output> {
     })
 }
 
-/// The learning curve alone (no bound, no sensitivity): the test error of the NTK
-/// regressor at each n, training sets drawn with seed `seed + n`, one test set.
-#[allow(clippy::too_many_arguments)]
-pub fn learning_curve(
-    net: &FcNetwork,
-    dist: Distribution,
-    d: usize,
-    project: bool,
-    target: &Target,
-    ns: &[usize],
-    n_test: usize,
-    seed: u64,
-) -> Result<LearningCurve> {
+/// The learning curve alone (no bound, no sensitivity): [`Sampled::mse`] at each n.
+pub fn learning_curve(sampled: &Sampled, ns: &[usize]) -> Result<LearningCurve> {
     let mse = ns
         .iter()
-        .map(|&n| {
-            super::kernel_regression_mse(net, dist, d, project, target, n, n_test, DIAG_REG, seed)
-        })
+        .map(|&n| sampled.mse(n))
         .collect::<Result<Vec<f64>>>()?;
     Ok(curve(ns.to_vec(), mse))
 }

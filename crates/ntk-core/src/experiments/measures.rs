@@ -64,32 +64,55 @@ pub fn circle_profile(net: &FcNetwork, points: usize) -> Result<CircleProfile> {
     })
 }
 
-/// Test error of the analytic-NTK regressor (t = ∞, relative ridge `diag_reg`)
-/// trained on n samples of `dist` with `target`, on a fixed test set of `n_test`
-/// points: one point of the learning curve. The training set for n is drawn with
-/// seed `seed + n`, the test set with `seed ^ 0xfeed`.
-#[allow(clippy::too_many_arguments)]
-pub fn kernel_regression_mse(
-    net: &FcNetwork,
-    dist: crate::data::Distribution,
-    d: usize,
-    project: bool,
-    target: &crate::targets::Target,
-    n: usize,
-    n_test: usize,
-    diag_reg: f64,
-    seed: u64,
-) -> Result<f64> {
-    use crate::data::sample;
-    use crate::targets::targets;
-    let x_test = sample(dist, n_test, d, seed ^ 0xfeed, project)?;
-    let y_test = targets(target, &x_test, 0.0, 0)?;
-    let x = sample(dist, n, d, seed + n as u64, project)?;
-    let y = targets(target, &x, 0.0, 0)?;
-    kernel_regression_mse_on(net, &x, &y, &x_test, &y_test, diag_reg)
+/// Kernel regression on samples of a distribution: the analytic-NTK regressor
+/// (t = ∞, relative ridge `diag_reg`) trained on n samples of `dist` in ℝᵈ (projected
+/// onto the sphere with `project`) labelled by `target`, measured on `n_test` points.
+#[derive(Debug, Clone, Copy)]
+pub struct Sampled<'a> {
+    pub net: &'a FcNetwork,
+    pub dist: crate::data::Distribution,
+    pub d: usize,
+    pub project: bool,
+    pub target: &'a crate::targets::Target,
+    pub n_test: usize,
+    pub diag_reg: f64,
+    pub seed: u64,
 }
 
-/// [`kernel_regression_mse`] on given training and test sets (e.g. a user's data).
+impl Sampled<'_> {
+    fn draw(&self, n: usize, seed: u64) -> Result<Matrix> {
+        crate::data::sample(self.dist, n, self.d, seed, self.project)
+    }
+
+    /// The test error at n training points: one point of the learning curve. The
+    /// training set for n is drawn with seed `seed + n`, the test set with
+    /// `seed ^ 0xfeed`.
+    pub fn mse(&self, n: usize) -> Result<f64> {
+        use crate::targets::targets;
+        let x_test = self.draw(self.n_test, self.seed ^ 0xfeed)?;
+        let y_test = targets(self.target, &x_test, 0.0, 0)?;
+        let x = self.draw(n, self.seed + n as u64)?;
+        let y = targets(self.target, &x, 0.0, 0)?;
+        kernel_regression_mse_on(self.net, &x, &y, &x_test, &y_test, self.diag_reg)
+    }
+
+    /// Sensitivity of the regressor trained on n points (after Bombari, Kiyani &
+    /// Mondelli 2023, arXiv:2302.01629): S = 𝔼_z |∇_z f(z)ᵀ (z − ẑ)|, the change of the
+    /// trained predictor's output, to first order, when a test input z is moved towards
+    /// an independent draw ẑ of the same distribution ([`sensitivity_on`]). Seeds:
+    /// training set `seed`, z `seed ^ 0x51`, ẑ `seed ^ 0x52` with its rows shuffled
+    /// by `seed ^ 0x53`, so that deterministic designs (equally spaced points on the
+    /// circle) still pair z with a random ẑ.
+    pub fn sensitivity(&self, n: usize) -> Result<f64> {
+        let x = self.draw(n, self.seed)?;
+        let y = crate::targets::targets(self.target, &x, 0.0, 0)?;
+        let z = self.draw(self.n_test, self.seed ^ 0x51)?;
+        let z_hat = shuffled_rows(&self.draw(self.n_test, self.seed ^ 0x52)?, self.seed ^ 0x53)?;
+        sensitivity_on(self.net, &x, &y, &z, &z_hat, self.diag_reg)
+    }
+}
+
+/// [`Sampled::mse`] on given training and test sets (e.g. a user's data).
 pub fn kernel_regression_mse_on(
     net: &FcNetwork,
     x: &Matrix,
@@ -116,36 +139,6 @@ pub fn kernel_regression_mse_on(
         / y_test.len() as f64)
 }
 
-/// Sensitivity of the NTK regressor (after Bombari, Kiyani & Mondelli 2023,
-/// arXiv:2302.01629): S = 𝔼_z |∇_z f(z)ᵀ (z − ẑ)|, the change of the trained
-/// predictor's output, to first order, when a test input z is moved towards an
-/// independent draw ẑ of the same distribution. We take f as the t = ∞ NTK regressor
-/// (kernel ridge with relative `diag_reg`) trained on n points, and the directional
-/// derivative by central differences with step 10⁻⁴ along v = z − ẑ (exact to O(10⁻⁸)
-/// for smooth kernels; the ReLU NTK is smooth away from z = ±xᵢ).
-#[allow(clippy::too_many_arguments)]
-pub fn sensitivity(
-    net: &FcNetwork,
-    dist: crate::data::Distribution,
-    d: usize,
-    project: bool,
-    target: &crate::targets::Target,
-    n: usize,
-    n_test: usize,
-    diag_reg: f64,
-    seed: u64,
-) -> Result<f64> {
-    use crate::data::sample;
-    let x = sample(dist, n, d, seed, project)?;
-    let y = crate::targets::targets(target, &x, 0.0, 0)?;
-    let z = sample(dist, n_test, d, seed ^ 0x51, project)?;
-    // ẑ: an independent draw, its rows in a random order, so that deterministic
-    // designs (equally spaced points on the circle) still pair z with a random ẑ.
-    let drawn = sample(dist, n_test, d, seed ^ 0x52, project)?;
-    let z_hat = shuffled_rows(&drawn, seed ^ 0x53)?;
-    sensitivity_on(net, &x, &y, &z, &z_hat, diag_reg)
-}
-
 /// The rows of `m` in a seeded random order.
 pub fn shuffled_rows(m: &Matrix, seed: u64) -> Result<Matrix> {
     use rand::seq::SliceRandom;
@@ -159,8 +152,10 @@ pub fn shuffled_rows(m: &Matrix, seed: u64) -> Result<Matrix> {
     )
 }
 
-/// [`sensitivity`] of the NTK regressor trained on (x, y), at the test inputs z moved
-/// towards ẑ (row by row).
+/// The sensitivity of the NTK regressor trained on (x, y), at the test inputs z moved
+/// towards ẑ (row by row): the directional derivative by central differences with
+/// step 10⁻⁴ along v = z − ẑ (exact to O(10⁻⁸) for smooth kernels; the ReLU NTK is
+/// smooth away from z = ±xᵢ).
 pub fn sensitivity_on(
     net: &FcNetwork,
     x: &Matrix,
@@ -264,17 +259,17 @@ mod tests {
         let net = FcNetwork::relu(0, 1.2, Some(0.3));
         let target = Target::RandomLabels { seed: 1 };
         let (n, d, m, seed) = (20, 6, 15, 4);
-        let s = sensitivity(
-            &net,
-            Distribution::Gaussian,
+        let s = Sampled {
+            net: &net,
+            dist: Distribution::Gaussian,
             d,
-            false,
-            &target,
-            n,
-            m,
-            1e-3,
+            project: false,
+            target: &target,
+            n_test: m,
+            diag_reg: 1e-3,
             seed,
-        )
+        }
+        .sensitivity(n)
         .unwrap();
         let x = sample(Distribution::Gaussian, n, d, seed, false).unwrap();
         let y = crate::targets::targets(&target, &x, 0.0, 0).unwrap();
@@ -317,17 +312,17 @@ mod tests {
         let target = Target::Harmonics {
             degrees: vec![(1, 1.0), (4, 1.0)],
         };
-        let s = sensitivity(
-            &relu(2),
-            Distribution::Circle,
-            2,
-            false,
-            &target,
-            32,
-            40,
-            1e-6,
-            0,
-        )
+        let s = Sampled {
+            net: &relu(2),
+            dist: Distribution::Circle,
+            d: 2,
+            project: false,
+            target: &target,
+            n_test: 40,
+            diag_reg: 1e-6,
+            seed: 0,
+        }
+        .sensitivity(32)
         .unwrap();
         assert!(s > 0.1, "{s}");
     }

@@ -41,8 +41,8 @@ pub mod training;
 
 pub use inputs::{DataSpec, UserPoints};
 pub use measures::{
-    circle_profile, kernel_regression_mse, kernel_regression_mse_on, sensitivity, sensitivity_on,
-    shuffled_rows, CircleProfile, MAX_CIRCLE_POINTS,
+    circle_profile, kernel_regression_mse_on, sensitivity_on, shuffled_rows, CircleProfile,
+    Sampled, MAX_CIRCLE_POINTS,
 };
 
 /// What an experiment reports while it runs.

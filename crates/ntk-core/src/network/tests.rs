@@ -2,22 +2,7 @@ use super::*;
 use crate::data::gaussian;
 use wasm_bindgen_test::wasm_bindgen_test;
 
-const ACTIVATIONS: [Activation; 14] = [
-    Activation::Relu,
-    Activation::LeakyRelu { alpha: 0.2 },
-    Activation::AbRelu { a: -0.3, b: 0.7 },
-    Activation::Abs,
-    Activation::Erf,
-    Activation::Gelu,
-    Activation::Sin,
-    Activation::Cos,
-    Activation::Identity,
-    Activation::Tanh,
-    Activation::Sigmoid,
-    Activation::Softplus,
-    Activation::Silu,
-    Activation::Elu { alpha: 1.0 },
-];
+const ACTIVATIONS: [Activation; 14] = crate::activation::EXAMPLES;
 
 fn spec(act: Activation, param: Parameterization, widths: Vec<usize>) -> MlpSpec {
     MlpSpec {
