@@ -66,22 +66,37 @@ pub fn arora_bound_with_jitter(x: &Matrix, y: &[f64]) -> Result<(f64, f64)> {
             got: y.len(),
         });
     }
-    let h = arora_gram(x)?;
-    let (lambda, v) = crate::linalg::symmetric_eigen(&h)?;
+    let (quad, jitter) = inverse_quadratic(&arora_gram(x)?, y)?;
+    Ok(((2.0 * quad / y.len() as f64).sqrt(), jitter))
+}
+
+/// yᵀ(K + εI)⁻¹y for a symmetric positive semi-definite K, and the ε used, from the
+/// eigen-decomposition K = V Λ Vᵀ: Σ_k (v_kᵀy)²/(λ_k + ε). ε = 0 when K is well
+/// conditioned (λ_min > λ_max/[`SINGULAR_CONDITION`]), else ε = λ_max /
+/// [`SINGULAR_CONDITION`] (the value then depends on that choice: callers say so).
+pub fn inverse_quadratic(k: &Matrix, y: &[f64]) -> Result<(f64, f64)> {
     let n = y.len();
+    if k.rows() != n || k.cols() != n {
+        return Err(NtkError::DimensionMismatch {
+            field: "y",
+            expected: k.rows(),
+            got: n,
+        });
+    }
+    let (lambda, v) = crate::linalg::symmetric_eigen(k)?;
     let top = lambda.last().copied().unwrap_or(0.0);
     if !(top.is_finite() && top > 0.0) {
         return Err(NtkError::ZeroKernel);
     }
     let floor = top / SINGULAR_CONDITION;
     let jitter = if lambda[0] > floor { 0.0 } else { floor };
-    let quad: f64 = (0..n)
-        .map(|k| {
-            let c: f64 = (0..n).map(|i| v.get(i, k) * y[i]).sum();
-            c * c / (lambda[k].max(0.0) + jitter)
+    let quad = (0..n)
+        .map(|j| {
+            let c: f64 = (0..n).map(|i| v.get(i, j) * y[i]).sum();
+            c * c / (lambda[j].max(0.0) + jitter)
         })
         .sum();
-    Ok(((2.0 * quad / n as f64).sqrt(), jitter))
+    Ok((quad, jitter))
 }
 
 /// The bound for the true labels and for random ±1 labels at one n.
