@@ -325,10 +325,6 @@ fn bench_cmd(input: &Value) -> Result<Value, SpecError> {
     })
 }
 
-fn typed<T: serde::de::DeserializeOwned>(input: Value) -> Result<T, SpecError> {
-    spec::typed(input, "")
-}
-
 /// Progress lines on stderr.
 struct Stderr;
 
@@ -344,23 +340,7 @@ fn experiment_cmd(name: &str, input: Value) -> Result<Value, SpecError> {
         field: name.into(),
         message: e.to_string(),
     };
-    let experiment = match name {
-        "kernel" => Experiment::Kernel(typed(input)?),
-        "spectrum" => Experiment::Spectrum(typed(input)?),
-        "convergence" => Experiment::Convergence(typed(input)?),
-        "training" => Experiment::Training(typed(input)?),
-        "spectral_bias" => Experiment::SpectralBias(typed(input)?),
-        "generalization" => Experiment::Generalization(typed(input)?),
-        other => {
-            return Err(SpecError {
-                field: "experiment".into(),
-                message: format!(
-                    "unknown experiment '{other}' (expected one of {})",
-                    EXPERIMENTS.map(|(n, _)| n).join(", ")
-                ),
-            })
-        }
-    };
+    let experiment = Experiment::parse(name, input)?;
     let out = experiment.run(&mut Stderr).map_err(bad)?;
     serde_json::to_value(out).map_err(|e| SpecError {
         field: "output".into(),

@@ -191,17 +191,35 @@ impl Experiment {
         }
     }
 
+    /// The experiment `name` with its parameters from JSON, every field optional (the
+    /// page's defaults otherwise); an error names the field ("data.n: …").
+    pub fn parse(
+        name: &str,
+        params: serde_json::Value,
+    ) -> std::result::Result<Experiment, crate::spec::SpecError> {
+        use crate::spec::typed;
+        Ok(match name {
+            "kernel" => Experiment::Kernel(typed(params, "")?),
+            "spectrum" => Experiment::Spectrum(typed(params, "")?),
+            "convergence" => Experiment::Convergence(typed(params, "")?),
+            "training" => Experiment::Training(typed(params, "")?),
+            "spectral_bias" => Experiment::SpectralBias(typed(params, "")?),
+            "generalization" => Experiment::Generalization(typed(params, "")?),
+            other => {
+                return Err(crate::spec::SpecError {
+                    field: "experiment".into(),
+                    message: format!(
+                        "unknown experiment '{other}' (expected one of {})",
+                        EXPERIMENTS.map(|(n, _)| n).join(", ")
+                    ),
+                })
+            }
+        })
+    }
+
     /// The experiment `name` with its default parameters.
     pub fn default_named(name: &str) -> Option<Experiment> {
-        Some(match name {
-            "kernel" => Experiment::Kernel(Default::default()),
-            "spectrum" => Experiment::Spectrum(Default::default()),
-            "convergence" => Experiment::Convergence(Default::default()),
-            "training" => Experiment::Training(Default::default()),
-            "spectral_bias" => Experiment::SpectralBias(Default::default()),
-            "generalization" => Experiment::Generalization(Default::default()),
-            _ => return None,
-        })
+        Experiment::parse(name, serde_json::json!({})).ok()
     }
 
     /// The network it is about.
