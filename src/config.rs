@@ -10,7 +10,8 @@ use ntk_core::activation::Activation;
 use ntk_core::data::Distribution;
 use ntk_core::dynamics::KernelKind;
 use ntk_core::experiments::{
-    convergence, generalization, kernel, spectrum, training, DataSpec, Experiment, UserPoints,
+    capacity, convergence, generalization, kernel, spectrum, training, DataSpec, Experiment,
+    UserPoints,
 };
 use ntk_core::kernel::{FcNetwork, Parameterization};
 use ntk_core::network::MlpSpec;
@@ -462,12 +463,19 @@ impl Settings {
                 steps: s.steps,
                 snapshots: s.snapshots.clone(),
             })],
-            View::Generalization => vec![Experiment::Generalization(generalization::Params {
-                network,
-                data,
-                target,
-                n_test: s.n_test,
-            })],
+            View::Generalization => vec![
+                Experiment::Generalization(generalization::Params {
+                    network,
+                    data: data.clone(),
+                    target: target.clone(),
+                    n_test: s.n_test,
+                }),
+                Experiment::Capacity(capacity::Params {
+                    network,
+                    data,
+                    target,
+                }),
+            ],
         };
         Ok(Config {
             view: s.view,
@@ -563,13 +571,17 @@ mod tests {
                 Experiment::Spectrum(spectrum::Params::default())
             ]
         );
-        for (view, name) in [
-            ("convergence", "convergence"),
-            ("training", "training"),
-            ("generalization", "generalization"),
+        for (view, names) in [
+            ("convergence", &["convergence"][..]),
+            ("training", &["training"]),
+            ("generalization", &["generalization", "capacity"]),
         ] {
             v.insert("view", view.into());
-            assert_eq!(job(&v), vec![Experiment::default_named(name).unwrap()]);
+            let expected: Vec<Experiment> = names
+                .iter()
+                .map(|n| Experiment::default_named(n).unwrap())
+                .collect();
+            assert_eq!(job(&v), expected);
         }
     }
 

@@ -4,7 +4,9 @@
 
 use std::collections::BTreeMap;
 
-use ntk_core::experiments::{convergence, generalization, kernel, spectral_bias, spectrum};
+use ntk_core::experiments::{
+    capacity, convergence, generalization, kernel, spectral_bias, spectrum,
+};
 use ntk_core::experiments::{training, Part, Slot};
 
 /// The newest part of each slot and its job's generation.
@@ -57,4 +59,5 @@ impl Results {
     accessor!(bound, Bound, generalization::Bound);
     accessor!(learning_curve, LearningCurve, generalization::LearningCurve);
     accessor!(sensitivity, Sensitivity, generalization::Sensitivity);
+    accessor!(capacity, Capacity, capacity::Capacity);
 }

@@ -7,6 +7,7 @@ use std::sync::Arc;
 use leptos::prelude::*;
 
 use super::Panel;
+use ntk_core::experiments::capacity::Capacity;
 use ntk_core::experiments::generalization::{Bound, LearningCurve};
 use ntk_plots::{fmt3, palette, Series, Stroke};
 
@@ -14,9 +15,10 @@ use crate::protocol::Slot;
 use crate::ui::figure::{charts, Chart, FigureCanvas, FigureFn};
 use crate::ui::results::Results;
 
-/// The slots of the first canvas and of the second.
+/// The slots of the first canvas, the second and the third.
 const FIRST: &[Slot] = &[Slot::Bound, Slot::LearningCurve];
 const SECOND: &[Slot] = &[Slot::Sensitivity];
+const THIRD: &[Slot] = &[Slot::Capacity];
 
 /// The first generalization charts: the Arora et al. bound and the learning curve.
 pub fn bound_charts(r: &Results, log: bool) -> Vec<Chart> {
@@ -135,6 +137,50 @@ pub fn sensitivity_charts(r: &Results, log: bool) -> Vec<Chart> {
     charts
 }
 
+/// The capacity charts: λ₀(H^∞) against n, and the Rademacher-complexity bound of the
+/// interpolating kernel class for the target and for random labels.
+pub fn capacity_charts(c: &Capacity, log: bool) -> Vec<Chart> {
+    let n: Vec<f64> = c.n.iter().map(|&v| v as f64).collect();
+    let mut lambda = Chart::new(
+        "Smallest eigenvalue λ₀ of H^∞ (two-layer ReLU NTK, unit-norm inputs)",
+        "training points n",
+        "λ₀(H^∞)",
+    )
+    .log(log, log)
+    .room(0.3);
+    lambda.series.push(Series::new(
+        "λ₀: the theorems' widths and rates scale with 1/λ₀",
+        n.clone(),
+        c.lambda_min.clone(),
+        palette::BLUE,
+    ));
+    let mut bound = Chart::new(
+        "Rademacher bound √(yᵀK⁻¹y · tr K)/n of the interpolating kernel class",
+        "training points n",
+        "bound",
+    )
+    .log(log, log)
+    .room(0.5);
+    bound.series.push(Series::new(
+        "target of the sidebar",
+        n.clone(),
+        c.rademacher_true.clone(),
+        palette::BLUE,
+    ));
+    bound.series.push(Series::new(
+        "random ±1 labels (same size)",
+        n,
+        c.rademacher_random.clone(),
+        palette::VERMILLION,
+    ));
+    if let Some(from) = c.singular_from {
+        bound.note = Some(format!(
+            "K is singular from n = {from} on: there the bound uses K + εI, ε = λ_max/10¹⁰"
+        ));
+    }
+    vec![lambda, bound]
+}
+
 /// The generalization panel.
 #[component]
 pub fn GeneralizationPanel(
@@ -144,14 +190,19 @@ pub fn GeneralizationPanel(
 ) -> impl IntoView {
     let bound: FigureFn =
         Arc::new(move |r: &Results| charts(r.generation(FIRST)?, bound_charts(r, log.get())));
+    let capacity: FigureFn = Arc::new(move |r: &Results| {
+        let (g, c) = r.capacity()?;
+        charts(g, capacity_charts(c, log.get()))
+    });
     let sens: FigureFn = Arc::new(move |r: &Results| {
         charts(r.generation(SECOND)?, sensitivity_charts(r, log.get()))
     });
     view! {
-        <Panel id="generalization" title="Generalization: what the kernel predicts about test error" what="Left: the data-dependent bound of Arora et al. 2019 (arXiv:1901.08584) for two-layer ReLU networks on unit-norm inputs, for the sidebar's target and for random labels of the same size: a learnable target gives a bound that falls with n. Right: the test error of NTK regression (t = ∞) against n with its fitted rate. Below: the sensitivity of the NTK regressor, 𝔼|∇f(z)ᵀ(z − ẑ)| for test inputs z and independent draws ẑ, against n and d (after Bombari, Kiyani & Mondelli 2023, arXiv:2302.01629).">
+        <Panel id="generalization" title="Generalization: what the kernel predicts about test error" what="Left: the data-dependent bound of Arora et al. 2019 (arXiv:1901.08584) for two-layer ReLU networks on unit-norm inputs, for the sidebar's target and for random labels of the same size: a learnable target gives a bound that falls with n. Right: the test error of NTK regression (t = ∞) against n with its fitted rate. Below: the sensitivity of the NTK regressor, 𝔼|∇f(z)ᵀ(z − ẑ)| for test inputs z and independent draws ẑ, against n and d (after Bombari, Kiyani & Mondelli 2023, arXiv:2302.01629). Last: sample complexity and capacity: the smallest eigenvalue λ₀ of H^∞, which the convergence and generalization theorems need positive (their widths scale with 1/λ₀; Du et al. 2019, arXiv:1810.02054), and the Rademacher-complexity bound √(yᵀK⁻¹y · tr K)/n of the kernel class that interpolates the labels (Bartlett & Mendelson 2002), for the target and for random labels.">
             <div class="panel-plots">
                 <FigureCanvas id="bound-plot" label="Arora et al. bound against n for true and random labels, and the learning curve" results=results slots=FIRST busy=busy figure=bound aspect="2.4 / 1" />
                 <FigureCanvas id="sensitivity-plot" label="Sensitivity of the NTK regressor against n and against d" results=results slots=SECOND busy=busy figure=sens aspect="2.4 / 1" />
+                <FigureCanvas id="capacity-plot" label="Smallest eigenvalue of H^∞ and the Rademacher-complexity bound against n" results=results slots=THIRD busy=busy figure=capacity aspect="2.4 / 1" />
             </div>
         </Panel>
     }

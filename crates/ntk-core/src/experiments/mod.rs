@@ -18,10 +18,12 @@
 //! 1. `experiments/<name>.rs`: `Params` (+ `Default`, `validate`), its result types,
 //!    `run`; tests against an independent source (closed form, reference data, Monte
 //!    Carlo with its error bar).
-//! 2. Here: the module, a variant of [`Experiment`], [`Output`], an entry of
-//!    [`EXPERIMENTS`] and, for each new result type, a variant of [`Part`] and [`Slot`].
-//! 3. The page (see ARCHITECTURE.md): its settings in `src/config.rs`, the job of its
-//!    view there, and a panel in `src/ui/panels/` drawing its slots.
+//! 2. Here: the module, a variant of [`Experiment`] (with its arm in each method,
+//!    `parse` included) and of [`Output`], an entry of [`EXPERIMENTS`] and, for each
+//!    new result type, a variant of [`Part`] and [`Slot`].
+//! 3. The page: the view that runs it in `src/config.rs` (`Settings::config`), an
+//!    accessor in `src/ui/results.rs`, and its plot in a panel of `src/ui/panels/`
+//!    (a new setting: one row in `src/fields.rs` and one field of `Settings`).
 //!
 //! `ntk experiment <name>` and `ntk experiment --list` need nothing more.
 
@@ -30,6 +32,7 @@ use serde::{Deserialize, Serialize};
 use crate::empirical::Progress;
 use crate::error::{NtkError, Result};
 
+pub mod capacity;
 pub mod convergence;
 pub mod generalization;
 pub mod inputs;
@@ -108,6 +111,7 @@ pub enum Part {
     Bound(generalization::Bound),
     LearningCurve(generalization::LearningCurve),
     Sensitivity(generalization::Sensitivity),
+    Capacity(capacity::Capacity),
 }
 
 /// Which result slot a part fills (a page keeps the newest part of each slot).
@@ -123,6 +127,7 @@ pub enum Slot {
     Bound,
     LearningCurve,
     Sensitivity,
+    Capacity,
 }
 
 impl Part {
@@ -138,6 +143,7 @@ impl Part {
             Part::Bound(_) => Slot::Bound,
             Part::LearningCurve(_) => Slot::LearningCurve,
             Part::Sensitivity(_) => Slot::Sensitivity,
+            Part::Capacity(_) => Slot::Capacity,
         }
     }
 }
@@ -153,6 +159,7 @@ pub enum Experiment {
     Training(training::Params),
     SpectralBias(spectral_bias::Params),
     Generalization(generalization::Params),
+    Capacity(capacity::Params),
 }
 
 /// The result of any experiment.
@@ -166,16 +173,18 @@ pub enum Output {
     Training(training::Output),
     SpectralBias(spectral_bias::Modes),
     Generalization(generalization::Output),
+    Capacity(capacity::Capacity),
 }
 
 /// The experiments: (name, what it computes).
-pub const EXPERIMENTS: [(&str, &str); 6] = [
+pub const EXPERIMENTS: [(&str, &str); 7] = [
     ("kernel", "the NNGP kernel or NTK on the circle, K(x₀, x(γ)): analytic and random finite nets of each width (seed curves, mean ± 2 s.e.), optionally after training; Gram matrices on the data, analytic and empirical"),
     ("spectrum", "eigenvalues and top eigenvectors of the analytic Gram matrix on the data, beside the Funk–Hecke eigenvalues where the data are uniform on a sphere"),
     ("convergence", "distance of the empirical NTK to the analytic NTK against the width, per input distribution, with log-log fits (slope ± standard error)"),
     ("training", "finite nets trained by gradient descent beside their own linearisations and the infinite-width ensemble: losses, NTK drift, the learned function; and the widest net's residual per eigenmode"),
     ("spectral_bias", "the widest net's training residual per eigenmode (per frequency on the circle) against its linearisation's (I − ηΘ̂₀/N)^s r₀"),
     ("generalization", "the Arora et al. 2019 bound for the target and for random labels, the learning curve of NTK regression with its fitted rate, and the regressor's sensitivity against n and d"),
+    ("capacity", "against n: the smallest eigenvalue λ₀ of H^∞, and the Rademacher-complexity bound √(yᵀK⁻¹y · tr K)/n for the target and for random labels"),
 ];
 
 impl Experiment {
@@ -188,6 +197,7 @@ impl Experiment {
             Experiment::Training(_) => "training",
             Experiment::SpectralBias(_) => "spectral_bias",
             Experiment::Generalization(_) => "generalization",
+            Experiment::Capacity(_) => "capacity",
         }
     }
 
@@ -205,6 +215,7 @@ impl Experiment {
             "training" => Experiment::Training(typed(params, "")?),
             "spectral_bias" => Experiment::SpectralBias(typed(params, "")?),
             "generalization" => Experiment::Generalization(typed(params, "")?),
+            "capacity" => Experiment::Capacity(typed(params, "")?),
             other => {
                 return Err(crate::spec::SpecError {
                     field: "experiment".into(),
@@ -230,6 +241,7 @@ impl Experiment {
             Experiment::Convergence(p) => &p.network,
             Experiment::Training(p) | Experiment::SpectralBias(p) => &p.network,
             Experiment::Generalization(p) => &p.network,
+            Experiment::Capacity(p) => &p.network,
         }
     }
 
@@ -241,6 +253,7 @@ impl Experiment {
             Experiment::Convergence(p) => p.validate(),
             Experiment::Training(p) | Experiment::SpectralBias(p) => p.validate(),
             Experiment::Generalization(p) => p.validate(),
+            Experiment::Capacity(p) => p.validate(),
         }
     }
 
@@ -255,6 +268,7 @@ impl Experiment {
             Experiment::Generalization(p) => {
                 Output::Generalization(generalization::run(p, observer)?)
             }
+            Experiment::Capacity(p) => Output::Capacity(capacity::run(p, observer)?),
         })
     }
 }
