@@ -125,16 +125,20 @@ fn bound_point(n: usize, x: &Matrix, y: &[f64], random: &[f64]) -> Result<BoundP
 /// The bound for labels `y` on inputs `x` and for random ±1 labels (seed ⊕ 0x9e37)
 /// rescaled to the energy of `y`.
 fn against_random(x: &Matrix, y: &[f64], seed: u64) -> Result<BoundPoint> {
-    let n = x.rows();
-    let energy = (y.iter().map(|v| v * v).sum::<f64>() / n as f64).sqrt();
+    bound_point(x.rows(), x, y, &random_labels_like(x, y, seed)?)
+}
+
+/// Random ±1 labels of the rows of `x` (seed ⊕ 0x9e37), scaled to the RMS of `y`: the
+/// labels a bound is compared with.
+pub fn random_labels_like(x: &Matrix, y: &[f64], seed: u64) -> Result<Vec<f64>> {
+    let energy = (y.iter().map(|v| v * v).sum::<f64>() / y.len().max(1) as f64).sqrt();
     let random = crate::targets::Target::RandomLabels {
         seed: seed ^ 0x9e37,
     };
-    let r: Vec<f64> = crate::targets::targets(&random, x, 0.0, 0)?
+    Ok(crate::targets::targets(&random, x, 0.0, 0)?
         .iter()
         .map(|v| v * energy)
-        .collect();
-    bound_point(n, x, y, &r)
+        .collect())
 }
 
 /// The bound for `target` and for random ±1 labels (rescaled to the target's energy)

@@ -18,7 +18,7 @@ use super::inputs::{split_rows, user_split, DataSpec};
 use super::{check_count, default_network, default_target, Observer, Part, Reporter};
 use crate::data::sample;
 use crate::error::{NtkError, Result};
-use crate::generalization::{arora_gram, inverse_quadratic};
+use crate::generalization::{arora_gram, inverse_quadratic, random_labels_like};
 use crate::kernel::{kernel_matrix, FcNetwork};
 use crate::linalg::{symmetric_eigenvalues, Matrix};
 use crate::targets::{targets, Target};
@@ -118,9 +118,6 @@ pub fn run(p: &Params, observer: &mut dyn Observer) -> Result<Capacity> {
         });
     }
     let mut r = Reporter::new(observer, ns.len());
-    let random = Target::RandomLabels {
-        seed: p.data.seed ^ 0x9e37,
-    };
     let mut out = Capacity {
         n: ns.clone(),
         lambda_min: Vec::new(),
@@ -138,11 +135,7 @@ pub fn run(p: &Params, observer: &mut dyn Observer) -> Result<Capacity> {
                 (x, y)
             }
         };
-        let energy = (y.iter().map(|v| v * v).sum::<f64>() / n as f64).sqrt();
-        let labels: Vec<f64> = targets(&random, &x, 0.0, 0)?
-            .iter()
-            .map(|v| v * energy)
-            .collect();
+        let labels = random_labels_like(&x, &y, p.data.seed)?;
         let (l, t, rr, singular) = capacity_point(&p.network, &x, &y, &labels)?;
         out.lambda_min.push(l);
         out.rademacher_true.push(t);
