@@ -92,6 +92,9 @@ pub fn FigureCanvas(
     figure: FigureFn,
     /// CSS aspect ratio, e.g. "16 / 9".
     aspect: &'static str,
+    /// Half the panel's width (two such plots side by side); else the full width.
+    #[prop(optional)]
+    half: bool,
 ) -> impl IntoView {
     let parts = Memo::new(move |_| results.with(|r| r.only(slots)));
     let built = Memo::new(move |_| parts.with(|r| figure(r)));
@@ -152,7 +155,7 @@ pub fn FigureCanvas(
         }
     };
     view! {
-        <figure class="plot" class:busy=move || busy.get()>
+        <figure class="plot" class:half=half class:busy=move || busy.get()>
             <div class="toolbar" role="toolbar" aria-label=format!("{label}: downloads")>
                 <button type="button" class="tool" id=format!("{id}-png") on:click=png title="Download this plot as a PNG image">"PNG"</button>
                 <button type="button" class="tool" id=format!("{id}-csv") on:click=csv_click title="Download the plotted numbers as CSV">"CSV"</button>

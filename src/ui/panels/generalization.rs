@@ -142,20 +142,20 @@ pub fn sensitivity_charts(r: &Results, log: bool) -> Vec<Chart> {
 pub fn capacity_charts(c: &Capacity, log: bool) -> Vec<Chart> {
     let n: Vec<f64> = c.n.iter().map(|&v| v as f64).collect();
     let mut lambda = Chart::new(
-        "Smallest eigenvalue λ₀ of H^∞ (two-layer ReLU NTK, unit-norm inputs)",
+        "Smallest eigenvalue λ₀ of H^∞",
         "training points n",
         "λ₀(H^∞)",
     )
     .log(log, log)
     .room(0.3);
     lambda.series.push(Series::new(
-        "λ₀: the theorems' widths and rates scale with 1/λ₀",
+        "λ₀(H^∞), two-layer ReLU NTK on unit-norm inputs",
         n.clone(),
         c.lambda_min.clone(),
         palette::BLUE,
     ));
     let mut bound = Chart::new(
-        "Rademacher bound √(yᵀK⁻¹y · tr K)/n of the interpolating kernel class",
+        "Rademacher bound √(yᵀK⁻¹y · tr K) / n",
         "training points n",
         "bound",
     )

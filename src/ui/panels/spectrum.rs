@@ -165,8 +165,8 @@ pub fn SpectrumPanel(
     view! {
         <Panel id="spectrum" title="Spectrum: what gradient descent learns first" what="Eigenvalues of the analytic Gram matrix on the data (divided by n), largest first, with the kernel's eigenvalues by degree from Funk–Hecke when the data are uniform on a sphere (dashed; they are eigenvalues for the uniform measure, so for other data the plot says why they are absent); and the top eigenvectors: on the circle they are Fourier modes, and the fast decay of the eigenvalues with frequency is spectral bias (Rahaman et al. 2019; Basri et al. 2019).">
             <div class="panel-plots">
-                <FigureCanvas id="spectrum-plot" label="Eigenvalues of the Gram matrix against their index" results=results slots=&[Slot::Spectrum] busy=busy figure=values aspect="16 / 10" />
-                <FigureCanvas id="eigenvector-plot" label="Top eigenvectors of the Gram matrix as functions" results=results slots=&[Slot::Spectrum] busy=busy figure=vectors aspect="16 / 10" />
+                <FigureCanvas id="spectrum-plot" label="Eigenvalues of the Gram matrix against their index" results=results slots=&[Slot::Spectrum] busy=busy figure=values aspect="16 / 10" half=true />
+                <FigureCanvas id="eigenvector-plot" label="Top eigenvectors of the Gram matrix as functions" results=results slots=&[Slot::Spectrum] busy=busy figure=vectors aspect="16 / 10" half=true />
             </div>
         </Panel>
     }
