@@ -3,18 +3,45 @@
 
 use leptos::prelude::*;
 
-use crate::fields::Bounds;
+use crate::fields::{Bounds, Field};
+
+/// A text input that follows `value`. The box is written only when its text differs
+/// from the signal: writing an equal value would wipe text the user is still typing
+/// ("-" or "1." read as "").
+fn synced_input(value: RwSignal<String>) -> NodeRef<leptos::html::Input> {
+    let input = NodeRef::<leptos::html::Input>::new();
+    Effect::new(move |_| {
+        let v = value.get();
+        if let Some(el) = input.get() {
+            if el.value() != v {
+                el.set_value(&v);
+            }
+        }
+    });
+    input
+}
+
+/// A control's help line and its error message (empty while the value is valid), which
+/// the input names in `aria-describedby`.
+#[component]
+fn HelpAndError(
+    help_id: String,
+    help: &'static str,
+    error_id: String,
+    error: Memo<Option<String>>,
+) -> impl IntoView {
+    view! {
+        <p class="help" id=help_id>{help}</p>
+        <p class="error" id=error_id role="alert">{move || error.get()}</p>
+    }
+}
 
 /// A numeric control: a slider and a number box bound to the same text, validated
 /// against `bounds`. `value` holds the raw text the user typed.
 #[component]
 pub fn NumberControl(
-    /// The input's id (the number box gets `{id}-number`).
-    id: &'static str,
-    /// The label, with the symbol as the papers write it.
-    label: &'static str,
-    /// One sentence of help.
-    help: &'static str,
+    /// Its row of the table: id (the number box gets `{id}-number`), label, help.
+    field: &'static Field,
     /// Allowed range.
     bounds: Bounds,
     /// Slider step.
@@ -25,22 +52,18 @@ pub fn NumberControl(
     #[prop(optional, into)]
     disabled: Signal<bool>,
 ) -> impl IntoView {
+    let Field {
+        key: id,
+        label,
+        help,
+        ..
+    } = *field;
     let error = Memo::new(move |_| bounds.parse(&value.get()).err());
     let help_id = format!("{id}-help");
     let error_id = format!("{id}-error");
     let number_id = format!("{id}-number");
     let on_input = move |ev: leptos::ev::Event| value.set(event_target_value(&ev));
-    // The number box is written only when its value differs from the signal: writing
-    // an equal value would wipe text the user is still typing ("-" or "1." read as "").
-    let number_ref = NodeRef::<leptos::html::Input>::new();
-    Effect::new(move |_| {
-        let v = value.get();
-        if let Some(el) = number_ref.get() {
-            if el.value() != v {
-                el.set_value(&v);
-            }
-        }
-    });
+    let number_ref = synced_input(value);
     view! {
         <div class="control" class:invalid=move || error.get().is_some() title=help>
             <label for=id>
@@ -74,8 +97,7 @@ pub fn NumberControl(
                     on:change=on_input
                 />
             </div>
-            <p class="help" id=help_id>{help}</p>
-            <p class="error" id=error_id role="alert">{move || error.get()}</p>
+            <HelpAndError help_id=help_id help=help error_id=error_id error=error />
         </div>
     }
 }
@@ -83,11 +105,16 @@ pub fn NumberControl(
 /// A checkbox bound to a "0"/"1" field.
 #[component]
 pub fn ToggleControl(
-    id: &'static str,
-    label: &'static str,
-    help: &'static str,
+    /// Its row of the table: id, label and help.
+    field: &'static Field,
     value: RwSignal<String>,
 ) -> impl IntoView {
+    let Field {
+        key: id,
+        label,
+        help,
+        ..
+    } = *field;
     let help_id = format!("{id}-help");
     view! {
         <div class="control toggle" title=help>
@@ -109,23 +136,20 @@ pub fn ToggleControl(
 /// A free-text field validated by [`crate::config::field_error`] (e.g. a list of widths).
 #[component]
 pub fn TextControl(
-    id: &'static str,
-    label: &'static str,
-    help: &'static str,
+    /// Its row of the table: id, label and help.
+    field: &'static Field,
     value: RwSignal<String>,
 ) -> impl IntoView {
+    let Field {
+        key: id,
+        label,
+        help,
+        ..
+    } = *field;
     let error = Memo::new(move |_| crate::fields::field_error(id, &value.get()));
     let help_id = format!("{id}-help");
     let error_id = format!("{id}-error");
-    let input_ref = NodeRef::<leptos::html::Input>::new();
-    Effect::new(move |_| {
-        let v = value.get();
-        if let Some(el) = input_ref.get() {
-            if el.value() != v {
-                el.set_value(&v);
-            }
-        }
-    });
+    let input_ref = synced_input(value);
     view! {
         <div class="control text" class:invalid=move || error.get().is_some() title=help>
             <label for=id><span class="label">{label}</span></label>
@@ -138,8 +162,7 @@ pub fn TextControl(
                 aria-describedby=format!("{help_id} {error_id}")
                 on:input=move |ev| value.set(event_target_value(&ev))
             />
-            <p class="help" id=help_id>{help}</p>
-            <p class="error" id=error_id role="alert">{move || error.get()}</p>
+            <HelpAndError help_id=help_id help=help error_id=error_id error=error />
         </div>
     }
 }
@@ -147,12 +170,17 @@ pub fn TextControl(
 /// A menu of options: (value, label) pairs.
 #[component]
 pub fn SelectControl(
-    id: &'static str,
-    label: &'static str,
-    help: &'static str,
+    /// Its row of the table: id, label and help.
+    field: &'static Field,
     options: &'static [(&'static str, &'static str)],
     value: RwSignal<String>,
 ) -> impl IntoView {
+    let Field {
+        key: id,
+        label,
+        help,
+        ..
+    } = *field;
     let help_id = format!("{id}-help");
     view! {
         <div class="control select" title=help>

@@ -8,7 +8,7 @@
 use std::sync::Arc;
 
 use leptos::prelude::*;
-use ntk_plots::common::sequential;
+use ntk_plots::common::Ramp;
 use ntk_plots::palette;
 use ntk_plots::{draw_lines_row, fmt3, LegendPosition, LinesPlot, Mapping, Series};
 use wasm_bindgen::JsCast;
@@ -198,7 +198,7 @@ pub use palette::CYCLE;
 
 /// Light (narrow) to dark (wide) colours for `count` widths.
 pub fn width_color(i: usize, count: usize) -> plotters::style::RGBColor {
-    sequential(if count > 1 {
+    Ramp::Sequential.at(if count > 1 {
         0.3 + 0.7 * i as f64 / (count - 1) as f64
     } else {
         0.8

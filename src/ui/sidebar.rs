@@ -16,19 +16,19 @@ fn control(f: &'static Field, fields: &Fields) -> AnyView {
     let disabled = Signal::derive(move || !(f.enabled)(&|k: &str| lookup.get(k).get()));
     match f.kind {
         Kind::Number { bounds, step } => view! {
-            <NumberControl id=f.key label=f.label help=f.help bounds=bounds step=step value=value disabled=disabled />
+            <NumberControl field=f bounds=bounds step=step value=value disabled=disabled />
         }
         .into_any(),
         Kind::Choice(options) => view! {
-            <SelectControl id=f.key label=f.label help=f.help options=options value=value />
+            <SelectControl field=f options=options value=value />
         }
         .into_any(),
         Kind::Flag => view! {
-            <ToggleControl id=f.key label=f.label help=f.help value=value />
+            <ToggleControl field=f value=value />
         }
         .into_any(),
         Kind::List(_) | Kind::Special(_) => view! {
-            <TextControl id=f.key label=f.label help=f.help value=value />
+            <TextControl field=f value=value />
         }
         .into_any(),
     }

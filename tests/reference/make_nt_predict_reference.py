@@ -34,7 +34,6 @@ jax.config.update("jax_enable_x64", True)
 
 import json  # noqa: E402
 import os  # noqa: E402
-import platform  # noqa: E402
 import sys  # noqa: E402
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
@@ -52,7 +51,9 @@ if not hasattr(scipy.linalg, "triu"):
     scipy.linalg.triu = np.triu
 
 import neural_tangents as nt  # noqa: E402
-from neural_tangents import stax  # noqa: E402
+
+# The same stax network as the kernel reference (this script's folder is on sys.path).
+from make_nt_reference import build_kernel_fn, generator  # noqa: E402
 
 SEED = 7
 WIDTH = 512  # irrelevant for the infinite-width "ntk" parameterization
@@ -77,26 +78,6 @@ def networks():
         ("erf_d1", {"depth": 1, "activation": "erf", "w_std": 1.2,
                     "b_std": None, "parameterization": "ntk", "width": WIDTH}),
     ]
-
-
-def activation_layer(act):
-    if act == "relu":
-        return stax.Relu()
-    if act == "erf":
-        return stax.Erf()
-    raise ValueError(f"unknown activation {act!r}")
-
-
-def build_kernel_fn(net):
-    w = net["width"]
-    ws, bs, p = net["w_std"], net["b_std"], net["parameterization"]
-    hidden = [
-        stax.Dense(w, W_std=ws, b_std=bs, parameterization=p),
-        activation_layer(net["activation"]),
-    ] * net["depth"]
-    readout = stax.Dense(1, W_std=ws, b_std=bs, parameterization=p)
-    _, _, kernel_fn = stax.serial(*hidden, readout)
-    return kernel_fn
 
 
 def as_array(a, shape):
@@ -135,18 +116,10 @@ def predictions(predict_fn, x_test, get, n_out):
 
 def main():
     x_train, y_train, x_test = make_inputs()
-    nt_version = getattr(nt, "__version__", None)
-    if nt_version is None:
-        from importlib.metadata import version
-        nt_version = version("neural-tangents")
     out = {
         "generator": {
-            "neural_tangents": nt_version,
-            "jax": jax.__version__,
-            "numpy": np.__version__,
-            "scipy": scipy.__version__,
-            "python": platform.python_version(),
-            "script": "tests/reference/make_nt_predict_reference.py",
+            **generator("tests/reference/make_nt_predict_reference.py",
+                        scipy=scipy.__version__),
             "function": "nt.predict.gradient_descent_mse_ensemble(kernel_fn, "
                         "x_train, y_train, learning_rate, diag_reg) with "
                         "diag_reg_absolute_scale=False, trace_axes=(-1,); "

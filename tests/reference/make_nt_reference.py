@@ -150,20 +150,26 @@ def kernels(kernel_fn, xa, xb):
     return {"nngp": to_list(k.nngp), "ntk": to_list(k.ntk)}
 
 
-def main():
-    inputs = make_inputs()
+def generator(script, **versions):
+    """Who made the file: the package versions (`versions` adds more) and the script."""
     nt_version = getattr(nt, "__version__", None)
     if nt_version is None:
         from importlib.metadata import version
         nt_version = version("neural-tangents")
+    return {
+        "neural_tangents": nt_version,
+        "jax": jax.__version__,
+        "numpy": np.__version__,
+        **versions,
+        "python": platform.python_version(),
+        "script": script,
+    }
+
+
+def main():
+    inputs = make_inputs()
     out = {
-        "generator": {
-            "neural_tangents": nt_version,
-            "jax": jax.__version__,
-            "numpy": np.__version__,
-            "python": platform.python_version(),
-            "script": "tests/reference/make_nt_reference.py",
-        },
+        "generator": generator("tests/reference/make_nt_reference.py"),
         "inputs": {
             name: {"x1": to_list(a), "x2": to_list(b)}
             for name, (a, b) in inputs.items()

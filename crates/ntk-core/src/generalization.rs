@@ -211,9 +211,7 @@ mod tests {
         for n in [100, 200, 500, 1000] {
             let x = sample(Distribution::Sphere, n, d, n as u64, false).unwrap();
             // A smooth target: a degree-1 plus degree-2 zonal harmonic, unit scale.
-            let smooth = Target::Harmonics {
-                degrees: vec![(1, 1.0), (2, 1.0)],
-            };
+            let smooth = Target::harmonics(&[1, 2]);
             let y = targets(&smooth, &x, 0.0, 0).unwrap();
             let r = targets(&Target::RandomLabels { seed: 9 }, &x, 0.0, 0).unwrap();
             // Compare at equal label energy.
@@ -238,9 +236,7 @@ mod tests {
 
     #[wasm_bindgen_test(unsupported = test)]
     fn bound_curve_separates_true_and_random_labels() {
-        let target = Target::Harmonics {
-            degrees: vec![(1, 1.0)],
-        };
+        let target = Target::harmonics(&[1]);
         let curve = bound_curve(Distribution::Gaussian, 8, &target, &[100, 300], 2).unwrap();
         for p in &curve {
             assert!(p.random_labels > p.true_labels, "{p:?}");
@@ -251,15 +247,7 @@ mod tests {
     fn bound_on_given_rows_projects_them_and_uses_their_prefixes() {
         // Rows scaled by 3 give the same bound as the unit rows (H^∞ needs unit norm).
         let x = sample(Distribution::Sphere, 60, 4, 5, false).unwrap();
-        let y = targets(
-            &Target::Harmonics {
-                degrees: vec![(1, 1.0)],
-            },
-            &x,
-            0.0,
-            0,
-        )
-        .unwrap();
+        let y = targets(&Target::harmonics(&[1]), &x, 0.0, 0).unwrap();
         let scaled =
             Matrix::from_row_major(60, 4, x.as_slice().iter().map(|v| 3.0 * v).collect()).unwrap();
         let curve = bound_curve_on(&scaled, &y, &[20, 60], 1).unwrap();

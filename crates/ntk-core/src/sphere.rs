@@ -197,6 +197,30 @@ mod tests {
         }
     }
 
+    /// (1/m) Σ_j Θ(e₁, x_j) cos(2πjk/m) on m equally spaced points x_j of the circle:
+    /// the trapezoid rule for the k-th Fourier coefficient of κ(cos θ).
+    pub(super) fn trapezoid_fourier(net: &FcNetwork, m: usize, ks: &[usize]) -> Vec<f64> {
+        let angle =
+            |j: usize, k: usize| 2.0 * std::f64::consts::PI * ((j * k) % m) as f64 / m as f64;
+        let xs: Vec<f64> = (0..m)
+            .flat_map(|j| {
+                let a = 2.0 * std::f64::consts::PI * j as f64 / m as f64;
+                [a.cos(), a.sin()]
+            })
+            .collect();
+        let x0 = Matrix::from_row_major(1, 2, vec![1.0, 0.0]).unwrap();
+        let xs = Matrix::from_row_major(m, 2, xs).unwrap();
+        let row = kernel_matrix(net, &x0, Some(&xs)).unwrap().ntk;
+        ks.iter()
+            .map(|&k| {
+                (0..m)
+                    .map(|j| row.get(0, j) * angle(j, k).cos())
+                    .sum::<f64>()
+                    / m as f64
+            })
+            .collect()
+    }
+
     #[wasm_bindgen_test(unsupported = test)]
     fn circle_eigenvalues_are_fourier_coefficients_of_a_circulant_gram() {
         // On n equally spaced points of the circle the Gram matrix is circulant, with
@@ -204,23 +228,8 @@ mod tests {
         // aliasing for a smooth κ; the ReLU NTK's kink at t = 1 makes aliasing O(1/n²)).
         let net = FcNetwork::relu(2, 1.5, Some(0.2));
         let s = sphere_eigenvalues(&net, 2, 6).unwrap();
-        let n = 4096;
-        let xs: Vec<f64> = (0..n)
-            .flat_map(|j| {
-                let a = 2.0 * std::f64::consts::PI * j as f64 / n as f64;
-                [a.cos(), a.sin()]
-            })
-            .collect();
-        let x0 = Matrix::from_row_major(1, 2, vec![1.0, 0.0]).unwrap();
-        let xs = Matrix::from_row_major(n, 2, xs).unwrap();
-        let row = kernel_matrix(&net, &x0, Some(&xs)).unwrap().ntk;
-        for k in 0..=6 {
-            let lam: f64 = (0..n)
-                .map(|j| {
-                    row.get(0, j) * (2.0 * std::f64::consts::PI * (j * k) as f64 / n as f64).cos()
-                })
-                .sum::<f64>()
-                / n as f64;
+        let ks: Vec<usize> = (0..=6).collect();
+        for (&k, lam) in ks.iter().zip(trapezoid_fourier(&net, 4096, &ks)) {
             assert!(
                 (lam - s.ntk[k]).abs() < 1e-6 * s.ntk[0],
                 "k={k}: {lam} vs {}",
@@ -244,27 +253,11 @@ mod range_tests {
     fn circle_eigenvalues_at_high_degree() {
         let net = FcNetwork::relu(1, 1.4, None);
         let s = sphere_eigenvalues(&net, 2, 1000).unwrap();
-        let m = 1 << 16;
-        let xs: Vec<f64> = (0..m)
-            .flat_map(|j| {
-                let a = 2.0 * std::f64::consts::PI * j as f64 / m as f64;
-                [a.cos(), a.sin()]
-            })
-            .collect();
-        let x0 = Matrix::from_row_major(1, 2, vec![1.0, 0.0]).unwrap();
-        let row = kernel_matrix(&net, &x0, Some(&Matrix::from_row_major(m, 2, xs).unwrap()))
-            .unwrap()
-            .ntk;
-        // The bias-free two-layer ReLU NTK has no odd frequencies ≥ 3 (Basri et al.
-        // 2019): those μ_k vanish; the even ones decay like k⁻².
-        for k in [2usize, 100, 400, 600, 998] {
-            let lam: f64 = (0..m)
-                .map(|j| {
-                    let a = 2.0 * std::f64::consts::PI * ((j * k) % m) as f64 / m as f64;
-                    row.get(0, j) * a.cos()
-                })
-                .sum::<f64>()
-                / m as f64;
+        let ks = [2usize, 100, 400, 600, 998];
+        for (&k, lam) in ks
+            .iter()
+            .zip(super::tests::trapezoid_fourier(&net, 1 << 16, &ks))
+        {
             assert!(
                 (lam - s.ntk[k]).abs() <= 1e-3 * lam.abs(),
                 "k={k}: trapezoid {lam} vs {}",

@@ -28,6 +28,15 @@ pub enum Target {
     Product,
 }
 
+impl Target {
+    /// Σ_k P_k(⟨x, e₁⟩/‖x‖) over `degrees`, each with amplitude 1.
+    pub fn harmonics(degrees: &[usize]) -> Target {
+        Target::Harmonics {
+            degrees: degrees.iter().map(|&k| (k, 1.0)).collect(),
+        }
+    }
+}
+
 /// y(xᵢ) for every row, plus N(0, σ²) label noise (seeded).
 pub fn targets(target: &Target, x: &Matrix, noise: f64, seed: u64) -> Result<Vec<f64>> {
     if !(noise.is_finite() && noise >= 0.0) {
@@ -121,13 +130,9 @@ mod tests {
         let line = Matrix::from_rows("x", &[vec![1.0]]).unwrap();
         assert!(targets(&Target::Product, &line, 0.0, 0).is_err());
         // On the line, harmonics of degree ≥ 2 do not exist; degree 1 is the sign.
-        let two = Target::Harmonics {
-            degrees: vec![(2, 1.0)],
-        };
+        let two = Target::harmonics(&[2]);
         assert!(targets(&two, &line, 0.0, 0).is_err());
-        let sign = Target::Harmonics {
-            degrees: vec![(1, 1.0)],
-        };
+        let sign = Target::harmonics(&[1]);
         let pts = Matrix::from_rows("x", &[vec![-2.0], vec![0.5]]).unwrap();
         assert_eq!(targets(&sign, &pts, 0.0, 0).unwrap(), vec![-1.0, 1.0]);
     }

@@ -23,6 +23,17 @@ fn run(args: &[&str], input: &str) -> (i32, String, String) {
     )
 }
 
+/// Runs a command that must refuse its input: exit code 2, nothing on stdout, and one
+/// line on stderr, which is returned.
+fn refused(args: &[&str], input: &str) -> String {
+    let (code, out, err) = run(args, input);
+    assert_eq!(code, 2, "{args:?} {input}: {err}");
+    assert!(out.is_empty(), "{args:?} {input}: stdout {out}");
+    assert_eq!(err.lines().count(), 1, "{args:?} {input}: stderr {err}");
+    assert!(err.starts_with("error: "), "{err}");
+    err
+}
+
 #[test]
 fn kernel_writes_full_precision_json() {
     // Two-layer ReLU, σ_w² = 2, no bias, orthogonal unit inputs in d = 2 (θ = π/2):
@@ -80,15 +91,10 @@ fn bad_input_exits_non_zero_with_one_line_naming_the_field() {
         ("not json".into(), "input: invalid JSON"),
     ];
     for (input, expected) in cases {
-        let (code, out, err) = run(&["kernel"], &input);
-        assert_eq!(code, 2, "{input}");
-        assert!(out.is_empty(), "{input}: stdout {out}");
-        assert_eq!(err.lines().count(), 1, "{input}: stderr {err}");
-        assert!(
-            err.starts_with("error: ") && err.contains(expected),
-            "{input}: {err}"
-        );
+        let err = refused(&["kernel"], &input);
+        assert!(err.contains(expected), "{input}: {err}");
     }
+    // An unknown command: the error line, then the usage.
     let (code, _, err) = run(&["frobnicate"], "{}");
     assert_eq!(code, 2);
     assert!(err.contains("unknown command"));
@@ -109,8 +115,7 @@ fn bench_reports_times_and_threads() {
     );
     assert!(min > 0.0 && min <= median);
     assert!(v["threads"].as_u64().unwrap() >= 1);
-    let (code, _, err) = run(&["bench"], r#"{"op": "nope", "n": 10, "d": 2}"#);
-    assert_eq!(code, 2);
+    let err = refused(&["bench"], r#"{"op": "nope", "n": 10, "d": 2}"#);
     assert!(err.contains("unknown operation 'nope'"), "{err}");
 }
 
@@ -143,15 +148,13 @@ fn empirical_and_train_commands() {
     assert_eq!(v["ntk_drift"][0], 0.0);
 
     let diverge = train.replace("\"learning_rate\": 0.3", "\"learning_rate\": 30");
-    let (code, _, err) = run(&["train"], &diverge);
-    assert_eq!(code, 2);
+    let err = refused(&["train"], &diverge);
     assert!(
         err.starts_with("error: learning_rate:") && err.contains("critical"),
         "{err}"
     );
     let bad = train.replace("[1, -1, 0.5]", "[1, -1]");
-    let (code, _, err) = run(&["train"], &bad);
-    assert_eq!(code, 2);
+    let err = refused(&["train"], &bad);
     assert!(err.contains("y_train"), "{err}");
 }
 
@@ -172,8 +175,7 @@ fn predict_command_follows_the_documented_shape() {
     assert!(train[0].iter().chain(&test[0]).all(|v| *v == 0.0));
     assert_eq!(train[3], vec![1.0, -1.0, 0.5]);
     let bad = input.replace("[0, 1, 10, null]", "[0, -1]");
-    let (code, _, err) = run(&["predict"], &bad);
-    assert_eq!(code, 2);
+    let err = refused(&["predict"], &bad);
     assert!(err.contains("times[1]"), "{err}");
 }
 
@@ -183,8 +185,7 @@ fn predict_command_follows_the_documented_shape() {
 fn oversized_and_degenerate_jobs_are_refused_with_a_message() {
     let big_net = r#"{"network": {"depth": 100, "width": 65536, "w_std": 1.4, "b_std": 0.1},
                       "seed": 0, "x1": [[1, 0]]}"#;
-    let (code, _, err) = run(&["empirical"], big_net);
-    assert_eq!(code, 2, "{err}");
+    let err = refused(&["empirical"], big_net);
     assert!(
         err.contains("would need about") && err.contains("GB"),
         "{err}"
@@ -196,25 +197,22 @@ fn oversized_and_degenerate_jobs_are_refused_with_a_message() {
         r#"{{"network": {{"depth": 2, "w_std": 1.4, "b_std": 0.1}}, "x1": [{}]}}"#,
         rows.join(",")
     );
-    let (code, _, err) = run(&["kernel"], &many);
-    assert_eq!(code, 2, "{err}");
+    let err = refused(&["kernel"], &many);
     assert!(
         err.contains("kernel matrices would need about 6.4 GB"),
         "{err}"
     );
 
-    let (code, _, err) = run(
+    let err = refused(
         &["bench"],
         r#"{"op": "kernel_gram", "n": 10, "d": 2, "depth": 9223372036854775808}"#,
     );
-    assert_eq!(code, 2, "{err}");
     assert!(err.contains("depth"), "{err}");
 
     let zero = r#"{"network": {"depth": 2, "w_std": 0, "b_std": null}, "kernel": "ntk",
                    "x_train": [[1, 0], [0, 1]], "y_train": [1, -1], "x_test": [[0.5, 0.5]],
                    "times": [1, null], "learning_rate": 1.0, "diag_reg": 0}"#;
-    let (code, out, err) = run(&["predict"], zero);
-    assert_eq!(code, 2, "{out} {err}");
+    let err = refused(&["predict"], zero);
     assert!(err.contains("identically zero"), "{err}");
 }
 
@@ -290,8 +288,7 @@ fn experiment_input_errors_name_the_field() {
         ("frobnicate", "{}", "unknown experiment 'frobnicate'"),
     ];
     for (name, input, expected) in cases {
-        let (code, out, err) = run(&["experiment", name], input);
-        assert_eq!(code, 2, "{input}: {out}");
+        let err = refused(&["experiment", name], input);
         assert_eq!(err.trim().lines().count(), 1, "{input}: {err}");
         assert!(err.contains(expected), "{input}: {err}");
     }

@@ -175,34 +175,25 @@ fn a_divergent_learning_rate_is_refused_with_the_critical_rate() {
     let spec = relu_spec(1, 128);
     let net = Mlp::init(&spec, 3, 0).unwrap();
     let (_, critical) = critical_learning_rate(&net, &x).unwrap();
-    let r = train(&TrainSetup {
-        spec: &spec,
-        seed: 0,
-        x_train: &x,
-        y_train: &y,
-        x_test: None,
-        y_test: None,
-        learning_rate: 1.05 * critical,
-        steps: 10,
-        record_every: 1,
-    });
-    match r {
+    let run = |learning_rate: f64, record_every: usize| {
+        train(&TrainSetup {
+            spec: &spec,
+            seed: 0,
+            x_train: &x,
+            y_train: &y,
+            x_test: None,
+            y_test: None,
+            learning_rate,
+            steps: 10,
+            record_every,
+        })
+    };
+    match run(1.05 * critical, 1) {
         Err(NtkError::Diverges { critical: c, .. }) => assert!((c - critical).abs() < 1e-12 * c),
         other => panic!("expected Diverges, got {other:?}"),
     }
     // Just below it, training runs and records from step 0.
-    let rec = train(&TrainSetup {
-        spec: &spec,
-        seed: 0,
-        x_train: &x,
-        y_train: &y,
-        x_test: None,
-        y_test: None,
-        learning_rate: 0.9 * critical,
-        steps: 10,
-        record_every: 5,
-    })
-    .unwrap();
+    let rec = run(0.9 * critical, 5).unwrap();
     assert_eq!(rec.steps, vec![0, 5, 10]);
     assert_eq!(rec.ntk_drift[0], 0.0);
     assert!(rec.weight_change[0].iter().all(|w| *w == 0.0));

@@ -41,20 +41,28 @@ fn dual_kernels_agree_with_the_high_precision_reference() {
     for c in cases {
         let a = act(c);
         let q = rule.dual(&a, f(c, "k12"), f(c, "v1"), f(c, "v2"));
-        // Relative to the Cauchy–Schwarz scale √(𝔼φ(u)²𝔼φ(v)²): entries that cancel to
-        // near zero (ρ ≈ −1) are judged against the size of the integrand.
-        let en = (q.nngp - f(c, "nngp")).abs() / f(c, "nngp").abs().max(f(c, "nngp_scale"));
-        let ed = (q.dot - f(c, "dot")).abs() / f(c, "dot").abs().max(f(c, "dot_scale"));
+        let (en, ed) = check(c, "quadrature", q.nngp, q.dot);
         worst_n = worst_n.max(en);
         worst_d = worst_d.max(ed);
-        assert!(
-            en <= 1e-11 && ed <= 1e-11,
-            "{c}: nngp {} (rel. err {en:e}), dot {} (rel. err {ed:e})",
-            q.nngp,
-            q.dot
-        );
     }
     eprintln!("dual kernels: worst relative error nngp {worst_n:e}, dot {worst_d:e}");
+}
+
+/// Asserts that (nngp, dot) agree with case `c` to 1e-11 relative and returns the two
+/// relative errors. Relative to the Cauchy–Schwarz scale √(𝔼φ(u)²𝔼φ(v)²) where that is
+/// larger: entries that cancel to near zero (ρ ≈ −1) are judged against the size of
+/// the integrand.
+fn check(c: &Value, method: &str, nngp: f64, dot: f64) -> (f64, f64) {
+    let rel = |v: f64, key: &str| {
+        let scale = f(c, &format!("{key}_scale"));
+        (v - f(c, key)).abs() / f(c, key).abs().max(scale)
+    };
+    let (en, ed) = (rel(nngp, "nngp"), rel(dot, "dot"));
+    assert!(
+        en <= 1e-11 && ed <= 1e-11,
+        "{c}: {method} nngp {nngp} (rel. err {en:e}), dot {dot} (rel. err {ed:e})"
+    );
+    (en, ed)
 }
 
 /// Mehler's series (used where its Cauchy–Schwarz truncation bound is below 1e-13)
@@ -73,14 +81,7 @@ fn hermite_series_agrees_with_the_reference_where_it_is_used() {
             continue;
         };
         used += 1;
-        let en = (q.nngp - f(c, "nngp")).abs() / f(c, "nngp").abs().max(f(c, "nngp_scale"));
-        let ed = (q.dot - f(c, "dot")).abs() / f(c, "dot").abs().max(f(c, "dot_scale"));
-        assert!(
-            en <= 1e-11 && ed <= 1e-11,
-            "{c}: series nngp {} ({en:e}), dot {} ({ed:e})",
-            q.nngp,
-            q.dot
-        );
+        check(c, "series", q.nngp, q.dot);
     }
     eprintln!("series used for {used} cases");
     assert!(

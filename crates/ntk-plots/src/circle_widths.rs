@@ -8,7 +8,7 @@
 //! width, so each width is drawn beside its own analytic kernel (dotted) and there is
 //! no single infinite-width curve.
 
-use crate::common::{finish, pi_label, sequential, Mapping};
+use crate::common::{finish, pi_label, Mapping, Ramp};
 use crate::{palette, PlotError, PlotStyle};
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -159,9 +159,9 @@ where
         for (i, w) in series.iter().enumerate() {
             // Initialisation in the blue ramp, trained nets in the vermillion one.
             let color = if after.is_some() {
-                crate::common::warm(shade(i))
+                Ramp::Warm.at(shade(i))
             } else {
-                sequential(shade(i))
+                Ramp::Sequential.at(shade(i))
             };
             for curve in w.seeds {
                 let pts = data.gamma.iter().zip(curve).map(|(&g, &y)| (g / PI, y));

@@ -125,53 +125,41 @@ impl Mapping {
     }
 }
 
-/// A sequential colour for t ∈ [0, 1], light to dark (Okabe–Ito sky blue → blue →
-/// a dark navy): finite widths, narrow (light) to wide (dark).
-pub fn sequential(t: f64) -> RGBColor {
-    let stops = [
-        (198.0, 225.0, 245.0),
-        (86.0, 180.0, 233.0),
-        (0.0, 114.0, 178.0),
-        (8.0, 48.0, 107.0),
-    ];
-    ramp(&stops, t)
+/// The colour ramps of the plots, each a piecewise-linear map through Okabe–Ito
+/// colours.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ramp {
+    /// t ∈ [0, 1], light to dark (sky blue → blue → a dark navy): finite widths,
+    /// narrow (light) to wide (dark).
+    Sequential,
+    /// t ∈ [0, 1], light to dark (orange → vermillion → a dark brown): the same
+    /// networks after training.
+    Warm,
+    /// t ∈ [−1, 1]: blue (negative), white (0), vermillion (positive), for
+    /// differences centred at 0.
+    Diverging,
+    /// Kernel values t ∈ [0, 1]: white → blue → navy.
+    Kernel,
 }
 
-/// A warm sequential colour for t ∈ [0, 1], light to dark (Okabe–Ito orange →
-/// vermillion → a dark brown): the same networks after training.
-pub fn warm(t: f64) -> RGBColor {
-    let stops = [
-        (240.0, 200.0, 120.0),
-        (230.0, 159.0, 0.0),
-        (213.0, 94.0, 0.0),
-        (110.0, 40.0, 0.0),
-    ];
-    ramp(&stops, t)
+impl Ramp {
+    /// The colour at `t` (clamped to the ramp's range; NaN gives its first colour).
+    pub fn at(self, t: f64) -> RGBColor {
+        use palette::*;
+        let (stops, t): (&[RGBColor], f64) = match self {
+            Ramp::Sequential => (&[PALE_BLUE, SKY_BLUE, BLUE, NAVY], t),
+            Ramp::Warm => (&[PALE_ORANGE, ORANGE, VERMILLION, BROWN], t),
+            Ramp::Diverging => (
+                &[BLUE, NEAR_WHITE, VERMILLION],
+                0.5 * (t.clamp(-1.0, 1.0) + 1.0),
+            ),
+            Ramp::Kernel => (&[PAPER, SKY_BLUE, BLUE, DEEP_NAVY], t),
+        };
+        ramp(stops, t)
+    }
 }
 
-/// A diverging colour for t ∈ [−1, 1]: blue (negative), white (0), vermillion
-/// (positive), for differences centred at 0.
-pub fn diverging(t: f64) -> RGBColor {
-    let stops = [
-        (0.0, 114.0, 178.0),
-        (247.0, 247.0, 247.0),
-        (213.0, 94.0, 0.0),
-    ];
-    ramp(&stops, 0.5 * (t.clamp(-1.0, 1.0) + 1.0))
-}
-
-/// A sequential map for kernel values t ∈ [0, 1]: white → blue → navy.
-pub fn kernel_map(t: f64) -> RGBColor {
-    let stops = [
-        (250.0, 250.0, 250.0),
-        (86.0, 180.0, 233.0),
-        (0.0, 114.0, 178.0),
-        (8.0, 29.0, 70.0),
-    ];
-    ramp(&stops, t)
-}
-
-fn ramp(stops: &[(f64, f64, f64)], t: f64) -> RGBColor {
+fn ramp(stops: &[RGBColor], t: f64) -> RGBColor {
     let t = if t.is_finite() {
         t.clamp(0.0, 1.0)
     } else {
@@ -181,7 +169,10 @@ fn ramp(stops: &[(f64, f64, f64)], t: f64) -> RGBColor {
     let i = (pos.floor() as usize).min(stops.len() - 2);
     let f = pos - i as f64;
     let (a, b) = (stops[i], stops[i + 1]);
-    let mix = |x: f64, y: f64| (x + f * (y - x)).round().clamp(0.0, 255.0) as u8;
+    let mix = |x: u8, y: u8| {
+        let (x, y) = (f64::from(x), f64::from(y));
+        (x + f * (y - x)).round().clamp(0.0, 255.0) as u8
+    };
     RGBColor(mix(a.0, b.0), mix(a.1, b.1), mix(a.2, b.2))
 }
 
@@ -288,9 +279,9 @@ mod tests {
 
     #[test]
     fn colour_maps_have_the_right_ends() {
-        assert_eq!(diverging(0.0), RGBColor(247, 247, 247));
-        assert_eq!(diverging(-1.0), RGBColor(0, 114, 178));
-        assert_eq!(sequential(1.0), RGBColor(8, 48, 107));
-        assert_eq!(kernel_map(0.0), RGBColor(250, 250, 250));
+        assert_eq!(Ramp::Diverging.at(0.0), RGBColor(247, 247, 247));
+        assert_eq!(Ramp::Diverging.at(-1.0), RGBColor(0, 114, 178));
+        assert_eq!(Ramp::Sequential.at(1.0), RGBColor(8, 48, 107));
+        assert_eq!(Ramp::Kernel.at(0.0), RGBColor(250, 250, 250));
     }
 }

@@ -3,7 +3,7 @@
 //! scale centred at 0), each with a colour bar. Matrices larger than `max_cells` per
 //! side are shown as block means (the read-out mapping stays in input indices).
 
-use crate::common::{diverging, kernel_map, Mapping};
+use crate::common::{Mapping, Ramp};
 use crate::{palette, PlotError, PlotStyle};
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -217,8 +217,12 @@ pub fn heatmap_colors(data: &HeatmapsPlot<'_>) -> Result<[HeatmapCells; 3], Plot
 /// A colour map t ∈ [0, 1] → colour.
 type ColorMap = dyn Fn(f64) -> RGBColor;
 
+fn kernel_map(t: f64) -> RGBColor {
+    Ramp::Kernel.at(t)
+}
+
 fn diverging_map(t: f64) -> RGBColor {
-    diverging(2.0 * t - 1.0)
+    Ramp::Diverging.at(2.0 * t - 1.0)
 }
 
 /// Draw the three heatmaps side by side; returns each one's pixel ↔ (j, i) mapping.

@@ -218,33 +218,31 @@ where
         let (base_x, base_y) = area.get_base_pixel();
         let label = style.font(12.0);
         let gap = style.px(6.0) as i32;
-        if short_x {
-            for v in nice_ticks(10f64.powf(x0), 10f64.powf(x1)) {
-                let gx = v.log10();
-                chart.draw_series(std::iter::once(PathElement::new(
-                    vec![(gx, y0), (gx, y1)],
-                    palette::GRID,
-                )))?;
-                let (px, py) = chart.backend_coord(&(gx, y0));
-                area.draw(&Text::new(
-                    crate::fmt3(v),
-                    (px - base_x, py - base_y + gap),
-                    label.pos(Pos::new(HPos::Center, VPos::Top)),
-                ))?;
+        // Along x: a vertical grid line and the label below the axis; along y: a
+        // horizontal one and the label left of it.
+        let axes = [(short_x, (x0, x1), true), (short_y, (y0, y1), false)];
+        for (short, (lo, hi), along_x) in axes {
+            if !short {
+                continue;
             }
-        }
-        if short_y {
-            for v in nice_ticks(10f64.powf(y0), 10f64.powf(y1)) {
-                let gy = v.log10();
-                chart.draw_series(std::iter::once(PathElement::new(
-                    vec![(x0, gy), (x1, gy)],
-                    palette::GRID,
-                )))?;
-                let (px, py) = chart.backend_coord(&(x0, gy));
+            for v in nice_ticks(10f64.powf(lo), 10f64.powf(hi)) {
+                let g = v.log10();
+                let (line, at) = if along_x {
+                    (vec![(g, y0), (g, y1)], (g, y0))
+                } else {
+                    (vec![(x0, g), (x1, g)], (x0, g))
+                };
+                chart.draw_series(std::iter::once(PathElement::new(line, palette::GRID)))?;
+                let (px, py) = chart.backend_coord(&at);
+                let (dx, dy, pos) = if along_x {
+                    (0, gap, Pos::new(HPos::Center, VPos::Top))
+                } else {
+                    (-gap, 0, Pos::new(HPos::Right, VPos::Center))
+                };
                 area.draw(&Text::new(
                     crate::fmt3(v),
-                    (px - base_x - gap, py - base_y),
-                    label.pos(Pos::new(HPos::Right, VPos::Center)),
+                    (px - base_x + dx, py - base_y + dy),
+                    label.pos(pos),
                 ))?;
             }
         }

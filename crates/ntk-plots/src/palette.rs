@@ -24,5 +24,15 @@ pub const TEXT: RGBColor = RGBColor(34, 34, 34);
 /// Grid lines.
 pub const GRID: RGBColor = RGBColor(225, 225, 225);
 
+/// The light and dark ends of the colour ramps ([`crate::common::Ramp`]).
+pub const PALE_BLUE: RGBColor = RGBColor(198, 225, 245);
+pub const NAVY: RGBColor = RGBColor(8, 48, 107);
+pub const DEEP_NAVY: RGBColor = RGBColor(8, 29, 70);
+pub const PALE_ORANGE: RGBColor = RGBColor(240, 200, 120);
+pub const BROWN: RGBColor = RGBColor(110, 40, 0);
+/// The centre (zero) of the diverging ramp, and the low end of the kernel ramp.
+pub const NEAR_WHITE: RGBColor = RGBColor(247, 247, 247);
+pub const PAPER: RGBColor = RGBColor(250, 250, 250);
+
 /// Colours for unordered series (eigenvectors, distributions, modes), in turn.
 pub const CYCLE: [RGBColor; 6] = [BLUE, VERMILLION, GREEN, PURPLE, ORANGE, SKY_BLUE];

@@ -593,11 +593,14 @@ fn heatmap_cells_can_be_left_to_the_caller_with_the_same_colours() {
     let cells = ntk_plots::heatmap_colors(&plot).unwrap();
     // The shared kernel scale runs from min(a) = 0 to max(e) = 5.5; the difference is
     // +0.5 everywhere, the top of its ±0.5 scale.
-    use ntk_plots::common::{diverging, kernel_map};
+    use ntk_plots::common::Ramp;
     assert_eq!(cells[0].side, 6);
-    assert_eq!(cells[0].colors[0], kernel_map(0.0));
-    assert_eq!(cells[1].colors[5], kernel_map(1.0));
-    assert!(cells[2].colors.iter().all(|c| *c == diverging(1.0)));
+    assert_eq!(cells[0].colors[0], Ramp::Kernel.at(0.0));
+    assert_eq!(cells[1].colors[5], Ramp::Kernel.at(1.0));
+    assert!(cells[2]
+        .colors
+        .iter()
+        .all(|c| *c == Ramp::Diverging.at(1.0)));
     let rects = |plot: &HeatmapsPlot| {
         let svg = to_svg_string(900, 300, |area| {
             draw_kernel_heatmaps(area, plot, &PlotStyle::default()).map(|_| ())

@@ -141,38 +141,27 @@ pub fn sensitivity_charts(r: &Results, log: bool) -> Vec<Chart> {
 /// interpolating kernel class for the target and for random labels.
 pub fn capacity_charts(c: &Capacity, log: bool) -> Vec<Chart> {
     let n: Vec<f64> = c.n.iter().map(|&v| v as f64).collect();
-    let mut lambda = Chart::new(
-        "Smallest eigenvalue λ₀ of H^∞",
-        "training points n",
-        "λ₀(H^∞)",
-    )
-    .log(log, log)
-    .room(0.3);
-    lambda.series.push(Series::new(
+    let chart = |title: &str, y_label: &str, room: f64| {
+        Chart::new(title, "training points n", y_label)
+            .log(log, log)
+            .room(room)
+    };
+    let line = |label: &str, y: &[f64], color| Series::new(label, n.clone(), y.to_vec(), color);
+    let mut lambda = chart("Smallest eigenvalue λ₀ of H^∞", "λ₀(H^∞)", 0.3);
+    lambda.series.push(line(
         "λ₀(H^∞), two-layer ReLU NTK on unit-norm inputs",
-        n.clone(),
-        c.lambda_min.clone(),
+        &c.lambda_min,
         palette::BLUE,
     ));
-    let mut bound = Chart::new(
-        "Rademacher bound √(yᵀK⁻¹y · tr K) / n",
-        "training points n",
-        "bound",
-    )
-    .log(log, log)
-    .room(0.5);
-    bound.series.push(Series::new(
-        "target of the sidebar",
-        n.clone(),
-        c.rademacher_true.clone(),
-        palette::BLUE,
-    ));
-    bound.series.push(Series::new(
-        "random ±1 labels (same size)",
-        n,
-        c.rademacher_random.clone(),
-        palette::VERMILLION,
-    ));
+    let mut bound = chart("Rademacher bound √(yᵀK⁻¹y · tr K) / n", "bound", 0.5);
+    bound.series.extend([
+        line("target of the sidebar", &c.rademacher_true, palette::BLUE),
+        line(
+            "random ±1 labels (same size)",
+            &c.rademacher_random,
+            palette::VERMILLION,
+        ),
+    ]);
     if let Some(from) = c.singular_from {
         bound.note = Some(format!(
             "K is singular from n = {from} on: there the bound uses K + εI, ε = λ_max/10¹⁰"

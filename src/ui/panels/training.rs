@@ -8,7 +8,7 @@ use leptos::prelude::*;
 use super::Panel;
 use ntk_core::experiments::spectral_bias::{ModeLine, Modes};
 use ntk_core::experiments::training::{Abscissa, Training};
-use ntk_plots::common::warm;
+use ntk_plots::common::Ramp;
 use ntk_plots::{fmt3, palette, Series, Stroke};
 
 use crate::protocol::Slot;
@@ -157,7 +157,7 @@ pub fn training_charts(t: &Training, log: bool) -> (Vec<Chart>, Vec<Chart>) {
     );
     let k = snapshots.len();
     for (i, s) in snapshots.iter().enumerate() {
-        let color = warm(if k > 1 {
+        let color = Ramp::Warm.at(if k > 1 {
             0.2 + 0.8 * i as f64 / (k - 1) as f64
         } else {
             0.8

@@ -189,15 +189,8 @@ mod tests {
         // samples are fresh, so only the trend is checked, between the ends).
         let p = Params {
             network: FcNetwork::relu(1, 2f64.sqrt(), Some(0.1)),
-            data: DataSpec {
-                distribution: Distribution::Sphere,
-                n: 96,
-                d: 5,
-                ..DataSpec::default()
-            },
-            target: Target::Harmonics {
-                degrees: vec![(1, 1.0)],
-            },
+            data: DataSpec::sample(Distribution::Sphere, 96, 5),
+            target: Target::harmonics(&[1]),
         };
         let c = run(&p, &mut ()).unwrap();
         assert_eq!(c.n.len(), 6);

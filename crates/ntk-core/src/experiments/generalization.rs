@@ -13,6 +13,7 @@ use crate::empirical::{fit_log_log, LogLogFit};
 use crate::error::{NtkError, Result};
 use crate::generalization::{bound_curve, bound_curve_on, BoundPoint};
 use crate::kernel::FcNetwork;
+use crate::linalg::Matrix;
 use crate::targets::Target;
 
 /// The relative ridge of the kernel regressor.
@@ -128,6 +129,24 @@ pub fn geometric(lo: usize, hi: usize, count: usize) -> Vec<usize> {
 /// The n of the curves: 6 values from max(n/8, 8) to n.
 pub fn n_values(n: usize) -> Vec<usize> {
     geometric((n / 8).max(8).min(n), n, 6)
+}
+
+/// `value(first n rows of x, their labels)` for each n of `ns`, one progress step each
+/// from step `first` on.
+fn per_n(
+    r: &mut Reporter,
+    (first, what): (usize, &str),
+    x: &Matrix,
+    y: &[f64],
+    ns: &[usize],
+    value: impl Fn(&Matrix, &[f64]) -> Result<f64>,
+) -> Result<Vec<f64>> {
+    let mut out = Vec::with_capacity(ns.len());
+    for (k, &n) in ns.iter().enumerate() {
+        out.push(value(&split_rows(x, n)?.0, &y[..n])?);
+        r.step(first + k, format!("{what}: n = {n}"))?;
+    }
+    Ok(out)
 }
 
 fn curve(n: Vec<usize>, mse: Vec<f64>) -> LearningCurve {
@@ -247,34 +266,21 @@ fn run_on_file(p: &Params, observer: &mut dyn Observer) -> Result<Output> {
     };
     r.step(1, "Arora et al. bound")?;
     r.part(Part::Bound(bound.clone()));
-    let prefix = |n: usize| split_rows(&x, n).map(|(a, _)| a);
-    let mut mse = Vec::new();
-    for (k, &n) in ns.iter().enumerate() {
-        mse.push(super::kernel_regression_mse_on(
-            &p.network,
-            &prefix(n)?,
-            &y[..n],
-            &x_test,
-            &y_test,
-            DIAG_REG,
-        )?);
-        r.step(2 + k, format!("learning curve: n = {n}"))?;
-    }
+    let net = &p.network;
+    let mse = per_n(&mut r, (2, "learning curve"), &x, &y, &ns, |xn, yn| {
+        super::kernel_regression_mse_on(net, xn, yn, &x_test, &y_test, DIAG_REG)
+    })?;
     let learning_curve = curve(ns.clone(), mse);
     r.part(Part::LearningCurve(learning_curve.clone()));
     let z_hat = super::shuffled_rows(&x_test, seed ^ 0x53)?;
-    let mut by_n = Vec::new();
-    for (k, &n) in ns.iter().enumerate() {
-        by_n.push(super::sensitivity_on(
-            &p.network,
-            &prefix(n)?,
-            &y[..n],
-            &x_test,
-            &z_hat,
-            DIAG_REG,
-        )?);
-        r.step(2 + ns.len() + k, format!("sensitivity: n = {n}"))?;
-    }
+    let by_n = per_n(
+        &mut r,
+        (2 + ns.len(), "sensitivity"),
+        &x,
+        &y,
+        &ns,
+        |xn, yn| super::sensitivity_on(net, xn, yn, &x_test, &z_hat, DIAG_REG),
+    )?;
     let sensitivity = Sensitivity {
         n: ns,
         by_n,
@@ -318,16 +324,9 @@ mod tests {
         // ±1 labels of the same size; the NTK regressor's test error falls with n.
         let p = Params {
             network: FcNetwork::relu(1, 2f64.sqrt(), Some(0.1)),
-            data: DataSpec {
-                distribution: Distribution::Sphere,
-                n: 160,
-                d: 5,
-                ..DataSpec::default()
-            },
-            target: Target::Harmonics {
-                degrees: vec![(1, 1.0), (2, 1.0)],
-            },
+            data: DataSpec::sample(Distribution::Sphere, 160, 5),
             n_test: 100,
+            target: Target::harmonics(&[1, 2]),
         };
         let out = run(&p, &mut ()).unwrap();
         let points = &out.bound.points;

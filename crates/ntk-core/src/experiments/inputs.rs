@@ -52,6 +52,16 @@ pub struct UserPoints {
 pub const MAX_N: usize = 20_000;
 
 impl DataSpec {
+    /// `n` samples of `distribution` in dimension `d` (seed 0, not projected).
+    pub fn sample(distribution: Distribution, n: usize, d: usize) -> Self {
+        DataSpec {
+            distribution,
+            n,
+            d,
+            ..DataSpec::default()
+        }
+    }
+
     /// Check sizes and the user's points.
     pub fn validate(&self) -> Result<()> {
         match &self.points {

@@ -406,11 +406,7 @@ mod tests {
                 learning_rate: 0.5,
                 steps: 3,
             }),
-            data: DataSpec {
-                distribution: Distribution::Gaussian,
-                d: 3,
-                ..DataSpec::default()
-            },
+            data: DataSpec::sample(Distribution::Gaussian, 64, 3),
             ..small(1.5)
         };
         assert!(matches!(

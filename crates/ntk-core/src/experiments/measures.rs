@@ -309,9 +309,7 @@ mod tests {
         // The circle's samples are a fixed grid: ẑ must still be a different point.
         use crate::data::Distribution;
         use crate::targets::Target;
-        let target = Target::Harmonics {
-            degrees: vec![(1, 1.0), (4, 1.0)],
-        };
+        let target = Target::harmonics(&[1, 4]);
         let s = Sampled {
             net: &relu(2),
             dist: Distribution::Circle,

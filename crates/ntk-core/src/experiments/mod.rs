@@ -337,9 +337,7 @@ pub fn default_network() -> crate::kernel::FcNetwork {
 /// The page's default target: cos γ + cos 4γ on the circle (zonal harmonics of
 /// degrees 1 and 4).
 pub fn default_target() -> crate::targets::Target {
-    crate::targets::Target::Harmonics {
-        degrees: vec![(1, 1.0), (4, 1.0)],
-    }
+    crate::targets::Target::harmonics(&[1, 4])
 }
 
 #[cfg(test)]

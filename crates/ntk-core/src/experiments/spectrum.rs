@@ -182,12 +182,7 @@ mod tests {
     #[wasm_bindgen_test(unsupported = test)]
     fn the_funk_hecke_overlay_is_left_out_off_the_sphere_with_the_reason() {
         let p = Params {
-            data: DataSpec {
-                distribution: Distribution::Laplace,
-                d: 3,
-                n: 20,
-                ..DataSpec::default()
-            },
+            data: DataSpec::sample(Distribution::Laplace, 20, 3),
             ..Params::default()
         };
         let s = run(&p, &mut ()).unwrap();

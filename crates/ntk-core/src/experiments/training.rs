@@ -448,12 +448,6 @@ mod tests {
     use super::*;
     use wasm_bindgen_test::wasm_bindgen_test;
 
-    fn harmonics(degrees: &[usize]) -> Target {
-        Target::Harmonics {
-            degrees: degrees.iter().map(|&k| (k, 1.0)).collect(),
-        }
-    }
-
     fn small(lr: f64, widths: Vec<usize>) -> Params {
         Params {
             network: FcNetwork::relu(1, 2f64.sqrt(), Some(0.1)),
@@ -462,7 +456,7 @@ mod tests {
                 n: 16,
                 ..DataSpec::default()
             },
-            target: harmonics(&[1, 4]),
+            target: Target::harmonics(&[1, 4]),
             n_test: 32,
             learning_rate: lr,
             steps: 120,

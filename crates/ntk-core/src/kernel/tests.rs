@@ -101,12 +101,8 @@ fn diagonal_is_exact() {
 #[wasm_bindgen_test(unsupported = test)]
 fn gram_is_exactly_symmetric_and_matches_the_cross_gram() {
     let x = crate::data::gaussian(37, 6, 3).unwrap();
-    for act in [
-        Activation::Relu,
-        Activation::Erf,
-        Activation::Gelu,
-        Activation::Sin,
-    ] {
+    // Every activation family (the kinked, the smooth, the periodic, the linear).
+    for act in crate::activation::EXAMPLES {
         let net = relu(3, 1.3, Some(0.2)).with_activation(act);
         let sym = kernel_matrix(&net, &x, None).unwrap();
         let full = kernel_matrix(&net, &x, Some(&x)).unwrap();
@@ -186,12 +182,8 @@ fn standard_parameterization_depth_zero_and_one() {
 fn zero_and_antipodal_inputs_are_finite() {
     let z = [0.0, 0.0];
     let x = [1.0, 0.0];
-    for act in [
-        Activation::Relu,
-        Activation::Erf,
-        Activation::Gelu,
-        Activation::Tanh,
-    ] {
+    // Every activation family (the kinked, the smooth, the periodic, the linear).
+    for act in crate::activation::EXAMPLES {
         let n = relu(5, 1.5, Some(0.1)).with_activation(act);
         for (a, b) in [(z, z), (z, x), (x, [-1.0, 0.0])] {
             let v = kernel_value(&n, &a, &b).unwrap();
@@ -389,12 +381,8 @@ fn kinked_quadrature_activation_keeps_the_exact_diagonal() {
 #[wasm_bindgen_test(unsupported = test)]
 fn nngp_diagonal_is_the_gram_diagonal() {
     let x = crate::data::gaussian(7, 3, 8).unwrap();
-    for act in [
-        Activation::Relu,
-        Activation::Erf,
-        Activation::Tanh,
-        Activation::Elu { alpha: 0.1 },
-    ] {
+    // Every activation family (the kinked, the smooth, the periodic, the linear).
+    for act in crate::activation::EXAMPLES {
         let net = relu(3, 1.4, Some(0.3)).with_activation(act);
         let k = kernel_matrix(&net, &x, None).unwrap().nngp;
         let d = nngp_diagonal(&net, &x).unwrap();
