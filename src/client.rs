@@ -41,6 +41,8 @@ type Callback = Rc<dyn Fn(Response)>;
 struct WorkerState {
     worker: Worker,
     ready: bool,
+    /// A job was posted and its last message (`Done` or `Failed`) has not come yet.
+    busy: bool,
     pending: Option<String>,
     // Kept alive as long as the worker.
     _on_message: Closure<dyn FnMut(MessageEvent)>,
@@ -115,8 +117,15 @@ impl ComputeClient {
         self.kind
     }
 
-    /// Send a request; its response arrives later through the callback.
+    /// Send a request; its response arrives later through the callback. The latest
+    /// request wins: a worker still computing an earlier job is stopped and replaced
+    /// (a worker runs one job to its end before it reads the next message), and a
+    /// request that waits for the worker's `Ready` replaces any waiting before it.
     pub fn send(&self, request: Request) {
+        let busy = matches!(&*self.inner.borrow(), Inner::Worker(s) if s.borrow().busy);
+        if busy {
+            self.cancel();
+        }
         match &*self.inner.borrow() {
             Inner::Worker(state) => {
                 let text = match serde_json::to_string(&request) {
@@ -128,6 +137,7 @@ impl ComputeClient {
                 };
                 let mut s = state.borrow_mut();
                 if s.ready {
+                    s.busy = true;
                     if let Err(e) = s.worker.post_message(&JsValue::from_str(&text)) {
                         web_sys::console::error_2(&"NTK Lab: cannot post to worker".into(), &e);
                     }
@@ -188,11 +198,19 @@ fn start_worker(
                     return;
                 }
             };
+            if let Some(state) = weak.upgrade() {
+                let mut s = state.borrow_mut();
+                match response {
+                    Response::Done { .. } | Response::Failed { .. } => s.busy = false,
+                    _ => {}
+                }
+            }
             if response == Response::Ready {
                 if let Some(state) = weak.upgrade() {
                     let mut s = state.borrow_mut();
                     s.ready = true;
                     if let Some(pending) = s.pending.take() {
+                        s.busy = true;
                         if let Err(e) = s.worker.post_message(&JsValue::from_str(&pending)) {
                             web_sys::console::error_2(&"NTK Lab: cannot post to worker".into(), &e);
                         }
@@ -210,6 +228,7 @@ fn start_worker(
         RefCell::new(WorkerState {
             worker,
             ready: false,
+            busy: false,
             pending: None,
             _on_message: on_message,
             _on_error: on_error,

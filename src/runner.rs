@@ -1,8 +1,25 @@
 //! The page's job runner as plain state, tested natively: which job is current, what
-//! the status line says, which parts are accepted. The `App` component only feeds it
-//! (jobs sent, worker messages, cancel) and shows it.
+//! the status line says, which parts are accepted, and which finished jobs are kept so
+//! that going back to a tab or a setting shows them at once. The `App` component only
+//! feeds it (jobs, worker messages, cancel) and shows it.
+
+use std::collections::VecDeque;
 
 use crate::protocol::{JobTracker, Part, Response};
+
+/// How many finished jobs the cache keeps (the least recently used goes first). A job's
+/// parts are at most a few MB (the largest, a 600 × 600 Gram matrix pair, 5.8 MB), so
+/// the cache stays below ~50 MB even when every entry is that large.
+pub const CACHED_JOBS: usize = 8;
+
+/// What to do with a new job.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Start {
+    /// Send it to the worker under this generation.
+    Send(u64),
+    /// It ran before: show these parts under this generation; nothing is sent.
+    Cached(u64, Vec<Part>),
+}
 
 /// Where the current job stands.
 #[derive(Debug, Clone, PartialEq)]
@@ -17,6 +34,8 @@ pub enum JobStatus {
     Done {
         generation: u64,
         ms: f64,
+        /// Shown from the cache, not computed again.
+        cached: bool,
     },
     Cancelled,
     Failed(String),
@@ -31,6 +50,13 @@ pub struct JobRunner {
     sent_at: f64,
     /// Where jobs run, for the status line ("Web Worker", "page").
     running_in: &'static str,
+    /// The key of the job being computed and its parts so far (the newest per slot).
+    current: Option<String>,
+    collected: Vec<Part>,
+    /// Finished jobs by key, least recently used first.
+    cache: VecDeque<(String, Vec<Part>)>,
+    /// Jobs sent to the worker (cache hits are not sent).
+    sent: u64,
 }
 
 impl JobRunner {
@@ -43,21 +69,66 @@ impl JobRunner {
             worker_ready: ready,
             sent_at: 0.0,
             running_in,
+            current: None,
+            collected: Vec::new(),
+            cache: VecDeque::new(),
+            sent: 0,
         }
     }
 
-    /// A new job sent at time `now_ms`: its generation, which supersedes every
-    /// earlier job.
-    pub fn start(&mut self, now_ms: f64) -> u64 {
+    /// A new job at time `now_ms`, identified by `key` (its experiments as JSON). It
+    /// gets a generation that supersedes every earlier job; a job that finished before
+    /// comes from the cache.
+    pub fn start(&mut self, now_ms: f64, key: String) -> Start {
         let generation = self.tracker.start_job();
         self.sent_at = now_ms;
+        self.collected.clear();
+        self.current = None;
+        if let Some(i) = self.cache.iter().position(|(k, _)| *k == key) {
+            if let Some(entry) = self.cache.remove(i) {
+                let parts = entry.1.clone();
+                self.cache.push_back(entry);
+                self.status = JobStatus::Done {
+                    generation,
+                    ms: 0.0,
+                    cached: true,
+                };
+                return Start::Cached(generation, parts);
+            }
+        }
+        self.current = Some(key);
+        self.sent += 1;
         self.status = JobStatus::Computing {
             generation,
             done: 0,
             total: 1,
             stage: "queued".into(),
         };
-        generation
+        Start::Send(generation)
+    }
+
+    /// Keep `part` as the newest of its slot for the cache.
+    fn collect(&mut self, part: &Part) {
+        let slot = part.slot();
+        self.collected.retain(|p| p.slot() != slot);
+        self.collected.push(part.clone());
+    }
+
+    /// The current job finished: cache its parts.
+    fn finish(&mut self) {
+        if let Some(key) = self.current.take() {
+            self.cache.retain(|(k, _)| *k != key);
+            self.cache
+                .push_back((key, std::mem::take(&mut self.collected)));
+            while self.cache.len() > CACHED_JOBS {
+                self.cache.pop_front();
+            }
+        }
+    }
+
+    /// Jobs sent to the worker so far (cache hits excluded).
+    pub fn sent(&self) -> u64 {
+        self.sent
     }
 
     /// A worker message at time `now_ms`: updates the status; a part of the current
@@ -82,14 +153,22 @@ impl JobRunner {
                     stage,
                 }
             }
-            Response::Partial { part, .. } => return Some((generation, part)),
+            Response::Partial { part, .. } => {
+                self.collect(&part);
+                return Some((generation, part));
+            }
             Response::Done { .. } => {
+                self.finish();
                 self.status = JobStatus::Done {
                     generation,
                     ms: now_ms - self.sent_at,
+                    cached: false,
                 }
             }
-            Response::Failed { message, .. } => self.status = JobStatus::Failed(message),
+            Response::Failed { message, .. } => {
+                self.current = None;
+                self.status = JobStatus::Failed(message)
+            }
         }
         None
     }
@@ -102,6 +181,7 @@ impl JobRunner {
     /// Cancel the running job: every later message of it is dropped.
     pub fn cancel(&mut self) {
         self.tracker.start_job();
+        self.current = None;
         self.status = JobStatus::Cancelled;
     }
 
@@ -135,7 +215,12 @@ impl JobRunner {
             JobStatus::Computing {
                 stage, done, total, ..
             } => format!("Computing: {stage} ({done}/{total}, {running_in})"),
-            JobStatus::Done { generation, ms } => {
+            JobStatus::Done {
+                generation,
+                cached: true,
+                ..
+            } => format!("Job {generation}: shown from the cache (computed before)."),
+            JobStatus::Done { generation, ms, .. } => {
                 format!("Job {generation} done in {ms:.0} ms ({running_in}).")
             }
             JobStatus::Cancelled => "Cancelled. Change a control to compute again.".into(),
@@ -168,22 +253,89 @@ mod tests {
     use ntk_core::experiments::{spectral_bias::Modes, Part};
 
     fn part() -> Part {
+        modes(8)
+    }
+
+    /// Start a job that must be sent (not a cache hit).
+    fn send(r: &mut JobRunner, now: f64, key: &str) -> u64 {
+        match r.start(now, key.into()) {
+            Start::Send(g) => g,
+            other => panic!("expected a job to send, got {other:?}"),
+        }
+    }
+
+    fn modes(width: usize) -> Part {
         Part::Modes(Modes {
             times: vec![0.0],
             modes: Vec::new(),
-            width: 8,
+            width,
             circle: true,
         })
+    }
+
+    #[test]
+    fn finished_jobs_come_back_from_the_cache_and_unfinished_ones_do_not() {
+        let mut r = JobRunner::new("page", true);
+        let a = send(&mut r, 0.0, "A");
+        // Two parts of one slot: the newer supersedes the older.
+        for w in [8, 16] {
+            r.receive(
+                Response::Partial {
+                    generation: a,
+                    part: modes(w),
+                },
+                1.0,
+            );
+        }
+        r.receive(Response::Done { generation: a }, 2.0);
+        // B is superseded before it finishes, C fails: neither is cached.
+        let b = send(&mut r, 3.0, "B");
+        r.receive(
+            Response::Partial {
+                generation: b,
+                part: modes(32),
+            },
+            4.0,
+        );
+        r.cancel();
+        let c = send(&mut r, 5.0, "C");
+        r.receive(
+            Response::Failed {
+                generation: c,
+                message: "no".into(),
+            },
+            6.0,
+        );
+        assert_eq!(r.sent(), 3);
+        match r.start(7.0, "A".into()) {
+            Start::Cached(g, parts) => {
+                assert!(g > c);
+                assert_eq!(parts, vec![modes(16)]);
+            }
+            other => panic!("A should be cached: {other:?}"),
+        }
+        assert_eq!(r.sent(), 3, "a cache hit sends nothing");
+        assert_eq!((r.state(), r.busy()), ("done", false));
+        assert!(r.text().contains("from the cache"), "{}", r.text());
+        send(&mut r, 8.0, "B");
+        send(&mut r, 9.0, "C");
+        // The least recently used job leaves first once the cache is full.
+        for k in 0..CACHED_JOBS {
+            let g = send(&mut r, 10.0, &format!("job {k}"));
+            r.receive(Response::Done { generation: g }, 11.0);
+        }
+        send(&mut r, 12.0, "A");
+        assert!(matches!(r.start(13.0, "job 7".into()), Start::Cached(..)));
     }
 
     #[test]
     fn a_job_goes_from_queued_to_done_and_stale_messages_are_dropped() {
         let mut r = JobRunner::new("Web Worker", false);
         assert_eq!((r.text().as_str(), r.state()), ("Starting…", "computing"));
-        let first = r.start(100.0);
+        let first = send(&mut r, 100.0, "first");
         assert_eq!(r.text(), "Starting the Web Worker; job 1 is queued…");
         assert_eq!(r.receive(Response::Ready, 110.0), None);
-        let second = r.start(120.0);
+        let second = send(&mut r, 120.0, "second");
         assert!(r.busy());
         // The first job's messages arrive late: dropped and counted.
         let late = Response::Partial {
@@ -219,14 +371,14 @@ mod tests {
     #[test]
     fn cancel_and_failure_are_said_in_words() {
         let mut r = JobRunner::new("page", true);
-        let g = r.start(0.0);
+        let g = send(&mut r, 0.0, "a");
         r.cancel();
         assert_eq!(r.state(), "cancelled");
         assert!(r.text().starts_with("Cancelled."));
         // The cancelled job's messages are dropped.
         r.receive(Response::Done { generation: g }, 5.0);
         assert_eq!((r.state(), r.dropped()), ("cancelled", 1));
-        let g = r.start(10.0);
+        let g = send(&mut r, 10.0, "b");
         r.receive(
             Response::Failed {
                 generation: g,

@@ -99,13 +99,16 @@ async fn all_drawn(root: &HtmlElement, at_least: u64) {
     }
 }
 
-/// Type `text` into an input as a user would: set its value and fire `input`.
+/// Type `text` into an input as a user would: set its value, fire `input`, then
+/// commit it as Enter or leaving the box does (`change`).
 async fn type_into(root: &HtmlElement, css: &str, text: &str) {
     let input: HtmlInputElement = find(root, css);
     input.set_value(text);
-    input
-        .dispatch_event(&web_sys::Event::new("input").unwrap())
-        .unwrap();
+    for event in ["input", "change"] {
+        input
+            .dispatch_event(&web_sys::Event::new(event).unwrap())
+            .unwrap();
+    }
     leptos::task::tick().await;
 }
 
@@ -391,6 +394,50 @@ async fn invalid_value_shows_message_and_keeps_the_plots() {
     })
     .await;
     assert_eq!(error.text_content().unwrap(), "");
+}
+
+/// Typing changes only the box (its error shows at once); Enter or leaving the box
+/// computes. Typing "32, 4096" must not plot the half-typed width 409.
+#[wasm_bindgen_test]
+async fn a_text_field_computes_on_enter_not_on_each_keystroke() {
+    let root = mount_with(SMALL);
+    all_drawn(&root, 1).await;
+    wait_until("done", || state(&root) == "done").await;
+    let first = generation(&root, "circle-plot");
+    let hash = web_sys::window().unwrap().location().hash().unwrap();
+    let input: HtmlInputElement = find(&root, "#widths");
+    for typed in ["16, 4", "16, 40", "16, 0"] {
+        input.set_value(typed);
+        input
+            .dispatch_event(&web_sys::Event::new("input").unwrap())
+            .unwrap();
+        leptos::task::tick().await;
+    }
+    sleep(400).await;
+    let werror: HtmlElement = find(&root, "#widths-error");
+    assert!(werror.text_content().unwrap().starts_with("widths must be"));
+    assert_eq!(
+        generation(&root, "circle-plot"),
+        first,
+        "a keystroke computed"
+    );
+    assert_eq!(web_sys::window().unwrap().location().hash().unwrap(), hash);
+    assert_eq!(
+        state(&root),
+        "done",
+        "an uncommitted draft marks the page invalid"
+    );
+    type_into(&root, "#widths", "16, 48").await;
+    wait_until("a redraw after Enter", || {
+        generation(&root, "circle-plot") > first
+    })
+    .await;
+    assert!(web_sys::window()
+        .unwrap()
+        .location()
+        .hash()
+        .unwrap()
+        .contains("widths=16%2C+48"));
 }
 
 #[wasm_bindgen_test]

@@ -11,7 +11,7 @@ use crate::client::{BackendKind, ComputeClient};
 use crate::config::{self, Values, View};
 use crate::fields::{parse_hide, FIELDS, HIDE_GROUPS};
 use crate::protocol::{Request, Response};
-use crate::runner::JobRunner;
+use crate::runner::{JobRunner, Start};
 use crate::ui::figure::now_ms;
 use crate::ui::header::{CopyLink, PresetBox, PresetMenu, StatusLine};
 use crate::ui::results::Results;
@@ -141,16 +141,26 @@ pub fn App(
     let running_in = runner.with_untracked(JobRunner::running_in);
     let client = StoredValue::new_local(client);
 
+    // The latest request wins: a job that ran before comes from the cache; otherwise
+    // the client stops whatever the worker is still computing and sends this one.
     let send = move |experiments: Vec<Experiment>| {
-        let Some(generation) = runner.try_update(|r| r.start(now_ms())) else {
+        let key = serde_json::to_string(&experiments).unwrap_or_default();
+        let Some(start) = runner.try_update(|r| r.start(now_ms(), key)) else {
             return;
         };
-        client.with_value(|c| {
-            c.send(Request {
-                generation,
-                experiments,
-            })
-        });
+        match start {
+            Start::Send(generation) => client.with_value(|c| {
+                c.send(Request {
+                    generation,
+                    experiments,
+                })
+            }),
+            Start::Cached(generation, parts) => results.update(|r| {
+                for part in parts {
+                    r.insert(generation, part);
+                }
+            }),
+        }
     };
     // config → job, debounced: a new change supersedes the pending and running job.
     let pending = StoredValue::new(None::<TimeoutHandle>);

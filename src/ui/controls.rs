@@ -36,6 +36,47 @@ fn HelpAndError(
     }
 }
 
+/// How long a slider must rest before a value dragged to is computed (a release
+/// computes at once).
+const SLIDER_REST_MS: u64 = 300;
+
+/// The text being edited in a control, and the way to commit it to the field. Typing
+/// and dragging change only the draft (the control shows it, with its error at once);
+/// the field, and so the job, follow on commit: Enter, leaving the box, releasing the
+/// slider, or a slider at rest. A change of the field from elsewhere (a preset, the
+/// URL) replaces the draft.
+#[derive(Clone, Copy)]
+struct Draft {
+    text: RwSignal<String>,
+    value: RwSignal<String>,
+}
+
+impl Draft {
+    fn new(value: RwSignal<String>) -> Self {
+        let text = RwSignal::new(value.get_untracked());
+        Effect::new(move |_| {
+            let v = value.get();
+            if text.get_untracked() != v {
+                text.set(v);
+            }
+        });
+        Draft { text, value }
+    }
+
+    fn commit(self) {
+        // A timer may fire after the control is gone: then there is nothing to commit.
+        let (Some(t), Some(v)) = (
+            self.text.try_get_untracked(),
+            self.value.try_get_untracked(),
+        ) else {
+            return;
+        };
+        if v != t {
+            self.value.set(t);
+        }
+    }
+}
+
 /// A numeric control: a slider and a number box bound to the same text, validated
 /// against `bounds`. `value` holds the raw text the user typed.
 #[component]
@@ -58,17 +99,29 @@ pub fn NumberControl(
         help,
         ..
     } = *field;
-    let error = Memo::new(move |_| bounds.parse(&value.get()).err());
+    let draft = Draft::new(value);
+    let text = draft.text;
+    let error = Memo::new(move |_| bounds.parse(&text.get()).err());
     let help_id = format!("{id}-help");
     let error_id = format!("{id}-error");
     let number_id = format!("{id}-number");
-    let on_input = move |ev: leptos::ev::Event| value.set(event_target_value(&ev));
-    let number_ref = synced_input(value);
+    let pending = StoredValue::new(None::<TimeoutHandle>);
+    let rest = move || {
+        if let Some(h) = pending.get_value() {
+            h.clear();
+        }
+        let h = set_timeout_with_handle(
+            move || draft.commit(),
+            std::time::Duration::from_millis(SLIDER_REST_MS),
+        );
+        pending.set_value(h.ok());
+    };
+    let number_ref = synced_input(text);
     view! {
         <div class="control" class:invalid=move || error.get().is_some() title=help>
             <label for=id>
                 <span class="label">{label}</span>
-                <output class="value" for=id>{move || value.get()}</output>
+                <output class="value" for=id>{move || text.get()}</output>
             </label>
             <div class="inputs">
                 <input
@@ -77,10 +130,14 @@ pub fn NumberControl(
                     min=bounds.min
                     max=bounds.max
                     step=step
-                    prop:value=move || value.get()
+                    prop:value=move || text.get()
                     prop:disabled=move || disabled.get()
                     aria-describedby=help_id.clone()
-                    on:input=on_input
+                    on:input=move |ev| {
+                        text.set(event_target_value(&ev));
+                        rest();
+                    }
+                    on:change=move |_| draft.commit()
                 />
                 <input
                     type="number"
@@ -93,8 +150,8 @@ pub fn NumberControl(
                     aria-label=label
                     aria-invalid=move || if error.get().is_some() { "true" } else { "false" }
                     aria-describedby=format!("{help_id} {error_id}")
-                    on:input=on_input
-                    on:change=on_input
+                    on:input=move |ev| text.set(event_target_value(&ev))
+                    on:change=move |_| draft.commit()
                 />
             </div>
             <HelpAndError help_id=help_id help=help error_id=error_id error=error />
@@ -146,10 +203,12 @@ pub fn TextControl(
         help,
         ..
     } = *field;
-    let error = Memo::new(move |_| crate::fields::field_error(id, &value.get()));
+    let draft = Draft::new(value);
+    let text = draft.text;
+    let error = Memo::new(move |_| crate::fields::field_error(id, &text.get()));
     let help_id = format!("{id}-help");
     let error_id = format!("{id}-error");
-    let input_ref = synced_input(value);
+    let input_ref = synced_input(text);
     view! {
         <div class="control text" class:invalid=move || error.get().is_some() title=help>
             <label for=id><span class="label">{label}</span></label>
@@ -160,7 +219,8 @@ pub fn TextControl(
                 spellcheck="false"
                 aria-invalid=move || if error.get().is_some() { "true" } else { "false" }
                 aria-describedby=format!("{help_id} {error_id}")
-                on:input=move |ev| value.set(event_target_value(&ev))
+                on:input=move |ev| text.set(event_target_value(&ev))
+                on:change=move |_| draft.commit()
             />
             <HelpAndError help_id=help_id help=help error_id=error_id error=error />
         </div>

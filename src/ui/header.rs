@@ -32,7 +32,7 @@ pub fn PresetMenu(fields: Fields) -> impl IntoView {
                 <option value="none">"— choose a preset —"</option>
                 {PRESETS
                     .iter()
-                    .map(|p| view! { <option value=p.id>{p.title}</option> })
+                    .map(|p| view! { <option value=p.id>{p.menu_label()}</option> })
                     .collect::<Vec<_>>()}
             </select>
         </label>
@@ -95,6 +95,7 @@ pub fn StatusLine(
             data-state=state
             data-backend=running_in
             data-dropped=move || runner.with(JobRunner::dropped).to_string()
+            data-sent=move || runner.with(JobRunner::sent).to_string()
         >
             <span class="status-dot" aria-hidden="true"></span>
             <span class="status-text">{text}</span>

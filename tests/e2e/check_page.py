@@ -99,6 +99,25 @@ class WebDriver:
         value = self.s("POST", "/element", {"using": "css selector", "value": css})
         return next(iter(value.values()))
 
+    def js_async(self, script, *args):
+        return self.s("POST", "/execute/async", {"script": script, "args": list(args)})
+
+    def drag(self, element, x0, steps, pause_ms):
+        """Press the mouse at x0 px from the element's centre, move by each of `steps`
+        px (pausing `pause_ms` after each), and release."""
+        ref = {"element-6066-11e4-a52e-4f735466cecf": element}
+        moves = [{"type": "pointerMove", "duration": 0, "origin": ref, "x": int(x0), "y": 0},
+                 {"type": "pointerDown", "button": 0}]
+        for dx in steps:
+            moves += [{"type": "pointerMove", "duration": 50, "origin": "pointer",
+                       "x": int(dx), "y": 0},
+                      {"type": "pause", "duration": pause_ms}]
+        moves.append({"type": "pointerUp", "button": 0})
+        self.s("POST", "/actions", {"actions": [{
+            "type": "pointer", "id": "mouse", "parameters": {"pointerType": "mouse"},
+            "actions": moves}]})
+        self.s("DELETE", "/actions")
+
     def send_keys(self, element, text):
         self.s("POST", f"/element/{element}/value", {"text": text})
 
@@ -147,6 +166,8 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--dist", default="dist")
     ap.add_argument("--screenshot", help="a folder: save screenshot.png of the page and one PNG per panel")
+    ap.add_argument("--only", help="run only the checks whose name contains this text "
+                    "(after the two that load the page)")
     ap.add_argument("--chromium", default=shutil.which("chromium") or "/usr/bin/chromium")
     ap.add_argument("--chromedriver",
                     default=os.environ.get("CHROMEDRIVER") or shutil.which("chromedriver")
@@ -172,6 +193,8 @@ def main():
     figures = {}
 
     def check(name, fn):
+        if args.only and args.only not in name and len(results) >= 2:
+            return
         try:
             fn()
             results.append((name, None))
@@ -274,7 +297,7 @@ def main():
             urls = driver.js(DATA_URLS)
             box = driver.find("#w-number")
             driver.clear(box)
-            driver.send_keys(box, "-1")
+            driver.send_keys(box, "-1\ue007")  # Enter commits the box
             msg = wait_for(driver, "return document.querySelector('#w-error').textContent",
                            what="the error message")
             assert "σ_w must be a number between 0 and 10" in msg, msg
@@ -369,6 +392,87 @@ def main():
                 figures[key] = max([figures.get(key, 0.0)] + tasks)
             return run
 
+
+        SENT = "return Number(document.querySelector('#job-status').dataset.sent)"
+
+        def choose_preset(pid):
+            driver.js("const s = document.getElementById('preset'); s.value = arguments[0];"
+                      " s.dispatchEvent(new Event('change'));", pid)
+
+        def a_preset_supersedes_the_running_jacot_preset():
+            driver.s("POST", "/url", {"url": "about:blank"})
+            driver.s("POST", "/url", {"url": page})
+            wait_done("the default job")
+            choose_preset("jacot")
+            wait_for(driver, "return document.querySelector('#job-status').textContent"
+                     ".includes('Computing: width')", timeout=60, what="the Jacot job computing")
+            time.sleep(1.0)
+            assert state() == "computing", "the Jacot job should still be running"
+            before = max(driver.js(PANEL_GENERATIONS) or [0])
+            t1 = time.time()
+            choose_preset("labels")
+            wait_for(driver, PANEL_GENERATIONS.replace("return ", "const g = ")
+                     + f"; return g.length > 0 && g.every(x => x > {before})"
+                     " && document.querySelector('#job-status')?.dataset.state === 'done'",
+                     timeout=60, what="the labels preset's plots")
+            took = time.time() - t1
+            figures["preset_while_jacot_runs_to_all_plots_s"] = took
+            assert took <= 2.0, f"the new preset drew after {took:.2f} s"
+
+        def dragging_depth_through_four_values_starts_at_most_two_jobs():
+            driver.s("POST", "/url", {"url": "about:blank"})
+            driver.s("POST", "/url", {"url": page + "#depth=2"})
+            wait_done("the depth-2 job")
+            sent = driver.js(SENT)
+            slider = driver.find("#depth")
+            width = driver.js("return document.getElementById('depth').getBoundingClientRect().width")
+            lo, hi = 1, 10
+            step = width / (hi - lo)
+            x0 = (2 - lo) * step - width / 2
+            # Four values (3, 4, 5, 6) a hand's pace apart: 150 ms each.
+            driver.drag(slider, x0, [step] * 4, 150)
+            wait_for(driver, "return document.querySelector('#depth').value === '6'",
+                     timeout=5, what="the slider at depth 6")
+            # The job follows the release after the page's 120 ms debounce.
+            wait_for(driver, SENT.replace("return ", "return ") + f" > {sent}", timeout=5,
+                     what="a job for the new depth")
+            time.sleep(0.5)
+            wait_done("the dragged depth's job")
+            started = driver.js(SENT) - sent
+            figures["jobs_started_by_a_four_value_drag"] = started
+            assert "depth=6" in driver.js("return location.hash"), driver.js("return location.hash")
+            assert 1 <= started <= 2, f"{started} jobs started"
+
+        def a_tab_visited_before_redraws_from_the_cache():
+            driver.s("POST", "/url", {"url": "about:blank"})
+            driver.s("POST", "/url", {"url": page})
+            wait_done("the kernel job")
+            driver.js("document.getElementById('tab-convergence').click()")
+            wait_for(driver, "return document.getElementById('convergence-plot')", timeout=10,
+                     what="the convergence tab")
+            wait_done("the convergence job")
+            sent = driver.js(SENT)
+            ms = driver.js_async(
+                "const done = arguments[arguments.length - 1];"
+                "const before = Math.max(...[...document.querySelectorAll('.panels canvas')]"
+                ".map(c => Number(c.dataset.generation || 0)));"
+                "const t0 = performance.now();"
+                "document.getElementById('tab-kernel').click();"
+                "const poll = () => {"
+                " const g = [...document.querySelectorAll('.panels canvas')]"
+                ".map(c => Number(c.dataset.generation || 0));"
+                " if (document.getElementById('circle-plot') && g.length >= 4"
+                " && g.every(x => x > before)) done(performance.now() - t0);"
+                " else if (performance.now() - t0 > 10000) done(-1);"
+                " else setTimeout(poll, 2); };"
+                "poll();")
+            figures["cached_tab_redraw_ms"] = ms
+            assert ms >= 0, "the kernel tab did not redraw"
+            assert driver.js(SENT) == sent, "going back to a tab sent a job"
+            text = driver.js("return document.querySelector('#job-status').textContent")
+            assert "cache" in text, text
+            assert ms <= 200, f"the cached tab took {ms:.0f} ms"
+
         def no_console_errors():
             severe = [e for e in driver.logs() if e.get("level") == "SEVERE"]
             assert not severe, "console errors: " + "; ".join(e.get("message", "") for e in severe)
@@ -381,6 +485,12 @@ def main():
         check("reloading from the URL restores the controls and the plots", reload_from_url_restores_state)
         check("an invalid σ_w shows its message and the plots stay", invalid_value_keeps_plot)
         check("a slider change at n = 200 redraws", slider_to_redraw_at_n_200)
+        check("a preset chosen while the Jacot preset runs draws within 2 s",
+              a_preset_supersedes_the_running_jacot_preset)
+        check("dragging the depth through four values starts at most two jobs",
+              dragging_depth_through_four_values_starts_at_most_two_jobs)
+        check("a tab visited before redraws from the cache within 200 ms",
+              a_tab_visited_before_redraws_from_the_cache)
         check("no console errors", no_console_errors)
         presets = driver.js("return [...document.querySelectorAll('#preset option')]"
                             ".map(o => o.value).filter(v => v !== 'none')") or []
