@@ -266,7 +266,7 @@ pub fn App(
                 <CopyLink />
                 <StatusLine runner=runner problems=problems running_in=running_in on_cancel=Callback::new(cancel) />
             </header>
-            <Sidebar fields=fields.clone() upload=upload />
+            <Sidebar fields=fields.clone() upload=upload open=controls_open />
             <main class="panels">
             <div class="notices" role="alert">
                     {move || {

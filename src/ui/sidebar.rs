@@ -34,9 +34,15 @@ fn control(f: &'static Field, fields: &Fields) -> AnyView {
     }
 }
 
-/// The sidebar: the groups of the table in order, each with its fields.
+/// The sidebar: the groups of the table in order, each with its fields. On a narrow
+/// screen it is a drawer over the plots, opened by the header's "Controls" button
+/// (`open`) and closed by its own button or a tap beside it.
 #[component]
-pub fn Sidebar(fields: Fields, upload: RwSignal<Option<UserPoints>>) -> impl IntoView {
+pub fn Sidebar(
+    fields: Fields,
+    upload: RwSignal<Option<UserPoints>>,
+    open: RwSignal<bool>,
+) -> impl IntoView {
     let sections = Group::SIDEBAR
         .into_iter()
         .map(|g| {
@@ -65,7 +71,16 @@ pub fn Sidebar(fields: Fields, upload: RwSignal<Option<UserPoints>>) -> impl Int
         })
         .collect::<Vec<_>>();
     view! {
+        <div class="drawer-backdrop" aria-hidden="true" on:click=move |_| open.set(false)></div>
         <aside class="sidebar" id="sidebar" aria-label="Controls">
+            <button
+                type="button"
+                class="close-drawer"
+                id="close-controls"
+                on:click=move |_| open.set(false)
+            >
+                "Close controls"
+            </button>
             {sections}
         </aside>
     }

@@ -473,6 +473,50 @@ def main():
             assert "cache" in text, text
             assert ms <= 200, f"the cached tab took {ms:.0f} ms"
 
+        OVERFLOW = ("const vw = document.documentElement.clientWidth;"
+                    "return [...document.querySelectorAll('body *')].filter(e => {"
+                    " const r = e.getBoundingClientRect();"
+                    " return r.width > 0 && (r.right > vw + 0.5 || r.left < -0.5); })"
+                    ".slice(0, 5).map(e => e.tagName + '#' + e.id + '.' + e.className)")
+
+        def a_phone_screen_shows_every_tab_without_overflow():
+            metrics = {"width": 390, "height": 844, "deviceScaleFactor": 1, "mobile": True}
+            driver.s("POST", "/goog/cdp/execute",
+                     {"cmd": "Emulation.setDeviceMetricsOverride", "params": metrics})
+            try:
+                driver.s("POST", "/url", {"url": "about:blank"})
+                driver.s("POST", "/url", {"url": page})
+                for tab in ["kernel", "convergence", "training", "generalization"]:
+                    driver.js(f"document.getElementById('tab-{tab}').click()")
+                    wait_for(driver, PANEL_GENERATIONS.replace("return ", "const g = ")
+                             + "; return g.length > 0 && g.every(x => x >= 1)"
+                             " && document.querySelector('#job-status')?.dataset.state === 'done'",
+                             timeout=120, what=f"the {tab} tab on a phone")
+                    wide = driver.js(OVERFLOW)
+                    assert not wide, f"{tab}: wider than the screen: {wide}"
+                    heights = driver.js("return [...document.querySelectorAll('.panels canvas')]"
+                                        ".map(c => [c.id, c.getBoundingClientRect().height])")
+                    low = [h for h in heights if h[1] < 240]
+                    assert not low, f"{tab}: plots under 240 px: {low}"
+                    if args.screenshot and tab == "kernel":
+                        os.makedirs(args.screenshot, exist_ok=True)
+                        png = base64.b64decode(driver.s("GET", "/screenshot"))
+                        with open(os.path.join(args.screenshot, "phone.png"), "wb") as f:
+                            f.write(png)
+                driver.js("document.getElementById('toggle-controls').click()")
+                wait_for(driver, "return document.getElementById('sidebar').getBoundingClientRect().width > 0",
+                         timeout=5, what="the controls drawer")
+                wide = driver.js(OVERFLOW)
+                assert not wide, f"the open drawer: wider than the screen: {wide}"
+                if args.screenshot:
+                    png = base64.b64decode(driver.s("GET", "/screenshot"))
+                    with open(os.path.join(args.screenshot, "phone-controls.png"), "wb") as f:
+                        f.write(png)
+                driver.js("document.getElementById('close-controls').click()")
+            finally:
+                driver.s("POST", "/goog/cdp/execute",
+                         {"cmd": "Emulation.clearDeviceMetricsOverride", "params": {}})
+
         def no_console_errors():
             severe = [e for e in driver.logs() if e.get("level") == "SEVERE"]
             assert not severe, "console errors: " + "; ".join(e.get("message", "") for e in severe)
@@ -491,6 +535,8 @@ def main():
               dragging_depth_through_four_values_starts_at_most_two_jobs)
         check("a tab visited before redraws from the cache within 200 ms",
               a_tab_visited_before_redraws_from_the_cache)
+        check("at 390 × 844 no element is wider than the screen and every plot is ≥ 240 px tall",
+              a_phone_screen_shows_every_tab_without_overflow)
         check("no console errors", no_console_errors)
         presets = driver.js("return [...document.querySelectorAll('#preset option')]"
                             ".map(o => o.value).filter(v => v !== 'none')") or []

@@ -121,11 +121,10 @@ where
     let (y0, y1) = (lo - pad, hi + pad);
 
     area.fill(&WHITE)?;
+    let title = format!("{} on the unit circle — {}", data.kernel, data.network);
+    let (caption, font) = crate::common::fitted_caption(area, &title, style, 15.0);
     let mut chart = ChartBuilder::on(area)
-        .caption(
-            format!("{} on the unit circle — {}", data.kernel, data.network),
-            style.font(15.0),
-        )
+        .caption(caption, font)
         .margin(style.px(12.0))
         .x_label_area_size(style.px(44.0))
         .y_label_area_size(style.px(60.0))

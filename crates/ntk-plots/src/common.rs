@@ -3,6 +3,7 @@
 
 use plotters::coord::cartesian::Cartesian2d;
 use plotters::coord::types::RangedCoordf64;
+use plotters::coord::Shift;
 use plotters::element::DashedPathElement;
 use plotters::prelude::*;
 
@@ -47,6 +48,39 @@ where
     Ok(())
 }
 
+/// A caption that fits the width of `area`: `text` in `css_px` CSS pixels, or smaller
+/// (down to 10 px) on a narrow area, and cut with "…" if even that is too wide.
+///
+/// A text's width is the larger of plotters' estimate and 0.55 em a character (about
+/// the average advance of the sans-serif fonts the page uses): in the browser the
+/// estimate runs short (390 px for a title drawn ~740 px wide on a 2× canvas in
+/// headless Chromium), and titles ran off both edges of a phone's plots.
+pub fn fitted_caption<'s, DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    text: &str,
+    style: &'s PlotStyle,
+    css_px: f64,
+) -> (String, TextStyle<'s>) {
+    let room = f64::from(area.dim_in_pixel().0) - 2.0 * f64::from(style.px(8.0));
+    let width = |t: &str, px: f64| {
+        let floor = 0.55 * px * style.scale * t.chars().count() as f64;
+        area.estimate_text_size(t, &style.font(px))
+            .map_or(floor, |(w, _)| f64::from(w).max(floor))
+    };
+    let full = width(text, css_px);
+    if full <= room {
+        return (text.to_string(), style.font(css_px));
+    }
+    let px = (css_px * room / full).max(10.0);
+    let mut chars: Vec<char> = text.chars().collect();
+    let mut fitted = text.to_string();
+    while width(&fitted, px) > room && chars.len() > 1 {
+        chars.pop();
+        fitted = chars.iter().collect::<String>().trim_end().to_string() + "…";
+    }
+    (fitted, style.font(px))
+}
+
 /// Draw the legend of `chart` at `position` in the house style, and return the
 /// chart's pixel ↔ data mapping (`x`, `y` in chart units, log10 when `log_*`).
 pub fn finish<'a, DB: DrawingBackend + 'a>(
@@ -59,6 +93,8 @@ pub fn finish<'a, DB: DrawingBackend + 'a>(
 where
     DB::ErrorType: 'static,
 {
+    // A narrow chart (a phone) gets a smaller legend, which covers less of the data.
+    let narrow = f64::from(chart.plotting_area().dim_in_pixel().0) < 420.0 * style.scale;
     chart
         .configure_series_labels()
         .position(position)
@@ -66,7 +102,7 @@ where
         .margin(style.px(8.0))
         .background_style(WHITE.mix(0.9))
         .border_style(palette::GRID)
-        .label_font(style.font(12.0))
+        .label_font(style.font(if narrow { 10.0 } else { 12.0 }))
         .draw()?;
     Ok(mapping(chart, x, y, log_x, log_y))
 }

@@ -73,8 +73,9 @@ where
     let (w, h) = main.dim_in_pixel();
     let side = w.min(h);
     let main = main.shrink(((w - side) as i32 / 2, 0), (side, side));
+    let (caption, font) = crate::common::fitted_caption(&main, title, style, 13.0);
     let mut chart = ChartBuilder::on(&main)
-        .caption(title, style.font(13.0))
+        .caption(caption, font)
         .margin(style.px(6.0))
         .x_label_area_size(style.px(30.0))
         .y_label_area_size(style.px(34.0))
@@ -242,7 +243,13 @@ where
         None
     };
     area.fill(&WHITE)?;
-    let parts = area.split_evenly((1, 3));
+    // Side by side, or stacked on an area taller than wide (a phone's column).
+    let (w, h) = area.dim_in_pixel();
+    let parts = if h > w {
+        area.split_evenly((3, 1))
+    } else {
+        area.split_evenly((1, 3))
+    };
     let s = data.symbol;
     let titles = [
         format!("analytic {s}"),

@@ -167,8 +167,9 @@ where
     let (x0, x1, y0, y1) = (x0 - xp, x1 + xp, y0 - yp, y1 + yp + room);
 
     area.fill(&WHITE)?;
+    let (caption, font) = crate::common::fitted_caption(area, p.title, style, 15.0);
     let mut chart = ChartBuilder::on(area)
-        .caption(p.title, style.font(15.0))
+        .caption(caption, font)
         .margin(style.px(12.0))
         .x_label_area_size(style.px(44.0))
         .y_label_area_size(style.px(62.0))

@@ -69,11 +69,10 @@ where
     y0 -= pad;
     y1 += pad;
     area.fill(&WHITE)?;
+    let title = format!("Eigenvalues of the {} Gram matrix, {}", p.kernel, p.data);
+    let (caption, font) = crate::common::fitted_caption(area, &title, style, 15.0);
     let mut chart = ChartBuilder::on(area)
-        .caption(
-            format!("Eigenvalues of the {} Gram matrix, {}", p.kernel, p.data),
-            style.font(15.0),
-        )
+        .caption(caption, font)
         .margin(style.px(12.0))
         .x_label_area_size(style.px(44.0))
         .y_label_area_size(style.px(60.0))
@@ -200,11 +199,10 @@ where
     let unit = if p.angle { std::f64::consts::PI } else { 1.0 };
     let (x0, x1) = (x0 / unit, x1 / unit);
     area.fill(&WHITE)?;
+    let title = "Top eigenvectors of the Gram matrix, as functions";
+    let (caption, font) = crate::common::fitted_caption(area, title, style, 15.0);
     let mut chart = ChartBuilder::on(area)
-        .caption(
-            "Top eigenvectors of the Gram matrix, as functions",
-            style.font(15.0),
-        )
+        .caption(caption, font)
         .margin(style.px(12.0))
         .x_label_area_size(style.px(44.0))
         .y_label_area_size(style.px(60.0))

@@ -203,6 +203,19 @@ fn heatmaps_have_three_titles_and_colour_bars_centred_at_zero() {
     assert_eq!(maps.len(), 3);
     // 3 × n² cells plus the colour bars' strips.
     assert!(svg.matches("<rect").count() >= 3 * n * n + 3 * 64);
+    // Side by side on a wide area; stacked, each below the last, on a tall one.
+    assert!(maps[0].px_x.1 < maps[1].px_x.0 && maps[1].px_x.1 < maps[2].px_x.0);
+    let mut tall = Vec::new();
+    to_svg_string(360, 900, |area| {
+        tall = draw_kernel_heatmaps(area, &plot, &PlotStyle::default())?;
+        Ok(())
+    })
+    .unwrap();
+    assert!(
+        tall[0].px_y.1 < tall[1].px_y.0 && tall[1].px_y.1 < tall[2].px_y.0,
+        "{tall:?}"
+    );
+    assert!(tall.iter().all(|m| m.px_x.1 - m.px_x.0 > 150), "{tall:?}");
 }
 
 /// Where the Funk–Hecke eigenvalues do not apply, the plot says so instead of drawing.
@@ -680,5 +693,57 @@ fn short_index_axes_have_distinct_whole_ticks() {
     assert!(
         t.windows(4).any(|w| w == ["0", "1", "2", "3"]),
         "x ticks not 0 1 2 3: {t:?}"
+    );
+}
+
+/// On a phone-wide canvas the title shrinks (and is cut with "…" if it must) instead of
+/// running off both edges; on a wide one it keeps its 15 px.
+#[test]
+fn titles_fit_a_narrow_canvas() {
+    let (gamma, analytic) = closed_form(41);
+    let plot = CircleWidthsPlot {
+        gamma: &gamma,
+        analytic: Some(&analytic),
+        widths: &[],
+        trained: &[],
+        trained_steps: 0,
+        seeds: 1,
+        kernel: "NTK Θ",
+        network: "analytic vs finite widths",
+    };
+    let title = "NTK Θ on the unit circle — analytic vs finite widths";
+    let size_of = |width: u32| {
+        let svg = to_svg_string(width, 300, |a| {
+            draw_circle_widths(a, &plot, &PlotStyle::default()).map(|_| ())
+        })
+        .unwrap();
+        let at = svg.find("on the unit circle").expect("a title");
+        let tag = &svg[svg[..at].rfind("<text").unwrap()..at];
+        let size: f64 = tag
+            .split("font-size=\"")
+            .nth(1)
+            .unwrap()
+            .split('"')
+            .next()
+            .unwrap()
+            .parse()
+            .unwrap();
+        let text = texts(&svg)
+            .into_iter()
+            .find(|t| t.contains("on the unit circle"))
+            .unwrap();
+        (size, text)
+    };
+    // (The SVG's font-size attribute is plotters' size over its 1.24 line factor;
+    // only the ratio of the two sizes matters here.)
+    let (wide, full) = size_of(1200);
+    assert_eq!(full, title);
+    let (narrow, text) = size_of(330);
+    let px = 15.0 * narrow / wide;
+    assert!((10.0 - 1e-9..15.0).contains(&px), "{px}");
+    // A sans-serif glyph is at least 0.4 em wide on average: the text must fit 330 px.
+    assert!(
+        0.4 * px * text.chars().count() as f64 <= 330.0,
+        "{px} {text}"
     );
 }

@@ -147,12 +147,41 @@ pub fn capacity_charts(c: &Capacity, log: bool) -> Vec<Chart> {
             .room(room)
     };
     let line = |label: &str, y: &[f64], color| Series::new(label, n.clone(), y.to_vec(), color);
+    // λ₀ at or below 10⁻¹⁰ is zero up to rounding (H^∞'s entries are O(1), its
+    // eigenvalues are computed to ~n·10⁻¹⁶): H^∞ is singular there. A log axis cannot
+    // show those points; a plot where every point is zero is drawn on a linear axis.
+    const ZERO: f64 = 1e-10;
+    let zero: Vec<String> =
+        c.n.iter()
+            .zip(&c.lambda_min)
+            .filter(|(_, l)| **l <= ZERO)
+            .map(|(n, _)| n.to_string())
+            .collect();
+    let all_zero = zero.len() == c.n.len();
     let mut lambda = chart("Smallest eigenvalue λ₀ of H^∞", "λ₀(H^∞)", 0.3);
-    lambda.series.push(line(
+    if all_zero {
+        lambda = lambda.log(log, false);
+    }
+    let kept: Vec<(f64, f64)> = n
+        .iter()
+        .zip(&c.lambda_min)
+        .filter(|(_, l)| all_zero || **l > ZERO)
+        .map(|(n, l)| (*n, *l))
+        .collect();
+    lambda.series.push(Series::new(
         "λ₀(H^∞), two-layer ReLU NTK on unit-norm inputs",
-        &c.lambda_min,
+        kept.iter().map(|p| p.0).collect(),
+        kept.iter().map(|p| p.1).collect(),
         palette::BLUE,
     ));
+    if !zero.is_empty() {
+        lambda.note = Some(format!(
+            "λ₀ ≤ 10⁻¹⁰ (zero up to rounding) at n = {}: H^∞ is singular on these inputs, so \
+             the theorems that need λ₀ > 0 do not apply (e.g. equally spaced points on the \
+             circle, where this kernel has no odd frequencies ≥ 3)",
+            zero.join(", ")
+        ));
+    }
     let mut bound = chart("Rademacher bound √(yᵀK⁻¹y · tr K) / n", "bound", 0.5);
     bound.series.extend([
         line("target of the sidebar", &c.rademacher_true, palette::BLUE),
@@ -194,5 +223,36 @@ pub fn GeneralizationPanel(
                 <FigureCanvas id="capacity-plot" label="Smallest eigenvalue of H^∞ and the Rademacher-complexity bound against n" results=results slots=THIRD busy=busy figure=capacity aspect="2.4 / 1" />
             </div>
         </Panel>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn capacity(lambda_min: Vec<f64>) -> Capacity {
+        Capacity {
+            n: vec![8, 16, 32],
+            lambda_min,
+            rademacher_true: vec![0.5, 0.4, 0.3],
+            rademacher_random: vec![0.9, 0.8, 0.7],
+            singular_from: None,
+        }
+    }
+
+    /// A singular H^∞ (λ₀ zero up to rounding) is said on the plot, not dropped
+    /// silently or drawn as an error.
+    #[test]
+    fn a_singular_h_infinity_is_said_on_the_plot() {
+        let fine = capacity_charts(&capacity(vec![0.3, 0.2, 0.1]), true);
+        assert!(fine[0].note.is_none() && fine[0].log_y);
+        let some = capacity_charts(&capacity(vec![0.3, 1e-17, -2e-16]), true);
+        assert_eq!(some[0].series[0].x, vec![8.0]);
+        assert!(some[0].log_y);
+        assert!(some[0].note.as_deref().unwrap().contains("n = 16, 32"));
+        let all = capacity_charts(&capacity(vec![3e-17, 1e-17, -2e-16]), true);
+        assert!(!all[0].log_y, "zeros need a linear axis");
+        assert_eq!(all[0].series[0].y.len(), 3);
+        assert!(all[0].note.as_deref().unwrap().contains("singular"));
     }
 }
