@@ -378,8 +378,7 @@ async fn invalid_value_shows_message_and_keeps_the_plots() {
         error.text_content().unwrap(),
         "σ_w must be a number between 0 and 10"
     );
-    let werror: HtmlElement = find(&root, "#widths-error");
-    assert!(werror.text_content().unwrap().starts_with("widths must be"));
+    assert!(text(&root, "#widths-error").starts_with("widths must be"));
     assert_eq!(
         generation(&root, "circle-plot"),
         first,
@@ -414,8 +413,7 @@ async fn a_text_field_computes_on_enter_not_on_each_keystroke() {
         leptos::task::tick().await;
     }
     sleep(400).await;
-    let werror: HtmlElement = find(&root, "#widths-error");
-    assert!(werror.text_content().unwrap().starts_with("widths must be"));
+    assert!(text(&root, "#widths-error").starts_with("widths must be"));
     assert_eq!(
         generation(&root, "circle-plot"),
         first,
