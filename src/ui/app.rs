@@ -143,8 +143,7 @@ pub fn App(
 
     // The latest request wins: a job that ran before comes from the cache; otherwise
     // the client stops whatever the worker is still computing and sends this one.
-    let send = move |experiments: Vec<Experiment>| {
-        let key = serde_json::to_string(&experiments).unwrap_or_default();
+    let send = move |experiments: Vec<Experiment>, key: String| {
         let Some(start) = runner.try_update(|r| r.start(now_ms(), key)) else {
             return;
         };
@@ -171,11 +170,15 @@ pub fn App(
         if let Some(h) = pending.get_value() {
             h.clear();
         }
-        if debounce_ms == 0 {
-            send(job);
+        // A job computed before is shown at once; a new one waits out the debounce.
+        let key = serde_json::to_string(&job).unwrap_or_default();
+        let cached = runner.with_untracked(|r| r.is_cached(&key));
+        if debounce_ms == 0 || cached {
+            send(job, key);
         } else {
             let h =
-                set_timeout_with_handle(move || send(job), Duration::from_millis(debounce_ms)).ok();
+                set_timeout_with_handle(move || send(job, key), Duration::from_millis(debounce_ms))
+                    .ok();
             pending.set_value(h);
         }
     });

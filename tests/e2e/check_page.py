@@ -448,9 +448,11 @@ def main():
             driver.s("POST", "/url", {"url": page})
             wait_done("the kernel job")
             driver.js("document.getElementById('tab-convergence').click()")
-            wait_for(driver, "return document.getElementById('convergence-plot')", timeout=10,
-                     what="the convergence tab")
-            wait_done("the convergence job")
+            # Drawn by its own job (not merely "done" from the kernel job before it).
+            wait_for(driver, "const c = document.getElementById('convergence-plot');"
+                     " return c && Number(c.dataset.generation || 0) > 1"
+                     " && document.querySelector('#job-status').dataset.state === 'done'",
+                     timeout=90, what="the convergence tab drawn by its job")
             sent = driver.js(SENT)
             ms = driver.js_async(
                 "const done = arguments[arguments.length - 1];"
