@@ -21,6 +21,26 @@ fn synced_input(value: RwSignal<String>) -> NodeRef<leptos::html::Input> {
     input
 }
 
+/// A control's texts and element ids, from its row of the table: the input's id (the
+/// field's key), its help line's and its error message's.
+struct Ids {
+    id: &'static str,
+    label: &'static str,
+    help: &'static str,
+    help_id: String,
+    error_id: String,
+}
+
+fn ids(field: &'static Field) -> Ids {
+    Ids {
+        id: field.key,
+        label: field.label,
+        help: field.help,
+        help_id: format!("{}-help", field.key),
+        error_id: format!("{}-error", field.key),
+    }
+}
+
 /// A control's help line and its error message (empty while the value is valid), which
 /// the input names in `aria-describedby`.
 #[component]
@@ -93,17 +113,16 @@ pub fn NumberControl(
     #[prop(optional, into)]
     disabled: Signal<bool>,
 ) -> impl IntoView {
-    let Field {
-        key: id,
+    let Ids {
+        id,
         label,
         help,
-        ..
-    } = *field;
+        help_id,
+        error_id,
+    } = ids(field);
     let draft = Draft::new(value);
     let text = draft.text;
     let error = Memo::new(move |_| bounds.parse(&text.get()).err());
-    let help_id = format!("{id}-help");
-    let error_id = format!("{id}-error");
     let number_id = format!("{id}-number");
     let pending = StoredValue::new(None::<TimeoutHandle>);
     let rest = move || {
@@ -166,13 +185,13 @@ pub fn ToggleControl(
     field: &'static Field,
     value: RwSignal<String>,
 ) -> impl IntoView {
-    let Field {
-        key: id,
+    let Ids {
+        id,
         label,
         help,
+        help_id,
         ..
-    } = *field;
-    let help_id = format!("{id}-help");
+    } = ids(field);
     view! {
         <div class="control toggle" title=help>
             <label for=id>
@@ -197,17 +216,16 @@ pub fn TextControl(
     field: &'static Field,
     value: RwSignal<String>,
 ) -> impl IntoView {
-    let Field {
-        key: id,
+    let Ids {
+        id,
         label,
         help,
-        ..
-    } = *field;
+        help_id,
+        error_id,
+    } = ids(field);
     let draft = Draft::new(value);
     let text = draft.text;
     let error = Memo::new(move |_| crate::fields::field_error(id, &text.get()));
-    let help_id = format!("{id}-help");
-    let error_id = format!("{id}-error");
     let input_ref = synced_input(text);
     view! {
         <div class="control text" class:invalid=move || error.get().is_some() title=help>
@@ -235,13 +253,13 @@ pub fn SelectControl(
     options: &'static [(&'static str, &'static str)],
     value: RwSignal<String>,
 ) -> impl IntoView {
-    let Field {
-        key: id,
+    let Ids {
+        id,
         label,
         help,
+        help_id,
         ..
-    } = *field;
-    let help_id = format!("{id}-help");
+    } = ids(field);
     view! {
         <div class="control select" title=help>
             <label for=id>
