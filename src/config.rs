@@ -463,19 +463,30 @@ impl Settings {
                 steps: s.steps,
                 snapshots: s.snapshots.clone(),
             })],
-            View::Generalization => vec![
-                Experiment::Generalization(generalization::Params {
-                    network,
-                    data: data.clone(),
-                    target: target.clone(),
-                    n_test: s.n_test,
-                }),
-                Experiment::Capacity(capacity::Params {
-                    network,
-                    data,
-                    target,
-                }),
-            ],
+            View::Generalization => {
+                // Infinite-width kernels only: a width matters to the standard
+                // parameterization's limit alone, so in the NTK parameterization the
+                // job carries none and a change of the widths recomputes nothing.
+                let network = FcNetwork {
+                    width: network
+                        .width
+                        .filter(|_| s.parameterization == Parameterization::Standard),
+                    ..network
+                };
+                vec![
+                    Experiment::Generalization(generalization::Params {
+                        network,
+                        data: data.clone(),
+                        target: target.clone(),
+                        n_test: s.n_test,
+                    }),
+                    Experiment::Capacity(capacity::Params {
+                        network,
+                        data,
+                        target,
+                    }),
+                ]
+            }
         };
         Ok(Config {
             view: s.view,

@@ -5,6 +5,8 @@
 
 use ntk_core::activation::Activation;
 
+use crate::config::View;
+
 /// Allowed range of a numeric field.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Bounds {
@@ -308,6 +310,44 @@ pub const FIELDS: [Field; 30] = [
     field("log", "1", Group::View, "log axes", "Logarithmic axes where they fit: the spectrum, convergence, losses, drift, residuals, bounds.", Kind::Flag),
     field("hide", "", Group::Page, "hidden controls", "Teacher mode: the controls and groups to hide.", Kind::Special(check_hide)),
 ];
+
+/// Whether field `key` affects what tab `view` computes or draws, given the other
+/// fields (`v`). The sidebar collapses the others, saying where they apply. Read off
+/// [`crate::config::Settings`]' jobs: e.g. the generalization tab's networks are
+/// infinite-width (no widths, no seeds), and the training settings reach the kernel
+/// tab only when it trains its networks. A test checks every "no" against the jobs.
+pub fn used_on(key: &str, view: View, v: Lookup) -> bool {
+    use View::*;
+    let trains_kernel = v("ktrain") == "1";
+    match key {
+        "proj" => view != Convergence,
+        // The infinite-width kernels of the standard parameterization take the
+        // widest width.
+        "widths" => view != Generalization || v("param") == "standard",
+        "seeds" => matches!(view, Kernel | Convergence),
+        "target" | "degrees" => match view {
+            Kernel => trains_kernel,
+            Convergence => false,
+            Training | Generalization => true,
+        },
+        "noise" | "snaps" => view == Training,
+        "ntest" => matches!(view, Training | Generalization),
+        "lr" | "steps" => view == Training || (view == Kernel && trains_kernel),
+        "ktrain" | "kernel" | "points" => view == Kernel,
+        "metric" => view == Convergence,
+        _ => true,
+    }
+}
+
+/// The tabs field `key` is used on, by name ("Training & spectral bias, Generalization").
+pub fn used_on_names(key: &str, v: Lookup) -> String {
+    View::ALL
+        .into_iter()
+        .filter(|&view| used_on(key, view, v))
+        .map(View::label)
+        .collect::<Vec<_>>()
+        .join(", ")
+}
 
 /// The field with this key.
 pub fn find(key: &str) -> Option<&'static Field> {

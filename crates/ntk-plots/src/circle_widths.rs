@@ -8,7 +8,8 @@
 //! width, so each width is drawn beside its own analytic kernel (dotted) and there is
 //! no single infinite-width curve.
 
-use crate::common::{finish, pi_label, Mapping, Ramp};
+use crate::common::{mapping, pi_label, Mapping, Ramp};
+use crate::legend::{split_legend, LegendEntry, Swatch};
 use crate::{palette, PlotError, PlotStyle};
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -121,8 +122,66 @@ where
     let (y0, y1) = (lo - pad, hi + pad);
 
     area.fill(&WHITE)?;
+    let count = data.widths.len();
+    let shade = |i: usize| {
+        if count > 1 {
+            0.25 + 0.75 * i.min(count - 1) as f64 / (count - 1) as f64
+        } else {
+            0.75
+        }
+    };
+    // Initialisation in the blue ramp, trained nets in the vermillion one.
+    let color_of = |i: usize, trained: bool| {
+        if trained {
+            Ramp::Warm.at(shade(i))
+        } else {
+            Ramp::Sequential.at(shade(i))
+        }
+    };
+    // The legend, beside or below the data: each width's mean (its seeds thin, its
+    // band), the trained networks dashed, the analytic kernels.
+    let mut entries = Vec::new();
+    for (series, after) in [
+        (data.widths, None),
+        (data.trained, Some(data.trained_steps)),
+    ] {
+        for (i, w) in series.iter().enumerate() {
+            let swatch = if after.is_some() {
+                Swatch::Dashed
+            } else {
+                Swatch::Band
+            };
+            let color = color_of(i, after.is_some());
+            entries.push(LegendEntry::new(
+                legend_text(w, data.seeds, after),
+                color,
+                swatch,
+            ));
+            if let (Some(_), None) = (w.analytic, after) {
+                entries.push(LegendEntry::new(
+                    format!("analytic kernel of width {} (standard param.)", w.width),
+                    palette::ANALYTIC,
+                    Swatch::Dotted,
+                ));
+            }
+        }
+    }
+    if data.analytic.is_some() {
+        entries.push(LegendEntry::new(
+            "analytic, infinite width",
+            palette::ANALYTIC,
+            Swatch::Line,
+        ));
+    }
+    let area = &split_legend(area, &entries, &[], style)?;
     let title = format!("{} on the unit circle — {}", data.kernel, data.network);
     let (caption, font) = crate::common::fitted_caption(area, &title, style, 15.0);
+    let (x_desc, y_desc) = crate::common::axis_titles(
+        area,
+        "angle γ between x₀ = (1, 0) and x(γ) = (cos γ, sin γ)",
+        &format!("{}(x₀, x(γ))", data.kernel),
+        style,
+    );
     let mut chart = ChartBuilder::on(area)
         .caption(caption, font)
         .margin(style.px(12.0))
@@ -135,20 +194,12 @@ where
             .x_labels(9)
             .x_label_formatter(&pi_label)
             .y_label_formatter(&|v| crate::fmt3(*v))
-            .x_desc("angle γ between x₀ = (1, 0) and x(γ) = (cos γ, sin γ)")
-            .y_desc(format!("{}(x₀, x(γ))", data.kernel)),
+            .x_desc(x_desc)
+            .y_desc(y_desc),
         style,
     )?;
 
-    let (sample_len, line_width) = (style.px(24.0) as i32, style.px(2.0));
-    let count = data.widths.len();
-    let shade = |i: usize| {
-        if count > 1 {
-            0.25 + 0.75 * i.min(count - 1) as f64 / (count - 1) as f64
-        } else {
-            0.75
-        }
-    };
+    let line_width = style.px(2.0);
     let thin = style.px(0.8);
     let groups = [
         (data.widths, None),
@@ -156,12 +207,7 @@ where
     ];
     for (series, after) in groups {
         for (i, w) in series.iter().enumerate() {
-            // Initialisation in the blue ramp, trained nets in the vermillion one.
-            let color = if after.is_some() {
-                Ramp::Warm.at(shade(i))
-            } else {
-                Ramp::Sequential.at(shade(i))
-            };
+            let color = color_of(i, after.is_some());
             for curve in w.seeds {
                 let pts = data.gamma.iter().zip(curve).map(|(&g, &y)| (g / PI, y));
                 if after.is_some() {
@@ -180,75 +226,31 @@ where
                 color.mix(0.22).filled(),
             )))?;
             let mean = data.gamma.iter().zip(w.mean).map(|(&g, &y)| (g / PI, y));
-            let label = legend_text(w, data.seeds, after);
             if after.is_some() {
-                let (dash, gap) = (style.px(7.0), style.px(4.0));
-                chart
-                    .draw_series(DashedLineSeries::new(
-                        mean,
-                        dash,
-                        gap,
-                        color.stroke_width(line_width),
-                    ))?
-                    .label(label)
-                    .legend(crate::common::dashed_legend(
-                        sample_len,
-                        dash,
-                        gap,
-                        color.stroke_width(line_width),
-                    ));
+                chart.draw_series(DashedLineSeries::new(
+                    mean,
+                    style.px(7.0),
+                    style.px(4.0),
+                    color.stroke_width(line_width),
+                ))?;
             } else {
-                chart
-                    .draw_series(LineSeries::new(mean, color.stroke_width(line_width)))?
-                    .label(label)
-                    .legend(move |(x, y)| {
-                        PathElement::new(
-                            vec![(x, y), (x + sample_len, y)],
-                            color.stroke_width(line_width),
-                        )
-                    });
+                chart.draw_series(LineSeries::new(mean, color.stroke_width(line_width)))?;
             }
             if let (Some(a), None) = (w.analytic, after) {
-                let (dot, dot_gap) = (style.px(2.0), style.px(3.0));
-                chart
-                    .draw_series(DashedLineSeries::new(
-                        data.gamma.iter().zip(a).map(|(&g, &y)| (g / PI, y)),
-                        dot,
-                        dot_gap,
-                        palette::ANALYTIC.stroke_width(line_width),
-                    ))?
-                    .label(format!(
-                        "analytic kernel of width {} (standard param.)",
-                        w.width
-                    ))
-                    .legend(crate::common::dashed_legend(
-                        sample_len,
-                        dot,
-                        dot_gap,
-                        palette::ANALYTIC.stroke_width(line_width),
-                    ));
+                chart.draw_series(DashedLineSeries::new(
+                    data.gamma.iter().zip(a).map(|(&g, &y)| (g / PI, y)),
+                    style.px(2.0),
+                    style.px(3.0),
+                    palette::ANALYTIC.stroke_width(line_width),
+                ))?;
             }
         }
     }
     if let Some(analytic) = data.analytic {
-        chart
-            .draw_series(LineSeries::new(
-                data.gamma.iter().zip(analytic).map(|(&g, &y)| (g / PI, y)),
-                palette::ANALYTIC.stroke_width(line_width),
-            ))?
-            .label("analytic, infinite width")
-            .legend(move |(x, y)| {
-                PathElement::new(
-                    vec![(x, y), (x + sample_len, y)],
-                    palette::ANALYTIC.stroke_width(line_width),
-                )
-            });
+        chart.draw_series(LineSeries::new(
+            data.gamma.iter().zip(analytic).map(|(&g, &y)| (g / PI, y)),
+            palette::ANALYTIC.stroke_width(line_width),
+        ))?;
     }
-    finish(
-        &mut chart,
-        style,
-        SeriesLabelPosition::UpperRight,
-        ((-1.0, 1.0), (y0, y1)),
-        (false, false),
-    )
+    Ok(mapping(&chart, (-1.0, 1.0), (y0, y1), false, false))
 }

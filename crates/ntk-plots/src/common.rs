@@ -4,9 +4,9 @@
 use plotters::coord::cartesian::Cartesian2d;
 use plotters::coord::types::RangedCoordf64;
 use plotters::coord::Shift;
-use plotters::element::DashedPathElement;
 use plotters::prelude::*;
 
+use crate::legend::{cut_to, text_width};
 use crate::{palette, PlotError, PlotStyle};
 
 /// Draw a mesh in the house style: 12 px tick labels, 13 px axis titles, light and
@@ -30,31 +30,13 @@ where
     Ok(())
 }
 
-/// A note (what the plot leaves out, a fitted slope…) at the top left of a plotting
-/// area.
-pub fn draw_note<DB: DrawingBackend, CT: plotters::coord::CoordTranslate>(
-    area: &DrawingArea<DB, CT>,
-    style: &PlotStyle,
-    note: &str,
-) -> Result<(), PlotError>
-where
-    DB::ErrorType: 'static,
-{
-    area.strip_coord_spec().draw(&Text::new(
-        note.to_string(),
-        (style.px(10.0) as i32, style.px(8.0) as i32),
-        style.font(13.0),
-    ))?;
-    Ok(())
-}
-
 /// A caption that fits the width of `area`: `text` in `css_px` CSS pixels, or smaller
 /// (down to 10 px) on a narrow area, and cut with "…" if even that is too wide.
 ///
 /// A text's width is the larger of plotters' estimate and 0.55 em a character (about
-/// the average advance of the sans-serif fonts the page uses): in the browser the
-/// estimate runs short (390 px for a title drawn ~740 px wide on a 2× canvas in
-/// headless Chromium), and titles ran off both edges of a phone's plots.
+/// the average advance of the sans-serif fonts the page uses, [`text_width`]): in the
+/// browser the estimate runs short (390 px for a title drawn ~740 px wide on a 2×
+/// canvas in headless Chromium), and titles ran off both edges of a phone's plots.
 pub fn fitted_caption<'s, DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
     text: &str,
@@ -62,49 +44,28 @@ pub fn fitted_caption<'s, DB: DrawingBackend>(
     css_px: f64,
 ) -> (String, TextStyle<'s>) {
     let room = f64::from(area.dim_in_pixel().0) - 2.0 * f64::from(style.px(8.0));
-    let width = |t: &str, px: f64| {
-        let floor = 0.55 * px * style.scale * t.chars().count() as f64;
-        area.estimate_text_size(t, &style.font(px))
-            .map_or(floor, |(w, _)| f64::from(w).max(floor))
-    };
-    let full = width(text, css_px);
+    let full = text_width(area, text, style, css_px);
     if full <= room {
         return (text.to_string(), style.font(css_px));
     }
     let px = (css_px * room / full).max(10.0);
-    let mut chars: Vec<char> = text.chars().collect();
-    let mut fitted = text.to_string();
-    while width(&fitted, px) > room && chars.len() > 1 {
-        chars.pop();
-        fitted = chars.iter().collect::<String>().trim_end().to_string() + "…";
-    }
-    (fitted, style.font(px))
+    (cut_to(area, text, style, px, room), style.font(px))
 }
 
-/// Draw the legend of `chart` at `position` in the house style, and return the
-/// chart's pixel ↔ data mapping (`x`, `y` in chart units, log10 when `log_*`).
-pub fn finish<'a, DB: DrawingBackend + 'a>(
-    chart: &mut ChartContext<'a, DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>,
+/// The axis titles of a chart on `area`, each cut with "…" to the length of its axis
+/// (the 13 px titles of [`draw_mesh`]; the y title runs along the height).
+pub fn axis_titles<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    x: &str,
+    y: &str,
     style: &PlotStyle,
-    position: SeriesLabelPosition,
-    (x, y): ((f64, f64), (f64, f64)),
-    (log_x, log_y): (bool, bool),
-) -> Result<Mapping, PlotError>
-where
-    DB::ErrorType: 'static,
-{
-    // A narrow chart (a phone) gets a smaller legend, which covers less of the data.
-    let narrow = f64::from(chart.plotting_area().dim_in_pixel().0) < 420.0 * style.scale;
-    chart
-        .configure_series_labels()
-        .position(position)
-        .legend_area_size(style.px(34.0))
-        .margin(style.px(8.0))
-        .background_style(WHITE.mix(0.9))
-        .border_style(palette::GRID)
-        .label_font(style.font(if narrow { 10.0 } else { 12.0 }))
-        .draw()?;
-    Ok(mapping(chart, x, y, log_x, log_y))
+) -> (String, String) {
+    let (w, h) = area.dim_in_pixel();
+    let room = |len: u32, label_area: f64| f64::from(len) - f64::from(style.px(label_area + 24.0));
+    (
+        cut_to(area, x, style, 13.0, room(w, 62.0)),
+        cut_to(area, y, style, 13.0, room(h, 80.0)),
+    )
 }
 
 /// The pixel ↔ data mapping of a chart.
@@ -260,14 +221,18 @@ pub fn decade_label(log10_value: f64) -> String {
     )
 }
 
-/// A legend entry drawn with its series' dash pattern: a dashed line `len` long.
-pub fn dashed_legend(
-    len: i32,
-    dash: u32,
-    gap: u32,
-    style: ShapeStyle,
-) -> impl Fn((i32, i32)) -> DashedPathElement<std::vec::IntoIter<(i32, i32)>, u32> {
-    move |(x, y)| DashedPathElement::new(vec![(x, y), (x + len, y)], dash, gap, style)
+/// A tick label on a log axis (`log10_value` in decades) spanning `span` decades:
+/// over a decade or more only the powers of ten are labelled (10⁻¹, 10⁰, 10¹, never
+/// 0.316 between them); over less than a decade every tick is a plain number. One
+/// format per axis.
+pub fn log_label(log10_value: f64, span: f64) -> String {
+    if span < 1.0 {
+        crate::fmt3(10f64.powf(log10_value))
+    } else if (log10_value - log10_value.round()).abs() < 1e-6 {
+        decade_label(log10_value)
+    } else {
+        String::new()
+    }
 }
 
 /// A tick label on an index axis: the whole number, or nothing between whole numbers
@@ -296,6 +261,18 @@ mod tests {
         assert_eq!(decade_label(-3.0), "10⁻³");
         assert_eq!(decade_label(12.0), "10¹²");
         assert_eq!(decade_label(0.5), "3.16");
+    }
+
+    #[test]
+    fn a_log_axis_has_one_tick_format() {
+        let labels: Vec<String> = [-1.0, -0.5, 0.0, 0.5, 1.0]
+            .iter()
+            .map(|&v| log_label(v, 2.0))
+            .collect();
+        assert_eq!(labels, ["10⁻¹", "", "10⁰", "", "10¹"]);
+        // Under a decade: plain numbers, 10^0.25 = 1.778…
+        assert_eq!(log_label(0.25, 0.5), "1.78");
+        assert_eq!(log_label(0.0, 0.5), "1");
     }
 
     #[test]

@@ -109,21 +109,20 @@ where
         }))?;
     }
     let mapping = crate::common::mapping(&chart, (0.0, n as f64), (n as f64, 0.0), false, false);
-    // Colour bar.
+    // The colour bar spans exactly the heatmap's rows (its labels may overhang by
+    // half a line, inside the margin).
+    let overhang = style.px(8.0) as i32;
+    let (_, bar_top) = bar.get_base_pixel();
+    let (bar_w, bar_h) = bar.dim_in_pixel();
+    let top = (mapping.px_y.0 - bar_top - overhang).max(0);
+    let height = (mapping.px_y.1 - mapping.px_y.0 + 2 * overhang).min(bar_h as i32 - top);
+    let bar = bar.shrink((0, top), (bar_w, height.max(1) as u32));
     let mut cb = ChartBuilder::on(&bar)
-        .margin_top(style.px(30.0))
-        .margin_bottom(style.px(36.0))
+        .margin_top(overhang)
+        .margin_bottom(overhang)
         .margin_left(style.px(4.0))
         .y_label_area_size(style.px(44.0))
         .build_cartesian_2d(0.0f64..1.0f64, lo..hi)?;
-    cb.configure_mesh()
-        .disable_mesh()
-        .disable_x_axis()
-        .y_labels(5)
-        .y_label_formatter(&|v| crate::common::tick(*v, span))
-        .label_style(style.font(11.0))
-        .axis_style(palette::TEXT)
-        .draw()?;
     let steps = 64;
     cb.draw_series((0..steps).map(|k| {
         let a = lo + span * k as f64 / steps as f64;

@@ -15,6 +15,7 @@ use thiserror::Error;
 mod circle_widths;
 pub mod common;
 mod heatmap;
+pub mod legend;
 mod lines;
 pub mod palette;
 mod spectrum;
@@ -24,7 +25,8 @@ pub use common::Mapping;
 pub use heatmap::{
     downsample, draw_kernel_heatmaps, heatmap_colors, HeatmapCells, HeatmapsPlot, MAX_CELLS,
 };
-pub use lines::{draw_lines, draw_lines_row, LegendPosition, LinesPlot, Series, Stroke};
+pub use legend::{LegendEntry, Swatch};
+pub use lines::{draw_lines, draw_lines_row, LinesPlot, Series, Stroke};
 pub use spectrum::{draw_eigenvectors, draw_spectrum, EigenvectorPlot, SpectrumPlot};
 
 /// Why a plot could not be drawn.

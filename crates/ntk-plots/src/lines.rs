@@ -1,13 +1,14 @@
 //! One line chart for the experiment panels (convergence, training, spectral bias,
 //! generalization): several series, each solid, dashed (theory) or markers, optional
-//! error bars, linear or log axes, a title, labelled axes, a legend and an optional
-//! note (e.g. the fitted slope) in the corner.
+//! error bars, linear or log axes, a title, labelled axes, and a legend with an
+//! optional note (e.g. the fitted slope) beside or below the data, never over it.
 
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use crate::common::{decade_label, finish, tick, Mapping};
+use crate::common::{log_label, mapping, tick, Mapping};
+use crate::legend::{split_legend, LegendEntry, Swatch};
 use crate::{palette, PlotError, PlotStyle};
 
 /// How a series is drawn.
@@ -61,9 +62,6 @@ impl Series {
     }
 }
 
-/// Where a legend goes.
-pub use plotters::chart::SeriesLabelPosition as LegendPosition;
-
 /// A line chart.
 #[derive(Debug, Clone)]
 pub struct LinesPlot<'a> {
@@ -73,12 +71,8 @@ pub struct LinesPlot<'a> {
     pub log_x: bool,
     pub log_y: bool,
     pub series: &'a [Series],
-    pub legend: LegendPosition,
-    /// A line of text in the upper-left corner of the plotting area.
+    /// A line of text (what the plot leaves out, a fitted slope…) below the legend.
     pub note: Option<&'a str>,
-    /// Extra room above the data (a fraction of the y span) so that a legend at the
-    /// top does not cover the curves.
-    pub headroom: f64,
 }
 
 /// How many decades below its largest value a log y axis shows at most: curves that
@@ -163,11 +157,27 @@ where
         y1 += 0.5 * y1.abs().max(1e-3);
     }
     let (xp, yp) = (0.03 * (x1 - x0), 0.06 * (y1 - y0));
-    let room = p.headroom.max(0.0) * (y1 - y0);
-    let (x0, x1, y0, y1) = (x0 - xp, x1 + xp, y0 - yp, y1 + yp + room);
+    let (x0, x1, y0, y1) = (x0 - xp, x1 + xp, y0 - yp, y1 + yp);
 
     area.fill(&WHITE)?;
+    // The legend (each swatch drawn as its series is) and the note, outside the data.
+    let entries: Vec<LegendEntry> = p
+        .series
+        .iter()
+        .filter(|s| !s.label.is_empty())
+        .map(|s| {
+            let swatch = match s.stroke {
+                Stroke::Solid => Swatch::Marked,
+                Stroke::Line => Swatch::Line,
+                Stroke::Dashed => Swatch::Dashed,
+                Stroke::Dotted => Swatch::Dotted,
+            };
+            LegendEntry::new(s.label.clone(), s.color, swatch)
+        })
+        .collect();
+    let area = &split_legend(area, &entries, p.note.as_slice(), style)?;
     let (caption, font) = crate::common::fitted_caption(area, p.title, style, 15.0);
+    let (x_desc, y_desc) = crate::common::axis_titles(area, p.x_label, p.y_label, style);
     let mut chart = ChartBuilder::on(area)
         .caption(caption, font)
         .margin(style.px(12.0))
@@ -177,14 +187,14 @@ where
     let (xspan, yspan) = (x1 - x0, y1 - y0);
     let xf = move |v: &f64| {
         if p.log_x {
-            decade_label(*v)
+            log_label(*v, xspan)
         } else {
             tick(*v, xspan)
         }
     };
     let yf = move |v: &f64| {
         if p.log_y {
-            decade_label(*v)
+            log_label(*v, yspan)
         } else {
             tick(*v, yspan)
         }
@@ -210,8 +220,8 @@ where
             .y_labels(count(p.log_y, short_y, yspan))
             .x_label_formatter(&xf)
             .y_label_formatter(&yf)
-            .x_desc(p.x_label)
-            .y_desc(p.y_label),
+            .x_desc(x_desc)
+            .y_desc(y_desc),
         style,
     )?;
     // The 1-2-5 ticks of short log axes, with their grid lines, in the house style.
@@ -250,15 +260,11 @@ where
     }
     let lw = style.px(2.0);
     let r = style.px(3.0);
-    let sample = style.px(24.0) as i32;
     let (dash, gap) = (style.px(7.0), style.px(4.0));
     for (s, pts) in p.series.iter().zip(&pts) {
         let color = s.color;
         let line: Vec<(f64, f64)> = pts.iter().map(|q| (q.0, q.1)).collect();
-        let legend = move |(x, y): (i32, i32)| -> PathElement<(i32, i32)> {
-            PathElement::new(vec![(x, y), (x + sample, y)], color.stroke_width(lw))
-        };
-        let anno = match s.stroke {
+        match s.stroke {
             Stroke::Dashed => chart.draw_series(DashedLineSeries::new(
                 line.iter().copied(),
                 dash,
@@ -276,29 +282,6 @@ where
                 color.stroke_width(lw),
             ))?,
         };
-        if s.label.is_empty() {
-            continue;
-        }
-        // The legend's swatch is drawn with the series' own dash pattern.
-        match s.stroke {
-            Stroke::Dashed | Stroke::Dotted => {
-                let (dl, gl) = if s.stroke == Stroke::Dashed {
-                    (dash, gap)
-                } else {
-                    (style.px(2.0), style.px(3.0))
-                };
-                anno.label(s.label.as_str())
-                    .legend(crate::common::dashed_legend(
-                        sample,
-                        dl,
-                        gl,
-                        color.stroke_width(lw),
-                    ));
-            }
-            Stroke::Solid | Stroke::Line => {
-                anno.label(s.label.as_str()).legend(legend);
-            }
-        }
         if s.stroke == Stroke::Solid {
             chart.draw_series(line.iter().map(|&q| Circle::new(q, r, color.filled())))?;
         }
@@ -328,16 +311,7 @@ where
             }
         }
     }
-    if let Some(note) = p.note {
-        crate::common::draw_note(chart.plotting_area(), style, note)?;
-    }
-    finish(
-        &mut chart,
-        style,
-        p.legend.clone(),
-        ((x0, x1), (y0, y1)),
-        (p.log_x, p.log_y),
-    )
+    Ok(mapping(&chart, (x0, x1), (y0, y1), p.log_x, p.log_y))
 }
 
 /// Tick values 1, 2, 5 × 10ᵏ within [lo, hi] (lo > 0); 1…9 × 10ᵏ when that gives

@@ -3,7 +3,8 @@
 //! analytic eigenvalues μ_k repeated by multiplicity (dashed: theory); and the top
 //! eigenvectors drawn as functions (of the angle, on the circle).
 
-use crate::common::{decade_label, finish, Mapping};
+use crate::common::{log_label, mapping, Mapping};
+use crate::legend::{split_legend, LegendEntry, Swatch};
 use crate::{fmt3, palette, PlotError, PlotStyle};
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -69,6 +70,19 @@ where
     y0 -= pad;
     y1 += pad;
     area.fill(&WHITE)?;
+    let mut entries = vec![LegendEntry::new(
+        "Gram matrix of the data (measured)",
+        palette::BLUE,
+        Swatch::Marked,
+    )];
+    if !theory.is_empty() {
+        entries.push(LegendEntry::new(
+            "analytic μ_k by degree, × multiplicity (theory)",
+            palette::ANALYTIC,
+            Swatch::Dashed,
+        ));
+    }
+    let area = &split_legend(area, &entries, p.note.as_slice(), style)?;
     let title = format!("Eigenvalues of the {} Gram matrix, {}", p.kernel, p.data);
     let (caption, font) = crate::common::fitted_caption(area, &title, style, 15.0);
     let mut chart = ChartBuilder::on(area)
@@ -77,14 +91,21 @@ where
         .x_label_area_size(style.px(44.0))
         .y_label_area_size(style.px(60.0))
         .build_cartesian_2d(x0..x1, y0..y1)?;
+    let (xspan, yspan) = (x1 - x0, y1 - y0);
     let xf = move |v: &f64| {
         if p.log {
-            decade_label(*v)
+            log_label(*v, xspan)
         } else {
             crate::common::index_label(*v)
         }
     };
-    let yf = move |v: &f64| if p.log { decade_label(*v) } else { fmt3(*v) };
+    let yf = move |v: &f64| {
+        if p.log {
+            log_label(*v, yspan)
+        } else {
+            fmt3(*v)
+        }
+    };
     crate::common::draw_mesh(
         chart
             .configure_mesh()
@@ -106,52 +127,24 @@ where
     )?;
     let lw = style.px(2.0);
     let r = style.px(2.5);
-    let sample = style.px(24.0) as i32;
-    chart
-        .draw_series(LineSeries::new(
-            measured.iter().copied(),
-            palette::BLUE.stroke_width(lw),
-        ))?
-        .label("Gram matrix of the data (measured)")
-        .legend(move |(x, y)| {
-            PathElement::new(
-                vec![(x, y), (x + sample, y)],
-                palette::BLUE.stroke_width(lw),
-            )
-        });
+    chart.draw_series(LineSeries::new(
+        measured.iter().copied(),
+        palette::BLUE.stroke_width(lw),
+    ))?;
     chart.draw_series(
         measured
             .iter()
             .map(|&q| Circle::new(q, r, palette::BLUE.filled())),
     )?;
     if !theory.is_empty() {
-        let (dash, gap) = (style.px(6.0), style.px(4.0));
-        let dashed = DashedLineSeries::new(
+        chart.draw_series(DashedLineSeries::new(
             theory.iter().copied(),
-            dash,
-            gap,
+            style.px(7.0),
+            style.px(4.0),
             palette::ANALYTIC.stroke_width(lw),
-        );
-        chart
-            .draw_series(dashed)?
-            .label("analytic μ_k by degree, × multiplicity (theory)")
-            .legend(crate::common::dashed_legend(
-                sample,
-                dash,
-                gap,
-                palette::ANALYTIC.stroke_width(lw),
-            ));
+        ))?;
     }
-    if let Some(note) = p.note {
-        crate::common::draw_note(chart.plotting_area(), style, note)?;
-    }
-    finish(
-        &mut chart,
-        style,
-        SeriesLabelPosition::LowerLeft,
-        ((x0, x1), (y0, y1)),
-        (p.log, p.log),
-    )
+    Ok(mapping(&chart, (x0, x1), (y0, y1), p.log, p.log))
 }
 
 /// The top eigenvectors as functions.
@@ -193,12 +186,19 @@ where
         .max(1e-12)
         * 1.08;
     let span = 2.0 * ymax;
-    // Room above the curves for the legend.
-    let ytop = ymax * 2.1;
+    let ytop = ymax;
     // On the circle the abscissa is drawn in units of π (ticks −π … π).
     let unit = if p.angle { std::f64::consts::PI } else { 1.0 };
     let (x0, x1) = (x0 / unit, x1 / unit);
     area.fill(&WHITE)?;
+    let colors = palette::CYCLE;
+    let entries: Vec<LegendEntry> = p
+        .labels
+        .iter()
+        .enumerate()
+        .map(|(i, l)| LegendEntry::new(l.clone(), colors[i % colors.len()], Swatch::Line))
+        .collect();
+    let area = &split_legend(area, &entries, &[], style)?;
     let title = "Top eigenvectors of the Gram matrix, as functions";
     let (caption, font) = crate::common::fitted_caption(area, title, style, 15.0);
     let mut chart = ChartBuilder::on(area)
@@ -233,25 +233,11 @@ where
         style,
     )?;
     let lw = style.px(2.0);
-    let sample = style.px(24.0) as i32;
-    let colors = palette::CYCLE;
-    for (i, (v, label)) in p.vectors.iter().zip(p.labels).enumerate() {
-        let c = colors[i % colors.len()];
-        chart
-            .draw_series(LineSeries::new(
-                p.x.iter().map(|x| x / unit).zip(v.iter().copied()),
-                c.stroke_width(lw),
-            ))?
-            .label(label.clone())
-            .legend(move |(x, y)| {
-                PathElement::new(vec![(x, y), (x + sample, y)], c.stroke_width(lw))
-            });
+    for (i, v) in p.vectors.iter().enumerate() {
+        chart.draw_series(LineSeries::new(
+            p.x.iter().map(|x| x / unit).zip(v.iter().copied()),
+            colors[i % colors.len()].stroke_width(lw),
+        ))?;
     }
-    finish(
-        &mut chart,
-        style,
-        SeriesLabelPosition::UpperRight,
-        ((x0, x1), (-ymax, ytop)),
-        (false, false),
-    )
+    Ok(mapping(&chart, (x0, x1), (-ymax, ytop), false, false))
 }

@@ -3,8 +3,8 @@
 
 use ntk_plots::{
     draw_circle_widths, draw_eigenvectors, draw_kernel_heatmaps, draw_lines, draw_lines_row,
-    draw_spectrum, fmt3, to_svg_string, CircleWidthsPlot, EigenvectorPlot, HeatmapsPlot,
-    LegendPosition, LinesPlot, PlotError, PlotStyle, Series, SpectrumPlot, Stroke, WidthSeries,
+    draw_spectrum, fmt3, to_svg_string, CircleWidthsPlot, EigenvectorPlot, HeatmapsPlot, LinesPlot,
+    PlotError, PlotStyle, Series, SpectrumPlot, Stroke, WidthSeries,
 };
 use std::f64::consts::PI;
 
@@ -15,6 +15,11 @@ fn texts(svg: &str) -> Vec<String> {
         .filter_map(|t| t.split('>').nth(1))
         .map(|t| t.trim_end_matches("</text").trim().to_string())
         .collect()
+}
+
+/// Whether `label` is among the texts, also when wrapped over several lines.
+fn has(texts: &[String], label: &str) -> bool {
+    texts.join(" ").contains(label)
 }
 
 fn polylines_with(svg: &str, color: &str) -> usize {
@@ -76,24 +81,21 @@ fn circle_widths_plot_has_title_axes_legend_and_every_series() {
     })
     .unwrap();
     let t = texts(&svg);
-    assert!(
-        t.contains(&"NTK Θ on the unit circle — ReLU, L = 1".to_string()),
-        "{t:?}"
-    );
-    assert!(t.contains(&"angle γ between x₀ = (1, 0) and x(γ) = (cos γ, sin γ)".to_string()));
-    assert!(t.contains(&"NTK Θ(x₀, x(γ))".to_string()));
+    assert!(has(&t, "NTK Θ on the unit circle — ReLU, L = 1"), "{t:?}");
+    assert!(has(
+        &t,
+        "angle γ between x₀ = (1, 0) and x(γ) = (cos γ, sin γ)"
+    ));
+    assert!(has(&t, "NTK Θ(x₀, x(γ))"));
     for tick in ["−π", "−π/2", "0", "π/2", "π"] {
         assert!(t.contains(&tick.to_string()), "missing tick {tick}");
     }
     assert!(
-        t.contains(&"width m = 64: 5 seeds (thin), mean ± 2 s.e.".to_string()),
+        has(&t, "width m = 64: 5 seeds (thin), mean ± 2 s.e."),
         "{t:?}"
     );
-    assert!(
-        t.contains(&"width m = 1024: mean ± 2 s.e. of 5 seeds".to_string()),
-        "{t:?}"
-    );
-    assert!(t.contains(&"analytic, infinite width".to_string()));
+    assert!(has(&t, "width m = 1024: mean ± 2 s.e. of 5 seeds"), "{t:?}");
+    assert!(has(&t, "analytic, infinite width"));
     // Two thin seed curves for width 64, then the two means and the analytic curve.
     assert!(svg.matches("<polyline").count() >= 5, "seed curves missing");
     assert!(
@@ -150,13 +152,10 @@ fn circle_widths_plot_without_a_limit_draws_each_widths_own_kernel() {
     })
     .unwrap();
     let t = texts(&svg);
-    assert!(
-        !t.contains(&"analytic, infinite width".to_string()),
-        "{t:?}"
-    );
+    assert!(!has(&t, "analytic, infinite width"), "{t:?}");
     for w in [64, 256] {
         let label = format!("analytic kernel of width {w} (standard param.)");
-        assert!(t.contains(&label), "{t:?}");
+        assert!(has(&t, &label), "{t:?}");
     }
 }
 
@@ -236,7 +235,7 @@ fn spectrum_without_theory_writes_why_on_the_plot() {
     .unwrap();
     let t = texts(&svg);
     assert!(
-        t.contains(&"no Funk–Hecke μ_k: the data are not on a sphere".to_string()),
+        has(&t, "no Funk–Hecke μ_k: the data are not on a sphere"),
         "{t:?}"
     );
     assert!(!t.iter().any(|l| l.contains("analytic μ_k")), "{t:?}");
@@ -260,13 +259,10 @@ fn spectrum_uses_decade_ticks_and_a_dashed_theory_line() {
     .unwrap();
     let t = texts(&svg);
     assert!(
-        t.contains(&"Eigenvalues of the NTK Θ Gram matrix, n = 64".to_string()),
+        has(&t, "Eigenvalues of the NTK Θ Gram matrix, n = 64"),
         "{t:?}"
     );
-    assert!(
-        t.contains(&"eigenvalue index k".to_string())
-            && t.contains(&"eigenvalue λ_k / n".to_string())
-    );
+    assert!(has(&t, "eigenvalue index k") && has(&t, "eigenvalue λ_k / n"));
     for tick in ["10⁰", "10¹", "10⁻¹", "10⁻³"] {
         assert!(
             t.contains(&tick.to_string()),
@@ -277,7 +273,7 @@ fn spectrum_uses_decade_ticks_and_a_dashed_theory_line() {
         !t.iter().any(|s| s.contains("0.000")),
         "raw float ticks on a log axis: {t:?}"
     );
-    assert!(t.contains(&"analytic μ_k by degree, × multiplicity (theory)".to_string()));
+    assert!(has(&t, "analytic μ_k by degree, × multiplicity (theory)"));
     let linear = SpectrumPlot { log: false, ..plot };
     let svg = to_svg_string(900, 500, |a| {
         draw_spectrum(a, &linear, &PlotStyle::default()).map(|_| ())
@@ -309,7 +305,7 @@ fn eigenvectors_plot_labels_every_vector() {
     for l in &labels {
         assert!(t.contains(l), "missing {l}");
     }
-    assert!(t.contains(&"angle γ (radians)".to_string()));
+    assert!(has(&t, "angle γ (radians)"));
     for tick in ["−π", "−π/2", "0", "π/2"] {
         assert!(
             t.contains(&tick.to_string()),
@@ -409,9 +405,7 @@ fn line_chart_has_title_axes_legend_decade_ticks_error_bars_and_a_note() {
         log_x: true,
         log_y: true,
         series: &series,
-        legend: LegendPosition::LowerLeft,
         note: Some("fitted slope −0.50"),
-        headroom: 0.0,
     };
     let mut mapping = None;
     let svg = to_svg_string(900, 450, |a| {
@@ -446,6 +440,24 @@ fn line_chart_has_title_axes_legend_decade_ticks_error_bars_and_a_note() {
         .skip(1)
         .filter(|p| p.contains("#0072B2"))
         .collect();
+    // The legend's swatch lies beside the plotting area, not over it: the one blue
+    // line wholly to the right of the data.
+    let xs = |p: &str| -> Vec<f64> {
+        let pts = p
+            .split("points=\"")
+            .nth(1)
+            .unwrap()
+            .split('"')
+            .next()
+            .unwrap();
+        pts.split_whitespace()
+            .map(|xy| xy.split_once(',').unwrap().0.parse().unwrap())
+            .collect()
+    };
+    let (swatches, blue_paths): (Vec<&str>, Vec<&str>) = blue_paths
+        .into_iter()
+        .partition(|p| xs(p).iter().all(|&x| x > m.px_x.1 as f64 + 6.0));
+    assert_eq!(swatches.len(), 1, "one legend swatch beside the data");
     assert!(blue_paths.len() > 4 * 3, "{}", blue_paths.len());
     for p in &blue_paths {
         let pts = p
@@ -487,9 +499,7 @@ fn line_chart_rows_give_one_mapping_per_chart_and_reject_bad_series() {
         log_x: false,
         log_y: false,
         series: &series,
-        legend: LegendPosition::UpperRight,
         note: None,
-        headroom: 0.4,
     };
     let b = LinesPlot {
         title: "right",
@@ -504,7 +514,7 @@ fn line_chart_rows_give_one_mapping_per_chart_and_reject_bad_series() {
     assert_eq!(maps.len(), 2);
     assert!(maps[0].px_x.1 <= maps[1].px_x.0, "{maps:?}");
     let t = texts(&svg);
-    assert!(t.contains(&"left".to_string()) && t.contains(&"right".to_string()));
+    assert!(has(&t, "left") && has(&t, "right"));
     // NaN, mismatched lengths, nothing positive on a log axis: errors, no panic.
     let nan = [Series::new(
         "x",
@@ -568,9 +578,7 @@ fn a_log_axis_shows_at_most_nine_decades_below_the_top() {
         log_x: false,
         log_y: true,
         series: &series,
-        legend: LegendPosition::UpperRight,
         note: None,
-        headroom: 0.0,
     };
     let mut m = None;
     let svg = to_svg_string(600, 400, |a| {
@@ -655,9 +663,7 @@ fn legend_swatches_carry_the_dash_pattern() {
             log_x: false,
             log_y: false,
             series: &series,
-            legend: LegendPosition::UpperRight,
             note: None,
-            headroom: 0.4,
         };
         let svg = to_svg_string(600, 400, |a| {
             draw_lines(a, &plot, &PlotStyle::default()).map(|_| ())

@@ -9,7 +9,7 @@ use leptos::prelude::*;
 use super::Panel;
 use ntk_core::data::Distribution;
 use ntk_core::experiments::convergence::{Convergence, Line};
-use ntk_plots::{palette, LegendPosition, Series, Stroke};
+use ntk_plots::{palette, Series, Stroke};
 
 use crate::protocol::Slot;
 use crate::ui::figure::FigureCanvas;
@@ -49,8 +49,7 @@ pub fn convergence_chart(c: &Convergence, max_entry: bool, log: bool) -> Chart {
         "width m",
         y_label,
     )
-    .log(log, log)
-    .legend(LegendPosition::LowerLeft);
+    .log(log, log);
     for (i, line) in c.lines.iter().enumerate() {
         let x: Vec<f64> = line.points.iter().map(|p| p.width as f64).collect();
         let (y, err): (Vec<f64>, Vec<f64>) = line

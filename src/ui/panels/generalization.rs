@@ -30,8 +30,7 @@ pub fn bound_charts(r: &Results, log: bool) -> Vec<Chart> {
             "training points n",
             "bound",
         )
-        .log(log, log)
-        .room(0.5);
+        .log(log, log);
         c.series.push(Series::new(
             "target of the sidebar",
             n.clone(),
@@ -79,8 +78,7 @@ pub fn bound_charts(r: &Results, log: bool) -> Vec<Chart> {
             "training points n",
             "test mean squared error",
         )
-        .log(log, log)
-        .room(0.5);
+        .log(log, log);
         c.series.push(Series::new(
             "test error",
             x.clone(),
@@ -109,9 +107,7 @@ pub fn sensitivity_charts(r: &Results, log: bool) -> Vec<Chart> {
         return Vec::new();
     };
     let chart = |title: String, x_label: &str, x: &[usize], y: &[f64], color| {
-        let mut c = Chart::new(title, x_label, "sensitivity 𝔼|∇f(z)ᵀ(z − ẑ)|")
-            .log(log, log)
-            .room(0.3);
+        let mut c = Chart::new(title, x_label, "sensitivity 𝔼|∇f(z)ᵀ(z − ẑ)|").log(log, log);
         let x = x.iter().map(|&v| v as f64).collect();
         c.series
             .push(Series::new("NTK regressor", x, y.to_vec(), color));
@@ -141,11 +137,8 @@ pub fn sensitivity_charts(r: &Results, log: bool) -> Vec<Chart> {
 /// interpolating kernel class for the target and for random labels.
 pub fn capacity_charts(c: &Capacity, log: bool) -> Vec<Chart> {
     let n: Vec<f64> = c.n.iter().map(|&v| v as f64).collect();
-    let chart = |title: &str, y_label: &str, room: f64| {
-        Chart::new(title, "training points n", y_label)
-            .log(log, log)
-            .room(room)
-    };
+    let chart =
+        |title: &str, y_label: &str| Chart::new(title, "training points n", y_label).log(log, log);
     let line = |label: &str, y: &[f64], color| Series::new(label, n.clone(), y.to_vec(), color);
     // λ₀ at or below 10⁻¹⁰ is zero up to rounding (H^∞'s entries are O(1), its
     // eigenvalues are computed to ~n·10⁻¹⁶): H^∞ is singular there. A log axis cannot
@@ -158,7 +151,7 @@ pub fn capacity_charts(c: &Capacity, log: bool) -> Vec<Chart> {
             .map(|(n, _)| n.to_string())
             .collect();
     let all_zero = zero.len() == c.n.len();
-    let mut lambda = chart("Smallest eigenvalue λ₀ of H^∞", "λ₀(H^∞)", 0.3);
+    let mut lambda = chart("Smallest eigenvalue λ₀ of H^∞", "λ₀(H^∞)");
     if all_zero {
         lambda = lambda.log(log, false);
     }
@@ -182,7 +175,7 @@ pub fn capacity_charts(c: &Capacity, log: bool) -> Vec<Chart> {
             zero.join(", ")
         ));
     }
-    let mut bound = chart("Rademacher bound √(yᵀK⁻¹y · tr K) / n", "bound", 0.5);
+    let mut bound = chart("Rademacher bound √(yᵀK⁻¹y · tr K) / n", "bound");
     bound.series.extend([
         line("target of the sidebar", &c.rademacher_true, palette::BLUE),
         line(

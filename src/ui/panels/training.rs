@@ -62,8 +62,7 @@ pub fn training_charts(t: &Training, log: bool) -> (Vec<Chart>, Vec<Chart>) {
         "time t = η · steps",
         "‖Θ̂_t − Θ̂₀‖_F / ‖Θ̂₀‖_F",
     )
-    .log(false, log)
-    .room(0.6);
+    .log(false, log);
     let count = runs.len();
     for (i, run) in runs.iter().enumerate() {
         if run.diverged {
@@ -141,8 +140,6 @@ pub fn training_charts(t: &Training, log: bool) -> (Vec<Chart>, Vec<Chart>) {
             );
         }
     }
-    train.headroom = 0.35;
-    test.headroom = 0.35;
     let mut function = Chart::new(
         match snapshot_width {
             Some(m) => format!("The learned function, net of width {m}"),
@@ -150,8 +147,7 @@ pub fn training_charts(t: &Training, log: bool) -> (Vec<Chart>, Vec<Chart>) {
         },
         x_label,
         "f(x)",
-    )
-    .room(0.55);
+    );
     function.series.push(
         Series::new("target y(x)", x.clone(), target.clone(), palette::TEXT).stroke(Stroke::Line),
     );
@@ -245,8 +241,7 @@ pub fn modes_chart(m: &Modes, log: bool) -> Chart {
         "time t = η · steps",
         "|residual component| / its value at t = 0",
     )
-    .log(false, log)
-    .room(0.45);
+    .log(false, log);
     // The theory falls geometrically for ever; below a tenth of the smallest measured
     // value it would only squash the measurements into the top of a log axis.
     let floor = modes

@@ -36,7 +36,11 @@ pub struct Params {
 impl Default for Params {
     fn default() -> Self {
         Params {
-            network: default_network(),
+            // Infinite width in the NTK parameterization: no width is needed.
+            network: FcNetwork {
+                width: None,
+                ..default_network()
+            },
             data: DataSpec::default(),
             target: default_target(),
         }
