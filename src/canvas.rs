@@ -11,6 +11,9 @@ use web_sys::HtmlCanvasElement;
 const FALLBACK_CSS_WIDTH: f64 = 720.0;
 /// Smallest backing-store scale.
 const MIN_SCALE: f64 = 2.0;
+/// How much larger plot text is in present mode (inside an element of class
+/// `present`): the smallest plot text, 10 px, becomes 16 px.
+pub const PRESENT_TEXT: f64 = 1.6;
 
 /// Resize the canvas's backing store to its CSS box × devicePixelRatio, then run
 /// `draw` on it with a matching [`PlotStyle`].
@@ -40,8 +43,15 @@ pub fn draw_on_canvas<T>(
     let backend = CanvasBackend::with_canvas_object(canvas.clone())
         .ok_or_else(|| PlotError::Backend("no 2-D context on the canvas".into()))?;
     let area = backend.into_drawing_area();
+    // Present mode draws text, lines and margins larger on the same backing store;
+    // the pointer mapping keeps the backing store's scale.
+    let zoom = if canvas.closest(".present").ok().flatten().is_some() {
+        PRESENT_TEXT
+    } else {
+        1.0
+    };
     let style = PlotStyle {
-        scale,
+        scale: scale * zoom,
         ..PlotStyle::default()
     };
     let out = draw(&area, &style)?;

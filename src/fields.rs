@@ -263,7 +263,7 @@ fn check_hide(raw: &str) -> Result<(), String> {
 }
 
 /// Every setting, in the order of the sidebar (and of the URL).
-pub const FIELDS: [Field; 30] = [
+pub const FIELDS: [Field; 31] = [
     field("view", "kernel", Group::Page, "view", "Which panels are shown and computed.", Kind::Special(check_view)),
     field("preset", "none", Group::Page, "preset", "The teaching preset the settings came from.", Kind::Special(check_preset)),
     field("dist", "circle", Group::Data, "distribution", "Inputs for the heatmaps and the spectrum, each coordinate with mean 0 and variance 1; the circle gives Fourier modes.", Kind::Choice(&DISTRIBUTIONS)),
@@ -309,6 +309,7 @@ pub const FIELDS: [Field; 30] = [
     field("metric", "frob", Group::View, "distance (convergence)", "How the convergence panel measures the empirical NTK's distance to the analytic one.", Kind::Choice(&METRICS)),
     field("log", "1", Group::View, "log axes", "Logarithmic axes where they fit: the spectrum, convergence, losses, drift, residuals, bounds.", Kind::Flag),
     field("hide", "", Group::Page, "hidden controls", "Teacher mode: the controls and groups to hide.", Kind::Special(check_hide)),
+    field("present", "0", Group::Page, "present", "Projector mode: large type in the page and the plots, controls in a drawer.", Kind::Flag),
 ];
 
 /// Whether field `key` affects what tab `view` computes or draws, given the other

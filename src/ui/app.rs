@@ -14,6 +14,7 @@ use crate::protocol::{Request, Response};
 use crate::runner::{JobRunner, Start};
 use crate::ui::figure::now_ms;
 use crate::ui::header::{CopyLink, PresetBox, PresetMenu, StatusLine};
+use crate::ui::help::{intro_dismissed, Glossary, Intro};
 use crate::ui::results::Results;
 use crate::ui::sidebar::Sidebar;
 use crate::ui::{
@@ -53,6 +54,11 @@ fn location_hash() -> String {
         .and_then(|w| w.location().hash().ok())
         .unwrap_or_default()
 }
+
+/// Whether present mode is on (large type for projectors): plots read it from the
+/// context to scale their text.
+#[derive(Clone, Copy)]
+pub struct PresentMode(pub Signal<bool>);
 
 /// The named fields, each the raw text of its control.
 #[derive(Clone)]
@@ -143,7 +149,11 @@ pub fn App(
 
     // The latest request wins: a job that ran before comes from the cache; otherwise
     // the client stops whatever the worker is still computing and sends this one.
+    // The key of the job whose results the plots show (or are about to): while the
+    // controls ask for another, the plots are dimmed.
+    let shown_key = RwSignal::new(String::new());
     let send = move |experiments: Vec<Experiment>, key: String| {
+        shown_key.set(key.clone());
         let Some(start) = runner.try_update(|r| r.start(now_ms(), key)) else {
             return;
         };
@@ -207,7 +217,15 @@ pub fn App(
         client.with_value(|c| c.cancel());
     };
 
-    let busy = Signal::derive(move || runner.with(JobRunner::busy));
+    let job_key = Memo::new(move |_| {
+        job.with(|j| j.as_ref().map(|j| serde_json::to_string(j).unwrap_or_default()))
+    });
+    // Plots dim while a job runs and as soon as the controls no longer match them: a
+    // change waiting out its debounce, or an invalid value.
+    let busy = Signal::derive(move || {
+        runner.with(JobRunner::busy)
+            || job_key.with(|k| k.as_ref().is_none_or(|k| shown_key.with(|s| s != k)))
+    });
     // The problems of invalid controls, if any (the status line says them).
     let problems = Signal::derive(move || {
         built.with(|b| {
@@ -246,9 +264,42 @@ pub fn App(
     let hidden_css = move || hide_css(&hide_field.get());
     // On a narrow screen the sidebar collapses behind the "Controls" button.
     let controls_open = RwSignal::new(false);
+    // Present mode (`present=1`): large type for a projector, controls in a drawer.
+    let present_field = fields.get("present");
+    let present = Signal::derive(move || present_field.get() == "1");
+    provide_context(PresentMode(present));
+    let glossary_open = RwSignal::new(false);
+    let intro_open = RwSignal::new(!intro_dismissed());
+    // The tabs: an ARIA tablist; arrow keys, Home and End move between them.
+    let tab_keys = move |ev: leptos::ev::KeyboardEvent| {
+        let views = View::ALL;
+        let at = views
+            .iter()
+            .position(|v| v.key() == view_field.get_untracked())
+            .unwrap_or(0);
+        let next = match ev.key().as_str() {
+            "ArrowRight" | "ArrowDown" => (at + 1) % views.len(),
+            "ArrowLeft" | "ArrowUp" => (at + views.len() - 1) % views.len(),
+            "Home" => 0,
+            "End" => views.len() - 1,
+            _ => return,
+        };
+        ev.prevent_default();
+        view_field.set(views[next].key().to_string());
+        if let Some(el) = web_sys::window()
+            .and_then(|w| w.document())
+            .and_then(|d| d.get_element_by_id(&format!("tab-{}", views[next].key())))
+        {
+            use wasm_bindgen::JsCast;
+            if let Ok(el) = el.dyn_into::<web_sys::HtmlElement>() {
+                let _ = el.focus();
+            }
+        }
+    };
 
     view! {
-        <div class="app" class:controls-open=move || controls_open.get()>
+        <div class="app" class:controls-open=move || controls_open.get() class:present=move || present.get()>
+            <a class="skip-link" href="#panels">"Skip to the plots"</a>
             <header class="topbar">
                 <button
                     type="button"
@@ -267,10 +318,34 @@ pub fn App(
                 <style id="teacher-mode">{hidden_css}</style>
                 <PresetMenu fields=fields.clone() />
                 <CopyLink />
+                <div class="page-buttons">
+                    <button
+                        type="button"
+                        class="share"
+                        id="open-glossary"
+                        aria-controls="glossary"
+                        aria-expanded=move || if glossary_open.get() { "true" } else { "false" }
+                        on:click=move |_| glossary_open.update(|o| *o = !*o)
+                    >
+                        "Glossary"
+                    </button>
+                    <button
+                        type="button"
+                        class="share"
+                        id="toggle-present"
+                        aria-pressed=move || if present.get() { "true" } else { "false" }
+                        title="Large type for a projector (present=1 in the link)"
+                        on:click=move |_| present_field.set(if present.get_untracked() { "0".into() } else { "1".into() })
+                    >
+                        "Present"
+                    </button>
+                </div>
                 <StatusLine runner=runner problems=problems running_in=running_in on_cancel=Callback::new(cancel) />
             </header>
+            <Glossary open=glossary_open />
             <Sidebar fields=fields.clone() upload=upload open=controls_open />
-            <main class="panels">
+            <main class="panels" id="panels" tabindex="-1">
+                <Intro open=intro_open glossary=glossary_open />
             <div class="notices" role="alert">
                     {move || {
                         notices
@@ -281,18 +356,21 @@ pub fn App(
                     }}
                 </div>
                 <PresetBox fields=fields.clone() values=values />
-                <nav class="tabs" role="tablist" aria-label="Panels">
+                <div class="tabs" role="tablist" aria-label="Panels" on:keydown=tab_keys>
                     {View::ALL
                         .into_iter()
                         .map(|v| {
                             let (id, label) = (v.key(), v.label());
+                            let selected = move || view_field.get() == id;
                             view! {
                                 <button
                                     type="button"
                                     role="tab"
                                     class="tab"
                                     id=format!("tab-{id}")
-                                    aria-selected=move || if view_field.get() == id { "true" } else { "false" }
+                                    aria-controls="tab-panel"
+                                    aria-selected=move || if selected() { "true" } else { "false" }
+                                    tabindex=move || if selected() { "0" } else { "-1" }
                                     on:click=move |_| view_field.set(id.to_string())
                                 >
                                     {label}
@@ -300,7 +378,13 @@ pub fn App(
                             }
                         })
                         .collect::<Vec<_>>()}
-                </nav>
+                </div>
+                <div
+                    class="tab-panel"
+                    id="tab-panel"
+                    role="tabpanel"
+                    aria-labelledby=move || format!("tab-{}", current_view.get().unwrap_or(View::Kernel).key())
+                >
                 {move || match current_view.get().unwrap_or(View::Kernel) {
                     View::Kernel => view! {
                         <KernelPanel results=results busy=busy symbol=kernel_symbol />
@@ -316,6 +400,7 @@ pub fn App(
                         <GeneralizationPanel results=results busy=busy log=log />
                     }.into_any(),
                 }}
+                </div>
                 <FormulasPanel network=Signal::derive(move || config.with(|c| c.as_ref().and_then(|c| c.network()))) />
             </main>
         </div>

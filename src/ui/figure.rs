@@ -110,6 +110,19 @@ pub fn FigureCanvas(
         resized.update(|n| *n = n.wrapping_add(1))
     });
     on_cleanup(move || listener.remove());
+    // Present mode changes the layout and the plot text: redraw once the page has
+    // its new layout (the next frame).
+    if let Some(present) = use_context::<crate::ui::app::PresentMode>() {
+        Effect::new(move |prev: Option<bool>| {
+            let now = present.0.get();
+            if prev.is_some_and(|p| p != now) {
+                request_animation_frame(move || {
+                    let _ = resized.try_update(|n| *n = n.wrapping_add(1));
+                });
+            }
+            now
+        });
+    }
     Effect::new(move |_| {
         resized.track();
         let Some(canvas) = canvas_ref.get() else {

@@ -4,6 +4,7 @@ pub mod app;
 mod controls;
 pub mod figure;
 mod header;
+mod help;
 pub mod panels;
 pub mod results;
 mod sidebar;

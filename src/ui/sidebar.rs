@@ -5,7 +5,8 @@
 use leptos::prelude::*;
 use ntk_core::experiments::UserPoints;
 
-use crate::fields::{Field, Group, Kind, FIELDS};
+use crate::config::View;
+use crate::fields::{used_on, used_on_names, Field, Group, Kind, FIELDS};
 use crate::ui::app::Fields;
 use crate::ui::{NumberControl, SelectControl, TextControl, ToggleControl};
 
@@ -34,6 +35,44 @@ fn control(f: &'static Field, fields: &Fields) -> AnyView {
     }
 }
 
+/// A control in the sidebar: the control, an info button that shows its help (touch
+/// and keyboard reach it; hover and focus show it too), and, when the current tab does
+/// not use it, the class `off-tab` (collapsed unless all settings are shown) and a
+/// line saying where it applies.
+fn wrapped(f: &'static Field, control: AnyView, fields: &Fields) -> AnyView {
+    let view = fields.get("view");
+    let lookup = fields.clone();
+    let off_tab = Memo::new(move |_| {
+        let v = view.get().parse::<View>().unwrap_or(View::Kernel);
+        !used_on(f.key, v, &|k: &str| lookup.get(k).get())
+    });
+    let names = fields.clone();
+    let used_where = move || {
+        off_tab
+            .get()
+            .then(|| used_on_names(f.key, &|k: &str| names.get(k).get()))
+    };
+    let show_help = RwSignal::new(false);
+    view! {
+        <div class="field" class:off-tab=move || off_tab.get() class:show-help=move || show_help.get()>
+            {control}
+            <button
+                type="button"
+                class="info"
+                id=format!("{}-info", f.key)
+                aria-label=format!("About {}", f.label)
+                aria-controls=format!("{}-help", f.key)
+                aria-expanded=move || if show_help.get() { "true" } else { "false" }
+                on:click=move |_| show_help.update(|s| *s = !*s)
+            >
+                "i"
+            </button>
+            <p class="used-on">{move || used_where().map(|w| if w.is_empty() { "Not used by any tab with these settings.".to_string() } else { format!("Used on: {w}") })}</p>
+        </div>
+    }
+    .into_any()
+}
+
 /// The sidebar: the groups of the table in order, each with its fields. On a narrow
 /// screen it is a drawer over the plots, opened by the header's "Controls" button
 /// (`open`) and closed by its own button or a tap beside it.
@@ -50,7 +89,7 @@ pub fn Sidebar(
                 .iter()
                 .filter(|f| f.group == g)
                 .map(|f| {
-                    let c = control(f, &fields);
+                    let c = wrapped(f, control(f, &fields), &fields);
                     if f.key == "dist" {
                         let dist = fields.get("dist");
                         view! { {c} <UploadControl upload=upload dist=dist /> }.into_any()
@@ -70,9 +109,38 @@ pub fn Sidebar(
             }
         })
         .collect::<Vec<_>>();
+    // Settings the current tab does not use are collapsed, unless all are shown.
+    let show_all = RwSignal::new(false);
+    let view = fields.get("view");
+    let lookup = fields.clone();
+    let hidden_count = Memo::new(move |_| {
+        let v = view.get().parse::<View>().unwrap_or(View::Kernel);
+        FIELDS
+            .iter()
+            .filter(|f| f.group != Group::Page && !used_on(f.key, v, &|k: &str| lookup.get(k).get()))
+            .count()
+    });
+    let tab_name = move || view.get().parse::<View>().unwrap_or(View::Kernel).label();
     view! {
         <div class="drawer-backdrop" aria-hidden="true" on:click=move |_| open.set(false)></div>
-        <aside class="sidebar" id="sidebar" aria-label="Controls">
+        <aside class="sidebar" id="sidebar" aria-label="Controls" class:show-all=move || show_all.get()>
+            <p class="tab-scope" hidden=move || hidden_count.get() == 0>
+                {move || if show_all.get() {
+                    format!("All settings; {} are not used on “{}”.", hidden_count.get(), tab_name())
+                } else {
+                    format!("The settings “{}” uses; {} more apply to other tabs.", tab_name(), hidden_count.get())
+                }}
+                " "
+                <button
+                    type="button"
+                    class="link-button"
+                    id="show-all-settings"
+                    aria-pressed=move || if show_all.get() { "true" } else { "false" }
+                    on:click=move |_| show_all.update(|s| *s = !*s)
+                >
+                    {move || if show_all.get() { "Show this tab's only" } else { "Show all" }}
+                </button>
+            </p>
             <button
                 type="button"
                 class="close-drawer"
