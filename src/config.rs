@@ -10,7 +10,7 @@ use ntk_core::activation::Activation;
 use ntk_core::data::Distribution;
 use ntk_core::dynamics::KernelKind;
 use ntk_core::experiments::{
-    capacity, convergence, generalization, kernel, spectrum, training, DataSpec, Experiment,
+    capacity, convergence, data, generalization, kernel, spectrum, training, DataSpec, Experiment,
     UserPoints,
 };
 use ntk_core::kernel::{FcNetwork, Parameterization};
@@ -131,6 +131,9 @@ pub struct Config {
     pub log: bool,
     /// The convergence panel's distance: the largest entry (else Frobenius).
     pub max_entry: bool,
+    /// The inputs and the target, for the picture of the data.
+    pub data: DataSpec,
+    pub target: Target,
 }
 
 /// The page's settings, typed: every field parsed once from its raw text.
@@ -420,6 +423,7 @@ impl Settings {
             return Err(errors);
         }
         let widths = s.widths.clone();
+        let (shown_data, shown_target) = (data.clone(), target.clone());
         let job = match s.view {
             View::Kernel => {
                 let kernel = kernel::Params {
@@ -488,11 +492,28 @@ impl Settings {
                 ]
             }
         };
+        // Every tab shows its data: the inputs, coloured by the target where the tab
+        // uses one (the convergence tab's inputs are never projected).
+        let mut job = job;
+        let uses_target = match s.view {
+            View::Kernel => s.kernel_after_training,
+            View::Convergence => false,
+            View::Training | View::Generalization => true,
+        };
+        job.push(Experiment::Data(data::Params {
+            data: DataSpec {
+                project: shown_data.project && s.view != View::Convergence,
+                ..shown_data.clone()
+            },
+            target: uses_target.then(|| shown_target.clone()),
+        }));
         Ok(Config {
             view: s.view,
             job,
             log: s.log,
             max_entry: s.max_entry,
+            data: shown_data,
+            target: shown_target,
         })
     }
 }
@@ -506,7 +527,7 @@ impl Config {
     /// The network of the sidebar (infinite width; for the standard parameterization
     /// its width is the widest finite width).
     pub fn network(&self) -> Option<FcNetwork> {
-        self.job.first().map(|e| *e.network())
+        self.job.iter().find_map(|e| e.network().copied())
     }
 }
 
@@ -579,19 +600,30 @@ mod tests {
             job(&v),
             vec![
                 Experiment::Kernel(kernel::Params::default()),
-                Experiment::Spectrum(spectrum::Params::default())
+                Experiment::Spectrum(spectrum::Params::default()),
+                // The kernel tab uses no target: its data picture shows the inputs.
+                Experiment::Data(data::Params {
+                    target: None,
+                    ..data::Params::default()
+                })
             ]
         );
         for (view, names) in [
             ("convergence", &["convergence"][..]),
-            ("training", &["training"]),
-            ("generalization", &["generalization", "capacity"]),
+            ("training", &["training", "data"]),
+            ("generalization", &["generalization", "capacity", "data"]),
         ] {
             v.insert("view", view.into());
-            let expected: Vec<Experiment> = names
+            let mut expected: Vec<Experiment> = names
                 .iter()
                 .map(|n| Experiment::default_named(n).unwrap())
                 .collect();
+            if view == "convergence" {
+                expected.push(Experiment::Data(data::Params {
+                    target: None,
+                    ..data::Params::default()
+                }));
+            }
             assert_eq!(job(&v), expected);
         }
     }

@@ -218,7 +218,10 @@ pub fn App(
     };
 
     let job_key = Memo::new(move |_| {
-        job.with(|j| j.as_ref().map(|j| serde_json::to_string(j).unwrap_or_default()))
+        job.with(|j| {
+            j.as_ref()
+                .map(|j| serde_json::to_string(j).unwrap_or_default())
+        })
     });
     // Plots dim while a job runs and as soon as the controls no longer match them: a
     // change waiting out its debounce, or an invalid value.
@@ -343,7 +346,7 @@ pub fn App(
                 <StatusLine runner=runner problems=problems running_in=running_in on_cancel=Callback::new(cancel) />
             </header>
             <Glossary open=glossary_open />
-            <Sidebar fields=fields.clone() upload=upload open=controls_open />
+            <Sidebar fields=fields.clone() upload=upload open=controls_open results=results busy=busy />
             <main class="panels" id="panels" tabindex="-1">
                 <Intro open=intro_open glossary=glossary_open />
             <div class="notices" role="alert">

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use ntk_core::experiments::{
     capacity, convergence, generalization, kernel, spectral_bias, spectrum,
 };
-use ntk_core::experiments::{training, Part, Slot};
+use ntk_core::experiments::{training, DataPreview, Part, Slot};
 
 /// The newest part of each slot and its job's generation.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -60,4 +60,5 @@ impl Results {
     accessor!(learning_curve, LearningCurve, generalization::LearningCurve);
     accessor!(sensitivity, Sensitivity, generalization::Sensitivity);
     accessor!(capacity, Capacity, capacity::Capacity);
+    accessor!(data, Data, DataPreview);
 }

@@ -8,6 +8,8 @@ use ntk_core::experiments::UserPoints;
 use crate::config::View;
 use crate::fields::{used_on, used_on_names, Field, Group, Kind, FIELDS};
 use crate::ui::app::Fields;
+use crate::ui::panels::DataPicture;
+use crate::ui::results::Results;
 use crate::ui::{NumberControl, SelectControl, TextControl, ToggleControl};
 
 /// The control of one field.
@@ -81,6 +83,9 @@ pub fn Sidebar(
     fields: Fields,
     upload: RwSignal<Option<UserPoints>>,
     open: RwSignal<bool>,
+    /// The results, for the picture of the data under the data controls.
+    results: RwSignal<Results>,
+    #[prop(into)] busy: Signal<bool>,
 ) -> impl IntoView {
     let sections = Group::SIDEBAR
         .into_iter()
@@ -101,10 +106,13 @@ pub fn Sidebar(
             let heading = format!("group-{}", g.key());
             let section = format!("{heading}-section");
             let labelled = heading.clone();
+            let picture =
+                (g == Group::Data).then(|| view! { <DataPicture results=results busy=busy /> });
             view! {
                 <section class="group" id=section aria-labelledby=labelled>
                     <h2 id=heading>{g.title()}</h2>
                     {controls}
+                    {picture}
                 </section>
             }
         })
@@ -117,7 +125,9 @@ pub fn Sidebar(
         let v = view.get().parse::<View>().unwrap_or(View::Kernel);
         FIELDS
             .iter()
-            .filter(|f| f.group != Group::Page && !used_on(f.key, v, &|k: &str| lookup.get(k).get()))
+            .filter(|f| {
+                f.group != Group::Page && !used_on(f.key, v, &|k: &str| lookup.get(k).get())
+            })
             .count()
     });
     let tab_name = move || view.get().parse::<View>().unwrap_or(View::Kernel).label();

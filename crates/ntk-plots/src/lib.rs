@@ -18,6 +18,7 @@ mod heatmap;
 pub mod legend;
 mod lines;
 pub mod palette;
+mod scatter;
 mod spectrum;
 
 pub use circle_widths::{draw_circle_widths, CircleWidthsPlot, WidthSeries};
@@ -27,6 +28,7 @@ pub use heatmap::{
 };
 pub use legend::{LegendEntry, Swatch};
 pub use lines::{draw_lines, draw_lines_row, LinesPlot, Series, Stroke};
+pub use scatter::{draw_data, DataPlot};
 pub use spectrum::{draw_eigenvectors, draw_spectrum, EigenvectorPlot, SpectrumPlot};
 
 /// Why a plot could not be drawn.

@@ -753,3 +753,33 @@ fn titles_fit_a_narrow_canvas() {
         "{px} {text}"
     );
 }
+
+#[test]
+fn the_data_picture_colours_each_input_by_its_target() {
+    // Four inputs on the circle with targets −1, 0, 0, +1: the two extremes get the
+    // diverging map's ends (Okabe–Ito blue #0072B2 and vermillion #D55E00).
+    let x1 = [1.0, 0.0, -1.0, 0.0];
+    let x2 = [0.0, 1.0, 0.0, -1.0];
+    let y = [-1.0, 0.0, 0.0, 1.0];
+    let plot = ntk_plots::DataPlot {
+        title: "The data",
+        x1: &x1,
+        x2: &x2,
+        y: &y,
+        d: 5,
+    };
+    let svg = to_svg_string(400, 300, |a| {
+        ntk_plots::draw_data(a, &plot, &PlotStyle::default()).map(|_| ())
+    })
+    .unwrap();
+    assert!(svg.contains("#0072B2") && svg.contains("#D55E00"), "{svg}");
+    let t = texts(&svg);
+    assert!(has(&t, "the first 2 of d = 5 coordinates"), "{t:?}");
+    assert!(has(&t, "4 inputs"), "{t:?}");
+    // Mismatched lengths are an error, not a panic.
+    let bad = ntk_plots::DataPlot { y: &y[..3], ..plot };
+    assert!(to_svg_string(400, 300, |a| {
+        ntk_plots::draw_data(a, &bad, &PlotStyle::default()).map(|_| ())
+    })
+    .is_err());
+}

@@ -16,12 +16,20 @@ use crate::ui::figure::FigureCanvas;
 use crate::ui::figure::{charts, Chart, FigureFn, CYCLE};
 use crate::ui::results::Results;
 
-/// How a distribution is named in legends: "laplace (sub-exponential)".
+/// How a distribution is named in legends: "Laplace (sub-exponential)",
+/// "Student-t, ν = 3 (heavy-tailed)" — words, not the URL's keys.
 pub fn distribution_label(dist: &Distribution) -> String {
-    match dist {
-        Distribution::StudentT { nu } => format!("student_t ν = {nu} ({})", dist.tail_class()),
-        _ => format!("{} ({})", dist.name(), dist.tail_class()),
-    }
+    let name = match dist {
+        Distribution::Gaussian => "Gaussian".to_string(),
+        Distribution::Sphere => "uniform on the sphere".into(),
+        Distribution::Circle => "circle".into(),
+        Distribution::Uniform => "uniform".into(),
+        Distribution::Rademacher => "Rademacher".into(),
+        Distribution::Laplace => "Laplace".into(),
+        Distribution::Exponential => "centred exponential".into(),
+        Distribution::StudentT { nu } => format!("Student-t, ν = {nu}"),
+    };
+    format!("{name} ({})", dist.tail_class())
 }
 
 /// How a line is named: its distribution, or the user's file.

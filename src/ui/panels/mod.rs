@@ -5,6 +5,7 @@
 use leptos::prelude::*;
 
 mod convergence;
+mod data;
 mod formulas;
 mod generalization;
 mod kernel;
@@ -12,6 +13,7 @@ mod spectrum;
 mod training;
 
 pub use convergence::{convergence_chart, distribution_label, line_label, ConvergencePanel};
+pub use data::DataPicture;
 pub use formulas::FormulasPanel;
 pub use generalization::{bound_charts, sensitivity_charts, GeneralizationPanel};
 pub use kernel::KernelPanel;

@@ -246,10 +246,87 @@ pub fn user_split(data: &DataSpec, fallback: &crate::targets::Target) -> Result<
     Ok(Some((a, y_all[..keep].to_vec(), b, y_all[keep..].to_vec())))
 }
 
+/// A picture of the data: each input's first two coordinates (the first only, when
+/// d = 1) and its target, for the page's scatter of the inputs coloured by the target.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DataPreview {
+    /// The first coordinate of each input.
+    pub x1: Vec<f64>,
+    /// The second coordinate (empty when d = 1).
+    pub x2: Vec<f64>,
+    /// The target of each input: the file's own when it has one, else `target`'s
+    /// (without label noise); empty when there is neither.
+    pub y: Vec<f64>,
+    /// The input dimension.
+    pub d: usize,
+}
+
+/// The [`DataPreview`] of `data` with targets from the user's file or `target`.
+pub fn preview(data: &DataSpec, target: Option<&crate::targets::Target>) -> Result<DataPreview> {
+    data.validate()?;
+    let x = data.inputs()?;
+    let y = match (data.points.as_ref().and_then(|p| p.y.clone()), target) {
+        (Some(y), _) => y,
+        (None, Some(t)) => crate::targets::targets(t, &x, 0.0, 0)?,
+        (None, None) => Vec::new(),
+    };
+    let d = x.cols();
+    let column = |j: usize| (0..x.rows()).map(|i| x.get(i, j)).collect::<Vec<f64>>();
+    Ok(DataPreview {
+        x1: column(0),
+        x2: if d >= 2 { column(1) } else { Vec::new() },
+        y,
+        d,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use wasm_bindgen_test::wasm_bindgen_test;
+
+    #[wasm_bindgen_test(unsupported = test)]
+    fn the_preview_of_the_circle_with_a_degree_one_target_is_cos_gamma() {
+        // On the circle the degree-k harmonic is cos kγ with x = (cos γ, sin γ): for
+        // k = 1 the target is the first coordinate itself.
+        let data = DataSpec {
+            n: 12,
+            ..DataSpec::default()
+        };
+        let p = preview(
+            &data,
+            &crate::targets::Target::Harmonics {
+                degrees: vec![(1, 1.0)],
+            },
+        )
+        .unwrap();
+        assert_eq!((p.d, p.x1.len(), p.x2.len(), p.y.len()), (2, 12, 12, 12));
+        for i in 0..12 {
+            assert!(
+                (p.y[i] - p.x1[i]).abs() < 1e-12,
+                "{i}: {} vs {}",
+                p.y[i],
+                p.x1[i]
+            );
+            assert!((p.x1[i].powi(2) + p.x2[i].powi(2) - 1.0).abs() < 1e-12);
+        }
+        // A user's file with its own targets keeps them.
+        let file = DataSpec {
+            points: Some(UserPoints {
+                name: "f.csv".into(),
+                rows: 3,
+                cols: 1,
+                x: vec![0.0, 1.0, 2.0],
+                y: Some(vec![5.0, 6.0, 7.0]),
+            }),
+            ..DataSpec::default()
+        };
+        let p = preview(&file, None).unwrap();
+        assert_eq!(
+            (p.d, p.x1.clone(), p.x2.len(), p.y.clone()),
+            (1, vec![0.0, 1.0, 2.0], 0, vec![5.0, 6.0, 7.0])
+        );
+    }
 
     #[wasm_bindgen_test(unsupported = test)]
     fn funk_hecke_applies_only_to_uniform_data_on_a_sphere() {

@@ -34,6 +34,7 @@ use crate::error::{NtkError, Result};
 
 pub mod capacity;
 pub mod convergence;
+pub mod data;
 pub mod generalization;
 pub mod inputs;
 pub mod kernel;
@@ -42,7 +43,7 @@ pub mod spectral_bias;
 pub mod spectrum;
 pub mod training;
 
-pub use inputs::{DataSpec, UserPoints};
+pub use inputs::{preview, DataPreview, DataSpec, UserPoints};
 pub use measures::{
     circle_profile, kernel_regression_mse_on, sensitivity_on, shuffled_rows, CircleProfile,
     Sampled, MAX_CIRCLE_POINTS,
@@ -112,6 +113,7 @@ pub enum Part {
     LearningCurve(generalization::LearningCurve),
     Sensitivity(generalization::Sensitivity),
     Capacity(capacity::Capacity),
+    Data(inputs::DataPreview),
 }
 
 /// Which result slot a part fills (a page keeps the newest part of each slot).
@@ -128,6 +130,7 @@ pub enum Slot {
     LearningCurve,
     Sensitivity,
     Capacity,
+    Data,
 }
 
 impl Part {
@@ -144,6 +147,7 @@ impl Part {
             Part::LearningCurve(_) => Slot::LearningCurve,
             Part::Sensitivity(_) => Slot::Sensitivity,
             Part::Capacity(_) => Slot::Capacity,
+            Part::Data(_) => Slot::Data,
         }
     }
 }
@@ -160,6 +164,7 @@ pub enum Experiment {
     SpectralBias(spectral_bias::Params),
     Generalization(generalization::Params),
     Capacity(capacity::Params),
+    Data(data::Params),
 }
 
 /// The result of any experiment.
@@ -174,16 +179,18 @@ pub enum Output {
     SpectralBias(spectral_bias::Modes),
     Generalization(generalization::Output),
     Capacity(capacity::Capacity),
+    Data(inputs::DataPreview),
 }
 
 /// The experiments: (name, what it computes).
-pub const EXPERIMENTS: [(&str, &str); 7] = [
+pub const EXPERIMENTS: [(&str, &str); 8] = [
     ("kernel", "the NNGP kernel or NTK on the circle, K(x₀, x(γ)): analytic and random finite nets of each width (seed curves, mean ± 2 s.e.), optionally after training; Gram matrices on the data, analytic and empirical"),
     ("spectrum", "eigenvalues and top eigenvectors of the analytic Gram matrix on the data, beside the Funk–Hecke eigenvalues where the data are uniform on a sphere"),
     ("convergence", "distance of the empirical NTK to the analytic NTK against the width, per input distribution, with log-log fits (slope ± standard error)"),
     ("training", "finite nets trained by gradient descent beside their own linearisations and the infinite-width ensemble: losses, NTK drift, the learned function; and the widest net's residual per eigenmode"),
     ("spectral_bias", "the widest net's training residual per eigenmode (per frequency on the circle) against its linearisation's (I − ηΘ̂₀/N)^s r₀"),
     ("generalization", "the Arora et al. 2019 bound for the target and for random labels, the learning curve of NTK regression with its fitted rate, and the regressor's sensitivity against n and d"),
+    ("data", "the inputs' first two coordinates and their targets (the file's, or the target's without noise): the picture of the data"),
     ("capacity", "against n: the smallest eigenvalue λ₀ of H^∞, and the Rademacher-complexity bound √(yᵀK⁻¹y · tr K)/n for the target and for random labels"),
 ];
 
@@ -198,6 +205,7 @@ impl Experiment {
             Experiment::SpectralBias(_) => "spectral_bias",
             Experiment::Generalization(_) => "generalization",
             Experiment::Capacity(_) => "capacity",
+            Experiment::Data(_) => "data",
         }
     }
 
@@ -216,6 +224,7 @@ impl Experiment {
             "spectral_bias" => Experiment::SpectralBias(typed(params, "")?),
             "generalization" => Experiment::Generalization(typed(params, "")?),
             "capacity" => Experiment::Capacity(typed(params, "")?),
+            "data" => Experiment::Data(typed(params, "")?),
             other => {
                 return Err(crate::spec::SpecError {
                     field: "experiment".into(),
@@ -233,15 +242,16 @@ impl Experiment {
         Experiment::parse(name, serde_json::json!({})).ok()
     }
 
-    /// The network it is about.
-    pub fn network(&self) -> &crate::kernel::FcNetwork {
+    /// The network it is about (the data experiment has none).
+    pub fn network(&self) -> Option<&crate::kernel::FcNetwork> {
         match self {
-            Experiment::Kernel(p) => &p.network,
-            Experiment::Spectrum(p) => &p.network,
-            Experiment::Convergence(p) => &p.network,
-            Experiment::Training(p) | Experiment::SpectralBias(p) => &p.network,
-            Experiment::Generalization(p) => &p.network,
-            Experiment::Capacity(p) => &p.network,
+            Experiment::Kernel(p) => Some(&p.network),
+            Experiment::Spectrum(p) => Some(&p.network),
+            Experiment::Convergence(p) => Some(&p.network),
+            Experiment::Training(p) | Experiment::SpectralBias(p) => Some(&p.network),
+            Experiment::Generalization(p) => Some(&p.network),
+            Experiment::Capacity(p) => Some(&p.network),
+            Experiment::Data(_) => None,
         }
     }
 
@@ -254,6 +264,7 @@ impl Experiment {
             Experiment::Training(p) | Experiment::SpectralBias(p) => p.validate(),
             Experiment::Generalization(p) => p.validate(),
             Experiment::Capacity(p) => p.validate(),
+            Experiment::Data(p) => p.validate(),
         }
     }
 
@@ -269,6 +280,7 @@ impl Experiment {
                 Output::Generalization(generalization::run(p, observer)?)
             }
             Experiment::Capacity(p) => Output::Capacity(capacity::run(p, observer)?),
+            Experiment::Data(p) => Output::Data(data::run(p, observer)?),
         })
     }
 }
