@@ -4,7 +4,8 @@
 #
 #   wasm32 target · trunk 0.21.14 · wasm-bindgen-cli = the wasm-bindgen pinned in
 #   Cargo.toml · wasm-opt from the npm package binaryen@132 (never Debian's binaryen:
-#   its old wasm-opt silently breaks the page) · Debian's chromium + chromium-driver.
+#   its old wasm-opt silently breaks the page) · axe-core (npm, the e2e accessibility
+#   audit) · Debian's chromium + chromium-driver.
 #
 # Tools live in ~/.cargo/bin (cargo install) and $NTK_TOOLS (default
 # ~/.cache/ntk-lab), where the next run finds them.
@@ -15,6 +16,7 @@ _ntk_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 NTK_TOOLS="${NTK_TOOLS:-$HOME/.cache/ntk-lab}"
 TRUNK_VERSION="0.21.14"
 BINARYEN_VERSION="132.0.0"
+AXE_VERSION="4.11.0"
 WASM_BINDGEN_VERSION="$(sed -n 's/^wasm-bindgen = "=\([0-9.]*\)"/\1/p' "$_ntk_root/Cargo.toml" | head -n 1)"
 if [ -z "$WASM_BINDGEN_VERSION" ]; then
   echo "setup: Cargo.toml must pin wasm-bindgen exactly (wasm-bindgen = \"=X.Y.Z\")" >&2
@@ -62,6 +64,15 @@ if ! "$NTK_TOOLS/binaryen/node_modules/.bin/wasm-opt" --version 2>/dev/null | gr
   mkdir -p "$NTK_TOOLS/binaryen"
   npm install --silent --no-audit --no-fund --prefix "$NTK_TOOLS/binaryen" "binaryen@$BINARYEN_VERSION"
 fi
+
+# axe-core, the accessibility audit the end-to-end check injects into the page.
+if [ ! -f "$NTK_TOOLS/axe/node_modules/axe-core/axe.min.js" ] || \
+   ! grep -q "\"version\": \"$AXE_VERSION\"" "$NTK_TOOLS/axe/node_modules/axe-core/package.json"; then
+  _say "installing axe-core@$AXE_VERSION (npm) into $NTK_TOOLS/axe"
+  mkdir -p "$NTK_TOOLS/axe"
+  npm install --silent --no-audit --no-fund --prefix "$NTK_TOOLS/axe" "axe-core@$AXE_VERSION"
+fi
+export AXE_JS="$NTK_TOOLS/axe/node_modules/axe-core/axe.min.js"
 
 # Headless browser and its WebDriver, from Debian.
 if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then

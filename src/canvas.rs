@@ -50,6 +50,8 @@ pub fn draw_on_canvas<T>(
     } else {
         1.0
     };
+    // The page's checks read it: the smallest plot text is 10 px × this.
+    let _ = canvas.set_attribute("data-text-scale", &zoom.to_string());
     let style = PlotStyle {
         scale: scale * zoom,
         ..PlotStyle::default()

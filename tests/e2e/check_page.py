@@ -525,6 +525,150 @@ def main():
                 driver.s("POST", "/goog/cdp/execute",
                          {"cmd": "Emulation.clearDeviceMetricsOverride", "params": {}})
 
+        def axe_finds_no_serious_violations_on_any_tab():
+            axe = os.environ.get("AXE_JS") or os.path.expanduser(
+                "~/.cache/ntk-lab/axe/node_modules/axe-core/axe.min.js")
+            assert os.path.isfile(axe), f"axe-core is missing ({axe}): run scripts/setup.sh"
+            with open(axe) as f:
+                source = f.read()
+            driver.s("POST", "/timeouts", {"script": 180000})
+            driver.s("POST", "/url", {"url": "about:blank"})
+            driver.s("POST", "/url", {"url": page})
+            found = []
+            states = [(tab, False) for tab in ["kernel", "convergence", "training", "generalization"]]
+            states.append(("kernel", True))
+            for tab, glossary in states:
+                driver.js(f"document.getElementById('tab-{tab}').click()")
+                wait_for(driver, PANEL_GENERATIONS.replace("return ", "const g = ")
+                         + "; return g.length > 0 && g.every(x => x >= 1)"
+                         " && document.querySelector('#job-status')?.dataset.state === 'done'",
+                         timeout=120, what=f"the {tab} tab")
+                if glossary:
+                    driver.js("document.getElementById('open-glossary').click()")
+                if not driver.js("return typeof axe !== 'undefined'"):
+                    driver.js(source + "; return true;")
+                violations = driver.js_async(
+                    "const done = arguments[arguments.length - 1];"
+                    "axe.run(document, {resultTypes: ['violations']}).then(r => done("
+                    " r.violations.filter(v => v.impact === 'serious' || v.impact === 'critical')"
+                    " .map(v => v.impact + ' ' + v.id + ' (' + v.nodes.length + ' nodes, e.g. '"
+                    " + v.nodes[0].target.join(' ') + '): ' + v.help)))"
+                    ".catch(e => done(['axe failed: ' + e]));")
+                where = tab + (" with the glossary open" if glossary else "")
+                found += [f"{where}: {v}" for v in violations]
+                print(f"e2e: axe on {where}: {len(violations)} serious or critical")
+            driver.js("document.getElementById('close-glossary').click()")
+            assert not found, "; ".join(found)
+
+        def tabs_are_an_aria_tablist_with_arrow_keys():
+            driver.js("document.getElementById('tab-kernel').click()")
+            tab = driver.find("#tab-kernel")
+            driver.s("POST", f"/element/{tab}/click", {})
+            driver.send_keys(tab, "\ue014")  # ArrowRight
+            wait_for(driver, "return document.getElementById('tab-convergence')"
+                     ".getAttribute('aria-selected') === 'true'", timeout=5, what="ArrowRight")
+            focused = driver.js("return document.activeElement.id")
+            assert focused == "tab-convergence", f"focus is on {focused!r}"
+            roving = driver.js("return [...document.querySelectorAll('[role=tab]')]"
+                               ".map(t => t.tabIndex)")
+            assert roving == [-1, 0, -1, -1], roving
+            driver.send_keys(driver.find("#tab-convergence"), "\ue011")  # Home
+            wait_for(driver, "return location.hash.indexOf('view=') < 0"
+                     " || location.hash.indexOf('view=kernel') >= 0", timeout=5, what="Home")
+            skip = driver.js("const a = document.querySelector('.skip-link');"
+                             " return a && a.getAttribute('href')")
+            assert skip == "#panels", skip
+            wait_done("the kernel tab again")
+
+        def settings_a_tab_does_not_use_are_collapsed():
+            driver.js("document.getElementById('tab-convergence').click()")
+            shown = driver.js("return document.getElementById('lr').offsetParent !== null")
+            assert not shown, "the learning rate shows on the convergence tab"
+            driver.js("document.getElementById('show-all-settings').click()")
+            note = driver.js("return document.getElementById('lr').closest('.field')"
+                             ".querySelector('.used-on').textContent")
+            assert "Training" in note, note
+            driver.js("document.getElementById('show-all-settings').click()")
+            # Help by touch or keyboard: the info button shows the help line.
+            driver.js("document.getElementById('depth-info').click()")
+            time.sleep(0.4)  # its 0.15 s fade
+            visible = driver.js("return getComputedStyle(document.getElementById('depth-help'))"
+                                ".opacity")
+            assert float(visible) > 0.99, visible
+            driver.js("document.getElementById('depth-info').click()")
+            driver.js("document.getElementById('tab-kernel').click()")
+            wait_done("back on the kernel tab")
+
+        def plots_dim_as_soon_as_the_controls_change():
+            wait_done("the page")
+            busy = driver.js("return [...document.querySelectorAll('.panels .plot.busy canvas')].map(c => c.id)")
+            assert not busy, f"dimmed before any change: {busy}"
+            # Within 100 ms of the change (the feedback the style guide asks for), before
+            # the 120 ms debounce sends the job.
+            dimmed = driver.js_async(
+                "const done = arguments[arguments.length - 1];"
+                "const s = document.getElementById('depth'); s.value = String(Number(s.value) % 10 + 1);"
+                "s.dispatchEvent(new Event('input', {bubbles: true}));"
+                "s.dispatchEvent(new Event('change', {bubbles: true}));"
+                "setTimeout(() => done([document.querySelectorAll('.panels .plot.busy').length,"
+                " document.querySelector('#job-status').dataset.sent]), 60);")
+            assert dimmed[0] > 0, f"no plot dimmed 60 ms after the change: {dimmed}"
+            wait_for(driver, "return document.querySelectorAll('.panels .plot.busy').length === 0"
+                     " && document.querySelector('#job-status').dataset.state === 'done'",
+                     timeout=60, what="the plots of the new depth, not dimmed")
+
+        def the_data_is_drawn_for_every_distribution():
+            for dist in ["sphere", "gaussian", "uniform", "rademacher", "laplace",
+                         "exponential", "student_t", "circle"]:
+                before = driver.js("return Number(document.getElementById('data-plot').dataset.generation)")
+                driver.js("const s = document.getElementById('dist');"
+                          f" s.value = '{dist}'; s.dispatchEvent(new Event('change', {{bubbles: true}}));")
+                wait_for(driver, "return Number(document.getElementById('data-plot').dataset.generation)"
+                         f" > {before}", timeout=60, what=f"the data picture of {dist}")
+                blank = driver.js("const c = document.getElementById('data-plot');"
+                                  "const b = document.createElement('canvas'); b.width = c.width;"
+                                  " b.height = c.height; return c.toDataURL() === b.toDataURL();")
+                assert not blank, f"{dist}: the data picture is blank"
+                err = driver.js("return document.getElementById('data-plot').closest('figure')"
+                                ".querySelector('.panel-error').textContent")
+                assert not err, f"{dist}: {err}"
+            wait_done("back to the circle")
+
+        def present_mode_has_large_text_and_plots_on_the_first_screen():
+            # A 1920 × 1080 projector at 150 % zoom: a 1280 × 720 CSS viewport.
+            metrics = {"width": 1280, "height": 720, "deviceScaleFactor": 1.5, "mobile": False}
+            driver.s("POST", "/goog/cdp/execute",
+                     {"cmd": "Emulation.setDeviceMetricsOverride", "params": metrics})
+            try:
+                driver.s("POST", "/url", {"url": "about:blank"})
+                driver.s("POST", "/url", {"url": page + "#present=1"})
+                for tab in ["kernel", "convergence", "training", "generalization"]:
+                    driver.js(f"document.getElementById('tab-{tab}').click()")
+                    wait_for(driver, PANEL_GENERATIONS.replace("return ", "const g = ")
+                             + "; return g.length > 0 && g.every(x => x >= 1)"
+                             " && document.querySelector('#job-status')?.dataset.state === 'done'",
+                             timeout=120, what=f"the {tab} tab in present mode")
+                    driver.js("window.scrollTo(0, 0)")
+                    time.sleep(0.3)
+                    scales = driver.js("return [...document.querySelectorAll('.panels canvas')]"
+                                       ".map(c => Number(c.dataset.textScale || 0))")
+                    # The smallest plot text is 10 px × the scale.
+                    assert scales and min(scales) * 10 >= 16, f"{tab}: plot text scales {scales}"
+                    first = driver.js("const r = document.querySelector('.panels canvas')"
+                                      ".getBoundingClientRect(); return [r.top, r.height, innerHeight]")
+                    top, height, vh = first
+                    assert top < vh / 2, f"{tab}: the first plot starts at {top:.0f} px of {vh}"
+                    assert height <= vh, f"{tab}: the first plot is {height:.0f} px, taller than the screen"
+                    body = driver.js("return parseFloat(getComputedStyle(document.querySelector('.app')).fontSize)")
+                    assert body >= 18, f"page text {body} px"
+                    wide = driver.js(OVERFLOW)
+                    assert not wide, f"{tab}: wider than the screen: {wide}"
+            finally:
+                driver.s("POST", "/goog/cdp/execute",
+                         {"cmd": "Emulation.clearDeviceMetricsOverride", "params": {}})
+                driver.s("POST", "/url", {"url": page + "#"})
+                wait_done("the page after present mode")
+
         def no_console_errors():
             severe = [e for e in driver.logs() if e.get("level") == "SEVERE"]
             assert not severe, "console errors: " + "; ".join(e.get("message", "") for e in severe)
@@ -545,6 +689,16 @@ def main():
               a_tab_visited_before_redraws_from_the_cache)
         check("at 390 × 844 no element is wider than the screen and every plot is ≥ 240 px tall",
               a_phone_screen_shows_every_tab_without_overflow)
+        check("the tabs are an ARIA tablist: arrow keys and Home move between them; a skip link",
+              tabs_are_an_aria_tablist_with_arrow_keys)
+        check("settings a tab does not use are collapsed, with where they apply; info buttons show help",
+              settings_a_tab_does_not_use_are_collapsed)
+        check("plots dim as soon as the controls change", plots_dim_as_soon_as_the_controls_change)
+        check("the data picture is drawn for every distribution", the_data_is_drawn_for_every_distribution)
+        check("present mode at 1280 × 720 (150 % of 1920 × 1080): plot text ≥ 16 px, the first plot on the first screen",
+              present_mode_has_large_text_and_plots_on_the_first_screen)
+        check("axe-core finds no serious or critical violation on any tab",
+              axe_finds_no_serious_violations_on_any_tab)
         check("no console errors", no_console_errors)
         presets = driver.js("return [...document.querySelectorAll('#preset option')]"
                             ".map(o => o.value).filter(v => v !== 'none')") or []

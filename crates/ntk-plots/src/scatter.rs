@@ -17,7 +17,7 @@ pub struct DataPlot<'a> {
     pub x1: &'a [f64],
     /// Second coordinates (empty: one-dimensional inputs, drawn as y against x₁).
     pub x2: &'a [f64],
-    /// Targets.
+    /// Targets (empty: the inputs alone, in one colour).
     pub y: &'a [f64],
     /// The input dimension (a note says when only two of d coordinates are shown).
     pub d: usize,
@@ -37,13 +37,20 @@ where
         return Err(PlotError::NoData("inputs"));
     }
     let profile = p.x2.is_empty();
-    if p.y.len() != n || (!profile && p.x2.len() != n) {
+    let plain = p.y.is_empty();
+    if (!plain && p.y.len() != n) || (!profile && p.x2.len() != n) {
         return Err(PlotError::LengthMismatch("inputs and targets"));
     }
     if p.x1.iter().chain(p.x2).chain(p.y).any(|v| !v.is_finite()) {
         return Err(PlotError::NonFinite("inputs or targets"));
     }
-    let vertical = if profile { p.y } else { p.x2 };
+    // One-dimensional inputs without targets lie on a line.
+    let zeros = vec![0.0; if profile && plain { n } else { 0 }];
+    let vertical = match (profile, plain) {
+        (false, _) => p.x2,
+        (true, false) => p.y,
+        (true, true) => &zeros,
+    };
     let range = |v: &[f64]| {
         let (lo, hi) = v
             .iter()
@@ -59,7 +66,7 @@ where
     area.fill(&WHITE)?;
     let mut notes = Vec::new();
     let scale_note;
-    if !profile {
+    if !profile && !plain {
         scale_note = format!(
             "colour: target y, blue −{} · white 0 · red +{}",
             fmt3(ymax),
@@ -92,14 +99,18 @@ where
             .x_label_formatter(&|v| crate::common::tick(*v, x1 - x0))
             .y_label_formatter(&|v| crate::common::tick(*v, y1 - y0))
             .x_desc("x₁")
-            .y_desc(if profile { "target y" } else { "x₂" }),
+            .y_desc(match (profile, plain) {
+                (false, _) => "x₂",
+                (true, false) => "target y",
+                (true, true) => "",
+            }),
         style,
     )?;
     let r = style.px(3.5);
     let ring = palette::TEXT.mix(0.55).stroke_width(style.px(0.6));
     chart.draw_series((0..n).map(|i| {
         let at = (p.x1[i], vertical[i]);
-        let fill = if profile {
+        let fill = if profile || plain {
             palette::BLUE
         } else {
             Ramp::Diverging.at(p.y[i] / ymax)

@@ -783,3 +783,25 @@ fn the_data_picture_colours_each_input_by_its_target() {
     })
     .is_err());
 }
+
+#[test]
+fn the_data_picture_draws_inputs_without_targets() {
+    // A tab without a target: the inputs in one colour, in 2-D and on a line in 1-D.
+    let x1 = [1.0, 0.0, -1.0];
+    let x2 = [0.0, 1.0, 0.0];
+    for x2 in [&x2[..], &[]] {
+        let plot = ntk_plots::DataPlot {
+            title: "The inputs",
+            x1: &x1,
+            x2,
+            y: &[],
+            d: if x2.is_empty() { 1 } else { 2 },
+        };
+        let svg = to_svg_string(400, 300, |a| {
+            ntk_plots::draw_data(a, &plot, &PlotStyle::default()).map(|_| ())
+        })
+        .unwrap();
+        assert!(!svg.contains("#D55E00"), "no target colours");
+        assert!(has(&texts(&svg), "3 inputs"));
+    }
+}

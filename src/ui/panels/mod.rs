@@ -35,7 +35,7 @@ pub fn Panel(
         <section class="panel" id=format!("{id}-panel") aria-labelledby=labelled>
             <header class="panel-head">
                 <h2 id=title_id>{title}</h2>
-                <p class="what">{what}</p>
+                <p class="what" title=what>{what}</p>
             </header>
             {children()}
         </section>

@@ -1,0 +1,94 @@
+#!/usr/bin/env python3
+"""Screenshots of the built page in headless Chromium, for the README and for looking
+at the page as a user would: the desktop tabs, a phone (390 × 844), and present mode on
+a 1920 × 1080 projector at 150 % zoom (a 1280 × 720 CSS viewport).
+
+    python3 tests/e2e/screens.py --dist dist --out /tmp/shots [--only NAME]
+
+Each shot waits for the page's job to finish. Uses check_page.py's WebDriver client.
+"""
+
+import argparse
+import base64
+import functools
+import http.server
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from check_page import QuietHandler, WebDriver, free_port, wait_for  # noqa: E402
+
+# (name, URL hash, CSS width, CSS height, device scale factor)
+SHOTS = [
+    ("desktop-kernel", "", 1400, 1000, 1),
+    ("desktop-convergence", "view=convergence", 1400, 1000, 1),
+    ("desktop-training", "view=training", 1400, 1100, 1),
+    ("desktop-generalization", "view=generalization", 1400, 1100, 1),
+    ("phone", "", 390, 844, 2),
+    ("phone-training", "view=training", 390, 844, 2),
+    ("present", "present=1", 1280, 720, 1.5),
+    ("present-training", "present=1&view=training", 1280, 720, 1.5),
+    ("zoom-150-without-present", "", 1280, 720, 1.5),
+]
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--dist", default="dist")
+    ap.add_argument("--out", required=True)
+    ap.add_argument("--only")
+    ap.add_argument("--full", action="store_true", help="the whole page, not the viewport")
+    args = ap.parse_args()
+    os.makedirs(args.out, exist_ok=True)
+    port = free_port()
+    handler = functools.partial(QuietHandler, directory=args.dist)
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", port), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    driver_port = free_port()
+    chromedriver = subprocess.Popen(
+        [shutil.which("chromedriver") or "/usr/bin/chromedriver", f"--port={driver_port}"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    driver = WebDriver(f"http://127.0.0.1:{driver_port}")
+    try:
+        for _ in range(100):
+            try:
+                driver.call("GET", "/status", timeout=2)
+                break
+            except Exception:
+                time.sleep(0.1)
+        driver.start(shutil.which("chromium") or "/usr/bin/chromium",
+                     tempfile.mkdtemp(prefix="ntk-shots-"))
+        for name, query, w, h, dpr in SHOTS:
+            if args.only and args.only not in name:
+                continue
+            driver.s("POST", "/goog/cdp/execute", {"cmd": "Emulation.setDeviceMetricsOverride", "params": {
+                "width": w, "height": h, "deviceScaleFactor": dpr, "mobile": w < 600}})
+            driver.s("POST", "/url", {"url": f"http://127.0.0.1:{port}/#{query}"})
+            driver.js("location.reload()")
+            time.sleep(0.5)
+            wait_for(driver, "return document.querySelector('#job-status')?.dataset.state === 'done'",
+                     timeout=120, what=name)
+            time.sleep(0.8)
+            if args.full:
+                height = driver.js("return document.documentElement.scrollHeight")
+                driver.s("POST", "/goog/cdp/execute", {"cmd": "Emulation.setDeviceMetricsOverride", "params": {
+                    "width": w, "height": min(height, 5000), "deviceScaleFactor": dpr, "mobile": w < 600}})
+                time.sleep(0.8)
+            png = base64.b64decode(driver.s("GET", "/screenshot"))
+            path = os.path.join(args.out, name + ".png")
+            with open(path, "wb") as f:
+                f.write(png)
+            print(path)
+    finally:
+        driver.quit()
+        chromedriver.terminate()
+        server.shutdown()
+
+
+if __name__ == "__main__":
+    main()
