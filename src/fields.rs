@@ -263,7 +263,7 @@ fn check_hide(raw: &str) -> Result<(), String> {
 }
 
 /// Every setting, in the order of the sidebar (and of the URL).
-pub const FIELDS: [Field; 31] = [
+pub const FIELDS: [Field; 32] = [
     field("view", "kernel", Group::Page, "view", "Which panels are shown and computed.", Kind::Special(check_view)),
     field("preset", "none", Group::Page, "preset", "The teaching preset the settings came from.", Kind::Special(check_preset)),
     field("dist", "circle", Group::Data, "distribution", "Inputs for the heatmaps and the spectrum, each coordinate with mean 0 and variance 1; the circle gives Fourier modes.", Kind::Choice(&DISTRIBUTIONS)),
@@ -305,6 +305,7 @@ pub const FIELDS: [Field; 31] = [
     field("ktrain", "0", Group::Training, "kernel after training", "Kernel panel: also train each net on the data (target, η, steps above) and draw its kernel afterwards, dashed (Jacot et al. 2018, Fig. 1).", Kind::Flag),
     field("kernel", "ntk", Group::View, "kernel", "The NTK Θ governs gradient descent; the NNGP kernel K is the covariance of the random network's outputs.", Kind::Choice(&KERNELS)),
     field("seeds", "3", Group::View, "seeds per width", "Random networks for each finite width: each drawn thin (up to 12), with their mean ± 2 standard errors of the mean.", num(SEEDS, 1.0)),
+    field("band", "1", Group::View, "seed mean and band", "Each width's seed mean with a band of ± 2 standard errors of the mean; off: the seeds' own curves only, a line each, as Jacot et al. 2018 draw them.", Kind::Flag),
     field("points", "201", Group::View, "angles", "How many angles γ the circle profile uses.", num(POINTS, 10.0)),
     field("metric", "frob", Group::View, "distance (convergence)", "How the convergence panel measures the empirical NTK's distance to the analytic one.", Kind::Choice(&METRICS)),
     field("log", "1", Group::View, "log axes", "Logarithmic axes where they fit: the spectrum, convergence, losses, drift, residuals, bounds.", Kind::Flag),
@@ -334,7 +335,7 @@ pub fn used_on(key: &str, view: View, v: Lookup) -> bool {
         "noise" | "snaps" => view == Training,
         "ntest" => matches!(view, Training | Generalization),
         "lr" | "steps" => view == Training || (view == Kernel && trains_kernel),
-        "ktrain" | "kernel" | "points" => view == Kernel,
+        "ktrain" | "kernel" | "points" | "band" => view == Kernel,
         "metric" => view == Convergence,
         _ => true,
     }

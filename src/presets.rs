@@ -37,7 +37,7 @@ pub const PRESETS: [Preset; 6] = [
     Preset {
         id: "jacot",
         title: "Jacot et al. 2018, Fig. 1",
-        text: "The NTK of a ReLU network with 4 layers (3 hidden, σ_w = 1, β = 0.1) between x₀ = (1, 0) and the points of the circle, for 10 random initialisations, at initialisation (blue) and after 200 steps of gradient descent with η = 1 on the target x₁·x₂ at 4 Gaussian inputs (orange, dashed) (Jacot, Gabriel & Hongler 2018, arXiv:1806.07572). Look at the spread: the narrow network's kernel scatters and moves during training, the wide one sits on the black infinite-width curve and hardly moves. The paper compares widths 500 and 10 000; a 10 000-wide network (3·10⁸ weights) does not fit in a browser tab, so this preset compares 100 and 1000.",
+        text: "The NTK of a ReLU network with 4 layers (3 hidden, σ_w = 1, β = 0.1) between x₀ = (1, 0) and the points of the circle, for 10 random initialisations, one line each as in the paper, at initialisation (blue) and after 200 steps of gradient descent with η = 1 on the target x₁·x₂ at 4 Gaussian inputs (orange, dashed) (Jacot, Gabriel & Hongler 2018, arXiv:1806.07572). Look at the spread: the narrow network's kernel scatters and moves during training, the wide one sits on the black infinite-width curve and hardly moves. The paper compares widths 500 and 10 000; a 10 000-wide network (3·10⁸ weights) does not fit in a browser tab, so this preset compares 100 and 1000.",
         fields: &[
             ("view", "kernel"),
             ("dist", "gaussian"),
@@ -48,6 +48,7 @@ pub const PRESETS: [Preset; 6] = [
             ("b", "0.1"),
             ("widths", "100, 1000"),
             ("seeds", "10"),
+            ("band", "0"),
             ("points", "61"),
             ("ktrain", "1"),
             ("target", "product"),
@@ -78,7 +79,7 @@ pub const PRESETS: [Preset; 6] = [
     Preset {
         id: "lazy",
         title: "Lazy training: wider nets move less",
-        text: "Two-layer networks of widths 64 to 4096 trained by gradient descent beside the infinite-width kernel dynamics. The relative change of the empirical NTK during training falls with the width, roughly like 1/√m, so wide nets train like their linearisation (Lee et al. 2019, arXiv:1902.06720; Chizat, Oyallon & Bach 2019, arXiv:1812.07956). Look at the drift plot (log scale): each fourfold increase of the width lowers the curve by about half; and in the loss plots each net (solid) approaches its own linearisation (dotted; the gap is in the legend). The dashed black curve is the expected loss over random initialisations of infinitely wide nets: single nets scatter around it, because each starts from its own random function.",
+        text: "Two-layer networks of widths 64 to 4096 trained by gradient descent beside the infinite-width kernel dynamics. The relative change of the empirical NTK during training falls with the width, roughly like 1/√m, so wide nets train like their linearisation (Lee et al. 2019, arXiv:1902.06720; Chizat, Oyallon & Bach 2019, arXiv:1812.07956). Look at the drift plots (log scale): each fourfold increase of the width lowers the curve by about half, and the drift at the end of training against the width has a fitted slope beside the theory's −1/2; and in the loss plots each net (solid) approaches its own linearisation (dotted; the gap is in the legend). The dashed black curve is the expected loss over random initialisations of infinitely wide nets: single nets scatter around it, because each starts from its own random function.",
         fields: &[
             ("view", "training"),
             ("dist", "circle"),

@@ -180,7 +180,10 @@ fn every_panel_runs_on_the_users_data() {
 }
 
 /// Keys under which a JSON null is an absent option, not a NaN.
-const OPTIONAL: [&str; 10] = [
+const OPTIONAL: [&str; 13] = [
+    "drift_by_width",
+    "diverged_at",
+    "theory_slope",
     "analytic",
     "analytic_note",
     "critical",

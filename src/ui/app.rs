@@ -262,6 +262,18 @@ pub fn App(
     let current_view = Signal::derive(move || view_field.get().parse::<View>().ok());
     let max_entry =
         Signal::derive(move || config.with(|c| c.as_ref().is_some_and(|c| c.max_entry)));
+    let band = {
+        let f = fields.clone();
+        Signal::derive(move || f.get("band").get() != "0")
+    };
+    // Too few inputs for Gram-matrix plots: the kernel tab shows the circle only.
+    let few_inputs = Signal::derive(move || {
+        config.with(|c| {
+            c.as_ref()
+                .map(|c| c.data.n)
+                .filter(|&n| n < crate::ui::panels::MIN_GRAM_INPUTS)
+        })
+    });
     // Teacher mode: `hide=…` in the URL hides controls and groups.
     let hide_field = fields.get("hide");
     let hidden_css = move || hide_css(&hide_field.get());
@@ -390,8 +402,10 @@ pub fn App(
                 >
                 {move || match current_view.get().unwrap_or(View::Kernel) {
                     View::Kernel => view! {
-                        <KernelPanel results=results busy=busy symbol=kernel_symbol />
-                        <SpectrumPanel results=results busy=busy log=log symbol=kernel_symbol />
+                        <KernelPanel results=results busy=busy symbol=kernel_symbol band=band few_inputs=few_inputs />
+                        <Show when=move || few_inputs.get().is_none()>
+                            <SpectrumPanel results=results busy=busy log=log symbol=kernel_symbol />
+                        </Show>
                     }.into_any(),
                     View::Convergence => view! {
                         <ConvergencePanel results=results busy=busy log=log max_entry=max_entry />

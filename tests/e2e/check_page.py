@@ -543,6 +543,9 @@ def main():
                          + "; return g.length > 0 && g.every(x => x >= 1)"
                          " && document.querySelector('#job-status')?.dataset.state === 'done'",
                          timeout=120, what=f"the {tab} tab")
+                wait_for(driver, "return document.querySelectorAll('.plot.busy').length === 0"
+                         " && document.querySelector('#job-status').dataset.state === 'done'",
+                         timeout=120, what=f"the {tab} tab's plots, up to date")
                 if glossary:
                     driver.js("document.getElementById('open-glossary').click()")
                 if not driver.js("return typeof axe !== 'undefined'"):

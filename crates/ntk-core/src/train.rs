@@ -41,7 +41,16 @@ pub struct TrainRecord {
     /// λ_max(Θ̂₀) and the critical learning rate 2N/λ_max.
     pub lambda_max: f64,
     pub critical_learning_rate: f64,
+    /// [`train_through`] only: the recorded step at which the training loss had grown
+    /// past [`DIVERGED`] × its initial value (or overflowed), where training stopped;
+    /// the records end at the recorded step before it.
+    pub diverged_at: Option<usize>,
 }
+
+/// How far the training loss may grow over its initial value before
+/// [`train_through`] calls the run diverged and stops: 10⁶, six decades on a log axis,
+/// long before f64 overflows.
+pub const DIVERGED: f64 = 1e6;
 
 fn frobenius_distance(a: &Matrix, b: &Matrix) -> f64 {
     a.as_slice()
@@ -96,7 +105,28 @@ pub fn train(setup: &TrainSetup<'_>) -> Result<TrainRecord> {
 pub fn train_at(
     setup: &TrainSetup<'_>,
     record_at: &[usize],
+    on_step: impl FnMut(usize) -> bool,
+) -> Result<TrainRecord> {
+    run(setup, record_at, on_step, true)
+}
+
+/// [`train_at`] at any learning rate, also at or above the critical 2N/λ_max(Θ̂₀): the
+/// run goes on until the training loss at a recorded step exceeds [`DIVERGED`] × its
+/// initial value or is not finite, and stops there cleanly, with `diverged_at` set
+/// (so that a class can watch gradient descent diverge).
+pub fn train_through(
+    setup: &TrainSetup<'_>,
+    record_at: &[usize],
+    on_step: impl FnMut(usize) -> bool,
+) -> Result<TrainRecord> {
+    run(setup, record_at, on_step, false)
+}
+
+fn run(
+    setup: &TrainSetup<'_>,
+    record_at: &[usize],
     mut on_step: impl FnMut(usize) -> bool,
+    refuse_above_critical: bool,
 ) -> Result<TrainRecord> {
     if let Some(&bad) = record_at.iter().find(|&&s| s > setup.steps) {
         return Err(NtkError::OutOfRange {
@@ -144,7 +174,7 @@ pub fn train_at(
     let ev = symmetric_eigenvalues(&k0)?;
     let lambda_max = ev.last().copied().unwrap_or(0.0);
     let critical = 2.0 * setup.x_train.rows() as f64 / lambda_max;
-    if setup.learning_rate >= critical {
+    if refuse_above_critical && setup.learning_rate >= critical {
         return Err(NtkError::Diverges {
             learning_rate: setup.learning_rate,
             critical,
@@ -162,14 +192,24 @@ pub fn train_at(
         weight_change: Vec::new(),
         lambda_max,
         critical_learning_rate: critical,
+        diverged_at: None,
     };
     let loss = |f: &[f64], y: &[f64]| {
         f.iter().zip(y).map(|(a, b)| (a - b) * (a - b)).sum::<f64>() / (2.0 * y.len() as f64)
     };
+    let mut limit = f64::INFINITY;
     for step in 0..=setup.steps {
         if record_at.contains(&step) {
             let f_train = net.forward(setup.x_train)?;
-            rec.train_loss.push(loss(&f_train, setup.y_train));
+            let l = loss(&f_train, setup.y_train);
+            if step == 0 {
+                limit = DIVERGED * l.max(f64::MIN_POSITIVE);
+            } else if !refuse_above_critical && !(l.is_finite() && l <= limit) {
+                // Diverged: the records end at the last step below the limit.
+                rec.diverged_at = Some(step);
+                break;
+            }
+            rec.train_loss.push(l);
             if let Some(x_test) = setup.x_test {
                 let f_test = net.forward(x_test)?;
                 if let Some(y_test) = setup.y_test {

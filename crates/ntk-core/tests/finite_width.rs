@@ -10,7 +10,7 @@ use ntk_core::dynamics::linearised_gd;
 use ntk_core::empirical::{ensemble_ntk, fit_log_log, width_sweep};
 use ntk_core::kernel::{kernel_matrix, FcNetwork, Parameterization};
 use ntk_core::network::{Mlp, MlpSpec};
-use ntk_core::train::{critical_learning_rate, train, TrainSetup};
+use ntk_core::train::{critical_learning_rate, train, train_through, TrainSetup, DIVERGED};
 use ntk_core::NtkError;
 
 fn relu_spec(depth: usize, width: usize) -> MlpSpec {
@@ -197,6 +197,79 @@ fn a_divergent_learning_rate_is_refused_with_the_critical_rate() {
     assert_eq!(rec.steps, vec![0, 5, 10]);
     assert_eq!(rec.ntk_drift[0], 0.0);
     assert!(rec.weight_change[0].iter().all(|w| *w == 0.0));
+}
+
+#[test]
+fn above_the_critical_rate_training_runs_until_it_diverges_and_stops_cleanly() {
+    // Above η = 2N/λ_max(Θ̂₀) the linearised dynamics diverge. A real wide net at
+    // 1.5 × that rate first blows up and then escapes to a flatter region and converges
+    // (the catapult phase of Lewkowycz et al. 2020, arXiv:2003.02218, which exists up to
+    // about 4/λ for such nets); at 3 × it diverges, and the run stops at the first
+    // recorded step whose loss is over 10⁶ × the initial one, with every recorded
+    // number finite.
+    let x = gaussian(8, 3, 1).unwrap();
+    let y: Vec<f64> = (0..8)
+        .map(|i| if i % 2 == 0 { 1.0 } else { -1.0 })
+        .collect();
+    let spec = relu_spec(1, 2048);
+    let net = Mlp::init(&spec, 3, 0).unwrap();
+    let (_, critical) = critical_learning_rate(&net, &x).unwrap();
+    let steps: Vec<usize> = (0..=200).collect();
+    let run = |factor: f64| {
+        let setup = TrainSetup {
+            spec: &spec,
+            seed: 0,
+            x_train: &x,
+            y_train: &y,
+            x_test: None,
+            y_test: None,
+            learning_rate: factor * critical,
+            steps: 200,
+            record_every: 1,
+        };
+        train_through(&setup, &steps, |_| true).unwrap()
+    };
+    let catapult = run(1.5);
+    assert_eq!(catapult.diverged_at, None);
+    let l = &catapult.train_loss;
+    let peak = l.iter().cloned().fold(0.0, f64::max);
+    assert!(
+        peak > 10.0 * l[0],
+        "the loss first grows: peak {peak}, start {}",
+        l[0]
+    );
+    assert!(
+        *l.last().unwrap() < l[0] / 2.0,
+        "then falls below its start: {}",
+        l.last().unwrap()
+    );
+
+    let rec = run(3.0);
+    let stop = rec.diverged_at.expect("it diverges");
+    assert_eq!(rec.steps.len(), stop, "records end just before step {stop}");
+    let (first, last) = (rec.train_loss[0], *rec.train_loss.last().unwrap());
+    assert!(
+        last <= DIVERGED * first && last > 1e2 * first,
+        "{first} → {last}"
+    );
+    assert!(rec
+        .train_loss
+        .iter()
+        .chain(&rec.ntk_drift)
+        .all(|v| v.is_finite()));
+    // The refusing variant still refuses.
+    let setup = TrainSetup {
+        spec: &spec,
+        seed: 0,
+        x_train: &x,
+        y_train: &y,
+        x_test: None,
+        y_test: None,
+        learning_rate: 3.0 * critical,
+        steps: 10,
+        record_every: 1,
+    };
+    assert!(matches!(train(&setup), Err(NtkError::Diverges { .. })));
 }
 
 #[test]

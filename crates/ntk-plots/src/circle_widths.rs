@@ -49,6 +49,10 @@ pub struct CircleWidthsPlot<'a> {
     pub kernel: &'a str,
     /// The network, for the title ("ReLU, L = 3, σ_w = 1.41, σ_b = 0.1").
     pub network: &'a str,
+    /// Each width's seed mean and ± 2 s.e. band over its seeds' thin curves; `false`:
+    /// only the seeds' own curves, one line each, as Jacot et al. draw them (widths
+    /// whose seeds were not kept still get their mean and band).
+    pub summary: bool,
 }
 
 /// The band mean ± 2·s.e.
@@ -65,12 +69,14 @@ fn sem_band(gamma: &[f64], w: &WidthSeries<'_>) -> Vec<(f64, f64)> {
     upper.chain(lower).collect()
 }
 
-fn legend_text(w: &WidthSeries<'_>, seeds: usize, after: Option<usize>) -> String {
+fn legend_text(w: &WidthSeries<'_>, seeds: usize, after: Option<usize>, summary: bool) -> String {
     let what = match after {
         Some(steps) => format!("width m = {} after {steps} steps of GD", w.width),
         None => format!("width m = {}", w.width),
     };
-    if w.seeds.is_empty() {
+    if !summary && !w.seeds.is_empty() {
+        format!("{what}: {seeds} seeds, a line each")
+    } else if w.seeds.is_empty() {
         format!("{what}: mean ± 2 s.e. of {seeds} seeds")
     } else {
         format!("{what}: {seeds} seeds (thin), mean ± 2 s.e.")
@@ -146,14 +152,15 @@ where
         (data.trained, Some(data.trained_steps)),
     ] {
         for (i, w) in series.iter().enumerate() {
-            let swatch = if after.is_some() {
-                Swatch::Dashed
-            } else {
-                Swatch::Band
+            let lines_only = !data.summary && !w.seeds.is_empty();
+            let swatch = match (after.is_some(), lines_only) {
+                (true, _) => Swatch::Dashed,
+                (false, true) => Swatch::Line,
+                (false, false) => Swatch::Band,
             };
             let color = color_of(i, after.is_some());
             entries.push(LegendEntry::new(
-                legend_text(w, data.seeds, after),
+                legend_text(w, data.seeds, after, data.summary),
                 color,
                 swatch,
             ));
@@ -208,6 +215,13 @@ where
     for (series, after) in groups {
         for (i, w) in series.iter().enumerate() {
             let color = color_of(i, after.is_some());
+            let lines_only = !data.summary && !w.seeds.is_empty();
+            // Seeds alone are drawn clearly; under a mean and band, faintly.
+            let (seed_color, seed_width) = if lines_only {
+                (color.mix(0.85), style.px(1.3))
+            } else {
+                (color.mix(0.45), thin)
+            };
             for curve in w.seeds {
                 let pts = data.gamma.iter().zip(curve).map(|(&g, &y)| (g / PI, y));
                 if after.is_some() {
@@ -215,11 +229,22 @@ where
                         pts,
                         style.px(5.0),
                         style.px(3.0),
-                        color.mix(0.45).stroke_width(thin),
+                        seed_color.stroke_width(seed_width),
                     ))?;
                 } else {
-                    chart.draw_series(LineSeries::new(pts, color.mix(0.45).stroke_width(thin)))?;
+                    chart.draw_series(LineSeries::new(pts, seed_color.stroke_width(seed_width)))?;
                 }
+            }
+            if lines_only {
+                if let (Some(a), None) = (w.analytic, after) {
+                    chart.draw_series(DashedLineSeries::new(
+                        data.gamma.iter().zip(a).map(|(&g, &y)| (g / PI, y)),
+                        style.px(2.0),
+                        style.px(3.0),
+                        palette::ANALYTIC.stroke_width(line_width),
+                    ))?;
+                }
+                continue;
             }
             chart.draw_series(std::iter::once(Polygon::new(
                 sem_band(data.gamma, w),

@@ -73,6 +73,7 @@ fn circle_widths_plot_has_title_axes_legend_and_every_series() {
         seeds: 5,
         kernel: "NTK Θ",
         network: "ReLU, L = 1",
+        summary: true,
     };
     let mut mapping = None;
     let svg = to_svg_string(900, 450, |a| {
@@ -103,6 +104,22 @@ fn circle_widths_plot_has_title_axes_legend_and_every_series() {
         "no black analytic curve"
     );
     assert!(svg.contains("<polygon"), "no ± 2 s.e. band");
+    // Without the summary (Jacot et al.'s picture): the kept seeds a line each, no
+    // band for them; the width whose seeds were not kept keeps its band.
+    let lines = CircleWidthsPlot {
+        summary: false,
+        ..plot
+    };
+    let only = to_svg_string(900, 450, |a| {
+        draw_circle_widths(a, &lines, &PlotStyle::default()).map(|_| ())
+    })
+    .unwrap();
+    assert_eq!(
+        only.matches("<polygon").count(),
+        1,
+        "one band: the 1024 width's"
+    );
+    assert!(has(&texts(&only), "width m = 64: 5 seeds, a line each"));
     // The mapping turns the plot's centre back into γ ≈ 0.
     let m = mapping.unwrap();
     let (x, _) = m
@@ -146,6 +163,7 @@ fn circle_widths_plot_without_a_limit_draws_each_widths_own_kernel() {
         seeds: 3,
         kernel: "NTK Θ",
         network: "standard",
+        summary: true,
     };
     let svg = to_svg_string(900, 450, |a| {
         draw_circle_widths(a, &plot, &PlotStyle::default()).map(|_| ())
@@ -326,6 +344,7 @@ fn bad_data_is_an_error_not_a_panic() {
         seeds: 1,
         kernel: "Θ",
         network: "",
+        summary: true,
     };
     let r = to_svg_string(400, 300, |a| {
         draw_circle_widths(a, &plot, &style).map(|_| ())
@@ -340,6 +359,7 @@ fn bad_data_is_an_error_not_a_panic() {
         seeds: 1,
         kernel: "Θ",
         network: "",
+        summary: true,
     };
     let r = to_svg_string(400, 300, |a| {
         draw_circle_widths(a, &nan, &style).map(|_| ())
@@ -716,6 +736,7 @@ fn titles_fit_a_narrow_canvas() {
         seeds: 1,
         kernel: "NTK Θ",
         network: "analytic vs finite widths",
+        summary: true,
     };
     let title = "NTK Θ on the unit circle — analytic vs finite widths";
     let size_of = |width: u32| {

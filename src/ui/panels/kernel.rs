@@ -24,6 +24,9 @@ use crate::ui::results::Results;
 /// took ≈ 60 ms on the main thread.
 const PAGE_HEATMAP_CELLS: usize = ntk_plots::MAX_CELLS;
 
+/// The fewest inputs for which the page draws Gram-matrix heatmaps and a spectrum.
+pub const MIN_GRAM_INPUTS: usize = 8;
+
 /// "NTK Θ" or "NNGP K", from the kernel's symbol.
 pub(crate) fn kernel_name(symbol: &str) -> &'static str {
     if symbol == "K" {
@@ -49,6 +52,8 @@ fn width_series(v: &[WidthProfile]) -> Vec<WidthSeries<'_>> {
 pub struct CircleFigure {
     pub circle: Circle,
     pub symbol: &'static str,
+    /// Seed mean and band (else the seeds' own lines only).
+    pub band: bool,
 }
 
 impl Figure for CircleFigure {
@@ -64,6 +69,7 @@ impl Figure for CircleFigure {
             seeds: c.seeds,
             kernel: kernel_name(self.symbol),
             network: "analytic vs finite widths",
+            summary: self.band,
         };
         draw_on_canvas(canvas, |area, style| draw_circle_widths(area, &plot, style))
             .map(|(m, s)| (vec![m], s))
@@ -199,15 +205,23 @@ pub fn KernelPanel(
     results: RwSignal<Results>,
     #[prop(into)] busy: Signal<bool>,
     #[prop(into)] symbol: Signal<&'static str>,
+    /// Each width's seed mean and band (else the seeds' lines only).
+    #[prop(into)]
+    band: Signal<bool>,
+    /// The number of inputs when it is too small for Gram-matrix plots (the Jacot
+    /// preset trains on 4 points): the heatmaps give way to a note.
+    #[prop(into)]
+    few_inputs: Signal<Option<usize>>,
 ) -> impl IntoView {
     let circle: FigureFn = Arc::new(move |r: &Results| {
         let (g, circle) = r.circle()?;
-        let symbol = symbol.get();
+        let (symbol, band) = (symbol.get(), band.get());
         Some(shown(
             g,
             CircleFigure {
                 circle: circle.clone(),
                 symbol,
+                band,
             },
         ))
     });
@@ -226,7 +240,16 @@ pub fn KernelPanel(
         <Panel id="kernel" title="Kernel: infinite against finite width" what="Top: the kernel between x₀ = (1, 0) and x(γ) on the circle, for the infinite-width network (black) and for random finite networks of each width (each seed thin, as in Jacot et al. 2018, Fig. 1; the band is the seed mean ± 2 standard errors of that mean, so with few seeds it is wide): wider networks concentrate on the analytic curve. In the standard parameterization the kernel grows with the width and there is no single limit: each width is drawn beside its own analytic kernel (dotted). Bottom: the Gram matrix on the data, analytic and for one random network of the widest width, and their difference.">
             <div class="panel-plots">
                 <FigureCanvas id="circle-plot" label="Kernel on the circle, analytic and finite widths" results=results slots=&[Slot::Circle] busy=busy figure=circle aspect="2.4 / 1" />
-                <FigureCanvas id="heatmap-plot" label="Heatmaps of the analytic and empirical Gram matrices and their difference" results=results slots=&[Slot::Heatmaps] busy=busy figure=heat aspect="2.6 / 1" />
+                <Show
+                    when=move || few_inputs.get().is_none()
+                    fallback=move || view! {
+                        <p class="few-inputs" id="few-inputs">
+                            {move || format!("The Gram-matrix heatmaps and the spectrum need at least {MIN_GRAM_INPUTS} inputs; here n = {} (the data the networks train on).", few_inputs.get().unwrap_or(0))}
+                        </p>
+                    }
+                >
+                    <FigureCanvas id="heatmap-plot" label="Heatmaps of the analytic and empirical Gram matrices and their difference" results=results slots=&[Slot::Heatmaps] busy=busy figure=heat.clone() aspect="2.6 / 1" />
+                </Show>
             </div>
         </Panel>
     }

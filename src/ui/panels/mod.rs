@@ -16,7 +16,7 @@ pub use convergence::{convergence_chart, distribution_label, line_label, Converg
 pub use data::DataPicture;
 pub use formulas::FormulasPanel;
 pub use generalization::{bound_charts, sensitivity_charts, GeneralizationPanel};
-pub use kernel::KernelPanel;
+pub use kernel::{KernelPanel, MIN_GRAM_INPUTS};
 pub use spectrum::{eigenvector_label, SpectrumPanel};
 pub use training::{mode_label, modes_chart, training_charts, training_warnings, TrainingPanels};
 

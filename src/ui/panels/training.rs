@@ -24,6 +24,54 @@ pub fn mode_label(m: &ModeLine) -> String {
     }
 }
 
+/// The NTK drift at the end of training against the width, log-log, with its fitted
+/// slope ± s.e. and, in the NTK parameterization, the theory's m^(−1/2) through the
+/// narrowest width (Lee et al. 2019); `None` below 3 trained widths.
+pub fn drift_width_chart(t: &Training) -> Option<Chart> {
+    let d = t.drift_by_width.as_ref()?;
+    let m: Vec<f64> = d.widths.iter().map(|&w| w as f64).collect();
+    let mut chart = Chart::new(
+        format!(
+            "NTK drift after {} steps against the width",
+            t.steps.last().copied().unwrap_or(0)
+        ),
+        "width m",
+        "‖Θ̂_T − Θ̂₀‖_F / ‖Θ̂₀‖_F",
+    )
+    .log(true, true);
+    chart.series.push(Series::new(
+        format!(
+            "measured: slope {} ± {}",
+            fmt3(d.fit.slope),
+            fmt3(d.fit.slope_std_error)
+        ),
+        m.clone(),
+        d.drift.clone(),
+        palette::BLUE,
+    ));
+    match d.theory_slope {
+        Some(slope) => {
+            let (m0, d0) = (m[0], d.drift[0]);
+            chart.series.push(
+                Series::new(
+                    format!("theory: ∝ m^({slope}) (Lee et al. 2019), through the narrowest"),
+                    m.clone(),
+                    m.iter().map(|&w| d0 * (w / m0).powf(slope)).collect(),
+                    palette::ANALYTIC,
+                )
+                .stroke(Stroke::Dashed),
+            );
+        }
+        None => {
+            chart.note = Some(
+                "No theory line: in the standard parameterization a fixed learning rate is not the same dynamics at every width."
+                    .into(),
+            )
+        }
+    }
+    Some(chart)
+}
+
 /// The training charts: (train loss, test loss) and (NTK drift, learned function).
 pub fn training_charts(t: &Training, log: bool) -> (Vec<Chart>, Vec<Chart>) {
     let Training {
@@ -65,11 +113,18 @@ pub fn training_charts(t: &Training, log: bool) -> (Vec<Chart>, Vec<Chart>) {
     .log(false, log);
     let count = runs.len();
     for (i, run) in runs.iter().enumerate() {
-        if run.diverged {
-            continue;
-        }
         let color = width_color(i, count);
-        let label = format!("width m = {}", run.width);
+        // A run above its critical rate stops where it diverged: its curves are
+        // shorter than the time axis.
+        let times = times[..run.train_loss.len().min(times.len())].to_vec();
+        let label = match (run.diverged, run.diverged_at) {
+            (true, Some(s)) => format!(
+                "width m = {} (above its critical η: diverged at step {s})",
+                run.width
+            ),
+            (true, None) => format!("width m = {} (above its critical η)", run.width),
+            (false, _) => format!("width m = {}", run.width),
+        };
         // How far the net is from its own linearisation at the last step.
         let gap_label = match run.linear_gap.last() {
             Some(g) => format!("{label} (gap to its linearisation: {} %)", fmt3(100.0 * g)),
@@ -210,15 +265,19 @@ pub fn training_warnings(t: &Training) -> Vec<String> {
     let mut w = Vec::new();
     if kernel_train.is_empty() {
         w.push(format!(
-            "The learning rate η = {} is above the critical learning rate 2N/λ_max(Θ) = {} of the infinite-width kernel: gradient descent diverges. Set η below {}.",
+            "The learning rate η = {} is above the critical learning rate 2N/λ_max(Θ) = {} of the infinite-width kernel: the kernel dynamics diverge, and are not drawn. The finite nets are trained anyway, so that you can watch: far above the critical rate the loss explodes (each run stops when its loss passes 10⁶ × its start); just above it a net may blow up and then settle in a flatter region (the catapult phase, Lewkowycz et al. 2020, arXiv:2003.02218). Below {} everything converges.",
             fmt3(*learning_rate),
             critical.map_or("∞".into(), fmt3),
             critical.map_or("∞".into(), fmt3)
         ));
     }
     w.extend(runs.iter().filter(|r| r.diverged).map(|r| {
+        let what = match r.diverged_at {
+            Some(s) => format!("its loss passed 10⁶ × its start at step {s}, where training stopped"),
+            None => "it did not diverge in these steps (look for a catapult: the loss rises, then falls)".into(),
+        };
         format!(
-            "width {}: η = {} is above this net's critical learning rate 2N/λ_max(Θ̂₀) = {}; gradient descent would diverge, so it was not run",
+            "Width {}: η = {} is above this net's critical learning rate 2N/λ_max(Θ̂₀) = {}, so its linearisation diverges (not drawn); {what}.",
             r.width,
             fmt3(*learning_rate),
             r.critical.map_or("∞".into(), fmt3)
@@ -299,6 +358,16 @@ pub fn TrainingPanels(
         let (g, t) = r.training()?;
         charts(g, training_charts(t, log.get()).1)
     });
+    let drift_width: FigureFn = Arc::new(move |r: &Results| {
+        let (g, t) = r.training()?;
+        charts(g, drift_width_chart(t).into_iter().collect())
+    });
+    let has_drift_width = move || {
+        results.with(|r| {
+            r.training()
+                .is_some_and(|(_, t)| t.drift_by_width.is_some())
+        })
+    };
     let modes: FigureFn = Arc::new(move |r: &Results| {
         let (g, m) = r.modes()?;
         charts(g, vec![modes_chart(m, log.get())])
@@ -336,6 +405,9 @@ pub fn TrainingPanels(
             <div class="panel-plots">
                 <FigureCanvas id="loss-plot" label="Training and test loss against time for each width and the kernel dynamics" results=results slots=&[Slot::Training] busy=busy figure=losses aspect="2.4 / 1" />
                 <FigureCanvas id="drift-plot" label="NTK drift against time, and the learned function at the snapshot steps" results=results slots=&[Slot::Training] busy=busy figure=drift aspect="2.4 / 1" />
+                <Show when=has_drift_width>
+                    <FigureCanvas id="drift-width-plot" label="NTK drift at the end of training against the width, with its fitted slope" results=results slots=&[Slot::Training] busy=busy figure=drift_width.clone() aspect="16 / 10" half=true />
+                </Show>
             </div>
         </Panel>
         <Panel id="bias" title="Spectral bias: large-eigenvalue modes are learned first" what="The training residual f − y of the widest network, projected on the eigenvectors of the infinite-width NTK Gram matrix (on the circle: grouped by Fourier frequency), for the modes that carry most of the target. Theory for this net (dashed): its linearisation's residual (I − ηΘ̂₀/N)^s (f₀ − y), projected the same way. At infinite width each mode decays like (1 − ηλ/N)^s ≈ e^(−λt/N) (λ/N in the legend), so low frequencies go first; a finite net's Θ̂₀ mixes the modes slightly, which is why even its linearisation's fast modes level off instead of vanishing. Where the measured residual leaves its dashed line, the net is no longer linear: its NTK has moved during training (the drift plot above), and that gap shrinks like 1/√width (Rahaman et al. 2019, arXiv:1806.08734; Basri et al. 2019, arXiv:1906.00425; Arora et al. 2019, arXiv:1901.08584).">

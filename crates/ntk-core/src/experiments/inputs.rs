@@ -295,9 +295,9 @@ mod tests {
         };
         let p = preview(
             &data,
-            &crate::targets::Target::Harmonics {
+            Some(&crate::targets::Target::Harmonics {
                 degrees: vec![(1, 1.0)],
-            },
+            }),
         )
         .unwrap();
         assert_eq!((p.d, p.x1.len(), p.x2.len(), p.y.len()), (2, 12, 12, 12));

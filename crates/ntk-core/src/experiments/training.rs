@@ -14,12 +14,13 @@ use super::{check_count, check_widths, default_network, default_target, finite};
 use super::{Observer, Part, Reporter};
 use crate::data::sample;
 use crate::dynamics::{ensemble_gd_losses, linearised_gd, losses, LinearisedPath};
+use crate::empirical::{fit_log_log, LogLogFit};
 use crate::error::{NtkError, Result};
-use crate::kernel::{kernel_matrix, nngp_diagonal, FcNetwork};
+use crate::kernel::{kernel_matrix, nngp_diagonal, FcNetwork, Parameterization};
 use crate::linalg::{symmetric_eigen, Matrix};
 use crate::network::{Mlp, MlpSpec};
 use crate::targets::{targets, Target};
-use crate::train::{train_at, TrainRecord, TrainSetup};
+use crate::train::{critical_learning_rate, train_through, TrainRecord, TrainSetup};
 
 /// The training experiment's settings.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -122,9 +123,15 @@ pub struct TrainRun {
     pub drift: Vec<f64>,
     /// 2N/λ_max(Θ̂₀) of this net; `None` when its NTK is zero.
     pub critical: Option<f64>,
-    /// The learning rate is above `critical`: gradient descent would diverge, and the
-    /// net was not trained.
+    /// The learning rate is at or above `critical`: the linearised dynamics diverge.
+    /// The net is trained anyway (a class can watch it), until its loss diverges
+    /// (`diverged_at`) or, in the catapult phase (Lewkowycz et al. 2020,
+    /// arXiv:2003.02218), until it settles; its linearisation is not drawn.
     pub diverged: bool,
+    /// The step at which the net's training loss passed 10⁶ × its initial value and
+    /// training stopped (its curves end at the recorded step before).
+    #[serde(default)]
+    pub diverged_at: Option<usize>,
     /// The losses of this net's own linearisation (same f₀ and Θ̂₀).
     pub linear_train_loss: Vec<f64>,
     pub linear_test_loss: Vec<f64>,
@@ -165,6 +172,49 @@ pub struct Training {
     pub snapshots: Vec<Snapshot>,
     /// The width the snapshots show.
     pub snapshot_width: Option<usize>,
+    /// The NTK drift at the end of training against the width (3 or more trained
+    /// widths).
+    #[serde(default)]
+    pub drift_by_width: Option<DriftByWidth>,
+}
+
+/// The NTK drift at the end of training, ‖Θ̂_T − Θ̂₀‖_F/‖Θ̂₀‖_F, of each trained net
+/// against its width m, with the least-squares fit of log drift on log m (slope ± its
+/// standard error) and the theory's slope where it applies: −1/2 in the NTK
+/// parameterization, where at a fixed learning rate the NTK moves by O(1/√m) during
+/// training (Lee et al. 2019, arXiv:1902.06720, Theorem 2.1 and its appendix; Jacot et
+/// al. 2018). In the standard parameterization a fixed learning rate is not the same
+/// dynamics at every width, and no slope is claimed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DriftByWidth {
+    pub widths: Vec<usize>,
+    pub drift: Vec<f64>,
+    pub fit: LogLogFit,
+    pub theory_slope: Option<f64>,
+}
+
+/// The [`DriftByWidth`] of the trained runs (`None` below 3 widths, or when a drift
+/// is zero and has no logarithm).
+pub fn drift_by_width(
+    runs: &[TrainRun],
+    parameterization: Parameterization,
+) -> Option<DriftByWidth> {
+    let (widths, drift): (Vec<usize>, Vec<f64>) = runs
+        .iter()
+        .filter(|r| !r.diverged)
+        .filter_map(|r| r.drift.last().map(|&d| (r.width, d)))
+        .unzip();
+    if widths.len() < 3 || drift.iter().any(|&d| !(d > 0.0 && d.is_finite())) {
+        return None;
+    }
+    let x: Vec<f64> = widths.iter().map(|&m| m as f64).collect();
+    let fit = fit_log_log(&x, &drift).ok()?;
+    Some(DriftByWidth {
+        widths,
+        drift,
+        fit,
+        theory_slope: (parameterization == Parameterization::Ntk).then_some(-0.5),
+    })
 }
 
 /// The training experiment's result.
@@ -306,6 +356,7 @@ pub fn run(p: &Params, observer: &mut dyn Observer) -> Result<Output> {
         target: y_test.clone(),
         snapshots: Vec::new(),
         snapshot_width: None,
+        drift_by_width: None,
     };
     let snapshots = |widest: Option<&Widest>| -> Vec<Snapshot> {
         p.snapshots
@@ -344,7 +395,12 @@ pub fn run(p: &Params, observer: &mut dyn Observer) -> Result<Output> {
         };
         let base = 1 + k * p.steps;
         let mut cancelled = false;
-        let result = train_at(&setup, &steps, |s| {
+        // Above this net's critical rate the run goes ahead (until it diverges or
+        // settles), without its linearisation, which diverges.
+        let net0 = Mlp::init(&spec, x.cols(), p.data.seed)?;
+        let (_, net_critical) = critical_learning_rate(&net0, &x)?;
+        let above = lr >= net_critical;
+        let result = train_through(&setup, &steps, |s| {
             if s % report_every == 0 {
                 cancelled = r
                     .step(
@@ -355,63 +411,64 @@ pub fn run(p: &Params, observer: &mut dyn Observer) -> Result<Output> {
             }
             !cancelled
         });
-        match result {
-            Ok(rec) => {
-                // The same network's linearisation: its own f₀ and Θ̂₀ (the seed gives
-                // the same initialisation as the run above).
-                let net0 = Mlp::init(&spec, x.cols(), p.data.seed)?;
-                let k0 = net0.empirical_kernels(&x, None)?.ntk;
-                let k0_cross = net0.empirical_kernels(&x_test, Some(&x))?.ntk;
-                let linear = linearised_gd(
-                    &k0,
-                    &k0_cross,
-                    &rec.train_predictions[0],
-                    &rec.test_predictions[0],
-                    &y,
-                    lr,
-                    &steps,
-                )?;
-                let gap = rec
-                    .test_predictions
-                    .iter()
-                    .zip(&linear.test)
-                    .map(|(f, l)| {
-                        let diff: Vec<f64> = f.iter().zip(l).map(|(a, b)| a - b).collect();
-                        rms(&diff) / y_scale
-                    })
-                    .collect();
-                training.runs.push(TrainRun {
-                    width: m,
-                    train_loss: rec.train_loss.clone(),
-                    test_loss: rec.test_loss.clone(),
-                    drift: rec.ntk_drift.clone(),
-                    critical: finite(rec.critical_learning_rate),
-                    diverged: false,
-                    linear_train_loss: losses(&linear.train, &y),
-                    linear_test_loss: losses(&linear.test, &y_test),
-                    linear_gap: gap,
-                });
-                widest = Some(Widest {
-                    width: m,
-                    rec,
-                    linear,
-                });
-            }
-            Err(NtkError::Diverges { critical, .. }) => training.runs.push(TrainRun {
+        let rec = result?;
+        if above {
+            training.runs.push(TrainRun {
                 width: m,
-                train_loss: Vec::new(),
-                test_loss: Vec::new(),
-                drift: Vec::new(),
-                critical: Some(critical),
+                train_loss: rec.train_loss.clone(),
+                test_loss: rec.test_loss.clone(),
+                drift: rec.ntk_drift.clone(),
+                critical: finite(rec.critical_learning_rate),
                 diverged: true,
+                diverged_at: rec.diverged_at,
                 linear_train_loss: Vec::new(),
                 linear_test_loss: Vec::new(),
                 linear_gap: Vec::new(),
-            }),
-            Err(e) => return Err(e),
+            });
+        } else {
+            // The same network's linearisation: its own f₀ and Θ̂₀ (the seed gives the
+            // same initialisation as the run above).
+            let k0 = net0.empirical_kernels(&x, None)?.ntk;
+            let k0_cross = net0.empirical_kernels(&x_test, Some(&x))?.ntk;
+            let linear = linearised_gd(
+                &k0,
+                &k0_cross,
+                &rec.train_predictions[0],
+                &rec.test_predictions[0],
+                &y,
+                lr,
+                &steps,
+            )?;
+            let gap = rec
+                .test_predictions
+                .iter()
+                .zip(&linear.test)
+                .map(|(f, l)| {
+                    let diff: Vec<f64> = f.iter().zip(l).map(|(a, b)| a - b).collect();
+                    rms(&diff) / y_scale
+                })
+                .collect();
+            training.runs.push(TrainRun {
+                width: m,
+                train_loss: rec.train_loss.clone(),
+                test_loss: rec.test_loss.clone(),
+                drift: rec.ntk_drift.clone(),
+                critical: finite(rec.critical_learning_rate),
+                diverged: false,
+                diverged_at: None,
+                linear_train_loss: losses(&linear.train, &y),
+                linear_test_loss: losses(&linear.test, &y_test),
+                linear_gap: gap,
+            });
+            widest = Some(Widest {
+                width: m,
+                rec,
+                linear,
+            });
         }
         training.snapshots = snapshots(widest.as_ref());
         training.snapshot_width = widest.as_ref().map(|w| w.width);
+        training.drift_by_width = drift_by_width(&training.runs, p.network.parameterization);
         r.step(base + p.steps, format!("width {m} trained"))?;
         r.part(Part::Training(training.clone()));
     }
@@ -466,6 +523,44 @@ mod tests {
     }
 
     #[wasm_bindgen_test(unsupported = test)]
+    fn the_drift_at_the_end_falls_with_the_width() {
+        // Lee et al. 2019: in the NTK parameterization the NTK moves by O(1/√m). Three
+        // widths a factor 4 apart: the drift falls at every step up in width, and the
+        // fitted slope is that of the runs' own last drifts.
+        let out = run(&small(0.5, vec![64, 256, 1024]), &mut ()).unwrap();
+        let t = &out.training;
+        let d = t.drift_by_width.as_ref().expect("three trained widths");
+        assert_eq!(d.widths, vec![64, 256, 1024]);
+        for (i, r) in t.runs.iter().enumerate() {
+            assert_eq!(d.drift[i], *r.drift.last().unwrap());
+        }
+        assert!(
+            d.drift[0] > d.drift[1] && d.drift[1] > d.drift[2],
+            "{:?}",
+            d.drift
+        );
+        // Least squares through 3 points by hand: slope = Σ(u−ū)(v−v̄)/Σ(u−ū)².
+        let u: Vec<f64> = [64f64, 256.0, 1024.0].iter().map(|m| m.ln()).collect();
+        let v: Vec<f64> = d.drift.iter().map(|x| x.ln()).collect();
+        let (ub, vb) = (u.iter().sum::<f64>() / 3.0, v.iter().sum::<f64>() / 3.0);
+        let slope = u
+            .iter()
+            .zip(&v)
+            .map(|(a, b)| (a - ub) * (b - vb))
+            .sum::<f64>()
+            / u.iter().map(|a| (a - ub).powi(2)).sum::<f64>();
+        assert!(
+            (d.fit.slope - slope).abs() < 1e-12,
+            "{} vs {slope}",
+            d.fit.slope
+        );
+        assert_eq!(d.theory_slope, Some(-0.5));
+        // Two widths: no fit.
+        let two = run(&small(0.5, vec![64, 1024]), &mut ()).unwrap();
+        assert!(two.training.drift_by_width.is_none());
+    }
+
+    #[wasm_bindgen_test(unsupported = test)]
     fn records_the_requested_steps() {
         assert_eq!(record_steps(30, &[7]), (0..=30).collect::<Vec<_>>());
         let s = record_steps(300, &[7, 300, 301]);
@@ -517,12 +612,24 @@ mod tests {
     }
 
     #[wasm_bindgen_test(unsupported = test)]
-    fn above_the_critical_rate_nothing_is_trained_and_nothing_is_nan() {
+    fn above_the_critical_rate_the_net_trains_until_it_diverges_and_nothing_is_nan() {
         let out = run(&small(50.0, vec![64]), &mut ()).unwrap();
         let t = &out.training;
         assert!(t.critical.unwrap() < 50.0 && t.kernel_train.is_empty());
-        assert!(t.runs[0].diverged && t.runs[0].train_loss.is_empty());
-        assert!(t.runs[0].critical.unwrap() < 50.0);
+        let r = &t.runs[0];
+        assert!(r.diverged && r.critical.unwrap() < 50.0);
+        // η = 50 is tens of times the critical rate: the loss passes 10⁶ × its start
+        // within a few steps, and the curves end there, finite.
+        let stop = r.diverged_at.expect("it diverges");
+        assert!(stop > 0 && r.train_loss.len() < t.times.len(), "{stop}");
+        assert_eq!(r.train_loss.len(), r.drift.len());
+        assert!(r
+            .train_loss
+            .iter()
+            .chain(&r.test_loss)
+            .chain(&r.drift)
+            .all(|v| v.is_finite()));
+        assert!(r.linear_train_loss.is_empty());
         assert!(out.modes.is_none());
     }
 }
