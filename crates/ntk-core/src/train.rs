@@ -204,7 +204,7 @@ fn run(
             let l = loss(&f_train, setup.y_train);
             if step == 0 {
                 limit = DIVERGED * l.max(f64::MIN_POSITIVE);
-            } else if !refuse_above_critical && !(l.is_finite() && l <= limit) {
+            } else if !refuse_above_critical && (!l.is_finite() || l > limit) {
                 // Diverged: the records end at the last step below the limit.
                 rec.diverged_at = Some(step);
                 break;

@@ -341,7 +341,7 @@ mod tests {
             let (w, h) = chart.dim_in_pixel();
             assert_eq!(h, 400, "beside: the chart keeps the full height");
             assert!(
-                w < 900 && w >= 594,
+                (594..900).contains(&w),
                 "beside: at most a third of the width, got {w}"
             );
         }
