@@ -11,6 +11,7 @@ use leptos::prelude::*;
 use ntk_plots::common::Ramp;
 use ntk_plots::palette;
 use ntk_plots::{draw_lines_row, fmt3, LinesPlot, Mapping, Series};
+use wasm_bindgen::closure::Closure;
 use wasm_bindgen::JsCast;
 use web_sys::HtmlCanvasElement;
 
@@ -95,6 +96,10 @@ pub fn FigureCanvas(
     /// Half the panel's width (two such plots side by side); else the full width.
     #[prop(optional)]
     half: bool,
+    /// How many charts the figure draws side by side (on a phone they stack, and the
+    /// canvas is that many times taller).
+    #[prop(default = 1)]
+    charts: u8,
 ) -> impl IntoView {
     let parts = Memo::new(move |_| results.with(|r| r.only(slots)));
     let built = Memo::new(move |_| parts.with(|r| figure(r)));
@@ -106,12 +111,39 @@ pub fn FigureCanvas(
     let error = RwSignal::new(None::<String>);
     let text = RwSignal::new(String::new());
     let resized = RwSignal::new(0u32);
-    let listener = window_event_listener(leptos::ev::resize, move |_| {
-        resized.update(|n| *n = n.wrapping_add(1))
+    // Redraw whenever the canvas's box changes size: a window resize, a drawer opened
+    // (a canvas drawn while hidden had no size), present mode. Drawing sets only the
+    // backing store, never the box, so it does not trigger itself.
+    let observed = StoredValue::new_local(None::<(web_sys::ResizeObserver, Closure<dyn FnMut()>)>);
+    Effect::new(move |_| {
+        let Some(canvas) = canvas_ref.get() else {
+            return;
+        };
+        if observed.with_value(Option::is_some) {
+            return;
+        }
+        let size = std::cell::Cell::new((canvas.client_width(), canvas.client_height()));
+        let target = canvas.clone();
+        let callback = Closure::<dyn FnMut()>::new(move || {
+            let now = (target.client_width(), target.client_height());
+            if now != size.get() && now.0 > 0 {
+                size.set(now);
+                let _ = resized.try_update(|n| *n = n.wrapping_add(1));
+            }
+        });
+        if let Ok(observer) = web_sys::ResizeObserver::new(callback.as_ref().unchecked_ref()) {
+            observer.observe(&canvas);
+            observed.set_value(Some((observer, callback)));
+        }
     });
-    on_cleanup(move || listener.remove());
-    // Present mode changes the layout and the plot text: redraw once the page has
-    // its new layout (the next frame).
+    on_cleanup(move || {
+        let _ = observed.try_with_value(|o| {
+            if let Some((observer, _)) = o {
+                observer.disconnect();
+            }
+        });
+    });
+    // Present mode changes the plot text even where the box keeps its size.
     if let Some(present) = use_context::<crate::ui::app::PresentMode>() {
         Effect::new(move |prev: Option<bool>| {
             let now = present.0.get();
@@ -180,6 +212,7 @@ pub fn FigureCanvas(
                 style=format!("display: block; width: 100%; height: auto; aspect-ratio: {aspect}")
                 role="img"
                 aria-label=label
+                data-charts=charts.to_string()
                 data-generation=move || drawn.get().to_string()
                 data-draw-ms=move || format!("{:.1}", draw_ms.get())
                 on:mousemove=on_move

@@ -134,6 +134,14 @@ pub fn Sidebar(
     view! {
         <div class="drawer-backdrop" aria-hidden="true" on:click=move |_| open.set(false)></div>
         <aside class="sidebar" id="sidebar" aria-label="Controls" class:show-all=move || show_all.get()>
+            <button
+                type="button"
+                class="close-drawer"
+                id="close-controls"
+                on:click=move |_| open.set(false)
+            >
+                "Close controls"
+            </button>
             <p class="tab-scope" hidden=move || hidden_count.get() == 0>
                 {move || if show_all.get() {
                     format!("All settings; {} are not used on “{}”.", hidden_count.get(), tab_name())
@@ -151,14 +159,6 @@ pub fn Sidebar(
                     {move || if show_all.get() { "Show this tab's only" } else { "Show all" }}
                 </button>
             </p>
-            <button
-                type="button"
-                class="close-drawer"
-                id="close-controls"
-                on:click=move |_| open.set(false)
-            >
-                "Close controls"
-            </button>
             {sections}
         </aside>
     }

@@ -30,6 +30,8 @@ SHOTS = [
     ("desktop-training", "view=training", 1400, 1100, 1),
     ("desktop-generalization", "view=generalization", 1400, 1100, 1),
     ("phone", "", 390, 844, 2),
+    ("phone-first-visit", "", 390, 844, 2),
+    ("phone-controls", "", 390, 844, 2),
     ("phone-training", "view=training", 390, 844, 2),
     ("present", "present=1", 1280, 720, 1.5),
     ("present-training", "present=1&view=training", 1280, 720, 1.5),
@@ -69,11 +71,19 @@ def main():
             driver.s("POST", "/goog/cdp/execute", {"cmd": "Emulation.setDeviceMetricsOverride", "params": {
                 "width": w, "height": h, "deviceScaleFactor": dpr, "mobile": w < 600}})
             driver.s("POST", "/url", {"url": f"http://127.0.0.1:{port}/#{query}"})
+            # A returning visitor, who dismissed the introduction, except on a first visit.
+            if "first-visit" in name:
+                driver.js("localStorage.removeItem('ntk-lab-intro')")
+            else:
+                driver.js("localStorage.setItem('ntk-lab-intro', 'dismissed')")
             driver.js("location.reload()")
             time.sleep(0.5)
             wait_for(driver, "return document.querySelector('#job-status')?.dataset.state === 'done'",
                      timeout=120, what=name)
             time.sleep(0.8)
+            if name.endswith("-controls"):
+                driver.js("document.getElementById('toggle-controls').click()")
+                time.sleep(0.8)
             if args.full:
                 height = driver.js("return document.documentElement.scrollHeight")
                 driver.s("POST", "/goog/cdp/execute", {"cmd": "Emulation.setDeviceMetricsOverride", "params": {

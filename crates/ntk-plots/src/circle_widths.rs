@@ -199,6 +199,11 @@ where
         chart
             .configure_mesh()
             .x_labels(9)
+            // A tick label every 28 px or more: no overprinted labels on a short plot.
+            .y_labels(
+                (f64::from(area.dim_in_pixel().1) / f64::from(style.px(28.0))).clamp(3.0, 10.0)
+                    as usize,
+            )
             .x_label_formatter(&pi_label)
             .y_label_formatter(&|v| crate::fmt3(*v))
             .x_desc(x_desc)

@@ -356,7 +356,8 @@ pub fn nice_ticks(lo: f64, hi: f64) -> Vec<f64> {
     (k0..=k1).map(|k| k as f64 * step).collect()
 }
 
-/// Draw several line charts side by side (left to right); one mapping per chart.
+/// Draw several line charts side by side (left to right), or one below the other on an
+/// area taller than wide; one mapping per chart.
 pub fn draw_lines_row<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
     plots: &[LinesPlot<'_>],
@@ -366,7 +367,13 @@ where
     DB::ErrorType: 'static,
 {
     area.fill(&WHITE)?;
-    let cells = area.split_evenly((1, plots.len().max(1)));
+    // Side by side on a wide area; one below the other on a tall one (a phone).
+    let (w, h) = area.dim_in_pixel();
+    let cells = if h > w {
+        area.split_evenly((plots.len().max(1), 1))
+    } else {
+        area.split_evenly((1, plots.len().max(1)))
+    };
     plots
         .iter()
         .zip(&cells)

@@ -211,9 +211,9 @@ pub fn GeneralizationPanel(
     view! {
         <Panel id="generalization" title="Generalization: what the kernel predicts about test error" what="Left: the data-dependent bound of Arora et al. 2019 (arXiv:1901.08584) for two-layer ReLU networks on unit-norm inputs, for the sidebar's target and for random labels of the same size: a learnable target gives a bound that falls with n. Right: the test error of NTK regression (t = ∞) against n with its fitted rate. Below: the sensitivity of the NTK regressor, 𝔼|∇f(z)ᵀ(z − ẑ)| for test inputs z and independent draws ẑ, against n and d (after Bombari, Kiyani & Mondelli 2023, arXiv:2302.01629). Last: sample complexity and capacity: the smallest eigenvalue λ₀ of H^∞, which the convergence and generalization theorems need positive (their widths scale with 1/λ₀; Du et al. 2019, arXiv:1810.02054), and the Rademacher-complexity bound √(yᵀK⁻¹y · tr K)/n of the kernel class that interpolates the labels (Bartlett & Mendelson 2002), for the target and for random labels.">
             <div class="panel-plots">
-                <FigureCanvas id="bound-plot" label="Arora et al. bound against n for true and random labels, and the learning curve" results=results slots=FIRST busy=busy figure=bound aspect="2.4 / 1" />
-                <FigureCanvas id="sensitivity-plot" label="Sensitivity of the NTK regressor against n and against d" results=results slots=SECOND busy=busy figure=sens aspect="2.4 / 1" />
-                <FigureCanvas id="capacity-plot" label="Smallest eigenvalue of H^∞ and the Rademacher-complexity bound against n" results=results slots=THIRD busy=busy figure=capacity aspect="2.4 / 1" />
+                <FigureCanvas id="bound-plot" label="Arora et al. bound against n for true and random labels, and the learning curve" results=results slots=FIRST busy=busy figure=bound aspect="2.4 / 1" charts=2 />
+                <FigureCanvas id="sensitivity-plot" label="Sensitivity of the NTK regressor against n and against d" results=results slots=SECOND busy=busy figure=sens aspect="2.4 / 1" charts=2 />
+                <FigureCanvas id="capacity-plot" label="Smallest eigenvalue of H^∞ and the Rademacher-complexity bound against n" results=results slots=THIRD busy=busy figure=capacity aspect="2.4 / 1" charts=2 />
             </div>
         </Panel>
     }

@@ -31,11 +31,24 @@ pub fn Panel(
 ) -> impl IntoView {
     let title_id = format!("{id}-title");
     let labelled = title_id.clone();
+    // On a phone and in present mode the description is cut to a few lines (CSS), so
+    // that the plot starts on the first screen; "More" shows the rest.
+    let expanded = RwSignal::new(false);
+    let what_id = format!("{id}-what");
     view! {
         <section class="panel" id=format!("{id}-panel") aria-labelledby=labelled>
             <header class="panel-head">
                 <h2 id=title_id>{title}</h2>
-                <p class="what" title=what>{what}</p>
+                <p class="what" id=what_id.clone() class:expanded=move || expanded.get()>{what}</p>
+                <button
+                    type="button"
+                    class="link-button more"
+                    aria-controls=what_id
+                    aria-expanded=move || if expanded.get() { "true" } else { "false" }
+                    on:click=move |_| expanded.update(|e| *e = !*e)
+                >
+                    {move || if expanded.get() { "Less" } else { "More" }}
+                </button>
             </header>
             {children()}
         </section>

@@ -403,8 +403,8 @@ pub fn TrainingPanels(
             </div>
             <p class="critical">{critical}</p>
             <div class="panel-plots">
-                <FigureCanvas id="loss-plot" label="Training and test loss against time for each width and the kernel dynamics" results=results slots=&[Slot::Training] busy=busy figure=losses aspect="2.4 / 1" />
-                <FigureCanvas id="drift-plot" label="NTK drift against time, and the learned function at the snapshot steps" results=results slots=&[Slot::Training] busy=busy figure=drift aspect="2.4 / 1" />
+                <FigureCanvas id="loss-plot" label="Training and test loss against time for each width and the kernel dynamics" results=results slots=&[Slot::Training] busy=busy figure=losses aspect="2.4 / 1" charts=2 />
+                <FigureCanvas id="drift-plot" label="NTK drift against time, and the learned function at the snapshot steps" results=results slots=&[Slot::Training] busy=busy figure=drift aspect="2.4 / 1" charts=2 />
                 <Show when=has_drift_width>
                     <FigureCanvas id="drift-width-plot" label="NTK drift at the end of training against the width, with its fitted slope" results=results slots=&[Slot::Training] busy=busy figure=drift_width.clone() aspect="16 / 10" half=true />
                 </Show>
