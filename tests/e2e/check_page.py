@@ -162,6 +162,41 @@ LONGTASKS = ("window.__longtasks = []; try { new PerformanceObserver(l => l.getE
              "buffered: true}); } catch (e) {}")
 
 
+def serve(dist):
+    """Serve `dist` on 127.0.0.1; the page's URL and the server."""
+    port = free_port()
+    handler = functools.partial(QuietHandler, directory=dist)
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", port), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return f"http://127.0.0.1:{port}/", server
+
+
+def browser(chromium, chromedriver, user_data):
+    """Start chromedriver and a headless Chromium session: the driver and the
+    chromedriver process."""
+    driver_port = free_port()
+    process = subprocess.Popen([chromedriver, f"--port={driver_port}"],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    driver = WebDriver(f"http://127.0.0.1:{driver_port}")
+    for _ in range(100):
+        try:
+            driver.call("GET", "/status", timeout=2)
+            break
+        except Exception:
+            time.sleep(0.1)
+    driver.start(chromium, user_data)
+    return driver, process
+
+
+def emulate(driver, width, height, scale):
+    """Emulate a screen of width × height CSS pixels at `scale` device pixels each
+    (a phone below 600 px)."""
+    metrics = {"width": width, "height": height, "deviceScaleFactor": scale,
+               "mobile": width < 600}
+    driver.s("POST", "/goog/cdp/execute",
+             {"cmd": "Emulation.setDeviceMetricsOverride", "params": metrics})
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--dist", default="dist")
@@ -178,17 +213,9 @@ def main():
         print(f"e2e: {args.dist}/index.html is missing: run `trunk build --release` first")
         return 2
 
-    port = free_port()
-    handler = functools.partial(QuietHandler, directory=args.dist)
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", port), handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    page = f"http://127.0.0.1:{port}/"
-
-    driver_port = free_port()
-    chromedriver = subprocess.Popen([args.chromedriver, f"--port={driver_port}"],
-                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    page, server = serve(args.dist)
     user_data = tempfile.mkdtemp(prefix="ntk-e2e-")
-    driver = WebDriver(f"http://127.0.0.1:{driver_port}")
+    driver, chromedriver = None, None
     results = []
     figures = {}
 
@@ -204,13 +231,7 @@ def main():
             print(f"e2e: FAIL {name}: {e}")
 
     try:
-        for _ in range(100):
-            try:
-                driver.call("GET", "/status", timeout=2)
-                break
-            except Exception:
-                time.sleep(0.1)
-        driver.start(args.chromium, user_data)
+        driver, chromedriver = browser(args.chromium, args.chromedriver, user_data)
         driver.s("POST", "/window/rect", {"width": 1400, "height": 1000})
         try:
             driver.s("POST", "/goog/cdp/execute",
@@ -487,19 +508,22 @@ def main():
                     " return r.width > 0 && (r.right > vw + 0.5 || r.left < -0.5); })"
                     ".slice(0, 5).map(e => e.tagName + '#' + e.id + '.' + e.className)")
 
+        # Every plot of the panels drawn at least once, and no job running.
+        ALL_PANELS_DONE = (PANEL_GENERATIONS.replace("return ", "const g = ")
+                           + "; return g.length > 0 && g.every(x => x >= 1)"
+                           " && document.querySelector('#job-status')?.dataset.state === 'done'")
+
+        def show_tab(tab, what):
+            driver.js(f"document.getElementById('tab-{tab}').click()")
+            wait_for(driver, ALL_PANELS_DONE, timeout=120, what=what)
+
         def a_phone_screen_shows_every_tab_without_overflow():
-            metrics = {"width": 390, "height": 844, "deviceScaleFactor": 1, "mobile": True}
-            driver.s("POST", "/goog/cdp/execute",
-                     {"cmd": "Emulation.setDeviceMetricsOverride", "params": metrics})
+            emulate(driver, 390, 844, 1)
             try:
                 driver.s("POST", "/url", {"url": "about:blank"})
                 driver.s("POST", "/url", {"url": page})
                 for tab in ["kernel", "convergence", "training", "generalization"]:
-                    driver.js(f"document.getElementById('tab-{tab}').click()")
-                    wait_for(driver, PANEL_GENERATIONS.replace("return ", "const g = ")
-                             + "; return g.length > 0 && g.every(x => x >= 1)"
-                             " && document.querySelector('#job-status')?.dataset.state === 'done'",
-                             timeout=120, what=f"the {tab} tab on a phone")
+                    show_tab(tab, f"the {tab} tab on a phone")
                     wide = driver.js(OVERFLOW)
                     assert not wide, f"{tab}: wider than the screen: {wide}"
                     heights = driver.js("return [...document.querySelectorAll('.panels canvas')]"
@@ -538,11 +562,7 @@ def main():
             states = [(tab, False) for tab in ["kernel", "convergence", "training", "generalization"]]
             states.append(("kernel", True))
             for tab, glossary in states:
-                driver.js(f"document.getElementById('tab-{tab}').click()")
-                wait_for(driver, PANEL_GENERATIONS.replace("return ", "const g = ")
-                         + "; return g.length > 0 && g.every(x => x >= 1)"
-                         " && document.querySelector('#job-status')?.dataset.state === 'done'",
-                         timeout=120, what=f"the {tab} tab")
+                show_tab(tab, f"the {tab} tab")
                 wait_for(driver, "return document.querySelectorAll('.plot.busy').length === 0"
                          " && document.querySelector('#job-status').dataset.state === 'done'",
                          timeout=120, what=f"the {tab} tab's plots, up to date")
@@ -639,18 +659,12 @@ def main():
 
         def present_mode_has_large_text_and_plots_on_the_first_screen():
             # A 1920 × 1080 projector at 150 % zoom: a 1280 × 720 CSS viewport.
-            metrics = {"width": 1280, "height": 720, "deviceScaleFactor": 1.5, "mobile": False}
-            driver.s("POST", "/goog/cdp/execute",
-                     {"cmd": "Emulation.setDeviceMetricsOverride", "params": metrics})
+            emulate(driver, 1280, 720, 1.5)
             try:
                 driver.s("POST", "/url", {"url": "about:blank"})
                 driver.s("POST", "/url", {"url": page + "#present=1"})
                 for tab in ["kernel", "convergence", "training", "generalization"]:
-                    driver.js(f"document.getElementById('tab-{tab}').click()")
-                    wait_for(driver, PANEL_GENERATIONS.replace("return ", "const g = ")
-                             + "; return g.length > 0 && g.every(x => x >= 1)"
-                             " && document.querySelector('#job-status')?.dataset.state === 'done'",
-                             timeout=120, what=f"the {tab} tab in present mode")
+                    show_tab(tab, f"the {tab} tab in present mode")
                     driver.js("window.scrollTo(0, 0)")
                     time.sleep(0.3)
                     scales = driver.js("return [...document.querySelectorAll('.panels canvas')]"
@@ -714,8 +728,10 @@ def main():
         results.append(("session", e))
         print(f"e2e: FAIL session: {e}")
     finally:
-        driver.quit()
-        chromedriver.terminate()
+        if driver:
+            driver.quit()
+        if chromedriver:
+            chromedriver.terminate()
         server.shutdown()
         shutil.rmtree(user_data, ignore_errors=True)
 

@@ -10,18 +10,14 @@ Each shot waits for the page's job to finish. Uses check_page.py's WebDriver cli
 
 import argparse
 import base64
-import functools
-import http.server
 import os
 import shutil
-import subprocess
 import sys
 import tempfile
-import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from check_page import QuietHandler, WebDriver, free_port, wait_for  # noqa: E402
+from check_page import browser, emulate, serve, wait_for  # noqa: E402
 
 # (name, URL hash, CSS width, CSS height, device scale factor)
 SHOTS = [
@@ -47,30 +43,16 @@ def main():
     ap.add_argument("--full", action="store_true", help="the whole page, not the viewport")
     args = ap.parse_args()
     os.makedirs(args.out, exist_ok=True)
-    port = free_port()
-    handler = functools.partial(QuietHandler, directory=args.dist)
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", port), handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    driver_port = free_port()
-    chromedriver = subprocess.Popen(
-        [shutil.which("chromedriver") or "/usr/bin/chromedriver", f"--port={driver_port}"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    driver = WebDriver(f"http://127.0.0.1:{driver_port}")
+    page, server = serve(args.dist)
+    driver, chromedriver = browser(shutil.which("chromium") or "/usr/bin/chromium",
+                                   shutil.which("chromedriver") or "/usr/bin/chromedriver",
+                                   tempfile.mkdtemp(prefix="ntk-shots-"))
     try:
-        for _ in range(100):
-            try:
-                driver.call("GET", "/status", timeout=2)
-                break
-            except Exception:
-                time.sleep(0.1)
-        driver.start(shutil.which("chromium") or "/usr/bin/chromium",
-                     tempfile.mkdtemp(prefix="ntk-shots-"))
         for name, query, w, h, dpr in SHOTS:
             if args.only and args.only not in name:
                 continue
-            driver.s("POST", "/goog/cdp/execute", {"cmd": "Emulation.setDeviceMetricsOverride", "params": {
-                "width": w, "height": h, "deviceScaleFactor": dpr, "mobile": w < 600}})
-            driver.s("POST", "/url", {"url": f"http://127.0.0.1:{port}/#{query}"})
+            emulate(driver, w, h, dpr)
+            driver.s("POST", "/url", {"url": f"{page}#{query}"})
             # A returning visitor, who dismissed the introduction, except on a first visit.
             if "first-visit" in name:
                 driver.js("localStorage.removeItem('ntk-lab-intro')")
@@ -86,8 +68,7 @@ def main():
                 time.sleep(0.8)
             if args.full:
                 height = driver.js("return document.documentElement.scrollHeight")
-                driver.s("POST", "/goog/cdp/execute", {"cmd": "Emulation.setDeviceMetricsOverride", "params": {
-                    "width": w, "height": min(height, 5000), "deviceScaleFactor": dpr, "mobile": w < 600}})
+                emulate(driver, w, min(height, 5000), dpr)
                 time.sleep(0.8)
             png = base64.b64decode(driver.s("GET", "/screenshot"))
             path = os.path.join(args.out, name + ".png")

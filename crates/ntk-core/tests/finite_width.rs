@@ -215,20 +215,18 @@ fn above_the_critical_rate_training_runs_until_it_diverges_and_stops_cleanly() {
     let net = Mlp::init(&spec, 3, 0).unwrap();
     let (_, critical) = critical_learning_rate(&net, &x).unwrap();
     let steps: Vec<usize> = (0..=200).collect();
-    let run = |factor: f64| {
-        let setup = TrainSetup {
-            spec: &spec,
-            seed: 0,
-            x_train: &x,
-            y_train: &y,
-            x_test: None,
-            y_test: None,
-            learning_rate: factor * critical,
-            steps: 200,
-            record_every: 1,
-        };
-        train_through(&setup, &steps, |_| true).unwrap()
+    let setup = |factor: f64, steps: usize| TrainSetup {
+        spec: &spec,
+        seed: 0,
+        x_train: &x,
+        y_train: &y,
+        x_test: None,
+        y_test: None,
+        learning_rate: factor * critical,
+        steps,
+        record_every: 1,
     };
+    let run = |factor: f64| train_through(&setup(factor, 200), &steps, |_| true).unwrap();
     let catapult = run(1.5);
     assert_eq!(catapult.diverged_at, None);
     let l = &catapult.train_loss;
@@ -258,18 +256,10 @@ fn above_the_critical_rate_training_runs_until_it_diverges_and_stops_cleanly() {
         .chain(&rec.ntk_drift)
         .all(|v| v.is_finite()));
     // The refusing variant still refuses.
-    let setup = TrainSetup {
-        spec: &spec,
-        seed: 0,
-        x_train: &x,
-        y_train: &y,
-        x_test: None,
-        y_test: None,
-        learning_rate: 3.0 * critical,
-        steps: 10,
-        record_every: 1,
-    };
-    assert!(matches!(train(&setup), Err(NtkError::Diverges { .. })));
+    assert!(matches!(
+        train(&setup(3.0, 10)),
+        Err(NtkError::Diverges { .. })
+    ));
 }
 
 #[test]

@@ -240,15 +240,16 @@ where
                     chart.draw_series(LineSeries::new(pts, seed_color.stroke_width(seed_width)))?;
                 }
             }
+            // This width's own analytic kernel (standard parameterization), dotted.
+            if let (Some(a), None) = (w.analytic, after) {
+                chart.draw_series(DashedLineSeries::new(
+                    data.gamma.iter().zip(a).map(|(&g, &y)| (g / PI, y)),
+                    style.px(2.0),
+                    style.px(3.0),
+                    palette::ANALYTIC.stroke_width(line_width),
+                ))?;
+            }
             if lines_only {
-                if let (Some(a), None) = (w.analytic, after) {
-                    chart.draw_series(DashedLineSeries::new(
-                        data.gamma.iter().zip(a).map(|(&g, &y)| (g / PI, y)),
-                        style.px(2.0),
-                        style.px(3.0),
-                        palette::ANALYTIC.stroke_width(line_width),
-                    ))?;
-                }
                 continue;
             }
             chart.draw_series(std::iter::once(Polygon::new(
@@ -265,14 +266,6 @@ where
                 ))?;
             } else {
                 chart.draw_series(LineSeries::new(mean, color.stroke_width(line_width)))?;
-            }
-            if let (Some(a), None) = (w.analytic, after) {
-                chart.draw_series(DashedLineSeries::new(
-                    data.gamma.iter().zip(a).map(|(&g, &y)| (g / PI, y)),
-                    style.px(2.0),
-                    style.px(3.0),
-                    palette::ANALYTIC.stroke_width(line_width),
-                ))?;
             }
         }
     }

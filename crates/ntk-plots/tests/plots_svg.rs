@@ -775,6 +775,12 @@ fn titles_fit_a_narrow_canvas() {
     );
 }
 
+fn data_svg(plot: &ntk_plots::DataPlot<'_>) -> Result<String, PlotError> {
+    to_svg_string(400, 300, |a| {
+        ntk_plots::draw_data(a, plot, &PlotStyle::default()).map(|_| ())
+    })
+}
+
 #[test]
 fn the_data_picture_colours_each_input_by_its_target() {
     // Four inputs on the circle with targets −1, 0, 0, +1: the two extremes get the
@@ -789,20 +795,14 @@ fn the_data_picture_colours_each_input_by_its_target() {
         y: &y,
         d: 5,
     };
-    let svg = to_svg_string(400, 300, |a| {
-        ntk_plots::draw_data(a, &plot, &PlotStyle::default()).map(|_| ())
-    })
-    .unwrap();
+    let svg = data_svg(&plot).unwrap();
     assert!(svg.contains("#0072B2") && svg.contains("#D55E00"), "{svg}");
     let t = texts(&svg);
     assert!(has(&t, "the first 2 of d = 5 coordinates"), "{t:?}");
     assert!(has(&t, "4 inputs"), "{t:?}");
     // Mismatched lengths are an error, not a panic.
     let bad = ntk_plots::DataPlot { y: &y[..3], ..plot };
-    assert!(to_svg_string(400, 300, |a| {
-        ntk_plots::draw_data(a, &bad, &PlotStyle::default()).map(|_| ())
-    })
-    .is_err());
+    assert!(data_svg(&bad).is_err());
 }
 
 #[test]
@@ -818,10 +818,7 @@ fn the_data_picture_draws_inputs_without_targets() {
             y: &[],
             d: if x2.is_empty() { 1 } else { 2 },
         };
-        let svg = to_svg_string(400, 300, |a| {
-            ntk_plots::draw_data(a, &plot, &PlotStyle::default()).map(|_| ())
-        })
-        .unwrap();
+        let svg = data_svg(&plot).unwrap();
         assert!(!svg.contains("#D55E00"), "no target colours");
         assert!(has(&texts(&svg), "3 inputs"));
     }

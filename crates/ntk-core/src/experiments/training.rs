@@ -20,7 +20,7 @@ use crate::kernel::{kernel_matrix, nngp_diagonal, FcNetwork, Parameterization};
 use crate::linalg::{symmetric_eigen, Matrix};
 use crate::network::{Mlp, MlpSpec};
 use crate::targets::{targets, Target};
-use crate::train::{critical_learning_rate, train_through, TrainRecord, TrainSetup};
+use crate::train::{train_through, TrainRecord, TrainSetup};
 
 /// The training experiment's settings.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -395,12 +395,7 @@ pub fn run(p: &Params, observer: &mut dyn Observer) -> Result<Output> {
         };
         let base = 1 + k * p.steps;
         let mut cancelled = false;
-        // Above this net's critical rate the run goes ahead (until it diverges or
-        // settles), without its linearisation, which diverges.
-        let net0 = Mlp::init(&spec, x.cols(), p.data.seed)?;
-        let (_, net_critical) = critical_learning_rate(&net0, &x)?;
-        let above = lr >= net_critical;
-        let result = train_through(&setup, &steps, |s| {
+        let rec = train_through(&setup, &steps, |s| {
             if s % report_every == 0 {
                 cancelled = r
                     .step(
@@ -410,24 +405,26 @@ pub fn run(p: &Params, observer: &mut dyn Observer) -> Result<Output> {
                     .is_err();
             }
             !cancelled
-        });
-        let rec = result?;
-        if above {
-            training.runs.push(TrainRun {
-                width: m,
-                train_loss: rec.train_loss.clone(),
-                test_loss: rec.test_loss.clone(),
-                drift: rec.ntk_drift.clone(),
-                critical: finite(rec.critical_learning_rate),
-                diverged: true,
-                diverged_at: rec.diverged_at,
-                linear_train_loss: Vec::new(),
-                linear_test_loss: Vec::new(),
-                linear_gap: Vec::new(),
-            });
-        } else {
+        })?;
+        // At or above this net's critical rate the run went ahead (until it diverged
+        // or settled); its linearisation diverges and is not computed.
+        let above = lr >= rec.critical_learning_rate;
+        let mut run = TrainRun {
+            width: m,
+            train_loss: rec.train_loss.clone(),
+            test_loss: rec.test_loss.clone(),
+            drift: rec.ntk_drift.clone(),
+            critical: finite(rec.critical_learning_rate),
+            diverged: above,
+            diverged_at: rec.diverged_at,
+            linear_train_loss: Vec::new(),
+            linear_test_loss: Vec::new(),
+            linear_gap: Vec::new(),
+        };
+        if !above {
             // The same network's linearisation: its own f₀ and Θ̂₀ (the seed gives the
             // same initialisation as the run above).
+            let net0 = Mlp::init(&spec, x.cols(), p.data.seed)?;
             let k0 = net0.empirical_kernels(&x, None)?.ntk;
             let k0_cross = net0.empirical_kernels(&x_test, Some(&x))?.ntk;
             let linear = linearised_gd(
@@ -439,7 +436,7 @@ pub fn run(p: &Params, observer: &mut dyn Observer) -> Result<Output> {
                 lr,
                 &steps,
             )?;
-            let gap = rec
+            run.linear_gap = rec
                 .test_predictions
                 .iter()
                 .zip(&linear.test)
@@ -448,24 +445,15 @@ pub fn run(p: &Params, observer: &mut dyn Observer) -> Result<Output> {
                     rms(&diff) / y_scale
                 })
                 .collect();
-            training.runs.push(TrainRun {
-                width: m,
-                train_loss: rec.train_loss.clone(),
-                test_loss: rec.test_loss.clone(),
-                drift: rec.ntk_drift.clone(),
-                critical: finite(rec.critical_learning_rate),
-                diverged: false,
-                diverged_at: None,
-                linear_train_loss: losses(&linear.train, &y),
-                linear_test_loss: losses(&linear.test, &y_test),
-                linear_gap: gap,
-            });
+            run.linear_train_loss = losses(&linear.train, &y);
+            run.linear_test_loss = losses(&linear.test, &y_test);
             widest = Some(Widest {
                 width: m,
                 rec,
                 linear,
             });
         }
+        training.runs.push(run);
         training.snapshots = snapshots(widest.as_ref());
         training.snapshot_width = widest.as_ref().map(|w| w.width);
         training.drift_by_width = drift_by_width(&training.runs, p.network.parameterization);
