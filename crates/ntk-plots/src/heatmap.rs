@@ -123,6 +123,14 @@ where
         .margin_left(style.px(4.0))
         .y_label_area_size(style.px(44.0))
         .build_cartesian_2d(0.0f64..1.0f64, lo..hi)?;
+    cb.configure_mesh()
+        .disable_mesh()
+        .disable_x_axis()
+        .y_labels(5)
+        .y_label_formatter(&|v| crate::common::tick(*v, span))
+        .label_style(style.font(11.0))
+        .axis_style(palette::TEXT)
+        .draw()?;
     let steps = 64;
     cb.draw_series((0..steps).map(|k| {
         let a = lo + span * k as f64 / steps as f64;

@@ -220,6 +220,43 @@ fn heatmaps_have_three_titles_and_colour_bars_centred_at_zero() {
     assert_eq!(maps.len(), 3);
     // 3 × n² cells plus the colour bars' strips.
     assert!(svg.matches("<rect").count() >= 3 * n * n + 3 * 64);
+    // Each colour bar: tick labels of its own (right-aligned, between its heatmap and
+    // the next), and strips spanning exactly its heatmap's rows.
+    let attr = |el: &str, name: &str| -> f64 {
+        el.split(&format!(" {name}=\""))
+            .nth(1)
+            .unwrap()
+            .split('"')
+            .next()
+            .unwrap()
+            .parse()
+            .unwrap()
+    };
+    for (k, m) in maps.iter().enumerate() {
+        let right = maps
+            .get(k + 1)
+            .map_or(f64::INFINITY, |next| next.px_x.0 as f64);
+        let inside = |x: f64| x > m.px_x.1 as f64 && x < right;
+        let labels = svg
+            .split("<text")
+            .skip(1)
+            .filter(|e| e.contains("text-anchor=\"end\"") && inside(attr(e, "x")))
+            .count();
+        assert!(labels >= 3, "heatmap {k}: {labels} colour-bar labels");
+        let strips: Vec<(f64, f64)> = svg
+            .split("<rect")
+            .skip(1)
+            .filter(|e| inside(attr(e, "x")))
+            .map(|e| (attr(e, "y"), attr(e, "y") + attr(e, "height")))
+            .collect();
+        let top = strips.iter().map(|s| s.0).fold(f64::INFINITY, f64::min);
+        let bottom = strips.iter().map(|s| s.1).fold(f64::NEG_INFINITY, f64::max);
+        assert!(
+            (top - m.px_y.0 as f64).abs() <= 1.5 && (bottom - m.px_y.1 as f64).abs() <= 1.5,
+            "heatmap {k}: bar {top}..{bottom}, heatmap {:?}",
+            m.px_y
+        );
+    }
     // Side by side on a wide area; stacked, each below the last, on a tall one.
     assert!(maps[0].px_x.1 < maps[1].px_x.0 && maps[1].px_x.1 < maps[2].px_x.0);
     let mut tall = Vec::new();
