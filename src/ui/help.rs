@@ -36,7 +36,7 @@ pub const GLOSSARY: [(&str, &str); 9] = [
     ),
     (
         "critical learning rate",
-        "Gradient descent on (1/2N)‖f − y‖² follows the kernel dynamics only for η < 2N/λ_max(Θ̂); above it the top eigen-direction grows at every step and the loss diverges.",
+        "The linearised (kernel) dynamics of gradient descent on (1/2N)‖f − y‖² converge only for η < 2N/λ_max(Θ̂): above it the top eigen-direction is multiplied by |1 − ηλ_max/N| > 1 at every step and the loss diverges. A finite network may instead blow up and then settle in a flatter region (the catapult phase, Lewkowycz et al. 2020).",
     ),
     (
         "NTK / standard parameterization",
