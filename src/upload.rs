@@ -11,6 +11,9 @@ use ntk_core::experiments::UserPoints;
 
 /// Read and check a CSV file; the error is a sentence naming the line and column.
 pub fn parse_csv(name: &str, text: &str) -> Result<UserPoints, String> {
+    // A byte-order mark (spreadsheets write one) is not part of the first value: kept,
+    // it would make a first row of numbers read as a header and be dropped.
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let lines: Vec<(usize, &str)> = text
         .lines()
         .enumerate()

@@ -1,0 +1,120 @@
+//! Property-based tests (proptest) of the experiments' JSON (what `ntk experiment`
+//! reads): random JSON, and valid specs with one field dropped, retyped, huge,
+//! negative or deeply nested. The property: a typed experiment that validates or
+//! refuses in words, or an error naming the field; never a panic.
+#![cfg(not(target_arch = "wasm32"))]
+
+use ntk_core::experiments::{Experiment, EXPERIMENTS};
+use proptest::prelude::*;
+use serde_json::{json, Value};
+
+fn any_json() -> impl Strategy<Value = Value> {
+    let leaf = prop_oneof![
+        Just(Value::Null),
+        any::<bool>().prop_map(Value::Bool),
+        any::<i64>().prop_map(|v| json!(v)),
+        any::<f64>()
+            .prop_filter("JSON has no NaN or ∞", |v| v.is_finite())
+            .prop_map(|v| json!(v)),
+        prop_oneof![Just(1e300), Just(-1e300), Just(1e20), Just(-1.0), Just(0.0)]
+            .prop_map(|v| json!(v)),
+        ".{0,12}".prop_map(Value::String),
+        Just(json!("NaN")),
+        Just(Value::String("x".repeat(10_000))),
+    ];
+    leaf.prop_recursive(6, 48, 6, |inner| {
+        prop_oneof![
+            proptest::collection::vec(inner.clone(), 0..6).prop_map(Value::Array),
+            proptest::collection::btree_map("[a-z_]{1,10}", inner, 0..6)
+                .prop_map(|m| Value::Object(m.into_iter().collect())),
+        ]
+    })
+}
+
+/// Every object path (a.b.c) in `v`.
+fn paths(v: &Value, prefix: &str, out: &mut Vec<String>) {
+    if let Value::Object(m) = v {
+        for (k, x) in m {
+            let p = if prefix.is_empty() {
+                k.clone()
+            } else {
+                format!("{prefix}.{k}")
+            };
+            out.push(p.clone());
+            paths(x, &p, out);
+        }
+    }
+}
+
+fn at_path<'a>(v: &'a mut Value, path: &str) -> Option<&'a mut Value> {
+    path.split('.').try_fold(v, |v, k| v.get_mut(k))
+}
+
+fn remove_path(v: &mut Value, path: &str) {
+    let (parent, key) = path.rsplit_once('.').map_or(("", path), |(p, k)| (p, k));
+    let target = if parent.is_empty() {
+        Some(v)
+    } else {
+        at_path(v, parent)
+    };
+    if let Some(Value::Object(m)) = target {
+        m.remove(key);
+    }
+}
+
+/// Parse, and validate what parses; the property of every case.
+fn parse_and_validate(name: &str, spec: Value) -> Result<(), TestCaseError> {
+    match Experiment::parse(name, spec) {
+        Ok(e) => {
+            if let Err(err) = e.validate() {
+                prop_assert!(!err.to_string().is_empty());
+            }
+        }
+        Err(err) => prop_assert!(
+            !err.message.is_empty() && !err.message.contains('\n'),
+            "{err:?}"
+        ),
+    }
+    Ok(())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 200, ..ProptestConfig::default() })]
+
+    #[test]
+    fn random_json_is_parsed_or_refused_by_field(which in 0usize..EXPERIMENTS.len(), spec in any_json()) {
+        parse_and_validate(EXPERIMENTS[which].0, spec)?;
+    }
+
+    #[test]
+    fn a_valid_spec_with_one_field_changed_is_parsed_or_refused_by_field(
+        which in 0usize..EXPERIMENTS.len(),
+        field in any::<prop::sample::Index>(),
+        drop in any::<bool>(),
+        value in any_json(),
+    ) {
+        let name = EXPERIMENTS[which].0;
+        let mut spec = serde_json::to_value(Experiment::default_named(name).unwrap()).unwrap();
+        if let Value::Object(m) = &mut spec {
+            m.remove("experiment");
+        }
+        let mut all = Vec::new();
+        paths(&spec, "", &mut all);
+        prop_assume!(!all.is_empty());
+        let path = field.get(&all).clone();
+        if drop {
+            remove_path(&mut spec, &path);
+        } else if let Some(slot) = at_path(&mut spec, &path) {
+            *slot = value;
+        }
+        parse_and_validate(name, spec)?;
+    }
+}
+
+#[test]
+fn an_unknown_field_and_a_wrong_type_name_the_field() {
+    let e = Experiment::parse("kernel", json!({"widths": "many"})).unwrap_err();
+    assert!(e.field.contains("widths"), "{e:?}");
+    let e = Experiment::parse("training", json!({"data": {"n": -3}})).unwrap_err();
+    assert!(e.field.contains("data.n"), "{e:?}");
+}
