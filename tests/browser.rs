@@ -566,6 +566,14 @@ async fn an_uploaded_csv_is_checked_and_then_drives_every_panel() {
     .await;
     let dist: web_sys::HtmlSelectElement = find(&root, "#dist");
     assert_eq!(dist.value(), "circle");
+    // A 9 MB file is refused before it is read; its name is shown as text, not markup.
+    upload_file(&root, "<b>huge</b>.csv", &"1,2\n".repeat(2_250_000)).await;
+    wait_until("the size refusal", || {
+        text(&root, "#upload-status").contains("up to 8 MB")
+    })
+    .await;
+    assert!(text(&root, "#upload-status").contains("<b>huge</b>.csv"));
+    assert_eq!(dist.value(), "circle");
     // A good file: 30 points in the plane with a target column.
     let mut csv = String::from("x1,x2,y\n");
     for i in 0..30 {

@@ -164,6 +164,9 @@ pub fn Sidebar(
     }
 }
 
+/// The largest file the own-data control reads, in bytes.
+pub const MAX_UPLOAD_BYTES: f64 = 8e6;
+
 /// The own-data control: a CSV file of inputs (and optionally a target column named
 /// y, target or label), read in the page, checked, and then used by every panel
 /// (`dist=upload`). The file stays in the page: a link cannot carry it.
@@ -182,6 +185,17 @@ fn UploadControl(upload: RwSignal<Option<UserPoints>>, dist: RwSignal<String>) -
             return;
         };
         let name = file.name();
+        // Refused before it is read: the largest file the page takes (600 rows of 64
+        // numbers) is about 1 MB.
+        let size = file.size();
+        if size > MAX_UPLOAD_BYTES {
+            message.set(Some(Err(format!(
+                "{name}: the file is {:.1} MB; the page reads files up to {} MB (600 rows of 64 numbers)",
+                size / 1e6,
+                MAX_UPLOAD_BYTES / 1e6
+            ))));
+            return;
+        }
         leptos::task::spawn_local(async move {
             let text = wasm_bindgen_futures::JsFuture::from(file.text())
                 .await
