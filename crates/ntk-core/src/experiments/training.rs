@@ -181,8 +181,8 @@ pub struct Training {
 /// The NTK drift at the end of training, ‖Θ̂_T − Θ̂₀‖_F/‖Θ̂₀‖_F, of each trained net
 /// against its width m, with the least-squares fit of log drift on log m (slope ± its
 /// standard error) and the theory's slope where it applies: −1/2 in the NTK
-/// parameterization, where at a fixed learning rate the NTK moves by O(1/√m) during
-/// training (Lee et al. 2019, arXiv:1902.06720, Theorem 2.1 and its appendix; Jacot et
+/// parameterization, where at a fixed learning rate the NTK moves by at most O(1/√m)
+/// during training (an upper bound: a steeper measured slope agrees with it) (Lee et al. 2019, arXiv:1902.06720, Theorem 2.1 and its appendix; Jacot et
 /// al. 2018). In the standard parameterization a fixed learning rate is not the same
 /// dynamics at every width, and no slope is claimed.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
