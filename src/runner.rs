@@ -57,6 +57,8 @@ pub struct JobRunner {
     cache: VecDeque<(String, Vec<Part>)>,
     /// Jobs sent to the worker (cache hits are not sent).
     sent: u64,
+    /// That the worker died and was replaced, shown until the next job starts.
+    notice: Option<String>,
 }
 
 impl JobRunner {
@@ -73,6 +75,7 @@ impl JobRunner {
             collected: Vec::new(),
             cache: VecDeque::new(),
             sent: 0,
+            notice: None,
         }
     }
 
@@ -81,6 +84,7 @@ impl JobRunner {
     /// comes from the cache.
     pub fn start(&mut self, now_ms: f64, key: String) -> Start {
         let generation = self.tracker.start_job();
+        self.notice = None;
         self.sent_at = now_ms;
         self.collected.clear();
         self.current = None;
@@ -183,6 +187,23 @@ impl JobRunner {
         self.status = JobStatus::Failed(message);
     }
 
+    /// The worker died and a new one was started (see `client`); `resent` is the job
+    /// sent to it again. The status line says so until the next job starts.
+    pub fn worker_restarted(&mut self, reason: &str, resent: Option<u64>) {
+        self.worker_ready = false;
+        self.notice = Some(match resent {
+            Some(g) => format!(
+                "The Web Worker stopped ({reason}); a new one was started and job {g} sent to it again."
+            ),
+            None => format!("The Web Worker stopped ({reason}); a new one was started."),
+        });
+    }
+
+    /// The notice that the worker was replaced, if it was since the last job started.
+    pub fn notice(&self) -> Option<&str> {
+        self.notice.as_deref()
+    }
+
     /// Cancel the running job: every later message of it is dropped.
     pub fn cancel(&mut self) {
         self.tracker.start_job();
@@ -211,6 +232,14 @@ impl JobRunner {
 
     /// The status line.
     pub fn text(&self) -> String {
+        match &self.notice {
+            Some(notice) => format!("{notice} {}", self.job_text()),
+            None => self.job_text(),
+        }
+    }
+
+    /// The status line without the notice.
+    fn job_text(&self) -> String {
         let running_in = self.running_in;
         match &self.status {
             JobStatus::Starting => "Starting…".into(),

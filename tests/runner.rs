@@ -145,3 +145,32 @@ fn cancel_and_failure_are_said_in_words() {
     r.worker_failed("no worker".into());
     assert_eq!(r.text(), "Error: no worker");
 }
+
+#[test]
+fn a_replaced_worker_is_said_in_words_until_the_next_job() {
+    let mut r = JobRunner::new("Web Worker", false);
+    r.receive(Response::Ready, 0.0);
+    let g = send(&mut r, 0.0, "a");
+    r.worker_restarted("RuntimeError: unreachable", Some(g));
+    // The new worker is loading: the job waits for it, and the line says what happened.
+    assert_eq!(
+        r.text(),
+        "The Web Worker stopped (RuntimeError: unreachable); a new one was started and job 1 \
+         sent to it again. Starting the Web Worker; job 1 is queued…"
+    );
+    assert_eq!((r.state(), r.busy()), ("computing", true));
+    r.receive(Response::Ready, 10.0);
+    // The re-sent job keeps its generation: its messages are accepted.
+    r.receive(Response::Done { generation: g }, 110.0);
+    assert_eq!(r.state(), "done");
+    assert!(
+        r.text().ends_with("Job 1 done in 110 ms (Web Worker)."),
+        "{}",
+        r.text()
+    );
+    assert!(r.notice().is_some());
+    // The next job clears the notice.
+    send(&mut r, 200.0, "b");
+    assert_eq!(r.notice(), None);
+    assert_eq!(r.text(), "Computing: queued (0/1, Web Worker)");
+}

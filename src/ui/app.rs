@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use leptos::prelude::*;
 
-use crate::client::{BackendKind, ComputeClient};
+use crate::client::{BackendKind, ComputeClient, WorkerEvent};
 use crate::config::{self, Values, View};
 use crate::fields::{parse_hide, FIELDS, HIDE_GROUPS};
 use crate::protocol::{Request, Response};
@@ -138,8 +138,13 @@ pub fn App(
             results.update(|r| r.insert(generation, part));
         }
     };
-    let on_worker_error = move |message: String| runner.update(|r| r.worker_failed(message));
-    let client = ComputeClient::new(backend, on_response, on_worker_error);
+    let on_worker_event = move |event: WorkerEvent| match event {
+        WorkerEvent::Failed(message) => runner.update(|r| r.worker_failed(message)),
+        WorkerEvent::Restarted { reason, resent } => {
+            runner.update(|r| r.worker_restarted(&reason, resent))
+        }
+    };
+    let client = ComputeClient::new(backend, on_response, on_worker_event);
     runner.set(match client.kind() {
         BackendKind::Worker => JobRunner::new("Web Worker", false),
         BackendKind::Inline => JobRunner::new("page", true),

@@ -161,6 +161,24 @@ LONGTASKS = ("window.__longtasks = []; try { new PerformanceObserver(l => l.getE
              ".forEach(e => window.__longtasks.push([e.startTime, e.duration]))).observe({type: 'longtask', "
              "buffered: true}); } catch (e) {}")
 
+# Keeps every Web Worker the page creates in window.__workers, and lets a test prefix the
+# page's next job with a message that kills the worker: window.__crash = [message, count]
+# sends `message` before each of the next `count` jobs (the worker dies on it, with the
+# job queued behind it: from the page's side, mid-job).
+WORKER_SPY = """(() => { const W = window.Worker; if (!W) return; window.__workers = [];
+  window.__crash = null;
+  window.Worker = function (url, options) {
+    const w = new W(url, options); window.__workers.push(w);
+    const post = w.postMessage.bind(w);
+    w.postMessage = (m, ...rest) => {
+      const c = window.__crash;
+      if (c && c[1] > 0 && typeof m === 'string' && m.startsWith('{')) { c[1] -= 1; post(c[0]); }
+      post(m, ...rest);
+    };
+    return w;
+  };
+  window.Worker.prototype = W.prototype; })();"""
+
 
 def serve(dist):
     """Serve `dist` on 127.0.0.1; the page's URL and the server."""
@@ -235,7 +253,8 @@ def main():
         driver.s("POST", "/window/rect", {"width": 1400, "height": 1000})
         try:
             driver.s("POST", "/goog/cdp/execute",
-                     {"cmd": "Page.addScriptToEvaluateOnNewDocument", "params": {"source": LONGTASKS}})
+                     {"cmd": "Page.addScriptToEvaluateOnNewDocument",
+                      "params": {"source": LONGTASKS + "\n" + WORKER_SPY}})
         except RuntimeError as e:
             print(f"e2e: note: no long-task observer ({e})")
         t0 = time.time()
@@ -706,6 +725,43 @@ def main():
                 driver.s("POST", "/url", {"url": page + "#"})
                 wait_done("the page after present mode")
 
+        def a_dead_worker_is_replaced_and_the_job_sent_again():
+            driver.s("POST", "/url", {"url": page + "#"})
+            wait_done("the default page")
+            status = "return document.querySelector('#job-status').textContent"
+            for kind in ["panic", "oom"]:
+                workers = driver.js("return window.__workers.length")
+                before = driver.js(GENERATIONS)
+                depth = int(driver.js("return document.querySelector('#depth').value"))
+                driver.js(f"window.__crash = ['ntk-lab:test-crash:{kind}', 1]")
+                t1 = time.time()
+                driver.send_keys(driver.find("#depth"), "\ue014")  # ArrowRight: a new job
+                wait_for(driver, GENERATIONS.replace("return ", "const g = ")
+                         + f"; const b = {json.dumps(before)}; return g.every((x, i) => x > b[i])"
+                         " && document.querySelector('#job-status').dataset.state === 'done'",
+                         timeout=120, what=f"the job after the worker's {kind}")
+                figures[f"worker_{kind}_to_redraw_s"] = time.time() - t1
+                text = driver.js(status)
+                assert "The Web Worker stopped" in text and "sent to it again" in text, text
+                assert driver.js("return window.__workers.length") >= workers + 1, "no new worker"
+                want = depth + 1
+                assert driver.js("return document.querySelector('#depth').value") == str(want)
+                assert f"depth={want}" in driver.js("return location.hash"), "the URL lost the change"
+            # A job that kills the worker twice is not sent a third time; the next one runs.
+            driver.js("window.__crash = ['ntk-lab:test-crash:panic', 2]")
+            driver.send_keys(driver.find("#depth"), "\ue014")
+            wait_for(driver, "return document.querySelector('#job-status').dataset.state === 'error'",
+                     timeout=60, what="the job that killed two workers to fail")
+            text = driver.js(status)
+            assert "stopped the Web Worker twice" in text, text
+            driver.send_keys(driver.find("#depth"), "\ue014")
+            wait_done("the job after the failed one")
+            assert "Web Worker stopped" not in driver.js(status), "the notice outlived its job"
+            # The panic asked for logs its message (as any panic would); nothing else may.
+            severe = [e for e in driver.logs() if e.get("level") == "SEVERE"
+                      and "test of its recovery" not in e.get("message", "")]
+            assert not severe, "console errors: " + "; ".join(e.get("message", "") for e in severe)
+
         def no_console_errors():
             severe = [e for e in driver.logs() if e.get("level") == "SEVERE"]
             assert not severe, "console errors: " + "; ".join(e.get("message", "") for e in severe)
@@ -736,6 +792,8 @@ def main():
               present_mode_has_large_text_and_plots_on_the_first_screen)
         check("axe-core finds no serious or critical violation on any tab",
               axe_finds_no_serious_violations_on_any_tab)
+        check("a worker killed mid-job (panic, out of memory) is replaced and the job sent again",
+              a_dead_worker_is_replaced_and_the_job_sent_again)
         check("no console errors", no_console_errors)
         presets = driver.js("return [...document.querySelectorAll('#preset option')]"
                             ".map(o => o.value).filter(v => v !== 'none')") or []
