@@ -74,11 +74,13 @@ if [ ! -f "$NTK_TOOLS/axe/node_modules/axe-core/axe.min.js" ] || \
 fi
 export AXE_JS="$NTK_TOOLS/axe/node_modules/axe-core/axe.min.js"
 
-# Headless browser and its WebDriver, from Debian.
-if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then
-  _say "installing chromium and chromium-driver from Debian"
+# Headless browser and its WebDriver, from Debian; python3 runs trunk's post-build hook
+# (scripts/csp.py) and the e2e checks.
+if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null \
+   || ! command -v python3 >/dev/null; then
+  _say "installing chromium, chromium-driver and python3 from Debian"
   _as_root apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive _as_root apt-get install -y -qq chromium chromium-driver >/dev/null
+  DEBIAN_FRONTEND=noninteractive _as_root apt-get install -y -qq chromium chromium-driver python3 >/dev/null
 fi
 export CHROMEDRIVER="${CHROMEDRIVER:-$(command -v chromedriver)}"
 

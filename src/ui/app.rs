@@ -49,6 +49,36 @@ pub fn hide_css(hide: &str) -> String {
     css
 }
 
+/// Teacher mode's stylesheet: constructed, and adopted by the document while its App
+/// is mounted.
+struct TeacherSheet(web_sys::CssStyleSheet);
+
+impl TeacherSheet {
+    fn adopt() -> Option<Self> {
+        let document = web_sys::window()?.document()?;
+        let sheet = web_sys::CssStyleSheet::new().ok()?;
+        let sheets = document.adopted_style_sheets();
+        sheets.push(&sheet);
+        document.set_adopted_style_sheets(&sheets);
+        Some(TeacherSheet(sheet))
+    }
+
+    fn set(&self, css: &str) {
+        if let Err(e) = self.0.replace_sync(css) {
+            web_sys::console::error_2(&"NTK Lab: teacher-mode rules refused".into(), &e);
+        }
+    }
+
+    fn drop_from_document(&self) {
+        if let Some(document) = web_sys::window().and_then(|w| w.document()) {
+            let kept = document
+                .adopted_style_sheets()
+                .filter(&mut |s, _, _| s != wasm_bindgen::JsValue::from(self.0.clone()));
+            document.set_adopted_style_sheets(&kept);
+        }
+    }
+}
+
 fn location_hash() -> String {
     web_sys::window()
         .and_then(|w| w.location().hash().ok())
@@ -281,7 +311,16 @@ pub fn App(
     });
     // Teacher mode: `hide=…` in the URL hides controls and groups.
     let hide_field = fields.get("hide");
-    let hidden_css = move || hide_css(&hide_field.get());
+    // Its rules go into a constructed stylesheet adopted by the document (CSSOM, which
+    // the page's Content-Security-Policy allows; it refuses an inline <style>).
+    if let Some(sheet) = TeacherSheet::adopt() {
+        let sheet = StoredValue::new_local(sheet);
+        Effect::new(move |_| {
+            let css = hide_css(&hide_field.get());
+            sheet.with_value(|s| s.set(&css));
+        });
+        on_cleanup(move || sheet.with_value(TeacherSheet::drop_from_document));
+    }
     // On a narrow screen the sidebar collapses behind the "Controls" button.
     let controls_open = RwSignal::new(false);
     // Present mode (`present=1`): large type for a projector, controls in a drawer.
@@ -335,7 +374,6 @@ pub fn App(
                     <h1>"NTK Lab"</h1>
                     <span class="tagline">"The Neural Tangent Kernel, computed live in your browser"</span>
                 </div>
-                <style id="teacher-mode">{hidden_css}</style>
                 <PresetMenu fields=fields.clone() />
                 <CopyLink />
                 <div class="page-buttons">

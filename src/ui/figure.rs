@@ -209,7 +209,7 @@ pub fn FigureCanvas(
                 node_ref=canvas_ref
                 id=id
                 class="plot-canvas"
-                style=format!("display: block; width: 100%; height: auto; aspect-ratio: {aspect}")
+                style:aspect-ratio=aspect.to_string()
                 role="img"
                 aria-label=label
                 data-charts=charts.to_string()
