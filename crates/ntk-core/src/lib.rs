@@ -21,6 +21,7 @@
 pub mod activation;
 pub mod bench;
 pub mod budget;
+pub mod cli;
 pub mod data;
 pub mod dynamics;
 pub mod empirical;

@@ -1,9 +1,12 @@
-//! Property-based tests (proptest) of the experiments' JSON (what `ntk experiment`
-//! reads): random JSON, and valid specs with one field dropped, retyped, huge,
-//! negative or deeply nested. The property: a typed experiment that validates or
-//! refuses in words, or an error naming the field; never a panic.
+//! Property-based tests (proptest) of the JSON the `ntk` command line reads: the
+//! experiments' (`ntk experiment`) and every verb's (`kernel`, `empirical`, `train`,
+//! `predict`, `bench`, through `cli::run`). Random JSON, and valid specs with one field
+//! dropped, retyped, huge, negative or deeply nested. The property: a typed experiment
+//! that validates or refuses in words, a verb's result or an error naming the field in
+//! one line; never a panic.
 #![cfg(not(target_arch = "wasm32"))]
 
+use ntk_core::cli;
 use ntk_core::experiments::{Experiment, EXPERIMENTS};
 use proptest::prelude::*;
 use serde_json::{json, Value};
@@ -78,8 +81,64 @@ fn parse_and_validate(name: &str, spec: Value) -> Result<(), TestCaseError> {
     Ok(())
 }
 
+/// A small valid input of each verb (fast to compute, so that a mutation that stays
+/// valid still runs in milliseconds).
+fn verb_spec(verb: &str) -> Value {
+    let net = json!({"depth": 2, "activation": "relu", "w_std": 1.4, "b_std": 0.1,
+                     "parameterization": "ntk", "width": 8});
+    let x = json!([[1.0, 0.0], [0.0, 1.0], [0.6, 0.8]]);
+    match verb {
+        "kernel" => json!({"network": net, "x1": x, "x2": [[0.5, 0.5]]}),
+        "empirical" => json!({"network": net, "seed": 3, "x1": x}),
+        "train" => json!({"network": net, "seed": 0, "x_train": x, "y_train": [1.0, -1.0, 0.5],
+                          "x_test": [[0.5, 0.5]], "learning_rate": 0.1, "steps": 5,
+                          "record_every": 1}),
+        "predict" => json!({"network": net, "kernel": "ntk", "x_train": x,
+                            "y_train": [1.0, -1.0, 0.5], "x_test": [[0.5, 0.5]],
+                            "times": [0.0, 1.0, null], "learning_rate": 1.0, "diag_reg": 1e-4}),
+        _ => json!({"op": "eigh", "n": 8, "d": 2, "depth": 2, "activation": "relu", "repeats": 1}),
+    }
+}
+
+/// Run a verb; the property of every case.
+fn run_verb(verb: &str, spec: Value) -> Result<(), TestCaseError> {
+    match cli::run(verb, spec) {
+        Ok(out) => prop_assert!(out.is_object(), "{out}"),
+        Err(err) => prop_assert!(
+            !err.field.is_empty() && !err.message.is_empty() && !err.message.contains('\n'),
+            "{err:?}"
+        ),
+    }
+    Ok(())
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: 200, ..ProptestConfig::default() })]
+
+    #[test]
+    fn every_verb_answers_random_json_or_names_the_field(which in 0usize..cli::VERBS.len(), spec in any_json()) {
+        run_verb(cli::VERBS[which], spec)?;
+    }
+
+    #[test]
+    fn every_verb_answers_a_valid_input_with_one_field_changed(
+        which in 0usize..cli::VERBS.len(),
+        field in any::<prop::sample::Index>(),
+        drop in any::<bool>(),
+        value in any_json(),
+    ) {
+        let verb = cli::VERBS[which];
+        let mut spec = verb_spec(verb);
+        let mut all = Vec::new();
+        paths(&spec, "", &mut all);
+        let path = field.get(&all).clone();
+        if drop {
+            remove_path(&mut spec, &path);
+        } else if let Some(slot) = at_path(&mut spec, &path) {
+            *slot = value;
+        }
+        run_verb(verb, spec)?;
+    }
 
     #[test]
     fn random_json_is_parsed_or_refused_by_field(which in 0usize..EXPERIMENTS.len(), spec in any_json()) {
@@ -117,4 +176,12 @@ fn an_unknown_field_and_a_wrong_type_name_the_field() {
     assert!(e.field.contains("widths"), "{e:?}");
     let e = Experiment::parse("training", json!({"data": {"n": -3}})).unwrap_err();
     assert!(e.field.contains("data.n"), "{e:?}");
+}
+
+#[test]
+fn every_verbs_valid_input_runs() {
+    for verb in cli::VERBS {
+        let out = cli::run(verb, verb_spec(verb)).unwrap_or_else(|e| panic!("{verb}: {e:?}"));
+        assert!(out.is_object(), "{verb}: {out}");
+    }
 }

@@ -1,0 +1,364 @@
+//! The `ntk` command line's verbs as a library: JSON in, JSON out, one typed
+//! [`SpecError`] naming the field for bad input. The binary (`src/bin/ntk.rs`) only
+//! reads stdin and prints; the property tests, the fuzz targets and (next) the Python
+//! package call [`run`] directly.
+//!
+//! ```text
+//! ntk kernel   {"network": {...}, "x1": [[...], ...], "x2": [[...], ...]}
+//!              → {"nngp": [[...]], "ntk": [[...]]}
+//! ntk empirical {"network": {..., "width": 512}, "seed": 0, "x1": [[...]], "x2": [[...]]}
+//!              → {"ntk": [[...]], "nngp": [[...]]}
+//! ntk train    {"network": {...}, "seed": 0, "x_train": [[...]], "y_train": [...],
+//!               "x_test": [[...]], "learning_rate": 0.5, "steps": 1000, "record_every": 10}
+//!              → {"steps": [...], "train_loss": [...], "train_predictions": [[...]], ...}
+//! ntk experiment <name>   {...params, every field optional}
+//!              → the experiment's typed result; progress on stderr
+//! ntk experiment --list   → [{"name", "description", "defaults"}]
+//! ntk bench    {"op": "kernel_gram", "n": 4000, "d": 10, "depth": 3,
+//!               "activation": "relu", "repeats": 5}
+//!              → {"op": ..., "median_s": ..., "min_s": ..., "threads": ...}
+//! ```
+
+use std::time::Instant;
+
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use crate::bench::{self, BenchRequest};
+use crate::dynamics::{predict, KernelKind};
+use crate::experiments::{Experiment, Observer, EXPERIMENTS};
+use crate::kernel::kernel_matrix;
+use crate::linalg::Matrix;
+use crate::network::Mlp;
+use crate::spec::{self, Finite, NetworkSpec, SpecError};
+use crate::train::{train, TrainSetup};
+
+/// The verbs [`run`] knows (`experiment` takes a name: see [`experiment`]).
+pub const VERBS: [&str; 5] = ["kernel", "empirical", "train", "predict", "bench"];
+
+/// The binary's help text.
+pub const USAGE: &str = "usage: ntk <command> < input.json
+
+commands:
+  kernel   analytic NNGP kernel and NTK of a fully-connected network
+           input:  {\"network\": {\"depth\": 2, \"activation\": \"relu\", \"w_std\": 1.4142,
+                    \"b_std\": 0.0, \"parameterization\": \"ntk\", \"width\": 512},
+                    \"x1\": [[...], ...], \"x2\": [[...], ...]}   (x2 optional: defaults to x1)
+           output: {\"nngp\": [[...]], \"ntk\": [[...]]}
+  empirical  empirical NTK and NNGP kernel of a random finite-width network
+           input:  {\"network\": {... as for kernel, with \"width\": 512 or \"widths\": [..]},
+                    \"seed\": 0, \"x1\": [[...]], \"x2\": [[...]]}   (x2 optional)
+           output: {\"ntk\": [[...]], \"nngp\": [[...]]}
+  train    full-batch gradient descent on (1/2N)|f - y|^2
+           input:  {\"network\": {...}, \"seed\": 0, \"x_train\": [[...]], \"y_train\": [...],
+                    \"x_test\": [[...]], \"learning_rate\": 0.5, \"steps\": 1000, \"record_every\": 10}
+           output: {\"steps\", \"train_loss\", \"train_predictions\", \"test_predictions\",
+                    \"ntk_drift\", \"weight_change\", \"critical_learning_rate\", ...}
+  predict  infinite-ensemble mean predictions of gradient descent (neural-tangents'
+           gradient_descent_mse_ensemble conventions)
+           input:  {\"network\": {...}, \"kernel\": \"ntk\" | \"nngp\", \"x_train\": [[...]],
+                    \"y_train\": [...], \"x_test\": [[...]], \"times\": [0, 1, 10, null],
+                    \"learning_rate\": 1.0, \"diag_reg\": 1e-4}     (null = t = infinity)
+           output: {\"train_mean\": [[...] per time], \"test_mean\": [[...] per time]}
+  experiment <name>
+           run one of the page's experiments (kernel, spectrum, convergence, training,
+           spectral_bias, generalization) with the page's computation
+           input:  its parameters, every field optional (the page's defaults otherwise)
+           output: its result; progress lines on stderr
+  experiment --list
+           the experiments, what each computes, and their parameters with defaults
+  bench    time a core operation: op = kernel_gram | empirical_ntk | train_step | eigh | predict
+           input:  {\"op\": \"kernel_gram\", \"n\": 4000, \"d\": 10, \"depth\": 3,
+                    \"activation\": \"relu\", \"repeats\": 5}   (+ \"width\" for the finite ops)
+           output: {\"op\": ..., \"median_s\": ..., \"min_s\": ..., \"threads\": ...}";
+
+/// Run `verb` (one of [`VERBS`]) on its JSON input.
+pub fn run(verb: &str, input: Value) -> Result<Value, SpecError> {
+    if !input.is_object() {
+        return Err(SpecError {
+            field: "input".into(),
+            message: "must be a JSON object".into(),
+        });
+    }
+    match verb {
+        "kernel" => kernel(input),
+        "empirical" => empirical(input),
+        "train" => train_cmd(input),
+        "predict" => predict_cmd(input),
+        "bench" => bench_cmd(&input),
+        other => Err(SpecError {
+            field: "command".into(),
+            message: format!("unknown command '{other}' (one of {})", VERBS.join(", ")),
+        }),
+    }
+}
+
+/// `x` must have rows as long as `base`'s.
+fn same_dim(field: &str, x: &Matrix, base_field: &str, base: &Matrix) -> Result<(), SpecError> {
+    if x.cols() == base.cols() {
+        return Ok(());
+    }
+    Err(SpecError {
+        field: field.into(),
+        message: format!(
+            "rows have {} entries, but {base_field}'s rows have {}",
+            x.cols(),
+            base.cols()
+        ),
+    })
+}
+
+fn core_err(field: &str) -> impl Fn(crate::NtkError) -> SpecError + '_ {
+    move |e| SpecError {
+        field: field.into(),
+        message: e.to_string(),
+    }
+}
+
+type Rows = Vec<Vec<Finite>>;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct KernelInput {
+    network: NetworkSpec,
+    x1: Rows,
+    x2: Option<Rows>,
+}
+
+/// x1 and the optional x2, with rows of one length.
+fn pair(x1: Rows, x2: Option<Rows>) -> Result<(Matrix, Option<Matrix>), SpecError> {
+    let x1 = spec::matrix(x1, "x1")?;
+    let x2 = x2.map(|x| spec::matrix(x, "x2")).transpose()?;
+    if let Some(x2) = &x2 {
+        same_dim("x2", x2, "x1", &x1)?;
+    }
+    Ok((x1, x2))
+}
+
+fn kernel(input: Value) -> Result<Value, SpecError> {
+    let i: KernelInput = spec::typed(input, "")?;
+    let net = i.network.network()?;
+    let (x1, x2) = pair(i.x1, i.x2)?;
+    let k = kernel_matrix(&net, &x1, x2.as_ref()).map_err(core_err("kernel"))?;
+    Ok(json!({"nngp": k.nngp.to_rows(), "ntk": k.ntk.to_rows()}))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct EmpiricalInput {
+    network: NetworkSpec,
+    #[serde(default)]
+    seed: u64,
+    x1: Rows,
+    x2: Option<Rows>,
+}
+
+fn empirical(input: Value) -> Result<Value, SpecError> {
+    let i: EmpiricalInput = spec::typed(input, "")?;
+    let spec = i.network.mlp()?;
+    let (x1, x2) = pair(i.x1, i.x2)?;
+    let net = Mlp::init(&spec, x1.cols(), i.seed).map_err(core_err("network"))?;
+    let k = net
+        .empirical_kernels(&x1, x2.as_ref())
+        .map_err(core_err("empirical"))?;
+    Ok(json!({"ntk": k.ntk.to_rows(), "nngp": k.nngp.to_rows()}))
+}
+
+/// x_train and y_train, one target per row.
+fn training_data(x: Rows, y: Vec<Finite>) -> Result<(Matrix, Vec<f64>), SpecError> {
+    let x_train = spec::matrix(x, "x_train")?;
+    let y_train = spec::numbers(y, "y_train")?;
+    if y_train.len() != x_train.rows() {
+        return Err(SpecError {
+            field: "y_train".into(),
+            message: format!(
+                "has {} targets, but x_train has {} rows",
+                y_train.len(),
+                x_train.rows()
+            ),
+        });
+    }
+    Ok((x_train, y_train))
+}
+
+fn one() -> usize {
+    1
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TrainInput {
+    network: NetworkSpec,
+    #[serde(default)]
+    seed: u64,
+    x_train: Rows,
+    y_train: Vec<Finite>,
+    x_test: Option<Rows>,
+    y_test: Option<Vec<Finite>>,
+    learning_rate: Finite,
+    steps: usize,
+    #[serde(default = "one")]
+    record_every: usize,
+}
+
+fn train_cmd(input: Value) -> Result<Value, SpecError> {
+    let i: TrainInput = spec::typed(input, "")?;
+    let spec = i.network.mlp()?;
+    let (x_train, y_train) = training_data(i.x_train, i.y_train)?;
+    let x_test = i.x_test.map(|x| spec::matrix(x, "x_test")).transpose()?;
+    let y_test = i.y_test.map(|y| spec::numbers(y, "y_test")).transpose()?;
+    if let Some(x) = &x_test {
+        same_dim("x_test", x, "x_train", &x_train)?;
+    }
+    let learning_rate = spec::positive(i.learning_rate, "learning_rate")?;
+    if i.steps > 1_000_000 {
+        return Err(SpecError {
+            field: "steps".into(),
+            message: format!("must be at most 1000000, got {}", i.steps),
+        });
+    }
+    if !(1..=1_000_000).contains(&i.record_every) {
+        return Err(SpecError {
+            field: "record_every".into(),
+            message: format!("must be between 1 and 1000000, got {}", i.record_every),
+        });
+    }
+    let rec = train(&TrainSetup {
+        spec: &spec,
+        seed: i.seed,
+        x_train: &x_train,
+        y_train: &y_train,
+        x_test: x_test.as_ref(),
+        y_test: y_test.as_deref(),
+        learning_rate,
+        steps: i.steps,
+        record_every: i.record_every,
+    })
+    .map_err(|e| match e {
+        crate::NtkError::Diverges { .. } => SpecError {
+            field: "learning_rate".into(),
+            message: e.to_string(),
+        },
+        other => core_err("train")(other),
+    })?;
+    serde_json::to_value(rec).map_err(|e| SpecError {
+        field: "output".into(),
+        message: e.to_string(),
+    })
+}
+
+fn infinite_time() -> Vec<Option<Finite>> {
+    vec![None]
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PredictInput {
+    network: NetworkSpec,
+    #[serde(default = "ntk_kind")]
+    kernel: KernelKind,
+    x_train: Rows,
+    y_train: Vec<Finite>,
+    x_test: Rows,
+    /// Times; null is t = ∞.
+    #[serde(default = "infinite_time")]
+    times: Vec<Option<Finite>>,
+    learning_rate: Option<Finite>,
+    diag_reg: Option<Finite>,
+}
+
+fn ntk_kind() -> KernelKind {
+    KernelKind::Ntk
+}
+
+fn predict_cmd(input: Value) -> Result<Value, SpecError> {
+    let i: PredictInput = spec::typed(input, "")?;
+    let net = i.network.network()?;
+    let (x_train, y_train) = training_data(i.x_train, i.y_train)?;
+    let x_test = spec::matrix(i.x_test, "x_test")?;
+    same_dim("x_test", &x_test, "x_train", &x_train)?;
+    let times = i
+        .times
+        .iter()
+        .enumerate()
+        .map(|(k, t)| match t {
+            Some(v) if v.0 < 0.0 => Err(SpecError {
+                field: format!("times[{k}]"),
+                message: format!("must be ≥ 0 or null (t = ∞), got {}", v.0),
+            }),
+            t => Ok(t.map(|v| v.0)),
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let learning_rate = match i.learning_rate {
+        None => 1.0,
+        Some(v) => spec::positive(v, "learning_rate")?,
+    };
+    let diag_reg = match i.diag_reg {
+        None => 0.0,
+        Some(v) if v.0 >= 0.0 => v.0,
+        Some(v) => {
+            return Err(SpecError {
+                field: "diag_reg".into(),
+                message: format!("must be a number ≥ 0, got {}", v.0),
+            })
+        }
+    };
+    let ktt = kernel_matrix(&net, &x_train, None).map_err(core_err("kernel"))?;
+    let kst = kernel_matrix(&net, &x_test, Some(&x_train)).map_err(core_err("kernel"))?;
+    let (ktt, kst) = i.kernel.pick((ktt.ntk, kst.ntk), (ktt.nngp, kst.nngp));
+    let p = predict(&ktt, &kst, &y_train, &times, learning_rate, diag_reg, None)
+        .map_err(core_err("predict"))?;
+    Ok(json!({"train_mean": p.train_mean, "test_mean": p.test_mean}))
+}
+
+fn bench_cmd(input: &Value) -> Result<Value, SpecError> {
+    let activation = spec::typed::<spec::ActivationSpec>(input.clone(), "")?.resolve("")?;
+    let mut obj = input.clone();
+    if let Some(map) = obj.as_object_mut() {
+        map.insert("activation".into(), json!(activation.name()));
+    }
+    let mut req: BenchRequest = spec::typed(obj, "")?;
+    req.activation = activation;
+    let start = Instant::now();
+    let report = bench::run(&req, || start.elapsed().as_secs_f64()).map_err(|e| SpecError {
+        field: "bench".into(),
+        message: e.to_string(),
+    })?;
+    serde_json::to_value(report).map_err(|e| SpecError {
+        field: "output".into(),
+        message: e.to_string(),
+    })
+}
+
+/// Run the experiment `name` on its JSON parameters, reporting progress to `observer`.
+pub fn experiment(
+    name: &str,
+    input: Value,
+    observer: &mut dyn Observer,
+) -> Result<Value, SpecError> {
+    let bad = |e: crate::NtkError| SpecError {
+        field: name.into(),
+        message: e.to_string(),
+    };
+    let experiment = Experiment::parse(name, input)?;
+    let out = experiment.run(observer).map_err(bad)?;
+    serde_json::to_value(out).map_err(|e| SpecError {
+        field: "output".into(),
+        message: e.to_string(),
+    })
+}
+
+/// Every experiment: its name, what it computes and its default parameters.
+pub fn experiment_list() -> Value {
+    Value::Array(
+        EXPERIMENTS
+            .iter()
+            .filter_map(|(name, description)| {
+                let e = Experiment::default_named(name)?;
+                let mut defaults = serde_json::to_value(&e).ok()?;
+                defaults.as_object_mut()?.remove("experiment");
+                Some(json!({"name": name, "description": description, "defaults": defaults}))
+            })
+            .collect(),
+    )
+}
