@@ -59,6 +59,8 @@ pub struct JobRunner {
     sent: u64,
     /// That the worker died and was replaced, shown until the next job starts.
     notice: Option<String>,
+    /// The generation of the newest job that finished (computed or from the cache).
+    finished: u64,
 }
 
 impl JobRunner {
@@ -76,6 +78,7 @@ impl JobRunner {
             cache: VecDeque::new(),
             sent: 0,
             notice: None,
+            finished: 0,
         }
     }
 
@@ -97,6 +100,7 @@ impl JobRunner {
                     ms: 0.0,
                     cached: true,
                 };
+                self.finished = generation;
                 return Start::Cached(generation, parts);
             }
         }
@@ -168,6 +172,7 @@ impl JobRunner {
             }
             Response::Done { .. } => {
                 self.finish();
+                self.finished = generation;
                 self.status = JobStatus::Done {
                     generation,
                     ms: now_ms - self.sent_at,
@@ -223,6 +228,19 @@ impl JobRunner {
     /// Whether a job is running.
     pub fn busy(&self) -> bool {
         matches!(self.status, JobStatus::Computing { .. })
+    }
+
+    /// The generation of the newest job (0 before the first): the plots of a finished
+    /// job carry it (`data-generation`).
+    pub fn latest(&self) -> u64 {
+        self.tracker.latest()
+    }
+
+    /// The generation of the newest job that finished, computed or from the cache (0
+    /// before the first). Every plot of the tab belongs to it: a plot whose results are
+    /// older was not computed by it (those settings have no such plot) and is cleared.
+    pub fn finished(&self) -> u64 {
+        self.finished
     }
 
     /// How many messages of superseded jobs were dropped.

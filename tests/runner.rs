@@ -174,3 +174,24 @@ fn a_replaced_worker_is_said_in_words_until_the_next_job() {
     assert_eq!(r.notice(), None);
     assert_eq!(r.text(), "Computing: queued (0/1, Web Worker)");
 }
+
+#[test]
+fn the_newest_finished_job_is_known_computed_or_cached() {
+    let mut r = JobRunner::new("page", true);
+    assert_eq!(r.finished(), 0);
+    let a = send(&mut r, 0.0, "a");
+    r.receive(Response::Done { generation: a }, 1.0);
+    assert_eq!(r.finished(), a);
+    // A running job does not change it; a cancelled one neither.
+    let b = send(&mut r, 2.0, "b");
+    assert_eq!(r.finished(), a);
+    r.cancel();
+    r.receive(Response::Done { generation: b }, 3.0);
+    assert_eq!(r.finished(), a);
+    // A job from the cache finishes at once.
+    let Start::Cached(c, _) = r.start(4.0, "a".into()) else {
+        panic!("a is cached");
+    };
+    assert_eq!(r.finished(), c);
+    assert!(c > b);
+}

@@ -12,7 +12,7 @@ use crate::config::{self, Values, View};
 use crate::fields::{parse_hide, FIELDS, HIDE_GROUPS};
 use crate::protocol::{Request, Response};
 use crate::runner::{JobRunner, Start};
-use crate::ui::figure::now_ms;
+use crate::ui::figure::{now_ms, FinishedJob};
 use crate::ui::header::{CopyLink, PresetBox, PresetMenu, StatusLine};
 use crate::ui::help::{intro_dismissed, Glossary, Intro};
 use crate::ui::results::Results;
@@ -180,6 +180,9 @@ pub fn App(
         BackendKind::Inline => JobRunner::new("page", true),
     });
     let running_in = runner.with_untracked(JobRunner::running_in);
+    provide_context(FinishedJob(Signal::derive(move || {
+        runner.with(JobRunner::finished)
+    })));
     let client = StoredValue::new_local(client);
 
     // The latest request wins: a job that ran before comes from the cache; otherwise

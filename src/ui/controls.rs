@@ -170,7 +170,12 @@ pub fn NumberControl(
                     aria-invalid=move || if error.get().is_some() { "true" } else { "false" }
                     aria-describedby=format!("{help_id} {error_id}")
                     on:input=move |ev| text.set(event_target_value(&ev))
-                    on:change=move |_| draft.commit()
+                    on:change=move |ev| {
+                        // What the box shows is what is committed, even where no input
+                        // event came (a script or an automation clearing the box).
+                        text.set(event_target_value(&ev));
+                        draft.commit()
+                    }
                 />
             </div>
             <HelpAndError help_id=help_id help=help error_id=error_id error=error />
@@ -238,7 +243,10 @@ pub fn TextControl(
                 aria-invalid=move || if error.get().is_some() { "true" } else { "false" }
                 aria-describedby=format!("{help_id} {error_id}")
                 on:input=move |ev| text.set(event_target_value(&ev))
-                on:change=move |_| draft.commit()
+                on:change=move |ev| {
+                    text.set(event_target_value(&ev));
+                    draft.commit()
+                }
             />
             <HelpAndError help_id=help_id help=help error_id=error_id error=error />
         </div>

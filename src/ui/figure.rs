@@ -80,7 +80,16 @@ fn download_csv(text: &str, name: &str) {
     }
 }
 
+/// The generation of the newest finished job (`JobRunner::finished`), provided by
+/// `App`: a figure built from older results than it is stale, and is not shown.
+#[derive(Clone, Copy)]
+pub struct FinishedJob(pub Signal<u64>);
+
 /// A canvas showing the figure that `figure` builds from the results of `slots`.
+/// Once no job runs, results older than the newest finished job are not drawn: that
+/// job, which computed every plot of its tab, did not compute this one (its settings
+/// have no such plot), so the canvas is cleared and says so, rather than keep a plot of
+/// other settings.
 #[component]
 pub fn FigureCanvas(
     id: &'static str,
@@ -102,7 +111,15 @@ pub fn FigureCanvas(
     charts: u8,
 ) -> impl IntoView {
     let parts = Memo::new(move |_| results.with(|r| r.only(slots)));
-    let built = Memo::new(move |_| parts.with(|r| figure(r)));
+    let finished = use_context::<FinishedJob>();
+    let built = Memo::new(move |_| {
+        let shown = parts.with(|r| figure(r));
+        match (&shown, finished) {
+            // While a job runs, the last plot stays (dimmed) until its results come.
+            (Some(Shown(g, _)), Some(f)) if *g < f.0.get() && !busy.get() => None,
+            _ => shown,
+        }
+    });
     let canvas_ref = NodeRef::<leptos::html::Canvas>::new();
     let drawn = RwSignal::new(0u64);
     // How long the last draw took on the main thread (`data-draw-ms`).
@@ -162,6 +179,13 @@ pub fn FigureCanvas(
         };
         built.with(|b| {
             let Some(Shown(generation, fig)) = b else {
+                // Nothing (any more) for the newest results: no stale plot stays.
+                if drawn.get_untracked() > 0 {
+                    clear(&canvas);
+                    mappings.set_value((Vec::new(), 1.0));
+                    drawn.set(0);
+                    error.set(Some("No plot for these settings.".into()));
+                }
                 return;
             };
             let t0 = now_ms();
@@ -172,7 +196,13 @@ pub fn FigureCanvas(
                     draw_ms.set(now_ms() - t0);
                     drawn.set(*generation);
                 }
-                Err(e) => error.set(Some(format!("The plot could not be drawn: {e}"))),
+                Err(e) => {
+                    // The message replaces the plot: the last one drew other results.
+                    clear(&canvas);
+                    mappings.set_value((Vec::new(), 1.0));
+                    drawn.set(*generation);
+                    error.set(Some(format!("The plot could not be drawn: {e}")));
+                }
             }
         });
     });
@@ -224,17 +254,32 @@ pub fn FigureCanvas(
     }
 }
 
-/// CSV text: a header line, then one line per row.
+/// Blank a canvas.
+fn clear(canvas: &HtmlCanvasElement) {
+    if let Ok(Some(ctx)) = canvas.get_context("2d") {
+        if let Ok(ctx) = ctx.dyn_into::<web_sys::CanvasRenderingContext2d>() {
+            ctx.clear_rect(0.0, 0.0, canvas.width() as f64, canvas.height() as f64);
+        }
+    }
+}
+
+/// A number as a CSV cell: empty when it is not finite.
+pub fn cell(v: f64) -> String {
+    if v.is_finite() {
+        format!("{v}")
+    } else {
+        String::new()
+    }
+}
+
+/// CSV text: a header line, then one line per row. A value that is not a finite
+/// number (a point a series does not have) is an empty cell, as spreadsheets and
+/// pandas read a missing value; "NaN" or "inf" never reach the file.
 pub fn csv_rows(header: &str, rows: impl Iterator<Item = Vec<f64>>) -> String {
     let mut s = String::from(header);
     s.push('\n');
     for r in rows {
-        s.push_str(
-            &r.iter()
-                .map(|v| format!("{v}"))
-                .collect::<Vec<_>>()
-                .join(","),
-        );
+        s.push_str(&r.iter().map(|&v| cell(v)).collect::<Vec<_>>().join(","));
         s.push('\n');
     }
     s
@@ -302,16 +347,13 @@ pub fn charts_csv(charts: &[Chart]) -> String {
     for c in charts {
         for series in &c.series {
             for i in 0..series.x.len() {
-                let err = series
-                    .err
-                    .as_ref()
-                    .map_or(String::new(), |e| format!("{}", e[i]));
+                let err = series.err.as_ref().map_or(String::new(), |e| cell(e[i]));
                 s.push_str(&format!(
                     "{},{},{},{},{err}\n",
                     quote(&c.title),
                     quote(&series.label),
-                    series.x[i],
-                    series.y[i]
+                    cell(series.x[i]),
+                    cell(series.y[i])
                 ));
             }
         }

@@ -96,6 +96,7 @@ pub fn StatusLine(
             data-backend=running_in
             data-dropped=move || runner.with(JobRunner::dropped).to_string()
             data-sent=move || runner.with(JobRunner::sent).to_string()
+            data-job=move || runner.with(JobRunner::latest).to_string()
         >
             <span class="status-dot" aria-hidden="true"></span>
             <span class="status-text">{text}</span>

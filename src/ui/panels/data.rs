@@ -69,12 +69,25 @@ impl Figure for DataFigure {
         })
     }
 
+    /// The columns the data has: x1, then x2 and y where present.
     fn csv(&self) -> String {
         let p = &self.0;
-        let col = |v: &[f64], i: usize| v.get(i).copied().unwrap_or(f64::NAN);
+        let mut header = vec!["x1"];
+        let mut columns = vec![&p.x1];
+        for (name, column) in [("x2", &p.x2), ("y", &p.y)] {
+            if !column.is_empty() {
+                header.push(name);
+                columns.push(column);
+            }
+        }
         csv_rows(
-            "x1,x2,y",
-            (0..p.x1.len()).map(|i| vec![p.x1[i], col(&p.x2, i), col(&p.y, i)]),
+            &header.join(","),
+            (0..p.x1.len()).map(|i| {
+                columns
+                    .iter()
+                    .map(|c| c.get(i).copied().unwrap_or(f64::NAN))
+                    .collect()
+            }),
         )
     }
 }
