@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Everything CI checks, in order: formatting, clippy (native and wasm32), native tests
 # of the whole workspace, browser tests in headless Chromium, the release build of the
-# page, and an end-to-end check of that build in headless Chromium.
+# page, an end-to-end check of that build in headless Chromium, and a seeded random
+# session on it.
 # Usage: bash scripts/test.sh
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -41,6 +42,11 @@ trunk build --release
 
 step "end-to-end check of the built page (headless Chromium via chromedriver)"
 python3 tests/e2e/check_page.py --dist dist
+
+# A seeded random session: 2 minutes of a visitor clicking fast (tests/e2e/monkey.py
+# says what it checks). The seed is fixed here; run it with no seed for a new session.
+step "monkey: a random 2-minute session on the built page (seed 20)"
+python3 tests/e2e/monkey.py --dist dist --seconds 120 --seed 20
 
 echo
 echo "All checks passed."

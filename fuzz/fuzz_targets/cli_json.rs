@@ -33,6 +33,9 @@ fuzz_target!(|data: &[u8]| {
     };
     if let Some(e) = error {
         assert!(!e.field.is_empty() && !e.message.is_empty(), "{e:?}");
-        assert!(!e.message.contains('\n'), "a message over several lines: {e:?}");
+        assert!(
+            !e.message.contains('\n'),
+            "a message over several lines: {e:?}"
+        );
     }
 });

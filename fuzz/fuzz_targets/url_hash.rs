@@ -11,6 +11,10 @@ fuzz_target!(|data: &[u8]| {
     let text = String::from_utf8_lossy(data);
     let (values, _notices) = from_query(&text);
     let again = from_query(&to_query(&values)).0;
-    assert_eq!(to_query(&again), to_query(&values), "the written hash reads differently");
+    assert_eq!(
+        to_query(&again),
+        to_query(&values),
+        "the written hash reads differently"
+    );
     let _ = build_with(&values, None);
 });
