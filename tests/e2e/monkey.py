@@ -328,6 +328,7 @@ def main():
             fail(f"the JS heap grew from {base / 2**20:.1f} MB to {last / 2**20:.1f} MB "
                  f"over {heap[-1][0] - heap[third - 1][0]} jobs")
     figures["jobs_sent"] = heap[-1][0] if heap else 0
+    print("monkey: heap after GC (jobs sent: MB) " + ", ".join(f"{j}: {u / 2**20:.1f}" for j, u in heap))
     print("monkey: actions " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())))
     for k, v in figures.items():
         print(f"monkey: figure {k} = {v:.1f}" if isinstance(v, float) else f"monkey: figure {k} = {v}")

@@ -80,7 +80,12 @@ pub fn parse_json(text: &str) -> Result<Value, SpecError> {
 /// Deserialize `value` into `T`; an error names the field's path below `prefix`.
 pub fn typed<T: DeserializeOwned>(value: Value, prefix: &str) -> Result<T, SpecError> {
     serde_path_to_error::deserialize(value).map_err(|e| {
-        let path = e.path().to_string();
+        let mut path = e.path().to_string();
+        // A key that is the empty string prints as nothing: name it `""`, so that the
+        // field is never blank (found by the cli_json fuzz target).
+        if path.is_empty() || path.ends_with('.') {
+            path.push_str("\"\"");
+        }
         SpecError {
             field: match (prefix, path.as_str()) {
                 ("", ".") => "input".into(),

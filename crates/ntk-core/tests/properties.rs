@@ -28,7 +28,7 @@ fn any_json() -> impl Strategy<Value = Value> {
     leaf.prop_recursive(6, 48, 6, |inner| {
         prop_oneof![
             proptest::collection::vec(inner.clone(), 0..6).prop_map(Value::Array),
-            proptest::collection::btree_map("[a-z_]{1,10}", inner, 0..6)
+            proptest::collection::btree_map("[a-z_]{0,10}", inner, 0..6)
                 .prop_map(|m| Value::Object(m.into_iter().collect())),
         ]
     })
@@ -168,6 +168,23 @@ proptest! {
         }
         parse_and_validate(name, spec)?;
     }
+}
+
+#[test]
+fn an_empty_key_is_named_as_such() {
+    // The first crash the cli_json fuzz target found: an unknown key "" gave an error
+    // with a blank field.
+    let spec = json!({"network": {"depth": 2, "activation": "relu", "w_std": 0.4, "b_std": 0.1,
+                                  "parameterization": "ntk", "width": 8},
+                      "seed": 0, "": [1, -1, 0.5], "x_test": [[0.5, 0.5]],
+                      "learning_rate": 0.1, "steps": 5, "record_every": 1});
+    let e = cli::run("train", spec).unwrap_err();
+    assert_eq!(e.field, "\"\"", "{e:?}");
+    assert!(e.message.contains("unknown field"), "{e:?}");
+    let e = cli::run("kernel", json!({"network": {"": 1}, "x1": [[1.0]]})).unwrap_err();
+    // Inside the network object (parsed as a whole), the object is named.
+    assert_eq!(e.field, "network", "{e:?}");
+    assert!(e.message.contains("unknown field ``"), "{e:?}");
 }
 
 #[test]
