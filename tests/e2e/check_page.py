@@ -211,6 +211,17 @@ def browser(chromium, chromedriver, user_data):
     return driver, process
 
 
+def shutdown(driver, chromedriver, server, *folders):
+    """End the browser session, chromedriver and the server; remove the folders."""
+    if driver:
+        driver.quit()
+    if chromedriver:
+        chromedriver.terminate()
+    server.shutdown()
+    for folder in folders:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
 def emulate(driver, width, height, scale):
     """Emulate a screen of width × height CSS pixels at `scale` device pixels each
     (a phone below 600 px)."""
@@ -847,12 +858,7 @@ def main():
         results.append(("session", e))
         print(f"e2e: FAIL session: {e}")
     finally:
-        if driver:
-            driver.quit()
-        if chromedriver:
-            chromedriver.terminate()
-        server.shutdown()
-        shutil.rmtree(user_data, ignore_errors=True)
+        shutdown(driver, chromedriver, server, user_data)
 
     for k, v in figures.items():
         print(f"e2e: figure {k} = {v:.3f}")
