@@ -11,6 +11,10 @@ use web_sys::HtmlCanvasElement;
 const FALLBACK_CSS_WIDTH: f64 = 720.0;
 /// Smallest backing-store scale.
 const MIN_SCALE: f64 = 2.0;
+/// The largest backing store side, in device pixels.
+const MAX_SIDE: f64 = 8192.0;
+/// The largest backing store, in device pixels (16 M pixels, 64 MB of RGBA).
+const MAX_PIXELS: f64 = 16_777_216.0;
 /// How much larger plot text is in present mode (inside an element of class
 /// `present`): the smallest plot text, 10 px, becomes 16 px.
 pub const PRESENT_TEXT: f64 = 1.6;
@@ -38,6 +42,12 @@ pub fn draw_on_canvas<T>(
         h if h > 0 => h as f64,
         _ => css_w * 9.0 / 16.0,
     };
+    // Bound the backing store (memory, and the time one draw takes) whatever the box
+    // says: a box without its stylesheet could otherwise grow with every draw.
+    let scale = scale
+        .min(MAX_SIDE / css_w)
+        .min(MAX_SIDE / css_h)
+        .min((MAX_PIXELS / (css_w * css_h)).sqrt());
     canvas.set_width((css_w * scale).round() as u32);
     canvas.set_height((css_h * scale).round() as u32);
     let backend = CanvasBackend::with_canvas_object(canvas.clone())

@@ -154,6 +154,23 @@ async fn app_mounts_with_groups_panels_and_four_plots() {
         find::<HtmlElement>(&root, &format!("#{id}-png"));
         find::<HtmlElement>(&root, &format!("#{id}-csv"));
     }
+    // The canvases keep the container's width however often they draw, with no
+    // stylesheet on this page: the backing store is drawn at 2× the box, so a box
+    // sized by its content grew with every draw (and the page froze at 2²⁵ px).
+    sleep(300).await;
+    for id in ["circle-plot", "spectrum-plot"] {
+        let c = canvas(&root, id);
+        assert!(
+            c.client_width() > 0 && c.client_width() <= 1200,
+            "{id}: box {} px wide in a 1200 px container",
+            c.client_width()
+        );
+        assert!(
+            c.width() <= 2 * 1200 + 1,
+            "{id}: backing store {} px",
+            c.width()
+        );
+    }
 }
 
 #[wasm_bindgen_test]

@@ -239,6 +239,13 @@ pub fn FigureCanvas(
                 node_ref=canvas_ref
                 id=id
                 class="plot-canvas"
+                // Set through the CSSOM (which the CSP allows), not a style attribute.
+                // The width must not depend on the stylesheet: the backing store is
+                // drawn at ≥ 2× the box, so a box sized by its content would grow with
+                // every draw.
+                style:display="block"
+                style:width="100%"
+                style:height="auto"
                 style:aspect-ratio=aspect.to_string()
                 role="img"
                 aria-label=label
