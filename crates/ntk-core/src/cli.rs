@@ -40,7 +40,13 @@ pub const VERBS: [&str; 5] = ["kernel", "empirical", "train", "predict", "bench"
 pub const USAGE: &str = "usage: ntk <command> < input.json
 
 commands:
-  kernel   analytic NNGP kernel and NTK of a fully-connected network
+  kernel   analytic NNGP kernel and NTK of a fully-connected network, or of any layer
+           list: {\"network\": {\"layers\": [{\"conv\": {\"out\": 16, \"filter\": [3],
+           \"padding\": \"circular\", \"w_std\": 1.4, \"b_std\": 0.1}}, {\"activation\": \"relu\"},
+           {\"global_avg_pool\": {}}, {\"dense\": {\"out\": 1, \"w_std\": 1.4}}],
+           \"parameterization\": \"ntk\"}, \"x1\": n × spatial… × channels, \"x2\": …}
+           (layers: dense, activation, conv, avg_pool, global_avg_pool, flatten,
+           layer_norm, residual {\"branch\": [...]})
            input:  {\"network\": {\"depth\": 2, \"activation\": \"relu\", \"w_std\": 1.4142,
                     \"b_std\": 0.0, \"parameterization\": \"ntk\", \"width\": 512},
                     \"x1\": [[...], ...], \"x2\": [[...], ...]}   (x2 optional: defaults to x1)
@@ -135,7 +141,46 @@ fn pair(x1: Rows, x2: Option<Rows>) -> Result<(Matrix, Option<Matrix>), SpecErro
     Ok((x1, x2))
 }
 
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LayerKernelInput {
+    network: crate::layers::LayerNetwork,
+    x1: Value,
+    x2: Option<Value>,
+}
+
+/// Whether the request's network is a layer list (`"layers"`) rather than the flat
+/// MLP shorthand.
+fn has_layers(input: &Value) -> bool {
+    input.get("network").and_then(|n| n.get("layers")).is_some()
+}
+
+/// The analytic kernels of a layer network on inputs of any rank ≥ 2.
+fn layer_kernel(input: Value) -> Result<Value, SpecError> {
+    let i: LayerKernelInput = spec::typed(input, "")?;
+    let x1 = spec::tensor(&i.x1, "x1", 2)?;
+    let x2 =
+        i.x2.as_ref()
+            .map(|x| spec::tensor(x, "x2", 2))
+            .transpose()?;
+    let k = crate::layers::analytic::kernels(&i.network, x1.view(), x2.as_ref().map(|x| x.view()))
+        .map_err(|e| match e {
+            crate::NtkError::Layer { path, message } => SpecError {
+                field: format!("network.{path}"),
+                message,
+            },
+            e => core_err("kernel")(e),
+        })?;
+    let rows = |m: &ndarray::Array2<f64>| -> Vec<Vec<f64>> {
+        m.rows().into_iter().map(|r| r.to_vec()).collect()
+    };
+    Ok(json!({"nngp": rows(&k.nngp), "ntk": rows(&k.ntk)}))
+}
+
 fn kernel(input: Value) -> Result<Value, SpecError> {
+    if has_layers(&input) {
+        return layer_kernel(input);
+    }
     let i: KernelInput = spec::typed(input, "")?;
     let net = i.network.network()?;
     let (x1, x2) = pair(i.x1, i.x2)?;

@@ -14,6 +14,10 @@ pub enum NtkError {
         expected: &'static str,
         value: f64,
     },
+    /// A network's layer list does not fit together (or does not fit its inputs);
+    /// `path` names the layer, e.g. `layers[2].conv`.
+    #[error("{path}: {message}")]
+    Layer { path: String, message: String },
     /// An input is empty.
     #[error("{field} must not be empty")]
     Empty { field: &'static str },

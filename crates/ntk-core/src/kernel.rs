@@ -169,7 +169,7 @@ pub struct Kernels {
 
 /// How each activation's dual kernel is evaluated inside the pair loops.
 #[derive(Debug, Clone)]
-enum DualKind {
+pub(crate) enum DualKind {
     AbRelu { a: f64, b: f64 },
     Erf,
     Gelu,
@@ -179,7 +179,7 @@ enum DualKind {
 }
 
 impl DualKind {
-    fn new(act: Activation) -> Result<Self> {
+    pub(crate) fn new(act: Activation) -> Result<Self> {
         Ok(match act {
             Activation::Erf => DualKind::Erf,
             Activation::Gelu => DualKind::Gelu,
@@ -197,7 +197,7 @@ impl DualKind {
     }
 
     #[inline(always)]
-    fn dual(&self, k12: f64, v1: f64, v2: f64) -> Dual {
+    pub(crate) fn dual(&self, k12: f64, v1: f64, v2: f64) -> Dual {
         match self {
             DualKind::AbRelu { a, b } => relu::dual(*a, *b, k12, v1, v2),
             DualKind::Erf => crate::activation::erf::dual(k12, v1, v2),

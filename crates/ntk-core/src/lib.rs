@@ -30,6 +30,7 @@ pub mod experiments;
 pub mod fastmath;
 pub mod generalization;
 pub mod kernel;
+pub mod layers;
 pub mod linalg;
 pub mod network;
 pub mod spec;

@@ -132,6 +132,82 @@ impl<'de> Deserialize<'de> for Finite {
     }
 }
 
+/// The largest number of entries a tensor input may have (8 M numbers, 64 MB).
+pub const MAX_TENSOR: usize = 1 << 23;
+
+/// A nested JSON array of numbers of any rank ≥ `min_rank`, rectangular, finite: an
+/// `n × spatial… × channels` input. Errors name the entry (`x1[0][3][1]`).
+pub fn tensor(
+    value: &Value,
+    field: &str,
+    min_rank: usize,
+) -> Result<ndarray::ArrayD<f64>, SpecError> {
+    // The shape, from the first entry at every level.
+    let mut shape = vec![];
+    let mut level = value;
+    while let Value::Array(items) = level {
+        if items.is_empty() {
+            return err(
+                field,
+                "must not be empty (every level needs at least one entry)",
+            );
+        }
+        shape.push(items.len());
+        level = &items[0];
+    }
+    if shape.len() < min_rank {
+        return err(
+            field,
+            format!(
+                "must be nested arrays of rank ≥ {min_rank} (n × spatial… × channels), got rank {}",
+                shape.len()
+            ),
+        );
+    }
+    let total = shape.iter().try_fold(1usize, |a, &b| a.checked_mul(b));
+    if total.is_none_or(|t| t > MAX_TENSOR) {
+        return err(field, format!("has more than {MAX_TENSOR} entries"));
+    }
+    let mut data = Vec::with_capacity(total.unwrap_or(0));
+    fn walk(
+        v: &Value,
+        depth: usize,
+        shape: &[usize],
+        path: String,
+        out: &mut Vec<f64>,
+    ) -> Result<(), SpecError> {
+        match (v, shape.get(depth)) {
+            (Value::Array(items), Some(&n)) => {
+                if items.len() != n {
+                    return err(
+                        path,
+                        format!("has {} entries, but its siblings have {n}", items.len()),
+                    );
+                }
+                for (i, item) in items.iter().enumerate() {
+                    walk(item, depth + 1, shape, format!("{path}[{i}]"), out)?;
+                }
+                Ok(())
+            }
+            (Value::Array(_), None) => err(path, "is an array where a number belongs"),
+            (_, Some(_)) => err(path, "is a number where an array belongs"),
+            (v, None) => {
+                let x: Finite = serde_json::from_value(v.clone()).map_err(|e| SpecError {
+                    field: path.clone(),
+                    message: e.to_string(),
+                })?;
+                out.push(x.0);
+                Ok(())
+            }
+        }
+    }
+    walk(value, 0, &shape, field.to_string(), &mut data)?;
+    ndarray::ArrayD::from_shape_vec(ndarray::IxDyn(&shape), data).map_err(|e| SpecError {
+        field: field.into(),
+        message: e.to_string(),
+    })
+}
+
 /// Rows of numbers, as a matrix (all rows of one length, at least one row).
 pub fn matrix(rows: Vec<Vec<Finite>>, field: &str) -> Result<Matrix, SpecError> {
     let cols = match rows.first() {

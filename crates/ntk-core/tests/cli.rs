@@ -293,3 +293,94 @@ fn experiment_input_errors_name_the_field() {
         assert!(err.contains(expected), "{input}: {err}");
     }
 }
+
+/// `ntk kernel` with a layer list and rank-3 inputs: the numbers are neural-tangents'
+/// (the reference file's circular 1-D CNN with global average pooling), and every
+/// problem is refused with the field that has it.
+#[test]
+fn kernel_takes_a_layer_list_and_nested_inputs() {
+    let text = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/data/nt_layers_reference.json"
+    ))
+    .unwrap();
+    let data: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let case = data["cases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == "conv1d_circular_gap_standard")
+        .unwrap();
+    let request = serde_json::json!({
+        "network": case["network"],
+        "x1": data["inputs"]["signals"]["x1"],
+        "x2": data["inputs"]["signals"]["x2"],
+    });
+    let (code, out, err) = run(&["kernel"], &request.to_string());
+    assert_eq!(code, 0, "{err}");
+    let got: serde_json::Value = serde_json::from_str(&out).unwrap();
+    for key in ["nngp", "ntk"] {
+        let ours: Vec<Vec<f64>> = serde_json::from_value(got[key].clone()).unwrap();
+        let nt: Vec<Vec<f64>> = serde_json::from_value(case["x1_x2"][key].clone()).unwrap();
+        assert_eq!((ours.len(), ours[0].len()), (4, 3));
+        let scale = nt.iter().flatten().fold(0.0f64, |m, v| m.max(v.abs()));
+        for (a, b) in ours.iter().flatten().zip(nt.iter().flatten()) {
+            assert!((a - b).abs() <= 1e-10 * scale, "{key}: {a} vs {b}");
+        }
+    }
+    let conv = r#"{"conv": {"out": 4, "filter": [3], "padding": "same", "w_std": 1.4}}"#;
+    let dense = r#"{"dense": {"out": 1, "w_std": 1.4}}"#;
+    let signals = "[[[1, 0], [0, 1], [1, 1]]]";
+    for (network, x1, field, words) in [
+        // An unknown layer kind.
+        (
+            format!(r#"[{{"convolution": {{}}}}, {dense}]"#),
+            signals,
+            "network.layers[0]",
+            "one of the keys",
+        ),
+        // A filter of the wrong rank for 1-D signals.
+        (
+            format!(
+                r#"[{{"conv": {{"out": 4, "filter": [3, 3], "w_std": 1}}}}, {{"flatten": {{}}}}, {dense}]"#
+            ),
+            signals,
+            "network.layers[0].conv",
+            "spatial axes",
+        ),
+        // Spatial axes left at the output.
+        (
+            format!("[{conv}, {dense}]"),
+            signals,
+            "network.layers",
+            "flatten or global_avg_pool",
+        ),
+        // A ragged input.
+        (
+            format!(r#"[{conv}, {{"flatten": {{}}}}, {dense}]"#),
+            "[[[1, 0], [0]]]",
+            "x1[0][1]",
+            "siblings",
+        ),
+        // A residual branch that changes the channels.
+        (
+            format!(
+                r#"[{conv}, {{"residual": {{"branch": [{{"dense": {{"out": 3, "w_std": 1}}}}]}}}}, {{"flatten": {{}}}}, {dense}]"#
+            ),
+            signals,
+            "network.layers[1].residual",
+            "same shape",
+        ),
+        // NaN in an input.
+        (
+            format!(r#"[{conv}, {{"flatten": {{}}}}, {dense}]"#),
+            "[[[1, 0], [NaN, 1]]]",
+            "x1[0][1][0]",
+            "finite",
+        ),
+    ] {
+        let input = format!(r#"{{"network": {{"layers": {network}}}, "x1": {x1}}}"#);
+        let err = refused(&["kernel"], &input);
+        assert!(err.contains(field) && err.contains(words), "{input}\n{err}");
+    }
+}

@@ -1,0 +1,576 @@
+//! Networks as a list of layers, as neural-tangents' `stax.serial` describes them
+//! (Novak et al. 2020, arXiv:1912.02803): dense, activation, convolution, average
+//! pooling, global average pooling, flatten, LayerNorm and residual blocks.
+//!
+//! Inputs are `n × spatial… × channels` (NT's NWC / NHWC layout): `n × d` vectors,
+//! `n × length × channels` signals, `n × height × width × channels` images. Dense
+//! layers act on the last (channel) axis at every position, as in NT.
+//!
+//! The JSON form, one object per layer:
+//! - `{"dense": {"out": 512, "w_std": 1.41, "b_std": 0.1}}` (`b_std` null or absent:
+//!   no bias);
+//! - `{"activation": "relu"}`, with the activation's parameters as extra fields
+//!   (`{"activation": "leaky_relu", "alpha": 0.1}`);
+//! - `{"conv": {"out": 64, "filter": [3, 3], "stride": [1, 1], "padding": "same",
+//!   "w_std": …, "b_std": …}}` (stride defaults to 1, padding to `valid`, as in NT);
+//! - `{"avg_pool": {"window": [2], "stride": [2], "padding": "valid"}}` (stride
+//!   defaults to the window, as in NT);
+//! - `{"global_avg_pool": {}}`, `{"flatten": {}}`, `{"layer_norm": {}}`;
+//! - `{"residual": {"branch": [layers…]}}`: FanOut(2) → parallel(branch, Identity) →
+//!   FanInSum.
+//!
+//! `out` is the finite width (channels). The analytic kernels in the NTK
+//! parameterization do not depend on it; in the standard parameterization they do,
+//! through each layer's fan-in (as in NT).
+//!
+//! The infinite-width kernels of such a network are in [`analytic`].
+
+pub mod analytic;
+
+use serde::de::Error as _;
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use serde_json::{Map, Value};
+
+use crate::activation::Activation;
+use crate::error::{NtkError, Result};
+use crate::kernel::Parameterization;
+
+/// The longest layer list (residual branches count their layers).
+pub const MAX_LAYERS: usize = 200;
+/// The largest `out`, filter, window or stride entry.
+pub const MAX_SIZE: usize = 1 << 24;
+
+/// How a convolution or pooling window treats the border (NT's `Padding`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Padding {
+    /// Only windows that fit inside: the output is `⌊(in − window)/stride⌋ + 1` long.
+    #[default]
+    Valid,
+    /// Zero padding (TensorFlow's SAME): the output is `⌈in/stride⌉` long, and the
+    /// padding `max((out − 1)·stride + window − in, 0)` is split with the smaller half
+    /// before.
+    Same,
+    /// The SAME padding amounts, filled by wrapping around (periodic signals).
+    Circular,
+}
+
+/// A fully-connected layer on the channel axis.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Dense {
+    /// Output channels (the finite width).
+    pub out: usize,
+    /// σ_w.
+    pub w_std: f64,
+    /// σ_b; `None` means no bias parameters.
+    #[serde(default)]
+    pub b_std: Option<f64>,
+}
+
+/// A convolution over the spatial axes.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Conv {
+    /// Output channels.
+    pub out: usize,
+    /// The filter's size along each spatial axis.
+    pub filter: Vec<usize>,
+    /// The stride along each spatial axis (default 1).
+    #[serde(default)]
+    pub stride: Option<Vec<usize>>,
+    /// Border handling (default `valid`).
+    #[serde(default)]
+    pub padding: Padding,
+    /// σ_w.
+    pub w_std: f64,
+    /// σ_b; `None` means no bias parameters.
+    #[serde(default)]
+    pub b_std: Option<f64>,
+}
+
+/// Average pooling over the spatial axes (NT's `AvgPool` with
+/// `normalize_edges=False`: a window is divided by its full size, padding included).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AvgPool {
+    /// The window's size along each spatial axis.
+    pub window: Vec<usize>,
+    /// The stride (default: the window).
+    #[serde(default)]
+    pub stride: Option<Vec<usize>>,
+    /// Border handling (default `valid`).
+    #[serde(default)]
+    pub padding: Padding,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct NoParams {}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ResidualParams {
+    branch: Vec<Layer>,
+}
+
+/// One layer of a network.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Layer {
+    /// Dense on the channel axis.
+    Dense(Dense),
+    /// An elementwise activation.
+    Activation(Activation),
+    /// Convolution.
+    Conv(Conv),
+    /// Average pooling.
+    AvgPool(AvgPool),
+    /// The mean over every spatial position.
+    GlobalAvgPool,
+    /// Spatial positions × channels → one channel axis.
+    Flatten,
+    /// Normalisation over the channel axis at each position (NT's
+    /// `LayerNorm(axis=-1)`).
+    LayerNorm,
+    /// `x + branch(x)`.
+    Residual(Vec<Layer>),
+}
+
+/// The layer kinds, as JSON keys.
+pub const KINDS: [&str; 8] = [
+    "dense",
+    "activation",
+    "conv",
+    "avg_pool",
+    "global_avg_pool",
+    "flatten",
+    "layer_norm",
+    "residual",
+];
+
+impl<'de> Deserialize<'de> for Layer {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        let map = Map::<String, Value>::deserialize(d)?;
+        let kinds: Vec<&str> = KINDS
+            .iter()
+            .copied()
+            .filter(|k| map.contains_key(*k))
+            .collect();
+        let kind = match kinds.as_slice() {
+            [k] => *k,
+            [] => {
+                return Err(D::Error::custom(format!(
+                    "a layer is an object with one of the keys {}; got {{{}}}",
+                    KINDS.join(", "),
+                    map.keys().cloned().collect::<Vec<_>>().join(", ")
+                )))
+            }
+            many => {
+                return Err(D::Error::custom(format!(
+                    "a layer has exactly one kind; this one has {}",
+                    many.join(" and ")
+                )))
+            }
+        };
+        if kind == "activation" {
+            // Its parameters are extra fields beside the name.
+            return serde_json::from_value::<Activation>(Value::Object(map))
+                .map(Layer::Activation)
+                .map_err(D::Error::custom);
+        }
+        if map.len() > 1 {
+            let extra: Vec<&String> = map.keys().filter(|k| *k != kind).collect();
+            return Err(D::Error::custom(format!(
+                "unknown key {:?} beside \"{kind}\" (its parameters go inside it)",
+                extra[0]
+            )));
+        }
+        let inner = map.get(kind).cloned().unwrap_or(Value::Null);
+        let err = |e: serde_json::Error| D::Error::custom(format!("{kind}: {e}"));
+        Ok(match kind {
+            "dense" => Layer::Dense(serde_json::from_value(inner).map_err(err)?),
+            "conv" => Layer::Conv(serde_json::from_value(inner).map_err(err)?),
+            "avg_pool" => Layer::AvgPool(serde_json::from_value(inner).map_err(err)?),
+            "residual" => {
+                let p: ResidualParams = serde_json::from_value(inner).map_err(err)?;
+                Layer::Residual(p.branch)
+            }
+            other => {
+                serde_json::from_value::<NoParams>(inner).map_err(err)?;
+                match other {
+                    "global_avg_pool" => Layer::GlobalAvgPool,
+                    "flatten" => Layer::Flatten,
+                    _ => Layer::LayerNorm,
+                }
+            }
+        })
+    }
+}
+
+impl Serialize for Layer {
+    fn serialize<S: Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        use serde::ser::Error as _;
+        let one = |k: &str, v: Value| {
+            let mut m = Map::new();
+            m.insert(k.to_string(), v);
+            Value::Object(m)
+        };
+        let to = |v: std::result::Result<Value, serde_json::Error>| v.map_err(S::Error::custom);
+        let value = match self {
+            Layer::Dense(p) => one("dense", to(serde_json::to_value(p))?),
+            Layer::Activation(a) => to(serde_json::to_value(a))?,
+            Layer::Conv(p) => one("conv", to(serde_json::to_value(p))?),
+            Layer::AvgPool(p) => one("avg_pool", to(serde_json::to_value(p))?),
+            Layer::GlobalAvgPool => one("global_avg_pool", Value::Object(Map::new())),
+            Layer::Flatten => one("flatten", Value::Object(Map::new())),
+            Layer::LayerNorm => one("layer_norm", Value::Object(Map::new())),
+            Layer::Residual(b) => one(
+                "residual",
+                to(serde_json::to_value(ResidualParams { branch: b.clone() }))?,
+            ),
+        };
+        value.serialize(s)
+    }
+}
+
+/// A network as a list of layers, with its parameterization.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LayerNetwork {
+    /// The layers, input first.
+    pub layers: Vec<Layer>,
+    /// NTK or standard parameterization, for every dense and conv layer.
+    #[serde(default)]
+    pub parameterization: Parameterization,
+}
+
+/// The shape of one input as it flows through the network: its spatial axes and its
+/// channels.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Shape {
+    /// Sizes of the spatial axes (empty for vectors).
+    pub spatial: Vec<usize>,
+    /// Channels (the last axis).
+    pub channels: usize,
+}
+
+impl Shape {
+    /// The number of spatial positions (1 for vectors).
+    pub fn positions(&self) -> usize {
+        self.spatial.iter().product()
+    }
+}
+
+fn layer_err(path: &str, message: impl Into<String>) -> NtkError {
+    NtkError::Layer {
+        path: path.to_string(),
+        message: message.into(),
+    }
+}
+
+fn check_std(path: &str, name: &str, v: f64) -> Result<()> {
+    if v.is_finite() && v >= 0.0 {
+        Ok(())
+    } else {
+        Err(layer_err(
+            path,
+            format!("{name} must be a finite number ≥ 0, got {v}"),
+        ))
+    }
+}
+
+fn check_size(path: &str, name: &str, v: usize) -> Result<()> {
+    if (1..=MAX_SIZE).contains(&v) {
+        Ok(())
+    } else {
+        Err(layer_err(
+            path,
+            format!("{name} must be between 1 and {MAX_SIZE}, got {v}"),
+        ))
+    }
+}
+
+/// Per output position, the input position under each window offset (`None` in
+/// the zero padding).
+pub(crate) type Taps = Vec<Vec<Option<usize>>>;
+
+/// One spatial axis of a convolution or pooling window: for each output position,
+/// the input position under each window offset (`None` in the zero padding).
+#[derive(Debug, Clone)]
+pub(crate) struct AxisTaps {
+    pub out: usize,
+    pub taps: Taps,
+}
+
+/// The window offsets of one axis (NT's / TensorFlow's padding conventions, see
+/// [`Padding`]).
+pub(crate) fn axis_taps(
+    path: &str,
+    input: usize,
+    window: usize,
+    stride: usize,
+    padding: Padding,
+) -> Result<AxisTaps> {
+    let (out, before) = match padding {
+        Padding::Valid => {
+            if window > input {
+                return Err(layer_err(
+                    path,
+                    format!(
+                        "a window of {window} does not fit an axis of {input} with valid padding"
+                    ),
+                ));
+            }
+            ((input - window) / stride + 1, 0)
+        }
+        Padding::Same | Padding::Circular => {
+            let out = input.div_ceil(stride);
+            let total = ((out - 1) * stride + window).saturating_sub(input);
+            (out, total / 2)
+        }
+    };
+    let taps = (0..out)
+        .map(|o| {
+            (0..window)
+                .map(|k| {
+                    let i = (o * stride + k) as isize - before as isize;
+                    match padding {
+                        Padding::Circular => Some(i.rem_euclid(input as isize) as usize),
+                        _ => (0..input as isize).contains(&i).then_some(i as usize),
+                    }
+                })
+                .collect()
+        })
+        .collect();
+    Ok(AxisTaps { out, taps })
+}
+
+/// Several axes at once, flattened row-major: for each output position (row-major over
+/// the output's spatial axes), the input position (row-major) under each window offset
+/// (row-major over the window).
+pub(crate) fn window_taps(
+    path: &str,
+    spatial: &[usize],
+    window: &[usize],
+    stride: &[usize],
+    padding: Padding,
+) -> Result<(Vec<usize>, Taps)> {
+    let axes = spatial
+        .iter()
+        .zip(window)
+        .zip(stride)
+        .map(|((&i, &w), &s)| axis_taps(path, i, w, s, padding))
+        .collect::<Result<Vec<_>>>()?;
+    let out: Vec<usize> = axes.iter().map(|a| a.out).collect();
+    let n_out: usize = out.iter().product();
+    let n_win: usize = window.iter().product();
+    let mut taps = Vec::with_capacity(n_out);
+    for o in 0..n_out {
+        // Unravel o over the output axes and each window offset over the window axes.
+        let mut row = Vec::with_capacity(n_win);
+        for k in 0..n_win {
+            let (mut oo, mut kk) = (o, k);
+            let mut idx = Some(0usize);
+            // Row-major: the last axis varies fastest, so unravel from the end.
+            let mut coords = vec![(0usize, 0usize); axes.len()];
+            for a in (0..axes.len()).rev() {
+                coords[a] = (oo % out[a], kk % window[a]);
+                oo /= out[a];
+                kk /= window[a];
+            }
+            for (a, &(oa, ka)) in coords.iter().enumerate() {
+                idx = match (idx, axes[a].taps[oa][ka]) {
+                    (Some(acc), Some(i)) => Some(acc * spatial[a] + i),
+                    _ => None,
+                };
+            }
+            row.push(idx);
+        }
+        taps.push(row);
+    }
+    Ok((out, taps))
+}
+
+fn per_axis(
+    path: &str,
+    name: &str,
+    v: &Option<Vec<usize>>,
+    default: &[usize],
+) -> Result<Vec<usize>> {
+    let v = v.clone().unwrap_or_else(|| default.to_vec());
+    if v.len() != default.len() {
+        return Err(layer_err(
+            path,
+            format!(
+                "{name} has {} entries, but the window has {} axes",
+                v.len(),
+                default.len()
+            ),
+        ));
+    }
+    for &s in &v {
+        check_size(path, name, s)?;
+    }
+    Ok(v)
+}
+
+/// The stride of a conv layer, one entry per filter axis.
+pub(crate) fn conv_stride(path: &str, c: &Conv) -> Result<Vec<usize>> {
+    per_axis(path, "stride", &c.stride, &vec![1; c.filter.len()])
+}
+
+/// The stride of a pooling layer, one entry per window axis.
+pub(crate) fn pool_stride(path: &str, p: &AvgPool) -> Result<Vec<usize>> {
+    per_axis(path, "stride", &p.stride, &p.window)
+}
+
+impl LayerNetwork {
+    /// Check every layer's parameters and that the list fits inputs of `input`
+    /// shape; returns the output shape. Errors name the layer (`layers[3].conv`).
+    pub fn output_shape(&self, input: &Shape) -> Result<Shape> {
+        let mut count = 0;
+        walk_shape(&self.layers, input.clone(), "layers", &mut count)
+    }
+
+    /// Whether the analytic kernel needs the covariance of every pair of spatial
+    /// positions, or only of equal positions (see [`analytic`]).
+    pub fn needs_full_covariance(&self) -> bool {
+        fn any(layers: &[Layer]) -> bool {
+            layers.iter().any(|l| match l {
+                Layer::AvgPool(_) | Layer::GlobalAvgPool => true,
+                Layer::Residual(b) => any(b),
+                _ => false,
+            })
+        }
+        any(&self.layers)
+    }
+}
+
+fn walk_shape(
+    layers: &[Layer],
+    mut shape: Shape,
+    prefix: &str,
+    count: &mut usize,
+) -> Result<Shape> {
+    for (i, layer) in layers.iter().enumerate() {
+        *count += 1;
+        if *count > MAX_LAYERS {
+            return Err(layer_err(prefix, format!("more than {MAX_LAYERS} layers")));
+        }
+        let path = format!("{prefix}[{i}].{}", kind_name(layer));
+        shape = match layer {
+            Layer::Dense(d) => {
+                check_size(&path, "out", d.out)?;
+                check_std(&path, "w_std", d.w_std)?;
+                if let Some(b) = d.b_std {
+                    check_std(&path, "b_std", b)?;
+                }
+                Shape {
+                    spatial: shape.spatial,
+                    channels: d.out,
+                }
+            }
+            Layer::Activation(a) => {
+                a.validate()?;
+                shape
+            }
+            Layer::Conv(c) => {
+                check_size(&path, "out", c.out)?;
+                check_std(&path, "w_std", c.w_std)?;
+                if let Some(b) = c.b_std {
+                    check_std(&path, "b_std", b)?;
+                }
+                spatial_rank(&path, "filter", c.filter.len(), &shape)?;
+                for &f in &c.filter {
+                    check_size(&path, "filter", f)?;
+                }
+                let stride = conv_stride(&path, c)?;
+                let out = shape
+                    .spatial
+                    .iter()
+                    .zip(&c.filter)
+                    .zip(&stride)
+                    .map(|((&n, &f), &s)| axis_taps(&path, n, f, s, c.padding).map(|a| a.out))
+                    .collect::<Result<Vec<_>>>()?;
+                Shape {
+                    spatial: out,
+                    channels: c.out,
+                }
+            }
+            Layer::AvgPool(p) => {
+                spatial_rank(&path, "window", p.window.len(), &shape)?;
+                for &w in &p.window {
+                    check_size(&path, "window", w)?;
+                }
+                let stride = pool_stride(&path, p)?;
+                let out = shape
+                    .spatial
+                    .iter()
+                    .zip(&p.window)
+                    .zip(&stride)
+                    .map(|((&n, &w), &s)| axis_taps(&path, n, w, s, p.padding).map(|a| a.out))
+                    .collect::<Result<Vec<_>>>()?;
+                Shape {
+                    spatial: out,
+                    channels: shape.channels,
+                }
+            }
+            Layer::GlobalAvgPool => {
+                if shape.spatial.is_empty() {
+                    return Err(layer_err(&path, "the input has no spatial axes to pool"));
+                }
+                Shape {
+                    spatial: vec![],
+                    channels: shape.channels,
+                }
+            }
+            Layer::Flatten => Shape {
+                channels: shape.channels.saturating_mul(shape.positions()),
+                spatial: vec![],
+            },
+            Layer::LayerNorm => shape,
+            Layer::Residual(branch) => {
+                let out = walk_shape(branch, shape.clone(), &format!("{path}.branch"), count)?;
+                if out != shape {
+                    return Err(layer_err(
+                        &path,
+                        format!(
+                            "the branch maps shape {:?}×{} to {:?}×{}; a residual block needs the same shape to add",
+                            shape.spatial, shape.channels, out.spatial, out.channels
+                        ),
+                    ));
+                }
+                out
+            }
+        };
+    }
+    Ok(shape)
+}
+
+fn spatial_rank(path: &str, name: &str, rank: usize, shape: &Shape) -> Result<()> {
+    if rank == shape.spatial.len() && rank > 0 {
+        Ok(())
+    } else {
+        Err(layer_err(
+            path,
+            format!(
+                "{name} has {rank} axes, but the input here has {} spatial axes",
+                shape.spatial.len()
+            ),
+        ))
+    }
+}
+
+/// The JSON key of a layer's kind.
+pub fn kind_name(layer: &Layer) -> &'static str {
+    match layer {
+        Layer::Dense(_) => "dense",
+        Layer::Activation(_) => "activation",
+        Layer::Conv(_) => "conv",
+        Layer::AvgPool(_) => "avg_pool",
+        Layer::GlobalAvgPool => "global_avg_pool",
+        Layer::Flatten => "flatten",
+        Layer::LayerNorm => "layer_norm",
+        Layer::Residual(_) => "residual",
+    }
+}
