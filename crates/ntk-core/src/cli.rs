@@ -51,7 +51,10 @@ commands:
                     \"b_std\": 0.0, \"parameterization\": \"ntk\", \"width\": 512},
                     \"x1\": [[...], ...], \"x2\": [[...], ...]}   (x2 optional: defaults to x1)
            output: {\"nngp\": [[...]], \"ntk\": [[...]]}
-  empirical  empirical NTK and NNGP kernel of a random finite-width network
+  empirical  empirical NTK and NNGP kernel of a random finite-width network; with a
+           layer list ({\"network\": {\"layers\": [...]}, \"seed\": 0, \"method\":
+           \"structured\" | \"jacobian\", \"x1\": …, \"x2\": …}) its output is
+           {\"ntk\": [[...]], \"f1\": [...], \"f2\": [...], \"params\": …}
            input:  {\"network\": {... as for kernel, with \"width\": 512 or \"widths\": [..]},
                     \"seed\": 0, \"x1\": [[...]], \"x2\": [[...]]}   (x2 optional)
            output: {\"ntk\": [[...]], \"nngp\": [[...]]}
@@ -164,17 +167,67 @@ fn layer_kernel(input: Value) -> Result<Value, SpecError> {
             .map(|x| spec::tensor(x, "x2", 2))
             .transpose()?;
     let k = crate::layers::analytic::kernels(&i.network, x1.view(), x2.as_ref().map(|x| x.view()))
-        .map_err(|e| match e {
-            crate::NtkError::Layer { path, message } => SpecError {
-                field: format!("network.{path}"),
-                message,
-            },
-            e => core_err("kernel")(e),
-        })?;
+        .map_err(layer_err("kernel"))?;
     let rows = |m: &ndarray::Array2<f64>| -> Vec<Vec<f64>> {
         m.rows().into_iter().map(|r| r.to_vec()).collect()
     };
     Ok(json!({"nngp": rows(&k.nngp), "ntk": rows(&k.ntk)}))
+}
+
+/// A core error of a layer network: layer paths are under `network.`.
+fn layer_err(field: &str) -> impl Fn(crate::NtkError) -> SpecError + '_ {
+    move |e| match e {
+        crate::NtkError::Layer { path, message } => SpecError {
+            field: if path.starts_with("layers") {
+                format!("network.{path}")
+            } else {
+                path
+            },
+            message,
+        },
+        e => core_err(field)(e),
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LayerEmpiricalInput {
+    network: crate::layers::LayerNetwork,
+    #[serde(default)]
+    seed: u64,
+    #[serde(default)]
+    method: crate::layers::finite::Method,
+    x1: Value,
+    x2: Option<Value>,
+}
+
+/// The empirical NTK of a finite layer network, structured or by the full Jacobian.
+fn layer_empirical(input: Value) -> Result<Value, SpecError> {
+    let i: LayerEmpiricalInput = spec::typed(input, "")?;
+    let x1 = spec::tensor(&i.x1, "x1", 2)?;
+    let x2 =
+        i.x2.as_ref()
+            .map(|x| spec::tensor(x, "x2", 2))
+            .transpose()?;
+    let shape = crate::layers::Shape {
+        spatial: x1.shape()[1..x1.ndim() - 1].to_vec(),
+        channels: x1.shape()[x1.ndim() - 1],
+    };
+    let net = crate::layers::finite::FiniteLayerNet::init(&i.network, &shape, i.seed)
+        .map_err(layer_err("network"))?;
+    let k = net
+        .empirical_ntk(x1.view(), x2.as_ref().map(|x| x.view()), i.method)
+        .map_err(layer_err("empirical"))?;
+    let rows = |m: &ndarray::Array2<f64>| -> Vec<Vec<f64>> {
+        m.rows().into_iter().map(|r| r.to_vec()).collect()
+    };
+    Ok(json!({
+        "ntk": rows(&k.ntk),
+        "f1": k.f1.to_vec(),
+        "f2": k.f2.to_vec(),
+        "params": net.num_params(),
+        "method": i.method,
+    }))
 }
 
 fn kernel(input: Value) -> Result<Value, SpecError> {
@@ -199,6 +252,9 @@ struct EmpiricalInput {
 }
 
 fn empirical(input: Value) -> Result<Value, SpecError> {
+    if has_layers(&input) {
+        return layer_empirical(input);
+    }
     let i: EmpiricalInput = spec::typed(input, "")?;
     let spec = i.network.mlp()?;
     let (x1, x2) = pair(i.x1, i.x2)?;

@@ -384,3 +384,36 @@ fn kernel_takes_a_layer_list_and_nested_inputs() {
         assert!(err.contains(field) && err.contains(words), "{input}\n{err}");
     }
 }
+
+/// `ntk empirical` with a layer list: both methods give one kernel (to round-off), and
+/// it is the seed's network (a second seed gives another).
+#[test]
+fn empirical_takes_a_layer_list_and_a_method() {
+    let layers = r#"[{"conv": {"out": 8, "filter": [3], "padding": "same", "w_std": 1.4, "b_std": 0.1}},
+        {"activation": "relu"}, {"global_avg_pool": {}}, {"dense": {"out": 1, "w_std": 1.4}}]"#;
+    let x = "[[[1, 0], [0, 1], [1, 1], [0.5, -1]], [[0, 2], [1, 0], [-1, 1], [2, 0]]]";
+    let get = |method: &str, seed: u64| -> Vec<Vec<f64>> {
+        let input = format!(
+            r#"{{"network": {{"layers": {layers}}}, "seed": {seed}, "method": "{method}", "x1": {x}}}"#
+        );
+        let (code, out, err) = run(&["empirical"], &input);
+        assert_eq!(code, 0, "{err}");
+        let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+        assert_eq!(v["params"], 8 * 2 * 3 + 8 + 8);
+        serde_json::from_value(v["ntk"].clone()).unwrap()
+    };
+    let (s, j, other) = (
+        get("structured", 1),
+        get("jacobian", 1),
+        get("structured", 2),
+    );
+    for (a, b) in s.iter().flatten().zip(j.iter().flatten()) {
+        assert!((a - b).abs() <= 1e-12 * a.abs().max(1.0), "{a} vs {b}");
+    }
+    assert_ne!(s, other);
+    let err = refused(
+        &["empirical"],
+        &format!(r#"{{"network": {{"layers": {layers}}}, "method": "autodiff", "x1": {x}}}"#),
+    );
+    assert!(err.contains("method"), "{err}");
+}

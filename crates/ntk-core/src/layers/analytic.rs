@@ -479,7 +479,7 @@ fn pool(cov: Cov, taps: &[Vec<Option<usize>>]) -> Cov {
 }
 
 /// An input array as n × P × C, checked.
-fn as_batch(field: &'static str, x: &ArrayViewD<f64>) -> Result<(Shape, Array3<f64>)> {
+pub(crate) fn as_batch(field: &'static str, x: &ArrayViewD<f64>) -> Result<(Shape, Array3<f64>)> {
     if x.ndim() < 2 {
         return Err(NtkError::Layer {
             path: field.into(),

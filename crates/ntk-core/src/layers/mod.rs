@@ -26,6 +26,7 @@
 //! The infinite-width kernels of such a network are in [`analytic`].
 
 pub mod analytic;
+pub mod finite;
 
 use serde::de::Error as _;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};

@@ -1,0 +1,695 @@
+//! Finite-width networks for a [`LayerNetwork`]: seeded initialisation, forward and
+//! backward passes per input, and the empirical NTK Θ̂(x, x') = ∂f(x)/∂θ · ∂f(x')/∂θ,
+//! in float64.
+//!
+//! ## Parameters (as in [`crate::network`], and NT's `stax`)
+//! A dense or conv layer computes z = s_W·(Σ_δ h[p + δ]·W_δ) + s_b·b, with the sum
+//! over the filter offsets δ (one offset for a dense layer), fan-in n = C_in·|F|:
+//! - NTK parameterization: W, b ~ N(0, 1), s_W = σ_w/√n, s_b = σ_b;
+//! - standard: W ~ N(0, σ_w²/n), b ~ N(0, σ_b²), s_W = s_b = 1.
+//!
+//! The trainable θ are the stored W and b. Initialisation draws, layer by layer in
+//! list order (a residual branch where it stands), W (offset, input channel, output
+//! channel, row-major) then b, from ChaCha8 seeded with `seed`.
+//!
+//! The other layers: φ elementwise; `avg_pool` sums its window's cells and divides
+//! by the window's size (padding counts, NT's `normalize_edges=False`);
+//! `global_avg_pool` averages the positions; `flatten` lays positions × channels out
+//! row-major; `layer_norm` maps each position's channels to (h − mean)/√(var + ε)
+//! with ε = 1e-12 (NT's default); `residual` adds its branch to its input.
+//!
+//! ## The empirical NTK, two ways
+//! - [`Method::Jacobian`]: the full per-input gradient J(x) ∈ ℝ^{#θ}, then J₁J₂ᵀ.
+//! - [`Method::Structured`]: per dense/conv layer, with the layer's input h and its
+//!   output gradient Δ = ∂f/∂z (P_out × C_out) for each input,
+//!   Θ̂_layer = s_W²·Σ_δ ⟨H_δ(x) H_δ(x')ᵀ, Δ(x) Δ(x')ᵀ⟩ + s_b²·(Σ_o Δ(x)[o])·(Σ_o Δ(x')[o]),
+//!   where H_δ's row o is h[o·s + δ] (zero in the padding). For vectors (P = 1) this is
+//!   s_W²(h·h')(Δ·Δ') + s_b²(Δ·Δ'): O(width) per pair instead of O(width²).
+//!
+//! Both must agree to round-off for every layer kind (a test checks it); the
+//! backward pass is checked against finite differences.
+
+use ndarray::{Array1, Array2, ArrayView2, ArrayViewD, Axis};
+use rand::{RngExt, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use rand_distr::StandardNormal;
+use serde::{Deserialize, Serialize};
+
+use super::analytic::as_batch;
+use super::{conv_stride, kind_name, pool_stride, window_taps, Layer, LayerNetwork, Shape, Taps};
+use crate::activation::Activation;
+use crate::budget;
+use crate::error::{NtkError, Result};
+use crate::kernel::Parameterization;
+
+/// LayerNorm's ε (NT's `LayerNorm(eps=1e-12)`).
+pub const LAYER_NORM_EPS: f64 = 1e-12;
+
+/// How the empirical NTK is computed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Method {
+    /// Per-layer contractions of activations and output gradients.
+    #[default]
+    Structured,
+    /// The full Jacobian J, then J₁J₂ᵀ.
+    Jacobian,
+}
+
+#[derive(Debug, Clone)]
+enum Op {
+    Affine {
+        /// W_δ for each filter offset δ: C_in × C_out.
+        w: Vec<Array2<f64>>,
+        b: Option<Array1<f64>>,
+        sw: f64,
+        sb: f64,
+        /// Conv: the window table; dense: `None` (position to position).
+        taps: Option<Taps>,
+    },
+    Act(Activation),
+    Pool {
+        taps: Taps,
+        p_in: usize,
+    },
+    GlobalPool,
+    Flatten,
+    LayerNorm,
+    Residual(Vec<Op>),
+}
+
+/// What the backward pass needs from the forward pass, per layer.
+#[derive(Debug)]
+enum Trace {
+    Affine { h: Array2<f64> },
+    Act { z: Array2<f64> },
+    Pool,
+    GlobalPool { p: usize },
+    Flatten { p: usize, c: usize },
+    LayerNorm { xhat: Array2<f64>, inv: Array1<f64> },
+    Residual(Vec<Trace>),
+}
+
+/// A finite network for inputs of one shape.
+#[derive(Debug, Clone)]
+pub struct FiniteLayerNet {
+    ops: Vec<Op>,
+    input: Shape,
+    params: usize,
+}
+
+/// One input's per-layer record for the structured NTK: each dense/conv layer's
+/// input h and output gradient Δ.
+type Record = Vec<(Array2<f64>, Array2<f64>)>;
+
+/// Rows of `h` gathered through a window offset: row o is h[taps[o][k]], zero in the
+/// padding.
+fn gather(h: ArrayView2<f64>, taps: &Taps, k: usize) -> Array2<f64> {
+    let mut out = Array2::zeros((taps.len(), h.ncols()));
+    for (o, row) in taps.iter().enumerate() {
+        if let Some(i) = row[k] {
+            out.row_mut(o).assign(&h.row(i));
+        }
+    }
+    out
+}
+
+impl FiniteLayerNet {
+    /// Draw the network's weights for inputs of `input` shape.
+    pub fn init(net: &LayerNetwork, input: &Shape, seed: u64) -> Result<Self> {
+        let out = net.output_shape(input)?;
+        if !out.spatial.is_empty() || out.channels != 1 {
+            return Err(NtkError::Layer {
+                path: "layers".into(),
+                message: format!(
+                    "a finite network here has one output (end with flatten or global_avg_pool and a dense layer of out 1); this one ends with shape {:?}×{}",
+                    out.spatial, out.channels
+                ),
+            });
+        }
+        let params = count_params(&net.layers, input.clone());
+        budget::ensure(
+            "the network's weights",
+            budget::floats(&[params]),
+            "use fewer channels or layers",
+        )?;
+        let mut rng = ChaCha8Rng::seed_from_u64(seed);
+        let mut normal = move || rng.sample::<f64, _>(StandardNormal);
+        let standard = net.parameterization == Parameterization::Standard;
+        let ops = build(&net.layers, input.clone(), "layers", standard, &mut normal)?;
+        Ok(FiniteLayerNet {
+            ops,
+            input: input.clone(),
+            params,
+        })
+    }
+
+    /// The number of trainable parameters.
+    pub fn num_params(&self) -> usize {
+        self.params
+    }
+
+    /// f(x) for one input given as P × C.
+    fn forward(&self, x: ArrayView2<f64>) -> (f64, Vec<Trace>) {
+        let (h, trace) = forward(&self.ops, x.to_owned());
+        (h[[0, 0]], trace)
+    }
+
+    /// f(x) and ∂f/∂θ (flattened in initialisation order) for one input.
+    fn gradient(&self, x: ArrayView2<f64>) -> (f64, Vec<f64>) {
+        let (f, trace) = self.forward(x);
+        let mut grad = Vec::with_capacity(self.params);
+        let mut sink = Sink::Flat(&mut grad);
+        backward(&self.ops, &trace, Array2::from_elem((1, 1), 1.0), &mut sink);
+        (f, grad)
+    }
+
+    /// f(x) and the structured record for one input.
+    fn record(&self, x: ArrayView2<f64>) -> (f64, Record) {
+        let (f, trace) = self.forward(x);
+        let mut rec = Vec::new();
+        let mut sink = Sink::Pairs(&mut rec);
+        backward(&self.ops, &trace, Array2::from_elem((1, 1), 1.0), &mut sink);
+        (f, rec)
+    }
+
+    /// The outputs f(x) of a batch (n × spatial… × C).
+    pub fn outputs(&self, x: ArrayViewD<f64>) -> Result<Array1<f64>> {
+        let (shape, a) = as_batch("x", &x)?;
+        self.check_shape("x", &shape)?;
+        Ok(a.outer_iter().map(|xi| self.forward(xi).0).collect())
+    }
+
+    /// ∂f/∂θ of one input (spatial… × C, without the batch axis), flattened in
+    /// initialisation order.
+    pub fn parameter_gradient(&self, x: ArrayViewD<f64>) -> Result<Vec<f64>> {
+        let batch = x.insert_axis(Axis(0));
+        let (shape, a) = as_batch("x", &batch)?;
+        self.check_shape("x", &shape)?;
+        Ok(self.gradient(a.index_axis(Axis(0), 0)).1)
+    }
+
+    /// Add `step · direction` to the parameters (in initialisation order), e.g. for a
+    /// finite-difference check or a gradient step.
+    pub fn perturb(&mut self, direction: &[f64], step: f64) -> Result<()> {
+        if direction.len() != self.params {
+            return Err(NtkError::DimensionMismatch {
+                field: "direction",
+                expected: self.params,
+                got: direction.len(),
+            });
+        }
+        let mut at = 0;
+        perturb(&mut self.ops, direction, step, &mut at);
+        Ok(())
+    }
+
+    fn check_shape(&self, field: &'static str, shape: &Shape) -> Result<()> {
+        if *shape == self.input {
+            Ok(())
+        } else {
+            Err(NtkError::Layer {
+                path: field.into(),
+                message: format!(
+                    "each input has shape {:?}×{}, but the network was built for {:?}×{}",
+                    shape.spatial, shape.channels, self.input.spatial, self.input.channels
+                ),
+            })
+        }
+    }
+
+    /// The empirical NTK Θ̂(X₁, X₂) (or X₁ with itself) and the outputs.
+    pub fn empirical_ntk(
+        &self,
+        x1: ArrayViewD<f64>,
+        x2: Option<ArrayViewD<f64>>,
+        method: Method,
+    ) -> Result<EmpiricalLayers> {
+        let (s1, a) = as_batch("x1", &x1)?;
+        self.check_shape("x1", &s1)?;
+        let b = match &x2 {
+            Some(x2) => {
+                let (s2, b) = as_batch("x2", x2)?;
+                self.check_shape("x2", &s2)?;
+                Some(b)
+            }
+            None => None,
+        };
+        let n1 = a.len_of(Axis(0));
+        let n2 = b.as_ref().map_or(n1, |b| b.len_of(Axis(0)));
+        let per_input = match method {
+            Method::Jacobian => budget::floats(&[self.params]),
+            Method::Structured => budget::floats(&[self.params.min(1 << 20)]),
+        };
+        budget::ensure(
+            "the empirical NTK",
+            per_input
+                .saturating_mul((n1 + n2) as u64)
+                .saturating_add(budget::floats(&[n1, n2])),
+            "use fewer inputs or a narrower network",
+        )?;
+        let same = b.is_none();
+        let bb = b.as_ref().unwrap_or(&a);
+        let mut ntk = Array2::zeros((n1, n2));
+        let (f1, f2);
+        match method {
+            Method::Jacobian => {
+                let g1: Vec<(f64, Vec<f64>)> = map(n1, |i| self.gradient(a.index_axis(Axis(0), i)));
+                let g2 = if same {
+                    None
+                } else {
+                    Some(map(n2, |j| self.gradient(bb.index_axis(Axis(0), j))))
+                };
+                let g2r = g2.as_ref().unwrap_or(&g1);
+                for (i, (_, gi)) in g1.iter().enumerate() {
+                    for (j, (_, gj)) in g2r.iter().enumerate() {
+                        ntk[[i, j]] = gi.iter().zip(gj).map(|(u, v)| u * v).sum();
+                    }
+                }
+                f1 = g1.iter().map(|g| g.0).collect();
+                f2 = g2r.iter().map(|g| g.0).collect();
+            }
+            Method::Structured => {
+                let r1: Vec<(f64, Record)> = map(n1, |i| self.record(a.index_axis(Axis(0), i)));
+                let r2 = if same {
+                    None
+                } else {
+                    Some(map(n2, |j| self.record(bb.index_axis(Axis(0), j))))
+                };
+                let r2r = r2.as_ref().unwrap_or(&r1);
+                let rows = map(n1, |i| {
+                    (0..n2)
+                        .map(|j| self.structured_pair(&r1[i].1, &r2r[j].1))
+                        .collect::<Vec<_>>()
+                });
+                for (i, row) in rows.into_iter().enumerate() {
+                    for (j, v) in row.into_iter().enumerate() {
+                        ntk[[i, j]] = v;
+                    }
+                }
+                f1 = r1.iter().map(|r| r.0).collect();
+                f2 = r2r.iter().map(|r| r.0).collect();
+            }
+        }
+        if let Some(bad) = ntk.iter().find(|v| !v.is_finite()) {
+            return Err(NtkError::Overflow {
+                layer: 0,
+                value: *bad,
+            });
+        }
+        Ok(EmpiricalLayers { ntk, f1, f2 })
+    }
+
+    /// Σ over dense/conv layers of s_W²·Σ_δ ⟨H_δ H'_δᵀ, Δ Δ'ᵀ⟩ + s_b²·ΣΔ·ΣΔ'.
+    fn structured_pair(&self, a: &Record, b: &Record) -> f64 {
+        let mut layers = Vec::new();
+        affine_layers(&self.ops, &mut layers);
+        let mut total = 0.0;
+        for (op, ((ha, da), (hb, db))) in layers.iter().zip(a.iter().zip(b)) {
+            let Op::Affine {
+                w,
+                b: bias,
+                sw,
+                sb,
+                taps,
+            } = op
+            else {
+                unreachable!()
+            };
+            let dd = da.dot(&db.t());
+            match taps {
+                None => {
+                    let hh = ha.dot(&hb.t());
+                    total += sw * sw * (&hh * &dd).sum();
+                }
+                Some(taps) => {
+                    for k in 0..w.len() {
+                        let hh = gather(ha.view(), taps, k).dot(&gather(hb.view(), taps, k).t());
+                        total += sw * sw * (&hh * &dd).sum();
+                    }
+                }
+            }
+            if bias.is_some() {
+                total += sb * sb * da.sum_axis(Axis(0)).dot(&db.sum_axis(Axis(0)));
+            }
+        }
+        total
+    }
+}
+
+/// The empirical NTK of a finite layer network, and its outputs.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EmpiricalLayers {
+    /// Θ̂(X₁, X₂).
+    pub ntk: Array2<f64>,
+    /// f(X₁).
+    pub f1: Array1<f64>,
+    /// f(X₂) (f(X₁) when X₂ is X₁).
+    pub f2: Array1<f64>,
+}
+
+fn affine_layers<'a>(ops: &'a [Op], out: &mut Vec<&'a Op>) {
+    // In the order the backward pass records them: last layer first.
+    for op in ops.iter().rev() {
+        match op {
+            Op::Affine { .. } => out.push(op),
+            Op::Residual(b) => affine_layers(b, out),
+            _ => {}
+        }
+    }
+}
+
+fn count_params(layers: &[Layer], mut shape: Shape) -> usize {
+    let mut n = 0usize;
+    for layer in layers {
+        match layer {
+            Layer::Dense(d) => {
+                n = n.saturating_add(shape.channels.saturating_mul(d.out))
+                    + d.b_std.map_or(0, |_| d.out);
+                shape.channels = d.out;
+            }
+            Layer::Conv(c) => {
+                let k: usize = c.filter.iter().product();
+                n = n.saturating_add(k.saturating_mul(shape.channels).saturating_mul(c.out))
+                    + c.b_std.map_or(0, |_| c.out);
+                let stride = conv_stride("", c).unwrap_or_default();
+                shape.spatial = window_taps("", &shape.spatial, &c.filter, &stride, c.padding)
+                    .map(|t| t.0)
+                    .unwrap_or_default();
+                shape.channels = c.out;
+            }
+            Layer::AvgPool(p) => {
+                let stride = pool_stride("", p).unwrap_or_default();
+                shape.spatial = window_taps("", &shape.spatial, &p.window, &stride, p.padding)
+                    .map(|t| t.0)
+                    .unwrap_or_default();
+            }
+            Layer::GlobalAvgPool => shape.spatial.clear(),
+            Layer::Flatten => {
+                shape.channels *= shape.positions();
+                shape.spatial.clear();
+            }
+            Layer::Residual(b) => n = n.saturating_add(count_params(b, shape.clone())),
+            Layer::Activation(_) | Layer::LayerNorm => {}
+        }
+    }
+    n
+}
+
+fn build(
+    layers: &[Layer],
+    mut shape: Shape,
+    prefix: &str,
+    standard: bool,
+    normal: &mut impl FnMut() -> f64,
+) -> Result<Vec<Op>> {
+    let mut ops = Vec::with_capacity(layers.len());
+    for (i, layer) in layers.iter().enumerate() {
+        let path = format!("{prefix}[{i}].{}", kind_name(layer));
+        let mut affine = |k: usize,
+                          taps: Option<Taps>,
+                          c_out: usize,
+                          w_std: f64,
+                          b_std: Option<f64>,
+                          c_in: usize| {
+            let fan_in = (c_in * k) as f64;
+            let scale = w_std / fan_in.sqrt();
+            let (sw, wscale) = if standard { (1.0, scale) } else { (scale, 1.0) };
+            let w = (0..k)
+                .map(|_| Array2::from_shape_simple_fn((c_in, c_out), || wscale * normal()))
+                .collect();
+            let (b, sb) = match b_std {
+                Some(bs) => {
+                    let (sb, bscale) = if standard { (1.0, bs) } else { (bs, 1.0) };
+                    (
+                        Some(Array1::from_shape_simple_fn(c_out, || bscale * normal())),
+                        sb,
+                    )
+                }
+                None => (None, 0.0),
+            };
+            Op::Affine { w, b, sw, sb, taps }
+        };
+        let op = match layer {
+            Layer::Dense(d) => {
+                let op = affine(1, None, d.out, d.w_std, d.b_std, shape.channels);
+                shape.channels = d.out;
+                op
+            }
+            Layer::Conv(c) => {
+                let stride = conv_stride(&path, c)?;
+                let (out, taps) =
+                    window_taps(&path, &shape.spatial, &c.filter, &stride, c.padding)?;
+                let k = c.filter.iter().product();
+                let op = affine(k, Some(taps), c.out, c.w_std, c.b_std, shape.channels);
+                shape = Shape {
+                    spatial: out,
+                    channels: c.out,
+                };
+                op
+            }
+            Layer::Activation(a) => Op::Act(*a),
+            Layer::AvgPool(p) => {
+                let stride = pool_stride(&path, p)?;
+                let p_in = shape.positions();
+                let (out, taps) =
+                    window_taps(&path, &shape.spatial, &p.window, &stride, p.padding)?;
+                shape.spatial = out;
+                Op::Pool { taps, p_in }
+            }
+            Layer::GlobalAvgPool => {
+                shape.spatial.clear();
+                Op::GlobalPool
+            }
+            Layer::Flatten => {
+                shape.channels *= shape.positions();
+                shape.spatial.clear();
+                Op::Flatten
+            }
+            Layer::LayerNorm => Op::LayerNorm,
+            Layer::Residual(b) => Op::Residual(build(
+                b,
+                shape.clone(),
+                &format!("{path}.branch"),
+                standard,
+                normal,
+            )?),
+        };
+        ops.push(op);
+    }
+    Ok(ops)
+}
+
+fn forward(ops: &[Op], mut h: Array2<f64>) -> (Array2<f64>, Vec<Trace>) {
+    let mut traces = Vec::with_capacity(ops.len());
+    for op in ops {
+        let (next, trace) = match op {
+            Op::Affine { w, b, sw, sb, taps } => {
+                let mut z = match taps {
+                    None => h.dot(&w[0]),
+                    Some(taps) => {
+                        let mut z = Array2::zeros((taps.len(), w[0].ncols()));
+                        for (k, wk) in w.iter().enumerate() {
+                            z += &gather(h.view(), taps, k).dot(wk);
+                        }
+                        z
+                    }
+                };
+                z *= *sw;
+                if let Some(b) = b {
+                    z += &(b * *sb);
+                }
+                (z, Trace::Affine { h })
+            }
+            Op::Act(a) => (h.mapv(|v| a.apply(v)), Trace::Act { z: h }),
+            Op::Pool { taps, .. } => {
+                let size = taps.first().map_or(1, Vec::len) as f64;
+                let mut out = Array2::zeros((taps.len(), h.ncols()));
+                for (o, row) in taps.iter().enumerate() {
+                    for i in row.iter().flatten() {
+                        let src = h.row(*i).to_owned();
+                        let mut dst = out.row_mut(o);
+                        dst += &src;
+                    }
+                }
+                out /= size;
+                (out, Trace::Pool)
+            }
+            Op::GlobalPool => {
+                let p = h.nrows();
+                (
+                    h.mean_axis(Axis(0))
+                        .expect("positions")
+                        .insert_axis(Axis(0)),
+                    Trace::GlobalPool { p },
+                )
+            }
+            Op::Flatten => {
+                let (p, c) = h.dim();
+                let flat =
+                    Array2::from_shape_vec((1, p * c), h.iter().copied().collect()).expect("sizes");
+                (flat, Trace::Flatten { p, c })
+            }
+            Op::LayerNorm => {
+                let c = h.ncols() as f64;
+                let mean = h.mean_axis(Axis(1)).expect("channels");
+                let centred = &h - &mean.view().insert_axis(Axis(1));
+                let var = centred.mapv(|v| v * v).sum_axis(Axis(1)) / c;
+                let inv = var.mapv(|v| 1.0 / (v + LAYER_NORM_EPS).sqrt());
+                let xhat = &centred * &inv.view().insert_axis(Axis(1));
+                (xhat.clone(), Trace::LayerNorm { xhat, inv })
+            }
+            Op::Residual(branch) => {
+                let (out, t) = forward(branch, h.clone());
+                (out + &h, Trace::Residual(t))
+            }
+        };
+        traces.push(trace);
+        h = next;
+    }
+    (h, traces)
+}
+
+/// Where the backward pass puts each dense/conv layer's gradient.
+enum Sink<'a> {
+    /// The flat gradient, in initialisation order.
+    Flat(&'a mut Vec<f64>),
+    /// (h, Δ) per layer, last layer first.
+    Pairs(&'a mut Record),
+}
+
+/// Back-propagate g = ∂f/∂(output of `ops`), returning ∂f/∂(input of `ops`).
+fn backward(ops: &[Op], traces: &[Trace], mut g: Array2<f64>, sink: &mut Sink) -> Array2<f64> {
+    // The flat gradient is written in initialisation order (first layer first), so the
+    // layers' pieces are collected last-first and reversed at the end.
+    let mut pieces: Vec<Vec<f64>> = Vec::new();
+    for (op, trace) in ops.iter().zip(traces).rev() {
+        g = match (op, trace) {
+            (Op::Affine { w, b, sw, sb, taps }, Trace::Affine { h }) => {
+                match sink {
+                    Sink::Flat(_) => {
+                        let mut piece = Vec::new();
+                        for k in 0..w.len() {
+                            let hk = match taps {
+                                None => h.clone(),
+                                Some(t) => gather(h.view(), t, k),
+                            };
+                            let gw = hk.t().dot(&g) * *sw;
+                            piece.extend(gw.iter());
+                        }
+                        if b.is_some() {
+                            piece.extend((g.sum_axis(Axis(0)) * *sb).iter());
+                        }
+                        pieces.push(piece);
+                    }
+                    Sink::Pairs(rec) => rec.push((h.clone(), g.clone())),
+                }
+                match taps {
+                    None => g.dot(&w[0].t()) * *sw,
+                    Some(taps) => {
+                        let mut gi = Array2::zeros(h.raw_dim());
+                        for (k, wk) in w.iter().enumerate() {
+                            let back = g.dot(&wk.t()) * *sw;
+                            for (o, row) in taps.iter().enumerate() {
+                                if let Some(i) = row[k] {
+                                    let src = back.row(o).to_owned();
+                                    let mut dst = gi.row_mut(i);
+                                    dst += &src;
+                                }
+                            }
+                        }
+                        gi
+                    }
+                }
+            }
+            (Op::Act(a), Trace::Act { z }) => &g * &z.mapv(|v| a.derivative(v)),
+            (Op::Pool { taps, p_in }, Trace::Pool) => {
+                let size = taps.first().map_or(1, Vec::len) as f64;
+                let mut gi = Array2::zeros((*p_in, g.ncols()));
+                for (o, row) in taps.iter().enumerate() {
+                    for i in row.iter().flatten() {
+                        let src = g.row(o).to_owned() / size;
+                        let mut dst = gi.row_mut(*i);
+                        dst += &src;
+                    }
+                }
+                gi
+            }
+            (Op::GlobalPool, Trace::GlobalPool { p }) => {
+                let row = g.row(0).to_owned() / *p as f64;
+                Array2::from_shape_fn((*p, g.ncols()), |(_, c)| row[c])
+            }
+            (Op::Flatten, Trace::Flatten { p, c }) => {
+                Array2::from_shape_vec((*p, *c), g.iter().copied().collect()).expect("sizes")
+            }
+            (Op::LayerNorm, Trace::LayerNorm { xhat, inv }) => {
+                // y = x̂, x̂ = (h − μ)·inv: ∂/∂h = inv·(g − mean(g) − x̂·mean(g·x̂)).
+                let c = g.ncols() as f64;
+                let mg = g.sum_axis(Axis(1)) / c;
+                let mgx = (&g * xhat).sum_axis(Axis(1)) / c;
+                let mut gi = g.clone();
+                for (p, mut row) in gi.outer_iter_mut().enumerate() {
+                    let xr = xhat.row(p);
+                    for (v, x) in row.iter_mut().zip(xr) {
+                        *v = inv[p] * (*v - mg[p] - x * mgx[p]);
+                    }
+                }
+                gi
+            }
+            (Op::Residual(branch), Trace::Residual(t)) => {
+                let gb = match sink {
+                    Sink::Flat(_) => {
+                        let mut inner = Vec::new();
+                        let gb = backward(branch, t, g.clone(), &mut Sink::Flat(&mut inner));
+                        pieces.push(inner);
+                        gb
+                    }
+                    Sink::Pairs(_) => backward(branch, t, g.clone(), sink),
+                };
+                gb + &g
+            }
+            _ => unreachable!("a trace per layer"),
+        };
+    }
+    if let Sink::Flat(flat) = sink {
+        for piece in pieces.into_iter().rev() {
+            flat.extend(piece);
+        }
+    }
+    g
+}
+
+fn perturb(ops: &mut [Op], d: &[f64], step: f64, at: &mut usize) {
+    for op in ops {
+        match op {
+            Op::Affine { w, b, .. } => {
+                for wk in w.iter_mut() {
+                    for v in wk.iter_mut() {
+                        *v += step * d[*at];
+                        *at += 1;
+                    }
+                }
+                if let Some(b) = b {
+                    for v in b.iter_mut() {
+                        *v += step * d[*at];
+                        *at += 1;
+                    }
+                }
+            }
+            Op::Residual(branch) => perturb(branch, d, step, at),
+            _ => {}
+        }
+    }
+}
+
+fn map<T: Send>(n: usize, f: impl Fn(usize) -> T + Sync + Send) -> Vec<T> {
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        use rayon::prelude::*;
+        (0..n).into_par_iter().map(f).collect()
+    }
+    #[cfg(target_arch = "wasm32")]
+    {
+        (0..n).map(f).collect()
+    }
+}
