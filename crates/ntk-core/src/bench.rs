@@ -39,6 +39,42 @@ pub struct BenchRequest {
     /// Test points (predict; `n` is then the number of training points).
     #[serde(default = "default_n_test")]
     pub n_test: usize,
+    /// Signal length (cntk_gram: n signals of `length` positions × `d` channels).
+    #[serde(default = "default_length")]
+    pub length: usize,
+}
+
+fn default_length() -> usize {
+    32
+}
+
+/// The CNN of `cntk_gram`: `depth` × [conv(filter 3, circular padding) → ReLU], global
+/// average pooling, a dense readout (σ_w = 1.5, σ_b = 0.1, NTK parameterization) — the
+/// network `tests/reference/bench_cntk.py` times in neural-tangents.
+pub fn cntk_network(depth: usize) -> crate::layers::LayerNetwork {
+    use crate::layers::{Conv, Dense, Layer, Padding};
+    let mut layers = Vec::with_capacity(2 * depth + 2);
+    for _ in 0..depth {
+        layers.push(Layer::Conv(Conv {
+            out: 1,
+            filter: vec![3],
+            stride: None,
+            padding: Padding::Circular,
+            w_std: 1.5,
+            b_std: Some(0.1),
+        }));
+        layers.push(Layer::Activation(Activation::Relu));
+    }
+    layers.push(Layer::GlobalAvgPool);
+    layers.push(Layer::Dense(Dense {
+        out: 1,
+        w_std: 1.5,
+        b_std: Some(0.1),
+    }));
+    crate::layers::LayerNetwork {
+        layers,
+        parameterization: Parameterization::Ntk,
+    }
 }
 
 fn default_n_test() -> usize {
@@ -96,11 +132,12 @@ pub fn run(req: &BenchRequest, clock: impl Fn() -> f64) -> Result<BenchReport> {
         "train_step",
         "eigh",
         "predict",
+        "cntk_gram",
     ]
     .contains(&req.op.as_str())
     {
         return Err(NtkError::Numerical(format!(
-            "op: unknown operation '{}' (expected kernel_gram, empirical_ntk, train_step, eigh or predict)",
+            "op: unknown operation '{}' (expected kernel_gram, empirical_ntk, train_step, eigh, predict or cntk_gram)",
             req.op
         )));
     }
@@ -140,6 +177,23 @@ pub fn run(req: &BenchRequest, clock: impl Fn() -> f64) -> Result<BenchReport> {
     } else {
         None
     };
+    let signals = if req.op == "cntk_gram" {
+        if !(1..=4096).contains(&req.length) || req.depth > 20 {
+            return Err(NtkError::OutOfRange {
+                field: "length",
+                expected: "between 1 and 4096 (and depth ≤ 20)",
+                value: req.length as f64,
+            });
+        }
+        let raw = gaussian(req.n * req.length, req.d, req.seed)?;
+        Some(
+            ndarray::Array3::from_shape_vec((req.n, req.length, req.d), raw.as_slice().to_vec())
+                .map_err(|e| NtkError::Numerical(e.to_string()))?,
+        )
+    } else {
+        None
+    };
+    let cnn = cntk_network(req.depth);
     let y: Vec<f64> = (0..req.n).map(|i| x.get(i, 0).sin()).collect();
     let mut times = Vec::with_capacity(req.repeats);
     for _ in 0..req.repeats {
@@ -150,6 +204,10 @@ pub fn run(req: &BenchRequest, clock: impl Fn() -> f64) -> Result<BenchReport> {
             }
             ("train_step", Some(m)) => {
                 std::hint::black_box(m.gd_step(&x, &y, 1e-3)?);
+            }
+            ("cntk_gram", _) => {
+                let xs = signals.as_ref().expect("signals").view().into_dyn();
+                std::hint::black_box(crate::layers::analytic::kernels(&cnn, xs, None)?);
             }
             ("eigh", _) => {
                 let g = gram.as_ref().expect("gram");
