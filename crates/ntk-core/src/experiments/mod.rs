@@ -32,6 +32,7 @@ use serde::{Deserialize, Serialize};
 use crate::empirical::Progress;
 use crate::error::{NtkError, Result};
 
+pub mod architectures;
 pub mod capacity;
 pub mod convergence;
 pub mod data;
@@ -114,6 +115,7 @@ pub enum Part {
     Sensitivity(generalization::Sensitivity),
     Capacity(capacity::Capacity),
     Data(inputs::DataPreview),
+    Architectures(architectures::Architectures),
 }
 
 /// Which result slot a part fills (a page keeps the newest part of each slot).
@@ -131,6 +133,7 @@ pub enum Slot {
     Sensitivity,
     Capacity,
     Data,
+    Architectures,
 }
 
 impl Part {
@@ -148,6 +151,7 @@ impl Part {
             Part::Sensitivity(_) => Slot::Sensitivity,
             Part::Capacity(_) => Slot::Capacity,
             Part::Data(_) => Slot::Data,
+            Part::Architectures(_) => Slot::Architectures,
         }
     }
 }
@@ -165,6 +169,7 @@ pub enum Experiment {
     Generalization(generalization::Params),
     Capacity(capacity::Params),
     Data(data::Params),
+    Architectures(architectures::Params),
 }
 
 /// The result of any experiment.
@@ -180,10 +185,11 @@ pub enum Output {
     Generalization(generalization::Output),
     Capacity(capacity::Capacity),
     Data(inputs::DataPreview),
+    Architectures(architectures::Architectures),
 }
 
 /// The experiments: (name, what it computes).
-pub const EXPERIMENTS: [(&str, &str); 8] = [
+pub const EXPERIMENTS: [(&str, &str); 9] = [
     ("kernel", "the NNGP kernel or NTK on the circle, K(x₀, x(γ)): analytic and random finite nets of each width (seed curves, mean ± 2 s.e.), optionally after training; Gram matrices on the data, analytic and empirical"),
     ("spectrum", "eigenvalues and top eigenvectors of the analytic Gram matrix on the data, beside the Funk–Hecke eigenvalues where the data are uniform on a sphere"),
     ("convergence", "distance of the empirical NTK to the analytic NTK against the width, per input distribution, with log-log fits (slope ± standard error)"),
@@ -191,6 +197,7 @@ pub const EXPERIMENTS: [(&str, &str); 8] = [
     ("spectral_bias", "the widest net's training residual per eigenmode (per frequency on the circle) against its linearisation's (I − ηΘ̂₀/N)^s r₀"),
     ("generalization", "the Arora et al. 2019 bound for the target and for random labels, the learning curve of NTK regression with its fitted rate, and the regressor's sensitivity against n and d"),
     ("data", "the inputs' first two coordinates and their targets (the file's, or the target's without noise): the picture of the data"),
+    ("architectures", "MLP, residual MLP, CNN with flatten and CNN with global average pooling on 1-D signals: each analytic NTK's spectrum, its change under a circular shift, and the test error of NTK regression on a shift-invariant target against n"),
     ("capacity", "against n: the smallest eigenvalue λ₀ of H^∞, and the Rademacher-complexity bound √(yᵀK⁻¹y · tr K)/n for the target and for random labels"),
 ];
 
@@ -206,6 +213,7 @@ impl Experiment {
             Experiment::Generalization(_) => "generalization",
             Experiment::Capacity(_) => "capacity",
             Experiment::Data(_) => "data",
+            Experiment::Architectures(_) => "architectures",
         }
     }
 
@@ -225,6 +233,7 @@ impl Experiment {
             "generalization" => Experiment::Generalization(typed(params, "")?),
             "capacity" => Experiment::Capacity(typed(params, "")?),
             "data" => Experiment::Data(typed(params, "")?),
+            "architectures" => Experiment::Architectures(typed(params, "")?),
             other => {
                 return Err(crate::spec::SpecError {
                     field: "experiment".into(),
@@ -251,7 +260,7 @@ impl Experiment {
             Experiment::Training(p) | Experiment::SpectralBias(p) => Some(&p.network),
             Experiment::Generalization(p) => Some(&p.network),
             Experiment::Capacity(p) => Some(&p.network),
-            Experiment::Data(_) => None,
+            Experiment::Data(_) | Experiment::Architectures(_) => None,
         }
     }
 
@@ -265,6 +274,7 @@ impl Experiment {
             Experiment::Generalization(p) => p.validate(),
             Experiment::Capacity(p) => p.validate(),
             Experiment::Data(p) => p.validate(),
+            Experiment::Architectures(p) => p.validate(),
         }
     }
 
@@ -281,6 +291,7 @@ impl Experiment {
             }
             Experiment::Capacity(p) => Output::Capacity(capacity::run(p, observer)?),
             Experiment::Data(p) => Output::Data(data::run(p, observer)?),
+            Experiment::Architectures(p) => Output::Architectures(architectures::run(p, observer)?),
         })
     }
 }
