@@ -27,9 +27,10 @@ fn signals(n: usize, len: usize, ch: usize, seed: u64) -> ArrayD<f64> {
 /// Every layer kind, in two networks; smooth activations for the finite differences.
 const SMOOTH: [&str; 2] = [
     r#"[{"conv": {"out": 5, "filter": [3], "padding": "same", "w_std": 1.3, "b_std": 0.2}},
-        {"activation": "tanh"}, {"layer_norm": {}},
-        {"residual": {"branch": [{"activation": "gelu"},
+        {"layer_norm": {}},
+        {"residual": {"branch": [{"activation": "tanh"},
             {"conv": {"out": 5, "filter": [3], "padding": "circular", "w_std": 1.2, "b_std": 0.1}}]}},
+        {"activation": "gelu"},
         {"avg_pool": {"window": [3], "stride": [2], "padding": "same"}},
         {"flatten": {}}, {"dense": {"out": 1, "w_std": 1.1, "b_std": 0.3}}]"#,
     r#"[{"conv": {"out": 4, "filter": [2], "stride": [2], "padding": "valid", "w_std": 1.5}},

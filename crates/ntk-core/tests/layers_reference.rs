@@ -211,3 +211,57 @@ fn an_mlp_as_a_layer_list_has_the_fully_connected_kernels() {
     }
     println!("worst relative difference {worst:.2e}");
 }
+
+/// Layer lists whose infinite-width kernel is not the sum/dual the recursion computes
+/// are refused in words: an activation on non-Gaussian input (the data, or another
+/// activation's output), a residual block on non-Gaussian input, and a branch whose
+/// output is not a fresh Gaussian (an identity branch would double x, whose kernel is
+/// 4K, not K + K).
+#[test]
+fn layer_lists_the_theory_does_not_cover_are_refused_in_words() {
+    use ntk_core::layers::Shape;
+    let d = r#"{"dense": {"out": 8, "w_std": 1.4, "b_std": 0.1}}"#;
+    let r = r#"{"activation": "relu"}"#;
+    let shape = Shape {
+        spatial: vec![],
+        channels: 3,
+    };
+    for (layers, path, words) in [
+        (
+            format!("[{r}, {d}]"),
+            "layers[0].activation",
+            "Gaussian pre-activations",
+        ),
+        (
+            format!("[{d}, {r}, {r}, {d}]"),
+            "layers[2].activation",
+            "Gaussian",
+        ),
+        (
+            format!(r#"[{d}, {r}, {{"residual": {{"branch": [{d}]}}}}, {d}]"#),
+            "layers[2].residual",
+            "pre-activation",
+        ),
+        (
+            format!(r#"[{d}, {{"residual": {{"branch": []}}}}, {d}]"#),
+            "layers[1].residual",
+            "must end with a dense or conv",
+        ),
+        (
+            format!(r#"[{d}, {{"residual": {{"branch": [{r}, {d}, {r}]}}}}, {d}]"#),
+            "layers[1].residual",
+            "must end with a dense or conv",
+        ),
+    ] {
+        let net: LayerNetwork =
+            serde_json::from_str(&format!(r#"{{"layers": {layers}}}"#)).unwrap();
+        let e = net.output_shape(&shape).unwrap_err().to_string();
+        assert!(e.starts_with(path) && e.contains(words), "{layers}: {e}");
+    }
+    // Nested pre-activation blocks and a branch ending in dense → layer_norm are fine.
+    let ok = format!(
+        r#"[{d}, {{"residual": {{"branch": [{r}, {d}, {{"residual": {{"branch": [{r}, {d}]}}}}, {{"layer_norm": {{}}}}]}}}}, {r}, {d}]"#
+    );
+    let net: LayerNetwork = serde_json::from_str(&format!(r#"{{"layers": {ok}}}"#)).unwrap();
+    assert!(net.output_shape(&shape).is_ok());
+}

@@ -430,7 +430,11 @@ impl LayerNetwork {
     /// shape; returns the output shape. Errors name the layer (`layers[3].conv`).
     pub fn output_shape(&self, input: &Shape) -> Result<Shape> {
         let mut count = 0;
-        walk_shape(&self.layers, input.clone(), "layers", &mut count)
+        let start = Flow {
+            gaussian: false,
+            fresh: false,
+        };
+        walk_shape(&self.layers, input.clone(), start, "layers", &mut count).map(|(s, _)| s)
     }
 
     /// Whether the analytic kernel needs the covariance of every pair of spatial
@@ -447,12 +451,34 @@ impl LayerNetwork {
     }
 }
 
+/// What the infinite-width kernel knows of a layer's output besides its covariance.
+///
+/// The dual kernels of an activation hold for Gaussian pre-activations, and a sum's
+/// covariance is the sum of the covariances only for uncorrelated summands. So:
+/// - `gaussian`: the output of a dense or conv layer, and of linear maps of it
+///   (pooling, flatten, layer_norm — whose normaliser concentrates to a constant), and
+///   of a residual block; not the input data, nor an activation's output;
+/// - `fresh`: made by weights drawn after the start of the enclosing residual branch
+///   (a dense or conv layer with only pooling, flatten or layer_norm after it), hence
+///   uncorrelated with the branch's input.
+///
+/// An activation needs a Gaussian input; a residual block needs a Gaussian input and
+/// a Gaussian, fresh branch output — the pre-activation blocks of neural-tangents'
+/// `FanOut → parallel(branch, Identity) → FanInSum`, whose `FanInSum` also needs
+/// Gaussian summands. Anything else is refused in words rather than computed wrong.
+#[derive(Debug, Clone, Copy)]
+struct Flow {
+    gaussian: bool,
+    fresh: bool,
+}
+
 fn walk_shape(
     layers: &[Layer],
     mut shape: Shape,
+    mut flow: Flow,
     prefix: &str,
     count: &mut usize,
-) -> Result<Shape> {
+) -> Result<(Shape, Flow)> {
     for (i, layer) in layers.iter().enumerate() {
         *count += 1;
         if *count > MAX_LAYERS {
@@ -473,6 +499,16 @@ fn walk_shape(
             }
             Layer::Activation(a) => {
                 a.validate()?;
+                if !flow.gaussian {
+                    return Err(layer_err(
+                        &path,
+                        "an activation needs Gaussian pre-activations: put a dense or conv layer before it (the input data and an activation's output are not Gaussian)",
+                    ));
+                }
+                flow = Flow {
+                    gaussian: false,
+                    fresh: false,
+                };
                 shape
             }
             Layer::Conv(c) => {
@@ -531,7 +567,16 @@ fn walk_shape(
             },
             Layer::LayerNorm => shape,
             Layer::Residual(branch) => {
-                let out = walk_shape(branch, shape.clone(), &format!("{path}.branch"), count)?;
+                let (out, inner) = walk_shape(
+                    branch,
+                    shape.clone(),
+                    Flow {
+                        gaussian: flow.gaussian,
+                        fresh: false,
+                    },
+                    &format!("{path}.branch"),
+                    count,
+                )?;
                 if out != shape {
                     return Err(layer_err(
                         &path,
@@ -541,11 +586,30 @@ fn walk_shape(
                         ),
                     ));
                 }
+                if !flow.gaussian {
+                    return Err(layer_err(
+                        &path,
+                        "a residual block's input must be Gaussian (the output of a dense or conv layer): put the activation inside the branch (a pre-activation block)",
+                    ));
+                }
+                if !(inner.gaussian && inner.fresh) {
+                    return Err(layer_err(
+                        &path,
+                        "the branch must end with a dense or conv layer (only pooling, flatten or layer_norm after it), so that what it adds is Gaussian and uncorrelated with the block's input",
+                    ));
+                }
+                // The sum is Gaussian; it is fresh if the block's input was.
                 out
             }
         };
+        if let Layer::Dense(_) | Layer::Conv(_) = layer {
+            flow = Flow {
+                gaussian: true,
+                fresh: true,
+            };
+        }
     }
-    Ok(shape)
+    Ok((shape, flow))
 }
 
 fn spatial_rank(path: &str, name: &str, rank: usize, shape: &Shape) -> Result<()> {
