@@ -69,6 +69,7 @@ commands:
                     \"y_train\": [...], \"x_test\": [[...]], \"times\": [0, 1, 10, null],
                     \"learning_rate\": 1.0, \"diag_reg\": 1e-4}     (null = t = infinity)
            output: {\"train_mean\": [[...] per time], \"test_mean\": [[...] per time]}
+  train, predict: a layer list in \"network\" works too, with nested inputs x_train, x_test
   experiment <name>
            run one of the page's experiments (kernel, spectrum, convergence, training,
            spectral_bias, generalization) with the page's computation
@@ -302,7 +303,69 @@ struct TrainInput {
     record_every: usize,
 }
 
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LayerTrainInput {
+    network: crate::layers::LayerNetwork,
+    #[serde(default)]
+    seed: u64,
+    x_train: Value,
+    y_train: Vec<Finite>,
+    x_test: Option<Value>,
+    y_test: Option<Vec<Finite>>,
+    learning_rate: Finite,
+    steps: usize,
+    #[serde(default = "one")]
+    record_every: usize,
+}
+
+/// The input shape of a batch `n × spatial… × channels`.
+fn batch_shape(x: &ndarray::ArrayD<f64>) -> crate::layers::Shape {
+    crate::layers::Shape {
+        spatial: x.shape()[1..x.ndim() - 1].to_vec(),
+        channels: x.shape()[x.ndim() - 1],
+    }
+}
+
+/// Gradient descent on a finite layer network.
+fn layer_train(input: Value) -> Result<Value, SpecError> {
+    let i: LayerTrainInput = spec::typed(input, "")?;
+    let x = spec::tensor(&i.x_train, "x_train", 2)?;
+    let y = spec::numbers(i.y_train, "y_train")?;
+    let xt = i
+        .x_test
+        .as_ref()
+        .map(|x| spec::tensor(x, "x_test", 2))
+        .transpose()?;
+    let yt = i.y_test.map(|y| spec::numbers(y, "y_test")).transpose()?;
+    let learning_rate = spec::positive(i.learning_rate, "learning_rate")?;
+    let mut net = crate::layers::finite::FiniteLayerNet::init(&i.network, &batch_shape(&x), i.seed)
+        .map_err(layer_err("network"))?;
+    let test = xt.as_ref().map(|x| (x.view(), yt.as_deref()));
+    let rec = net
+        .train(x.view(), &y, test, learning_rate, i.steps, i.record_every)
+        .map_err(|e| match e {
+            crate::NtkError::Diverges { .. } => SpecError {
+                field: "learning_rate".into(),
+                message: e.to_string(),
+            },
+            crate::NtkError::OutOfRange { field, .. }
+            | crate::NtkError::DimensionMismatch { field, .. } => SpecError {
+                field: field.into(),
+                message: e.to_string(),
+            },
+            e => layer_err("train")(e),
+        })?;
+    serde_json::to_value(rec).map_err(|e| SpecError {
+        field: "output".into(),
+        message: e.to_string(),
+    })
+}
+
 fn train_cmd(input: Value) -> Result<Value, SpecError> {
+    if has_layers(&input) {
+        return layer_train(input);
+    }
     let i: TrainInput = spec::typed(input, "")?;
     let spec = i.network.mlp()?;
     let (x_train, y_train) = training_data(i.x_train, i.y_train)?;
@@ -372,14 +435,30 @@ fn ntk_kind() -> KernelKind {
     KernelKind::Ntk
 }
 
-fn predict_cmd(input: Value) -> Result<Value, SpecError> {
-    let i: PredictInput = spec::typed(input, "")?;
-    let net = i.network.network()?;
-    let (x_train, y_train) = training_data(i.x_train, i.y_train)?;
-    let x_test = spec::matrix(i.x_test, "x_test")?;
-    same_dim("x_test", &x_test, "x_train", &x_train)?;
-    let times = i
-        .times
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LayerPredictInput {
+    network: crate::layers::LayerNetwork,
+    #[serde(default = "ntk_kind")]
+    kernel: KernelKind,
+    x_train: Value,
+    y_train: Vec<Finite>,
+    x_test: Value,
+    #[serde(default = "infinite_time")]
+    times: Vec<Option<Finite>>,
+    learning_rate: Option<Finite>,
+    diag_reg: Option<Finite>,
+}
+
+/// Times (null = ∞), the learning rate (default 1) and diag_reg (default 0), checked.
+type PredictOptions = (Vec<Option<f64>>, f64, f64);
+
+fn predict_options(
+    times: &[Option<Finite>],
+    learning_rate: Option<Finite>,
+    diag_reg: Option<Finite>,
+) -> Result<PredictOptions, SpecError> {
+    let times = times
         .iter()
         .enumerate()
         .map(|(k, t)| match t {
@@ -390,11 +469,11 @@ fn predict_cmd(input: Value) -> Result<Value, SpecError> {
             t => Ok(t.map(|v| v.0)),
         })
         .collect::<Result<Vec<_>, _>>()?;
-    let learning_rate = match i.learning_rate {
+    let learning_rate = match learning_rate {
         None => 1.0,
         Some(v) => spec::positive(v, "learning_rate")?,
     };
-    let diag_reg = match i.diag_reg {
+    let diag_reg = match diag_reg {
         None => 0.0,
         Some(v) if v.0 >= 0.0 => v.0,
         Some(v) => {
@@ -404,6 +483,59 @@ fn predict_cmd(input: Value) -> Result<Value, SpecError> {
             })
         }
     };
+    Ok((times, learning_rate, diag_reg))
+}
+
+/// The infinite-width ensemble's mean predictions for a layer network.
+fn layer_predict(input: Value) -> Result<Value, SpecError> {
+    let i: LayerPredictInput = spec::typed(input, "")?;
+    let x = spec::tensor(&i.x_train, "x_train", 2)?;
+    let y = spec::numbers(i.y_train, "y_train")?;
+    if y.len() != x.shape()[0] {
+        return Err(SpecError {
+            field: "y_train".into(),
+            message: format!(
+                "has {} targets, but x_train has {} inputs",
+                y.len(),
+                x.shape()[0]
+            ),
+        });
+    }
+    let xt = spec::tensor(&i.x_test, "x_test", 2)?;
+    let (times, learning_rate, diag_reg) = predict_options(&i.times, i.learning_rate, i.diag_reg)?;
+    let k = |a: &ndarray::ArrayD<f64>, b: Option<&ndarray::ArrayD<f64>>| {
+        crate::layers::analytic::kernels(&i.network, a.view(), b.map(|b| b.view()))
+            .map_err(layer_err("kernel"))
+    };
+    let (ktt, kst) = (k(&x, None)?, k(&xt, Some(&x))?);
+    let m = |a: ndarray::Array2<f64>| {
+        Matrix::from_row_major(a.nrows(), a.ncols(), a.into_iter().collect())
+            .map_err(core_err("kernel"))
+    };
+    let (ktt, kst) = i.kernel.pick((ktt.ntk, kst.ntk), (ktt.nngp, kst.nngp));
+    let p = predict(
+        &m(ktt)?,
+        &m(kst)?,
+        &y,
+        &times,
+        learning_rate,
+        diag_reg,
+        None,
+    )
+    .map_err(core_err("predict"))?;
+    Ok(json!({"train_mean": p.train_mean, "test_mean": p.test_mean}))
+}
+
+fn predict_cmd(input: Value) -> Result<Value, SpecError> {
+    if has_layers(&input) {
+        return layer_predict(input);
+    }
+    let i: PredictInput = spec::typed(input, "")?;
+    let net = i.network.network()?;
+    let (x_train, y_train) = training_data(i.x_train, i.y_train)?;
+    let x_test = spec::matrix(i.x_test, "x_test")?;
+    same_dim("x_test", &x_test, "x_train", &x_train)?;
+    let (times, learning_rate, diag_reg) = predict_options(&i.times, i.learning_rate, i.diag_reg)?;
     let ktt = kernel_matrix(&net, &x_train, None).map_err(core_err("kernel"))?;
     let kst = kernel_matrix(&net, &x_test, Some(&x_train)).map_err(core_err("kernel"))?;
     let (ktt, kst) = i.kernel.pick((ktt.ntk, kst.ntk), (ktt.nngp, kst.nngp));

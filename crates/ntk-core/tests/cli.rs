@@ -417,3 +417,43 @@ fn empirical_takes_a_layer_list_and_a_method() {
     );
     assert!(err.contains("method"), "{err}");
 }
+
+/// `ntk train` and `ntk predict` with a layer list: training records come back, and
+/// the t = ∞ prediction without regularisation interpolates the training targets (as
+/// kernel regression with an invertible Gram must).
+#[test]
+fn train_and_predict_take_a_layer_list() {
+    let net = r#"{"layers": [{"conv": {"out": 16, "filter": [3], "padding": "circular", "w_std": 1.4, "b_std": 0.1}},
+        {"activation": "relu"}, {"flatten": {}}, {"dense": {"out": 1, "w_std": 1.4, "b_std": 0.1}}]}"#;
+    let x = "[[[1, 0], [0, 1], [1, 1]], [[0, 2], [1, 0], [-1, 1]], [[0.5, 0.5], [2, -1], [0, 0]]]";
+    let y = "[1, -1, 0.5]";
+    let (code, out, err) = run(
+        &["train"],
+        &format!(
+            r#"{{"network": {net}, "x_train": {x}, "y_train": {y}, "x_test": {x}, "learning_rate": 0.1, "steps": 20, "record_every": 5}}"#
+        ),
+    );
+    assert_eq!(code, 0, "{err}");
+    let rec: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(rec["steps"], serde_json::json!([0, 5, 10, 15, 20]));
+    assert_eq!(rec["test_predictions"][0], rec["train_predictions"][0]);
+    let (code, out, err) = run(
+        &["predict"],
+        &format!(
+            r#"{{"network": {net}, "x_train": {x}, "y_train": {y}, "x_test": [[[0, 1], [1, 0], [1, 1]]], "times": [0, null]}}"#
+        ),
+    );
+    assert_eq!(code, 0, "{err}");
+    let p: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let fit: Vec<f64> = serde_json::from_value(p["train_mean"][1].clone()).unwrap();
+    for (a, b) in fit.iter().zip([1.0, -1.0, 0.5]) {
+        assert!((a - b).abs() < 1e-8, "{fit:?}");
+    }
+    let err = refused(
+        &["train"],
+        &format!(
+            r#"{{"network": {net}, "x_train": {x}, "y_train": [1, 2], "learning_rate": 0.1, "steps": 2}}"#
+        ),
+    );
+    assert!(err.contains("y_train"), "{err}");
+}

@@ -156,3 +156,60 @@ fn the_empirical_ntk_of_a_cnn_approaches_the_analytic_cntk_as_channels_grow() {
     println!("log-log slope {slope:.3}");
     assert!((-0.65..=-0.4).contains(&slope), "slope {slope}");
 }
+
+/// One small gradient-descent step moves the outputs as the linearised model says:
+/// f₁ − f₀ = −(η/N)·Θ̂₀·(f₀ − y) + O(η²) (Lee et al. 2019, arXiv:1902.06720, eq. 3),
+/// with Θ̂₀ the empirical NTK checked above. At η = 10⁻⁴ of the critical rate the
+/// second-order term is ~10⁻⁴ of the step.
+#[test]
+fn a_small_gradient_step_follows_the_empirical_ntk() {
+    let shape = Shape {
+        spatial: vec![8],
+        channels: 2,
+    };
+    let x = signals(6, 8, 2, 31);
+    let y = [0.5, -1.0, 0.3, 1.2, -0.4, 0.0];
+    for layers in SMOOTH {
+        let network = net(layers, "ntk");
+        let probe = FiniteLayerNet::init(&network, &shape, 9).unwrap();
+        let theta = probe
+            .empirical_ntk(x.view(), None, Method::Structured)
+            .unwrap();
+        let critical = probe
+            .clone()
+            .train(x.view(), &y, None, 1e-12, 0, 1)
+            .unwrap()
+            .critical_learning_rate;
+        let eta = 1e-4 * critical;
+        let mut trained = probe.clone();
+        let rec = trained.train(x.view(), &y, None, eta, 1, 1).unwrap();
+        let (f0, f1) = (&rec.train_predictions[0], &rec.train_predictions[1]);
+        assert_eq!(f0, &theta.f1.to_vec());
+        for i in 0..6 {
+            let lin: f64 = -(eta / 6.0)
+                * (0..6)
+                    .map(|j| theta.ntk[[i, j]] * (f0[j] - y[j]))
+                    .sum::<f64>();
+            let step = f1[i] - f0[i];
+            assert!(
+                (step - lin).abs() <= 1e-3 * lin.abs().max(1e-12),
+                "output {i}: step {step} vs linearised {lin}"
+            );
+        }
+        // Full training at half the critical rate lowers the loss.
+        let rec = probe
+            .clone()
+            .train(x.view(), &y, None, 0.5 * critical, 50, 10)
+            .unwrap();
+        assert!(
+            rec.train_loss.last().unwrap() < &(0.5 * rec.train_loss[0]),
+            "{:?}",
+            rec.train_loss
+        );
+        // Above the critical rate it is refused.
+        assert!(probe
+            .clone()
+            .train(x.view(), &y, None, 1.01 * critical, 5, 1)
+            .is_err());
+    }
+}

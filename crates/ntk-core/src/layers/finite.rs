@@ -337,6 +337,170 @@ impl FiniteLayerNet {
     }
 }
 
+/// What [`FiniteLayerNet::train`] records every `record_every` steps, from step 0.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LayerTrainRecord {
+    pub steps: Vec<usize>,
+    /// (1/2N)‖f(X) − y‖².
+    pub train_loss: Vec<f64>,
+    /// The same on the test set, when test targets are given.
+    pub test_loss: Vec<f64>,
+    pub train_predictions: Vec<Vec<f64>>,
+    pub test_predictions: Vec<Vec<f64>>,
+    /// ‖Θ̂_t − Θ̂₀‖_F / ‖Θ̂₀‖_F on the training set.
+    pub ntk_drift: Vec<f64>,
+    /// λ_max(Θ̂₀) and the critical learning rate 2N/λ_max of gradient descent on
+    /// the linearised model.
+    pub lambda_max: f64,
+    pub critical_learning_rate: f64,
+}
+
+/// The most steps one training run may take.
+pub const MAX_TRAIN_STEPS: usize = 100_000;
+
+impl FiniteLayerNet {
+    /// Full-batch gradient descent on L(θ) = (1/2N)‖f(X) − y‖², θ ← θ − η∇L with
+    /// ∇L = (1/N) Σ_i (f(x_i) − y_i) ∂f(x_i)/∂θ. A learning rate above the critical
+    /// 2N/λ_max(Θ̂₀) is refused (the linearised model diverges there).
+    #[allow(clippy::too_many_arguments)]
+    pub fn train(
+        &mut self,
+        x: ArrayViewD<f64>,
+        y: &[f64],
+        test: Option<(ArrayViewD<f64>, Option<&[f64]>)>,
+        learning_rate: f64,
+        steps: usize,
+        record_every: usize,
+    ) -> Result<LayerTrainRecord> {
+        let (shape, a) = as_batch("x_train", &x)?;
+        self.check_shape("x_train", &shape)?;
+        let n = a.len_of(Axis(0));
+        if y.len() != n {
+            return Err(NtkError::DimensionMismatch {
+                field: "y_train",
+                expected: n,
+                got: y.len(),
+            });
+        }
+        if !(learning_rate.is_finite() && learning_rate > 0.0) {
+            return Err(NtkError::OutOfRange {
+                field: "learning_rate",
+                expected: "a finite number > 0",
+                value: learning_rate,
+            });
+        }
+        if steps > MAX_TRAIN_STEPS || record_every == 0 {
+            return Err(NtkError::OutOfRange {
+                field: "steps",
+                expected: "at most 100000 (and record_every ≥ 1)",
+                value: steps as f64,
+            });
+        }
+        let test = match test {
+            Some((xt, yt)) => {
+                let (st, b) = as_batch("x_test", &xt)?;
+                self.check_shape("x_test", &st)?;
+                if let Some(yt) = yt {
+                    if yt.len() != b.len_of(Axis(0)) {
+                        return Err(NtkError::DimensionMismatch {
+                            field: "y_test",
+                            expected: b.len_of(Axis(0)),
+                            got: yt.len(),
+                        });
+                    }
+                }
+                Some((b, yt))
+            }
+            None => None,
+        };
+        budget::ensure(
+            "training",
+            budget::floats(&[n + 2, self.params]).saturating_add(budget::floats(&[n, n])),
+            "use fewer training points or a narrower network",
+        )?;
+        let ntk = |net: &Self| -> Result<Array2<f64>> {
+            Ok(net.empirical_ntk(x.view(), None, Method::Structured)?.ntk)
+        };
+        let theta0 = ntk(self)?;
+        let m = crate::linalg::Matrix::from_row_major(n, n, theta0.iter().copied().collect())?;
+        let lambda_max = crate::linalg::symmetric_eigenvalues(&m)?
+            .last()
+            .copied()
+            .unwrap_or(0.0);
+        let critical = 2.0 * n as f64 / lambda_max;
+        if learning_rate >= critical {
+            return Err(NtkError::Diverges {
+                learning_rate,
+                critical,
+            });
+        }
+        let norm0 = theta0
+            .iter()
+            .map(|v| v * v)
+            .sum::<f64>()
+            .sqrt()
+            .max(f64::MIN_POSITIVE);
+        let mut rec = LayerTrainRecord {
+            steps: vec![],
+            train_loss: vec![],
+            test_loss: vec![],
+            train_predictions: vec![],
+            test_predictions: vec![],
+            ntk_drift: vec![],
+            lambda_max,
+            critical_learning_rate: critical,
+        };
+        let loss = |f: &[f64], t: &[f64]| {
+            f.iter().zip(t).map(|(a, b)| (a - b).powi(2)).sum::<f64>() / (2.0 * t.len() as f64)
+        };
+        for step in 0..=steps {
+            let grads: Vec<(f64, Vec<f64>)> = map(n, |i| self.gradient(a.index_axis(Axis(0), i)));
+            let f: Vec<f64> = grads.iter().map(|g| g.0).collect();
+            if step % record_every == 0 || step == steps {
+                rec.steps.push(step);
+                rec.train_loss.push(loss(&f, y));
+                rec.train_predictions.push(f.clone());
+                if let Some((b, yt)) = &test {
+                    let ft: Vec<f64> = b.outer_iter().map(|xi| self.forward(xi).0).collect();
+                    if let Some(yt) = yt {
+                        rec.test_loss.push(loss(&ft, yt));
+                    }
+                    rec.test_predictions.push(ft);
+                }
+                let drift = if step == 0 {
+                    0.0
+                } else {
+                    (&ntk(self)? - &theta0)
+                        .iter()
+                        .map(|v| v * v)
+                        .sum::<f64>()
+                        .sqrt()
+                        / norm0
+                };
+                rec.ntk_drift.push(drift);
+            }
+            if step == steps {
+                break;
+            }
+            let mut direction = vec![0.0; self.params];
+            for ((fi, g), yi) in grads.iter().zip(y) {
+                let r = (fi - yi) / n as f64;
+                for (d, gv) in direction.iter_mut().zip(g) {
+                    *d += r * gv;
+                }
+            }
+            self.perturb(&direction, -learning_rate)?;
+        }
+        if let Some(bad) = rec.train_loss.iter().find(|v| !v.is_finite()) {
+            return Err(NtkError::Overflow {
+                layer: 0,
+                value: *bad,
+            });
+        }
+        Ok(rec)
+    }
+}
+
 /// The empirical NTK of a finite layer network, and its outputs.
 #[derive(Debug, Clone, PartialEq)]
 pub struct EmpiricalLayers {
