@@ -15,8 +15,10 @@ step() { printf '\n==> %s\n' "$*"; }
 # 30 s on a 2-core AMD EPYC, 15 s on a fast laptop): the default made CI depend on the
 # machine's speed. The tests stay as they are (numerical checks, not timings); the
 # runner gets a stated 15 minutes per binary, 30× the slowest time seen, so only a
-# hang fails it. (A dedicated worker would free the main thread but not lift this
-# limit; release-mode wasm would only shift the threshold.)
+# hang fails it. (Release-mode wasm would only shift the threshold.) The suite runs in
+# a dedicated Web Worker (`run_in_dedicated_worker`): on the page's main thread its
+# ~30 s of back-to-back numerics tripped chromedriver's 30 s renderer timeout
+# ("Timed out receiving message from renderer") on a slow day.
 export WASM_BINDGEN_TEST_TIMEOUT="${WASM_BINDGEN_TEST_TIMEOUT:-900}"
 
 step "cargo fmt --check"

@@ -42,4 +42,4 @@ pub mod train;
 pub use error::{NtkError, Result};
 
 #[cfg(all(test, target_arch = "wasm32"))]
-wasm_bindgen_test::wasm_bindgen_test_configure!(run_in_browser);
+wasm_bindgen_test::wasm_bindgen_test_configure!(run_in_dedicated_worker);

@@ -11,7 +11,7 @@ use serde_json::Value;
 use wasm_bindgen_test::wasm_bindgen_test;
 
 #[cfg(target_arch = "wasm32")]
-wasm_bindgen_test::wasm_bindgen_test_configure!(run_in_browser);
+wasm_bindgen_test::wasm_bindgen_test_configure!(run_in_dedicated_worker);
 
 fn matrix(field: &'static str, v: &Value) -> Matrix {
     let rows: Vec<Vec<f64>> = serde_json::from_value(v.clone()).expect("rows");
