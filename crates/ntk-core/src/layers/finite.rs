@@ -35,7 +35,7 @@ use rand_chacha::ChaCha8Rng;
 use rand_distr::StandardNormal;
 use serde::{Deserialize, Serialize};
 
-use super::analytic::as_batch;
+use super::analytic::{as_batch, map_rows as map};
 use super::{conv_stride, kind_name, pool_stride, window_taps, Layer, LayerNetwork, Shape, Taps};
 use crate::activation::Activation;
 use crate::budget;
@@ -843,17 +843,5 @@ fn perturb(ops: &mut [Op], d: &[f64], step: f64, at: &mut usize) {
             Op::Residual(branch) => perturb(branch, d, step, at),
             _ => {}
         }
-    }
-}
-
-fn map<T: Send>(n: usize, f: impl Fn(usize) -> T + Sync + Send) -> Vec<T> {
-    #[cfg(not(target_arch = "wasm32"))]
-    {
-        use rayon::prelude::*;
-        (0..n).into_par_iter().map(f).collect()
-    }
-    #[cfg(target_arch = "wasm32")]
-    {
-        (0..n).map(f).collect()
     }
 }
