@@ -14,6 +14,8 @@ use ntk_core::experiments::{
     UserPoints,
 };
 use ntk_core::kernel::{FcNetwork, Parameterization};
+use ntk_core::layers::architecture::{Architecture, Pooling};
+use ntk_core::layers::Padding;
 use ntk_core::network::MlpSpec;
 use ntk_core::targets::Target;
 
@@ -67,6 +69,7 @@ fn distribution(name: &str, nu: f64) -> Option<Distribution> {
         "laplace" => Distribution::Laplace,
         "exponential" => Distribution::Exponential,
         "student_t" => Distribution::StudentT { nu },
+        "bumps" => Distribution::Bumps,
         _ => return None,
     })
 }
@@ -148,6 +151,7 @@ pub struct Settings {
     pub d: usize,
     pub project: bool,
     pub seed: u64,
+    pub architecture: Architecture,
     pub depth: usize,
     pub activation: Activation,
     pub parameterization: Parameterization,
@@ -251,6 +255,28 @@ impl Settings {
         let d = r.whole("d");
         let project = r.flag("proj");
         let seed = r.number("dseed") as u64;
+        let arch = r.choice("arch");
+        let filter = r.whole("filter");
+        let padding = match r.choice("pad") {
+            "same" => Padding::Same,
+            "valid" => Padding::Valid,
+            _ => Padding::Circular,
+        };
+        let pooling = match r.choice("pool") {
+            "flatten" => Pooling::Flatten,
+            _ => Pooling::GlobalAvg,
+        };
+        let height = r.whole("height");
+        let architecture = match arch {
+            "resmlp" => Architecture::ResidualMlp,
+            "cnn1" | "cnn2" => Architecture::Cnn {
+                filter,
+                padding,
+                pooling,
+                height: (arch == "cnn2").then_some(height),
+            },
+            _ => Architecture::Mlp,
+        };
         let depth = r.whole("depth");
         let act = r.choice("act");
         let alpha = r.number("alpha");
@@ -298,6 +324,7 @@ impl Settings {
             d,
             project,
             seed,
+            architecture,
             depth,
             activation: activation_from_name(act, alpha).unwrap_or(Activation::Relu),
             parameterization,
@@ -357,6 +384,7 @@ impl Settings {
                 seed: s.seed + 1,
             },
             "random" => Target::RandomLabels { seed: s.seed },
+            "autocorr" => Target::Autocorrelation,
             _ => Target::Harmonics {
                 degrees: s.degrees.iter().map(|&k| (k, 1.0)).collect(),
             },
@@ -389,6 +417,46 @@ impl Settings {
         if target == Target::Product && d < 2 {
             errors.push(("target", "x₁·x₂ needs inputs with d ≥ 2".into()));
         }
+        if target == Target::Autocorrelation && d < 2 {
+            errors.push((
+                "target",
+                "the autocorrelation needs signals of length d ≥ 2".into(),
+            ));
+        }
+        let arch = &s.architecture;
+        if let Err(e) = arch.validate(&network, d) {
+            let key = match arch {
+                Architecture::Cnn {
+                    height: Some(_), ..
+                } if e.to_string().contains("height") => "height",
+                Architecture::Cnn { .. } => "filter",
+                _ => "depth",
+            };
+            errors.push((key, e.to_string()));
+        } else if !arch.is_mlp() {
+            if s.kernel == KernelKind::Nngp && s.view == View::Kernel {
+                errors.push((
+                    "kernel",
+                    "the finite nets' NNGP kernel is drawn for the MLP only: choose the NTK".into(),
+                ));
+            }
+            // The analytic kernels' memory (P × P position covariances per pair of
+            // inputs with pooling), before anything runs.
+            let rows = data.n + s.n_test;
+            match arch.kernel_bytes(&network, d, rows, rows) {
+                Ok(bytes) if bytes > PAGE_BUDGET => errors.push((
+                    "n",
+                    format!(
+                        "the {} kernels would need about {} of memory; a browser tab has {}: lower n, the test points or d",
+                        arch.label(),
+                        ntk_core::error::human_bytes(bytes),
+                        ntk_core::error::human_bytes(PAGE_BUDGET)
+                    ),
+                )),
+                Ok(_) => {}
+                Err(e) => errors.push(("arch", e.to_string())),
+            }
+        }
         if let Target::Harmonics { degrees } = &target {
             if d == 1 && degrees.iter().any(|(k, _)| *k >= 2) {
                 errors.push((
@@ -413,10 +481,12 @@ impl Settings {
                 "n",
                 "the generalization curves need n ≥ 24 training points".into(),
             )),
-            View::Kernel if s.kernel_after_training && d != 2 => errors.push((
-                "ktrain",
-                "training before measuring the kernel on the circle needs inputs in d = 2".into(),
-            )),
+            View::Kernel if s.kernel_after_training && d != 2 && s.architecture.is_mlp() => errors
+                .push((
+                    "ktrain",
+                    "training before measuring the kernel on the circle needs inputs in d = 2"
+                        .into(),
+                )),
             _ => {}
         }
         if !errors.is_empty() {
@@ -428,6 +498,7 @@ impl Settings {
             View::Kernel => {
                 let kernel = kernel::Params {
                     network,
+                    architecture: s.architecture.clone(),
                     widths,
                     seeds: s.seeds,
                     kernel: s.kernel,
@@ -441,6 +512,7 @@ impl Settings {
                 };
                 let spectrum = spectrum::Params {
                     network: kernel.gram_network(),
+                    architecture: s.architecture.clone(),
                     kernel: kernel.kernel,
                     data: kernel.data.clone(),
                 };
@@ -448,6 +520,7 @@ impl Settings {
             }
             View::Convergence => vec![Experiment::Convergence(convergence::Params {
                 network,
+                architecture: s.architecture.clone(),
                 widths,
                 seeds: s.seeds,
                 distributions: convergence::distributions(dist, s.nu),
@@ -458,6 +531,7 @@ impl Settings {
             })],
             View::Training => vec![Experiment::Training(training::Params {
                 network,
+                architecture: s.architecture.clone(),
                 widths,
                 data,
                 target,
@@ -480,12 +554,14 @@ impl Settings {
                 vec![
                     Experiment::Generalization(generalization::Params {
                         network,
+                        architecture: s.architecture.clone(),
                         data: data.clone(),
                         target: target.clone(),
                         n_test: s.n_test,
                     }),
                     Experiment::Capacity(capacity::Params {
                         network,
+                        architecture: s.architecture.clone(),
                         data,
                         target,
                     }),

@@ -67,6 +67,24 @@ pub const NOISE: Bounds = b("label noise σ", 0.0, 10.0, false);
 pub const N_TEST: Bounds = b("test points", 2.0, 1000.0, true);
 pub const LR: Bounds = b("learning rate η", 1e-4, 100.0, false);
 pub const STEPS: Bounds = b("steps", 1.0, 5000.0, true);
+pub const FILTER: Bounds = b("filter size", 1.0, 15.0, true);
+pub const HEIGHT: Bounds = b("image height h", 1.0, 64.0, true);
+
+/// The architectures: (value, label).
+pub const ARCHITECTURES: [(&str, &str); 4] = [
+    ("mlp", "MLP (fully connected)"),
+    ("resmlp", "residual MLP"),
+    ("cnn1", "1-D CNN (signal of length d)"),
+    ("cnn2", "2-D CNN (image h × d/h)"),
+];
+/// The CNN's border handling: (value, label).
+pub const PADDINGS: [(&str, &str); 3] = [
+    ("circular", "circular (wraps around)"),
+    ("same", "same (zero padding)"),
+    ("valid", "valid (no padding)"),
+];
+/// What follows a CNN's convolutions: (value, label).
+pub const POOLINGS: [(&str, &str); 2] = [("gap", "global average pooling"), ("flatten", "flatten")];
 
 /// The sidebar's groups (teacher mode can hide each: `hide=data,view`), and the
 /// fields that are not in the sidebar.
@@ -263,7 +281,7 @@ fn check_hide(raw: &str) -> Result<(), String> {
 }
 
 /// Every setting, in the order of the sidebar (and of the URL).
-pub const FIELDS: [Field; 32] = [
+pub const FIELDS: [Field; 37] = [
     field("view", "kernel", Group::Page, "view", "Which panels are shown and computed.", Kind::Special(check_view)),
     field("preset", "none", Group::Page, "preset", "The teaching preset the settings came from.", Kind::Special(check_preset)),
     field("dist", "circle", Group::Data, "distribution", "Inputs for the heatmaps and the spectrum, each coordinate with mean 0 and variance 1; the circle gives Fourier modes.", Kind::Choice(&DISTRIBUTIONS)),
@@ -281,7 +299,24 @@ pub const FIELDS: [Field; 32] = [
     },
     field("proj", "0", Group::Data, "project onto the sphere", "Scale every input to unit norm; the analytic eigenvalues by degree then apply.", Kind::Flag),
     field("dseed", "0", Group::Data, "data seed", "The same seed gives the same inputs and the same random network.", num(DATA_SEED, 1.0)),
-    field("depth", "3", Group::Network, "depth L", "Number of hidden layers, each Dense → φ; a Dense readout follows.", num(DEPTH, 1.0)),
+    field("arch", "mlp", Group::Network, "architecture", "MLP: Dense → φ layers. Residual MLP: each hidden layer after the first adds its input back (x + Dense(φ(x))). CNN: convolutions → φ over the input read as a signal of length d (1-D) or an image of h × d/h pixels (2-D), then pooling or flatten and a Dense readout; the widths are its channels. Kernels of neural-tangents' stax.", Kind::Choice(&ARCHITECTURES)),
+    Field {
+        enabled: |v| v("arch").starts_with("cnn"),
+        ..field("filter", "3", Group::Network, "filter size", "The convolutions' filter (filter × filter for a 2-D CNN).", num(FILTER, 1.0))
+    },
+    Field {
+        enabled: |v| v("arch").starts_with("cnn"),
+        ..field("pad", "circular", Group::Network, "padding", "Circular: the signal wraps around (with global pooling the kernel is then exactly shift-invariant). Same: zero padding, the length is kept. Valid: no padding, each layer shortens the signal by filter − 1.", Kind::Choice(&PADDINGS))
+    },
+    Field {
+        enabled: |v| v("arch").starts_with("cnn"),
+        ..field("pool", "gap", Group::Network, "after the convolutions", "Global average pooling averages each channel over positions (Arora et al. 2019's CNN-GAP); flatten keeps every position for the readout (their vanilla CNN).", Kind::Choice(&POOLINGS))
+    },
+    Field {
+        enabled: |v| v("arch") == "cnn2",
+        ..field("height", "4", Group::Network, "image height h", "A 2-D CNN reads each input of d numbers as an image of h rows × d/h columns (h must divide d).", num(HEIGHT, 1.0))
+    },
+    field("depth", "3", Group::Network, "depth L", "Number of hidden layers (Dense → φ, or convolution → φ for a CNN); a Dense readout follows.", num(DEPTH, 1.0)),
     field("act", "relu", Group::Network, "activation φ", "Closed-form dual kernels where they exist; graded Gauss–Legendre quadrature (relative error ≤ 3e-13) otherwise.", Kind::Choice(&ACTIVATIONS)),
     Field {
         enabled: |v| takes_alpha(&v("act")),
@@ -419,15 +454,19 @@ pub fn parse_hide(raw: &str) -> Result<Vec<String>, String> {
 }
 
 /// The targets the page offers: (URL name, label).
-pub const TARGETS: [(&str, &str); 4] = [
+pub const TARGETS: [(&str, &str); 5] = [
     ("harmonics", "harmonics of degrees k (cos kγ on the circle)"),
     ("product", "x₁·x₂ (Jacot et al. Fig. 1)"),
+    (
+        "autocorr",
+        "autocorrelation Σ x_p x_(p+1) / √d (shift-invariant)",
+    ),
     ("teacher", "a random teacher network (width 512)"),
     ("random", "random ±1 labels"),
 ];
 
 /// The distributions the page offers: (JSON name, label).
-pub const DISTRIBUTIONS: [(&str, &str); 9] = [
+pub const DISTRIBUTIONS: [(&str, &str); 10] = [
     ("circle", "circle, equally spaced (d = 2)"),
     ("sphere", "uniform on the sphere"),
     ("gaussian", "Gaussian N(0, I)"),
@@ -436,6 +475,7 @@ pub const DISTRIBUTIONS: [(&str, &str); 9] = [
     ("laplace", "Laplace (sub-exponential)"),
     ("exponential", "centred exponential (sub-exponential)"),
     ("student_t", "Student-t, ν d.o.f. (heavy-tailed)"),
+    ("bumps", "signals: one bump at a random place (length d)"),
     ("upload", "your data (CSV file below)"),
 ];
 

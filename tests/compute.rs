@@ -152,6 +152,7 @@ fn every_panel_runs_on_the_users_data() {
     // Generalization: prefixes of the 32 training rows, the 8 held out as test.
     let msgs = run(Experiment::Generalization(generalization::Params {
         network: net,
+        architecture: Default::default(),
         data: user_data(),
         target: ntk_core::targets::Target::RandomLabels { seed: 0 },
         n_test: 100,
@@ -164,6 +165,7 @@ fn every_panel_runs_on_the_users_data() {
     // Convergence: the file is one more line.
     let msgs = run(Experiment::Convergence(convergence::Params {
         network: net,
+        architecture: Default::default(),
         widths: vec![16, 64, 256],
         seeds: 2,
         distributions: vec![ntk_core::data::Distribution::Gaussian],

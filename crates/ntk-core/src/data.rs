@@ -76,11 +76,18 @@ pub enum Distribution {
     Exponential,
     /// Student-t with ν > 2 degrees of freedom, scaled by √((ν − 2)/ν) (heavy-tailed).
     StudentT { nu: f64 },
+    /// 1-D signals of length d: one Gaussian bump ±exp(−δ(p, c)²/(2s²)) per input,
+    /// with δ the circular distance between positions, the centre c uniform on
+    /// [0, d), the width s uniform on [0.5, 2] and the sign ±1 with probability ½,
+    /// scaled to ‖x‖² = d (unit mean square). A shifted copy of a signal is as likely
+    /// as the signal: the data of a translation-invariant task (the convolutional
+    /// architectures of [`crate::layers::architecture`]).
+    Bumps,
 }
 
 impl Distribution {
     /// Every name, as accepted in JSON.
-    pub const NAMES: [&'static str; 8] = [
+    pub const NAMES: [&'static str; 9] = [
         "gaussian",
         "sphere",
         "circle",
@@ -89,6 +96,7 @@ impl Distribution {
         "laplace",
         "exponential",
         "student_t",
+        "bumps",
     ];
 
     /// The JSON name.
@@ -102,6 +110,7 @@ impl Distribution {
             Distribution::Laplace => "laplace",
             Distribution::Exponential => "exponential",
             Distribution::StudentT { .. } => "student_t",
+            Distribution::Bumps => "bumps",
         }
     }
 
@@ -111,7 +120,8 @@ impl Distribution {
             Distribution::Uniform
             | Distribution::Rademacher
             | Distribution::Circle
-            | Distribution::Sphere => "bounded",
+            | Distribution::Sphere
+            | Distribution::Bumps => "bounded",
             Distribution::Gaussian => "sub-Gaussian",
             Distribution::Laplace | Distribution::Exponential => "sub-exponential",
             Distribution::StudentT { .. } => "heavy-tailed",
@@ -191,6 +201,22 @@ pub fn sample(dist: Distribution, n: usize, d: usize, seed: u64, project: bool) 
             let scale = ((nu - 2.0) / nu).sqrt();
             (0..n * d).map(|_| scale * t.sample(&mut rng)).collect()
         }
+        Distribution::Bumps => (0..n)
+            .flat_map(|_| {
+                let c = d as f64 * rng.random::<f64>();
+                let s = 0.5 + 1.5 * rng.random::<f64>();
+                let sign = if rng.random::<bool>() { 1.0 } else { -1.0 };
+                let row: Vec<f64> = (0..d)
+                    .map(|p| {
+                        let delta = (p as f64 - c).rem_euclid(d as f64);
+                        let delta = delta.min(d as f64 - delta);
+                        (-delta * delta / (2.0 * s * s)).exp()
+                    })
+                    .collect();
+                let scale = sign * (d as f64 / row.iter().map(|v| v * v).sum::<f64>()).sqrt();
+                row.into_iter().map(move |v| scale * v)
+            })
+            .collect(),
     };
     x.truncate(n * d);
     finish(Matrix::from_row_major(n, d, x)?, project)
@@ -279,6 +305,32 @@ mod tests {
         let var = a.as_slice().iter().map(|v| v * v).sum::<f64>() / n;
         assert!(mean.abs() < 0.03, "mean {mean}");
         assert!((var - 1.0).abs() < 0.04, "variance {var}");
+    }
+
+    /// Each bump signal has mean square 1 and one circular peak: its entries, read
+    /// around the circle from the peak, fall monotonically in |value| both ways.
+    #[wasm_bindgen_test(unsupported = test)]
+    fn bumps_are_unit_signals_with_one_peak() {
+        let d = 16;
+        let x = sample(Distribution::Bumps, 200, d, 4, false).unwrap();
+        let mut signs = 0.0;
+        for i in 0..200 {
+            let r = x.row(i);
+            let ms = r.iter().map(|v| v * v).sum::<f64>() / d as f64;
+            assert!((ms - 1.0).abs() < 1e-12);
+            let peak = (0..d)
+                .max_by(|&a, &b| r[a].abs().total_cmp(&r[b].abs()))
+                .unwrap();
+            for k in 0..d / 2 {
+                for dir in [1, d - 1] {
+                    let (a, b) = ((peak + k * dir) % d, (peak + (k + 1) * dir) % d);
+                    assert!(r[b].abs() <= r[a].abs() + 1e-15, "row {i}: {r:?}");
+                }
+            }
+            signs += r[peak].signum();
+        }
+        // ±1 with probability ½: |Σ sign| over 200 draws is below 4σ = 57.
+        assert!(signs.abs() < 57.0);
     }
 
     #[wasm_bindgen_test(unsupported = test)]

@@ -11,7 +11,8 @@
 use serde::{Deserialize, Serialize};
 
 use crate::error::{NtkError, Result};
-use crate::kernel::kernel_matrix;
+use crate::kernel::FcNetwork;
+use crate::layers::architecture::Model;
 use crate::linalg::Matrix;
 use crate::network::{Mlp, MlpSpec};
 use crate::train::frobenius;
@@ -141,7 +142,7 @@ pub fn ensemble_ntk(
 /// `progress` is called after every network; returning `false` cancels the sweep
 /// (the result is then `NtkError::Cancelled`).
 pub fn width_sweep(
-    spec: &MlpSpec,
+    model: Model,
     x: &Matrix,
     widths: &[usize],
     seeds: usize,
@@ -158,15 +159,23 @@ pub fn width_sweep(
     let mut done = 0;
     let mut points = Vec::with_capacity(widths.len());
     for &m in widths {
-        let mut s = spec.clone();
-        s.widths = vec![m; spec.widths.len()];
-        let exact = kernel_matrix(&s.analytic(), x, None)?.ntk;
+        // The analytic kernel at width m (it depends on m in the standard
+        // parameterization only).
+        let net = FcNetwork {
+            width: Some(m),
+            ..*model.net
+        };
+        let at_m = Model {
+            net: &net,
+            arch: model.arch,
+        };
+        let exact = at_m.kernels(x, None)?.ntk;
         let norm = frobenius(&exact);
         let (mut rel, mut max_entry) = (Vec::with_capacity(seeds), Vec::with_capacity(seeds));
         for seed in 0..seeds {
-            let k = Mlp::init(&s, x.cols(), seed as u64)?
-                .empirical_kernels(x, None)?
-                .ntk;
+            let k = at_m
+                .finite(x.cols(), m, seed as u64)?
+                .empirical_ntk(x, None)?;
             let diff: Vec<f64> = k
                 .as_slice()
                 .iter()

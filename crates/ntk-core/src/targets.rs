@@ -26,6 +26,10 @@ pub enum Target {
     RandomLabels { seed: u64 },
     /// x₁·x₂, the target of Jacot et al. 2018's Fig. 1 (arXiv:1806.07572); needs d ≥ 2.
     Product,
+    /// The circular lag-1 autocorrelation Σ_p x_p·x_{p+1 mod d} / √d of x read as a
+    /// signal (unit variance for i.i.d. unit-variance entries): invariant to circular
+    /// shifts and local, the target a CNN with global pooling suits. Needs d ≥ 2.
+    Autocorrelation,
 }
 
 impl Target {
@@ -99,6 +103,22 @@ pub fn targets(target: &Target, x: &Matrix, noise: f64, seed: u64) -> Result<Vec
             }
             (0..n).map(|i| x.get(i, 0) * x.get(i, 1)).collect()
         }
+        Target::Autocorrelation => {
+            let d = x.cols();
+            if d < 2 {
+                return Err(NtkError::DimensionMismatch {
+                    field: "d",
+                    expected: 2,
+                    got: d,
+                });
+            }
+            (0..n)
+                .map(|i| {
+                    let r = x.row(i);
+                    (0..d).map(|p| r[p] * r[(p + 1) % d]).sum::<f64>() / (d as f64).sqrt()
+                })
+                .collect()
+        }
         Target::RandomLabels { seed } => {
             let mut rng = ChaCha8Rng::seed_from_u64(*seed);
             (0..n)
@@ -129,6 +149,12 @@ mod tests {
         );
         let line = Matrix::from_rows("x", &[vec![1.0]]).unwrap();
         assert!(targets(&Target::Product, &line, 0.0, 0).is_err());
+        assert!(targets(&Target::Autocorrelation, &line, 0.0, 0).is_err());
+        // (1·2 + 2·3 + 3·1)/√3, and invariant to a circular shift.
+        let x = Matrix::from_row_major(2, 3, vec![1.0, 2.0, 3.0, 3.0, 1.0, 2.0]).unwrap();
+        let y = targets(&Target::Autocorrelation, &x, 0.0, 0).unwrap();
+        assert!((y[0] - 11.0 / 3f64.sqrt()).abs() < 1e-15);
+        assert_eq!(y[0], y[1]);
         // On the line, harmonics of degree ≥ 2 do not exist; degree 1 is the sign.
         let two = Target::harmonics(&[2]);
         assert!(targets(&two, &line, 0.0, 0).is_err());

@@ -9,6 +9,7 @@ use ntk_core::data::gaussian;
 use ntk_core::dynamics::linearised_gd;
 use ntk_core::empirical::{ensemble_ntk, fit_log_log, width_sweep};
 use ntk_core::kernel::{kernel_matrix, FcNetwork, Parameterization};
+use ntk_core::layers::architecture::{Architecture, Model};
 use ntk_core::network::{Mlp, MlpSpec};
 use ntk_core::train::{critical_learning_rate, train, train_through, TrainSetup, DIVERGED};
 use ntk_core::NtkError;
@@ -30,11 +31,17 @@ fn empirical_ntk_converges_like_inverse_square_root_of_width() {
     let x = gaussian(8, 10, 2024).unwrap();
     let widths = [64, 128, 256, 512, 1024, 2048, 4096];
     let mut calls = 0;
-    let sweep = width_sweep(&relu_spec(2, 1), &x, &widths, 12, |p| {
-        calls += 1;
-        assert!(p.done <= p.total);
-        true
-    })
+    let sweep = width_sweep(
+        Model::mlp(&relu_spec(2, 1).analytic()),
+        &x,
+        &widths,
+        12,
+        |p| {
+            calls += 1;
+            assert!(p.done <= p.total);
+            true
+        },
+    )
     .unwrap();
     assert_eq!(calls, widths.len() * 12);
     for p in &sweep.points {
@@ -275,10 +282,16 @@ fn log_log_fit_recovers_a_known_power_law() {
 fn a_sweep_reports_progress_and_can_be_cancelled() {
     let x = gaussian(4, 3, 0).unwrap();
     let mut seen = Vec::new();
-    let r = width_sweep(&relu_spec(1, 1), &x, &[8, 16, 32, 64], 2, |p| {
-        seen.push((p.done, p.total, p.stage.clone()));
-        p.done < 3
-    });
+    let r = width_sweep(
+        Model::mlp(&relu_spec(1, 1).analytic()),
+        &x,
+        &[8, 16, 32, 64],
+        2,
+        |p| {
+            seen.push((p.done, p.total, p.stage.clone()));
+            p.done < 3
+        },
+    );
     assert!(matches!(r, Err(NtkError::Cancelled)), "{r:?}");
     assert_eq!(seen.len(), 3, "stopped right after the third network");
     assert_eq!(seen[0], (1, 8, "width 8, seed 0".to_string()));
@@ -351,6 +364,7 @@ fn convergence_reports_slopes_side_by_side() {
     }
     let p = convergence::Params {
         network: FcNetwork::relu(2, std::f64::consts::SQRT_2, Some(0.1)),
+        architecture: Architecture::Mlp,
         widths: vec![64, 128, 256, 512, 1024],
         seeds: 6,
         distributions: vec![
@@ -397,7 +411,7 @@ fn learning_curve_falls_for_a_smooth_target() {
     };
     let net = FcNetwork::relu(2, 1.5, Some(0.1));
     let sampled = ntk_core::experiments::Sampled {
-        net: &net,
+        model: Model::mlp(&net),
         dist: Distribution::Sphere,
         d: 5,
         project: false,

@@ -28,6 +28,7 @@ pub fn distribution_label(dist: &Distribution) -> String {
         Distribution::Laplace => "Laplace".into(),
         Distribution::Exponential => "centred exponential".into(),
         Distribution::StudentT { nu } => format!("Student-t, ν = {nu}"),
+        Distribution::Bumps => "bump signals".into(),
     };
     format!("{name} ({})", dist.tail_class())
 }

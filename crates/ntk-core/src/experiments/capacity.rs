@@ -19,7 +19,8 @@ use super::{check_count, default_network, default_target, Observer, Part, Report
 use crate::data::sample;
 use crate::error::{NtkError, Result};
 use crate::generalization::{arora_gram, inverse_quadratic, random_labels_like};
-use crate::kernel::{kernel_matrix, FcNetwork};
+use crate::kernel::FcNetwork;
+use crate::layers::architecture::{Architecture, Model};
 use crate::linalg::{symmetric_eigenvalues, Matrix};
 use crate::targets::{targets, Target};
 
@@ -28,6 +29,9 @@ use crate::targets::{targets, Target};
 #[serde(default, deny_unknown_fields)]
 pub struct Params {
     pub network: FcNetwork,
+    /// The architecture of K (H^∞ is always the two-layer ReLU MLP's, as in the
+    /// theorems).
+    pub architecture: Architecture,
     /// The largest n is `data.n` (a user's file: its rows not held out).
     pub data: DataSpec,
     pub target: Target,
@@ -41,6 +45,7 @@ impl Default for Params {
                 width: None,
                 ..default_network()
             },
+            architecture: Architecture::Mlp,
             data: DataSpec::default(),
             target: default_target(),
         }
@@ -59,11 +64,15 @@ impl Params {
             usize::MAX,
             "at least 24 for a curve over n",
         )?;
+        self.architecture.validate(&self.network, self.data.dim())?;
         let n = self.data.rows();
         crate::budget::ensure(
             "the Gram matrices and their eigenvalues",
             crate::budget::kernel_bytes(n, n, self.data.dim(), self.network.depth)
-                + crate::budget::eigen_bytes(n),
+                + crate::budget::eigen_bytes(n)
+                + self
+                    .architecture
+                    .kernel_bytes(&self.network, self.data.dim(), n, n)?,
             "lower n",
         )
     }
@@ -87,14 +96,14 @@ pub struct Capacity {
 /// One point of the curves: λ₀(H^∞) on `x` projected, and the Rademacher bounds of
 /// labels `y` and random labels `r` with the kernel of `net`; whether K was singular.
 pub fn capacity_point(
-    net: &FcNetwork,
+    model: Model,
     x: &Matrix,
     y: &[f64],
     r: &[f64],
 ) -> Result<(f64, f64, f64, bool)> {
     let h = arora_gram(&crate::data::project_rows(x.clone()))?;
     let lambda_min = symmetric_eigenvalues(&h)?[0];
-    let k = kernel_matrix(net, x, None)?.ntk;
+    let k = model.kernels(x, None)?.ntk;
     let trace: f64 = (0..k.rows()).map(|i| k.get(i, i)).sum();
     let n = x.rows() as f64;
     let (qy, jy) = inverse_quadratic(&k, y)?;
@@ -140,7 +149,15 @@ pub fn run(p: &Params, observer: &mut dyn Observer) -> Result<Capacity> {
             }
         };
         let labels = random_labels_like(&x, &y, p.data.seed)?;
-        let (l, t, rr, singular) = capacity_point(&p.network, &x, &y, &labels)?;
+        let (l, t, rr, singular) = capacity_point(
+            Model {
+                net: &p.network,
+                arch: &p.architecture,
+            },
+            &x,
+            &y,
+            &labels,
+        )?;
         out.lambda_min.push(l);
         out.rademacher_true.push(t);
         out.rademacher_random.push(rr);
@@ -176,7 +193,7 @@ mod tests {
         .unwrap();
         let y = [1.0, -1.0, -1.0, 1.0];
         let net = FcNetwork::relu(0, 1.0, None);
-        let (l, t, r, singular) = capacity_point(&net, &x, &y, &y).unwrap();
+        let (l, t, r, singular) = capacity_point(Model::mlp(&net), &x, &y, &y).unwrap();
         assert!((l - 0.5).abs() < 1e-14, "{l}");
         assert!(
             (t - 1.0).abs() < 1e-14 && (r - 1.0).abs() < 1e-14,
@@ -193,6 +210,7 @@ mod tests {
         // samples are fresh, so only the trend is checked, between the ends).
         let p = Params {
             network: FcNetwork::relu(1, 2f64.sqrt(), Some(0.1)),
+            architecture: Architecture::Mlp,
             data: DataSpec::sample(Distribution::Sphere, 96, 5),
             target: Target::harmonics(&[1]),
         };

@@ -12,14 +12,16 @@ use crate::data::{sample, Distribution};
 use crate::empirical::{fit_log_log, width_sweep, LogLogFit, WidthPoint};
 use crate::error::{NtkError, Result};
 use crate::kernel::FcNetwork;
+use crate::layers::architecture::{Architecture, Model};
 use crate::linalg::Matrix;
-use crate::network::MlpSpec;
 
 /// The convergence experiment's settings.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Params {
     pub network: FcNetwork,
+    /// The architecture the network is read in (the widths are a CNN's channels).
+    pub architecture: Architecture,
     /// At least 3 widths, for the fit.
     pub widths: Vec<usize>,
     pub seeds: usize,
@@ -51,6 +53,7 @@ impl Default for Params {
     fn default() -> Self {
         Params {
             network: default_network(),
+            architecture: Architecture::Mlp,
             widths: vec![64, 256, 1024],
             seeds: 3,
             distributions: distributions(Distribution::Circle, 3.0),
@@ -175,7 +178,10 @@ pub fn run(p: &Params, observer: &mut dyn Observer) -> Result<Convergence> {
     let per = widths.len() * p.seeds;
     let lines_total = p.distributions.len() + usize::from(p.user.is_some());
     let mut r = Reporter::new(observer, per * lines_total);
-    let spec = MlpSpec::from_network(&p.network, widths[0]);
+    let model = Model {
+        net: &p.network,
+        arch: &p.architecture,
+    };
     let mut out = Convergence {
         lines: Vec::new(),
         seeds: p.seeds,
@@ -184,7 +190,7 @@ pub fn run(p: &Params, observer: &mut dyn Observer) -> Result<Convergence> {
     };
     let sweep = |x: &Matrix, k: usize, what: &str, r: &mut Reporter| {
         let mut stop = false;
-        let s = width_sweep(&spec, x, &widths, p.seeds, |q| {
+        let s = width_sweep(model, x, &widths, p.seeds, |q| {
             stop = r
                 .step(k * per + q.done, format!("{what}: {}", q.stage))
                 .is_err();

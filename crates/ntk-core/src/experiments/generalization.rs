@@ -13,6 +13,7 @@ use crate::empirical::{fit_log_log, LogLogFit};
 use crate::error::{NtkError, Result};
 use crate::generalization::{bound_curve, bound_curve_on, BoundPoint};
 use crate::kernel::FcNetwork;
+use crate::layers::architecture::{Architecture, Model};
 use crate::linalg::Matrix;
 use crate::targets::Target;
 
@@ -27,6 +28,8 @@ pub const SENSITIVITY_DIMS: [usize; 5] = [2, 4, 8, 16, 32];
 #[serde(default, deny_unknown_fields)]
 pub struct Params {
     pub network: FcNetwork,
+    /// The architecture the network is read in.
+    pub architecture: Architecture,
     /// The largest n of the curves is `data.n` (a user's file: its rows not held out).
     pub data: DataSpec,
     pub target: Target,
@@ -41,6 +44,7 @@ impl Default for Params {
                 width: None,
                 ..default_network()
             },
+            architecture: Architecture::Mlp,
             data: DataSpec::default(),
             target: default_target(),
             n_test: 100,
@@ -70,12 +74,24 @@ impl Params {
                 "at least 24 for the generalization curves",
             )?,
         }
+        self.architecture.validate(&self.network, self.data.dim())?;
         let n = self.data.rows().max(self.n_test);
         crate::budget::ensure(
             "the kernel regressions",
-            crate::budget::kernel_bytes(n, n, self.data.dim().max(32), self.network.depth),
+            crate::budget::kernel_bytes(n, n, self.data.dim().max(32), self.network.depth)
+                + self
+                    .architecture
+                    .kernel_bytes(&self.network, self.data.dim(), n, n)?,
             "lower n or the test points",
         )
+    }
+
+    /// The network in its architecture.
+    pub fn model(&self) -> Model<'_> {
+        Model {
+            net: &self.network,
+            arch: &self.architecture,
+        }
     }
 }
 
@@ -191,7 +207,7 @@ pub fn run(p: &Params, observer: &mut dyn Observer) -> Result<Output> {
     r.part(Part::Bound(bound.clone()));
 
     let sampled = Sampled {
-        net: &p.network,
+        model: p.model(),
         dist: d.distribution,
         d: d.d,
         project: d.project,
@@ -219,8 +235,16 @@ pub fn run(p: &Params, observer: &mut dyn Observer) -> Result<Output> {
     } else {
         d.distribution
     };
-    let mut by_d = Vec::new();
+    // Only the dimensions the architecture takes (an image's height must divide d, a
+    // valid convolution needs enough positions).
+    let (mut dims, mut by_d) = (Vec::new(), Vec::new());
     for (k, &dim) in SENSITIVITY_DIMS.iter().enumerate() {
+        if p.architecture.validate(&p.network, dim).is_err()
+            || p.architecture.kernel_bytes(&p.network, dim, d.n, d.n)? > crate::budget::BUDGET / 2
+        {
+            continue;
+        }
+        dims.push(dim);
         by_d.push(
             Sampled {
                 dist,
@@ -235,7 +259,7 @@ pub fn run(p: &Params, observer: &mut dyn Observer) -> Result<Output> {
         n: ns,
         by_n,
         at_d: d.d,
-        d: SENSITIVITY_DIMS.to_vec(),
+        d: dims,
         by_d,
         at_n: d.n,
     };
@@ -270,7 +294,7 @@ fn run_on_file(p: &Params, observer: &mut dyn Observer) -> Result<Output> {
     };
     r.step(1, "Arora et al. bound")?;
     r.part(Part::Bound(bound.clone()));
-    let net = &p.network;
+    let net = p.model();
     let mse = per_n(&mut r, (2, "learning curve"), &x, &y, &ns, |xn, yn| {
         super::kernel_regression_mse_on(net, xn, yn, &x_test, &y_test, DIAG_REG)
     })?;
@@ -328,6 +352,7 @@ mod tests {
         // ±1 labels of the same size; the NTK regressor's test error falls with n.
         let p = Params {
             network: FcNetwork::relu(1, 2f64.sqrt(), Some(0.1)),
+            architecture: Architecture::Mlp,
             data: DataSpec::sample(Distribution::Sphere, 160, 5),
             n_test: 100,
             target: Target::harmonics(&[1, 2]),

@@ -158,6 +158,10 @@ pub enum NoFunkHecke {
     ProjectedNotUniform { distribution: Distribution },
     /// The data are not on a sphere.
     NotOnSphere,
+    /// The network is not an MLP: a CNN's kernel is not a function of ⟨x, x'⟩ alone
+    /// (Funk–Hecke needs rotation invariance); a residual MLP's is, but its μ_k are
+    /// not computed here.
+    NotMlp,
 }
 
 impl std::fmt::Display for NoFunkHecke {
@@ -178,6 +182,10 @@ impl std::fmt::Display for NoFunkHecke {
             NoFunkHecke::NotOnSphere => {
                 write!(f, "no Funk–Hecke μ_k: the data are not on a sphere")
             }
+            NoFunkHecke::NotMlp => write!(
+                f,
+                "no Funk–Hecke μ_k: they are computed for the MLP (a CNN's kernel is not a function of ⟨x, x'⟩)"
+            ),
         }
     }
 }

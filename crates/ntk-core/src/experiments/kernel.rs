@@ -9,11 +9,10 @@ use super::inputs::DataSpec;
 use super::{check_count, check_widths, default_network, Observer, Part, Reporter};
 use crate::dynamics::KernelKind;
 use crate::error::{NtkError, Result};
-use crate::kernel::{kernel_matrix, FcNetwork, Kernels, Parameterization};
+use crate::kernel::{FcNetwork, Kernels, Parameterization};
+use crate::layers::architecture::{Architecture, FiniteNet, Model};
 use crate::linalg::Matrix;
-use crate::network::{Mlp, MlpSpec};
 use crate::targets::{targets, Target};
-use crate::train::critical_learning_rate;
 
 /// Up to this many seeds, each seed's curve is kept (and drawn).
 pub const SEED_CURVES: usize = 12;
@@ -25,7 +24,12 @@ pub struct Params {
     /// The network (in the standard parameterization the Gram matrices use the
     /// widest finite width).
     pub network: FcNetwork,
-    /// Finite widths.
+    /// The architecture the network is read in. The MLP's circle is the unit circle
+    /// of ℝ² (Jacot et al.'s picture); any other architecture's is the circle through
+    /// the first two data inputs ([`super::measures::plane_circle`]), in its own input
+    /// space.
+    pub architecture: Architecture,
+    /// Finite widths (a CNN's channels).
     pub widths: Vec<usize>,
     /// Random networks per width.
     pub seeds: usize,
@@ -51,6 +55,7 @@ impl Default for Params {
     fn default() -> Self {
         Params {
             network: default_network(),
+            architecture: Architecture::Mlp,
             widths: vec![64, 256, 1024],
             seeds: 3,
             kernel: KernelKind::Ntk,
@@ -75,6 +80,28 @@ impl Params {
             "between 3 and 100000",
         )?;
         self.data.validate()?;
+        self.architecture.validate(&self.network, self.data.dim())?;
+        if !self.architecture.is_mlp() {
+            if self.kernel == KernelKind::Nngp {
+                return Err(NtkError::Layer {
+                    path: "kernel".into(),
+                    message:
+                        "the finite nets' NNGP kernel is computed for the MLP only; choose the NTK"
+                            .into(),
+                });
+            }
+            let n = self.data.rows();
+            crate::budget::ensure(
+                "the analytic kernels",
+                self.architecture.kernel_bytes(
+                    &self.network,
+                    self.data.dim(),
+                    n,
+                    n.max(self.points),
+                )?,
+                "lower n, the positions or the depth",
+            )?;
+        }
         let widest = self.widest();
         let hidden = vec![widest; self.network.depth];
         crate::budget::ensure(
@@ -98,7 +125,7 @@ impl Params {
                 });
             }
             check_count("train.steps", t.steps, 0, 100_000, "between 0 and 100000")?;
-            if self.data.dim() != 2 {
+            if self.architecture.is_mlp() && self.data.dim() != 2 {
                 return Err(NtkError::DimensionMismatch {
                     field: "data.d (training before measuring the kernel on the circle needs inputs in d = 2)",
                     expected: 2,
@@ -107,6 +134,14 @@ impl Params {
             }
         }
         Ok(())
+    }
+
+    /// The network in its architecture.
+    pub fn model(&self) -> Model<'_> {
+        Model {
+            net: &self.network,
+            arch: &self.architecture,
+        }
     }
 
     /// The widest finite width.
@@ -226,11 +261,42 @@ pub fn run(p: &Params, observer: &mut dyn Observer) -> Result<Output> {
     //    its own analytic kernel.
     let standard = p.network.parameterization == Parameterization::Standard;
     let choose = |c: super::CircleProfile| p.kernel.pick(c.ntk, c.nngp);
-    let limit = super::circle_profile(&p.network, p.points)?;
-    let gamma = limit.gamma.clone();
-    let analytic = (!standard).then(|| choose(limit));
+    let model = p.model();
+    let gamma = super::measures::circle_angles(p.points);
+    // The circle's centre input x₀ and its points: the unit circle of ℝ² for the MLP,
+    // else the circle through the first two data inputs.
+    let (x0, xs) = if p.architecture.is_mlp() {
+        let xs = Matrix::from_row_major(
+            p.points,
+            2,
+            gamma.iter().flat_map(|g| [g.cos(), g.sin()]).collect(),
+        )?;
+        (Matrix::from_row_major(1, 2, vec![1.0, 0.0])?, xs)
+    } else {
+        super::measures::plane_circle(&x, &gamma)?
+    };
+    let limit_at = |net: &FcNetwork| -> Result<super::CircleProfile> {
+        if p.architecture.is_mlp() {
+            return super::circle_profile(net, p.points);
+        }
+        let k = Model {
+            net,
+            arch: &p.architecture,
+        }
+        .kernels(&x0, Some(&xs))?;
+        Ok(super::CircleProfile {
+            gamma: gamma.clone(),
+            nngp: k.nngp.row(0).to_vec(),
+            ntk: k.ntk.row(0).to_vec(),
+        })
+    };
+    let analytic = if standard {
+        None
+    } else {
+        Some(choose(limit_at(&p.network)?))
+    };
     let mut circle = Circle {
-        gamma,
+        gamma: gamma.clone(),
         analytic,
         widths: Vec::new(),
         trained: Vec::new(),
@@ -243,37 +309,20 @@ pub fn run(p: &Params, observer: &mut dyn Observer) -> Result<Output> {
 
     // 2. Finite widths, each reported as it finishes; with training, each net is
     //    measured again after gradient descent on the data (Jacot et al. 2018, Fig. 1).
-    let x0 = Matrix::from_row_major(1, 2, vec![1.0, 0.0])?;
-    let xs = Matrix::from_row_major(
-        p.points,
-        2,
-        circle
-            .gamma
-            .iter()
-            .flat_map(|g| [g.cos(), g.sin()])
-            .collect(),
-    )?;
-    let row = |net: &Mlp| -> Result<Vec<f64>> {
+    let row = |net: &FiniteNet| -> Result<Vec<f64>> {
+        if p.kernel == KernelKind::Ntk {
+            return Ok(net.empirical_ntk(&x0, Some(&xs))?.row(0).to_vec());
+        }
         let k = net.empirical_kernels(&x0, Some(&xs))?;
         Ok(pick(&k, p.kernel).row(0).to_vec())
     };
     for &m in &widths {
-        let spec = MlpSpec::from_network(&p.network, m);
         let (mut before, mut after) = (Vec::new(), Vec::new());
         for seed in 0..p.seeds {
-            let mut net = Mlp::init(&spec, 2, seed as u64)?;
+            let mut net = model.finite(x0.cols(), m, seed as u64)?;
             before.push(row(&net)?);
             if let (Some(t), Some(y)) = (&p.train, &train_y) {
-                let (_, critical) = critical_learning_rate(&net, &x)?;
-                if t.learning_rate >= critical {
-                    return Err(NtkError::Diverges {
-                        learning_rate: t.learning_rate,
-                        critical,
-                    });
-                }
-                for _ in 0..t.steps {
-                    net.gd_step(&x, y, t.learning_rate)?;
-                }
+                net.train(&x, y, t.learning_rate, t.steps)?;
                 after.push(row(&net)?);
             }
             done += 1;
@@ -284,7 +333,7 @@ pub fn run(p: &Params, observer: &mut dyn Observer) -> Result<Output> {
                 width: Some(m),
                 ..p.network
             };
-            Some(choose(super::circle_profile(&net, p.points)?))
+            Some(choose(limit_at(&net)?))
         } else {
             None
         };
@@ -298,17 +347,22 @@ pub fn run(p: &Params, observer: &mut dyn Observer) -> Result<Output> {
     // 3. Gram matrices on the data: the analytic kernel of the width shown (it matters
     //    in the standard parameterization) and one random net of that width.
     let widest = p.widest();
-    let exact = kernel_matrix(&p.gram_network(), &x, None)?;
-    let net = Mlp::init(
-        &MlpSpec::from_network(&p.network, widest),
-        x.cols(),
-        p.data.seed,
-    )?;
-    let empirical = net.empirical_kernels(&x, None)?;
+    let gram_network = p.gram_network();
+    let exact = Model {
+        net: &gram_network,
+        arch: &p.architecture,
+    }
+    .kernels(&x, None)?;
+    let net = model.finite(x.cols(), widest, p.data.seed)?;
+    let empirical = if p.kernel == KernelKind::Ntk {
+        net.empirical_ntk(&x, None)?
+    } else {
+        pick(&net.empirical_kernels(&x, None)?, p.kernel).clone()
+    };
     let heatmaps = Heatmaps {
         n: x.rows(),
         analytic: pick(&exact, p.kernel).as_slice().to_vec(),
-        empirical: pick(&empirical, p.kernel).as_slice().to_vec(),
+        empirical: empirical.as_slice().to_vec(),
         width: widest,
         seed: p.data.seed,
     };

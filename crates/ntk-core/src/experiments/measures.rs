@@ -4,6 +4,7 @@
 
 use crate::error::{NtkError, Result};
 use crate::kernel::{kernel_matrix, FcNetwork};
+use crate::layers::architecture::Model;
 use crate::linalg::Matrix;
 use serde::{Deserialize, Serialize};
 use std::f64::consts::PI;
@@ -35,21 +36,7 @@ pub fn circle_profile(net: &FcNetwork, points: usize) -> Result<CircleProfile> {
             value: points as f64,
         });
     }
-    let step = 2.0 * PI / (points - 1) as f64;
-    let gamma: Vec<f64> = (0..points)
-        .map(|i| {
-            // Symmetric grid: the upper half mirrors the lower half exactly, so the
-            // profile is exactly even; γ = 0 is exact for odd `points`.
-            let mirror = points - 1 - i;
-            if i < mirror {
-                -PI + i as f64 * step
-            } else if i == mirror {
-                0.0
-            } else {
-                PI - mirror as f64 * step
-            }
-        })
-        .collect();
+    let gamma = circle_angles(points);
     let x0 = Matrix::from_row_major(1, 2, vec![1.0, 0.0])?;
     let xs = Matrix::from_row_major(
         points,
@@ -64,12 +51,80 @@ pub fn circle_profile(net: &FcNetwork, points: usize) -> Result<CircleProfile> {
     })
 }
 
+/// `points` angles from −π to π inclusive, symmetric about 0 (the upper half mirrors
+/// the lower half exactly, so a profile of an even kernel is exactly even); γ = 0 is
+/// exact for odd `points`.
+pub fn circle_angles(points: usize) -> Vec<f64> {
+    let step = 2.0 * PI / (points - 1) as f64;
+    (0..points)
+        .map(|i| {
+            // Symmetric grid: the upper half mirrors the lower half exactly, so the
+            // profile is exactly even; γ = 0 is exact for odd `points`.
+            let mirror = points - 1 - i;
+            if i < mirror {
+                -PI + i as f64 * step
+            } else if i == mirror {
+                0.0
+            } else {
+                PI - mirror as f64 * step
+            }
+        })
+        .collect()
+}
+
+/// A circle in the plane of two inputs a and b (rows 0 and 1 of `x`):
+/// x(γ) = ‖a‖·(cos γ·u + sin γ·v), u = a/‖a‖, v the unit part of b orthogonal to a, so
+/// that x(0) = a. Returns x₀ = a (1 × d) and the points x(γ) (one row per angle). The
+/// circle of inputs of a network whose kernel is not a function of the angle alone
+/// (a CNN): it is measured on a slice of its own input space.
+pub fn plane_circle(x: &Matrix, gamma: &[f64]) -> Result<(Matrix, Matrix)> {
+    if x.rows() < 2 {
+        return Err(NtkError::OutOfRange {
+            field: "data.n",
+            expected: "at least 2 inputs (the circle passes through the first two)",
+            value: x.rows() as f64,
+        });
+    }
+    let (a, b) = (x.row(0), x.row(1));
+    let norm = |v: &[f64]| v.iter().map(|t| t * t).sum::<f64>().sqrt();
+    let r = norm(a);
+    let dot = |p: &[f64], q: &[f64]| p.iter().zip(q).map(|(s, t)| s * t).sum::<f64>();
+    let u: Vec<f64> = a.iter().map(|t| t / r).collect();
+    let w: Vec<f64> = b
+        .iter()
+        .zip(&u)
+        .map(|(bi, ui)| bi - dot(b, &u) * ui)
+        .collect();
+    let wn = norm(&w);
+    if !(r > 0.0 && wn > 1e-12 * norm(b).max(1e-300)) {
+        return Err(NtkError::Numerical(
+            "the first two inputs are parallel (or zero): no plane to draw the circle in".into(),
+        ));
+    }
+    let v: Vec<f64> = w.iter().map(|t| t / wn).collect();
+    let d = a.len();
+    let xs = Matrix::from_row_major(
+        gamma.len(),
+        d,
+        gamma
+            .iter()
+            .flat_map(|g| {
+                let (c, s) = (g.cos(), g.sin());
+                (0..d).map(move |k| (k, c, s))
+            })
+            .map(|(k, c, s)| r * (c * u[k] + s * v[k]))
+            .collect(),
+    )?;
+    Ok((Matrix::from_row_major(1, d, a.to_vec())?, xs))
+}
+
 /// Kernel regression on samples of a distribution: the analytic-NTK regressor
 /// (t = ∞, relative ridge `diag_reg`) trained on n samples of `dist` in ℝᵈ (projected
 /// onto the sphere with `project`) labelled by `target`, measured on `n_test` points.
 #[derive(Debug, Clone, Copy)]
 pub struct Sampled<'a> {
-    pub net: &'a FcNetwork,
+    /// The network in its architecture.
+    pub model: Model<'a>,
     pub dist: crate::data::Distribution,
     pub d: usize,
     pub project: bool,
@@ -93,7 +148,7 @@ impl Sampled<'_> {
         let y_test = targets(self.target, &x_test, 0.0, 0)?;
         let x = self.draw(n, self.seed + n as u64)?;
         let y = targets(self.target, &x, 0.0, 0)?;
-        kernel_regression_mse_on(self.net, &x, &y, &x_test, &y_test, self.diag_reg)
+        kernel_regression_mse_on(self.model, &x, &y, &x_test, &y_test, self.diag_reg)
     }
 
     /// Sensitivity of the regressor trained on n points (after Bombari, Kiyani &
@@ -108,13 +163,13 @@ impl Sampled<'_> {
         let y = crate::targets::targets(self.target, &x, 0.0, 0)?;
         let z = self.draw(self.n_test, self.seed ^ 0x51)?;
         let z_hat = shuffled_rows(&self.draw(self.n_test, self.seed ^ 0x52)?, self.seed ^ 0x53)?;
-        sensitivity_on(self.net, &x, &y, &z, &z_hat, self.diag_reg)
+        sensitivity_on(self.model, &x, &y, &z, &z_hat, self.diag_reg)
     }
 }
 
 /// [`Sampled::mse`] on given training and test sets (e.g. a user's data).
 pub fn kernel_regression_mse_on(
-    net: &FcNetwork,
+    model: Model,
     x: &Matrix,
     y: &[f64],
     x_test: &Matrix,
@@ -128,8 +183,8 @@ pub fn kernel_regression_mse_on(
             got: y_test.len(),
         });
     }
-    let ktt = kernel_matrix(net, x, None)?.ntk;
-    let kst = kernel_matrix(net, x_test, Some(x))?.ntk;
+    let ktt = model.kernels(x, None)?.ntk;
+    let kst = model.kernels(x_test, Some(x))?.ntk;
     let p = crate::dynamics::predict(&ktt, &kst, y, &[None], 1.0, diag_reg, None)?;
     Ok(p.test_mean[0]
         .iter()
@@ -157,7 +212,7 @@ pub fn shuffled_rows(m: &Matrix, seed: u64) -> Result<Matrix> {
 /// step 10⁻⁴ along v = z − ẑ (exact to O(10⁻⁸) for smooth kernels; the ReLU NTK is
 /// smooth away from z = ±xᵢ).
 pub fn sensitivity_on(
-    net: &FcNetwork,
+    model: Model,
     x: &Matrix,
     y: &[f64],
     z: &Matrix,
@@ -172,7 +227,7 @@ pub fn sensitivity_on(
             got: z.cols(),
         });
     }
-    let ktt = kernel_matrix(net, x, None)?.ntk;
+    let ktt = model.kernels(x, None)?.ntk;
     let eps = diag_reg * (0..n).map(|i| ktt.get(i, i)).sum::<f64>() / n as f64;
     let mut reg = ktt.clone();
     for i in 0..n {
@@ -191,7 +246,7 @@ pub fn sensitivity_on(
     }
     let f = |pts: Vec<f64>| -> Result<Vec<f64>> {
         let m = Matrix::from_row_major(n_test, d, pts)?;
-        let k = kernel_matrix(net, &m, Some(x))?.ntk;
+        let k = model.kernels(&m, Some(x))?.ntk;
         Ok((0..n_test)
             .map(|i| k.row(i).iter().zip(&alpha).map(|(a, b)| a * b).sum())
             .collect())
@@ -260,7 +315,7 @@ mod tests {
         let target = Target::RandomLabels { seed: 1 };
         let (n, d, m, seed) = (20, 6, 15, 4);
         let s = Sampled {
-            net: &net,
+            model: Model::mlp(&net),
             dist: Distribution::Gaussian,
             d,
             project: false,
@@ -311,7 +366,7 @@ mod tests {
         use crate::targets::Target;
         let target = Target::harmonics(&[1, 4]);
         let s = Sampled {
-            net: &relu(2),
+            model: Model::mlp(&relu(2)),
             dist: Distribution::Circle,
             d: 2,
             project: false,

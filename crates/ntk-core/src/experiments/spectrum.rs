@@ -10,7 +10,8 @@ use super::kernel::pick;
 use super::{default_network, Observer, Part, Reporter};
 use crate::dynamics::KernelKind;
 use crate::error::Result;
-use crate::kernel::{kernel_matrix, FcNetwork};
+use crate::kernel::FcNetwork;
+use crate::layers::architecture::{Architecture, Model};
 use crate::linalg::symmetric_eigen;
 use crate::spectral::dominant_frequency;
 use crate::sphere::sphere_eigenvalues;
@@ -24,6 +25,8 @@ pub const TOP_VECTORS: usize = 4;
 pub struct Params {
     /// The network (its `width` is used by the standard parameterization).
     pub network: FcNetwork,
+    /// The architecture the network is read in.
+    pub architecture: Architecture,
     pub kernel: KernelKind,
     pub data: DataSpec,
 }
@@ -32,6 +35,7 @@ impl Default for Params {
     fn default() -> Self {
         Params {
             network: default_network(),
+            architecture: Architecture::Mlp,
             kernel: KernelKind::Ntk,
             data: DataSpec::default(),
         }
@@ -43,13 +47,25 @@ impl Params {
     pub fn validate(&self) -> Result<()> {
         self.network.validate()?;
         self.data.validate()?;
+        self.architecture.validate(&self.network, self.data.dim())?;
         let n = self.data.rows();
         crate::budget::ensure(
             "the Gram matrix and its eigenvectors",
             crate::budget::kernel_bytes(n, n, self.data.dim(), self.network.depth)
-                + crate::budget::eigen_bytes(n),
+                + crate::budget::eigen_bytes(n)
+                + self
+                    .architecture
+                    .kernel_bytes(&self.network, self.data.dim(), n, n)?,
             "lower n",
         )
+    }
+
+    /// The network in its architecture.
+    pub fn model(&self) -> Model<'_> {
+        Model {
+            net: &self.network,
+            arch: &self.architecture,
+        }
     }
 }
 
@@ -90,10 +106,15 @@ pub fn run(p: &Params, observer: &mut dyn Observer) -> Result<Spectrum> {
     let mut r = Reporter::new(observer, 1);
     let x = p.data.inputs()?;
     let n = x.rows();
-    let exact = kernel_matrix(&p.network, &x, None)?;
+    let exact = p.model().kernels(&x, None)?;
     let (lambda, v) = symmetric_eigen(pick(&exact, p.kernel))?;
     let eigenvalues: Vec<f64> = lambda.iter().rev().map(|l| l / n as f64).collect();
-    let (analytic, analytic_note) = match p.data.funk_hecke() {
+    let applies = if p.architecture.is_mlp() {
+        p.data.funk_hecke()
+    } else {
+        Err(NoFunkHecke::NotMlp)
+    };
+    let (analytic, analytic_note) = match applies {
         Ok(()) => {
             let k_max = 200.min(4 * n);
             let s = sphere_eigenvalues(&p.network, x.cols(), k_max)?;

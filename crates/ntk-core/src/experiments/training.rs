@@ -16,17 +16,19 @@ use crate::data::sample;
 use crate::dynamics::{ensemble_gd_losses, linearised_gd, losses, LinearisedPath};
 use crate::empirical::{fit_log_log, LogLogFit};
 use crate::error::{NtkError, Result};
-use crate::kernel::{kernel_matrix, nngp_diagonal, FcNetwork, Parameterization};
+use crate::kernel::{FcNetwork, Parameterization};
+use crate::layers::architecture::{Architecture, Model};
 use crate::linalg::{symmetric_eigen, Matrix};
-use crate::network::{Mlp, MlpSpec};
 use crate::targets::{targets, Target};
-use crate::train::{train_through, TrainRecord, TrainSetup};
+use crate::train::TrainRecord;
 
 /// The training experiment's settings.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Params {
     pub network: FcNetwork,
+    /// The architecture the network is read in (the widths are a CNN's channels).
+    pub architecture: Architecture,
     pub widths: Vec<usize>,
     /// The training inputs (a user's file: its last fifth is the test set).
     pub data: DataSpec,
@@ -45,6 +47,7 @@ impl Default for Params {
     fn default() -> Self {
         Params {
             network: default_network(),
+            architecture: Architecture::Mlp,
             widths: vec![64, 256, 1024],
             data: DataSpec::default(),
             target: default_target(),
@@ -86,7 +89,15 @@ impl Params {
                 value: s as f64,
             });
         }
+        self.architecture.validate(&self.network, self.data.dim())?;
         let widest = self.widths.iter().copied().max().unwrap_or(1);
+        let (n, n_test) = (self.data.rows(), self.n_test);
+        crate::budget::ensure(
+            "the analytic kernels",
+            self.architecture
+                .kernel_bytes(&self.network, self.data.dim(), n + n_test, n)?,
+            "lower n, the test points or the positions",
+        )?;
         crate::budget::ensure(
             "training the widest network",
             crate::budget::train_bytes(
@@ -321,9 +332,13 @@ pub fn run(p: &Params, observer: &mut dyn Observer) -> Result<Output> {
 
     // The infinite-width ensemble: expected losses over initialisations (mean and
     // variance, f₀ ~ GP(0, K)) and its mean function, below the critical rate.
-    let k_train = kernel_matrix(&p.network, &x, None)?;
-    let k_cross = kernel_matrix(&p.network, &x_test, Some(&x))?;
-    let test_diag = nngp_diagonal(&p.network, &x_test)?;
+    let model = Model {
+        net: &p.network,
+        arch: &p.architecture,
+    };
+    let k_train = model.kernels(&x, None)?;
+    let k_cross = model.kernels(&x_test, Some(&x))?;
+    let test_diag = model.nngp_diagonal(&x_test)?;
     let (lambda, vectors) = symmetric_eigen(&k_train.ntk)?;
     let lambda_max = lambda.last().copied().unwrap_or(0.0);
     let critical = finite(2.0 * n_train as f64 / lambda_max);
@@ -381,22 +396,10 @@ pub fn run(p: &Params, observer: &mut dyn Observer) -> Result<Output> {
     let y_scale = rms(&y_test).max(f64::MIN_POSITIVE);
     let mut widest: Option<Widest> = None;
     for (k, &m) in widths.iter().enumerate() {
-        let spec = MlpSpec::from_network(&p.network, m);
-        let setup = TrainSetup {
-            spec: &spec,
-            seed: p.data.seed,
-            x_train: &x,
-            y_train: &y,
-            x_test: Some(&x_test),
-            y_test: Some(&y_test),
-            learning_rate: lr,
-            steps: p.steps,
-            record_every: 1,
-        };
         let base = 1 + k * p.steps;
         let mut cancelled = false;
-        let rec = train_through(&setup, &steps, |s| {
-            if s % report_every == 0 {
+        let on_step = |s: usize| {
+            if s.is_multiple_of(report_every) {
                 cancelled = r
                     .step(
                         base + s,
@@ -405,7 +408,17 @@ pub fn run(p: &Params, observer: &mut dyn Observer) -> Result<Output> {
                     .is_err();
             }
             !cancelled
-        })?;
+        };
+        let rec = model.train_through(
+            m,
+            p.data.seed,
+            (&x, &y),
+            (&x_test, &y_test),
+            lr,
+            p.steps,
+            &steps,
+            on_step,
+        )?;
         // At or above this net's critical rate the run went ahead (until it diverged
         // or settled); its linearisation diverges and is not computed.
         let above = lr >= rec.critical_learning_rate;
@@ -424,9 +437,9 @@ pub fn run(p: &Params, observer: &mut dyn Observer) -> Result<Output> {
         if !above {
             // The same network's linearisation: its own f₀ and Θ̂₀ (the seed gives the
             // same initialisation as the run above).
-            let net0 = Mlp::init(&spec, x.cols(), p.data.seed)?;
-            let k0 = net0.empirical_kernels(&x, None)?.ntk;
-            let k0_cross = net0.empirical_kernels(&x_test, Some(&x))?.ntk;
+            let net0 = model.finite(x.cols(), m, p.data.seed)?;
+            let k0 = net0.empirical_ntk(&x, None)?;
+            let k0_cross = net0.empirical_ntk(&x_test, Some(&x))?;
             let linear = linearised_gd(
                 &k0,
                 &k0_cross,

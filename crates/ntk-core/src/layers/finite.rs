@@ -353,6 +353,21 @@ pub struct LayerTrainRecord {
     /// the linearised model.
     pub lambda_max: f64,
     pub critical_learning_rate: f64,
+    /// The recorded step at which the loss had diverged, when the rate was above the
+    /// critical one and that was allowed ([`FiniteLayerNet::train_through`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub diverged_at: Option<usize>,
+}
+
+/// How [`FiniteLayerNet::train_through`] trains.
+#[derive(Debug, Clone, Copy)]
+pub struct TrainOptions<'a> {
+    pub learning_rate: f64,
+    pub steps: usize,
+    /// The steps recorded (each ≤ `steps`).
+    pub record_at: &'a [usize],
+    /// Refuse a rate at or above the critical 2N/λ_max(Θ̂₀) instead of running it.
+    pub refuse_above_critical: bool,
 }
 
 /// The most steps one training run may take.
@@ -360,8 +375,9 @@ pub const MAX_TRAIN_STEPS: usize = 100_000;
 
 impl FiniteLayerNet {
     /// Full-batch gradient descent on L(θ) = (1/2N)‖f(X) − y‖², θ ← θ − η∇L with
-    /// ∇L = (1/N) Σ_i (f(x_i) − y_i) ∂f(x_i)/∂θ. A learning rate above the critical
-    /// 2N/λ_max(Θ̂₀) is refused (the linearised model diverges there).
+    /// ∇L = (1/N) Σ_i (f(x_i) − y_i) ∂f(x_i)/∂θ, recorded every `record_every` steps.
+    /// A learning rate above the critical 2N/λ_max(Θ̂₀) is refused (the linearised
+    /// model diverges there).
     #[allow(clippy::too_many_arguments)]
     pub fn train(
         &mut self,
@@ -372,6 +388,45 @@ impl FiniteLayerNet {
         steps: usize,
         record_every: usize,
     ) -> Result<LayerTrainRecord> {
+        if record_every == 0 {
+            return Err(NtkError::OutOfRange {
+                field: "record_every",
+                expected: "at least 1",
+                value: 0.0,
+            });
+        }
+        let record_at: Vec<usize> = (0..=steps)
+            .filter(|s| s % record_every == 0 || *s == steps)
+            .collect();
+        let options = TrainOptions {
+            learning_rate,
+            steps,
+            record_at: &record_at,
+            refuse_above_critical: true,
+        };
+        self.train_through(x, y, test, &options, |_| true)
+    }
+
+    /// [`FiniteLayerNet::train`] recording at the steps `record_at`, calling
+    /// `on_step(step)` after each step (`false` cancels: [`NtkError::Cancelled`]).
+    /// Without `refuse_above_critical`, a rate above the critical one runs until the
+    /// training loss grows past [`crate::train::DIVERGED`] × its initial value (or
+    /// overflows): the records end at the recorded step before, and `diverged_at`
+    /// names the step, as [`crate::train::train_through`] does for MLPs.
+    pub fn train_through(
+        &mut self,
+        x: ArrayViewD<f64>,
+        y: &[f64],
+        test: Option<(ArrayViewD<f64>, Option<&[f64]>)>,
+        options: &TrainOptions,
+        mut on_step: impl FnMut(usize) -> bool,
+    ) -> Result<LayerTrainRecord> {
+        let TrainOptions {
+            learning_rate,
+            steps,
+            record_at,
+            refuse_above_critical,
+        } = *options;
         let (shape, a) = as_batch("x_train", &x)?;
         self.check_shape("x_train", &shape)?;
         let n = a.len_of(Axis(0));
@@ -389,11 +444,18 @@ impl FiniteLayerNet {
                 value: learning_rate,
             });
         }
-        if steps > MAX_TRAIN_STEPS || record_every == 0 {
+        if steps > MAX_TRAIN_STEPS {
             return Err(NtkError::OutOfRange {
                 field: "steps",
-                expected: "at most 100000 (and record_every ≥ 1)",
+                expected: "at most 100000",
                 value: steps as f64,
+            });
+        }
+        if let Some(&bad) = record_at.iter().find(|&&s| s > steps) {
+            return Err(NtkError::OutOfRange {
+                field: "record_at",
+                expected: "steps between 0 and the number of steps",
+                value: bad as f64,
             });
         }
         let test = match test {
@@ -428,7 +490,7 @@ impl FiniteLayerNet {
             .copied()
             .unwrap_or(0.0);
         let critical = 2.0 * n as f64 / lambda_max;
-        if learning_rate >= critical {
+        if refuse_above_critical && learning_rate >= critical {
             return Err(NtkError::Diverges {
                 learning_rate,
                 critical,
@@ -449,16 +511,25 @@ impl FiniteLayerNet {
             ntk_drift: vec![],
             lambda_max,
             critical_learning_rate: critical,
+            diverged_at: None,
         };
+        let mut limit = f64::INFINITY;
         let loss = |f: &[f64], t: &[f64]| {
             f.iter().zip(t).map(|(a, b)| (a - b).powi(2)).sum::<f64>() / (2.0 * t.len() as f64)
         };
         for step in 0..=steps {
             let grads: Vec<(f64, Vec<f64>)> = map(n, |i| self.gradient(a.index_axis(Axis(0), i)));
             let f: Vec<f64> = grads.iter().map(|g| g.0).collect();
-            if step % record_every == 0 || step == steps {
+            if record_at.contains(&step) {
+                let l = loss(&f, y);
+                if step == 0 {
+                    limit = crate::train::DIVERGED * l.max(f64::MIN_POSITIVE);
+                } else if !refuse_above_critical && (!l.is_finite() || l > limit) {
+                    rec.diverged_at = Some(step);
+                    break;
+                }
                 rec.steps.push(step);
-                rec.train_loss.push(loss(&f, y));
+                rec.train_loss.push(l);
                 rec.train_predictions.push(f.clone());
                 if let Some((b, yt)) = &test {
                     let ft: Vec<f64> = b.outer_iter().map(|xi| self.forward(xi).0).collect();
@@ -490,6 +561,9 @@ impl FiniteLayerNet {
                 }
             }
             self.perturb(&direction, -learning_rate)?;
+            if !on_step(step + 1) {
+                return Err(NtkError::Cancelled);
+            }
         }
         if let Some(bad) = rec.train_loss.iter().find(|v| !v.is_finite()) {
             return Err(NtkError::Overflow {

@@ -26,6 +26,7 @@
 //! The infinite-width kernels of such a network are in [`analytic`].
 
 pub mod analytic;
+pub mod architecture;
 pub mod finite;
 
 use serde::de::Error as _;
