@@ -10,11 +10,11 @@ use ntk_core::activation::Activation;
 use ntk_core::data::Distribution;
 use ntk_core::dynamics::KernelKind;
 use ntk_core::experiments::{
-    capacity, convergence, data, generalization, kernel, spectrum, training, DataSpec, Experiment,
-    UserPoints,
+    architectures, capacity, convergence, data, generalization, kernel, spectrum, training,
+    DataSpec, Experiment, UserPoints,
 };
 use ntk_core::kernel::{FcNetwork, Parameterization};
-use ntk_core::layers::architecture::{Architecture, Pooling};
+use ntk_core::layers::architecture::{Architecture, KernelCost, Pooling};
 use ntk_core::layers::Padding;
 use ntk_core::network::MlpSpec;
 use ntk_core::targets::Target;
@@ -137,6 +137,10 @@ pub struct Config {
     /// The inputs and the target, for the picture of the data.
     pub data: DataSpec,
     pub target: Target,
+    /// The architecture, and what its analytic kernels on the data cost (not for
+    /// the MLP).
+    pub architecture: Architecture,
+    pub cost: Option<KernelCost>,
 }
 
 /// The page's settings, typed: every field parsed once from its raw text.
@@ -551,7 +555,7 @@ impl Settings {
                         .filter(|_| s.parameterization == Parameterization::Standard),
                     ..network
                 };
-                vec![
+                let mut v = vec![
                     Experiment::Generalization(generalization::Params {
                         network,
                         architecture: s.architecture.clone(),
@@ -565,7 +569,11 @@ impl Settings {
                         data,
                         target,
                     }),
-                ]
+                ];
+                if let Some(p) = compare_params(s, d) {
+                    v.push(Experiment::Architectures(p));
+                }
+                v
             }
         };
         // Every tab shows its data: the inputs, coloured by the target where the tab
@@ -583,6 +591,12 @@ impl Settings {
             },
             target: uses_target.then(|| shown_target.clone()),
         }));
+        let cost = (!s.architecture.is_mlp())
+            .then(|| {
+                let rows = shown_data.rows();
+                s.architecture.cost(&network, d, rows, rows).ok()
+            })
+            .flatten();
         Ok(Config {
             view: s.view,
             job,
@@ -590,6 +604,8 @@ impl Settings {
             max_entry: s.max_entry,
             data: shown_data,
             target: shown_target,
+            architecture: s.architecture.clone(),
+            cost,
         })
     }
 }
@@ -605,6 +621,39 @@ impl Config {
     pub fn network(&self) -> Option<FcNetwork> {
         self.job.iter().find_map(|e| e.network().copied())
     }
+}
+
+/// The longest signals the architecture comparison takes on the page: its CNN with
+/// global pooling keeps L × L position pairs per pair of signals (length 32, n = 128:
+/// about 4 s in the page).
+pub const COMPARE_MAX_LENGTH: usize = 32;
+
+/// The generalization tab's comparison of architectures (MLP, residual MLP, CNN +
+/// flatten, CNN + global pooling on Gaussian signals of length d with the
+/// shift-invariant autocorrelation target), when a residual MLP or a CNN is chosen and
+/// the signals are short enough; its training sizes follow n, up to 128.
+pub fn compare_params(s: &Settings, d: usize) -> Option<architectures::Params> {
+    if s.architecture.is_mlp() || !(2..=COMPARE_MAX_LENGTH).contains(&d) {
+        return None;
+    }
+    let filter = match s.architecture {
+        Architecture::Cnn { filter, .. } => filter.min(d),
+        _ => 3.min(d),
+    };
+    let n_train: Vec<usize> = generalization::n_values(s.n.min(128))
+        .into_iter()
+        .filter(|&n| n >= 2)
+        .collect();
+    Some(architectures::Params {
+        length: d,
+        n_train,
+        n_test: s.n_test.min(200),
+        seeds: 3,
+        depth: s.depth,
+        filter,
+        noise: s.noise,
+        diag_reg: 1e-6,
+    })
 }
 
 /// Build the config, or the list of (field, message) problems: each field's own,
@@ -759,7 +808,7 @@ mod tests {
 
     #[test]
     fn every_preset_builds_its_view_and_its_url_reproduces_it() {
-        assert_eq!(PRESETS.len(), 6);
+        assert_eq!(PRESETS.len(), 7);
         for p in &PRESETS {
             let v = preset_values(p);
             let c = build(&v).unwrap_or_else(|e| panic!("{}: {e:?}", p.id));

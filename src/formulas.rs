@@ -4,6 +4,8 @@
 
 use ntk_core::activation::Activation;
 use ntk_core::kernel::{FcNetwork, Parameterization};
+use ntk_core::layers::architecture::{Architecture, KernelCost, Pooling};
+use ntk_core::layers::Padding;
 
 /// One step of the computation: a name and its formula lines.
 #[derive(Debug, Clone, PartialEq)]
@@ -100,8 +102,130 @@ fn dual_lines(act: &Activation) -> Vec<String> {
     }
 }
 
-/// The recursion for `net`, step by step.
-pub fn formulas(net: &FcNetwork) -> Vec<Step> {
+/// The recursion for `net` read in `arch`, step by step; with `cost`, what the
+/// analytic kernels of the data will cost.
+pub fn formulas(net: &FcNetwork, arch: &Architecture, cost: Option<KernelCost>) -> Vec<Step> {
+    let mut steps = mlp_formulas(net);
+    let wall = |ops: u64| {
+        // Measured: the README's CNTK benchmark (n = 256 signals of length 32, two
+        // circular convolutions, filter 3, global pooling) is 3.6·10⁹ operations by
+        // this estimate and takes 2.84 s in Chromium on one core: 1.3·10⁹ a second;
+        // 1.2·10⁹ is used (the slower side).
+        let s = ops as f64 / 1.2e9;
+        if s < 1.0 {
+            "under a second".to_string()
+        } else {
+            format!("about {} s", num(s))
+        }
+    };
+    let cost_step = cost.map(|c| Step {
+        title: "Cost of the analytic kernels on these data".into(),
+        lines: vec![
+            format!(
+                "{} pairs of inputs × {} per pair ({} positions) ≈ {} operations, {} of memory: {} in the page",
+                c.pairs,
+                if c.full_covariance {
+                    "P × P position pairs"
+                } else {
+                    "P positions"
+                },
+                c.positions,
+                num(c.operations as f64),
+                ntk_core::error::human_bytes(c.bytes),
+                wall(c.operations)
+            ),
+            "Jobs over the tab's 1 GB are refused before they start.".into(),
+        ],
+    });
+    let dense_lines = steps[1].lines.clone();
+    match arch {
+        Architecture::Mlp => {}
+        Architecture::ResidualMlp => {
+            steps[3] = Step {
+                title: format!("Residual MLP, depth L = {}", net.depth),
+                lines: vec![
+                    format!(
+                        "Dense, then {} × residual block x ↦ x + Dense(φ(x)), then φ and a Dense readout",
+                        net.depth.saturating_sub(1)
+                    ),
+                    "Residual block (FanOut → parallel(branch, identity) → FanInSum): K ← K + K_branch, Θ ← Θ + Θ_branch, the branch's K, Θ computed from the block's input".into(),
+                ],
+            };
+        }
+        Architecture::Cnn {
+            filter,
+            padding,
+            pooling,
+            height,
+        } => {
+            let (axes, window) = match height {
+                Some(_) => (2, format!("{filter} × {filter}")),
+                None => (1, filter.to_string()),
+            };
+            steps[0] = Step {
+                title: match height {
+                    Some(h) => format!("Input: an image of {h} × d/{h} pixels, one channel"),
+                    None => "Input: a signal of length d, one channel".into(),
+                },
+                lines: vec!["K⁰_pq(x, x') = x_p · x'_q for positions p, q;   Θ⁰ = 0".into()],
+            };
+            let mut conv = vec![format!(
+                "K_pq ← σ_w² · (1/{}) Σ_o K_(p+o)(q+o){}   over the window offsets o ({} padding){}",
+                filter.pow(axes),
+                if net.b_std.is_some() { " + σ_b²" } else { "" },
+                match padding {
+                    Padding::Circular => "circular",
+                    Padding::Same => "zero, same",
+                    Padding::Valid => "valid, no",
+                },
+                if *padding == Padding::Circular {
+                    ": positions wrap around"
+                } else {
+                    ""
+                }
+            )];
+            conv.push(format!(
+                "Θ_pq ← K_pq + σ_w² · (1/{}) Σ_o Θ_(p+o)(q+o)   (the dense rule {} applied to each position pair, averaged over the window)",
+                filter.pow(axes),
+                dense_lines.first().cloned().unwrap_or_default()
+            ));
+            steps.insert(
+                1,
+                Step {
+                    title: format!("Convolution, filter {window} (Arora et al. 2019's CNTK)"),
+                    lines: conv,
+                },
+            );
+            // The dense step now only describes the readout.
+            steps[2].title = format!("Dense readout ({})", steps[2].title);
+            steps[3].lines[0] = format!(
+                "{}, at every position pair (p, q), with K_pp, K_qq as the variances",
+                steps[3].lines[0]
+            );
+            steps[4] = Step {
+                title: match pooling {
+                    Pooling::GlobalAvg => "Global average pooling (CNN-GAP)".into(),
+                    Pooling::Flatten => "Flatten (vanilla CNN)".into(),
+                },
+                lines: vec![
+                    match pooling {
+                        Pooling::GlobalAvg => "K ← (1/P²) Σ_pq K_pq, Θ ← (1/P²) Σ_pq Θ_pq: every position pair is needed (P × P covariances per pair of inputs); with circular padding the kernel is invariant to circular shifts".into(),
+                        Pooling::Flatten => "K ← (1/P) Σ_p K_pp, Θ ← (1/P) Σ_p Θ_pp: only matching positions (P entries per pair of inputs); the readout sees where a feature is".into(),
+                    },
+                    format!(
+                        "{} × (Convolution → φ), then the pooling, then the Dense readout",
+                        net.depth
+                    ),
+                ],
+            };
+        }
+    }
+    steps.extend(cost_step);
+    steps
+}
+
+/// The MLP's recursion, step by step.
+fn mlp_formulas(net: &FcNetwork) -> Vec<Step> {
     let w2 = net.w_std * net.w_std;
     let bias = net.b_std.map(|b| b * b);
     let b_term = bias.map_or(String::new(), |b2| format!(" + σ_b² (= {})", num(b2)));
@@ -169,7 +293,11 @@ mod tests {
 
     #[test]
     fn relu_ntk_formulas_show_the_arc_cosine_kernel_and_the_numbers() {
-        let steps = formulas(&FcNetwork::relu(3, 2f64.sqrt(), Some(0.1)));
+        let steps = formulas(
+            &FcNetwork::relu(3, 2f64.sqrt(), Some(0.1)),
+            &Architecture::Mlp,
+            None,
+        );
         let text: String = steps
             .iter()
             .flat_map(|s| s.lines.clone())
@@ -187,14 +315,55 @@ mod tests {
         for (name, _) in crate::fields::ACTIVATIONS {
             let act = crate::fields::activation_from_name(name, 0.2).unwrap();
             let mut net = FcNetwork::relu(2, 1.5, None).with_activation(act);
-            let steps = formulas(&net);
+            let steps = formulas(&net, &Architecture::Mlp, None);
             assert!(steps[2].lines.len() >= 2, "{name}");
             assert!(!steps[1].lines[0].contains("σ_b"), "no bias, no σ_b term");
             net.parameterization = Parameterization::Standard;
             net.width = Some(512);
-            assert!(formulas(&net)[1].lines[0].contains("n_in · K"));
+            assert!(formulas(&net, &Architecture::Mlp, None)[1].lines[0].contains("n_in · K"));
         }
-        let tanh = formulas(&FcNetwork::relu(1, 1.0, None).with_activation(Activation::Tanh));
+        let tanh = formulas(
+            &FcNetwork::relu(1, 1.0, None).with_activation(Activation::Tanh),
+            &Architecture::Mlp,
+            None,
+        );
         assert!(tanh[2].lines.iter().any(|l| l.contains("Gauss–Hermite")));
+    }
+
+    #[test]
+    fn a_cnn_shows_its_convolution_pooling_and_cost() {
+        let arch = Architecture::Cnn {
+            filter: 3,
+            padding: Padding::Circular,
+            pooling: Pooling::GlobalAvg,
+            height: None,
+        };
+        let net = FcNetwork::relu(2, 2f64.sqrt(), Some(0.1));
+        let cost = arch.cost(&net, 16, 64, 64).unwrap();
+        // 64·65/2 pairs, P = 16 positions, all P² pairs kept.
+        assert_eq!(
+            (cost.pairs, cost.positions, cost.full_covariance),
+            (2080, 16, true)
+        );
+        let steps = formulas(&net, &arch, Some(cost));
+        let titles: Vec<&str> = steps.iter().map(|s| s.title.as_str()).collect();
+        assert!(titles[1].starts_with("Convolution, filter 3"), "{titles:?}");
+        assert!(titles
+            .iter()
+            .any(|t| t.starts_with("Global average pooling")));
+        assert!(steps.last().unwrap().lines[0].contains("2080 pairs"));
+        assert!(steps[1].lines[0].contains("(1/3) Σ_o"), "{:?}", steps[1]);
+        let flat = Architecture::Cnn {
+            filter: 3,
+            padding: Padding::Circular,
+            pooling: Pooling::Flatten,
+            height: Some(4),
+        };
+        let steps = formulas(&net, &flat, None);
+        assert!(steps[1].lines[0].contains("(1/9) Σ_o"));
+        assert!(steps[4].title.starts_with("Flatten"));
+        assert!(!flat.cost(&net, 16, 8, 8).unwrap().full_covariance);
+        let res = formulas(&net, &Architecture::ResidualMlp, None);
+        assert!(res[3].lines[1].contains("K ← K + K_branch"));
     }
 }

@@ -460,11 +460,11 @@ pub fn App(
                         <TrainingPanels results=results busy=busy log=log />
                     }.into_any(),
                     View::Generalization => view! {
-                        <GeneralizationPanel results=results busy=busy log=log />
+                        <GeneralizationPanel results=results busy=busy log=log compare=Signal::derive(move || config.with(|c| c.as_ref().is_some_and(|c| c.job.iter().any(|e| matches!(e, ntk_core::experiments::Experiment::Architectures(_)))))) />
                     }.into_any(),
                 }}
                 </div>
-                <FormulasPanel network=Signal::derive(move || config.with(|c| c.as_ref().and_then(|c| c.network()))) />
+                <FormulasPanel network=Signal::derive(move || config.with(|c| c.as_ref().and_then(|c| c.network().map(|n| (n, c.architecture.clone(), c.cost))))) />
             </main>
         </div>
     }

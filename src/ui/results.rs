@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 
 use ntk_core::experiments::{
-    capacity, convergence, generalization, kernel, spectral_bias, spectrum,
+    architectures, capacity, convergence, generalization, kernel, spectral_bias, spectrum,
 };
 use ntk_core::experiments::{training, DataPreview, Part, Slot};
 
@@ -61,4 +61,5 @@ impl Results {
     accessor!(sensitivity, Sensitivity, generalization::Sensitivity);
     accessor!(capacity, Capacity, capacity::Capacity);
     accessor!(data, Data, DataPreview);
+    accessor!(architectures, Architectures, architectures::Architectures);
 }

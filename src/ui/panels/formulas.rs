@@ -9,16 +9,22 @@ use super::Panel;
 /// papers, by arXiv id.
 #[component]
 pub fn FormulasPanel(
-    #[prop(into)] network: Signal<Option<ntk_core::kernel::FcNetwork>>,
+    #[prop(into)] network: Signal<
+        Option<(
+            ntk_core::kernel::FcNetwork,
+            ntk_core::layers::architecture::Architecture,
+            Option<ntk_core::layers::architecture::KernelCost>,
+        )>,
+    >,
 ) -> impl IntoView {
     view! {
-        <Panel id="formulas" title="Formulas: what is computed" what="The infinite-width recursion for the network in the sidebar, with google/neural-tangents' conventions; it updates with every control.">
+        <Panel id="formulas" title="Formulas: what is computed" what="The infinite-width recursion for the network in the sidebar (each layer kind in use), with google/neural-tangents' conventions; it updates with every control.">
             <div class="formulas">
                 {move || {
                     network
                         .get()
-                        .map(|net| {
-                            crate::formulas::formulas(&net)
+                        .map(|(net, arch, cost)| {
+                            crate::formulas::formulas(&net, &arch, cost)
                                 .into_iter()
                                 .map(|step| {
                                     view! {

@@ -7,6 +7,7 @@ use std::sync::Arc;
 use leptos::prelude::*;
 
 use super::Panel;
+use ntk_core::experiments::architectures::Architectures;
 use ntk_core::experiments::capacity::Capacity;
 use ntk_core::experiments::generalization::{Bound, LearningCurve};
 use ntk_plots::{fmt3, palette, Series, Stroke};
@@ -19,6 +20,68 @@ use crate::ui::results::Results;
 const FIRST: &[Slot] = &[Slot::Bound, Slot::LearningCurve];
 const SECOND: &[Slot] = &[Slot::Sensitivity];
 const THIRD: &[Slot] = &[Slot::Capacity];
+const FOURTH: &[Slot] = &[Slot::Architectures];
+
+/// How the comparison names each architecture of the core's list.
+fn architecture_label(name: &str) -> &str {
+    match name {
+        "mlp" => "MLP",
+        "residual_mlp" => "residual MLP",
+        "cnn_flatten" => "CNN + flatten",
+        "cnn_gap" => "CNN + global pooling",
+        other => other,
+    }
+}
+
+/// The comparison of architectures on signals: each analytic NTK's spectrum (the
+/// share of tr Θ of each eigenvalue) and the test error of NTK regression against n.
+pub fn architecture_charts(a: &Architectures, log: bool) -> Vec<Chart> {
+    let mut spectra = Chart::new(
+        "Spectrum of Θ on the signals: each eigenvalue's share of tr Θ",
+        "rank k",
+        "λ_k / Σ λ",
+    )
+    .log(log, log);
+    let mut errors = Chart::new(
+        "Test error of NTK regression (t = ∞) on the autocorrelation target",
+        "training signals n",
+        "test MSE",
+    )
+    .log(log, log);
+    let n: Vec<f64> = a.n.iter().map(|&n| n as f64).collect();
+    for (k, name) in a.names.iter().enumerate() {
+        let color = palette::CYCLE[k % palette::CYCLE.len()];
+        let label = architecture_label(name);
+        let spectrum = &a.spectra[k];
+        // Eigenvalues at round-off (≤ 1e-12 of the total) carry no information on a
+        // log axis.
+        let kept: Vec<(f64, f64)> = spectrum
+            .iter()
+            .enumerate()
+            .filter(|(_, v)| **v > 1e-12)
+            .map(|(i, v)| ((i + 1) as f64, *v))
+            .collect();
+        spectra.series.push(Series::new(
+            format!("{label} (shift changes Θ by {})", fmt3(a.shift_change[k])),
+            kept.iter().map(|p| p.0).collect(),
+            kept.iter().map(|p| p.1).collect(),
+            color,
+        ));
+        let mut s = Series::new(label, n.clone(), a.test_mse[k].clone(), color);
+        s.err = Some(a.test_mse_se[k].clone());
+        errors.series.push(s);
+    }
+    errors.series.push(
+        Series::new(
+            "predicting 0 (the target's variance + noise²)",
+            n.clone(),
+            vec![a.null_mse; n.len()],
+            palette::ANALYTIC,
+        )
+        .stroke(Stroke::Dashed),
+    );
+    vec![spectra, errors]
+}
 
 /// The first generalization charts: the Arora et al. bound and the learning curve.
 pub fn bound_charts(r: &Results, log: bool) -> Vec<Chart> {
@@ -198,7 +261,15 @@ pub fn GeneralizationPanel(
     results: RwSignal<Results>,
     #[prop(into)] busy: Signal<bool>,
     #[prop(into)] log: Signal<bool>,
+    /// Whether the comparison of architectures is computed (a residual MLP or a CNN
+    /// on signals of length ≤ 32).
+    #[prop(into)]
+    compare: Signal<bool>,
 ) -> impl IntoView {
+    let compared: FigureFn = Arc::new(move |r: &Results| {
+        let (g, a) = r.architectures()?;
+        charts(g, architecture_charts(a, log.get()))
+    });
     let bound: FigureFn =
         Arc::new(move |r: &Results| charts(r.generation(FIRST)?, bound_charts(r, log.get())));
     let capacity: FigureFn = Arc::new(move |r: &Results| {
@@ -214,6 +285,10 @@ pub fn GeneralizationPanel(
                 <FigureCanvas id="bound-plot" label="Arora et al. bound against n for true and random labels, and the learning curve" results=results slots=FIRST busy=busy figure=bound aspect="2.4 / 1" charts=2 />
                 <FigureCanvas id="sensitivity-plot" label="Sensitivity of the NTK regressor against n and against d" results=results slots=SECOND busy=busy figure=sens aspect="2.4 / 1" charts=2 />
                 <FigureCanvas id="capacity-plot" label="Smallest eigenvalue of H^∞ and the Rademacher-complexity bound against n" results=results slots=THIRD busy=busy figure=capacity aspect="2.4 / 1" charts=2 />
+                <Show when=move || compare.get()>
+                    <p class="note">"Architectures compared on signals (infinite width, ReLU, σ_w = 1.4, σ_b = 0.1, the sidebar's depth and filter): Gaussian signals of length d, target the circular autocorrelation Σ_p x_p x_(p+1)/√d, which is shift-invariant and local. A circular CNN with global pooling has an exactly shift-invariant kernel and learns it from few signals; an MLP's kernel sees only angles between whole signals. At infinite width the parameter count does not enter: these are the kernels' own inductive biases."</p>
+                    <FigureCanvas id="architectures-plot" label="Spectra and test error of four architectures on signals" results=results slots=FOURTH busy=busy figure=compared.clone() aspect="2.4 / 1" charts=2 />
+                </Show>
             </div>
         </Panel>
     }

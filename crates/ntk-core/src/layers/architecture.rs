@@ -212,6 +212,38 @@ impl Architecture {
         analytic::kernel_bytes(&self.layers(net, net.width.unwrap_or(1))?, &shape, n1, n2)
     }
 
+    /// What the analytic kernels between n₁ and n₂ inputs in ℝᵈ cost, before they
+    /// run: the position pairs each pair of inputs carries, the multiply-adds (an
+    /// estimate: each convolution sums `filter^axes` window entries per position pair
+    /// it keeps, with P × P pairs when global pooling follows and P otherwise, and
+    /// each activation evaluates one dual kernel per kept pair), and the bytes.
+    pub fn cost(&self, net: &FcNetwork, d: usize, n1: usize, n2: usize) -> Result<KernelCost> {
+        let shape = self.input_shape(d)?;
+        let layers = self.layers(net, net.width.unwrap_or(1))?;
+        let p = shape.positions() as u64;
+        let full = layers.needs_full_covariance();
+        let kept = if full { p * p } else { p };
+        let window = match self {
+            Architecture::Cnn { filter, height, .. } => {
+                (*filter as u64).pow(if height.is_some() { 2 } else { 1 })
+            }
+            _ => 1,
+        };
+        let pairs = if n1 == n2 {
+            (n1 as u64) * (n1 as u64 + 1) / 2
+        } else {
+            n1 as u64 * n2 as u64
+        };
+        let per_pair = (net.depth as u64 + 1) * kept * (2 * window + 30);
+        Ok(KernelCost {
+            pairs,
+            positions: p as usize,
+            full_covariance: full,
+            operations: pairs.saturating_mul(per_pair),
+            bytes: analytic::kernel_bytes(&layers, &shape, n1, n2)?,
+        })
+    }
+
     /// Rows of `x` (n × d) as inputs of this architecture (n × spatial… × channels).
     pub fn inputs(&self, x: &Matrix) -> Result<ArrayD<f64>> {
         let shape = self.input_shape(x.cols())?;
@@ -221,6 +253,21 @@ impl Architecture {
         ArrayD::from_shape_vec(IxDyn(&dims), x.as_slice().to_vec())
             .map_err(|e| NtkError::Numerical(e.to_string()))
     }
+}
+
+/// The cost of an architecture's analytic kernels ([`Architecture::cost`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KernelCost {
+    /// Pairs of inputs.
+    pub pairs: u64,
+    /// Spatial positions P of one input.
+    pub positions: usize,
+    /// Whether every position pair is kept (P × P per pair of inputs).
+    pub full_covariance: bool,
+    /// Estimated floating-point operations.
+    pub operations: u64,
+    /// Bytes allocated.
+    pub bytes: u64,
 }
 
 /// A network description in one architecture: what every experiment computes with.
