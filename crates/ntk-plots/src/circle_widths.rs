@@ -49,11 +49,38 @@ pub struct CircleWidthsPlot<'a> {
     pub kernel: &'a str,
     /// The network, for the title ("ReLU, L = 3, σ_w = 1.41, σ_b = 0.1").
     pub network: &'a str,
+    /// Which circle, in words.
+    pub circle: CircleWords<'a>,
     /// Each width's seed mean and ± 2 s.e. band over its seeds' thin curves; `false`:
     /// only the seeds' own curves, one line each, as Jacot et al. draw them (widths
     /// whose seeds were not kept still get their mean and band).
     pub summary: bool,
 }
+
+/// How the plot names its circle and its widths.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct CircleWords<'a> {
+    /// After the kernel in the title: "on the unit circle".
+    pub place: &'a str,
+    /// The x axis.
+    pub axis: &'a str,
+    /// The finite widths in the legend: "width" or "channels".
+    pub width: &'a str,
+}
+
+/// The MLP's circle: the unit circle of ℝ² (Jacot et al. 2018, Fig. 1).
+pub const UNIT_CIRCLE: CircleWords<'static> = CircleWords {
+    place: "on the unit circle",
+    axis: "angle γ between x₀ = (1, 0) and x(γ) = (cos γ, sin γ)",
+    width: "width",
+};
+
+/// The circle through the first two data inputs (any architecture but the MLP).
+pub const DATA_CIRCLE: CircleWords<'static> = CircleWords {
+    place: "on the circle through inputs 1 and 2",
+    axis: "angle γ from x₀ = input 1, in the plane of inputs 1 and 2 (‖x(γ)‖ = ‖x₀‖)",
+    width: "width",
+};
 
 /// The band mean ± 2·s.e.
 fn sem_band(gamma: &[f64], w: &WidthSeries<'_>) -> Vec<(f64, f64)> {
@@ -69,10 +96,16 @@ fn sem_band(gamma: &[f64], w: &WidthSeries<'_>) -> Vec<(f64, f64)> {
     upper.chain(lower).collect()
 }
 
-fn legend_text(w: &WidthSeries<'_>, seeds: usize, after: Option<usize>, summary: bool) -> String {
+fn legend_text(
+    w: &WidthSeries<'_>,
+    name: &str,
+    seeds: usize,
+    after: Option<usize>,
+    summary: bool,
+) -> String {
     let what = match after {
-        Some(steps) => format!("width m = {} after {steps} steps of GD", w.width),
-        None => format!("width m = {}", w.width),
+        Some(steps) => format!("{name} m = {} after {steps} steps of GD", w.width),
+        None => format!("{name} m = {}", w.width),
     };
     if !summary && !w.seeds.is_empty() {
         format!("{what}: {seeds} seeds, a line each")
@@ -160,7 +193,7 @@ where
             };
             let color = color_of(i, after.is_some());
             entries.push(LegendEntry::new(
-                legend_text(w, data.seeds, after, data.summary),
+                legend_text(w, data.circle.width, data.seeds, after, data.summary),
                 color,
                 swatch,
             ));
@@ -181,11 +214,11 @@ where
         ));
     }
     let area = &split_legend(area, &entries, &[], style)?;
-    let title = format!("{} on the unit circle — {}", data.kernel, data.network);
+    let title = format!("{} {} — {}", data.kernel, data.circle.place, data.network);
     let (caption, font) = crate::common::fitted_caption(area, &title, style, 15.0);
     let (x_desc, y_desc) = crate::common::axis_titles(
         area,
-        "angle γ between x₀ = (1, 0) and x(γ) = (cos γ, sin γ)",
+        data.circle.axis,
         &format!("{}(x₀, x(γ))", data.kernel),
         style,
     );

@@ -21,7 +21,9 @@ pub mod palette;
 mod scatter;
 mod spectrum;
 
-pub use circle_widths::{draw_circle_widths, CircleWidthsPlot, WidthSeries};
+pub use circle_widths::{
+    draw_circle_widths, CircleWidthsPlot, CircleWords, WidthSeries, DATA_CIRCLE, UNIT_CIRCLE,
+};
 pub use common::Mapping;
 pub use heatmap::{
     downsample, draw_kernel_heatmaps, heatmap_colors, HeatmapCells, HeatmapsPlot, MAX_CELLS,

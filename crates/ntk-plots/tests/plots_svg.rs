@@ -1,6 +1,7 @@
 //! The panels' plot functions rendered natively to SVG and read back: titles, axis
 //! labels, legends, colour bars, log ticks, and errors for bad data.
 
+use ntk_plots::UNIT_CIRCLE;
 use ntk_plots::{
     draw_circle_widths, draw_eigenvectors, draw_kernel_heatmaps, draw_lines, draw_lines_row,
     draw_spectrum, fmt3, to_svg_string, CircleWidthsPlot, EigenvectorPlot, HeatmapsPlot, LinesPlot,
@@ -74,6 +75,7 @@ fn circle_widths_plot_has_title_axes_legend_and_every_series() {
         kernel: "NTK Θ",
         network: "ReLU, L = 1",
         summary: true,
+        circle: UNIT_CIRCLE,
     };
     let mut mapping = None;
     let svg = to_svg_string(900, 450, |a| {
@@ -164,6 +166,7 @@ fn circle_widths_plot_without_a_limit_draws_each_widths_own_kernel() {
         kernel: "NTK Θ",
         network: "standard",
         summary: true,
+        circle: UNIT_CIRCLE,
     };
     let svg = to_svg_string(900, 450, |a| {
         draw_circle_widths(a, &plot, &PlotStyle::default()).map(|_| ())
@@ -382,6 +385,7 @@ fn bad_data_is_an_error_not_a_panic() {
         kernel: "Θ",
         network: "",
         summary: true,
+        circle: UNIT_CIRCLE,
     };
     let r = to_svg_string(400, 300, |a| {
         draw_circle_widths(a, &plot, &style).map(|_| ())
@@ -397,6 +401,7 @@ fn bad_data_is_an_error_not_a_panic() {
         kernel: "Θ",
         network: "",
         summary: true,
+        circle: UNIT_CIRCLE,
     };
     let r = to_svg_string(400, 300, |a| {
         draw_circle_widths(a, &nan, &style).map(|_| ())
@@ -774,6 +779,7 @@ fn titles_fit_a_narrow_canvas() {
         kernel: "NTK Θ",
         network: "analytic vs finite widths",
         summary: true,
+        circle: UNIT_CIRCLE,
     };
     let title = "NTK Θ on the unit circle — analytic vs finite widths";
     let size_of = |width: u32| {

@@ -49,13 +49,20 @@ pub fn architecture_charts(a: &Architectures, log: bool) -> Vec<Chart> {
     )
     .log(log, log);
     let n: Vec<f64> = a.n.iter().map(|&n| n as f64).collect();
-    for (k, name) in a.names.iter().enumerate() {
+    // The parts stream in one architecture at a time: `names` lists all four, the
+    // other lists the ones finished so far.
+    let finished = a
+        .spectra
+        .len()
+        .min(a.shift_change.len())
+        .min(a.test_mse.len())
+        .min(a.test_mse_se.len());
+    for (k, name) in a.names.iter().enumerate().take(finished) {
         let color = palette::CYCLE[k % palette::CYCLE.len()];
         let label = architecture_label(name);
-        let spectrum = &a.spectra[k];
         // Eigenvalues at round-off (≤ 1e-12 of the total) carry no information on a
         // log axis.
-        let kept: Vec<(f64, f64)> = spectrum
+        let kept: Vec<(f64, f64)> = a.spectra[k]
             .iter()
             .enumerate()
             .filter(|(_, v)| **v > 1e-12)
@@ -306,6 +313,30 @@ mod tests {
             rademacher_random: vec![0.9, 0.8, 0.7],
             singular_from: None,
         }
+    }
+
+    /// The comparison streams in one architecture at a time: a part with fewer
+    /// finished architectures than names draws those, and never indexes past them.
+    #[test]
+    fn a_partial_comparison_draws_the_finished_architectures() {
+        let a = Architectures {
+            names: ["mlp", "residual_mlp", "cnn_flatten", "cnn_gap"]
+                .map(String::from)
+                .to_vec(),
+            spectra: vec![vec![0.5, 0.3, 0.2]],
+            shift_change: vec![0.54],
+            n: vec![8, 16],
+            test_mse: vec![vec![1.0, 0.9]],
+            test_mse_se: vec![vec![0.1, 0.1]],
+            null_mse: 1.0,
+        };
+        let c = architecture_charts(&a, true);
+        assert_eq!(c[0].series.len(), 1);
+        assert!(c[0].series[0]
+            .label
+            .starts_with("MLP (shift changes Θ by 0.54"));
+        // One architecture and the "predicting 0" reference.
+        assert_eq!(c[1].series.len(), 2);
     }
 
     /// A singular H^∞ (λ₀ zero up to rounding) is said on the plot, not dropped

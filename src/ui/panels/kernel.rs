@@ -11,6 +11,7 @@ use ntk_plots::{
     draw_circle_widths, draw_kernel_heatmaps, fmt3, heatmap_colors, CircleWidthsPlot, HeatmapsPlot,
     Mapping, WidthSeries,
 };
+use ntk_plots::{CircleWords, DATA_CIRCLE, UNIT_CIRCLE};
 use web_sys::HtmlCanvasElement;
 
 use crate::canvas::{draw_on_canvas, paint_cells};
@@ -70,6 +71,14 @@ impl Figure for CircleFigure {
             kernel: kernel_name(self.symbol),
             network: "analytic vs finite widths",
             summary: self.band,
+            circle: CircleWords {
+                width: if c.channels { "channels" } else { "width" },
+                ..if c.through_data {
+                    DATA_CIRCLE
+                } else {
+                    UNIT_CIRCLE
+                }
+            },
         };
         draw_on_canvas(canvas, |area, style| draw_circle_widths(area, &plot, style))
             .map(|(m, s)| (vec![m], s))

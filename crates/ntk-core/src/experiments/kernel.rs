@@ -185,6 +185,13 @@ pub struct Circle {
     pub trained: Vec<WidthProfile>,
     pub trained_steps: usize,
     pub seeds: usize,
+    /// The circle passes through the first two data inputs (every architecture but
+    /// the MLP, whose circle is the unit circle of ℝ²).
+    #[serde(default)]
+    pub through_data: bool,
+    /// The finite widths are a CNN's channels.
+    #[serde(default)]
+    pub channels: bool,
 }
 
 /// Gram matrices on the data: analytic and one random net of the widest width, n × n
@@ -302,6 +309,8 @@ pub fn run(p: &Params, observer: &mut dyn Observer) -> Result<Output> {
         trained: Vec::new(),
         trained_steps: p.train.as_ref().map_or(0, |t| t.steps),
         seeds: p.seeds,
+        through_data: !p.architecture.is_mlp(),
+        channels: matches!(p.architecture, Architecture::Cnn { .. }),
     };
     done += 1;
     r.step(done, "analytic kernel on the circle")?;
