@@ -156,7 +156,7 @@ pub const PRESETS: [Preset; 7] = [
             ("target", "autocorr"),
             ("ntest", "50"),
         ],
-        seconds: 6.0,
+        seconds: 4.9,
     },
 ];
 

@@ -322,6 +322,45 @@ async fn the_generalization_panel_draws_and_reacts_to_the_target() {
     assert_ne!(canvas(&root, "bound-plot").to_data_url().unwrap(), before);
 }
 
+const CNN: &str =
+    "#view=generalization&arch=cnn1&dist=bumps&d=8&n=24&depth=1&ntest=20&target=autocorr";
+
+/// The architecture control: a CNN's kernels drive the generalization panel, the
+/// comparison of architectures is drawn, the formulas show the convolution; back to
+/// the MLP, the comparison and the convolution go.
+#[wasm_bindgen_test]
+async fn the_architecture_control_drives_the_panels_and_the_formulas() {
+    let root = mount_with(CNN);
+    drawn(
+        &root,
+        &[
+            "bound-plot",
+            "sensitivity-plot",
+            "capacity-plot",
+            "architectures-plot",
+        ],
+        1,
+    )
+    .await;
+    wait_until("done", || state(&root) == "done").await;
+    assert!(panel_errors(&root).is_empty(), "{:?}", panel_errors(&root));
+    let formulas: HtmlElement = find(&root, "#formulas-panel");
+    let text = formulas.text_content().unwrap();
+    assert!(text.contains("Convolution, filter 3"), "{text}");
+    assert!(text.contains("Global average pooling"), "{text}");
+    assert!(text.contains("Cost of the analytic kernels"), "{text}");
+    let g = generation(&root, "bound-plot");
+    choose(&root, "#arch", "mlp").await;
+    drawn(&root, &["bound-plot"], g + 1).await;
+    wait_until("the comparison gone", || {
+        root.query_selector("#architectures-plot")
+            .unwrap()
+            .is_none()
+    })
+    .await;
+    assert!(!formulas.text_content().unwrap().contains("Convolution"));
+}
+
 #[wasm_bindgen_test]
 async fn a_preset_sets_the_fields_shows_its_text_and_goes_into_the_url() {
     let root = mount_with(SMALL);

@@ -37,9 +37,9 @@ fn architecture_label(name: &str) -> &str {
 /// share of tr Θ of each eigenvalue) and the test error of NTK regression against n.
 pub fn architecture_charts(a: &Architectures, log: bool) -> Vec<Chart> {
     let mut spectra = Chart::new(
-        "Spectrum of Θ on the signals: each eigenvalue's share of tr Θ",
+        "Spectrum of Θ on the signals",
         "rank k",
-        "λ_k / Σ λ",
+        "share of tr Θ, λ_k / Σ λ",
     )
     .log(log, log);
     let mut errors = Chart::new(
