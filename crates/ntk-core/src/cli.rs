@@ -563,6 +563,79 @@ fn bench_cmd(input: &Value) -> Result<Value, SpecError> {
     })
 }
 
+/// An experiment's `"network": {"layers": […], "parameterization": …, "input_shape":
+/// [spatial…, channels], "width": m}` (the layer-list form of every other verb) as the
+/// experiments take it: the layers become `"architecture": {"kind": "layers", …}`
+/// ([`crate::layers::architecture::Architecture::Layers`]), whose hidden widths follow
+/// the experiment's widths, and the network keeps the parameterization (and the width
+/// of the standard parameterization's analytic kernel). Its depth, for the memory
+/// estimates, is the number of hidden dense/conv layers. Returns whether it moved.
+fn layers_as_architecture(mut input: Value) -> Result<(Value, bool), SpecError> {
+    let Some(net) = input
+        .get_mut("network")
+        .and_then(Value::as_object_mut)
+        .filter(|n| n.contains_key("layers"))
+    else {
+        return Ok((input, false));
+    };
+    let err = |field: &str, message: &str| SpecError {
+        field: field.into(),
+        message: message.into(),
+    };
+    if let Some(k) = net.keys().find(|k| {
+        !matches!(
+            k.as_str(),
+            "layers" | "parameterization" | "input_shape" | "width"
+        )
+    }) {
+        return Err(err(
+            &format!("network.{k}"),
+            "a layer-list network takes layers, parameterization, input_shape and width only",
+        ));
+    }
+    let layers = net.remove("layers").unwrap_or(Value::Null);
+    // Read here, so that a problem names its place in the list (inside the
+    // architecture's tagged enum serde would only say "architecture").
+    let _: Vec<crate::layers::Layer> = crate::spec::typed(layers.clone(), "network.layers")?;
+    let input_shape = net.remove("input_shape").unwrap_or(Value::Null);
+    fn hidden(layers: &Value) -> usize {
+        layers.as_array().map_or(0, |ls| {
+            ls.iter()
+                .map(|l| match l.as_object() {
+                    Some(o) if o.contains_key("dense") || o.contains_key("conv") => 1,
+                    Some(o) => o
+                        .get("residual")
+                        .and_then(|r| r.get("branch"))
+                        .map_or(0, hidden),
+                    None => 0,
+                })
+                .sum()
+        })
+    }
+    let depth = hidden(&layers).saturating_sub(1);
+    let mut flat = json!({"depth": depth, "activation": "relu", "w_std": 1.0, "b_std": null});
+    for key in ["parameterization", "width"] {
+        if let Some(v) = net.remove(key) {
+            flat[key] = v;
+        }
+    }
+    let obj = input
+        .as_object_mut()
+        .ok_or_else(|| err("input", "expected a JSON object"))?;
+    if obj.contains_key("architecture") {
+        return Err(err(
+            "architecture",
+            "give the network as network.layers or as an architecture, not both",
+        ));
+    }
+    obj.insert("network".into(), flat);
+    obj.insert(
+        "architecture".into(),
+        json!({"kind": "layers", "layers": layers, "input_shape": input_shape}),
+    );
+    Ok((input, true))
+}
+
 /// Run the experiment `name` on its JSON parameters, reporting progress to `observer`.
 pub fn experiment(
     name: &str,
@@ -573,7 +646,13 @@ pub fn experiment(
         field: name.into(),
         message: e.to_string(),
     };
-    let experiment = Experiment::parse(name, input)?;
+    let (input, moved) = layers_as_architecture(input)?;
+    let experiment = Experiment::parse(name, input).map_err(|mut e| {
+        if moved {
+            e.field = e.field.replacen("architecture.", "network.", 1);
+        }
+        e
+    })?;
     let out = experiment.run(observer).map_err(bad)?;
     serde_json::to_value(out).map_err(|e| SpecError {
         field: "output".into(),

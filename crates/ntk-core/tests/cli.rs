@@ -457,3 +457,56 @@ fn train_and_predict_take_a_layer_list() {
     );
     assert!(err.contains("y_train"), "{err}");
 }
+
+/// `ntk experiment` takes the layer-list network too: the spectrum experiment on the
+/// reference file's signals with its standard-parameterization CNN (hidden width 16)
+/// has eigenvalues whose sum and sum of squares are the trace and the squared
+/// Frobenius norm of neural-tangents' Θ(X, X) (two invariants of its spectrum).
+#[test]
+fn experiment_takes_a_layer_list() {
+    let text = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/data/nt_layers_reference.json"
+    ))
+    .unwrap();
+    let data: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let case = data["cases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == "conv1d_circular_gap_standard")
+        .unwrap();
+    let signals: Vec<Vec<Vec<f64>>> =
+        serde_json::from_value(data["inputs"]["signals"]["x1"].clone()).unwrap();
+    let (n, length, channels) = (signals.len(), signals[0].len(), signals[0][0].len());
+    let x: Vec<f64> = signals.iter().flatten().flatten().copied().collect();
+    let mut network = case["network"].clone();
+    network["input_shape"] = serde_json::json!([length, channels]);
+    network["width"] = serde_json::json!(16);
+    let request = serde_json::json!({
+        "network": network,
+        "data": {"points": {"name": "signals", "rows": n, "cols": length * channels, "x": x, "y": null}},
+    });
+    let (code, out, err) = run(&["experiment", "spectrum"], &request.to_string());
+    assert_eq!(code, 0, "{err}");
+    let got: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let lambda: Vec<f64> = serde_json::from_value(got["eigenvalues"].clone())
+        .or_else(|_| serde_json::from_value(got["output"]["eigenvalues"].clone()))
+        .unwrap();
+    let nt: Vec<Vec<f64>> = serde_json::from_value(case["x1_x1"]["ntk"].clone()).unwrap();
+    let trace: f64 = (0..n).map(|i| nt[i][i]).sum();
+    let frob2: f64 = nt.iter().flatten().map(|v| v * v).sum();
+    let sum: f64 = lambda.iter().map(|l| l * n as f64).sum();
+    let sum2: f64 = lambda.iter().map(|l| (l * n as f64).powi(2)).sum();
+    assert!((sum - trace).abs() <= 1e-10 * trace, "{sum} vs {trace}");
+    assert!((sum2 - frob2).abs() <= 1e-9 * frob2, "{sum2} vs {frob2}");
+    // The layer list's errors name the network's field, as the other verbs do.
+    let mut bad = request.clone();
+    bad["network"]["layers"][0]["conv"]["padding"] = serde_json::json!("mirror");
+    let err = refused(&["experiment", "spectrum"], &bad.to_string());
+    assert!(err.contains("network.layers[0]"), "{err}");
+    let mut both = request.clone();
+    both["architecture"] = serde_json::json!({"kind": "mlp"});
+    let err = refused(&["experiment", "spectrum"], &both.to_string());
+    assert!(err.contains("not both"), "{err}");
+}

@@ -44,7 +44,7 @@ pub enum Pooling {
 }
 
 /// The page's architecture choice (see the module's documentation).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
 pub enum Architecture {
     /// Dense layers (the flat network).
@@ -67,6 +67,40 @@ pub enum Architecture {
         #[serde(default)]
         height: Option<usize>,
     },
+    /// A layer list of one's own (`ntk experiment` with `"network": {"layers": …}`).
+    /// Every hidden dense/conv layer's `out` (inside residual branches too) becomes
+    /// the finite width m of the experiment; the last layer, the readout, keeps its
+    /// own (it must give one output). The network description's depth, activation
+    /// and σ's are not used; its parameterization is.
+    Layers {
+        layers: Vec<Layer>,
+        /// The spatial sizes and the channels of one input, whose product is d;
+        /// absent: a vector of d channels.
+        #[serde(default)]
+        input_shape: Option<Vec<usize>>,
+    },
+}
+
+/// `layers` with every dense/conv `out` set to `m`, except a top-level last layer.
+fn with_width(layers: &[Layer], m: usize, keep_last: bool) -> Vec<Layer> {
+    let last = layers.len().saturating_sub(1);
+    layers
+        .iter()
+        .enumerate()
+        .map(|(i, l)| match l {
+            _ if keep_last && i == last => l.clone(),
+            Layer::Dense(d) => Layer::Dense(Dense {
+                out: m,
+                ..d.clone()
+            }),
+            Layer::Conv(c) => Layer::Conv(Conv {
+                out: m,
+                ..c.clone()
+            }),
+            Layer::Residual(b) => Layer::Residual(with_width(b, m, false)),
+            other => other.clone(),
+        })
+        .collect()
 }
 
 impl Architecture {
@@ -86,6 +120,7 @@ impl Architecture {
                 ..
             } => "2-D CNN + global pooling",
             Architecture::Cnn { .. } => "2-D CNN + flatten",
+            Architecture::Layers { .. } => "layer list",
         }
     }
 
@@ -105,6 +140,27 @@ impl Architecture {
                 spatial: vec![d],
                 channels: 1,
             }),
+            Architecture::Layers { input_shape, .. } => match input_shape {
+                None => Ok(Shape {
+                    spatial: vec![],
+                    channels: d,
+                }),
+                Some(dims) => {
+                    let product: usize = dims.iter().product();
+                    match dims.split_last() {
+                        Some((&channels, spatial)) if product == d && channels > 0 => Ok(Shape {
+                            spatial: spatial.to_vec(),
+                            channels,
+                        }),
+                        _ => Err(NtkError::Layer {
+                            path: "network.input_shape".into(),
+                            message: format!(
+                                "the input shape {dims:?} (spatial sizes, then channels) must hold the d = {d} numbers of each input"
+                            ),
+                        }),
+                    }
+                }
+            },
             Architecture::Cnn {
                 height: Some(h), ..
             } => {
@@ -137,6 +193,12 @@ impl Architecture {
         let act = || Layer::Activation(net.activation);
         let mut layers = vec![];
         match self {
+            Architecture::Layers { layers: own, .. } => {
+                return Ok(LayerNetwork {
+                    layers: with_width(own, m, true),
+                    parameterization: net.parameterization,
+                });
+            }
             Architecture::Mlp => {
                 layers = analytic::mlp_layers(net.depth, m, net.activation, net.w_std, net.b_std);
             }
@@ -198,7 +260,15 @@ impl Architecture {
         let shape = self.input_shape(d)?;
         let layers = self.layers(net, net.width.unwrap_or(1))?;
         let out = layers.output_shape(&shape)?;
-        debug_assert!(out.spatial.is_empty() && out.channels == 1);
+        if !out.spatial.is_empty() || out.channels != 1 {
+            return Err(NtkError::Layer {
+                path: "network.layers".into(),
+                message: format!(
+                    "an experiment's network has one output (end with flatten or global_avg_pool and a dense layer of out 1); this one ends with shape {:?}×{}",
+                    out.spatial, out.channels
+                ),
+            });
+        }
         Ok(())
     }
 
@@ -572,6 +642,39 @@ mod tests {
         .unwrap();
         assert!((k.nngp.get(0, 0) - 2.0 * c * c).abs() < 1e-14);
         assert!((k.ntk.get(0, 0) - 6.0 * c * c).abs() < 1e-13);
+    }
+
+    /// A layer list given as such equals the same CNN built by the template, with
+    /// its hidden widths following the experiment's width.
+    #[wasm_bindgen_test(unsupported = test)]
+    fn a_layer_list_takes_the_experiments_width() {
+        let net = FcNetwork::relu(2, 1.4, Some(0.1));
+        let template = cnn(Pooling::GlobalAvg, None);
+        let own = Architecture::Layers {
+            layers: template.layers(&net, 7).unwrap().layers,
+            input_shape: Some(vec![6, 1]),
+        };
+        assert_eq!(
+            own.layers(&net, 33).unwrap(),
+            template.layers(&net, 33).unwrap()
+        );
+        assert!(own.validate(&net, 6).is_ok());
+        let e = own.validate(&net, 5).unwrap_err();
+        assert!(e.to_string().contains("input shape"), "{e}");
+        // A list without a single output is refused in words.
+        let open = Architecture::Layers {
+            layers: vec![Layer::Dense(Dense {
+                out: 3,
+                w_std: 1.0,
+                b_std: None,
+            })],
+            input_shape: None,
+        };
+        assert!(open
+            .validate(&net, 4)
+            .unwrap_err()
+            .to_string()
+            .contains("one output"));
     }
 
     #[wasm_bindgen_test(unsupported = test)]
