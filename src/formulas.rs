@@ -140,6 +140,16 @@ pub fn formulas(net: &FcNetwork, arch: &Architecture, cost: Option<KernelCost>) 
     let dense_lines = steps[1].lines.clone();
     match arch {
         Architecture::Mlp => {}
+        Architecture::Layers { layers, .. } => {
+            steps[3] = Step {
+                title: format!("Layer list ({} layers)", layers.len()),
+                lines: vec![layers
+                    .iter()
+                    .map(ntk_core::layers::kind_name)
+                    .collect::<Vec<_>>()
+                    .join(" → ")],
+            };
+        }
         Architecture::ResidualMlp => {
             steps[3] = Step {
                 title: format!("Residual MLP, depth L = {}", net.depth),
