@@ -69,7 +69,7 @@ fn distribution(name: &str, nu: f64) -> Option<Distribution> {
         "laplace" => Distribution::Laplace,
         "exponential" => Distribution::Exponential,
         "student_t" => Distribution::StudentT { nu },
-        "bumps" => Distribution::Bumps,
+        "bumps" => Distribution::Bumps { height: None },
         _ => return None,
     })
 }
@@ -322,7 +322,19 @@ impl Settings {
         }
         Ok(Settings {
             view,
-            distribution: (dist != "upload").then(|| distribution(dist, nu)).flatten(),
+            // Bumps are images for a 2-D CNN (its height), else signals.
+            distribution: (dist != "upload")
+                .then(|| distribution(dist, nu))
+                .flatten()
+                .map(|d| match (d, &architecture) {
+                    (
+                        Distribution::Bumps { .. },
+                        Architecture::Cnn {
+                            height: Some(h), ..
+                        },
+                    ) => Distribution::Bumps { height: Some(*h) },
+                    _ => d,
+                }),
             nu,
             n,
             d,

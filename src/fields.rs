@@ -475,7 +475,10 @@ pub const DISTRIBUTIONS: [(&str, &str); 10] = [
     ("laplace", "Laplace (sub-exponential)"),
     ("exponential", "centred exponential (sub-exponential)"),
     ("student_t", "Student-t, ν d.o.f. (heavy-tailed)"),
-    ("bumps", "signals: one bump at a random place (length d)"),
+    (
+        "bumps",
+        "bumps at a random place (signals; images for a 2-D CNN)",
+    ),
     ("upload", "your data (CSV file below)"),
 ];
 

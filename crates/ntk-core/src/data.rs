@@ -79,10 +79,15 @@ pub enum Distribution {
     /// 1-D signals of length d: one Gaussian bump ±exp(−δ(p, c)²/(2s²)) per input,
     /// with δ the circular distance between positions, the centre c uniform on
     /// [0, d), the width s uniform on [0.5, 2] and the sign ±1 with probability ½,
-    /// scaled to ‖x‖² = d (unit mean square). A shifted copy of a signal is as likely
-    /// as the signal: the data of a translation-invariant task (the convolutional
-    /// architectures of [`crate::layers::architecture`]).
-    Bumps,
+    /// scaled to ‖x‖² = d (unit mean square). With `height` h, images of h × d/h
+    /// pixels (row-major) with one round blob: δ² the sum of the squared circular
+    /// distances along both axes, the centre uniform on the torus. A shifted copy of an
+    /// input is as likely as the input: the data of a translation-invariant task (the
+    /// convolutional architectures of [`crate::layers::architecture`]).
+    Bumps {
+        #[serde(default)]
+        height: Option<usize>,
+    },
 }
 
 impl Distribution {
@@ -110,7 +115,7 @@ impl Distribution {
             Distribution::Laplace => "laplace",
             Distribution::Exponential => "exponential",
             Distribution::StudentT { .. } => "student_t",
-            Distribution::Bumps => "bumps",
+            Distribution::Bumps { .. } => "bumps",
         }
     }
 
@@ -121,7 +126,7 @@ impl Distribution {
             | Distribution::Rademacher
             | Distribution::Circle
             | Distribution::Sphere
-            | Distribution::Bumps => "bounded",
+            | Distribution::Bumps { .. } => "bounded",
             Distribution::Gaussian => "sub-Gaussian",
             Distribution::Laplace | Distribution::Exponential => "sub-exponential",
             Distribution::StudentT { .. } => "heavy-tailed",
@@ -201,22 +206,41 @@ pub fn sample(dist: Distribution, n: usize, d: usize, seed: u64, project: bool) 
             let scale = ((nu - 2.0) / nu).sqrt();
             (0..n * d).map(|_| scale * t.sample(&mut rng)).collect()
         }
-        Distribution::Bumps => (0..n)
-            .flat_map(|_| {
-                let c = d as f64 * rng.random::<f64>();
-                let s = 0.5 + 1.5 * rng.random::<f64>();
-                let sign = if rng.random::<bool>() { 1.0 } else { -1.0 };
-                let row: Vec<f64> = (0..d)
-                    .map(|p| {
-                        let delta = (p as f64 - c).rem_euclid(d as f64);
-                        let delta = delta.min(d as f64 - delta);
-                        (-delta * delta / (2.0 * s * s)).exp()
-                    })
-                    .collect();
-                let scale = sign * (d as f64 / row.iter().map(|v| v * v).sum::<f64>()).sqrt();
-                row.into_iter().map(move |v| scale * v)
-            })
-            .collect(),
+        Distribution::Bumps { height } => {
+            let h = height.unwrap_or(1);
+            if h == 0 || !d.is_multiple_of(h) {
+                return Err(NtkError::OutOfRange {
+                    field: "height",
+                    expected: "an image height that divides d",
+                    value: h as f64,
+                });
+            }
+            let w = d / h;
+            // The circular distance along an axis of `len` positions.
+            let circ = |a: f64, len: usize| {
+                let t = a.rem_euclid(len as f64);
+                t.min(len as f64 - t)
+            };
+            (0..n)
+                .flat_map(|_| {
+                    let (cy, cx) = (
+                        h as f64 * rng.random::<f64>(),
+                        w as f64 * rng.random::<f64>(),
+                    );
+                    let s = 0.5 + 1.5 * rng.random::<f64>();
+                    let sign = if rng.random::<bool>() { 1.0 } else { -1.0 };
+                    let row: Vec<f64> = (0..d)
+                        .map(|p| {
+                            let (dy, dx) =
+                                (circ((p / w) as f64 - cy, h), circ((p % w) as f64 - cx, w));
+                            (-(dy * dy + dx * dx) / (2.0 * s * s)).exp()
+                        })
+                        .collect();
+                    let scale = sign * (d as f64 / row.iter().map(|v| v * v).sum::<f64>()).sqrt();
+                    row.into_iter().map(move |v| scale * v)
+                })
+                .collect()
+        }
     };
     x.truncate(n * d);
     finish(Matrix::from_row_major(n, d, x)?, project)
@@ -312,7 +336,7 @@ mod tests {
     #[wasm_bindgen_test(unsupported = test)]
     fn bumps_are_unit_signals_with_one_peak() {
         let d = 16;
-        let x = sample(Distribution::Bumps, 200, d, 4, false).unwrap();
+        let x = sample(Distribution::Bumps { height: None }, 200, d, 4, false).unwrap();
         let mut signs = 0.0;
         for i in 0..200 {
             let r = x.row(i);
@@ -331,6 +355,29 @@ mod tests {
         }
         // ±1 with probability ½: |Σ sign| over 200 draws is below 4σ = 57.
         assert!(signs.abs() < 57.0);
+    }
+
+    /// Images: unit mean square, one blob whose value depends only on the circular
+    /// distance from its peak (so the peak's row and column read the same profile
+    /// when the image is square), and a height that does not divide d is refused.
+    #[wasm_bindgen_test(unsupported = test)]
+    fn image_bumps_are_round_blobs() {
+        let x = sample(Distribution::Bumps { height: Some(6) }, 50, 36, 9, false).unwrap();
+        for i in 0..50 {
+            let r = x.row(i);
+            assert!((r.iter().map(|v| v * v).sum::<f64>() / 36.0 - 1.0).abs() < 1e-12);
+            let peak = (0..36)
+                .max_by(|&a, &b| r[a].abs().total_cmp(&r[b].abs()))
+                .unwrap();
+            let (py, px) = (peak / 6, peak % 6);
+            for k in 1..3 {
+                // One step right and one step down from the peak differ only in where
+                // the centre lies within its pixel: both fall from the peak.
+                assert!(r[py * 6 + (px + k) % 6].abs() < r[peak].abs() + 1e-15);
+                assert!(r[((py + k) % 6) * 6 + px].abs() < r[peak].abs() + 1e-15);
+            }
+        }
+        assert!(sample(Distribution::Bumps { height: Some(5) }, 2, 36, 0, false).is_err());
     }
 
     #[wasm_bindgen_test(unsupported = test)]

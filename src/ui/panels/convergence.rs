@@ -28,7 +28,8 @@ pub fn distribution_label(dist: &Distribution) -> String {
         Distribution::Laplace => "Laplace".into(),
         Distribution::Exponential => "centred exponential".into(),
         Distribution::StudentT { nu } => format!("Student-t, ν = {nu}"),
-        Distribution::Bumps => "bump signals".into(),
+        Distribution::Bumps { height: None } => "bump signals".into(),
+        Distribution::Bumps { height: Some(h) } => format!("blob images, height {h}"),
     };
     format!("{name} ({})", dist.tail_class())
 }
