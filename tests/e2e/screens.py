@@ -27,7 +27,7 @@ SHOTS = [
     ("desktop-generalization", "view=generalization", 1400, 1100, 1),
     ("desktop-cnn-preset", "preset=cnn", 1400, 1100, 1),
     ("desktop-cnn-kernel", "arch=cnn1&dist=bumps&d=16&n=32&depth=2&widths=16%2C64%2C256", 1400, 1000, 1),
-    ("desktop-cnn2-training", "view=training&arch=cnn2&height=4&dist=gaussian&d=16&n=32&depth=1&widths=16%2C64&target=autocorr", 1400, 1100, 1),
+    ("desktop-cnn2-training", "view=training&arch=cnn2&height=4&dist=bumps&d=16&n=32&depth=1&widths=16%2C64&target=autocorr", 1400, 1100, 1),
     ("phone", "", 390, 844, 2),
     ("phone-first-visit", "", 390, 844, 2),
     ("phone-controls", "", 390, 844, 2),
