@@ -6,7 +6,10 @@ translated here into neural-tangents' `stax`, and its analytic kernels on inputs
 shape n × spatial… × channels (NWC / NHWC). Cases cover 1-D and 2-D convolutions with
 each padding and a stride, average pooling, global average pooling against flatten,
 dense layers on the channel axis of a sequence, residual blocks, LayerNorm, a bias-free
-layer, and both parameterizations.
+layer, global self-attention with linear scaling (issue 14: on tokens, followed by a
+nonlinearity and pooling or flatten, stacked, inside a residual branch; NT's attention
+uses its own NTK-style parameterization under either network parameterization), and
+both parameterizations.
 
 Usage (from the repository root, inside a venv made from
 tests/reference/requirements.txt):
@@ -83,7 +86,18 @@ def residual(p, _layer, parameterization, rank):
     return stax.serial(stax.FanOut(2), stax.parallel(branch, stax.Identity()), stax.FanInSum())
 
 
+def attention(p, _layer, _parameterization, _rank):
+    return stax.GlobalSelfAttention(
+        n_chan_out=p["out"], n_chan_key=p.get("key") or p["out"],
+        n_chan_val=p.get("value") or p["out"], n_heads=p.get("heads", 1),
+        linear_scaling=p.get("linear_scaling", True),
+        W_key_std=p.get("w_key_std", 1.0), W_value_std=p.get("w_value_std", 1.0),
+        W_query_std=p.get("w_query_std", 1.0), W_out_std=p.get("w_out_std", 1.0),
+        b_std=p.get("b_std"))
+
+
 KINDS = {
+    "attention": attention,
     "dense": dense,
     "activation": activation,
     "conv": conv,
@@ -104,6 +118,9 @@ def inputs():
         "images": (rng.standard_normal((3, 5, 5, 2)), rng.standard_normal((2, 5, 5, 2))),
         # Plain vectors: n × d.
         "vectors": (1.2 * rng.standard_normal((5, 4)), 1.2 * rng.standard_normal((4, 4))),
+        # Token sequences: n × tokens × features (drawn last: the inputs above keep
+        # their values).
+        "tokens": (rng.standard_normal((4, 5, 3)), rng.standard_normal((3, 5, 3))),
     }
 
 
@@ -159,6 +176,17 @@ def cases():
                                           c(16, [3], [1], "circular")]}},
                  RELU, {"global_avg_pool": {}}, d(1)]))
     out.append(("layer_norm_mlp", "vectors", [d(32), {"layer_norm": {}}, RELU, d(1)]))
+    att = {"attention": {"out": 16, "heads": 2, "w_key_std": 1.2, "w_query_std": 0.9,
+                         "w_value_std": 1.1, "w_out_std": 1.3, "b_std": 0.1}}
+    out.append(("attention_relu_gap", "tokens", [att, RELU, {"global_avg_pool": {}}, d(1)]))
+    out.append(("dense_attention_erf_flatten", "tokens",
+                [d(16), {"attention": {"out": 16, "key": 8, "value": 12, "w_key_std": 2.0}},
+                 ERF, {"flatten": {}}, d(1)]))
+    out.append(("attention_twice_gap", "tokens",
+                [d(16), att, RELU, att, RELU, {"global_avg_pool": {}}, d(1, b=None)]))
+    out.append(("residual_attention_gap", "tokens",
+                [d(16), {"residual": {"branch": [RELU, att]}}, {"layer_norm": {}}, RELU,
+                 {"global_avg_pool": {}}, d(1)]))
     out.append(("layer_norm_cnn_gap", "signals",
                 [c(16, [3], [1], "same"), {"layer_norm": {}}, RELU,
                  {"global_avg_pool": {}}, d(1)]))

@@ -1,9 +1,11 @@
 //! The analytic kernels of layer networks against neural-tangents 0.6.5 (float64):
 //! `tests/data/nt_layers_reference.json`, written by
-//! `tests/reference/make_nt_layers_reference.py` with NT's `stax` for 17 networks ×
+//! `tests/reference/make_nt_layers_reference.py` with NT's `stax` for 21 networks ×
 //! both parameterizations (1-D and 2-D convolutions with each padding and a stride,
 //! average pooling, global average pooling against flatten, dense layers on channels,
-//! residual blocks, LayerNorm, a bias-free erf network).
+//! residual blocks, LayerNorm, a bias-free erf network, and global self-attention
+//! with linear scaling: followed by relu and pooling, by erf and flatten, stacked, and
+//! in a residual branch).
 #![cfg(not(target_arch = "wasm32"))]
 
 use ndarray::{ArrayD, IxDyn};
@@ -59,7 +61,7 @@ fn rel(ours: &ndarray::Array2<f64>, nt: &ArrayD<f64>) -> (f64, f64) {
 fn every_reference_network_matches_neural_tangents_to_1e_10() {
     let data = reference();
     let cases = data["cases"].as_array().unwrap();
-    assert_eq!(cases.len(), 34);
+    assert_eq!(cases.len(), 42);
     let mut failures = vec![];
     for case in cases {
         let name = case["name"].as_str().unwrap();

@@ -43,6 +43,14 @@
 //!   and Θ likewise (the infinite-width limit of normalising each position's
 //!   channels; the mean over channels vanishes in the limit).
 //! - `residual`: K ← K + K_branch, Θ ← Θ + Θ_branch (FanOut, Identity, FanInSum).
+//! - `attention` with `linear_scaling` (NT's `GlobalSelfAttention`, Hron et al. 2020,
+//!   arXiv:2006.10540, eqs. 7–9 in NT's form): the logits concentrate, so each
+//!   input's attention weights are deterministic,
+//!   G(x)[i, j] = softmax_j(σ_Qσ_K·K(x, x)[i, j]) (from the input's own covariance
+//!   over positions); then K ← σ_O²σ_V²·G(x) K G(x')ᵀ + σ_b² and
+//!   Θ ← σ_O²σ_V²·G(x) Θ G(x')ᵀ + 2σ_O²σ_V²·G(x) K G(x')ᵀ + σ_b² — the factor 2
+//!   from W_V and W_O; the tied W_K's contribution vanishes like 1/d_k. With
+//!   1/√d_k scaling there is no closed form, and the kernel is refused.
 //!
 //! The kernel of the network's output is that of its last layer, which must have no
 //! spatial axes left (end with `flatten` or `global_avg_pool` when the inputs have
@@ -90,6 +98,20 @@ enum Op {
         index: usize,
     },
     Residual(Vec<Op>),
+    Attention {
+        qk: f64,
+        ov_var: f64,
+        b_var: f64,
+        index: usize,
+    },
+}
+
+/// What the pass of an input with itself records for the pair pass: the variances
+/// K(x, x)[p, p] (activations, LayerNorm) or the attention weights G(x).
+#[derive(Debug, Clone)]
+enum Seen {
+    Var(Array1<f64>),
+    Weights(Array2<f64>),
 }
 
 /// The covariance of one pair: all pairs of positions, or equal positions only.
@@ -119,11 +141,11 @@ impl Cov {
 /// Where the variances K(x,x)[p,p] that activations and LayerNorm need come from.
 enum Tape<'a> {
     /// One input with itself: read them off the diagonal, and record them.
-    Record(&'a mut Vec<Array1<f64>>),
+    Record(&'a mut Vec<Seen>),
     /// A pair: the two inputs' records.
     Replay {
-        a: &'a [Array1<f64>],
-        b: &'a [Array1<f64>],
+        a: &'a [Seen],
+        b: &'a [Seen],
         at: usize,
     },
 }
@@ -136,16 +158,54 @@ impl Tape<'_> {
                 if let Some(bad) = v.iter().find(|v| !v.is_finite()) {
                     return Err(NtkError::Overflow { layer, value: *bad });
                 }
-                rec.push(v.clone());
+                rec.push(Seen::Var(v.clone()));
                 Ok((v.clone(), v))
             }
             Tape::Replay { a, b, at } => {
-                let out = (a[*at].clone(), b[*at].clone());
+                let out = match (&a[*at], &b[*at]) {
+                    (Seen::Var(u), Seen::Var(v)) => (u.clone(), v.clone()),
+                    _ => unreachable!("the same plan records the same kinds"),
+                };
                 *at += 1;
                 Ok(out)
             }
         }
     }
+
+    /// The attention weights G(x), G(x') of a pair: softmax over each row of
+    /// σ_Qσ_K·K(x, x).
+    fn weights(&mut self, cov: &Cov, qk: f64) -> (Array2<f64>, Array2<f64>) {
+        match self {
+            Tape::Record(rec) => {
+                let Cov::Full { k, .. } = cov else {
+                    unreachable!("attention makes the plan carry full covariances")
+                };
+                let g = softmax_rows(&(k * qk));
+                rec.push(Seen::Weights(g.clone()));
+                (g.clone(), g)
+            }
+            Tape::Replay { a, b, at } => {
+                let out = match (&a[*at], &b[*at]) {
+                    (Seen::Weights(u), Seen::Weights(v)) => (u.clone(), v.clone()),
+                    _ => unreachable!("the same plan records the same kinds"),
+                };
+                *at += 1;
+                out
+            }
+        }
+    }
+}
+
+/// Softmax of each row, shifted by the row's maximum for range.
+pub(crate) fn softmax_rows(s: &Array2<f64>) -> Array2<f64> {
+    let mut out = s.clone();
+    for mut row in out.rows_mut() {
+        let max = row.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+        row.mapv_inplace(|v| (v - max).exp());
+        let sum = row.sum();
+        row /= sum;
+    }
+    out
 }
 
 /// The compiled network for inputs of one shape.
@@ -259,6 +319,22 @@ impl Plan {
                     &format!("{path}.branch"),
                     index,
                 )?),
+                Layer::Attention(a) => {
+                    if !a.linear_scaling {
+                        return Err(NtkError::Layer {
+                            path,
+                            message: "attention with 1/√d_k scaling has no closed-form infinite-width kernel (its attention weights stay random, Hron et al. 2020); use linear_scaling: true for the analytic kernel, or the finite network's empirical NTK".into(),
+                        });
+                    }
+                    self.records += 1;
+                    shape.channels = a.out;
+                    Op::Attention {
+                        qk: a.qk_std(),
+                        ov_var: a.ov_std() * a.ov_std(),
+                        b_var: a.b_std.map_or(0.0, |b| b * b),
+                        index: *index,
+                    }
+                }
             };
             self.max_positions = self.max_positions.max(shape.positions());
             ops.push(op);
@@ -375,6 +451,30 @@ impl Plan {
                             Cov::Diag { k, t }
                         }
                     }
+                }
+                Op::Attention {
+                    qk,
+                    ov_var,
+                    b_var,
+                    index,
+                } => {
+                    let (g1, g2) = tape.weights(&cov, *qk);
+                    let Cov::Full { k, t } = cov else {
+                        unreachable!("attention makes the plan carry full covariances")
+                    };
+                    let gkg = g1.dot(&k).dot(&g2.t());
+                    let gtg = g1.dot(&t).dot(&g2.t());
+                    let k = gkg.mapv(|v| ov_var * v + b_var);
+                    let t = Zip::from(&gtg)
+                        .and(&gkg)
+                        .map_collect(|t, k| ov_var * t + 2.0 * ov_var * k + b_var);
+                    if let Some(bad) = k.iter().find(|v| !v.is_finite()) {
+                        return Err(NtkError::Overflow {
+                            layer: *index,
+                            value: *bad,
+                        });
+                    }
+                    Cov::Full { k, t }
                 }
                 Op::Residual(branch) => {
                     let out = self.apply(branch, cov.clone(), tape)?;
@@ -521,7 +621,13 @@ fn plan_bytes(plan: &Plan, input: &Shape, n1: usize, n2: usize) -> u64 {
     };
     let threads = if cfg!(target_arch = "wasm32") { 1 } else { 64 };
     budget::floats(&[2, n1, n2])
-        .saturating_add(budget::floats(&[n1 + n2, plan.records.max(1), p]))
+        // Attention records a P × P weight matrix per input; the rest a diagonal.
+        .saturating_add(budget::floats(&[
+            n1 + n2,
+            plan.records.max(1),
+            p,
+            if plan.full { p } else { 1 },
+        ]))
         .saturating_add(budget::floats(&[
             n1 + n2,
             input.positions(),
@@ -565,7 +671,7 @@ pub fn kernels(
         plan_bytes(&plan, &shape1, n1, n2),
         "use fewer inputs, smaller inputs or no pooling",
     )?;
-    let record = |x: &Array3<f64>| -> Result<Vec<Vec<Array1<f64>>>> {
+    let record = |x: &Array3<f64>| -> Result<Vec<Vec<Seen>>> {
         map_rows(x.len_of(Axis(0)), |i| {
             let xi = x.index_axis(Axis(0), i);
             let mut rec = Vec::with_capacity(plan.records);

@@ -98,6 +98,12 @@ fn with_width(layers: &[Layer], m: usize, keep_last: bool) -> Vec<Layer> {
                 ..c.clone()
             }),
             Layer::Residual(b) => Layer::Residual(with_width(b, m, false)),
+            Layer::Attention(a) => Layer::Attention(super::Attention {
+                out: m,
+                key: Some(m),
+                value: Some(m),
+                ..a.clone()
+            }),
             other => other.clone(),
         })
         .collect()

@@ -16,7 +16,12 @@
 //! by the window's size (padding counts, NT's `normalize_edges=False`);
 //! `global_avg_pool` averages the positions; `flatten` lays positions × channels out
 //! row-major; `layer_norm` maps each position's channels to (h − mean)/√(var + ε)
-//! with ε = 1e-12 (NT's default); `residual` adds its branch to its input.
+//! with ε = 1e-12 (NT's default); `residual` adds its branch to its input;
+//! `attention` is NT's `GlobalSelfAttention` in NT's parameterization (standard-normal
+//! W_Q, W_K, W_V, W_O, b, the scales in the forward pass: see
+//! [`super::Attention`]), whatever the network's parameterization. Its parameters
+//! are drawn W_Q (untied only), W_K, W_V (each C_in × H·d, head h in columns
+//! h·d…(h+1)·d), W_O (H·d_v × C_out), then b.
 //!
 //! ## The empirical NTK, two ways
 //! - [`Method::Jacobian`]: the full per-input gradient J(x) ∈ ℝ^{#θ}, then J₁J₂ᵀ.
@@ -25,17 +30,20 @@
 //!   Θ̂_layer = s_W²·Σ_δ ⟨H_δ(x) H_δ(x')ᵀ, Δ(x) Δ(x')ᵀ⟩ + s_b²·(Σ_o Δ(x)[o])·(Σ_o Δ(x')[o]),
 //!   where H_δ's row o is h[o·s + δ] (zero in the padding). For vectors (P = 1) this is
 //!   s_W²(h·h')(Δ·Δ') + s_b²(Δ·Δ'): O(width) per pair instead of O(width²).
+//!   An attention layer is four such linear maps of the same form: keys, queries
+//!   and values Z = X·W (scale 1, h = X the layer's input, Δ = ∂f/∂Z over all heads)
+//!   and the output map (scale σ_Oσ_V/√(H·d_v·C_in), h = the concatenated heads).
 //!
 //! Both must agree to round-off for every layer kind (a test checks it); the
 //! backward pass is checked against finite differences.
 
-use ndarray::{Array1, Array2, ArrayView2, ArrayViewD, Axis};
+use ndarray::{s, Array1, Array2, ArrayView2, ArrayViewD, Axis};
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use rand_distr::StandardNormal;
 use serde::{Deserialize, Serialize};
 
-use super::analytic::{as_batch, map_rows as map};
+use super::analytic::{as_batch, map_rows as map, softmax_rows};
 use super::{conv_stride, kind_name, pool_stride, window_taps, Layer, LayerNetwork, Shape, Taps};
 use crate::activation::Activation;
 use crate::budget;
@@ -76,6 +84,27 @@ enum Op {
     Flatten,
     LayerNorm,
     Residual(Vec<Op>),
+    Attention(Box<AttentionOp>),
+}
+
+/// A finite attention layer's weights and scales.
+#[derive(Debug, Clone)]
+struct AttentionOp {
+    /// W_Q (C_in × H·d_k); `None` when tied to W_K (linear scaling).
+    wq: Option<Array2<f64>>,
+    wk: Array2<f64>,
+    wv: Array2<f64>,
+    /// H·d_v × C_out.
+    wo: Array2<f64>,
+    b: Option<Array1<f64>>,
+    sb: f64,
+    heads: usize,
+    dk: usize,
+    dv: usize,
+    /// σ_Qσ_K/(C_in·d_k) or σ_Qσ_K/(C_in·√d_k).
+    logit: f64,
+    /// σ_Oσ_V/√(H·d_v·C_in).
+    so: f64,
 }
 
 /// What the backward pass needs from the forward pass, per layer.
@@ -88,6 +117,19 @@ enum Trace {
     Flatten { p: usize, c: usize },
     LayerNorm { xhat: Array2<f64>, inv: Array1<f64> },
     Residual(Vec<Trace>),
+    Attention(Box<AttentionTrace>),
+}
+
+#[derive(Debug)]
+struct AttentionTrace {
+    x: Array2<f64>,
+    q: Option<Array2<f64>>,
+    k: Array2<f64>,
+    v: Array2<f64>,
+    /// The attention weights A_h, per head.
+    a: Vec<Array2<f64>>,
+    /// The concatenated heads [A_1V_1 … A_HV_H].
+    heads: Array2<f64>,
 }
 
 /// A finite network for inputs of one shape.
@@ -300,36 +342,27 @@ impl FiniteLayerNet {
         Ok(EmpiricalLayers { ntk, f1, f2 })
     }
 
-    /// Σ over dense/conv layers of s_W²·Σ_δ ⟨H_δ H'_δᵀ, Δ Δ'ᵀ⟩ + s_b²·ΣΔ·ΣΔ'.
+    /// Σ over the linear maps (dense, conv, attention's four) of
+    /// s_W²·Σ_δ ⟨H_δ H'_δᵀ, Δ Δ'ᵀ⟩ + s_b²·ΣΔ·ΣΔ'.
     fn structured_pair(&self, a: &Record, b: &Record) -> f64 {
-        let mut layers = Vec::new();
-        affine_layers(&self.ops, &mut layers);
+        let mut maps = Vec::new();
+        linear_maps(&self.ops, &mut maps);
         let mut total = 0.0;
-        for (op, ((ha, da), (hb, db))) in layers.iter().zip(a.iter().zip(b)) {
-            let Op::Affine {
-                w,
-                b: bias,
-                sw,
-                sb,
-                taps,
-            } = op
-            else {
-                unreachable!()
-            };
+        for (map, ((ha, da), (hb, db))) in maps.iter().zip(a.iter().zip(b)) {
             let dd = da.dot(&db.t());
-            match taps {
+            match map.taps {
                 None => {
                     let hh = ha.dot(&hb.t());
-                    total += sw * sw * (&hh * &dd).sum();
+                    total += map.sw * map.sw * (&hh * &dd).sum();
                 }
                 Some(taps) => {
-                    for k in 0..w.len() {
+                    for k in 0..map.offsets {
                         let hh = gather(ha.view(), taps, k).dot(&gather(hb.view(), taps, k).t());
-                        total += sw * sw * (&hh * &dd).sum();
+                        total += map.sw * map.sw * (&hh * &dd).sum();
                     }
                 }
             }
-            if bias.is_some() {
+            if let Some(sb) = map.bias {
                 total += sb * sb * da.sum_axis(Axis(0)).dot(&db.sum_axis(Axis(0)));
             }
         }
@@ -586,12 +619,47 @@ pub struct EmpiricalLayers {
     pub f2: Array1<f64>,
 }
 
-fn affine_layers<'a>(ops: &'a [Op], out: &mut Vec<&'a Op>) {
+/// One linear map Z = s_W·Σ_δ H_δ W_δ (+ s_b·b) of the network, as the structured
+/// NTK sees it.
+struct LinearMap<'a> {
+    sw: f64,
+    /// s_b, when the map has a bias.
+    bias: Option<f64>,
+    taps: Option<&'a Taps>,
+    offsets: usize,
+}
+
+fn linear_maps<'a>(ops: &'a [Op], out: &mut Vec<LinearMap<'a>>) {
     // In the order the backward pass records them: last layer first.
     for op in ops.iter().rev() {
         match op {
-            Op::Affine { .. } => out.push(op),
-            Op::Residual(b) => affine_layers(b, out),
+            Op::Affine { w, b, sw, sb, taps } => out.push(LinearMap {
+                sw: *sw,
+                bias: b.as_ref().map(|_| *sb),
+                taps: taps.as_ref(),
+                offsets: w.len(),
+            }),
+            Op::Attention(at) => {
+                out.push(LinearMap {
+                    sw: at.so,
+                    bias: at.b.as_ref().map(|_| at.sb),
+                    taps: None,
+                    offsets: 1,
+                });
+                let plain = || LinearMap {
+                    sw: 1.0,
+                    bias: None,
+                    taps: None,
+                    offsets: 1,
+                };
+                // Values, keys, then (untied) queries: the order `backward` records.
+                out.push(plain());
+                out.push(plain());
+                if at.wq.is_some() {
+                    out.push(plain());
+                }
+            }
+            Op::Residual(b) => linear_maps(b, out),
             _ => {}
         }
     }
@@ -628,6 +696,10 @@ fn count_params(layers: &[Layer], mut shape: Shape) -> usize {
                 shape.spatial.clear();
             }
             Layer::Residual(b) => n = n.saturating_add(count_params(b, shape.clone())),
+            Layer::Attention(a) => {
+                n = n.saturating_add(a.params(shape.channels));
+                shape.channels = a.out;
+            }
             Layer::Activation(_) | Layer::LayerNorm => {}
         }
     }
@@ -705,6 +777,39 @@ fn build(
                 Op::Flatten
             }
             Layer::LayerNorm => Op::LayerNorm,
+            Layer::Attention(a) => {
+                let c_in = shape.channels;
+                let (h, dk, dv) = (a.heads, a.key_channels(), a.value_channels());
+                let mut draw = |rows: usize, cols: usize| {
+                    Array2::from_shape_simple_fn((rows, cols), &mut *normal)
+                };
+                let wq = (!a.linear_scaling).then(|| draw(c_in, h * dk));
+                let wk = draw(c_in, h * dk);
+                let wv = draw(c_in, h * dv);
+                let wo = draw(h * dv, a.out);
+                let b = a
+                    .b_std
+                    .map(|_| Array1::from_shape_simple_fn(a.out, &mut *normal));
+                let logit = if a.linear_scaling {
+                    a.qk_std() / (c_in as f64 * dk as f64)
+                } else {
+                    a.qk_std() / (c_in as f64 * (dk as f64).sqrt())
+                };
+                shape.channels = a.out;
+                Op::Attention(Box::new(AttentionOp {
+                    wq,
+                    wk,
+                    wv,
+                    wo,
+                    b,
+                    sb: a.b_std.unwrap_or(0.0),
+                    heads: h,
+                    dk,
+                    dv,
+                    logit,
+                    so: a.ov_std() / ((h * dv * c_in) as f64).sqrt(),
+                }))
+            }
             Layer::Residual(b) => Op::Residual(build(
                 b,
                 shape.clone(),
@@ -781,6 +886,7 @@ fn forward(ops: &[Op], mut h: Array2<f64>) -> (Array2<f64>, Vec<Trace>) {
                 let (out, t) = forward(branch, h.clone());
                 (out + &h, Trace::Residual(t))
             }
+            Op::Attention(at) => attention_forward(at, h),
         };
         traces.push(trace);
         h = next;
@@ -886,6 +992,9 @@ fn backward(ops: &[Op], traces: &[Trace], mut g: Array2<f64>, sink: &mut Sink) -
                 };
                 gb + &g
             }
+            (Op::Attention(at), Trace::Attention(tr)) => {
+                attention_backward(at, tr, g, sink, &mut pieces)
+            }
             _ => unreachable!("a trace per layer"),
         };
     }
@@ -915,7 +1024,120 @@ fn perturb(ops: &mut [Op], d: &[f64], step: f64, at: &mut usize) {
                 }
             }
             Op::Residual(branch) => perturb(branch, d, step, at),
+            Op::Attention(a) => {
+                let a = &mut **a;
+                let mats =
+                    a.wq.iter_mut()
+                        .chain([&mut a.wk, &mut a.wv, &mut a.wo])
+                        .flat_map(|m| m.iter_mut());
+                for v in mats.chain(a.b.iter_mut().flat_map(|b| b.iter_mut())) {
+                    *v += step * d[*at];
+                    *at += 1;
+                }
+            }
             _ => {}
         }
     }
+}
+
+/// Columns `h·d … (h + 1)·d` of `m`: head h's block.
+fn head(m: &Array2<f64>, h: usize, d: usize) -> ArrayView2<'_, f64> {
+    m.slice(s![.., h * d..(h + 1) * d])
+}
+
+fn attention_forward(at: &AttentionOp, x: Array2<f64>) -> (Array2<f64>, Trace) {
+    let k = x.dot(&at.wk);
+    let q = at.wq.as_ref().map(|w| x.dot(w));
+    let v = x.dot(&at.wv);
+    let p = x.nrows();
+    let mut heads = Array2::zeros((p, at.heads * at.dv));
+    let mut weights = Vec::with_capacity(at.heads);
+    for h in 0..at.heads {
+        let kh = head(&k, h, at.dk);
+        let qh = q.as_ref().map_or(kh, |q| head(q, h, at.dk));
+        let a = softmax_rows(&(qh.dot(&kh.t()) * at.logit));
+        heads
+            .slice_mut(s![.., h * at.dv..(h + 1) * at.dv])
+            .assign(&a.dot(&head(&v, h, at.dv)));
+        weights.push(a);
+    }
+    let mut out = heads.dot(&at.wo) * at.so;
+    if let Some(b) = &at.b {
+        out += &(b * at.sb);
+    }
+    let trace = AttentionTrace {
+        x,
+        q,
+        k,
+        v,
+        a: weights,
+        heads,
+    };
+    (out, Trace::Attention(Box::new(trace)))
+}
+
+/// Back through attention: ∂W_O = s_O·Hᵀg; per head ∂V_h = A_hᵀ∂H_h,
+/// ∂S_h = A_h ⊙ (∂A_h − rowsum(∂A_h ⊙ A_h)) with ∂A_h = ∂H_h V_hᵀ; tied:
+/// ∂K_h = c·(∂S_h + ∂S_hᵀ)K_h; untied: ∂Q_h = c·∂S_h K_h, ∂K_h = c·∂S_hᵀQ_h; then
+/// ∂W = Xᵀ∂Z for Z = K, Q, V, and ∂X = Σ ∂Z Wᵀ.
+fn attention_backward(
+    at: &AttentionOp,
+    tr: &AttentionTrace,
+    g: Array2<f64>,
+    sink: &mut Sink,
+    pieces: &mut Vec<Vec<f64>>,
+) -> Array2<f64> {
+    let p = tr.x.nrows();
+    let dheads = g.dot(&at.wo.t()) * at.so;
+    let mut dk = Array2::zeros((p, at.heads * at.dk));
+    let mut dq = tr.q.as_ref().map(|q| Array2::zeros(q.raw_dim()));
+    let mut dv = Array2::zeros((p, at.heads * at.dv));
+    for h in 0..at.heads {
+        let a = &tr.a[h];
+        let dh = head(&dheads, h, at.dv);
+        let vh = head(&tr.v, h, at.dv);
+        dv.slice_mut(s![.., h * at.dv..(h + 1) * at.dv])
+            .assign(&a.t().dot(&dh));
+        let da = dh.dot(&vh.t());
+        let row = (&da * a).sum_axis(Axis(1));
+        let ds = a * &(&da - &row.insert_axis(Axis(1))) * at.logit;
+        let kh = head(&tr.k, h, at.dk);
+        let cols = s![.., h * at.dk..(h + 1) * at.dk];
+        match (&tr.q, &mut dq) {
+            (Some(q), Some(dq)) => {
+                dq.slice_mut(cols).assign(&ds.dot(&kh));
+                dk.slice_mut(cols).assign(&ds.t().dot(&head(q, h, at.dk)));
+            }
+            _ => dk.slice_mut(cols).assign(&(&ds + &ds.t()).dot(&kh)),
+        }
+    }
+    match sink {
+        Sink::Flat(_) => {
+            let mut piece = Vec::with_capacity(at.wk.len() * 4);
+            if let Some(dq) = &dq {
+                piece.extend(tr.x.t().dot(dq).iter());
+            }
+            piece.extend(tr.x.t().dot(&dk).iter());
+            piece.extend(tr.x.t().dot(&dv).iter());
+            piece.extend((tr.heads.t().dot(&g) * at.so).iter());
+            if at.b.is_some() {
+                piece.extend((g.sum_axis(Axis(0)) * at.sb).iter());
+            }
+            pieces.push(piece);
+        }
+        Sink::Pairs(rec) => {
+            // The order `linear_maps` lists them.
+            rec.push((tr.heads.clone(), g.clone()));
+            rec.push((tr.x.clone(), dv.clone()));
+            rec.push((tr.x.clone(), dk.clone()));
+            if let Some(dq) = &dq {
+                rec.push((tr.x.clone(), dq.clone()));
+            }
+        }
+    }
+    let mut dx = dk.dot(&at.wk.t()) + dv.dot(&at.wv.t());
+    if let (Some(dq), Some(wq)) = (&dq, &at.wq) {
+        dx += &dq.dot(&wq.t());
+    }
+    dx
 }

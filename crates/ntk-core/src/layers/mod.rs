@@ -17,7 +17,11 @@
 //!   defaults to the window, as in NT);
 //! - `{"global_avg_pool": {}}`, `{"flatten": {}}`, `{"layer_norm": {}}`;
 //! - `{"residual": {"branch": [layers…]}}`: FanOut(2) → parallel(branch, Identity) →
-//!   FanInSum.
+//!   FanInSum;
+//! - `{"attention": {"out": 64, "heads": 2, "key": 64, "value": 64,
+//!   "linear_scaling": true, "w_key_std": 1, "w_query_std": 1, "w_value_std": 1,
+//!   "w_out_std": 1, "b_std": null}}`: global softmax self-attention over all
+//!   spatial positions (tokens), NT's `GlobalSelfAttention` ([`Attention`]).
 //!
 //! `out` is the finite width (channels). The analytic kernels in the NTK
 //! parameterization do not depend on it; in the standard parameterization they do,
@@ -106,6 +110,98 @@ pub struct AvgPool {
     pub padding: Padding,
 }
 
+/// Global softmax self-attention over every spatial position (the tokens), as
+/// neural-tangents' `GlobalSelfAttention` (Hron et al. 2020, arXiv:2006.10540), with
+/// its parameterization: for an input X (P positions × C_in channels) and each head
+/// h = 1…H, with standard-normal weights,
+///
+/// - keys K_h = X W_K^h, values V_h = X W_V^h (C_in × d_k, C_in × d_v);
+/// - `linear_scaling: true`: the queries are the keys (W_Q tied to W_K) and the
+///   logits are S_h = σ_Q σ_K·K_h K_hᵀ/(C_in·d_k);
+/// - `linear_scaling: false`: queries Q_h = X W_Q^h of their own and
+///   S_h = σ_Q σ_K·Q_h K_hᵀ/(C_in·√d_k) (the usual 1/√d_k scaling);
+/// - A_h = softmax of each row of S_h, heads A_h V_h concatenated (P × H·d_v);
+/// - out = σ_O σ_V/√(H·d_v·C_in)·[A_1V_1 … A_HV_H]·W_O + σ_b·b.
+///
+/// The layer always uses this NTK-style parameterization (as NT does), whatever the
+/// network's. Its infinite-width limit (d_k, d_v, H·d_v → ∞ with H fixed or growing)
+/// exists in closed form for the linear scaling only: the logits then concentrate
+/// to σ_Qσ_K·K(x, x)[i, j], so the attention weights become deterministic (see
+/// [`analytic`]). With 1/√d_k the logits stay Gaussian and random at any width, and
+/// the limit is not a kernel of this closed form (Hron et al. 2020, §3).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Attention {
+    /// Output channels C_out.
+    pub out: usize,
+    /// Number of heads H.
+    #[serde(default = "one")]
+    pub heads: usize,
+    /// Key/query channels per head d_k (default: `out`).
+    #[serde(default)]
+    pub key: Option<usize>,
+    /// Value channels per head d_v (default: `out`).
+    #[serde(default)]
+    pub value: Option<usize>,
+    /// 1/d_k with tied queries and keys (true, the default: the analytic limit
+    /// exists), or 1/√d_k with independent queries (false).
+    #[serde(default = "yes")]
+    pub linear_scaling: bool,
+    /// σ_K.
+    #[serde(default = "unit")]
+    pub w_key_std: f64,
+    /// σ_Q.
+    #[serde(default = "unit")]
+    pub w_query_std: f64,
+    /// σ_V.
+    #[serde(default = "unit")]
+    pub w_value_std: f64,
+    /// σ_O.
+    #[serde(default = "unit")]
+    pub w_out_std: f64,
+    /// σ_b; `None` means no bias.
+    #[serde(default)]
+    pub b_std: Option<f64>,
+}
+
+fn one() -> usize {
+    1
+}
+fn yes() -> bool {
+    true
+}
+fn unit() -> f64 {
+    1.0
+}
+
+impl Attention {
+    /// d_k.
+    pub fn key_channels(&self) -> usize {
+        self.key.unwrap_or(self.out)
+    }
+    /// d_v.
+    pub fn value_channels(&self) -> usize {
+        self.value.unwrap_or(self.out)
+    }
+    /// σ_Q σ_K, the only way the query and key scales enter.
+    pub fn qk_std(&self) -> f64 {
+        self.w_query_std * self.w_key_std
+    }
+    /// σ_O σ_V, the only way the value and output scales enter.
+    pub fn ov_std(&self) -> f64 {
+        self.w_out_std * self.w_value_std
+    }
+    /// The number of trainable parameters for `c_in` input channels.
+    pub fn params(&self, c_in: usize) -> usize {
+        let (h, dk, dv) = (self.heads, self.key_channels(), self.value_channels());
+        let qk = if self.linear_scaling { 1 } else { 2 };
+        h.saturating_mul(c_in)
+            .saturating_mul(dk.saturating_mul(qk).saturating_add(dv))
+            .saturating_add(h.saturating_mul(dv).saturating_mul(self.out))
+            .saturating_add(self.b_std.map_or(0, |_| self.out))
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 #[serde(deny_unknown_fields)]
 struct NoParams {}
@@ -136,10 +232,12 @@ pub enum Layer {
     LayerNorm,
     /// `x + branch(x)`.
     Residual(Vec<Layer>),
+    /// Global self-attention over the spatial positions.
+    Attention(Attention),
 }
 
 /// The layer kinds, as JSON keys.
-pub const KINDS: [&str; 8] = [
+pub const KINDS: [&str; 9] = [
     "dense",
     "activation",
     "conv",
@@ -148,6 +246,7 @@ pub const KINDS: [&str; 8] = [
     "flatten",
     "layer_norm",
     "residual",
+    "attention",
 ];
 
 impl<'de> Deserialize<'de> for Layer {
@@ -193,6 +292,7 @@ impl<'de> Deserialize<'de> for Layer {
             "dense" => Layer::Dense(serde_json::from_value(inner).map_err(err)?),
             "conv" => Layer::Conv(serde_json::from_value(inner).map_err(err)?),
             "avg_pool" => Layer::AvgPool(serde_json::from_value(inner).map_err(err)?),
+            "attention" => Layer::Attention(serde_json::from_value(inner).map_err(err)?),
             "residual" => {
                 let p: ResidualParams = serde_json::from_value(inner).map_err(err)?;
                 Layer::Residual(p.branch)
@@ -223,6 +323,7 @@ impl Serialize for Layer {
             Layer::Activation(a) => to(serde_json::to_value(a))?,
             Layer::Conv(p) => one("conv", to(serde_json::to_value(p))?),
             Layer::AvgPool(p) => one("avg_pool", to(serde_json::to_value(p))?),
+            Layer::Attention(p) => one("attention", to(serde_json::to_value(p))?),
             Layer::GlobalAvgPool => one("global_avg_pool", Value::Object(Map::new())),
             Layer::Flatten => one("flatten", Value::Object(Map::new())),
             Layer::LayerNorm => one("layer_norm", Value::Object(Map::new())),
@@ -443,7 +544,7 @@ impl LayerNetwork {
     pub fn needs_full_covariance(&self) -> bool {
         fn any(layers: &[Layer]) -> bool {
             layers.iter().any(|l| match l {
-                Layer::AvgPool(_) | Layer::GlobalAvgPool => true,
+                Layer::AvgPool(_) | Layer::GlobalAvgPool | Layer::Attention(_) => true,
                 Layer::Residual(b) => any(b),
                 _ => false,
             })
@@ -567,6 +668,33 @@ fn walk_shape(
                 spatial: vec![],
             },
             Layer::LayerNorm => shape,
+            Layer::Attention(a) => {
+                check_size(&path, "out", a.out)?;
+                check_size(&path, "heads", a.heads)?;
+                check_size(&path, "key", a.key_channels())?;
+                check_size(&path, "value", a.value_channels())?;
+                for (name, v) in [
+                    ("w_key_std", a.w_key_std),
+                    ("w_query_std", a.w_query_std),
+                    ("w_value_std", a.w_value_std),
+                    ("w_out_std", a.w_out_std),
+                ] {
+                    check_std(&path, name, v)?;
+                }
+                if let Some(b) = a.b_std {
+                    check_std(&path, "b_std", b)?;
+                }
+                if shape.spatial.is_empty() {
+                    return Err(layer_err(
+                        &path,
+                        "attention needs tokens: inputs with a spatial (sequence) axis, n × tokens × features",
+                    ));
+                }
+                Shape {
+                    spatial: shape.spatial,
+                    channels: a.out,
+                }
+            }
             Layer::Residual(branch) => {
                 let (out, inner) = walk_shape(
                     branch,
@@ -603,7 +731,7 @@ fn walk_shape(
                 out
             }
         };
-        if let Layer::Dense(_) | Layer::Conv(_) = layer {
+        if let Layer::Dense(_) | Layer::Conv(_) | Layer::Attention(_) = layer {
             flow = Flow {
                 gaussian: true,
                 fresh: true,
@@ -638,5 +766,6 @@ pub fn kind_name(layer: &Layer) -> &'static str {
         Layer::Flatten => "flatten",
         Layer::LayerNorm => "layer_norm",
         Layer::Residual(_) => "residual",
+        Layer::Attention(_) => "attention",
     }
 }
