@@ -1,7 +1,8 @@
 //! Finite-width layer networks: the backward pass against finite differences, the
 //! structured empirical NTK against the full Jacobian, and the empirical NTK of a
 //! CNN converging to the analytic CNTK (itself checked against neural-tangents in
-//! `layers_reference.rs`) as the channels grow.
+//! `layers_reference.rs`) as the channels grow; attention with linear scaling
+//! converging to its analytic kernel, and with 1/√d_k scaling not.
 #![cfg(not(target_arch = "wasm32"))]
 
 use ndarray::{Array3, ArrayD};
@@ -24,8 +25,10 @@ fn signals(n: usize, len: usize, ch: usize, seed: u64) -> ArrayD<f64> {
     Array3::from_shape_simple_fn((n, len, ch), || rng.sample::<f64, _>(StandardNormal)).into_dyn()
 }
 
-/// Every layer kind, in two networks; smooth activations for the finite differences.
-const SMOOTH: [&str; 2] = [
+/// Every layer kind, in three networks; smooth activations for the finite differences.
+/// The third has attention with independent queries (1/√d_k) and with tied ones
+/// (1/d_k) inside a residual branch.
+const SMOOTH: [&str; 3] = [
     r#"[{"conv": {"out": 5, "filter": [3], "padding": "same", "w_std": 1.3, "b_std": 0.2}},
         {"layer_norm": {}},
         {"residual": {"branch": [{"activation": "tanh"},
@@ -38,6 +41,12 @@ const SMOOTH: [&str; 2] = [
         {"activation": "softplus"}, {"global_avg_pool": {}},
         {"dense": {"out": 3, "w_std": 1.4, "b_std": 0.1}}, {"activation": "sin"},
         {"dense": {"out": 1, "w_std": 1.0}}]"#,
+    r#"[{"attention": {"out": 4, "heads": 2, "key": 3, "value": 2, "linear_scaling": false,
+            "w_key_std": 1.2, "w_query_std": 0.9, "w_value_std": 1.1, "w_out_std": 1.3, "b_std": 0.1}},
+        {"activation": "tanh"}, {"dense": {"out": 5, "w_std": 1.3, "b_std": 0.2}},
+        {"residual": {"branch": [{"activation": "gelu"},
+            {"attention": {"out": 5, "heads": 3, "key": 2, "value": 3, "w_key_std": 1.5}}]}},
+        {"global_avg_pool": {}}, {"dense": {"out": 1, "w_std": 1.0}}]"#,
 ];
 
 #[test]
@@ -155,6 +164,99 @@ fn the_empirical_ntk_of_a_cnn_approaches_the_analytic_cntk_as_channels_grow() {
         / points.iter().map(|p| (p.0 - mx).powi(2)).sum::<f64>();
     println!("log-log slope {slope:.3}");
     assert!((-0.65..=-0.4).contains(&slope), "slope {slope}");
+}
+
+/// The mean over seeds of ‖Θ̂ − Θ‖_F/‖Θ‖_F, and of the relative spread of Θ̂ over
+/// seeds, std(Θ̂)/‖mean Θ̂‖ entrywise in Frobenius norm, for an attention network of
+/// width m (out = d_k = d_v = m, one head) on tokens.
+fn attention_errors(
+    scaling: &str,
+    m: usize,
+    seeds: u64,
+    exact: Option<&ndarray::Array2<f64>>,
+) -> (f64, f64) {
+    let layers = format!(
+        r#"[{{"attention": {{"out": {m}, "heads": 1, "linear_scaling": {scaling}, "w_key_std": 1.5, "w_value_std": 1.2}}}},
+            {{"activation": "relu"}}, {{"global_avg_pool": {{}}}}, {{"dense": {{"out": 1, "w_std": 1.4, "b_std": 0.1}}}}]"#
+    );
+    let network = net(&layers, "ntk");
+    let x = signals(5, 4, 3, 31);
+    let shape = Shape {
+        spatial: vec![4],
+        channels: 3,
+    };
+    let grams: Vec<ndarray::Array2<f64>> = (0..seeds)
+        .map(|seed| {
+            FiniteLayerNet::init(&network, &shape, 100 + seed)
+                .unwrap()
+                .empirical_ntk(x.view(), None, Method::Structured)
+                .unwrap()
+                .ntk
+        })
+        .collect();
+    let fro = |a: &ndarray::Array2<f64>| a.iter().map(|v| v * v).sum::<f64>().sqrt();
+    let mean = grams
+        .iter()
+        .fold(ndarray::Array2::zeros((5, 5)), |acc, g| acc + g)
+        / seeds as f64;
+    let spread =
+        (grams.iter().map(|g| fro(&(g - &mean)).powi(2)).sum::<f64>() / (seeds - 1) as f64).sqrt()
+            / fro(&mean);
+    let error = exact.map_or(f64::NAN, |e| {
+        grams.iter().map(|g| fro(&(g - e)) / fro(e)).sum::<f64>() / seeds as f64
+    });
+    (error, spread)
+}
+
+fn slope(points: &[(f64, f64)]) -> f64 {
+    let n = points.len() as f64;
+    let (mx, my) = (
+        points.iter().map(|p| p.0).sum::<f64>() / n,
+        points.iter().map(|p| p.1).sum::<f64>() / n,
+    );
+    points.iter().map(|p| (p.0 - mx) * (p.1 - my)).sum::<f64>()
+        / points.iter().map(|p| (p.0 - mx).powi(2)).sum::<f64>()
+}
+
+/// Attention with linear scaling (1/d_k, tied queries and keys): the logits
+/// concentrate, the empirical NTK converges to NT's analytic kernel (checked against
+/// neural-tangents in `layers_reference.rs`), and the relative distance falls like
+/// m^{−1/2} (the CLT rate of the value/output sums; the tied keys' own contribution
+/// falls like 1/m). With the standard 1/√d_k scaling the logits stay Gaussian and
+/// random at every width (Hron et al. 2020, arXiv:2006.10540, §3), so with one head
+/// the empirical NTK keeps an O(1) spread over seeds: its slope is near 0.
+#[test]
+fn attention_with_linear_scaling_converges_and_with_sqrt_scaling_stays_random() {
+    let probe = net(
+        r#"[{"attention": {"out": 1, "heads": 1, "w_key_std": 1.5, "w_value_std": 1.2}},
+            {"activation": "relu"}, {"global_avg_pool": {}}, {"dense": {"out": 1, "w_std": 1.4, "b_std": 0.1}}]"#,
+        "ntk",
+    );
+    let exact = kernels(&probe, signals(5, 4, 3, 31).view(), None)
+        .unwrap()
+        .ntk;
+    let widths = [32usize, 64, 128, 256, 512, 1024];
+    let (mut linear, mut sqrt) = (vec![], vec![]);
+    for &m in &widths {
+        let (error, spread_linear) = attention_errors("true", m, 16, Some(&exact));
+        let (_, spread_sqrt) = attention_errors("false", m, 16, None);
+        println!(
+            "m {m:4}: linear scaling: distance to the analytic NTK {error:.4}, spread {spread_linear:.4}; 1/√d_k: spread {spread_sqrt:.4}"
+        );
+        linear.push(((m as f64).ln(), error.ln()));
+        sqrt.push(((m as f64).ln(), spread_sqrt.ln()));
+    }
+    let (s_lin, s_sqrt) = (slope(&linear), slope(&sqrt));
+    println!("slopes: linear-scaling distance {s_lin:.3}, 1/√d_k spread {s_sqrt:.3}");
+    assert!(
+        (-0.65..=-0.4).contains(&s_lin),
+        "linear-scaling slope {s_lin}"
+    );
+    assert!(
+        s_sqrt > -0.15,
+        "the 1/√d_k spread should not shrink: slope {s_sqrt}"
+    );
+    assert!(sqrt.last().unwrap().1.exp() > 0.1);
 }
 
 /// One small gradient-descent step moves the outputs as the linearised model says:
