@@ -15,7 +15,7 @@ pub struct Step {
 }
 
 /// A paper: authors and year, title, arXiv id.
-pub const PAPERS: [(&str, &str, &str); 7] = [
+pub const PAPERS: [(&str, &str, &str); 8] = [
     (
         "Jacot, Gabriel & Hongler 2018",
         "Neural Tangent Kernel",
@@ -32,6 +32,11 @@ pub const PAPERS: [(&str, &str, &str); 7] = [
         "1904.11955",
     ),
     ("Novak et al. 2020", "Neural Tangents", "1912.02803"),
+    (
+        "Hron et al. 2020",
+        "Infinite attention: NNGP and NTK for deep attention networks",
+        "2006.10540",
+    ),
     (
         "Tsuchida et al. 2021",
         "Avoiding kernel fixed points (ELU, GELU)",
@@ -224,6 +229,76 @@ pub fn formulas(net: &FcNetwork, arch: &Architecture, cost: Option<KernelCost>) 
                     },
                     format!(
                         "{} × (Convolution → φ), then the pooling, then the Dense readout",
+                        net.depth
+                    ),
+                ],
+            };
+        }
+        Architecture::Attention {
+            tokens,
+            heads,
+            linear_scaling,
+            pooling,
+        } => {
+            let w2 = net.w_std * net.w_std;
+            steps[0] = Step {
+                title: format!("Input: {tokens} tokens of d/{tokens} features each"),
+                lines: vec![
+                    "K⁰_ij(x, x') = x_i · x'_j / C for tokens i, j (C features);   Θ⁰ = 0".into(),
+                    "Then a dense embedding of each token (the dense rule below, at every token pair)".into(),
+                ],
+            };
+            let mut lines = vec![
+                format!(
+                    "{heads} head(s); per head, keys K = xW_K, values V = xW_V, logits S = σ_Qσ_K · {} , A = softmax of each row of S; out = σ_Oσ_V/√(H·d_v·C) · [A₁V₁ … A_HV_H] W_O{}   (NT's GlobalSelfAttention, σ = σ_w = {})",
+                    if *linear_scaling {
+                        "K Kᵀ/(C·d_k) (queries tied to keys)"
+                    } else {
+                        "Q Kᵀ/(C·√d_k) (queries Q = xW_Q)"
+                    },
+                    if net.b_std.is_some() { " + σ_b·b" } else { "" },
+                    num(net.w_std)
+                ),
+            ];
+            if *linear_scaling {
+                lines.push(format!(
+                    "Infinite width (Hron et al. 2020): the logits concentrate, G(x)_ij = softmax_j({} · K(x, x)_ij) is deterministic; K ← {} · G(x) K G(x')ᵀ{},  Θ ← {} · G(x) Θ G(x')ᵀ + 2 · {} · G(x) K G(x')ᵀ{}",
+                    num(w2),
+                    num(w2 * w2),
+                    net.b_std.map_or(String::new(), |b| format!(" + {}", num(b * b))),
+                    num(w2 * w2),
+                    num(w2 * w2),
+                    net.b_std.map_or(String::new(), |b| format!(" + {}", num(b * b))),
+                ));
+                lines.push(
+                    "The 2 counts W_V and W_O; the tied W_K's share of Θ̂ falls like 1/d_k".into(),
+                );
+            } else {
+                lines.push("With 1/√d_k the logits stay Gaussian and random at every width (Hron et al. 2020): no closed-form kernel, so the analytic curves are not drawn; the finite nets' empirical NTK keeps a spread that does not shrink with one head".into());
+            }
+            steps.insert(
+                1,
+                Step {
+                    title: format!(
+                        "Self-attention, {} scaling",
+                        if *linear_scaling { "1/d_k" } else { "1/√d_k" }
+                    ),
+                    lines,
+                },
+            );
+            steps[2].title = format!("Dense embedding and readout ({})", steps[2].title);
+            steps[4] = Step {
+                title: match pooling {
+                    Pooling::GlobalAvg => "Global average pooling over tokens".into(),
+                    Pooling::Flatten => "Flatten (each token's position kept)".into(),
+                },
+                lines: vec![
+                    match pooling {
+                        Pooling::GlobalAvg => "K ← (1/T²) Σ_ij K_ij, Θ likewise: without positional embeddings the network cannot see the tokens' order (a bag of tokens)".into(),
+                        Pooling::Flatten => "K ← (1/T) Σ_i K_ii, Θ likewise: the readout sees each position".into(),
+                    },
+                    format!(
+                        "Dense → {} × (Attention → φ), then the pooling, then the Dense readout",
                         net.depth
                     ),
                 ],

@@ -93,6 +93,69 @@ fn cnn_circle_profile_converges_to_the_analytic_cntk() {
     assert!((analytic[mid] - out.heatmaps.analytic[0]).abs() < 1e-8 * analytic[mid]);
 }
 
+/// The kernel panel with the attention architecture (dense embedding → attention
+/// with linear scaling → ReLU → global pooling → dense, 4 tokens of 2 features): the
+/// empirical NTK of random nets on the circle through the data approaches the
+/// analytic kernel (itself checked against neural-tangents' GlobalSelfAttention),
+/// each seed's RMS gap falling like m^{-1/2}; with 1/√d_k scaling the panel refuses
+/// in words, as there is no closed form to draw.
+#[test]
+fn attention_circle_profile_converges_with_linear_scaling() {
+    let arch = |linear_scaling| Architecture::Attention {
+        tokens: 4,
+        heads: 2,
+        linear_scaling,
+        pooling: Pooling::GlobalAvg,
+    };
+    let p = kernel::Params {
+        network: relu(1),
+        architecture: arch(true),
+        widths: vec![32, 128, 512],
+        seeds: 10,
+        points: 21,
+        data: DataSpec::sample(Distribution::Gaussian, 6, 8),
+        ..kernel::Params::default()
+    };
+    let out = kernel::run(&p, &mut ()).unwrap();
+    let analytic = out.circle.analytic.clone().unwrap();
+    let scale = (analytic.iter().map(|v| v * v).sum::<f64>() / analytic.len() as f64).sqrt();
+    let gaps: Vec<f64> = out
+        .circle
+        .widths
+        .iter()
+        .map(|w| {
+            w.seeds
+                .iter()
+                .map(|c| {
+                    (c.iter()
+                        .zip(&analytic)
+                        .map(|(a, b)| (a - b).powi(2))
+                        .sum::<f64>()
+                        / analytic.len() as f64)
+                        .sqrt()
+                        / scale
+                })
+                .sum::<f64>()
+                / 10.0
+        })
+        .collect();
+    let slope = (gaps[2] / gaps[0]).ln() / 16f64.ln();
+    eprintln!("attention gaps {gaps:?}, slope {slope}");
+    assert!(
+        (-0.65..=-0.4).contains(&slope),
+        "slope {slope}, gaps {gaps:?}"
+    );
+    let refused = kernel::run(
+        &kernel::Params {
+            architecture: arch(false),
+            ..p
+        },
+        &mut (),
+    )
+    .unwrap_err();
+    assert!(refused.to_string().contains("no closed-form"), "{refused}");
+}
+
 /// Lee et al. 2019: a wide network trained by gradient descent with a small rate
 /// stays close to its linearisation, and closer as it widens.
 #[test]

@@ -12,7 +12,15 @@
 //!   connection around it (NT's FanOut → parallel(branch, Identity) → FanInSum);
 //! - `cnn`: `depth` × [conv(m channels, filter, padding) → φ], then global average
 //!   pooling or flatten, dense(1). A row of d numbers is a signal of length d with one
-//!   channel, or an image of `height` × d/height pixels with one channel.
+//!   channel, or an image of `height` × d/height pixels with one channel;
+//! - `attention`: dense(m) on each token's features (an embedding), then `depth` ×
+//!   [attention(m, heads, linear or 1/√d_k scaling) → φ], global average pooling or
+//!   flatten, dense(1). A row of d numbers is `tokens` tokens of d/tokens features.
+//!   Attention without positional embeddings is permutation-equivariant, so with
+//!   global pooling the network cannot tell the tokens' order (a bag of tokens);
+//!   with flatten the readout sees each position. The attention layers use σ_w for
+//!   σ_Q, σ_K, σ_V, σ_O and σ_b for their bias, in NT's parameterization
+//!   ([`super::Attention`]); only the linear scaling has an analytic kernel.
 //!
 //! `m` is the finite width (the channels of a CNN); the analytic kernels in the NTK
 //! parameterization do not depend on it (NT's convention), in the standard
@@ -67,6 +75,21 @@ pub enum Architecture {
         #[serde(default)]
         height: Option<usize>,
     },
+    /// Self-attention on token sequences.
+    Attention {
+        /// Tokens per input: a row of d numbers is `tokens` × d/tokens features.
+        tokens: usize,
+        /// Attention heads.
+        #[serde(default = "one_head")]
+        heads: usize,
+        /// 1/d_k with tied queries and keys (true: the analytic limit exists) or the
+        /// standard 1/√d_k (false).
+        #[serde(default = "linear")]
+        linear_scaling: bool,
+        /// What follows the last attention layer.
+        #[serde(default)]
+        pooling: Pooling,
+    },
     /// A layer list of one's own (`ntk experiment` with `"network": {"layers": …}`).
     /// Every hidden dense/conv layer's `out` (inside residual branches too) becomes
     /// the finite width m of the experiment; the last layer, the readout, keeps its
@@ -80,6 +103,16 @@ pub enum Architecture {
         input_shape: Option<Vec<usize>>,
     },
 }
+
+fn one_head() -> usize {
+    1
+}
+fn linear() -> bool {
+    true
+}
+
+/// The most tokens or heads of the attention architecture.
+pub const MAX_TOKENS: usize = 256;
 
 /// `layers` with every dense/conv `out` set to `m`, except a top-level last layer.
 fn with_width(layers: &[Layer], m: usize, keep_last: bool) -> Vec<Layer> {
@@ -126,6 +159,11 @@ impl Architecture {
                 ..
             } => "2-D CNN + global pooling",
             Architecture::Cnn { .. } => "2-D CNN + flatten",
+            Architecture::Attention {
+                linear_scaling: true,
+                ..
+            } => "attention (1/d_k)",
+            Architecture::Attention { .. } => "attention (1/√d_k)",
             Architecture::Layers { .. } => "layer list",
         }
     }
@@ -167,6 +205,20 @@ impl Architecture {
                     }
                 }
             },
+            Architecture::Attention { tokens: t, .. } => {
+                if *t == 0 || !d.is_multiple_of(*t) {
+                    return Err(NtkError::Layer {
+                        path: "architecture.tokens".into(),
+                        message: format!(
+                            "{t} tokens need d to be a multiple of it (each token has d/tokens features), got d = {d}"
+                        ),
+                    });
+                }
+                Ok(Shape {
+                    spatial: vec![*t],
+                    channels: d / t,
+                })
+            }
             Architecture::Cnn {
                 height: Some(h), ..
             } => {
@@ -245,6 +297,34 @@ impl Architecture {
                 });
                 layers.push(dense(1));
             }
+            Architecture::Attention {
+                heads,
+                linear_scaling,
+                pooling,
+                ..
+            } => {
+                layers.push(dense(m));
+                for _ in 0..net.depth {
+                    layers.push(Layer::Attention(super::Attention {
+                        out: m,
+                        heads: *heads,
+                        key: Some(m),
+                        value: Some(m),
+                        linear_scaling: *linear_scaling,
+                        w_key_std: net.w_std,
+                        w_query_std: net.w_std,
+                        w_value_std: net.w_std,
+                        w_out_std: net.w_std,
+                        b_std: net.b_std,
+                    }));
+                    layers.push(act());
+                }
+                layers.push(match pooling {
+                    Pooling::GlobalAvg => Layer::GlobalAvgPool,
+                    Pooling::Flatten => Layer::Flatten,
+                });
+                layers.push(dense(1));
+            }
         }
         Ok(LayerNetwork {
             layers,
@@ -261,6 +341,20 @@ impl Architecture {
                     expected: "between 1 and 64",
                     value: *filter as f64,
                 });
+            }
+        }
+        if let Architecture::Attention { tokens, heads, .. } = self {
+            for (field, v) in [
+                ("architecture.tokens", tokens),
+                ("architecture.heads", heads),
+            ] {
+                if *v == 0 || *v > MAX_TOKENS {
+                    return Err(NtkError::OutOfRange {
+                        field,
+                        expected: "between 1 and 256",
+                        value: *v as f64,
+                    });
+                }
             }
         }
         let shape = self.input_shape(d)?;
@@ -292,7 +386,8 @@ impl Architecture {
     /// run: the position pairs each pair of inputs carries, the multiply-adds (an
     /// estimate: each convolution sums `filter^axes` window entries per position pair
     /// it keeps, with P × P pairs when global pooling follows and P otherwise, and
-    /// each activation evaluates one dual kernel per kept pair), and the bytes.
+    /// each activation evaluates one dual kernel per kept pair, each attention layer
+    /// multiplies P × P matrices four times), and the bytes.
     pub fn cost(&self, net: &FcNetwork, d: usize, n1: usize, n2: usize) -> Result<KernelCost> {
         let shape = self.input_shape(d)?;
         let layers = self.layers(net, net.width.unwrap_or(1))?;
@@ -310,7 +405,12 @@ impl Architecture {
         } else {
             n1 as u64 * n2 as u64
         };
-        let per_pair = (net.depth as u64 + 1) * kept * (2 * window + 30);
+        // Attention: G K Gᵀ and G Θ Gᵀ, two pairs of P × P products per layer.
+        let attention = match self {
+            Architecture::Attention { .. } => 4 * p * p * p,
+            _ => 0,
+        };
+        let per_pair = (net.depth as u64 + 1) * (kept * (2 * window + 30) + attention);
         Ok(KernelCost {
             pairs,
             positions: p as usize,
@@ -564,6 +664,53 @@ mod tests {
     use super::*;
     use crate::data::gaussian;
     use wasm_bindgen_test::wasm_bindgen_test;
+
+    /// Attention without positional embeddings is permutation-equivariant, so after
+    /// global pooling the analytic kernel cannot tell the tokens' order (a bag of
+    /// tokens: K(πx, x') = K(x, x') exactly), while after flatten it can. The JSON
+    /// form is the CLI's.
+    #[wasm_bindgen_test(unsupported = test)]
+    fn attention_with_pooling_is_blind_to_token_order_and_with_flatten_is_not() {
+        let net = FcNetwork::relu(2, 1.3, Some(0.1));
+        let x = gaussian(3, 8, 4).unwrap();
+        // Swap the first and third tokens (2 features each) of every input.
+        let mut swapped = x.clone();
+        for i in 0..3 {
+            for f in 0..2 {
+                let (a, b) = (x.get(i, f), x.get(i, 4 + f));
+                swapped.as_mut_slice()[i * 8 + f] = b;
+                swapped.as_mut_slice()[i * 8 + 4 + f] = a;
+            }
+        }
+        for (pooling, blind) in [("global_avg", true), ("flatten", false)] {
+            let arch: Architecture = serde_json::from_str(&format!(
+                r#"{{"kind": "attention", "tokens": 4, "heads": 2, "pooling": "{pooling}"}}"#
+            ))
+            .unwrap();
+            arch.validate(&net, 8).unwrap();
+            let model = Model {
+                net: &net,
+                arch: &arch,
+            };
+            let k = model.kernels(&x, None).unwrap();
+            let kp = model.kernels(&swapped, Some(&x)).unwrap();
+            let gap = (0..3)
+                .flat_map(|i| (0..3).map(move |j| (i, j)))
+                .map(|(i, j)| (k.ntk.get(i, j) - kp.ntk.get(i, j)).abs() / k.ntk.get(i, i))
+                .fold(0.0f64, f64::max);
+            if blind {
+                // Exact in theory; the ReLU's arc-cosine at ρ = 1 − O(ε) costs O(√ε)
+                // on the pairs of an input with its own permutation.
+                assert!(gap < 1e-8, "{pooling}: {gap}");
+            } else {
+                assert!(gap > 1e-3, "{pooling}: {gap}");
+            }
+        }
+        let bad: Architecture =
+            serde_json::from_str(r#"{"kind": "attention", "tokens": 3}"#).unwrap();
+        let e = bad.validate(&net, 8).unwrap_err().to_string();
+        assert!(e.contains("multiple"), "{e}");
+    }
 
     fn cnn(pooling: Pooling, height: Option<usize>) -> Architecture {
         Architecture::Cnn {
