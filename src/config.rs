@@ -271,7 +271,16 @@ impl Settings {
             _ => Pooling::GlobalAvg,
         };
         let height = r.whole("height");
+        let tokens = r.whole("tokens");
+        let heads = r.whole("heads");
+        let linear_scaling = r.choice("scaling") != "sqrt";
         let architecture = match arch {
+            "attn" => Architecture::Attention {
+                tokens,
+                heads,
+                linear_scaling,
+                pooling,
+            },
             "resmlp" => Architecture::ResidualMlp,
             "cnn1" | "cnn2" => Architecture::Cnn {
                 filter,
@@ -446,10 +455,18 @@ impl Settings {
                     height: Some(_), ..
                 } if e.to_string().contains("height") => "height",
                 Architecture::Cnn { .. } => "filter",
+                Architecture::Attention { .. } if e.to_string().contains("tokens") => "tokens",
+                Architecture::Attention { .. } if e.to_string().contains("heads") => "heads",
                 _ => "depth",
             };
             errors.push((key, e.to_string()));
         } else if !arch.is_mlp() {
+            if !arch.has_limit() && s.view != View::Kernel {
+                errors.push((
+                    "scaling",
+                    "1/√d_k attention has no infinite-width kernel, which this tab compares with: open the Kernel tab to see its finite nets, or choose the 1/d_k scaling".into(),
+                ));
+            }
             if s.kernel == KernelKind::Nngp && s.view == View::Kernel {
                 errors.push((
                     "kernel",
@@ -818,9 +835,37 @@ mod tests {
         }
     }
 
+    /// 1/√d_k attention has no analytic kernel: the Kernel tab runs (its finite nets),
+    /// the tabs that compare with the limit refuse at the scaling control, and tokens
+    /// that do not divide d are refused at the tokens control.
+    #[test]
+    fn sqrt_attention_runs_on_the_kernel_tab_only() {
+        let mut v = defaults();
+        for (k, val) in [
+            ("arch", "attn"),
+            ("scaling", "sqrt"),
+            ("dist", "gaussian"),
+            ("d", "8"),
+        ] {
+            v.insert(k, val.to_string());
+        }
+        assert!(build(&v).is_ok());
+        v.insert("view", "training".to_string());
+        let e = build(&v).unwrap_err();
+        assert!(
+            e.iter()
+                .any(|(k, m)| *k == "scaling" && m.contains("no infinite-width")),
+            "{e:?}"
+        );
+        v.insert("view", "kernel".to_string());
+        v.insert("tokens", "3".to_string());
+        let e = build(&v).unwrap_err();
+        assert!(e.iter().any(|(k, _)| *k == "tokens"), "{e:?}");
+    }
+
     #[test]
     fn every_preset_builds_its_view_and_its_url_reproduces_it() {
-        assert_eq!(PRESETS.len(), 7);
+        assert_eq!(PRESETS.len(), 8);
         for p in &PRESETS {
             let v = preset_values(p);
             let c = build(&v).unwrap_or_else(|e| panic!("{}: {e:?}", p.id));

@@ -69,13 +69,21 @@ pub const LR: Bounds = b("learning rate η", 1e-4, 100.0, false);
 pub const STEPS: Bounds = b("steps", 1.0, 5000.0, true);
 pub const FILTER: Bounds = b("filter size", 1.0, 15.0, true);
 pub const HEIGHT: Bounds = b("image height h", 1.0, 64.0, true);
+pub const TOKENS: Bounds = b("tokens", 1.0, 64.0, true);
+pub const HEADS: Bounds = b("heads", 1.0, 16.0, true);
 
 /// The architectures: (value, label).
-pub const ARCHITECTURES: [(&str, &str); 4] = [
+pub const ARCHITECTURES: [(&str, &str); 5] = [
     ("mlp", "MLP (fully connected)"),
     ("resmlp", "residual MLP"),
     ("cnn1", "1-D CNN (signal of length d)"),
     ("cnn2", "2-D CNN (image h × d/h)"),
+    ("attn", "self-attention (T tokens × d/T)"),
+];
+/// Attention's logit scaling: (value, label).
+pub const SCALINGS: [(&str, &str); 2] = [
+    ("linear", "1/d_k, Q tied to K (has a limit)"),
+    ("sqrt", "1/√d_k, the usual (no limit)"),
 ];
 /// The CNN's border handling: (value, label).
 pub const PADDINGS: [(&str, &str); 3] = [
@@ -281,7 +289,7 @@ fn check_hide(raw: &str) -> Result<(), String> {
 }
 
 /// Every setting, in the order of the sidebar (and of the URL).
-pub const FIELDS: [Field; 37] = [
+pub const FIELDS: [Field; 40] = [
     field("view", "kernel", Group::Page, "view", "Which panels are shown and computed.", Kind::Special(check_view)),
     field("preset", "none", Group::Page, "preset", "The teaching preset the settings came from.", Kind::Special(check_preset)),
     field("dist", "circle", Group::Data, "distribution", "Inputs for the heatmaps and the spectrum, each coordinate with mean 0 and variance 1; the circle gives Fourier modes.", Kind::Choice(&DISTRIBUTIONS)),
@@ -299,7 +307,7 @@ pub const FIELDS: [Field; 37] = [
     },
     field("proj", "0", Group::Data, "project onto the sphere", "Scale every input to unit norm; the analytic eigenvalues by degree then apply.", Kind::Flag),
     field("dseed", "0", Group::Data, "data seed", "The same seed gives the same inputs and the same random network.", num(DATA_SEED, 1.0)),
-    field("arch", "mlp", Group::Network, "architecture", "MLP: Dense → φ layers. Residual MLP: each hidden layer after the first adds its input back (x + Dense(φ(x))). CNN: convolutions → φ over the input read as a signal of length d (1-D) or an image of h × d/h pixels (2-D), then pooling or flatten and a Dense readout; the widths are its channels. Kernels of neural-tangents' stax.", Kind::Choice(&ARCHITECTURES)),
+    field("arch", "mlp", Group::Network, "architecture", "MLP: Dense → φ layers. Residual MLP: each hidden layer after the first adds its input back (x + Dense(φ(x))). CNN: convolutions → φ over the input read as a signal of length d (1-D) or an image of h × d/h pixels (2-D), then pooling or flatten and a Dense readout; the widths are its channels. Self-attention: each input is T tokens of d/T features; a Dense embedding, then L × (attention → φ), pooling or flatten, a Dense readout (neural-tangents' GlobalSelfAttention, Hron et al. 2020). Kernels of neural-tangents' stax.", Kind::Choice(&ARCHITECTURES)),
     Field {
         enabled: |v| v("arch").starts_with("cnn"),
         ..field("filter", "3", Group::Network, "filter size", "The convolutions' filter (filter × filter for a 2-D CNN).", num(FILTER, 1.0))
@@ -309,12 +317,24 @@ pub const FIELDS: [Field; 37] = [
         ..field("pad", "circular", Group::Network, "padding", "Circular: the signal wraps around (with global pooling the kernel is then exactly shift-invariant). Same: zero padding, the length is kept. Valid: no padding, each layer shortens the signal by filter − 1.", Kind::Choice(&PADDINGS))
     },
     Field {
-        enabled: |v| v("arch").starts_with("cnn"),
-        ..field("pool", "gap", Group::Network, "after the convolutions", "Global average pooling averages each channel over positions (Arora et al. 2019's CNN-GAP); flatten keeps every position for the readout (their vanilla CNN).", Kind::Choice(&POOLINGS))
+        enabled: |v| v("arch").starts_with("cnn") || v("arch") == "attn",
+        ..field("pool", "gap", Group::Network, "pooling at the end", "Global average pooling averages each channel over positions (Arora et al. 2019's CNN-GAP; for attention without positional embeddings the network then cannot see the tokens' order); flatten keeps every position for the readout (their vanilla CNN).", Kind::Choice(&POOLINGS))
     },
     Field {
         enabled: |v| v("arch") == "cnn2",
         ..field("height", "4", Group::Network, "image height h", "A 2-D CNN reads each input of d numbers as an image of h rows × d/h columns (h must divide d).", num(HEIGHT, 1.0))
+    },
+    Field {
+        enabled: |v| v("arch") == "attn",
+        ..field("tokens", "4", Group::Network, "tokens T", "Attention reads each input of d numbers as T tokens of d/T features (T must divide d).", num(TOKENS, 1.0))
+    },
+    Field {
+        enabled: |v| v("arch") == "attn",
+        ..field("heads", "1", Group::Network, "heads", "Attention heads; the key, query and value widths per head are the width m.", num(HEADS, 1.0))
+    },
+    Field {
+        enabled: |v| v("arch") == "attn",
+        ..field("scaling", "linear", Group::Network, "logit scaling", "1/d_k with queries tied to keys: the logits concentrate and the NTK has an infinite-width limit (Hron et al. 2020). 1/√d_k: the usual scaling; the attention weights stay random at every width, so there is no analytic kernel and only the Kernel tab applies.", Kind::Choice(&SCALINGS))
     },
     field("depth", "3", Group::Network, "depth L", "Number of hidden layers (Dense → φ, or convolution → φ for a CNN); a Dense readout follows.", num(DEPTH, 1.0)),
     field("act", "relu", Group::Network, "activation φ", "Closed-form dual kernels where they exist; graded Gauss–Legendre quadrature (relative error ≤ 3e-13) otherwise.", Kind::Choice(&ACTIVATIONS)),

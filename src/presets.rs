@@ -33,7 +33,7 @@ impl Preset {
 }
 
 /// The presets of the menu, in teaching order.
-pub const PRESETS: [Preset; 7] = [
+pub const PRESETS: [Preset; 8] = [
     Preset {
         id: "jacot",
         title: "Jacot et al. 2018, Fig. 1",
@@ -157,6 +157,26 @@ pub const PRESETS: [Preset; 7] = [
             ("ntest", "50"),
         ],
         seconds: 4.9,
+    },
+    Preset {
+        id: "attention",
+        title: "Attention: two scalings, two limits",
+        text: "Self-attention on 4 tokens of 2 features (a Dense embedding, attention, ReLU, global pooling), with the logits scaled by 1/d_k and queries tied to keys: the logits concentrate, the attention weights become deterministic, and the finite nets close in on the infinite-width kernel of Hron et al. 2020 (arXiv:2006.10540; neural-tangents' GlobalSelfAttention) as the width grows — the bands shrink like m^(−1/2). Now switch the logit scaling to 1/√d_k, the usual one: the logits stay Gaussian and random at every width, the black curve is gone because there is no closed-form limit, the seeds' spread stays wide at m = 512, and the heatmaps compare two random nets of that width, which still disagree by about half the kernel's size.",
+        fields: &[
+            ("view", "kernel"),
+            ("arch", "attn"),
+            ("tokens", "4"),
+            ("heads", "1"),
+            ("scaling", "linear"),
+            ("pool", "gap"),
+            ("dist", "gaussian"),
+            ("d", "8"),
+            ("n", "32"),
+            ("depth", "1"),
+            ("widths", "32, 128, 512"),
+            ("seeds", "8"),
+        ],
+        seconds: 3.0,
     },
 ];
 

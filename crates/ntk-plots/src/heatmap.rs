@@ -22,6 +22,9 @@ pub struct HeatmapsPlot<'a> {
     pub seed: u64,
     /// "Θ" or "K".
     pub symbol: &'a str,
+    /// `Some(seed)`: there is no analytic kernel, and `analytic` holds a second net's
+    /// empirical kernel (same width, this seed); the titles say so.
+    pub other_seed: Option<u64>,
     /// The most cells per side (block means beyond).
     pub max_cells: usize,
     /// Draw the cells as rectangles (SVG, tests). A canvas page passes `false` and
@@ -258,11 +261,18 @@ where
         area.split_evenly((1, 3))
     };
     let s = data.symbol;
-    let titles = [
-        format!("analytic {s}"),
-        format!("empirical {s}, m = {}, seed {}", data.width, data.seed),
-        "empirical − analytic".to_string(),
-    ];
+    let titles = match data.other_seed {
+        None => [
+            format!("analytic {s}"),
+            format!("empirical {s}, m = {}, seed {}", data.width, data.seed),
+            "empirical − analytic".to_string(),
+        ],
+        Some(other) => [
+            format!("empirical {s}, m = {}, seed {other}", data.width),
+            format!("empirical {s}, m = {}, seed {}", data.width, data.seed),
+            format!("seed {} − seed {other} (no limit)", data.seed),
+        ],
+    };
     let scales: [(&ColorMap, (f64, f64)); 3] = [
         (&kernel_map, (lo, hi)),
         (&kernel_map, (lo, hi)),

@@ -192,6 +192,7 @@ fn heatmaps_have_three_titles_and_colour_bars_centred_at_zero() {
         .map(|(k, v)| v + 0.01 * ((k % 7) as f64 - 3.0))
         .collect();
     let plot = HeatmapsPlot {
+        other_seed: None,
         max_cells: ntk_plots::MAX_CELLS,
         paint_cells: true,
         n,
@@ -408,6 +409,7 @@ fn bad_data_is_an_error_not_a_panic() {
     });
     assert!(matches!(r, Err(PlotError::NonFinite(_))));
     let h = HeatmapsPlot {
+        other_seed: None,
         max_cells: ntk_plots::MAX_CELLS,
         paint_cells: true,
         n: 2,
@@ -664,6 +666,7 @@ fn heatmap_cells_can_be_left_to_the_caller_with_the_same_colours() {
     let a: Vec<f64> = (0..n * n).map(|k| (k % n) as f64).collect();
     let e: Vec<f64> = a.iter().map(|v| v + 0.5).collect();
     let mut plot = HeatmapsPlot {
+        other_seed: None,
         max_cells: ntk_plots::MAX_CELLS,
         paint_cells: true,
         n,

@@ -69,7 +69,11 @@ impl Figure for CircleFigure {
             trained_steps: c.trained_steps,
             seeds: c.seeds,
             kernel: kernel_name(self.symbol),
-            network: "analytic vs finite widths",
+            network: if c.no_limit {
+                "finite widths only: 1/√d_k attention has no infinite-width kernel"
+            } else {
+                "analytic vs finite widths"
+            },
             summary: self.band,
             circle: CircleWords {
                 width: if c.channels { "channels" } else { "width" },
@@ -155,6 +159,7 @@ impl Figure for HeatmapFigure {
     fn draw(&self, canvas: &HtmlCanvasElement) -> Result<(Vec<Mapping>, f64), String> {
         let h = &self.heatmaps;
         let plot = HeatmapsPlot {
+            other_seed: h.other_seed,
             n: h.n,
             analytic: &h.analytic,
             empirical: &h.empirical,
@@ -184,10 +189,16 @@ impl Figure for HeatmapFigure {
         );
         let (a, e) = (h.analytic[i * n + j], h.empirical[i * n + j]);
         let s = self.symbol;
-        Some(match which {
-            0 => format!("analytic {s}(x{i}, x{j}) = {}", fmt3(a)),
-            1 => format!("empirical {s}(x{i}, x{j}) = {}", fmt3(e)),
-            _ => format!("empirical − analytic at (x{i}, x{j}) = {}", fmt3(e - a)),
+        Some(match (which, h.other_seed) {
+            (0, None) => format!("analytic {s}(x{i}, x{j}) = {}", fmt3(a)),
+            (0, Some(o)) => format!("seed {o}: empirical {s}(x{i}, x{j}) = {}", fmt3(a)),
+            (1, _) => format!("empirical {s}(x{i}, x{j}) = {}", fmt3(e)),
+            (_, None) => format!("empirical − analytic at (x{i}, x{j}) = {}", fmt3(e - a)),
+            (_, Some(o)) => format!(
+                "seed {} − seed {o} at (x{i}, x{j}) = {}",
+                h.seed,
+                fmt3(e - a)
+            ),
         })
     }
 
@@ -195,7 +206,11 @@ impl Figure for HeatmapFigure {
         let h = &self.heatmaps;
         let n = h.n;
         csv_rows(
-            "i,j,analytic,empirical",
+            if h.other_seed.is_some() {
+                "i,j,empirical_other_seed,empirical"
+            } else {
+                "i,j,analytic,empirical"
+            },
             (0..n * n).map(|k| {
                 vec![
                     (k / n) as f64,

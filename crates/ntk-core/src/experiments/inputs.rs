@@ -162,6 +162,9 @@ pub enum NoFunkHecke {
     /// (Funk–Hecke needs rotation invariance); a residual MLP's is, but its μ_k are
     /// not computed here.
     NotMlp,
+    /// There is no infinite-width kernel (attention with 1/√d_k scaling): the
+    /// spectrum is that of one random net's empirical NTK (or NNGP) of this width.
+    NoLimit { width: usize, seed: u64 },
 }
 
 impl std::fmt::Display for NoFunkHecke {
@@ -185,6 +188,10 @@ impl std::fmt::Display for NoFunkHecke {
             NoFunkHecke::NotMlp => write!(
                 f,
                 "no Funk–Hecke μ_k: they are computed for the MLP (a CNN's kernel is not a function of ⟨x, x'⟩)"
+            ),
+            NoFunkHecke::NoLimit { width, seed } => write!(
+                f,
+                "no infinite-width kernel (1/√d_k attention): these are the eigenvalues of one random net's empirical kernel, width {width}, seed {seed}"
             ),
         }
     }

@@ -192,10 +192,16 @@ pub struct Circle {
     /// The finite widths are a CNN's channels.
     #[serde(default)]
     pub channels: bool,
+    /// The architecture has no infinite-width kernel (attention with 1/√d_k
+    /// scaling): no analytic curve, and the seeds' spread need not shrink.
+    #[serde(default)]
+    pub no_limit: bool,
 }
 
 /// Gram matrices on the data: analytic and one random net of the widest width, n × n
-/// row-major.
+/// row-major. Where there is no analytic kernel (`other_seed`), `analytic` holds the
+/// empirical kernel of a second net of the same width, seed `other_seed`: the
+/// difference then shows what two random nets of that width disagree by.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Heatmaps {
     pub n: usize,
@@ -203,6 +209,8 @@ pub struct Heatmaps {
     pub empirical: Vec<f64>,
     pub width: usize,
     pub seed: u64,
+    #[serde(default)]
+    pub other_seed: Option<u64>,
 }
 
 /// The kernel experiment's result.
@@ -297,7 +305,8 @@ pub fn run(p: &Params, observer: &mut dyn Observer) -> Result<Output> {
             ntk: k.ntk.row(0).to_vec(),
         })
     };
-    let analytic = if standard {
+    let limit = p.architecture.has_limit();
+    let analytic = if standard || !limit {
         None
     } else {
         Some(choose(limit_at(&p.network)?))
@@ -311,6 +320,7 @@ pub fn run(p: &Params, observer: &mut dyn Observer) -> Result<Output> {
         seeds: p.seeds,
         through_data: !p.architecture.is_mlp(),
         channels: matches!(p.architecture, Architecture::Cnn { .. }),
+        no_limit: !limit,
     };
     done += 1;
     r.step(done, "analytic kernel on the circle")?;
@@ -337,7 +347,7 @@ pub fn run(p: &Params, observer: &mut dyn Observer) -> Result<Output> {
             done += 1;
             r.step(done, format!("width {m}, seed {}", seed + 1))?;
         }
-        let own = if standard {
+        let own = if standard && limit {
             let net = FcNetwork {
                 width: Some(m),
                 ..p.network
@@ -357,23 +367,33 @@ pub fn run(p: &Params, observer: &mut dyn Observer) -> Result<Output> {
     //    in the standard parameterization) and one random net of that width.
     let widest = p.widest();
     let gram_network = p.gram_network();
-    let exact = Model {
-        net: &gram_network,
-        arch: &p.architecture,
-    }
-    .kernels(&x, None)?;
-    let net = model.finite(x.cols(), widest, p.data.seed)?;
-    let empirical = if p.kernel == KernelKind::Ntk {
-        net.empirical_ntk(&x, None)?
+    let gram = |seed: u64| -> Result<Matrix> {
+        let net = model.finite(x.cols(), widest, seed)?;
+        if p.kernel == KernelKind::Ntk {
+            net.empirical_ntk(&x, None)
+        } else {
+            Ok(pick(&net.empirical_kernels(&x, None)?, p.kernel).clone())
+        }
+    };
+    let empirical = gram(p.data.seed)?;
+    let (reference, other_seed) = if limit {
+        let exact = Model {
+            net: &gram_network,
+            arch: &p.architecture,
+        }
+        .kernels(&x, None)?;
+        (pick(&exact, p.kernel).clone(), None)
     } else {
-        pick(&net.empirical_kernels(&x, None)?, p.kernel).clone()
+        let other = p.data.seed.wrapping_add(1);
+        (gram(other)?, Some(other))
     };
     let heatmaps = Heatmaps {
         n: x.rows(),
-        analytic: pick(&exact, p.kernel).as_slice().to_vec(),
+        analytic: reference.as_slice().to_vec(),
         empirical: empirical.as_slice().to_vec(),
         width: widest,
         seed: p.data.seed,
+        other_seed,
     };
     r.step(done + 1, "Gram matrices on the data")?;
     r.part(Part::Heatmaps(heatmaps.clone()));

@@ -106,13 +106,26 @@ pub fn run(p: &Params, observer: &mut dyn Observer) -> Result<Spectrum> {
     let mut r = Reporter::new(observer, 1);
     let x = p.data.inputs()?;
     let n = x.rows();
-    let exact = p.model().kernels(&x, None)?;
-    let (lambda, v) = symmetric_eigen(pick(&exact, p.kernel))?;
-    let eigenvalues: Vec<f64> = lambda.iter().rev().map(|l| l / n as f64).collect();
-    let applies = if p.architecture.is_mlp() {
-        p.data.funk_hecke()
+    // Without an infinite-width kernel, one random net's empirical kernel (of the
+    // width the network names, seeded by the data seed) stands in, and says so.
+    let (gram, no_limit) = if p.architecture.has_limit() {
+        (pick(&p.model().kernels(&x, None)?, p.kernel).clone(), None)
     } else {
-        Err(NoFunkHecke::NotMlp)
+        let width = p.network.width.unwrap_or(64);
+        let net = p.model().finite(x.cols(), width, p.data.seed)?;
+        let k = match p.kernel {
+            KernelKind::Ntk => net.empirical_ntk(&x, None)?,
+            KernelKind::Nngp => pick(&net.empirical_kernels(&x, None)?, p.kernel).clone(),
+        };
+        let seed = p.data.seed;
+        (k, Some(NoFunkHecke::NoLimit { width, seed }))
+    };
+    let (lambda, v) = symmetric_eigen(&gram)?;
+    let eigenvalues: Vec<f64> = lambda.iter().rev().map(|l| l / n as f64).collect();
+    let applies = match no_limit {
+        Some(why) => Err(why),
+        None if p.architecture.is_mlp() => p.data.funk_hecke(),
+        None => Err(NoFunkHecke::NotMlp),
     };
     let (analytic, analytic_note) = match applies {
         Ok(()) => {

@@ -168,6 +168,18 @@ impl Architecture {
         }
     }
 
+    /// Whether the infinite-width kernels exist in closed form: not for attention
+    /// with 1/√d_k scaling, whose attention weights stay random (Hron et al. 2020).
+    pub fn has_limit(&self) -> bool {
+        !matches!(
+            self,
+            Architecture::Attention {
+                linear_scaling: false,
+                ..
+            }
+        )
+    }
+
     /// True for the flat MLP, which takes the vectorised kernels and finite nets.
     pub fn is_mlp(&self) -> bool {
         matches!(self, Architecture::Mlp)
@@ -372,10 +384,11 @@ impl Architecture {
         Ok(())
     }
 
-    /// Bytes the analytic kernels between n₁ and n₂ inputs in ℝᵈ need (0 for the MLP,
+    /// Bytes the analytic kernels between n₁ and n₂ inputs in ℝᵈ need (0 for an
+    /// architecture without them, and for the MLP,
     /// whose Gram matrices the experiments' own budgets count).
     pub fn kernel_bytes(&self, net: &FcNetwork, d: usize, n1: usize, n2: usize) -> Result<u64> {
-        if self.is_mlp() {
+        if self.is_mlp() || !self.has_limit() {
             return Ok(0);
         }
         let shape = self.input_shape(d)?;
@@ -416,7 +429,7 @@ impl Architecture {
             positions: p as usize,
             full_covariance: full,
             operations: pairs.saturating_mul(per_pair),
-            bytes: analytic::kernel_bytes(&layers, &shape, n1, n2)?,
+            bytes: self.kernel_bytes(net, d, n1, n2)?,
         })
     }
 
