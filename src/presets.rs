@@ -176,7 +176,7 @@ pub const PRESETS: [Preset; 8] = [
             ("widths", "32, 128, 512"),
             ("seeds", "8"),
         ],
-        seconds: 3.0,
+        seconds: 5.2,
     },
 ];
 

@@ -55,6 +55,8 @@ pub struct CircleWidthsPlot<'a> {
     /// only the seeds' own curves, one line each, as Jacot et al. draw them (widths
     /// whose seeds were not kept still get their mean and band).
     pub summary: bool,
+    /// A note under the legend (why there is no analytic curve), or "".
+    pub note: &'a str,
 }
 
 /// How the plot names its circle and its widths.
@@ -213,7 +215,7 @@ where
             Swatch::Line,
         ));
     }
-    let area = &split_legend(area, &entries, &[], style)?;
+    let area = &split_legend(area, &entries, &[data.note], style)?;
     let title = format!("{} {} — {}", data.kernel, data.circle.place, data.network);
     let (caption, font) = crate::common::fitted_caption(area, &title, style, 15.0);
     let (x_desc, y_desc) = crate::common::axis_titles(

@@ -66,6 +66,7 @@ fn circle_widths_plot_has_title_axes_legend_and_every_series() {
         },
     ];
     let plot = CircleWidthsPlot {
+        note: "",
         trained: &[],
         trained_steps: 0,
         gamma: &gamma,
@@ -109,6 +110,7 @@ fn circle_widths_plot_has_title_axes_legend_and_every_series() {
     // Without the summary (Jacot et al.'s picture): the kept seeds a line each, no
     // band for them; the width whose seeds were not kept keeps its band.
     let lines = CircleWidthsPlot {
+        note: "",
         summary: false,
         ..plot
     };
@@ -157,6 +159,7 @@ fn circle_widths_plot_without_a_limit_draws_each_widths_own_kernel() {
         },
     ];
     let plot = CircleWidthsPlot {
+        note: "",
         trained: &[],
         trained_steps: 0,
         gamma: &gamma,
@@ -178,6 +181,16 @@ fn circle_widths_plot_without_a_limit_draws_each_widths_own_kernel() {
         let label = format!("analytic kernel of width {w} (standard param.)");
         assert!(has(&t, &label), "{t:?}");
     }
+    // A note under the legend says why there is no analytic curve.
+    let noted = CircleWidthsPlot {
+        note: "No analytic curve: no limit",
+        ..plot
+    };
+    let svg = to_svg_string(900, 450, |a| {
+        draw_circle_widths(a, &noted, &PlotStyle::default()).map(|_| ())
+    })
+    .unwrap();
+    assert!(has(&texts(&svg), "No analytic curve"), "{:?}", texts(&svg));
 }
 
 #[test]
@@ -221,6 +234,24 @@ fn heatmaps_have_three_titles_and_colour_bars_centred_at_zero() {
         t.contains(&"0".to_string()),
         "the difference's colour bar has a 0 tick"
     );
+    // Without an analytic kernel the first heatmap is a second net's, and says so.
+    let two = HeatmapsPlot {
+        other_seed: Some(4),
+        ..plot
+    };
+    let svg2 = to_svg_string(1200, 420, |area| {
+        draw_kernel_heatmaps(area, &two, &PlotStyle::default()).map(|_| ())
+    })
+    .unwrap();
+    let t2 = texts(&svg2);
+    for title in [
+        "empirical Θ, m = 512, seed 4",
+        "empirical Θ, m = 512, seed 3",
+        "seed 3 − seed 4 (no limit)",
+    ] {
+        assert!(t2.contains(&title.to_string()), "missing {title} in {t2:?}");
+    }
+    assert!(!t2.iter().any(|s| s.contains("analytic")), "{t2:?}");
     assert_eq!(maps.len(), 3);
     // 3 × n² cells plus the colour bars' strips.
     assert!(svg.matches("<rect").count() >= 3 * n * n + 3 * 64);
@@ -377,6 +408,7 @@ fn eigenvectors_plot_labels_every_vector() {
 fn bad_data_is_an_error_not_a_panic() {
     let style = PlotStyle::default();
     let plot = CircleWidthsPlot {
+        note: "",
         trained: &[],
         trained_steps: 0,
         gamma: &[],
@@ -393,6 +425,7 @@ fn bad_data_is_an_error_not_a_panic() {
     });
     assert!(matches!(r, Err(PlotError::NoData(_))));
     let nan = CircleWidthsPlot {
+        note: "",
         trained: &[],
         trained_steps: 0,
         gamma: &[0.0, 1.0],
@@ -773,6 +806,7 @@ fn short_index_axes_have_distinct_whole_ticks() {
 fn titles_fit_a_narrow_canvas() {
     let (gamma, analytic) = closed_form(41);
     let plot = CircleWidthsPlot {
+        note: "",
         gamma: &gamma,
         analytic: Some(&analytic),
         widths: &[],

@@ -70,9 +70,14 @@ impl Figure for CircleFigure {
             seeds: c.seeds,
             kernel: kernel_name(self.symbol),
             network: if c.no_limit {
-                "finite widths only: 1/√d_k attention has no infinite-width kernel"
+                "finite widths only"
             } else {
                 "analytic vs finite widths"
+            },
+            note: if c.no_limit {
+                "No analytic curve: with 1/√d_k scaling the attention logits stay Gaussian and random at every width (Hron et al. 2020), so there is no infinite-width kernel; the seeds' spread does not shrink."
+            } else {
+                ""
             },
             summary: self.band,
             circle: CircleWords {
@@ -261,7 +266,7 @@ pub fn KernelPanel(
         ))
     });
     view! {
-        <Panel id="kernel" title="Kernel: infinite against finite width" what="Top: the kernel between x₀ and x(γ) on a circle through it (for the MLP x₀ = (1, 0) on the unit circle of ℝ²; for a residual MLP or a CNN, the circle in the plane of the first two data inputs, x(0) = the first), for the infinite-width network (black) and for random finite networks of each width (each seed thin, as in Jacot et al. 2018, Fig. 1; the band is the seed mean ± 2 standard errors of that mean, so with few seeds it is wide): wider networks concentrate on the analytic curve. In the standard parameterization the kernel grows with the width and there is no single limit: each width is drawn beside its own analytic kernel (dotted). Bottom: the Gram matrix on the data, analytic and for one random network of the widest width, and their difference.">
+        <Panel id="kernel" title="Kernel: infinite against finite width" what="Top: the kernel between x₀ and x(γ) on a circle through it (for the MLP x₀ = (1, 0) on the unit circle of ℝ²; for the other architectures, the circle in the plane of the first two data inputs, x(0) = the first), for the infinite-width network (black) and for random finite networks of each width (each seed thin, as in Jacot et al. 2018, Fig. 1; the band is the seed mean ± 2 standard errors of that mean, so with few seeds it is wide): wider networks concentrate on the analytic curve. In the standard parameterization the kernel grows with the width and there is no single limit: each width is drawn beside its own analytic kernel (dotted); with 1/√d_k attention there is no limit at all, and the heatmaps compare two random nets. Bottom: the Gram matrix on the data, analytic and for one random network of the widest width, and their difference.">
             <div class="panel-plots">
                 <FigureCanvas id="circle-plot" label="Kernel on the circle, analytic and finite widths" results=results slots=&[Slot::Circle] busy=busy figure=circle aspect="2.4 / 1" />
                 <Show

@@ -281,7 +281,12 @@ impl FiniteLayerNet {
         let n2 = b.as_ref().map_or(n1, |b| b.len_of(Axis(0)));
         let per_input = match method {
             Method::Jacobian => budget::floats(&[self.params]),
-            Method::Structured => budget::floats(&[self.params.min(1 << 20)]),
+            // Each input keeps every linear map's input h and output gradient Δ: the
+            // first input's record gives the size (every input has the same shapes).
+            Method::Structured => {
+                let (_, probe) = self.record(a.index_axis(Axis(0), 0));
+                budget::floats(&[probe.iter().map(|(h, d)| h.len() + d.len()).sum::<usize>()])
+            }
         };
         budget::ensure(
             "the empirical NTK",
