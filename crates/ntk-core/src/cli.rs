@@ -46,7 +46,9 @@ commands:
            {\"global_avg_pool\": {}}, {\"dense\": {\"out\": 1, \"w_std\": 1.4}}],
            \"parameterization\": \"ntk\"}, \"x1\": n × spatial… × channels, \"x2\": …}
            (layers: dense, activation, conv, avg_pool, global_avg_pool, flatten,
-           layer_norm, residual {\"branch\": [...]})
+           layer_norm, residual {\"branch\": [...]}, attention {\"out\": 64, \"heads\": 2,
+           \"linear_scaling\": true}: NT's GlobalSelfAttention; the analytic kernel
+           needs linear_scaling, the empirical one takes either)
            input:  {\"network\": {\"depth\": 2, \"activation\": \"relu\", \"w_std\": 1.4142,
                     \"b_std\": 0.0, \"parameterization\": \"ntk\", \"width\": 512},
                     \"x1\": [[...], ...], \"x2\": [[...], ...]}   (x2 optional: defaults to x1)
@@ -602,7 +604,13 @@ fn layers_as_architecture(mut input: Value) -> Result<(Value, bool), SpecError> 
         layers.as_array().map_or(0, |ls| {
             ls.iter()
                 .map(|l| match l.as_object() {
-                    Some(o) if o.contains_key("dense") || o.contains_key("conv") => 1,
+                    Some(o)
+                        if o.contains_key("dense")
+                            || o.contains_key("conv")
+                            || o.contains_key("attention") =>
+                    {
+                        1
+                    }
                     Some(o) => o
                         .get("residual")
                         .and_then(|r| r.get("branch"))

@@ -294,11 +294,8 @@ fn experiment_input_errors_name_the_field() {
     }
 }
 
-/// `ntk kernel` with a layer list and rank-3 inputs: the numbers are neural-tangents'
-/// (the reference file's circular 1-D CNN with global average pooling), and every
-/// problem is refused with the field that has it.
-#[test]
-fn kernel_takes_a_layer_list_and_nested_inputs() {
+/// A case of neural-tangents' layer reference file and the file's inputs.
+fn nt_case(name: &str) -> (serde_json::Value, serde_json::Value) {
     let text = std::fs::read_to_string(concat!(
         env!("CARGO_MANIFEST_DIR"),
         "/tests/data/nt_layers_reference.json"
@@ -309,12 +306,22 @@ fn kernel_takes_a_layer_list_and_nested_inputs() {
         .as_array()
         .unwrap()
         .iter()
-        .find(|c| c["name"] == "conv1d_circular_gap_standard")
-        .unwrap();
+        .find(|c| c["name"] == name)
+        .unwrap()
+        .clone();
+    (case, data["inputs"].clone())
+}
+
+/// `ntk kernel` with a layer list and rank-3 inputs: the numbers are neural-tangents'
+/// (the reference file's circular 1-D CNN with global average pooling), and every
+/// problem is refused with the field that has it.
+#[test]
+fn kernel_takes_a_layer_list_and_nested_inputs() {
+    let (case, inputs) = nt_case("conv1d_circular_gap_standard");
     let request = serde_json::json!({
         "network": case["network"],
-        "x1": data["inputs"]["signals"]["x1"],
-        "x2": data["inputs"]["signals"]["x2"],
+        "x1": inputs["signals"]["x1"],
+        "x2": inputs["signals"]["x2"],
     });
     let (code, out, err) = run(&["kernel"], &request.to_string());
     assert_eq!(code, 0, "{err}");
@@ -464,20 +471,9 @@ fn train_and_predict_take_a_layer_list() {
 /// Frobenius norm of neural-tangents' Θ(X, X) (two invariants of its spectrum).
 #[test]
 fn experiment_takes_a_layer_list() {
-    let text = std::fs::read_to_string(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/tests/data/nt_layers_reference.json"
-    ))
-    .unwrap();
-    let data: serde_json::Value = serde_json::from_str(&text).unwrap();
-    let case = data["cases"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["name"] == "conv1d_circular_gap_standard")
-        .unwrap();
+    let (case, inputs) = nt_case("conv1d_circular_gap_standard");
     let signals: Vec<Vec<Vec<f64>>> =
-        serde_json::from_value(data["inputs"]["signals"]["x1"].clone()).unwrap();
+        serde_json::from_value(inputs["signals"]["x1"].clone()).unwrap();
     let (n, length, channels) = (signals.len(), signals[0].len(), signals[0][0].len());
     let x: Vec<f64> = signals.iter().flatten().flatten().copied().collect();
     let mut network = case["network"].clone();
@@ -509,4 +505,51 @@ fn experiment_takes_a_layer_list() {
     both["architecture"] = serde_json::json!({"kind": "mlp"});
     let err = refused(&["experiment", "spectrum"], &both.to_string());
     assert!(err.contains("not both"), "{err}");
+}
+
+/// Attention through the command line: `ntk kernel` gives neural-tangents'
+/// GlobalSelfAttention kernel (linear scaling, relu, global pooling) on tokens;
+/// with 1/√d_k it refuses at the layer, while `ntk empirical` computes the finite
+/// net's NTK for either scaling, the structured way equal to the Jacobian.
+#[test]
+fn attention_through_the_command_line() {
+    let (case, inputs) = nt_case("attention_relu_gap_ntk");
+    let request = serde_json::json!({
+        "network": case["network"],
+        "x1": inputs["tokens"]["x1"],
+        "x2": inputs["tokens"]["x2"],
+    });
+    let (code, out, err) = run(&["kernel"], &request.to_string());
+    assert_eq!(code, 0, "{err}");
+    let got: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let ours: Vec<Vec<f64>> = serde_json::from_value(got["ntk"].clone()).unwrap();
+    let nt: Vec<Vec<f64>> = serde_json::from_value(case["x1_x2"]["ntk"].clone()).unwrap();
+    let scale = nt.iter().flatten().fold(0.0f64, |m, v| m.max(v.abs()));
+    for (a, b) in ours.iter().flatten().zip(nt.iter().flatten()) {
+        assert!((a - b).abs() <= 1e-10 * scale, "{a} vs {b}");
+    }
+    let mut sqrt = request.clone();
+    sqrt["network"]["layers"][0]["attention"]["linear_scaling"] = false.into();
+    let err = refused(&["kernel"], &sqrt.to_string());
+    assert!(
+        err.contains("layers[0].attention") && err.contains("no closed-form"),
+        "{err}"
+    );
+    let mut grams = vec![];
+    for method in ["structured", "jacobian"] {
+        let mut e = sqrt.clone();
+        e["seed"] = 2.into();
+        e["method"] = method.into();
+        e["network"]["layers"][0]["attention"]["out"] = 8.into();
+        e["network"]["layers"][3]["dense"]["out"] = 1.into();
+        let (code, out, err) = run(&["empirical"], &e.to_string());
+        assert_eq!(code, 0, "{err}");
+        let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+        let k: Vec<Vec<f64>> = serde_json::from_value(v["ntk"].clone()).unwrap();
+        assert_eq!((k.len(), k[0].len()), (4, 3));
+        grams.push(k);
+    }
+    for (a, b) in grams[0].iter().flatten().zip(grams[1].iter().flatten()) {
+        assert!((a - b).abs() <= 1e-10 * a.abs().max(1.0), "{a} vs {b}");
+    }
 }

@@ -209,7 +209,7 @@ pub struct Heatmaps {
     pub empirical: Vec<f64>,
     pub width: usize,
     pub seed: u64,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub other_seed: Option<u64>,
 }
 
