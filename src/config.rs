@@ -137,8 +137,8 @@ pub struct Config {
     /// The inputs and the target, for the picture of the data.
     pub data: DataSpec,
     pub target: Target,
-    /// The architecture, and what its analytic kernels on the data cost (not for
-    /// the MLP).
+    /// The architecture, and what its analytic kernels on the data cost (not for the
+    /// MLP, nor for an architecture without analytic kernels).
     pub architecture: Architecture,
     pub cost: Option<KernelCost>,
 }
@@ -620,7 +620,7 @@ impl Settings {
             },
             target: uses_target.then(|| shown_target.clone()),
         }));
-        let cost = (!s.architecture.is_mlp())
+        let cost = (!s.architecture.is_mlp() && s.architecture.has_limit())
             .then(|| {
                 let rows = shown_data.rows();
                 s.architecture.cost(&network, d, rows, rows).ok()
