@@ -25,6 +25,25 @@ fn relu(depth: usize) -> FcNetwork {
     FcNetwork::relu(depth, 2f64.sqrt(), Some(0.1))
 }
 
+/// Per width: each seed's RMS gap to `analytic` over the circle, relative to the
+/// analytic curve's RMS, averaged over the seeds.
+fn mean_rms_gaps(widths: &[kernel::WidthProfile], analytic: &[f64]) -> Vec<f64> {
+    let rms = |v: &mut dyn Iterator<Item = f64>| {
+        (v.map(|x| x * x).sum::<f64>() / analytic.len() as f64).sqrt()
+    };
+    let scale = rms(&mut analytic.iter().copied());
+    widths
+        .iter()
+        .map(|w| {
+            w.seeds
+                .iter()
+                .map(|c| rms(&mut c.iter().zip(analytic).map(|(a, b)| a - b)) / scale)
+                .sum::<f64>()
+                / w.seeds.len() as f64
+        })
+        .collect()
+}
+
 /// The empirical Θ̂(x₀, x(γ)) of random CNNs approaches the analytic CNTK (itself
 /// checked against neural-tangents) with the channels: each net's relative RMS gap
 /// over the circle, averaged over 12 seeds, falls like m^{-1/2} (Hanin & Nica 2019,
@@ -42,29 +61,10 @@ fn cnn_circle_profile_converges_to_the_analytic_cntk() {
     };
     let out = kernel::run(&p, &mut ()).unwrap();
     let analytic = out.circle.analytic.clone().unwrap();
-    let scale = (analytic.iter().map(|v| v * v).sum::<f64>() / analytic.len() as f64).sqrt();
-    let gaps: Vec<f64> = out
-        .circle
-        .widths
-        .iter()
-        .map(|w| {
-            // Each seed's RMS gap over the circle, averaged over the seeds.
-            assert_eq!(w.seeds.len(), 12);
-            w.seeds
-                .iter()
-                .map(|c| {
-                    let ms = c
-                        .iter()
-                        .zip(&analytic)
-                        .map(|(a, b)| (a - b).powi(2))
-                        .sum::<f64>()
-                        / analytic.len() as f64;
-                    ms.sqrt() / scale
-                })
-                .sum::<f64>()
-                / 12.0
-        })
-        .collect();
+    for w in &out.circle.widths {
+        assert_eq!(w.seeds.len(), 12);
+    }
+    let gaps = mean_rms_gaps(&out.circle.widths, &analytic);
     // The slope of log gap against log m, least squares over the four widths.
     let xs: Vec<f64> = [16f64, 64.0, 256.0, 1024.0]
         .iter()
@@ -118,27 +118,7 @@ fn attention_circle_profile_converges_with_linear_scaling() {
     };
     let out = kernel::run(&p, &mut ()).unwrap();
     let analytic = out.circle.analytic.clone().unwrap();
-    let scale = (analytic.iter().map(|v| v * v).sum::<f64>() / analytic.len() as f64).sqrt();
-    let gaps: Vec<f64> = out
-        .circle
-        .widths
-        .iter()
-        .map(|w| {
-            w.seeds
-                .iter()
-                .map(|c| {
-                    (c.iter()
-                        .zip(&analytic)
-                        .map(|(a, b)| (a - b).powi(2))
-                        .sum::<f64>()
-                        / analytic.len() as f64)
-                        .sqrt()
-                        / scale
-                })
-                .sum::<f64>()
-                / 10.0
-        })
-        .collect();
+    let gaps = mean_rms_gaps(&out.circle.widths, &analytic);
     let slope = (gaps[2] / gaps[0]).ln() / 16f64.ln();
     eprintln!("attention gaps {gaps:?}, slope {slope}");
     assert!(

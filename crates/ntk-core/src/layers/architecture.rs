@@ -104,6 +104,17 @@ pub enum Architecture {
     },
 }
 
+/// d / k, when k divides d; else the error `message` at `path`.
+fn split(d: usize, k: usize, path: &str, message: impl FnOnce() -> String) -> Result<usize> {
+    if k == 0 || !d.is_multiple_of(k) {
+        return Err(NtkError::Layer {
+            path: path.into(),
+            message: message(),
+        });
+    }
+    Ok(d / k)
+}
+
 fn one_head() -> usize {
     1
 }
@@ -217,33 +228,22 @@ impl Architecture {
                     }
                 }
             },
-            Architecture::Attention { tokens: t, .. } => {
-                if *t == 0 || !d.is_multiple_of(*t) {
-                    return Err(NtkError::Layer {
-                        path: "architecture.tokens".into(),
-                        message: format!(
-                            "{t} tokens need d to be a multiple of it (each token has d/tokens features), got d = {d}"
-                        ),
-                    });
-                }
-                Ok(Shape {
-                    spatial: vec![*t],
-                    channels: d / t,
-                })
-            }
+            Architecture::Attention { tokens: t, .. } => Ok(Shape {
+                spatial: vec![*t],
+                channels: split(d, *t, "architecture.tokens", || {
+                    format!("{t} tokens need d to be a multiple of it (each token has d/tokens features), got d = {d}")
+                })?,
+            }),
             Architecture::Cnn {
                 height: Some(h), ..
             } => {
-                if *h == 0 || !d.is_multiple_of(*h) {
-                    return Err(NtkError::Layer {
-                        path: "architecture.height".into(),
-                        message: format!(
-                            "an image of height {h} needs d to be a multiple of it, got d = {d}"
-                        ),
-                    });
-                }
                 Ok(Shape {
-                    spatial: vec![*h, d / h],
+                    spatial: vec![
+                        *h,
+                        split(d, *h, "architecture.height", || {
+                            format!("an image of height {h} needs d to be a multiple of it, got d = {d}")
+                        })?,
+                    ],
                     channels: 1,
                 })
             }

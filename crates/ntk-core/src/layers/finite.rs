@@ -317,6 +317,8 @@ impl FiniteLayerNet {
                 f2 = g2r.iter().map(|g| g.0).collect();
             }
             Method::Structured => {
+                let mut maps = Vec::new();
+                linear_maps(&self.ops, &mut maps);
                 let r1: Vec<(f64, Record)> = map(n1, |i| self.record(a.index_axis(Axis(0), i)));
                 let r2 = if same {
                     None
@@ -326,7 +328,7 @@ impl FiniteLayerNet {
                 let r2r = r2.as_ref().unwrap_or(&r1);
                 let rows = map(n1, |i| {
                     (0..n2)
-                        .map(|j| self.structured_pair(&r1[i].1, &r2r[j].1))
+                        .map(|j| structured_pair(&maps, &r1[i].1, &r2r[j].1))
                         .collect::<Vec<_>>()
                 });
                 for (i, row) in rows.into_iter().enumerate() {
@@ -346,33 +348,31 @@ impl FiniteLayerNet {
         }
         Ok(EmpiricalLayers { ntk, f1, f2 })
     }
+}
 
-    /// Σ over the linear maps (dense, conv, attention's four) of
-    /// s_W²·Σ_δ ⟨H_δ H'_δᵀ, Δ Δ'ᵀ⟩ + s_b²·ΣΔ·ΣΔ'.
-    fn structured_pair(&self, a: &Record, b: &Record) -> f64 {
-        let mut maps = Vec::new();
-        linear_maps(&self.ops, &mut maps);
-        let mut total = 0.0;
-        for (map, ((ha, da), (hb, db))) in maps.iter().zip(a.iter().zip(b)) {
-            let dd = da.dot(&db.t());
-            match map.taps {
-                None => {
-                    let hh = ha.dot(&hb.t());
+/// Σ over the linear maps (dense, conv, attention's four) of
+/// s_W²·Σ_δ ⟨H_δ H'_δᵀ, Δ Δ'ᵀ⟩ + s_b²·ΣΔ·ΣΔ'.
+fn structured_pair(maps: &[LinearMap], a: &Record, b: &Record) -> f64 {
+    let mut total = 0.0;
+    for (map, ((ha, da), (hb, db))) in maps.iter().zip(a.iter().zip(b)) {
+        let dd = da.dot(&db.t());
+        match map.taps {
+            None => {
+                let hh = ha.dot(&hb.t());
+                total += map.sw * map.sw * (&hh * &dd).sum();
+            }
+            Some(taps) => {
+                for k in 0..map.offsets {
+                    let hh = gather(ha.view(), taps, k).dot(&gather(hb.view(), taps, k).t());
                     total += map.sw * map.sw * (&hh * &dd).sum();
                 }
-                Some(taps) => {
-                    for k in 0..map.offsets {
-                        let hh = gather(ha.view(), taps, k).dot(&gather(hb.view(), taps, k).t());
-                        total += map.sw * map.sw * (&hh * &dd).sum();
-                    }
-                }
-            }
-            if let Some(sb) = map.bias {
-                total += sb * sb * da.sum_axis(Axis(0)).dot(&db.sum_axis(Axis(0)));
             }
         }
-        total
+        if let Some(sb) = map.bias {
+            total += sb * sb * da.sum_axis(Axis(0)).dot(&db.sum_axis(Axis(0)));
+        }
     }
+    total
 }
 
 /// What [`FiniteLayerNet::train`] records every `record_every` steps, from step 0.
