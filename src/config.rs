@@ -274,7 +274,10 @@ impl Settings {
         let tokens = r.whole("tokens");
         let heads = r.whole("heads");
         let linear_scaling = r.choice("scaling") != "sqrt";
+        let grid = r.whole("grid");
+        let order = r.whole("order");
         let architecture = match arch {
+            "kan" => Architecture::Kan { grid, order },
             "attn" => Architecture::Attention {
                 tokens,
                 heads,

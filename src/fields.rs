@@ -71,14 +71,17 @@ pub const FILTER: Bounds = b("filter size", 1.0, 15.0, true);
 pub const HEIGHT: Bounds = b("image height h", 1.0, 64.0, true);
 pub const TOKENS: Bounds = b("tokens", 1.0, 64.0, true);
 pub const HEADS: Bounds = b("heads", 1.0, 16.0, true);
+pub const GRID: Bounds = b("spline grid G", 1.0, 64.0, true);
+pub const ORDER: Bounds = b("spline degree", 1.0, 5.0, true);
 
 /// The architectures: (value, label).
-pub const ARCHITECTURES: [(&str, &str); 5] = [
+pub const ARCHITECTURES: [(&str, &str); 6] = [
     ("mlp", "MLP (fully connected)"),
     ("resmlp", "residual MLP"),
     ("cnn1", "1-D CNN (signal of length d)"),
     ("cnn2", "2-D CNN (image h × d/h)"),
     ("attn", "self-attention (T tokens × d/T)"),
+    ("kan", "KAN (splines + silu on every edge)"),
 ];
 /// Attention's logit scaling: (value, label).
 pub const SCALINGS: [(&str, &str); 2] = [
@@ -289,7 +292,7 @@ fn check_hide(raw: &str) -> Result<(), String> {
 }
 
 /// Every setting, in the order of the sidebar (and of the URL).
-pub const FIELDS: [Field; 40] = [
+pub const FIELDS: [Field; 42] = [
     field("view", "kernel", Group::Page, "view", "Which panels are shown and computed.", Kind::Special(check_view)),
     field("preset", "none", Group::Page, "preset", "The teaching preset the settings came from.", Kind::Special(check_preset)),
     field("dist", "circle", Group::Data, "distribution", "Inputs for the heatmaps and the spectrum, each coordinate with mean 0 and variance 1; the circle gives Fourier modes.", Kind::Choice(&DISTRIBUTIONS)),
@@ -307,7 +310,7 @@ pub const FIELDS: [Field; 40] = [
     },
     field("proj", "0", Group::Data, "project onto the sphere", "Scale every input to unit norm; the analytic eigenvalues by degree then apply.", Kind::Flag),
     field("dseed", "0", Group::Data, "data seed", "The same seed gives the same inputs and the same random network.", num(DATA_SEED, 1.0)),
-    field("arch", "mlp", Group::Network, "architecture", "MLP: Dense → φ layers. Residual MLP: each hidden layer after the first adds its input back (x + Dense(φ(x))). CNN: convolutions → φ over the input read as a signal of length d (1-D) or an image of h × d/h pixels (2-D), then pooling or flatten and a Dense readout; the widths are its channels. Self-attention: each input is T tokens of d/T features; a Dense embedding, then L × (attention → φ), pooling or flatten, a Dense readout (neural-tangents' GlobalSelfAttention, Hron et al. 2020). Kernels of neural-tangents' stax.", Kind::Choice(&ARCHITECTURES)),
+    field("arch", "mlp", Group::Network, "architecture", "MLP: Dense → φ layers. Residual MLP: each hidden layer after the first adds its input back (x + Dense(φ(x))). CNN: convolutions → φ over the input read as a signal of length d (1-D) or an image of h × d/h pixels (2-D), then pooling or flatten and a Dense readout; the widths are its channels. Self-attention: each input is T tokens of d/T features; a Dense embedding, then L × (attention → φ), pooling or flatten, a Dense readout (neural-tangents' GlobalSelfAttention, Hron et al. 2020). KAN: L Kolmogorov–Arnold layers of width m and a KAN readout (Liu et al. 2024), a B-spline plus silu on every edge; its first layer acts on the coordinates themselves. Kernels of neural-tangents' stax; the KAN's are derived here.", Kind::Choice(&ARCHITECTURES)),
     Field {
         enabled: |v| v("arch").starts_with("cnn"),
         ..field("filter", "3", Group::Network, "filter size", "The convolutions' filter (filter × filter for a 2-D CNN).", num(FILTER, 1.0))
@@ -336,18 +339,35 @@ pub const FIELDS: [Field; 40] = [
         enabled: |v| v("arch") == "attn",
         ..field("scaling", "linear", Group::Network, "logit scaling", "1/d_k with queries tied to keys: the logits concentrate and the NTK has an infinite-width limit (Hron et al. 2020). 1/√d_k: the usual scaling; the attention weights stay random at every width, so there is no analytic kernel and only the Kernel tab applies.", Kind::Choice(&SCALINGS))
     },
-    field("depth", "3", Group::Network, "depth L", "Number of hidden layers (Dense → φ, or convolution → φ for a CNN); a Dense readout follows.", num(DEPTH, 1.0)),
-    field("act", "relu", Group::Network, "activation φ", "Closed-form dual kernels where they exist; graded Gauss–Legendre quadrature (relative error ≤ 3e-13) otherwise.", Kind::Choice(&ACTIVATIONS)),
     Field {
-        enabled: |v| takes_alpha(&v("act")),
+        enabled: |v| v("arch") == "kan",
+        ..field("grid", "8", Group::Network, "spline grid G", "Cells of each edge's B-spline on [−2, 2]: the finest detail a KAN layer resolves is about 4/G (Liu et al. 2024).", num(GRID, 1.0))
+    },
+    Field {
+        enabled: |v| v("arch") == "kan",
+        ..field("order", "3", Group::Network, "spline degree", "The B-splines' degree K (3: cubic, as Liu et al.); each edge has G + K spline coefficients and a silu weight.", num(ORDER, 1.0))
+    },
+    field("depth", "3", Group::Network, "depth L", "Number of hidden layers (Dense → φ, or convolution → φ for a CNN); a Dense readout follows.", num(DEPTH, 1.0)),
+    Field {
+        enabled: |v| v("arch") != "kan",
+        ..field("act", "relu", Group::Network, "activation φ", "Closed-form dual kernels where they exist; graded Gauss–Legendre quadrature (relative error ≤ 3e-13) otherwise. (A KAN's edges have their own: splines and silu.)", Kind::Choice(&ACTIVATIONS))
+    },
+    Field {
+        enabled: |v| takes_alpha(&v("act")) && v("arch") != "kan",
         ..field("alpha", "0.1", Group::Network, "α", "Leaky ReLU's slope, ELU's scale, ABReLU's −a.", num(ALPHA, 0.01))
     },
-    field("param", "ntk", Group::Network, "parameterization", "NTK: weights N(0,1) scaled by σ_w/√n_in. Standard: weights N(0, σ_w²/n_in); its NTK grows with the width (the analytic curve uses the widest width).", Kind::Choice(&PARAMETERIZATIONS)),
-    field("widths", "64, 256, 1024", Group::Network, "widths m", "Finite widths to compare with infinite width, e.g. 64, 256, 1024 (up to 8, each ≤ 16384; used narrow to wide, each once; the job must fit in the tab's 1 GB).", Kind::List(WIDTHS)),
-    field("w", "1.4142", Group::Network, "σ_w (w_std)", "Weight standard deviation; σ_w = √2 ≈ 1.414 keeps ReLU layers at unit variance.", num(W_STD, 0.01)),
-    field("bias", "1", Group::Network, "bias parameters", "Off: the network has no biases (b_std = null in neural-tangents).", Kind::Flag),
     Field {
-        enabled: |v| v("bias") == "1",
+        enabled: |v| v("arch") != "kan",
+        ..field("param", "ntk", Group::Network, "parameterization", "NTK: weights N(0,1) scaled by σ_w/√n_in. Standard: weights N(0, σ_w²/n_in); its NTK grows with the width (the analytic curve uses the widest width). A KAN is always in the NTK parameterization.", Kind::Choice(&PARAMETERIZATIONS))
+    },
+    field("widths", "64, 256, 1024", Group::Network, "widths m", "Finite widths to compare with infinite width, e.g. 64, 256, 1024 (up to 8, each ≤ 16384; used narrow to wide, each once; the job must fit in the tab's 1 GB).", Kind::List(WIDTHS)),
+    field("w", "1.4142", Group::Network, "σ_w (w_std)", "Weight standard deviation; σ_w = √2 ≈ 1.414 keeps ReLU layers at unit variance. For a KAN: the spline terms' scale σ_s.", num(W_STD, 0.01)),
+    Field {
+        enabled: |v| v("arch") != "kan",
+        ..field("bias", "1", Group::Network, "bias parameters", "Off: the network has no biases (b_std = null in neural-tangents). A KAN has none.", Kind::Flag)
+    },
+    Field {
+        enabled: |v| v("bias") == "1" && v("arch") != "kan",
         ..field("b", "0.1", Group::Network, "σ_b (b_std)", "Bias standard deviation; adds σ_b² to the kernel at every layer.", num(B_STD, 0.01))
     },
     field("target", "harmonics", Group::Training, "target y(x)", "What the networks learn in the training and generalization panels (and before the kernel is measured again when training is on).", Kind::Choice(&TARGETS)),

@@ -15,7 +15,7 @@ pub struct Step {
 }
 
 /// A paper: authors and year, title, arXiv id.
-pub const PAPERS: [(&str, &str, &str); 8] = [
+pub const PAPERS: [(&str, &str, &str); 9] = [
     (
         "Jacot, Gabriel & Hongler 2018",
         "Neural Tangent Kernel",
@@ -36,6 +36,11 @@ pub const PAPERS: [(&str, &str, &str); 8] = [
         "Hron et al. 2020",
         "Infinite attention: NNGP and NTK for deep attention networks",
         "2006.10540",
+    ),
+    (
+        "Liu et al. 2024",
+        "KAN: Kolmogorov–Arnold networks",
+        "2404.19756",
     ),
     (
         "Tsuchida et al. 2021",
@@ -100,9 +105,9 @@ fn dual_lines(act: &Activation) -> Vec<String> {
         }
         Activation::Identity => vec!["K₁₂ unchanged, Θ unchanged (a deep linear network)".into()],
         _ => vec![
-            format!("φ = {}: no closed form; both expectations by 64 × 64 Gauss–Hermite quadrature:", act.name()),
+            format!("φ = {}: no closed form; both expectations by graded Gauss–Legendre quadrature (relative error ≤ 3e-13):", act.name()),
             "u = √K₁₁ z₁, v = √K₂₂ (ρ z₁ + √(1 − ρ²) z₂), ρ = K₁₂/√(K₁₁K₂₂)".into(),
-            "K₁₂ ← Σᵢⱼ wᵢwⱼ φ(uᵢ)φ(vᵢⱼ),  Θ ← Θ · Σᵢⱼ wᵢwⱼ φ'(uᵢ)φ'(vᵢⱼ)".into(),
+            "K₁₂ ← 𝔼_z₁[φ(u) 𝔼_z₂ φ(v)],  Θ ← Θ · 𝔼_z₁[φ'(u) 𝔼_z₂ φ'(v)], panels graded towards φ's features".into(),
         ],
     }
 }
@@ -145,6 +150,40 @@ pub fn formulas(net: &FcNetwork, arch: &Architecture, cost: Option<KernelCost>) 
     let dense_lines = steps[1].lines.clone();
     match arch {
         Architecture::Mlp => {}
+        Architecture::Kan { grid, order } => {
+            let (ss, params) = (net.w_std, grid + order + 1);
+            steps = vec![
+                Step {
+                    title: format!("KAN edge function: B-splines of degree {order} on {grid} cells of [−2, 2], plus silu"),
+                    lines: vec![
+                        format!("ψ(t) = (silu(t), σ_s B₁(t), …, σ_s B_{}(t)),  σ_s = σ_w = {}; the knots extend {order} cells beyond [−2, 2], where the splines vanish", grid + order, num(ss)),
+                        format!("A KAN layer: out_j = (1/√n) Σᵢ a_ij · ψ(xᵢ) with every a ~ N(0, 1) trained ({params} numbers per edge): the NTK parameterization, chosen so that the NTK converges as the width grows (Liu et al. initialise the splines near 0; the layer is the same sum)"),
+                    ],
+                },
+                Step {
+                    title: "First layer: on the coordinates themselves (exact)".into(),
+                    lines: vec![
+                        "K¹(x, x') = (1/d) Σ_c ψ(x_c) · ψ(x'_c),   Θ¹ = K¹   (x is data, not Gaussian: no expectation)".into(),
+                    ],
+                },
+                Step {
+                    title: "Later layers: Gaussian inputs of infinite width".into(),
+                    lines: vec![
+                        format!("K ← 𝔼[silu(u) silu(v)] + {} · Σ_k 𝔼[B_k(u) B_k(v)],  (u, v) ~ N(0, [[K₁₁, K₁₂], [K₁₂, K₂₂]])", num(ss * ss)),
+                        format!("Θ ← K + (𝔼[silu'(u) silu'(v)] + {} · Σ_k 𝔼[B_k'(u) B_k'(v)]) · Θ   (an MLP step with a vector-valued activation)", num(ss * ss)),
+                        "Spline expectations: 𝔼[B(v) | u] exactly (Gaussian moments on each knot cell), then Gauss–Legendre over u with panels at the knots".into(),
+                    ],
+                },
+                Step {
+                    title: format!("Depth L = {}", net.depth),
+                    lines: vec![format!(
+                        "{} × KAN(m), then a KAN readout of width 1 (Liu et al.'s [d, m, …, m, 1]); no activation, bias or standard parameterization applies",
+                        net.depth
+                    )],
+                },
+                steps[4].clone(),
+            ];
+        }
         Architecture::Layers { layers, .. } => {
             steps[3] = Step {
                 title: format!("Layer list ({} layers)", layers.len()),
@@ -412,7 +451,7 @@ mod tests {
             &Architecture::Mlp,
             None,
         );
-        assert!(tanh[2].lines.iter().any(|l| l.contains("Gauss–Hermite")));
+        assert!(tanh[2].lines.iter().any(|l| l.contains("Gauss–Legendre")));
     }
 
     #[test]

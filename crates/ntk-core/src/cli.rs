@@ -48,7 +48,9 @@ commands:
            (layers: dense, activation, conv, avg_pool, global_avg_pool, flatten,
            layer_norm, residual {\"branch\": [...]}, attention {\"out\": 64, \"heads\": 2,
            \"linear_scaling\": true}: NT's GlobalSelfAttention; the analytic kernel
-           needs linear_scaling, the empirical one takes either)
+           needs linear_scaling, the empirical one takes either; kan {\"out\": 64,
+           \"grid\": 8, \"order\": 3, \"range\": [-2, 2], \"w_std\": 1, \"base\": \"silu\"}:
+           a Kolmogorov–Arnold layer, first or after a layer of weights)
            input:  {\"network\": {\"depth\": 2, \"activation\": \"relu\", \"w_std\": 1.4142,
                     \"b_std\": 0.0, \"parameterization\": \"ntk\", \"width\": 512},
                     \"x1\": [[...], ...], \"x2\": [[...], ...]}   (x2 optional: defaults to x1)
@@ -607,7 +609,8 @@ fn layers_as_architecture(mut input: Value) -> Result<(Value, bool), SpecError> 
                     Some(o)
                         if o.contains_key("dense")
                             || o.contains_key("conv")
-                            || o.contains_key("attention") =>
+                            || o.contains_key("attention")
+                            || o.contains_key("kan") =>
                     {
                         1
                     }

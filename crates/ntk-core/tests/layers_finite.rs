@@ -25,10 +25,11 @@ fn signals(n: usize, len: usize, ch: usize, seed: u64) -> ArrayD<f64> {
     Array3::from_shape_simple_fn((n, len, ch), || rng.sample::<f64, _>(StandardNormal)).into_dyn()
 }
 
-/// Every layer kind, in three networks; smooth activations for the finite differences.
+/// Every layer kind, in four networks; smooth activations for the finite differences.
 /// The third has attention with independent queries (1/√d_k) and with tied ones
-/// (1/d_k) inside a residual branch.
-const SMOOTH: [&str; 3] = [
+/// (1/d_k) inside a residual branch. The fourth is a KAN: a layer on the raw inputs,
+/// a splines-only layer of another degree and range, pooling, and a KAN readout.
+const SMOOTH: [&str; 4] = [
     r#"[{"conv": {"out": 5, "filter": [3], "padding": "same", "w_std": 1.3, "b_std": 0.2}},
         {"layer_norm": {}},
         {"residual": {"branch": [{"activation": "tanh"},
@@ -47,6 +48,10 @@ const SMOOTH: [&str; 3] = [
         {"residual": {"branch": [{"activation": "gelu"},
             {"attention": {"out": 5, "heads": 3, "key": 2, "value": 3, "w_key_std": 1.5}}]}},
         {"global_avg_pool": {}}, {"dense": {"out": 1, "w_std": 1.0}}]"#,
+    r#"[{"kan": {"out": 4, "grid": 4, "order": 3}},
+        {"kan": {"out": 3, "grid": 3, "order": 2, "range": [-1, 1.5], "base": "none", "w_std": 1.3}},
+        {"global_avg_pool": {}},
+        {"kan": {"out": 1, "grid": 5, "order": 3, "base_std": 0.7}}]"#,
 ];
 
 #[test]

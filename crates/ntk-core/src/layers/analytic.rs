@@ -51,6 +51,10 @@
 //!   Θ ← σ_O²σ_V²·G(x) Θ G(x')ᵀ + 2σ_O²σ_V²·G(x) K G(x')ᵀ + σ_b² — the factor 2
 //!   from W_V and W_O; the tied W_K's contribution vanishes like 1/d_k. With
 //!   1/√d_k scaling there is no closed form, and the kernel is refused.
+//! - `kan` (Liu et al. 2024, arXiv:2404.19756; derivation in [`super::kan`]): on the
+//!   raw inputs (the first layer), K ← (1/C)·Σ_c κ(x_c, x'_c) and Θ ← K, exactly;
+//!   on Gaussian inputs, K ← 𝔼[κ(u, v)] and Θ ← K + 𝔼[κ̇(u, v)]·Θ with the feature
+//!   kernel κ = ψ·ψ of the edge functions and κ̇ = ψ'·ψ'.
 //!
 //! The kernel of the network's output is that of its last layer, which must have no
 //! spatial axes left (end with `flatten` or `global_avg_pool` when the inputs have
@@ -58,6 +62,7 @@
 
 use ndarray::{Array1, Array2, Array3, ArrayViewD, Axis, Zip};
 
+use super::kan::Features;
 use super::{conv_stride, kind_name, pool_stride, window_taps, Layer, LayerNetwork, Shape, Taps};
 use crate::activation::Activation;
 use crate::budget;
@@ -102,6 +107,10 @@ enum Op {
         qk: f64,
         ov_var: f64,
         b_var: f64,
+        index: usize,
+    },
+    Kan {
+        features: Box<Features>,
         index: usize,
     },
 }
@@ -218,6 +227,9 @@ struct Plan {
     max_positions: usize,
     /// How many variance records each input has.
     records: usize,
+    /// A KAN layer on the raw inputs (the first layer): its exact kernel replaces
+    /// the input covariance.
+    raw_kan: Option<Features>,
 }
 
 impl Plan {
@@ -239,6 +251,7 @@ impl Plan {
             standard,
             max_positions: input.positions(),
             records: 0,
+            raw_kan: None,
         };
         let mut index = 0;
         plan.ops = plan.compile(&net.layers, input.clone(), "layers", &mut index)?;
@@ -256,6 +269,12 @@ impl Plan {
         for (i, layer) in layers.iter().enumerate() {
             let path = format!("{prefix}[{i}].{}", kind_name(layer));
             *index += 1;
+            if let (Layer::Kan(k), 1) = (layer, *index) {
+                // The first layer sees the data itself: exact, in `input`.
+                self.raw_kan = Some(Features::new(k));
+                shape.channels = k.out;
+                continue;
+            }
             let op = match layer {
                 Layer::Dense(d) => {
                     let op = Op::Affine {
@@ -319,6 +338,14 @@ impl Plan {
                     &format!("{path}.branch"),
                     index,
                 )?),
+                Layer::Kan(k) => {
+                    self.records += 1;
+                    shape.channels = k.out;
+                    Op::Kan {
+                        features: Box::new(Features::new(k)),
+                        index: *index,
+                    }
+                }
                 Layer::Attention(a) => {
                     if !a.linear_scaling {
                         return Err(NtkError::Layer {
@@ -476,6 +503,28 @@ impl Plan {
                     }
                     Cov::Full { k, t }
                 }
+                Op::Kan { features, index } => {
+                    let (v1, v2) = tape.next(&cov, *index)?;
+                    let step = |k: &mut f64, t: &mut f64, a: f64, b: f64| {
+                        let d = features.dual(*k, a, b);
+                        *k = d.nngp;
+                        *t = d.nngp + d.dot * *t;
+                    };
+                    match cov {
+                        Cov::Full { mut k, mut t } => {
+                            for ((p, q), kk) in k.indexed_iter_mut() {
+                                step(kk, &mut t[[p, q]], v1[p], v2[q]);
+                            }
+                            Cov::Full { k, t }
+                        }
+                        Cov::Diag { mut k, mut t } => {
+                            for (p, kk) in k.iter_mut().enumerate() {
+                                step(kk, &mut t[p], v1[p], v2[p]);
+                            }
+                            Cov::Diag { k, t }
+                        }
+                    }
+                }
                 Op::Residual(branch) => {
                     let out = self.apply(branch, cov.clone(), tape)?;
                     match (cov, out) {
@@ -498,6 +547,21 @@ impl Plan {
     /// The input layer's covariance of x (P × C) and x' (P × C).
     fn input(&self, x: ndarray::ArrayView2<f64>, y: ndarray::ArrayView2<f64>) -> Cov {
         let c = x.ncols() as f64;
+        if let Some(f) = &self.raw_kan {
+            // K¹[p, p'] = (1/C)·Σ_c κ(x[p, c], x'[p', c]) and Θ¹ = K¹.
+            let pair = |a: ndarray::ArrayView1<f64>, b: ndarray::ArrayView1<f64>| {
+                a.iter().zip(b).map(|(u, v)| f.kernel(*u, *v)).sum::<f64>() / c
+            };
+            return if self.full {
+                let k = Array2::from_shape_fn((x.nrows(), y.nrows()), |(p, q)| {
+                    pair(x.row(p), y.row(q))
+                });
+                Cov::Full { t: k.clone(), k }
+            } else {
+                let k = Zip::from(x.rows()).and(y.rows()).map_collect(pair);
+                Cov::Diag { t: k.clone(), k }
+            };
+        }
         if self.full {
             let k = x.dot(&y.t()) / c;
             let t = Array2::zeros(k.raw_dim());

@@ -20,7 +20,12 @@
 //!   global pooling the network cannot tell the tokens' order (a bag of tokens);
 //!   with flatten the readout sees each position. The attention layers use σ_w for
 //!   σ_Q, σ_K, σ_V, σ_O and σ_b for their bias, in NT's parameterization
-//!   ([`super::Attention`]); only the linear scaling has an analytic kernel.
+//!   ([`super::Attention`]); only the linear scaling has an analytic kernel;
+//! - `kan`: `depth` × kan(m) → kan(1), Liu et al.'s [d, m, …, m, 1]: B-splines of
+//!   `grid` cells and degree `order` on [−2, 2] plus a silu base on every edge
+//!   ([`super::kan`]), σ_w the spline terms' scale, the base's scale 1. The
+//!   activation, σ_b and the parameterization do not apply: every KAN layer is in
+//!   the NTK parameterization, and the first one acts on the raw coordinates.
 //!
 //! `m` is the finite width (the channels of a CNN); the analytic kernels in the NTK
 //! parameterization do not depend on it (NT's convention), in the standard
@@ -90,6 +95,14 @@ pub enum Architecture {
         #[serde(default)]
         pooling: Pooling,
     },
+    /// Kolmogorov–Arnold layers.
+    Kan {
+        /// Cells of each spline's grid on [−2, 2].
+        grid: usize,
+        /// The splines' degree.
+        #[serde(default = "cubic")]
+        order: usize,
+    },
     /// A layer list of one's own (`ntk experiment` with `"network": {"layers": …}`).
     /// Every hidden dense/conv layer's `out` (inside residual branches too) becomes
     /// the finite width m of the experiment; the last layer, the readout, keeps its
@@ -118,6 +131,9 @@ fn split(d: usize, k: usize, path: &str, message: impl FnOnce() -> String) -> Re
 fn one_head() -> usize {
     1
 }
+fn cubic() -> usize {
+    3
+}
 fn linear() -> bool {
     true
 }
@@ -142,6 +158,10 @@ fn with_width(layers: &[Layer], m: usize, keep_last: bool) -> Vec<Layer> {
                 ..c.clone()
             }),
             Layer::Residual(b) => Layer::Residual(with_width(b, m, false)),
+            Layer::Kan(k) => Layer::Kan(super::Kan {
+                out: m,
+                ..k.clone()
+            }),
             Layer::Attention(a) => Layer::Attention(super::Attention {
                 out: m,
                 key: Some(m),
@@ -175,6 +195,7 @@ impl Architecture {
                 ..
             } => "attention (1/d_k)",
             Architecture::Attention { .. } => "attention (1/√d_k)",
+            Architecture::Kan { .. } => "KAN",
             Architecture::Layers { .. } => "layer list",
         }
     }
@@ -199,7 +220,7 @@ impl Architecture {
     /// The shape of one input made of `d` numbers.
     pub fn input_shape(&self, d: usize) -> Result<Shape> {
         match self {
-            Architecture::Mlp | Architecture::ResidualMlp => Ok(Shape {
+            Architecture::Mlp | Architecture::ResidualMlp | Architecture::Kan { .. } => Ok(Shape {
                 spatial: vec![],
                 channels: d,
             }),
@@ -309,6 +330,16 @@ impl Architecture {
                 });
                 layers.push(dense(1));
             }
+            Architecture::Kan { grid, order } => {
+                let kan = |out| {
+                    Layer::Kan(super::Kan {
+                        w_std: net.w_std,
+                        ..super::Kan::new(out, *grid, *order)
+                    })
+                };
+                layers = (0..net.depth).map(|_| kan(m)).collect();
+                layers.push(kan(1));
+            }
             Architecture::Attention {
                 heads,
                 linear_scaling,
@@ -369,6 +400,15 @@ impl Architecture {
                 }
             }
         }
+        if let Architecture::Kan { grid, order } = self {
+            let probe = super::Kan::new(1, *grid, *order);
+            if let Some(problem) = probe.problem() {
+                return Err(NtkError::Layer {
+                    path: "architecture".into(),
+                    message: problem,
+                });
+            }
+        }
         let shape = self.input_shape(d)?;
         let layers = self.layers(net, net.width.unwrap_or(1))?;
         let out = layers.output_shape(&shape)?;
@@ -423,7 +463,16 @@ impl Architecture {
             Architecture::Attention { .. } => 4 * p * p * p,
             _ => 0,
         };
-        let per_pair = (net.depth as u64 + 1) * (kept * (2 * window + 30) + attention);
+        // KAN: each layer after the first integrates the splines over a Gaussian
+        // pair, ≈ 2·(G + 2K) panels × 10 nodes × ~(2K + 2) erfc and 6K² flops.
+        let spline = match self {
+            Architecture::Kan { grid, order } => {
+                let (g, k) = (*grid as u64, *order as u64);
+                20 * (g + 2 * k) * (20 * (2 * k + 2) + 6 * k * k) + 4000
+            }
+            _ => 0,
+        };
+        let per_pair = (net.depth as u64 + 1) * (kept * (2 * window + 30 + spline) + attention);
         Ok(KernelCost {
             pairs,
             positions: p as usize,

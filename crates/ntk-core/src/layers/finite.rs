@@ -21,7 +21,11 @@
 //! W_Q, W_K, W_V, W_O, b, the scales in the forward pass: see
 //! [`super::Attention`]), whatever the network's parameterization. Its parameters
 //! are drawn W_Q (untied only), W_K, W_V (each C_in × H·d, head h in columns
-//! h·d…(h+1)·d), W_O (H·d_v × C_out), then b.
+//! h·d…(h+1)·d), W_O (H·d_v × C_out), then b. `kan` expands each channel c into
+//! its F features ψ(c) (base first, then the splines: see [`super::kan`]) and applies
+//! a bias-free linear map with s_W = 1/√C_in and standard-normal W, whatever the
+//! network's parameterization; W is (C_in·F) × C_out, row c·F + f for feature f of
+//! channel c.
 //!
 //! ## The empirical NTK, two ways
 //! - [`Method::Jacobian`]: the full per-input gradient J(x) ∈ ℝ^{#θ}, then J₁J₂ᵀ.
@@ -33,6 +37,8 @@
 //!   An attention layer is four such linear maps of the same form: keys, queries
 //!   and values Z = X·W (scale 1, h = X the layer's input, Δ = ∂f/∂Z over all heads)
 //!   and the output map (scale σ_Oσ_V/√(H·d_v·C_in), h = the concatenated heads).
+//!   A KAN layer is one such map with h = its input's features ψ (per-layer Grams of
+//!   spline-basis features).
 //!
 //! Both must agree to round-off for every layer kind (a test checks it); the
 //! backward pass is checked against finite differences.
@@ -44,6 +50,7 @@ use rand_distr::StandardNormal;
 use serde::{Deserialize, Serialize};
 
 use super::analytic::{as_batch, map_rows as map, softmax_rows};
+use super::kan::Features;
 use super::{conv_stride, kind_name, pool_stride, window_taps, Layer, LayerNetwork, Shape, Taps};
 use crate::activation::Activation;
 use crate::budget;
@@ -85,6 +92,9 @@ enum Op {
     LayerNorm,
     Residual(Vec<Op>),
     Attention(Box<AttentionOp>),
+    /// A KAN layer's edge functions: each channel c → its F features ψ(c) (then an
+    /// `Affine` with the KAN's weights).
+    Expand(Box<Features>),
 }
 
 /// A finite attention layer's weights and scales.
@@ -118,6 +128,7 @@ enum Trace {
     LayerNorm { xhat: Array2<f64>, inv: Array1<f64> },
     Residual(Vec<Trace>),
     Attention(Box<AttentionTrace>),
+    Expand { z: Array2<f64> },
 }
 
 #[derive(Debug)]
@@ -705,6 +716,10 @@ fn count_params(layers: &[Layer], mut shape: Shape) -> usize {
                 n = n.saturating_add(a.params(shape.channels));
                 shape.channels = a.out;
             }
+            Layer::Kan(k) => {
+                n = n.saturating_add(k.params(shape.channels));
+                shape.channels = k.out;
+            }
             Layer::Activation(_) | Layer::LayerNorm => {}
         }
     }
@@ -815,6 +830,26 @@ fn build(
                     so: a.ov_std() / ((h * dv * c_in) as f64).sqrt(),
                 }))
             }
+            Layer::Kan(k) => {
+                // ψ then a bias-free linear map with s_W = 1/√C_in (NTK
+                // parameterization whatever the network's: see [`super::kan`]).
+                let features = Features::new(k);
+                let c_in = shape.channels;
+                let f = features.count();
+                ops.push(Op::Expand(Box::new(features)));
+                let w = vec![Array2::from_shape_simple_fn(
+                    (c_in * f, k.out),
+                    &mut *normal,
+                )];
+                shape.channels = k.out;
+                Op::Affine {
+                    w,
+                    b: None,
+                    sw: 1.0 / (c_in as f64).sqrt(),
+                    sb: 0.0,
+                    taps: None,
+                }
+            }
             Layer::Residual(b) => Op::Residual(build(
                 b,
                 shape.clone(),
@@ -892,6 +927,19 @@ fn forward(ops: &[Op], mut h: Array2<f64>) -> (Array2<f64>, Vec<Trace>) {
                 (out + &h, Trace::Residual(t))
             }
             Op::Attention(at) => attention_forward(at, h),
+            Op::Expand(features) => {
+                let (p, c) = h.dim();
+                let f = features.count();
+                let mut out = Array2::zeros((p, c * f));
+                let mut d = vec![0.0; f];
+                for ((row, col), v) in h.indexed_iter() {
+                    let start = col * f;
+                    let mut slot = out.slice_mut(s![row, start..start + f]);
+                    let dst = slot.as_slice_mut().expect("a row of a standard array");
+                    features.expand(*v, dst, &mut d);
+                }
+                (out, Trace::Expand { z: h })
+            }
         };
         traces.push(trace);
         h = next;
@@ -999,6 +1047,16 @@ fn backward(ops: &[Op], traces: &[Trace], mut g: Array2<f64>, sink: &mut Sink) -
             }
             (Op::Attention(at), Trace::Attention(tr)) => {
                 attention_backward(at, tr, g, sink, &mut pieces)
+            }
+            (Op::Expand(features), Trace::Expand { z }) => {
+                // ∂f/∂z[p, c] = Σ_f ∂f/∂ψ_f(z[p, c])·ψ_f'(z[p, c]).
+                let f = features.count();
+                let (mut v, mut d) = (vec![0.0; f], vec![0.0; f]);
+                Array2::from_shape_fn(z.raw_dim(), |(p, c)| {
+                    features.expand(z[[p, c]], &mut v, &mut d);
+                    let gp = g.slice(s![p, c * f..(c + 1) * f]);
+                    gp.iter().zip(&d).map(|(a, b)| a * b).sum()
+                })
             }
             _ => unreachable!("a trace per layer"),
         };

@@ -21,7 +21,10 @@
 //! - `{"attention": {"out": 64, "heads": 2, "key": 64, "value": 64,
 //!   "linear_scaling": true, "w_key_std": 1, "w_query_std": 1, "w_value_std": 1,
 //!   "w_out_std": 1, "b_std": null}}`: global softmax self-attention over all
-//!   spatial positions (tokens), NT's `GlobalSelfAttention` ([`Attention`]).
+//!   spatial positions (tokens), NT's `GlobalSelfAttention` ([`Attention`]);
+//! - `{"kan": {"out": 64, "grid": 8, "order": 3, "range": [-2, 2], "w_std": 1,
+//!   "base": "silu", "base_std": 1}}`: a Kolmogorov–Arnold layer on the channel axis,
+//!   B-splines plus a base activation on every edge ([`kan`], [`Kan`]).
 //!
 //! `out` is the finite width (channels). The analytic kernels in the NTK
 //! parameterization do not depend on it; in the standard parameterization they do,
@@ -32,6 +35,9 @@
 pub mod analytic;
 pub mod architecture;
 pub mod finite;
+pub mod kan;
+
+pub use kan::Kan;
 
 use serde::de::Error as _;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
@@ -234,10 +240,12 @@ pub enum Layer {
     Residual(Vec<Layer>),
     /// Global self-attention over the spatial positions.
     Attention(Attention),
+    /// A Kolmogorov–Arnold layer on the channel axis.
+    Kan(Kan),
 }
 
 /// The layer kinds, as JSON keys.
-pub const KINDS: [&str; 9] = [
+pub const KINDS: [&str; 10] = [
     "dense",
     "activation",
     "conv",
@@ -247,6 +255,7 @@ pub const KINDS: [&str; 9] = [
     "layer_norm",
     "residual",
     "attention",
+    "kan",
 ];
 
 impl<'de> Deserialize<'de> for Layer {
@@ -293,6 +302,7 @@ impl<'de> Deserialize<'de> for Layer {
             "conv" => Layer::Conv(serde_json::from_value(inner).map_err(err)?),
             "avg_pool" => Layer::AvgPool(serde_json::from_value(inner).map_err(err)?),
             "attention" => Layer::Attention(serde_json::from_value(inner).map_err(err)?),
+            "kan" => Layer::Kan(serde_json::from_value(inner).map_err(err)?),
             "residual" => {
                 let p: ResidualParams = serde_json::from_value(inner).map_err(err)?;
                 Layer::Residual(p.branch)
@@ -324,6 +334,7 @@ impl Serialize for Layer {
             Layer::Conv(p) => one("conv", to(serde_json::to_value(p))?),
             Layer::AvgPool(p) => one("avg_pool", to(serde_json::to_value(p))?),
             Layer::Attention(p) => one("attention", to(serde_json::to_value(p))?),
+            Layer::Kan(p) => one("kan", to(serde_json::to_value(p))?),
             Layer::GlobalAvgPool => one("global_avg_pool", Value::Object(Map::new())),
             Layer::Flatten => one("flatten", Value::Object(Map::new())),
             Layer::LayerNorm => one("layer_norm", Value::Object(Map::new())),
@@ -695,6 +706,24 @@ fn walk_shape(
                     channels: a.out,
                 }
             }
+            Layer::Kan(k) => {
+                check_size(&path, "out", k.out)?;
+                if let Some(problem) = k.problem() {
+                    return Err(layer_err(&path, problem));
+                }
+                // Its input is the raw data (first layer: the kernel is exact there) or
+                // Gaussian (a previous layer of infinite width).
+                if !(flow.gaussian || (*count == 1 && prefix == "layers")) {
+                    return Err(layer_err(
+                        &path,
+                        "a KAN layer takes the raw inputs (as the first layer) or Gaussian pre-activations (after a dense, conv, attention or KAN layer); an activation's output is neither",
+                    ));
+                }
+                Shape {
+                    spatial: shape.spatial,
+                    channels: k.out,
+                }
+            }
             Layer::Residual(branch) => {
                 let (out, inner) = walk_shape(
                     branch,
@@ -731,7 +760,7 @@ fn walk_shape(
                 out
             }
         };
-        if let Layer::Dense(_) | Layer::Conv(_) | Layer::Attention(_) = layer {
+        if let Layer::Dense(_) | Layer::Conv(_) | Layer::Attention(_) | Layer::Kan(_) = layer {
             flow = Flow {
                 gaussian: true,
                 fresh: true,
@@ -767,5 +796,6 @@ pub fn kind_name(layer: &Layer) -> &'static str {
         Layer::LayerNorm => "layer_norm",
         Layer::Residual(_) => "residual",
         Layer::Attention(_) => "attention",
+        Layer::Kan(_) => "kan",
     }
 }
