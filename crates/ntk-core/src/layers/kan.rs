@@ -200,44 +200,52 @@ fn derivative(p: &[f64]) -> Poly {
         .collect()
 }
 
-/// ∫_α^β z^q φ(z) dz for q = 0…out.len() − 1 (φ the standard normal density):
+/// The smaller tail of the standard normal at x: Φ(x) for x ≤ 0, 1 − Φ(x) for x > 0
+/// (each accurate to the last bit, from erfc).
+fn tail(x: f64) -> f64 {
+    normal_cdf(-x.abs())
+}
+
+/// ∫_α^β z^q φ(z) dz for q = 0…out.len() − 1 (φ the standard normal density), from the
+/// tails and densities at α and β:
 /// M_0 = Φ(β) − Φ(α), M_1 = φ(α) − φ(β), M_q = (q − 1)·M_{q−2} + α^{q−1}φ(α) − β^{q−1}φ(β).
-fn truncated_moments(alpha: f64, beta: f64, out: &mut [f64]) {
-    let (pa, pb) = (normal_pdf(alpha), normal_pdf(beta));
+fn truncated_moments(alpha: (f64, f64, f64), beta: (f64, f64, f64), out: &mut [f64]) {
+    let ((a, ta, pa), (b, tb, pb)) = (alpha, beta);
     // Φ(β) − Φ(α) without cancellation in either tail.
-    let m0 = if alpha > 0.0 {
-        normal_cdf(-alpha) - normal_cdf(-beta)
+    let m0 = if a > 0.0 {
+        ta - tb
+    } else if b <= 0.0 {
+        tb - ta
     } else {
-        normal_cdf(beta) - normal_cdf(alpha)
+        (1.0 - tb) - ta
     };
-    // α^{q−1}φ(α) with φ = 0 at ±∞ (no 0·∞).
+    // x^{q−1}φ(x) with φ = 0 at ±∞ (no 0·∞).
     let term = |x: f64, px: f64, q: i32| if px == 0.0 { 0.0 } else { x.powi(q) * px };
     for q in 0..out.len() {
         out[q] = match q {
             0 => m0,
             1 => pa - pb,
-            _ => {
-                (q as f64 - 1.0) * out[q - 2] + term(alpha, pa, q as i32 - 1)
-                    - term(beta, pb, q as i32 - 1)
-            }
+            _ => (q as f64 - 1.0) * out[q - 2] + term(a, pa, q as i32 - 1) - term(b, pb, q as i32 - 1),
         };
     }
 }
 
-/// ∫_α^β P(m + ς z) φ(z) dz, given the moments M_q on [α, β].
-fn poly_moment(p: &[f64], m: f64, sig: f64, moments: &[f64]) -> f64 {
-    // Horner in the polynomial ring: Q(z) = P(m + ς z).
-    let mut q = vec![0.0; p.len()];
-    for (deg, c) in p.iter().enumerate().rev() {
-        // q ← q·(m + ς z) + c
-        let top = p.len() - 1 - deg;
-        for i in (0..=top).rev() {
-            let shifted = if i > 0 { q[i - 1] * sig } else { 0.0 };
-            q[i] = q[i] * m + shifted;
+/// The moments of the cell coordinate s = m + ς z over a cell, ∫_α^β s^q φ(z) dz for
+/// q = 0…out.len() − 1, from the moments M_j of z: Σ_j C(q, j) m^{q−j} ς^j M_j.
+fn cell_moments(m: f64, sig: f64, z: &[f64], out: &mut [f64]) {
+    // Row q of Pascal's triangle times powers, built up q by q:
+    // (m + ς z)^q = Σ_j c_{q,j} z^j, c_{q,j} = m·c_{q−1,j} + ς·c_{q−1,j−1}.
+    let mut c = [0.0; MAX_ORDER + 1];
+    c[0] = 1.0;
+    for q in 0..out.len() {
+        if q > 0 {
+            for j in (0..=q).rev() {
+                let prev = if j > 0 { c[j - 1] * sig } else { 0.0 };
+                c[j] = c[j] * m + prev;
+            }
         }
-        q[0] += c;
+        out[q] = c[..=q].iter().zip(z).map(|(a, b)| a * b).sum();
     }
-    q.iter().zip(moments).map(|(a, b)| a * b).sum()
 }
 
 impl Basis {
@@ -338,21 +346,29 @@ impl Basis {
         // The cells these basis functions live on, and the moments on each.
         let (c0, c1) = (first - k, last);
         let mut moments = [[0.0; MAX_ORDER + 1]; CELLS];
-        let mut mean = [0.0; CELLS];
         debug_assert!((c1 - c0) < CELLS as i64, "at most {CELLS} cells at once");
+        // Each knot's standardised position, tail and density, shared by its two cells.
+        let at = |c: i64| {
+            let z = (self.knot(c) - mu) / sigma;
+            (z, tail(z), normal_pdf(z))
+        };
+        let mut left = at(c0);
+        let mut z = [0.0; MAX_ORDER + 1];
         for (slot, c) in (c0..=c1).enumerate() {
+            let right = at(c + 1);
+            truncated_moments(left, right, &mut z[..=self.order]);
             let m = (mu - self.knot(c)) / self.h;
-            mean[slot] = m;
-            truncated_moments(-m / sig, (1.0 - m) / sig, &mut moments[slot][..=self.order]);
+            cell_moments(m, sig, &z[..=self.order], &mut moments[slot][..=self.order]);
+            left = right;
         }
         for i in first..=last {
             let (mut sb, mut sd) = (0.0, 0.0);
-            for c in (i - k).max(-k)..=i {
+            for c in (i - k)..=i {
                 let slot = (c - c0) as usize;
                 let r = (c - i + k) as usize;
-                let mom = &moments[slot][..=self.order];
-                sb += poly_moment(&self.pieces[r], mean[slot], sig, mom);
-                sd += poly_moment(&self.dpieces[r], mean[slot], sig, &mom[..self.order]);
+                let mom = &moments[slot];
+                sb += self.pieces[r].iter().zip(mom).map(|(a, b)| a * b).sum::<f64>();
+                sd += self.dpieces[r].iter().zip(mom).map(|(a, b)| a * b).sum::<f64>();
             }
             b[(i - first) as usize] = sb;
             d[(i - first) as usize] = sd / self.h;
@@ -395,8 +411,8 @@ impl Basis {
         if s1 == 0.0 {
             return at(0.0);
         }
-        // Breakpoints in z: u's knots, and where μ = ρ·s₂·z crosses a knot (graded at
-        // the scale σ/|ρ s₂| = τ/|ρ| over which 𝔼[B(v) | u] turns there).
+        // Breakpoints in z: u's knots, and, when σ < h, where μ = ρ·s₂·z crosses a knot
+        // (graded at the scale σ/|ρ s₂| = τ/|ρ| over which 𝔼[B(v) | u] turns there).
         let (zlo, zhi) = (
             (self.knot(-k) / s1).max(-rule.z_max),
             (self.knot(self.grid as i64 + k) / s1).min(rule.z_max),
@@ -408,9 +424,11 @@ impl Basis {
         pts.push(zlo);
         pts.push(zhi);
         let slope = rho * s2;
+        // Where σ ≥ h, 𝔼[B(v) | u] is smooth at the scale of a cell: u's knots suffice.
+        let sharp = sigma < self.h;
         for j in -k..=self.grid as i64 + k {
             pts.push(self.knot(j) / s1);
-            if slope != 0.0 {
+            if slope != 0.0 && sharp {
                 let c = self.knot(j) / slope;
                 pts.push(c);
                 let scale = tau / rho.abs();
@@ -475,7 +493,7 @@ const CELLS: usize = 4 * MAX_ORDER + 4;
 /// Gauss–Legendre nodes per panel of the outer spline integral.
 const OUTER_NODES: usize = 10;
 /// The widest panel (standard-normal units).
-const OUTER_PANEL: f64 = 0.5;
+const OUTER_PANEL: f64 = 1.0;
 
 /// A KAN layer compiled: its basis, scales and quadrature rules.
 #[derive(Debug, Clone)]
