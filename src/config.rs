@@ -10,8 +10,8 @@ use ntk_core::activation::Activation;
 use ntk_core::data::Distribution;
 use ntk_core::dynamics::KernelKind;
 use ntk_core::experiments::{
-    architectures, capacity, convergence, data, generalization, kernel, spectrum, training,
-    DataSpec, Experiment, UserPoints,
+    architectures, capacity, convergence, data, generalization, kan_vs_mlp, kernel, spectrum,
+    training, DataSpec, Experiment, UserPoints,
 };
 use ntk_core::kernel::{FcNetwork, Parameterization};
 use ntk_core::layers::architecture::{Architecture, KernelCost, Pooling};
@@ -552,7 +552,11 @@ impl Settings {
                     kernel: kernel.kernel,
                     data: kernel.data.clone(),
                 };
-                vec![Experiment::Kernel(kernel), Experiment::Spectrum(spectrum)]
+                let mut v = vec![Experiment::Kernel(kernel), Experiment::Spectrum(spectrum)];
+                if let Some(p) = kan_params(s, &network) {
+                    v.push(Experiment::KanVsMlp(p));
+                }
+                v
             }
             View::Convergence => vec![Experiment::Convergence(convergence::Params {
                 network,
@@ -665,7 +669,11 @@ pub const COMPARE_MAX_LENGTH: usize = 32;
 /// shift-invariant autocorrelation target), when a residual MLP or a CNN is chosen and
 /// the signals are short enough; its training sizes follow n, up to 128.
 pub fn compare_params(s: &Settings, d: usize) -> Option<architectures::Params> {
-    if s.architecture.is_mlp() || !(2..=COMPARE_MAX_LENGTH).contains(&d) {
+    let signals = matches!(
+        s.architecture,
+        Architecture::ResidualMlp | Architecture::Cnn { .. }
+    );
+    if !signals || !(2..=COMPARE_MAX_LENGTH).contains(&d) {
         return None;
     }
     let filter = match s.architecture {
@@ -685,6 +693,52 @@ pub fn compare_params(s: &Settings, d: usize) -> Option<architectures::Params> {
         filter,
         noise: s.noise,
         diag_reg: 1e-6,
+    })
+}
+
+/// The points on the circle of the KAN-against-MLP comparison.
+pub const KAN_COMPARE_N: usize = 64;
+
+/// The spectrum panel's comparison of a KAN with the MLP of the sidebar (its
+/// activation, σ_w, σ_b and depth; NTK parameterization), when a KAN is chosen: KANs
+/// of grids G/2, G and 2G, on 64 points of the circle; the target's degrees when it
+/// is a harmonics target (those up to 16), else 1, 4 and 8.
+pub fn kan_params(s: &Settings, network: &FcNetwork) -> Option<kan_vs_mlp::Params> {
+    let Architecture::Kan { grid, order } = s.architecture else {
+        return None;
+    };
+    let max_frequency = 16;
+    let mut grids = vec![
+        (grid / 2).max(1),
+        grid,
+        (2 * grid).min(ntk_core::layers::kan::MAX_GRID),
+    ];
+    grids.dedup();
+    let mut degrees: Vec<usize> = if s.target == "harmonics" {
+        s.degrees
+            .iter()
+            .copied()
+            .filter(|k| *k <= max_frequency)
+            .collect()
+    } else {
+        vec![]
+    };
+    if degrees.is_empty() {
+        degrees = vec![1, 4, 8];
+    }
+    degrees.truncate(3);
+    Some(kan_vs_mlp::Params {
+        network: FcNetwork {
+            parameterization: Parameterization::Ntk,
+            width: None,
+            ..*network
+        },
+        grids,
+        order,
+        n: KAN_COMPARE_N,
+        max_frequency,
+        degrees,
+        times: 48,
     })
 }
 
@@ -868,7 +922,7 @@ mod tests {
 
     #[test]
     fn every_preset_builds_its_view_and_its_url_reproduces_it() {
-        assert_eq!(PRESETS.len(), 8);
+        assert_eq!(PRESETS.len(), 9);
         for p in &PRESETS {
             let v = preset_values(p);
             let c = build(&v).unwrap_or_else(|e| panic!("{}: {e:?}", p.id));

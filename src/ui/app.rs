@@ -450,7 +450,7 @@ pub fn App(
                     View::Kernel => view! {
                         <KernelPanel results=results busy=busy symbol=kernel_symbol band=band few_inputs=few_inputs />
                         <Show when=move || few_inputs.get().is_none()>
-                            <SpectrumPanel results=results busy=busy log=log symbol=kernel_symbol />
+                            <SpectrumPanel results=results busy=busy log=log symbol=kernel_symbol kan=Signal::derive(move || config.with(|c| c.as_ref().is_some_and(|c| c.job.iter().any(|e| matches!(e, ntk_core::experiments::Experiment::KanVsMlp(_)))))) />
                         </Show>
                     }.into_any(),
                     View::Convergence => view! {

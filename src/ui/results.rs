@@ -5,7 +5,8 @@
 use std::collections::BTreeMap;
 
 use ntk_core::experiments::{
-    architectures, capacity, convergence, generalization, kernel, spectral_bias, spectrum,
+    architectures, capacity, convergence, generalization, kan_vs_mlp, kernel, spectral_bias,
+    spectrum,
 };
 use ntk_core::experiments::{training, DataPreview, Part, Slot};
 
@@ -62,4 +63,5 @@ impl Results {
     accessor!(capacity, Capacity, capacity::Capacity);
     accessor!(data, Data, DataPreview);
     accessor!(architectures, Architectures, architectures::Architectures);
+    accessor!(kan_vs_mlp, KanVsMlp, kan_vs_mlp::KanVsMlp);
 }

@@ -391,6 +391,7 @@ def main():
             "labels": ["generalization-panel"],
             "cnn": ["generalization-panel"],
             "attention": ["kernel-panel"],
+            "kan": ["kernel-panel", "spectrum-panel"],
         }
 
         def preset_loads(pid):
@@ -851,9 +852,9 @@ def main():
         check("no console errors", no_console_errors)
         presets = driver.js("return [...document.querySelectorAll('#preset option')]"
                             ".map(o => o.value).filter(v => v !== 'none')") or []
-        if len(presets) != 8:
-            results.append(("eight presets in the menu", AssertionError(f"found {presets}")))
-            print(f"e2e: FAIL eight presets in the menu: found {presets}")
+        if len(presets) != 9:
+            results.append(("nine presets in the menu", AssertionError(f"found {presets}")))
+            print(f"e2e: FAIL nine presets in the menu: found {presets}")
         for pid in presets:
             check(f"preset {pid} loads, draws every plot, and its URL reproduces it",
                   preset_loads(pid))

@@ -27,6 +27,7 @@ SHOTS = [
     ("desktop-generalization", "view=generalization", 1400, 1100, 1),
     ("desktop-cnn-preset", "preset=cnn", 1400, 1100, 1),
     ("desktop-attention-preset", "preset=attention", 1400, 1100, 1),
+    ("desktop-kan-preset", "preset=kan", 1400, 1100, 1),
     ("desktop-attention-sqrt", "preset=attention&arch=attn&tokens=4&scaling=sqrt&dist=gaussian&d=8&n=32&depth=1&widths=32%2C128%2C512&seeds=8", 1400, 1100, 1),
     ("desktop-cnn-kernel", "arch=cnn1&dist=bumps&d=16&n=32&depth=2&widths=16%2C64%2C256", 1400, 1000, 1),
     ("desktop-cnn2-training", "view=training&arch=cnn2&height=4&dist=bumps&d=16&n=32&depth=1&widths=16%2C64&target=autocorr", 1400, 1100, 1),

@@ -76,7 +76,8 @@ commands:
   train, predict: a layer list in \"network\" works too, with nested inputs x_train, x_test
   experiment <name>
            run one of the page's experiments (kernel, spectrum, convergence, training,
-           spectral_bias, generalization) with the page's computation
+           spectral_bias, generalization, data, architectures, kan_vs_mlp, capacity)
+           with the page's computation
            input:  its parameters, every field optional (the page's defaults otherwise)
            output: its result; progress lines on stderr
   experiment --list

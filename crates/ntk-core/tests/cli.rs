@@ -553,3 +553,76 @@ fn attention_through_the_command_line() {
         assert!((a - b).abs() <= 1e-10 * a.abs().max(1.0), "{a} vs {b}");
     }
 }
+
+/// KAN layers through every verb: `kernel` matches the independent reference
+/// (scipy's B-splines and nested quadrature), `empirical` computes the same Gram both
+/// ways, `experiment` takes the KAN architecture and runs the KAN-against-MLP
+/// comparison, and bad KAN layers are refused at the layer.
+#[test]
+fn kans_through_the_command_line() {
+    let text = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/data/kan_reference.json"
+    ))
+    .unwrap();
+    let data: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let case = &data["cases"][0];
+    let request = serde_json::json!({"network": {"layers": case["layers"]}, "x1": case["x"]});
+    let (code, out, err) = run(&["kernel"], &request.to_string());
+    assert_eq!(code, 0, "{err}");
+    let got: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let ours: Vec<Vec<f64>> = serde_json::from_value(got["ntk"].clone()).unwrap();
+    let want: Vec<Vec<f64>> = serde_json::from_value(case["ntk"].clone()).unwrap();
+    let scale = want.iter().flatten().fold(0.0f64, |m, v| m.max(v.abs()));
+    for (a, b) in ours.iter().flatten().zip(want.iter().flatten()) {
+        assert!((a - b).abs() <= 1e-9 * scale, "{a} vs {b}");
+    }
+    let mut grams = vec![];
+    for method in ["structured", "jacobian"] {
+        let mut e = request.clone();
+        e["seed"] = 3.into();
+        e["method"] = method.into();
+        e["network"]["layers"][0]["kan"]["out"] = 6.into();
+        let (code, out, err) = run(&["empirical"], &e.to_string());
+        assert_eq!(code, 0, "{err}");
+        let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+        // 2 inputs × 12 features × 6 + 6 × 12 × 1 parameters.
+        assert_eq!(v["params"], 2 * 12 * 6 + 6 * 12);
+        grams.push(serde_json::from_value::<Vec<Vec<f64>>>(v["ntk"].clone()).unwrap());
+    }
+    for (a, b) in grams[0].iter().flatten().zip(grams[1].iter().flatten()) {
+        assert!((a - b).abs() <= 1e-10 * a.abs().max(1.0), "{a} vs {b}");
+    }
+    let training = serde_json::json!({
+        "architecture": {"kind": "kan", "grid": 4},
+        "network": {"depth": 1, "activation": "relu", "w_std": 1.0, "b_std": null},
+        "widths": [16], "data": {"n": 12}, "n_test": 10, "steps": 5, "snapshots": [0, 5]
+    });
+    let (code, out, err) = run(&["experiment", "training"], &training.to_string());
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("\"train_loss\""), "{out}");
+    let compare = serde_json::json!({"grids": [4], "n": 16, "max_frequency": 6,
+        "degrees": [1, 5], "times": 4});
+    let (code, out, err) = run(&["experiment", "kan_vs_mlp"], &compare.to_string());
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["lines"].as_array().unwrap().len(), 2, "{out}");
+    for (layers, words) in [
+        (
+            r#"[{"kan": {"out": 4, "grid": 0}}, {"kan": {"out": 1}}]"#,
+            "grid",
+        ),
+        (
+            r#"[{"kan": {"out": 4, "range": [1, -1]}}, {"kan": {"out": 1}}]"#,
+            "range",
+        ),
+        (
+            r#"[{"dense": {"out": 4, "w_std": 1}}, {"activation": "relu"}, {"kan": {"out": 1}}]"#,
+            "Gaussian",
+        ),
+    ] {
+        let bad = format!(r#"{{"network": {{"layers": {layers}}}, "x1": [[0.5, 0.1]]}}"#);
+        let err = refused(&["kernel"], &bad);
+        assert!(err.contains(".kan") && err.contains(words), "{err}");
+    }
+}

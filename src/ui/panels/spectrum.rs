@@ -6,14 +6,18 @@ use std::sync::Arc;
 use leptos::prelude::*;
 
 use super::Panel;
+use ntk_core::experiments::kan_vs_mlp::KanVsMlp;
 use ntk_core::experiments::spectrum::{Eigenvector, Spectrum};
-use ntk_plots::{draw_eigenvectors, draw_spectrum, fmt3, EigenvectorPlot, Mapping, SpectrumPlot};
+use ntk_plots::{
+    draw_eigenvectors, draw_spectrum, fmt3, palette, EigenvectorPlot, Mapping, Series,
+    SpectrumPlot, Stroke,
+};
 use web_sys::HtmlCanvasElement;
 
 use super::kernel::kernel_name;
 use crate::canvas::draw_on_canvas;
 use crate::protocol::Slot;
-use crate::ui::figure::{csv_rows, shown, Figure, FigureCanvas, FigureFn};
+use crate::ui::figure::{charts, csv_rows, shown, Chart, Figure, FigureCanvas, FigureFn};
 use crate::ui::results::Results;
 
 /// The eigenvalues λ_k/n against k, with the Funk–Hecke μ_k where they apply.
@@ -136,6 +140,100 @@ impl Figure for EigenvectorFigure {
     }
 }
 
+/// The KAN-against-MLP comparison: the rate of each frequency under kernel gradient
+/// flow, and how much of each target frequency is left over time.
+pub fn kan_charts(c: &KanVsMlp, log: bool) -> Vec<Chart> {
+    let colors = [
+        palette::SKY_BLUE,
+        palette::VERMILLION,
+        palette::GREEN,
+        palette::PURPLE,
+    ];
+    let label = |grid: Option<usize>| match grid {
+        None => "MLP".to_string(),
+        Some(g) => format!("KAN, grid {g}"),
+    };
+    let color = |i: usize| {
+        if i == 0 {
+            palette::ANALYTIC
+        } else {
+            colors[(i - 1) % colors.len()]
+        }
+    };
+    let mut rates = Chart::new(
+        "Rate of each frequency under kernel gradient flow",
+        "frequency k on the circle",
+        "rate λ_k / N",
+    )
+    .log(false, log);
+    let k: Vec<f64> = c.frequencies.iter().map(|&k| k as f64).collect();
+    for (i, line) in c.lines.iter().enumerate() {
+        // Rates at round-off carry nothing on a log axis.
+        let kept: Vec<(f64, f64)> = k
+            .iter()
+            .zip(&line.rates)
+            .filter(|(_, r)| !log || **r > 1e-14)
+            .map(|(a, b)| (*a, *b))
+            .collect();
+        rates.series.push(Series::new(
+            label(line.grid),
+            kept.iter().map(|p| p.0).collect(),
+            kept.iter().map(|p| p.1).collect(),
+            color(i),
+        ));
+    }
+    let leak = c
+        .lines
+        .iter()
+        .skip(1)
+        .filter_map(|l| l.leakage.get(1))
+        .fold(0.0f64, |m, v| m.max(*v));
+    rates.note = Some(if c.lines.len() > 1 {
+        format!(
+            "MLP: eigenvalues of its circulant Gram. KAN: Rayleigh quotients of cos kθ, sin kθ — its kernel acts on each coordinate and is not rotation-invariant (up to {} of Θ·cos θ leaks to other directions)",
+            fmt3(leak)
+        )
+    } else {
+        "MLP: eigenvalues of its circulant Gram (the KANs follow)".into()
+    });
+    let mut left = Chart::new(
+        "Share of each target frequency still to learn, e^(−Θt/N) y",
+        "time t = η · steps",
+        "|⟨r(t), cos kθ⟩| / |⟨y, cos kθ⟩|",
+    )
+    .log(true, log);
+    let strokes = [Stroke::Line, Stroke::Dashed, Stroke::Dotted];
+    // The MLP and the KAN of the sidebar's grid (the middle one).
+    let focus = [0, 1 + c.grids.len() / 2];
+    for &i in focus.iter() {
+        let Some(line) = c.lines.get(i) else {
+            continue;
+        };
+        for (j, k) in c.degrees.iter().enumerate() {
+            // Each curve ends once the frequency is learned to 10⁻⁴: below, a KAN's
+            // mixing makes ⟨r, cos kθ⟩ cross zero, and the log axis would show the
+            // crossings, not the learning.
+            let end = line.residual[j]
+                .iter()
+                .position(|v| *v < 1e-4)
+                .map_or(c.times.len(), |e| e + 1);
+            left.series.push(
+                Series::new(
+                    format!("{}, k = {k}", label(line.grid)),
+                    c.times[..end].to_vec(),
+                    line.residual[j][..end]
+                        .iter()
+                        .map(|v| v.max(1e-16))
+                        .collect(),
+                    color(i),
+                )
+                .stroke(strokes[j % strokes.len()]),
+            );
+        }
+    }
+    vec![rates, left]
+}
+
 /// The spectrum panel.
 #[component]
 pub fn SpectrumPanel(
@@ -143,7 +241,14 @@ pub fn SpectrumPanel(
     #[prop(into)] busy: Signal<bool>,
     #[prop(into)] log: Signal<bool>,
     #[prop(into)] symbol: Signal<&'static str>,
+    /// Whether the KAN-against-MLP comparison is computed (a KAN is chosen).
+    #[prop(into)]
+    kan: Signal<bool>,
 ) -> impl IntoView {
+    let compared: FigureFn = Arc::new(move |r: &Results| {
+        let (g, c) = r.kan_vs_mlp()?;
+        charts(g, kan_charts(c, log.get()))
+    });
     let values: FigureFn = Arc::new(move |r: &Results| {
         let (g, spectrum) = r.spectrum()?;
         let (log, symbol) = (log.get(), symbol.get());
@@ -167,7 +272,62 @@ pub fn SpectrumPanel(
             <div class="panel-plots">
                 <FigureCanvas id="spectrum-plot" label="Eigenvalues of the Gram matrix against their index" results=results slots=&[Slot::Spectrum] busy=busy figure=values aspect="16 / 10" half=true />
                 <FigureCanvas id="eigenvector-plot" label="Top eigenvectors of the Gram matrix as functions" results=results slots=&[Slot::Spectrum] busy=busy figure=vectors aspect="16 / 10" half=true />
+                <Show when=move || kan.get()>
+                    <p class="note">"KAN against MLP, at infinite width on 64 points of the circle: the sidebar's MLP (its activation, σ_w, σ_b and depth) and KANs of the same depth with grids G/2, G and 2G. Left: the rate at which kernel gradient flow removes each frequency from the residual; the MLP's falls fast with the frequency (spectral bias), a KAN's stays high up to about the frequency its grid resolves. Right: how much of each target frequency is left at time t."</p>
+                    <FigureCanvas id="kan-plot" label="Learning rate per frequency and the residual per target frequency, KAN against MLP" results=results slots=&[Slot::KanVsMlp] busy=busy figure=compared.clone() aspect="2.4 / 1" charts=2 />
+                </Show>
             </div>
         </Panel>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ntk_core::experiments::kan_vs_mlp::ArchLine;
+
+    fn line(grid: Option<usize>) -> ArchLine {
+        ArchLine {
+            grid,
+            rates: vec![0.5, 0.4, 0.0],
+            leakage: vec![0.0, 0.08, 0.1],
+            residual: vec![vec![1.0, 0.1, 1e-5, 1e-3], vec![1.0, 0.9, 0.5, 0.2]],
+        }
+    }
+
+    #[test]
+    fn kan_charts_draw_the_lines_finished_so_far_and_end_each_curve_once_learned() {
+        let mut c = KanVsMlp {
+            frequencies: vec![0, 1, 2],
+            degrees: vec![1, 2],
+            times: vec![0.1, 1.0, 10.0, 100.0],
+            lines: vec![line(None)],
+            grids: vec![4, 8, 16],
+        };
+        // Only the MLP so far: its rates and residuals, and a note that says so.
+        let charts = kan_charts(&c, true);
+        assert_eq!(charts[0].series.len(), 1);
+        assert!(charts[0].note.as_ref().unwrap().contains("follow"));
+        // A zero rate is dropped on the log axis; the first residual curve stops at
+        // the first value below 10⁻⁴ (the third time), the second runs to the end.
+        assert_eq!(charts[0].series[0].x, vec![0.0, 1.0]);
+        assert_eq!(charts[1].series[0].x, vec![0.1, 1.0, 10.0]);
+        assert_eq!(charts[1].series[1].x.len(), 4);
+        c.lines
+            .extend([line(Some(4)), line(Some(8)), line(Some(16))]);
+        let charts = kan_charts(&c, true);
+        assert_eq!(charts[0].series.len(), 4);
+        // The residuals: the MLP and the middle grid (the sidebar's), two degrees each.
+        let labels: Vec<&str> = charts[1].series.iter().map(|s| s.label.as_str()).collect();
+        assert_eq!(
+            labels,
+            [
+                "MLP, k = 1",
+                "MLP, k = 2",
+                "KAN, grid 8, k = 1",
+                "KAN, grid 8, k = 2"
+            ]
+        );
+        assert!(charts[0].note.as_ref().unwrap().contains("0.08"));
     }
 }

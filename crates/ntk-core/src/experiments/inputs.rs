@@ -158,9 +158,9 @@ pub enum NoFunkHecke {
     ProjectedNotUniform { distribution: Distribution },
     /// The data are not on a sphere.
     NotOnSphere,
-    /// The network is not an MLP: a CNN's kernel is not a function of ⟨x, x'⟩ alone
-    /// (Funk–Hecke needs rotation invariance); a residual MLP's is, but its μ_k are
-    /// not computed here.
+    /// The network is not an MLP: a CNN's, an attention net's or a KAN's kernel is not
+    /// a function of ⟨x, x'⟩ alone (Funk–Hecke needs rotation invariance; a KAN acts on
+    /// each coordinate); a residual MLP's is, but its μ_k are not computed here.
     NotMlp,
     /// There is no infinite-width kernel (attention with 1/√d_k scaling): the
     /// spectrum is that of one random net's empirical NTK (or NNGP) of this width.
@@ -187,7 +187,7 @@ impl std::fmt::Display for NoFunkHecke {
             }
             NoFunkHecke::NotMlp => write!(
                 f,
-                "no Funk–Hecke μ_k: they are computed for the MLP (a CNN's kernel is not a function of ⟨x, x'⟩)"
+                "no Funk–Hecke μ_k: they are computed for the MLP (other architectures' kernels are not functions of ⟨x, x'⟩ alone)"
             ),
             NoFunkHecke::NoLimit { width, seed } => write!(
                 f,

@@ -38,6 +38,7 @@ pub mod convergence;
 pub mod data;
 pub mod generalization;
 pub mod inputs;
+pub mod kan_vs_mlp;
 pub mod kernel;
 pub mod measures;
 pub mod spectral_bias;
@@ -116,6 +117,7 @@ pub enum Part {
     Capacity(capacity::Capacity),
     Data(inputs::DataPreview),
     Architectures(architectures::Architectures),
+    KanVsMlp(kan_vs_mlp::KanVsMlp),
 }
 
 /// Which result slot a part fills (a page keeps the newest part of each slot).
@@ -134,6 +136,7 @@ pub enum Slot {
     Capacity,
     Data,
     Architectures,
+    KanVsMlp,
 }
 
 impl Part {
@@ -152,6 +155,7 @@ impl Part {
             Part::Capacity(_) => Slot::Capacity,
             Part::Data(_) => Slot::Data,
             Part::Architectures(_) => Slot::Architectures,
+            Part::KanVsMlp(_) => Slot::KanVsMlp,
         }
     }
 }
@@ -170,6 +174,7 @@ pub enum Experiment {
     Capacity(capacity::Params),
     Data(data::Params),
     Architectures(architectures::Params),
+    KanVsMlp(kan_vs_mlp::Params),
 }
 
 /// The result of any experiment.
@@ -186,10 +191,11 @@ pub enum Output {
     Capacity(capacity::Capacity),
     Data(inputs::DataPreview),
     Architectures(architectures::Architectures),
+    KanVsMlp(kan_vs_mlp::KanVsMlp),
 }
 
 /// The experiments: (name, what it computes).
-pub const EXPERIMENTS: [(&str, &str); 9] = [
+pub const EXPERIMENTS: [(&str, &str); 10] = [
     ("kernel", "the NNGP kernel or NTK on the circle, K(x₀, x(γ)): analytic and random finite nets of each width (seed curves, mean ± 2 s.e.), optionally after training; Gram matrices on the data, analytic and empirical"),
     ("spectrum", "eigenvalues and top eigenvectors of the analytic Gram matrix on the data, beside the Funk–Hecke eigenvalues where the data are uniform on a sphere"),
     ("convergence", "distance of the empirical NTK to the analytic NTK against the width, per input distribution, with log-log fits (slope ± standard error)"),
@@ -198,6 +204,7 @@ pub const EXPERIMENTS: [(&str, &str); 9] = [
     ("generalization", "the Arora et al. 2019 bound for the target and for random labels, the learning curve of NTK regression with its fitted rate, and the regressor's sensitivity against n and d"),
     ("data", "the inputs' first two coordinates and their targets (the file's, or the target's without noise): the picture of the data"),
     ("architectures", "MLP, residual MLP, CNN with flatten and CNN with global average pooling on 1-D signals: each analytic NTK's spectrum, its change under a circular shift, and the test error of NTK regression on a shift-invariant target against n"),
+    ("kan_vs_mlp", "KAN against MLP on the circle at infinite width: the rate at which kernel gradient flow learns each frequency, for the MLP and KANs of several grids, and how much of each target frequency is left over time"),
     ("capacity", "against n: the smallest eigenvalue λ₀ of H^∞, and the Rademacher-complexity bound √(yᵀK⁻¹y · tr K)/n for the target and for random labels"),
 ];
 
@@ -214,6 +221,7 @@ impl Experiment {
             Experiment::Capacity(_) => "capacity",
             Experiment::Data(_) => "data",
             Experiment::Architectures(_) => "architectures",
+            Experiment::KanVsMlp(_) => "kan_vs_mlp",
         }
     }
 
@@ -234,6 +242,7 @@ impl Experiment {
             "capacity" => Experiment::Capacity(typed(params, "")?),
             "data" => Experiment::Data(typed(params, "")?),
             "architectures" => Experiment::Architectures(typed(params, "")?),
+            "kan_vs_mlp" => Experiment::KanVsMlp(typed(params, "")?),
             other => {
                 return Err(crate::spec::SpecError {
                     field: "experiment".into(),
@@ -260,6 +269,7 @@ impl Experiment {
             Experiment::Training(p) | Experiment::SpectralBias(p) => Some(&p.network),
             Experiment::Generalization(p) => Some(&p.network),
             Experiment::Capacity(p) => Some(&p.network),
+            Experiment::KanVsMlp(p) => Some(&p.network),
             Experiment::Data(_) | Experiment::Architectures(_) => None,
         }
     }
@@ -275,6 +285,7 @@ impl Experiment {
             Experiment::Capacity(p) => p.validate(),
             Experiment::Data(p) => p.validate(),
             Experiment::Architectures(p) => p.validate(),
+            Experiment::KanVsMlp(p) => p.validate(),
         }
     }
 
@@ -292,6 +303,7 @@ impl Experiment {
             Experiment::Capacity(p) => Output::Capacity(capacity::run(p, observer)?),
             Experiment::Data(p) => Output::Data(data::run(p, observer)?),
             Experiment::Architectures(p) => Output::Architectures(architectures::run(p, observer)?),
+            Experiment::KanVsMlp(p) => Output::KanVsMlp(kan_vs_mlp::run(p, observer)?),
         })
     }
 }

@@ -225,7 +225,10 @@ fn truncated_moments(alpha: (f64, f64, f64), beta: (f64, f64, f64), out: &mut [f
         out[q] = match q {
             0 => m0,
             1 => pa - pb,
-            _ => (q as f64 - 1.0) * out[q - 2] + term(a, pa, q as i32 - 1) - term(b, pb, q as i32 - 1),
+            _ => {
+                (q as f64 - 1.0) * out[q - 2] + term(a, pa, q as i32 - 1)
+                    - term(b, pb, q as i32 - 1)
+            }
         };
     }
 }
@@ -367,8 +370,16 @@ impl Basis {
                 let slot = (c - c0) as usize;
                 let r = (c - i + k) as usize;
                 let mom = &moments[slot];
-                sb += self.pieces[r].iter().zip(mom).map(|(a, b)| a * b).sum::<f64>();
-                sd += self.dpieces[r].iter().zip(mom).map(|(a, b)| a * b).sum::<f64>();
+                sb += self.pieces[r]
+                    .iter()
+                    .zip(mom)
+                    .map(|(a, b)| a * b)
+                    .sum::<f64>();
+                sd += self.dpieces[r]
+                    .iter()
+                    .zip(mom)
+                    .map(|(a, b)| a * b)
+                    .sum::<f64>();
             }
             b[(i - first) as usize] = sb;
             d[(i - first) as usize] = sd / self.h;
