@@ -429,7 +429,10 @@ def main():
                     for panel in PANEL_SHOTS[pid]:
                         el = driver.find("#" + panel)
                         shot = base64.b64decode(driver.s("GET", f"/element/{el}/screenshot"))
-                        name = panel if pid != "jacot" else "jacot-" + panel
+                        # The README's panel shots keep their names; the other presets'
+                        # are prefixed, so that none overwrites another.
+                        classic = ("spectral-bias", "tails", "labels", "cnn")
+                        name = panel if pid in classic else f"{pid}-{panel}"
                         with open(os.path.join(args.screenshot, name + ".png"), "wb") as f:
                             f.write(shot)
                     driver.s("POST", "/window/rect", {"width": 1400, "height": 1000})
