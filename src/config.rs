@@ -405,6 +405,10 @@ impl Settings {
             parameterization: s.parameterization,
             width: Some(*s.widths.last().unwrap_or(&64)),
         };
+        let tokens = match s.architecture {
+            Architecture::Attention { tokens, .. } => tokens,
+            _ => 1,
+        };
         let target = match s.target {
             "product" => Target::Product,
             "teacher" => Target::Teacher {
@@ -413,6 +417,8 @@ impl Settings {
             },
             "random" => Target::RandomLabels { seed: s.seed },
             "autocorr" => Target::Autocorrelation,
+            "bag" => Target::TokenBag { tokens },
+            "order" => Target::TokenOrder { tokens },
             _ => Target::Harmonics {
                 degrees: s.degrees.iter().map(|&k| (k, 1.0)).collect(),
             },
@@ -450,6 +456,37 @@ impl Settings {
                 "target",
                 "the autocorrelation needs signals of length d ≥ 2".into(),
             ));
+        }
+        if matches!(target, Target::TokenBag { .. } | Target::TokenOrder { .. }) {
+            if !matches!(s.architecture, Architecture::Attention { .. }) {
+                errors.push((
+                    "target",
+                    "this target reads each input as tokens: choose the self-attention architecture (its tokens T)".into(),
+                ));
+            } else if matches!(target, Target::TokenOrder { .. }) && tokens < 2 {
+                errors.push(("tokens", "the first − last token target needs T ≥ 2".into()));
+            }
+        }
+        if let Architecture::Kan { grid, order } = s.architecture {
+            // A KAN layer has (G + K + 1)·m_in·m_out weights: F times a dense layer's.
+            // Training keeps them, their initial copy and their gradient; the records of
+            // the structured NTK are small beside them.
+            let f = (grid + order + 1) as u64;
+            let m = widest as u64;
+            let params = f * (d as u64 * m + m * m * network.depth.saturating_sub(1) as u64 + m);
+            let bytes = params.saturating_mul(8 * 4);
+            if bytes > PAGE_BUDGET {
+                errors.push((
+                    "widths",
+                    format!(
+                        "the widest KAN has {} weights ({} per edge), about {} of memory; a browser tab has {}: lower the width, the depth or the grid",
+                        params,
+                        f,
+                        ntk_core::error::human_bytes(bytes),
+                        ntk_core::error::human_bytes(PAGE_BUDGET)
+                    ),
+                ));
+            }
         }
         let arch = &s.architecture;
         if let Err(e) = arch.validate(&network, d) {
@@ -895,6 +932,50 @@ mod tests {
     /// 1/√d_k attention has no analytic kernel: the Kernel tab runs (its finite nets),
     /// the tabs that compare with the limit refuse at the scaling control, and tokens
     /// that do not divide d are refused at the tokens control.
+    /// The tokens targets read the inputs as the attention architecture's tokens; with
+    /// any other architecture they are refused at the target control. A KAN too wide
+    /// for the tab is refused at the widths.
+    #[test]
+    fn tokens_targets_need_attention_and_wide_kans_are_refused() {
+        let mut v = defaults();
+        for (k, val) in [
+            ("view", "generalization"),
+            ("target", "order"),
+            ("dist", "gaussian"),
+            ("d", "8"),
+        ] {
+            v.insert(k, val.to_string());
+        }
+        let e = build(&v).unwrap_err();
+        assert!(
+            e.iter()
+                .any(|(k, m)| *k == "target" && m.contains("self-attention")),
+            "{e:?}"
+        );
+        v.insert("arch", "attn".to_string());
+        let c = build(&v).unwrap();
+        match &c.job[0] {
+            Experiment::Generalization(p) => {
+                assert_eq!(p.target, Target::TokenOrder { tokens: 4 })
+            }
+            other => panic!("{other:?}"),
+        }
+        v.insert("tokens", "1".to_string());
+        let e = build(&v).unwrap_err();
+        assert!(e.iter().any(|(k, _)| *k == "tokens"), "{e:?}");
+        let mut v = defaults();
+        v.insert("arch", "kan".to_string());
+        v.insert("widths", "64, 4096".to_string());
+        let e = build(&v).unwrap_err();
+        assert!(
+            e.iter().any(|(k, m)| *k == "widths" && m.contains("KAN")),
+            "{e:?}"
+        );
+        v.insert("widths", "64, 512".to_string());
+        let c = build(&v).unwrap();
+        assert!(c.job.iter().any(|e| matches!(e, Experiment::KanVsMlp(_))));
+    }
+
     #[test]
     fn sqrt_attention_runs_on_the_kernel_tab_only() {
         let mut v = defaults();

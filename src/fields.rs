@@ -494,7 +494,7 @@ pub fn parse_hide(raw: &str) -> Result<Vec<String>, String> {
 }
 
 /// The targets the page offers: (URL name, label).
-pub const TARGETS: [(&str, &str); 5] = [
+pub const TARGETS: [(&str, &str); 7] = [
     ("harmonics", "harmonics of degrees k (cos kγ on the circle)"),
     ("product", "x₁·x₂ (Jacot et al. Fig. 1)"),
     (
@@ -503,6 +503,11 @@ pub const TARGETS: [(&str, &str); 5] = [
     ),
     ("teacher", "a random teacher network (width 512)"),
     ("random", "random ±1 labels"),
+    ("bag", "bag of tokens Σ_t x_t1·x_t2/√T (attention)"),
+    (
+        "order",
+        "first − last token (x_11x_12 − x_T1x_T2)/√2 (attention)",
+    ),
 ];
 
 /// The distributions the page offers: (JSON name, label).

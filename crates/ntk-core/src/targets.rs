@@ -30,6 +30,16 @@ pub enum Target {
     /// signal (unit variance for i.i.d. unit-variance entries): invariant to circular
     /// shifts and local, the target a CNN with global pooling suits. Needs d ≥ 2.
     Autocorrelation,
+    /// x read as `tokens` tokens of d/T features: y = (1/√T)·Σ_t x_{t,1}·x_{t,2}, or
+    /// (1/√T)·Σ_t (x_{t,1}² − 1)/√2 with one feature per token. Unit variance for
+    /// i.i.d. N(0, 1) entries, and blind to the tokens' order: a bag of tokens, which
+    /// attention with global pooling (permutation-invariant) suits.
+    TokenBag { tokens: usize },
+    /// x read as `tokens` tokens: y = (x_{1,1}·x_{1,2} − x_{T,1}·x_{T,2})/√2, the first
+    /// token's term of the bag minus the last token's ((x_{1,1}² − x_{T,1}²)/2 with one
+    /// feature per token). Unit variance, and it changes when the tokens are
+    /// reordered: attention needs its positions (flatten) to see it. Needs T ≥ 2.
+    TokenOrder { tokens: usize },
 }
 
 impl Target {
@@ -119,6 +129,40 @@ pub fn targets(target: &Target, x: &Matrix, noise: f64, seed: u64) -> Result<Vec
                 })
                 .collect()
         }
+        Target::TokenBag { tokens } | Target::TokenOrder { tokens } => {
+            let (t, d) = (*tokens, x.cols());
+            let order = matches!(target, Target::TokenOrder { .. });
+            if t == 0 || !d.is_multiple_of(t) || (order && t < 2) {
+                return Err(NtkError::OutOfRange {
+                    field: "tokens",
+                    expected: if order {
+                        "at least 2 tokens, dividing d"
+                    } else {
+                        "a number of tokens dividing d"
+                    },
+                    value: t as f64,
+                });
+            }
+            let f = d / t;
+            (0..n)
+                .map(|i| {
+                    let r = x.row(i);
+                    let term = |k: usize| {
+                        let tok = &r[k * f..(k + 1) * f];
+                        if f >= 2 {
+                            tok[0] * tok[1]
+                        } else {
+                            (tok[0] * tok[0] - 1.0) / std::f64::consts::SQRT_2
+                        }
+                    };
+                    if order {
+                        return (term(0) - term(t - 1)) / std::f64::consts::SQRT_2;
+                    }
+                    let per: f64 = (0..t).map(term).sum();
+                    per / (t as f64).sqrt()
+                })
+                .collect()
+        }
         Target::RandomLabels { seed } => {
             let mut rng = ChaCha8Rng::seed_from_u64(*seed);
             (0..n)
@@ -158,6 +202,25 @@ mod tests {
         // On the line, harmonics of degree ≥ 2 do not exist; degree 1 is the sign.
         let two = Target::harmonics(&[2]);
         assert!(targets(&two, &line, 0.0, 0).is_err());
+        // Tokens: 2 tokens of 2 features, (1·2 + 3·4)/√2 and (1·2 − 3·4)/√2; swapping
+        // the tokens keeps the bag and flips the order target.
+        let x = Matrix::from_row_major(2, 4, vec![1.0, 2.0, 3.0, 4.0, 3.0, 4.0, 1.0, 2.0]).unwrap();
+        let bag = targets(&Target::TokenBag { tokens: 2 }, &x, 0.0, 0).unwrap();
+        assert!((bag[0] - 14.0 / 2f64.sqrt()).abs() < 1e-14);
+        assert_eq!(bag[0], bag[1]);
+        let order = targets(&Target::TokenOrder { tokens: 2 }, &x, 0.0, 0).unwrap();
+        assert!((order[0] + 10.0 / 2f64.sqrt()).abs() < 1e-14, "{order:?}");
+        assert!((order[1] - 10.0 / 2f64.sqrt()).abs() < 1e-14, "{order:?}");
+        // One feature per token: ((1² − 1) − (4² − 1))/√2/√2 = −7.5.
+        let x = Matrix::from_row_major(1, 4, vec![1.0, 2.0, 5.0, 4.0]).unwrap();
+        let o = targets(&Target::TokenOrder { tokens: 4 }, &x, 0.0, 0).unwrap();
+        assert!((o[0] + 7.5).abs() < 1e-14, "{o:?}");
+        // One feature per token: (x² − 1)/√2 summed over tokens, over √T.
+        let one = targets(&Target::TokenBag { tokens: 4 }, &x, 0.0, 0).unwrap();
+        let want = (0.0 + 3.0 + 24.0 + 15.0) / 2f64.sqrt() / 2.0;
+        assert!((one[0] - want).abs() < 1e-14, "{one:?}");
+        assert!(targets(&Target::TokenBag { tokens: 3 }, &x, 0.0, 0).is_err());
+        assert!(targets(&Target::TokenOrder { tokens: 1 }, &x, 0.0, 0).is_err());
         let sign = Target::harmonics(&[1]);
         let pts = Matrix::from_rows("x", &[vec![-2.0], vec![0.5]]).unwrap();
         assert_eq!(targets(&sign, &pts, 0.0, 0).unwrap(), vec![-1.0, 1.0]);

@@ -225,3 +225,79 @@ fn cnn_spectrum_says_why_there_is_no_funk_hecke_overlay() {
     // The eigenvalues λ/n of a PSD Gram sum to its trace / n.
     assert!(s.eigenvalues.iter().all(|l| *l > -1e-10));
 }
+
+/// The tokens tasks: attention with global pooling is blind to the tokens' order, so
+/// on test inputs and their token rotations (x₂, …, x_T, x₁) every prediction it makes
+/// is the same for both, and its squared error on the pair is at least (y − y')²/2
+/// — the floor Σ(y − y')²/(4m) of any order-blind predictor over the 2m test points,
+/// a closed form of the targets. On the first − last token target it stays above that
+/// floor; with flatten (positions kept) it goes well below it. On the bag of tokens,
+/// whose floor is 0 (y = y'), pooling learns better than flatten.
+#[test]
+fn attention_learns_a_bag_of_tokens_with_pooling_and_token_order_only_with_positions() {
+    use ntk_core::data::gaussian;
+    use ntk_core::experiments::kernel_regression_mse_on;
+    use ntk_core::layers::architecture::Model;
+    use ntk_core::linalg::Matrix;
+    use ntk_core::targets::targets;
+    let (t, f) = (4, 2);
+    let d = t * f;
+    let net = FcNetwork {
+        width: None,
+        ..relu(1)
+    };
+    let arch = |pooling| Architecture::Attention {
+        tokens: t,
+        heads: 1,
+        linear_scaling: true,
+        pooling,
+    };
+    let x = gaussian(400, d, 5).unwrap();
+    let base = gaussian(60, d, 6).unwrap();
+    // The test set: each input and its rotation by one token.
+    let mut rows = vec![];
+    for i in 0..base.rows() {
+        let r = base.row(i).to_vec();
+        rows.push(r.clone());
+        rows.push([&r[f..], &r[..f]].concat());
+    }
+    let x_test = Matrix::from_rows("x_test", &rows).unwrap();
+    let mse = |target: &Target, pooling| {
+        let y = targets(target, &x, 0.0, 0).unwrap();
+        let y_test = targets(target, &x_test, 0.0, 0).unwrap();
+        let a = arch(pooling);
+        let model = Model {
+            net: &net,
+            arch: &a,
+        };
+        let floor: f64 = y_test
+            .chunks(2)
+            .map(|p| (p[0] - p[1]).powi(2) / 2.0)
+            .sum::<f64>()
+            / y_test.len() as f64;
+        let e = kernel_regression_mse_on(model, &x, &y, &x_test, &y_test, 1e-2).unwrap();
+        (e, floor)
+    };
+    let order = Target::TokenOrder { tokens: t };
+    let (gap, floor) = mse(&order, Pooling::GlobalAvg);
+    let (flat, _) = mse(&order, Pooling::Flatten);
+    println!("order target: pooling {gap:.3}, flatten {flat:.3}, order-blind floor {floor:.3}");
+    assert!(floor > 0.3, "{floor}");
+    assert!(
+        gap >= floor,
+        "pooling {gap} below the order-blind floor {floor}"
+    );
+    assert!(
+        flat < 0.75 * floor,
+        "flatten {flat} against the floor {floor}"
+    );
+    let bag = Target::TokenBag { tokens: t };
+    let (gap_bag, floor_bag) = mse(&bag, Pooling::GlobalAvg);
+    let (flat_bag, _) = mse(&bag, Pooling::Flatten);
+    println!("bag target: pooling {gap_bag:.3}, flatten {flat_bag:.3}");
+    assert!(floor_bag < 1e-20, "{floor_bag}");
+    assert!(
+        gap_bag < flat_bag,
+        "pooling {gap_bag} vs flatten {flat_bag}"
+    );
+}
