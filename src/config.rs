@@ -469,19 +469,26 @@ impl Settings {
         }
         if let Architecture::Kan { grid, order } = s.architecture {
             // A KAN layer has (G + K + 1)·m_in·m_out weights: F times a dense layer's.
-            // Training keeps them, their initial copy and their gradient; the records of
-            // the structured NTK are small beside them.
+            // Training keeps them, their initial copy and their gradient (and a spare);
+            // every input's forward trace and structured-NTK record keep its F·m
+            // features per layer, for the training and test inputs.
             let f = (grid + order + 1) as u64;
             let m = widest as u64;
-            let params = f * (d as u64 * m + m * m * network.depth.saturating_sub(1) as u64 + m);
-            let bytes = params.saturating_mul(8 * 4);
+            let depth = network.depth as u64;
+            let params = f * (d as u64 * m + m * m * depth.saturating_sub(1) + m);
+            let inputs = (data.n + s.n_test) as u64;
+            let features = f * m * depth.max(1) * inputs * 2;
+            let bytes = params
+                .saturating_mul(8 * 4)
+                .saturating_add(features.saturating_mul(8));
             if bytes > PAGE_BUDGET {
                 errors.push((
                     "widths",
                     format!(
-                        "the widest KAN has {} weights ({} per edge), about {} of memory; a browser tab has {}: lower the width, the depth or the grid",
+                        "the widest KAN has {} weights ({} per edge) and keeps {} features per input; about {} of memory, and a browser tab has {}: lower the width, the depth, the grid or n",
                         params,
                         f,
+                        f * m * depth.max(1),
                         ntk_core::error::human_bytes(bytes),
                         ntk_core::error::human_bytes(PAGE_BUDGET)
                     ),
@@ -736,10 +743,15 @@ pub fn compare_params(s: &Settings, d: usize) -> Option<architectures::Params> {
 /// The points on the circle of the KAN-against-MLP comparison.
 pub const KAN_COMPARE_N: usize = 64;
 
+/// The deepest networks of the KAN-against-MLP comparison (its KAN kernels cost
+/// about 2·10³ pairs × 3 grids × 100 µs per hidden layer in the page).
+pub const KAN_COMPARE_MAX_DEPTH: usize = 4;
+
 /// The spectrum panel's comparison of a KAN with the MLP of the sidebar (its
-/// activation, σ_w, σ_b and depth; NTK parameterization), when a KAN is chosen: KANs
-/// of grids G/2, G and 2G, on 64 points of the circle; the target's degrees when it
-/// is a harmonics target (those up to 16), else 1, 4 and 8.
+/// activation, σ_w, σ_b and depth, at most [`KAN_COMPARE_MAX_DEPTH`]; NTK
+/// parameterization), when a KAN is chosen: KANs of grids G/2, G and 2G, on 64 points
+/// of the circle; the target's degrees when it is a harmonics target (those up to
+/// 16), else 1, 4 and 8.
 pub fn kan_params(s: &Settings, network: &FcNetwork) -> Option<kan_vs_mlp::Params> {
     let Architecture::Kan { grid, order } = s.architecture else {
         return None;
@@ -768,6 +780,7 @@ pub fn kan_params(s: &Settings, network: &FcNetwork) -> Option<kan_vs_mlp::Param
         network: FcNetwork {
             parameterization: Parameterization::Ntk,
             width: None,
+            depth: network.depth.min(KAN_COMPARE_MAX_DEPTH),
             ..*network
         },
         grids,
@@ -929,9 +942,6 @@ mod tests {
         }
     }
 
-    /// 1/√d_k attention has no analytic kernel: the Kernel tab runs (its finite nets),
-    /// the tabs that compare with the limit refuse at the scaling control, and tokens
-    /// that do not divide d are refused at the tokens control.
     /// The tokens targets read the inputs as the attention architecture's tokens; with
     /// any other architecture they are refused at the target control. A KAN too wide
     /// for the tab is refused at the widths.
@@ -976,6 +986,9 @@ mod tests {
         assert!(c.job.iter().any(|e| matches!(e, Experiment::KanVsMlp(_))));
     }
 
+    /// 1/√d_k attention has no analytic kernel: the Kernel tab runs (its finite nets),
+    /// the tabs that compare with the limit refuse at the scaling control, and tokens
+    /// that do not divide d are refused at the tokens control.
     #[test]
     fn sqrt_attention_runs_on_the_kernel_tab_only() {
         let mut v = defaults();

@@ -186,12 +186,22 @@ def main():
             ("kan", Kan(grid=3, order=2, rng=(-1.5, 1.5), w_std=0.8, base_std=0.7), 1),
         ],
     }
+    # Inputs of very different norms (variances 0.006 … 512 at the first KAN: the
+    # kernel's two arguments far apart) and a fine degree-5 grid on a narrow range (a
+    # Gaussian hundreds of cells wide).
+    wide_x = [[0.1, 0.05], [3.0, -1.0], [20.0, 25.0], [-30.0, 2.0]]
+    nets["wide_variances"] = [
+        ("dense", 1.0, 0.0, 64),
+        ("kan", Kan(grid=32, order=5, rng=(-1.0, 1.0), base="none"), 64),
+        ("kan", Kan(grid=4, order=3), 1),
+    ]
     for name, layers in nets.items():
-        K, T = network_kernels(layers, x2)
+        xs = wide_x if name == "wide_variances" else x2
+        K, T = network_kernels(layers, xs)
         cases.append({
             "name": name,
             "layers": [layer_json(l) for l in layers],
-            "x": x2,
+            "x": xs,
             "nngp": K.tolist(),
             "ntk": T.tolist(),
         })

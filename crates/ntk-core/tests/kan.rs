@@ -32,7 +32,7 @@ fn network(layers: &Value) -> LayerNetwork {
 fn the_analytic_kan_kernel_matches_nested_adaptive_quadrature() {
     let d = data();
     let cases = d["cases"].as_array().unwrap();
-    assert_eq!(cases.len(), 2);
+    assert_eq!(cases.len(), 3);
     let mut worst = 0.0f64;
     for case in cases {
         let net = network(&case["layers"]);
@@ -42,7 +42,9 @@ fn the_analytic_kan_kernel_matches_nested_adaptive_quadrature() {
             let want = matrix(&case[key]);
             let scale = want.iter().fold(0.0f64, |m, v| m.max(v.abs()));
             for ((i, j), w) in want.indexed_iter() {
-                let e = (got[[i, j]] - w).abs() / scale;
+                // Relative to the entry itself: the wide-variance case has diagonals
+                // 4000 times its off-diagonal entries.
+                let e = (got[[i, j]] - w).abs() / w.abs().max(1e-12 * scale);
                 worst = worst.max(e);
                 assert!(
                     e <= 1e-9,

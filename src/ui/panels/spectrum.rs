@@ -273,7 +273,7 @@ pub fn SpectrumPanel(
                 <FigureCanvas id="spectrum-plot" label="Eigenvalues of the Gram matrix against their index" results=results slots=&[Slot::Spectrum] busy=busy figure=values aspect="16 / 10" half=true />
                 <FigureCanvas id="eigenvector-plot" label="Top eigenvectors of the Gram matrix as functions" results=results slots=&[Slot::Spectrum] busy=busy figure=vectors aspect="16 / 10" half=true />
                 <Show when=move || kan.get()>
-                    <p class="note">"KAN against MLP, at infinite width on 64 points of the circle: the sidebar's MLP (its activation, σ_w, σ_b and depth) and KANs of the same depth with grids G/2, G and 2G. Left: the rate at which kernel gradient flow removes each frequency from the residual; the MLP's falls fast with the frequency (spectral bias), a KAN's stays high up to about the frequency its grid resolves. Right: how much of each target frequency is left at time t."</p>
+                    <p class="note">"KAN against MLP, at infinite width on 64 points of the circle: the sidebar's MLP (its activation, σ_w, σ_b and depth, at most 4) and KANs of the same depth with grids G/2, G and 2G. Left: the rate at which kernel gradient flow removes each frequency from the residual; the MLP's falls fast with the frequency (spectral bias), a KAN's stays high up to about the frequency its grid resolves. Right: how much of each target frequency is left at time t."</p>
                     <FigureCanvas id="kan-plot" label="Learning rate per frequency and the residual per target frequency, KAN against MLP" results=results slots=&[Slot::KanVsMlp] busy=busy figure=compared.clone() aspect="2.4 / 1" charts=2 />
                 </Show>
             </div>

@@ -14,7 +14,8 @@
 //! - `rates[k]` for frequencies k = 0 … K: the Rayleigh quotient
 //!   (c_kᵀΘc_k + s_kᵀΘs_k) / (N·(‖c_k‖² + ‖s_k‖²)) of the Fourier vectors
 //!   c_k = cos(kθ_i), s_k = sin(kθ_i) (c_0 only at k = 0). It is the rate at which
-//!   gradient flow starts to remove frequency k from the residual. The MLP's kernel is
+//!   gradient flow starts to remove frequency k from a residual that is that
+//!   frequency alone (with several frequencies, a KAN's cross terms add to it). The MLP's kernel is
 //!   rotation-invariant, so its Gram is circulant, c_k and s_k are eigenvectors and the
 //!   rate is exact for all t: the eigenvalue λ_k/N, falling fast with k (spectral
 //!   bias: Rahaman et al. 2019, arXiv:1806.08734; Basri et al. 2019,

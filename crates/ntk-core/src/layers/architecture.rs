@@ -472,7 +472,10 @@ impl Architecture {
             }
             _ => 0,
         };
-        let per_pair = (net.depth as u64 + 1) * (kept * (2 * window + 30 + spline) + attention);
+        // The first KAN layer acts on the raw data (no integral): `depth` spline
+        // layers follow it.
+        let per_pair = (net.depth as u64 + 1) * (kept * (2 * window + 30) + attention)
+            + net.depth as u64 * kept * spline;
         Ok(KernelCost {
             pairs,
             positions: p as usize,

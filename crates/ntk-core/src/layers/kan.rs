@@ -41,10 +41,12 @@
 //! The spline expectations are computed as 𝔼[f(u)g(v)] = 𝔼_u[f(u)·𝔼[g(v) | u]], with
 //! v | u ~ N(μ(u), σ²) (μ = K(x,x')·u/K(x,x), σ² = K(x',x') − K(x,x')²/K(x,x)). The
 //! inner expectation of a piecewise polynomial is exact (truncated Gaussian moments on
-//! each knot cell). The outer integral is composite Gauss–Legendre in u's standard
-//! coordinate, with panels cut at u's knots and at the u where μ(u) crosses a knot
-//! (where 𝔼[g | u] changes shape at the scale σ, graded towards it), so that every
-//! panel's integrand is smooth. The silu term uses the graded rule of
+//! each knot cell; where the Gaussian spans more than four cells, Gauss–Legendre in
+//! each cell instead, which avoids the moment recursion's cancellation). The outer
+//! integral, over the argument of larger variance (the kernel is symmetric), is
+//! composite Gauss–Legendre in its standard coordinate, with panels cut at its knots
+//! and, when σ < h, at the u where μ(u) crosses a knot (where 𝔼[g | u] changes shape at
+//! the scale σ, graded towards it), so that every panel's integrand is smooth. The silu term uses the graded rule of
 //! [`crate::activation::quadrature`]. Tested against nested adaptive quadrature with
 //! scipy's own B-splines (`tests/reference/make_kan_reference.py`) and against a
 //! Monte Carlo of the empirical NTK of wide finite KANs.
@@ -186,6 +188,10 @@ pub(crate) struct Basis {
     pieces: Vec<Poly>,
     /// Their derivatives d/ds.
     dpieces: Vec<Poly>,
+    /// Gauss–Legendre nodes and weights on [−1, 1] for the cells' moments when the
+    /// Gaussian is wide.
+    cell_x: Vec<f64>,
+    cell_w: Vec<f64>,
 }
 
 fn eval(p: &[f64], s: f64) -> f64 {
@@ -281,7 +287,10 @@ impl Basis {
             pieces = next;
         }
         let dpieces = pieces.iter().map(|p| derivative(p)).collect();
+        let rule = GaussLegendre::new(NonZeroUsize::new(CELL_NODES).expect("nodes"));
         Basis {
+            cell_x: rule.nodes().copied().collect(),
+            cell_w: rule.weights().copied().collect(),
             grid: k.grid,
             order: k.order,
             lo: k.range[0],
@@ -350,19 +359,40 @@ impl Basis {
         let (c0, c1) = (first - k, last);
         let mut moments = [[0.0; MAX_ORDER + 1]; CELLS];
         debug_assert!((c1 - c0) < CELLS as i64, "at most {CELLS} cells at once");
-        // Each knot's standardised position, tail and density, shared by its two cells.
-        let at = |c: i64| {
-            let z = (self.knot(c) - mu) / sigma;
-            (z, tail(z), normal_pdf(z))
-        };
-        let mut left = at(c0);
-        let mut z = [0.0; MAX_ORDER + 1];
-        for (slot, c) in (c0..=c1).enumerate() {
-            let right = at(c + 1);
-            truncated_moments(left, right, &mut z[..=self.order]);
-            let m = (mu - self.knot(c)) / self.h;
-            cell_moments(m, sig, &z[..=self.order], &mut moments[slot][..=self.order]);
-            left = right;
+        if sig > WIDE_CELL {
+            // The Gaussian is wider than four cells: smooth across each one, so
+            // Gauss–Legendre in s on [0, 1] is exact to round-off, and it avoids the
+            // cancellation of the moment recursion on a narrow z-interval (which grows
+            // like ς^{K+1}·ε).
+            for (slot, c) in (c0..=c1).enumerate() {
+                let m = (mu - self.knot(c)) / self.h;
+                let out = &mut moments[slot][..=self.order];
+                for (x, w) in self.cell_x.iter().zip(&self.cell_w) {
+                    let s = 0.5 + 0.5 * x;
+                    let dens = 0.5 * w * normal_pdf((s - m) / sig) / sig;
+                    let mut p = dens;
+                    for o in out.iter_mut() {
+                        *o += p;
+                        p *= s;
+                    }
+                }
+            }
+        } else {
+            // Each knot's standardised position, tail and density, shared by its two
+            // cells.
+            let at = |c: i64| {
+                let z = (self.knot(c) - mu) / sigma;
+                (z, tail(z), normal_pdf(z))
+            };
+            let mut left = at(c0);
+            let mut z = [0.0; MAX_ORDER + 1];
+            for (slot, c) in (c0..=c1).enumerate() {
+                let right = at(c + 1);
+                truncated_moments(left, right, &mut z[..=self.order]);
+                let m = (mu - self.knot(c)) / self.h;
+                cell_moments(m, sig, &z[..=self.order], &mut moments[slot][..=self.order]);
+                left = right;
+            }
         }
         for i in first..=last {
             let (mut sb, mut sd) = (0.0, 0.0);
@@ -390,6 +420,10 @@ impl Basis {
     /// variances v₁, v₂ and covariance k₁₂ (see the module documentation).
     pub(crate) fn dual(&self, rule: &Outer, k12: f64, v1: f64, v2: f64) -> (f64, f64) {
         let (v1, v2) = (v1.max(0.0), v2.max(0.0));
+        // Symmetric in (u, v): integrate over the wider one outside, so that u's knot
+        // panels (h/s₁ apart in z) are finer than the scale on which 𝔼[B(v) | u]
+        // changes (max(σ, h)/(|ρ|s₂) ≥ h/s₂ ≥ h/s₁).
+        let (v1, v2) = if v2 > v1 { (v2, v1) } else { (v1, v2) };
         let (s1, s2) = (v1.sqrt(), v2.sqrt());
         let norm = (v1 * v2).sqrt();
         let rho = if norm > 0.0 {
@@ -499,6 +533,11 @@ impl Default for Outer {
     }
 }
 
+/// Above this many cells per standard deviation (ς = σ/h), a cell's Gaussian moments
+/// are taken by Gauss–Legendre in the cell instead of the moment recursion.
+const WIDE_CELL: f64 = 4.0;
+/// Gauss–Legendre nodes per cell in that case.
+const CELL_NODES: usize = 8;
 /// The most knot cells one call of [`Basis::gaussian`] covers.
 const CELLS: usize = 4 * MAX_ORDER + 4;
 /// Gauss–Legendre nodes per panel of the outer spline integral.
@@ -663,13 +702,25 @@ mod tests {
     fn gaussian_basis_expectations_match_a_fine_riemann_sum() {
         // 𝔼[B_i(v)] for v ~ N(μ, σ²) against a midpoint sum with 2·10⁵ cells (an
         // independent computation: error ≈ 10⁻¹⁰ for these smooth-enough integrands).
-        let b = basis(4, 2);
-        for (mu, sigma) in [(0.3, 0.7), (-1.8, 0.05), (2.5, 3.0)] {
+        // The last two are wide against a cell (σ/h = 30 and 400): there the moments
+        // come from Gauss–Legendre in each cell (the recursion lost ~1e-6 at 30).
+        for (b, mu, sigma) in [
+            (basis(4, 2), 0.3, 0.7),
+            (basis(4, 2), -1.8, 0.05),
+            (basis(4, 2), 2.5, 3.0),
+            (basis(4, 5), 1.0, 30.0),
+            (basis(4, 5), -20.0, 400.0),
+        ] {
             let n = b.len() as i64;
             let mut eb = vec![0.0; n as usize];
             let mut ed = vec![0.0; n as usize];
             b.gaussian(mu, sigma, 0, n - 1, &mut eb, &mut ed);
-            let (lo, hi) = (mu - 12.0 * sigma, mu + 12.0 * sigma);
+            // The splines vanish outside [a − K·h, b + K·h].
+            let reach = 2.0 + b.order as f64 * b.h;
+            let (lo, hi) = (
+                (mu - 12.0 * sigma).max(-reach),
+                (mu + 12.0 * sigma).min(reach),
+            );
             let cells = 200_000;
             let dx = (hi - lo) / cells as f64;
             let mut rb = vec![0.0; n as usize];
@@ -683,8 +734,20 @@ mod tests {
                 });
             }
             for i in 0..n as usize {
-                assert!((eb[i] - rb[i]).abs() < 1e-8, "E B_{i} at ({mu}, {sigma})");
-                assert!((ed[i] - rd[i]).abs() < 1e-6, "E B'_{i} at ({mu}, {sigma})");
+                let scale = rb.iter().fold(0.0f64, |m, v| m.max(v.abs()));
+                let dscale = rd.iter().fold(0.0f64, |m, v| m.max(v.abs()));
+                assert!(
+                    (eb[i] - rb[i]).abs() < 1e-8 * scale.max(1e-3),
+                    "E B_{i} at ({mu}, {sigma}): {} vs {}",
+                    eb[i],
+                    rb[i]
+                );
+                assert!(
+                    (ed[i] - rd[i]).abs() < 1e-6 * dscale.max(1e-3),
+                    "E B'_{i} at ({mu}, {sigma}): {} vs {}",
+                    ed[i],
+                    rd[i]
+                );
             }
         }
     }
