@@ -27,6 +27,7 @@ use serde_json::{json, Value};
 use crate::bench::{self, BenchRequest};
 use crate::dynamics::{predict, KernelKind};
 use crate::experiments::{Experiment, Observer, EXPERIMENTS};
+use crate::gram;
 use crate::kernel::kernel_matrix;
 use crate::linalg::Matrix;
 use crate::network::Mlp;
@@ -55,6 +56,13 @@ commands:
                     \"b_std\": 0.0, \"parameterization\": \"ntk\", \"width\": 512},
                     \"x1\": [[...], ...], \"x2\": [[...], ...]}   (x2 optional: defaults to x1)
            output: {\"nngp\": [[...]], \"ntk\": [[...]]}
+           options: \"get\": \"ntk\" | \"nngp\" | [both] (which kernels);
+                    \"tile\": {\"rows\": [a, b], \"cols\": [c, d]}: the block K(x1[a:b], x2[c:d]);
+                    \"output\": {\"format\": \"npy\", \"path\": DIR, \"tile_size\": 4096,
+                    \"memory\": bytes}: the Gram of any size into DIR/nngp.npy and DIR/ntk.npy,
+                    tile by tile (memory-mapped; progress on stderr); with \"tile\", that
+                    block only, written into the shared full-size files
+           → {\"files\": {...}, \"shape\": [n1, n2], \"tile_size\": ..., \"tiles\": ...}
   empirical  empirical NTK and NNGP kernel of a random finite-width network; with a
            layer list ({\"network\": {\"layers\": [...]}, \"seed\": 0, \"method\":
            \"structured\" | \"jacobian\", \"x1\": …, \"x2\": …}) its output is
@@ -236,7 +244,192 @@ fn layer_empirical(input: Value) -> Result<Value, SpecError> {
     }))
 }
 
+/// `kernel`'s `"output"`: `.npy` files in the directory `path`.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct OutputSpec {
+    format: String,
+    path: std::path::PathBuf,
+    tile_size: Option<usize>,
+    memory: Option<u64>,
+}
+
+/// `kernel` with `"get"`, `"tile"` or `"output"`: one block, a chosen kernel, or the
+/// Gram tile by tile into `.npy` files ([`crate::gram`]).
+fn kernel_blocks(mut input: Value, observer: &mut dyn Observer) -> Result<Value, SpecError> {
+    #[derive(Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct TileSpec {
+        rows: [usize; 2],
+        cols: [usize; 2],
+    }
+    let obj = input.as_object_mut().expect("checked by run");
+    let mut take = |k: &str| obj.remove(k);
+    let (network, x1, x2) = (take("network"), take("x1"), take("x2"));
+    let (get, tile, output) = (take("get"), take("tile"), take("output"));
+    if let Some(k) = obj.keys().next() {
+        return Err(SpecError {
+            field: k.clone(),
+            message: "unknown field (kernel takes network, x1, x2, get, tile, output)".into(),
+        });
+    }
+    let missing = |f: &str| SpecError {
+        field: f.into(),
+        message: "is required".into(),
+    };
+    let net = gram::Network::from_json(network.ok_or_else(|| missing("network"))?)?;
+    let x1 = spec::tensor(&x1.ok_or_else(|| missing("x1"))?, "x1", 2)?;
+    let x2 = x2.map(|x| spec::tensor(&x, "x2", 2)).transpose()?;
+    let get = get
+        .map(|g| gram::Get::from_json(&g, "get"))
+        .transpose()?
+        .unwrap_or_default();
+    let tile: Option<gram::Block> = tile
+        .map(|t| spec::typed::<TileSpec>(t, "tile"))
+        .transpose()?
+        .map(|t| gram::Block {
+            rows: t.rows[0]..t.rows[1],
+            cols: t.cols[0]..t.cols[1],
+        });
+    let output: Option<OutputSpec> = output.map(|o| spec::typed(o, "output")).transpose()?;
+    let err = layer_err("kernel");
+    let (v1, v2) = (x1.view(), x2.as_ref().map(|x| x.view()));
+    let Some(out) = output else {
+        let g = match &tile {
+            Some(b) => gram::block(&net, v1, v2, b),
+            None => gram::kernels(&net, v1, v2),
+        }
+        .map_err(err)?;
+        let rows = |m: &ndarray::Array2<f64>| -> Vec<Vec<f64>> {
+            m.rows().into_iter().map(|r| r.to_vec()).collect()
+        };
+        let mut o = serde_json::Map::new();
+        if get.nngp {
+            o.insert("nngp".into(), json!(rows(&g.nngp)));
+        }
+        if get.ntk {
+            o.insert("ntk".into(), json!(rows(&g.ntk)));
+        }
+        if let Some(b) = &tile {
+            o.insert("rows".into(), json!([b.rows.start, b.rows.end]));
+            o.insert("cols".into(), json!([b.cols.start, b.cols.end]));
+        }
+        return Ok(Value::Object(o));
+    };
+    write_npy(&net, v1, v2, tile, out, get, observer)
+}
+
+#[cfg(target_arch = "wasm32")]
+fn write_npy(
+    _: &gram::Network,
+    _: ndarray::ArrayViewD<f64>,
+    _: Option<ndarray::ArrayViewD<f64>>,
+    _: Option<gram::Block>,
+    _: OutputSpec,
+    _: gram::Get,
+    _: &mut dyn Observer,
+) -> Result<Value, SpecError> {
+    Err(SpecError {
+        field: "output".into(),
+        message: "files are written by the native command line and library only".into(),
+    })
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+fn write_npy(
+    net: &gram::Network,
+    x1: ndarray::ArrayViewD<f64>,
+    x2: Option<ndarray::ArrayViewD<f64>>,
+    tile: Option<gram::Block>,
+    out: OutputSpec,
+    get: gram::Get,
+    observer: &mut dyn Observer,
+) -> Result<Value, SpecError> {
+    let OutputSpec {
+        format,
+        path,
+        tile_size,
+        memory,
+    } = out;
+    if format != "npy" {
+        return Err(SpecError {
+            field: "output.format".into(),
+            message: format!("unknown format '{format}' (\"npy\")"),
+        });
+    }
+    let err = layer_err("kernel");
+    let written = match tile {
+        Some(b) => gram::npy::write_block(net, x1, x2, &b, &path, get),
+        None => {
+            let memory = memory.unwrap_or(crate::budget::BUDGET);
+            let side = match tile_size {
+                Some(0) => {
+                    return Err(SpecError {
+                        field: "output.tile_size".into(),
+                        message: "must be at least 1".into(),
+                    })
+                }
+                Some(t) => {
+                    let need = gram::tile_bytes(net, &x1, t).map_err(&err)?;
+                    crate::budget::ensure_within(
+                        "one tile of this Gram",
+                        need,
+                        memory,
+                        "choose a smaller output.tile_size or raise output.memory",
+                    )
+                    .map_err(&err)?;
+                    t
+                }
+                None => gram::tile_side(net, &x1, memory, 4096).map_err(&err)?,
+            };
+            gram::npy::write_gram(net, x1, x2, &path, get, side, &mut |done, total| {
+                observer.progress(&crate::empirical::Progress {
+                    done,
+                    total,
+                    stage: format!("tile {done} of {total}"),
+                })
+            })
+        }
+    }
+    .map_err(|e| match e {
+        crate::NtkError::Io { path, message } => SpecError {
+            field: "output.path".into(),
+            message: format!("{path}: {message}"),
+        },
+        e => err(e),
+    })?;
+    let files: serde_json::Map<String, Value> = written
+        .files
+        .iter()
+        .map(|(n, p)| (n.to_string(), json!(p.display().to_string())))
+        .collect();
+    Ok(json!({
+        "format": "npy",
+        "files": files,
+        "shape": [written.shape.0, written.shape.1],
+        "tile_size": written.tile,
+        "tiles": written.tiles,
+    }))
+}
+
 fn kernel(input: Value) -> Result<Value, SpecError> {
+    kernel_observed(input, &mut ())
+}
+
+/// `kernel`, reporting the progress of a tiled `.npy` output to `observer`.
+pub fn kernel_observed(input: Value, observer: &mut dyn Observer) -> Result<Value, SpecError> {
+    if !input.is_object() {
+        return Err(SpecError {
+            field: "input".into(),
+            message: "must be a JSON object".into(),
+        });
+    }
+    if ["get", "tile", "output"]
+        .iter()
+        .any(|k| input.get(k).is_some())
+    {
+        return kernel_blocks(input, observer);
+    }
     if has_layers(&input) {
         return layer_kernel(input);
     }

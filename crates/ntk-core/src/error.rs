@@ -66,6 +66,9 @@ pub enum NtkError {
     /// A long computation was cancelled.
     #[error("cancelled")]
     Cancelled,
+    /// A file could not be created, read or written (`path` names it).
+    #[error("{path}: {message}")]
+    Io { path: String, message: String },
     /// A numerical routine failed.
     #[error("{0}")]
     Numerical(String),

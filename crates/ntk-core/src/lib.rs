@@ -29,6 +29,7 @@ pub mod error;
 pub mod experiments;
 pub mod fastmath;
 pub mod generalization;
+pub mod gram;
 pub mod kernel;
 pub mod layers;
 pub mod linalg;

@@ -35,6 +35,11 @@ impl Matrix {
         Ok(Matrix { rows, cols, data })
     }
 
+    /// The row-major data, without copying.
+    pub fn into_vec(self) -> Vec<f64> {
+        self.data
+    }
+
     /// From a list of rows, which must all have the same length. `field` names the
     /// input in errors (e.g. "x1").
     pub fn from_rows(field: &'static str, rows: &[Vec<f64>]) -> Result<Self> {

@@ -83,7 +83,7 @@ pub fn typed<T: DeserializeOwned>(value: Value, prefix: &str) -> Result<T, SpecE
         let mut path = e.path().to_string();
         // A key that is the empty string prints as nothing: name it `""`, so that the
         // field is never blank (found by the cli_json fuzz target).
-        if path.is_empty() || path.ends_with('.') {
+        if path.is_empty() || (path.ends_with('.') && path != ".") {
             path.push_str("\"\"");
         }
         SpecError {

@@ -626,3 +626,76 @@ fn kans_through_the_command_line() {
         assert!(err.contains(".kan") && err.contains(words), "{err}");
     }
 }
+
+#[test]
+fn kernel_blocks_one_kernel_and_npy_files() {
+    let net = r#""network": {"depth": 2, "activation": "erf", "w_std": 1.3, "b_std": 0.2}"#;
+    let x = "[[1, 0, 2], [0.5, -1, 0], [0, 0.3, 1], [2, 1, -1], [-1, 0.2, 0.4]]";
+    let parse = |s: &str| serde_json::from_str::<serde_json::Value>(s).unwrap();
+    let (code, full, _) = run(&["kernel"], &format!("{{{net}, \"x1\": {x}}}"));
+    assert_eq!(code, 0);
+    let full = parse(&full);
+    // One block, one kernel: the same numbers as the whole Gram's entries.
+    let (code, out, err) = run(
+        &["kernel"],
+        &format!(
+            r#"{{{net}, "x1": {x}, "get": "ntk", "tile": {{"rows": [1, 4], "cols": [2, 5]}}}}"#
+        ),
+    );
+    assert_eq!(code, 0, "{err}");
+    let out = parse(&out);
+    assert!(out.get("nngp").is_none());
+    for i in 0..3 {
+        for j in 0..3 {
+            assert_eq!(out["ntk"][i][j], full["ntk"][i + 1][j + 2]);
+        }
+    }
+    // The Gram into .npy files, tile by tile, with progress on stderr.
+    let dir = std::env::temp_dir().join(format!("ntk-cli-npy-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let (code, out, err) = run(
+        &["kernel"],
+        &format!(
+            r#"{{{net}, "x1": {x}, "output": {{"format": "npy", "path": {:?}, "tile_size": 2}}}}"#,
+            dir.display().to_string()
+        ),
+    );
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(
+        err.lines().filter(|l| l.starts_with("progress: ")).count(),
+        7
+    );
+    let out = parse(&out);
+    assert_eq!(out["tiles"], 6);
+    assert_eq!(out["shape"], serde_json::json!([5, 5]));
+    let ntk: ndarray::Array2<f64> =
+        ndarray_npy::read_npy(out["files"]["ntk"].as_str().unwrap()).unwrap();
+    for i in 0..5 {
+        for j in 0..5 {
+            assert_eq!(ntk[[i, j]], full["ntk"][i][j].as_f64().unwrap());
+        }
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+    // Misuse, by name.
+    for (extra, field) in [
+        (
+            r#""output": {"format": "csv", "path": "x"}"#,
+            "output.format",
+        ),
+        (
+            r#""output": {"format": "npy", "path": "/proc/none/x"}"#,
+            "output.path",
+        ),
+        (
+            r#""output": {"format": "npy", "path": "x", "tile_size": 0}"#,
+            "output.tile_size",
+        ),
+        (r#""tile": {"rows": [0, 9], "cols": [0, 1]}"#, "tile.rows"),
+        (r#""tile": {"rows": [0, 1]}"#, "tile"),
+        (r#""get": ["cov"]"#, "get"),
+        (r#""got": 1"#, "got"),
+    ] {
+        let e = refused(&["kernel"], &format!("{{{net}, \"x1\": {x}, {extra}}}"));
+        assert!(e.starts_with(&format!("error: {field}: ")), "{extra}: {e}");
+    }
+}

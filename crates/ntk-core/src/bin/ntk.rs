@@ -89,7 +89,13 @@ fn main() -> ExitCode {
         Some(other) => return fail(format!("unknown command '{other}'\n{USAGE}")),
         None => return fail(format!("missing command\n{USAGE}")),
     };
-    let result = read_stdin(false).and_then(|input| cli::run(&command, input));
+    let result = read_stdin(false).and_then(|input| {
+        if command == "kernel" {
+            cli::kernel_observed(input, &mut Stderr)
+        } else {
+            cli::run(&command, input)
+        }
+    });
     print(result)
 }
 
