@@ -195,12 +195,52 @@ pub fn block(
     let n2 = x2.as_ref().map_or(n1, |x| x.len_of(Axis(0)));
     check_range("tile.rows", &b.rows, n1)?;
     check_range("tile.cols", &b.cols, n2)?;
-    let a = x1.slice_axis(Axis(0), b.rows.clone().into());
-    match &x2 {
-        None if b.rows == b.cols => kernels(net, a, None),
-        None => kernels(net, a, Some(x1.slice_axis(Axis(0), b.cols.clone().into()))),
-        Some(x2) => kernels(net, a, Some(x2.slice_axis(Axis(0), b.cols.clone().into()))),
+    let rows = |r: &Range<usize>| x1.slice_axis(Axis(0), r.clone().into());
+    let Some(x2) = &x2 else {
+        return symmetric_block(net, rows(&b.rows), rows(&b.cols), b);
+    };
+    kernels(
+        net,
+        rows(&b.rows),
+        Some(x2.slice_axis(Axis(0), b.cols.clone().into())),
+    )
+}
+
+/// A block of K(X, X), entry for entry as the one-call Gram has it: that call computes
+/// the pairs i ≤ j as k(xᵢ, xⱼ) and mirrors them, and for some networks (convolutions:
+/// sums over positions in another order) k(xⱼ, xᵢ) differs from k(xᵢ, xⱼ) in the last
+/// bit. So a block above the diagonal is computed as it is, one below it as the
+/// transpose of its mirror block, and one that straddles the diagonal both ways
+/// (twice the work, for that block only; square tiles never straddle).
+fn symmetric_block(
+    net: &Network,
+    a: ArrayViewD<f64>,
+    c: ArrayViewD<f64>,
+    b: &Block,
+) -> Result<Gram> {
+    let (r, k) = (&b.rows, &b.cols);
+    if r == k {
+        return kernels(net, a, None);
     }
+    let above = r.end <= k.start + 1; // every i ≤ j
+    let below = k.end <= r.start + 1; // every i ≥ j
+    if above {
+        return kernels(net, a, Some(c));
+    }
+    let mirror = kernels(net, c.view(), Some(a.view()))?;
+    let t = |m: Array2<f64>| m.t().as_standard_layout().into_owned();
+    let (nngp, ntk) = (t(mirror.nngp), t(mirror.ntk));
+    if below {
+        return Ok(Gram { nngp, ntk });
+    }
+    let mut up = kernels(net, a, Some(c))?;
+    for ((i, j), v) in up.nngp.indexed_iter_mut() {
+        if r.start + i > k.start + j {
+            *v = nngp[[i, j]];
+            up.ntk[[i, j]] = ntk[[i, j]];
+        }
+    }
+    Ok(up)
 }
 
 /// Bytes the kernels of one `side × side` block of `net` on inputs shaped like `x`
@@ -323,7 +363,10 @@ pub mod npy {
     fn open_shared(path: &Path, n1: usize, n2: usize) -> Result<MmapMut> {
         let err = io(path);
         if !path.exists() {
-            let tmp = path.with_extension(format!("npy.{}.tmp", std::process::id()));
+            // Unique per process and per call: writers may be threads or processes.
+            static CALLS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+            let call = CALLS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let tmp = path.with_extension(format!("npy.{}-{call}.tmp", std::process::id()));
             {
                 let f = File::create(&tmp).map_err(|e| err(e.to_string()))?;
                 write_zeroed_npy::<f64, _>(&f, (n1, n2)).map_err(|e| err(e.to_string()))?;

@@ -223,3 +223,35 @@ fn the_tile_side_respects_the_memory_bound() {
         assert!(gram::tile_bytes(&net, &x.view(), side + 1).unwrap() > memory);
     }
 }
+
+#[test]
+fn any_block_is_that_block_of_the_one_call_gram() {
+    // Above, below and straddling the diagonal, for a flat net and for a CNN (whose
+    // pair kernel is symmetric only up to the last bit: the one call computes i ≤ j).
+    for (net, x) in [
+        (flat(), inputs(&[30, 4], 3)),
+        (cnn(), inputs(&[21, 5, 2], 4)),
+    ] {
+        let n = x.shape()[0];
+        let one = gram::kernels(&net, x.view(), None).unwrap();
+        for (rows, cols) in [
+            (3..9, 10..20),
+            (12..20, 0..7),
+            (3..17, 10..n),
+            (0..n, 5..6),
+            (4..8, 4..8),
+        ] {
+            let b = Block {
+                rows: rows.clone(),
+                cols: cols.clone(),
+            };
+            let g = gram::block(&net, x.view(), None, &b).unwrap();
+            assert_eq!(
+                g.ntk,
+                one.ntk.slice(s![rows.clone(), cols.clone()]),
+                "{rows:?} {cols:?}"
+            );
+            assert_eq!(g.nngp, one.nngp.slice(s![rows, cols]));
+        }
+    }
+}
