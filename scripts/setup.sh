@@ -5,7 +5,8 @@
 #   wasm32 target · trunk 0.21.14 · wasm-bindgen-cli = the wasm-bindgen pinned in
 #   Cargo.toml · wasm-opt from the npm package binaryen@132 (never Debian's binaryen:
 #   its old wasm-opt silently breaks the page) · axe-core (npm, the e2e accessibility
-#   audit) · Debian's chromium + chromium-driver.
+#   audit) · Debian's chromium + chromium-driver · a Python venv (.venv) with maturin,
+#   NumPy, Dask and pytest for the Python package.
 #
 # Tools live in ~/.cargo/bin (cargo install) and $NTK_TOOLS (default
 # ~/.cache/ntk-lab), where the next run finds them.
@@ -83,6 +84,26 @@ if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null \
   DEBIAN_FRONTEND=noninteractive _as_root apt-get install -y -qq chromium chromium-driver python3 >/dev/null
 fi
 export CHROMEDRIVER="${CHROMEDRIVER:-$(command -v chromedriver)}"
+
+# The Python package's environment (python/requirements-dev.txt: maturin, NumPy, Dask,
+# pytest) in $NTK_VENV (default .venv in the repository), from PyPI. The package itself
+# is built from source by `pip install ./python` (scripts/test.sh does it).
+NTK_VENV="${NTK_VENV:-$_ntk_root/.venv}"
+if ! python3 -c 'import venv, ensurepip' 2>/dev/null; then
+  _say "installing python3-venv from Debian"
+  _as_root apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive _as_root apt-get install -y -qq python3-venv >/dev/null
+fi
+if [ ! -x "$NTK_VENV/bin/python" ]; then
+  _say "creating the Python environment $NTK_VENV"
+  python3 -m venv "$NTK_VENV"
+fi
+if ! cmp -s "$_ntk_root/python/requirements-dev.txt" "$NTK_VENV/.ntk-requirements" 2>/dev/null; then
+  _say "installing the Python package's build and test requirements (PyPI)"
+  "$NTK_VENV/bin/pip" install --quiet --disable-pip-version-check -r "$_ntk_root/python/requirements-dev.txt"
+  cp "$_ntk_root/python/requirements-dev.txt" "$NTK_VENV/.ntk-requirements"
+fi
+export NTK_VENV
 
 # trunk runs cargo --offline: make sure every crate is in the local registry.
 (cd "$_ntk_root" && cargo fetch --quiet)

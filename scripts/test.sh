@@ -24,6 +24,9 @@ export WASM_BINDGEN_TEST_TIMEOUT="${WASM_BINDGEN_TEST_TIMEOUT:-900}"
 step "cargo fmt --check"
 cargo fmt --all --check
 
+step "cargo fmt --check (the Python package's crate)"
+cargo fmt --manifest-path python/Cargo.toml --check
+
 step "clippy, native"
 cargo clippy --workspace --all-targets -- -D warnings
 
@@ -32,6 +35,19 @@ cargo clippy --workspace --all-targets --target wasm32-unknown-unknown -- -D war
 
 step "native tests"
 cargo test --workspace
+
+# The Python package: its own cargo workspace (PyO3 has no wasm32), built from source
+# by pip through maturin into target/python, then pytest: the package against the
+# command line (bit for bit), errors, the .npy tiles, a 2-process Dask cluster on a
+# Gram of n = 20 000, and every docstring example.
+step "python package: clippy, pip install ./python, pytest"
+export CARGO_TARGET_DIR="$PWD/target/python"
+cargo clippy --manifest-path python/Cargo.toml --all-targets -- -D warnings
+"$NTK_VENV/bin/pip" install --quiet --disable-pip-version-check ./python
+unset CARGO_TARGET_DIR
+cargo build --quiet --bin ntk
+NTK_BIN="$PWD/target/debug/ntk" "$NTK_VENV/bin/python" -m pytest -q python/tests \
+  --doctest-modules "$("$NTK_VENV/bin/python" -c 'import ntk_lab, os; print(os.path.dirname(ntk_lab.__file__))')"
 
 step "browser tests: ntk-core in wasm32 + simd128 (headless Chromium)"
 cargo test --target wasm32-unknown-unknown -p ntk-core

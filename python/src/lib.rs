@@ -40,33 +40,21 @@ fn input_error(e: SpecError) -> PyErr {
     err
 }
 
-/// A core error, under the field the command line would name.
+/// A core error, under the field it names.
 fn core_error(e: NtkError) -> SpecError {
-    match e {
-        NtkError::Layer { path, message } => SpecError {
-            field: if path.starts_with("layers") {
-                format!("network.{path}")
-            } else {
-                path
-            },
-            message,
-        },
-        NtkError::Io { path, message } => SpecError {
-            field: "path".into(),
-            message: format!("{path}: {message}"),
-        },
-        e => SpecError {
-            field: "kernel".into(),
-            message: e.to_string(),
-        },
-    }
+    spec::field_error(e, "kernel")
 }
 
 fn parse(json: &str) -> PyResult<serde_json::Value> {
     spec::parse_json(json).map_err(input_error)
 }
 
-fn block_of(rows: Option<(usize, usize)>, cols: Option<(usize, usize)>, n1: usize, n2: usize) -> Option<Block> {
+fn block_of(
+    rows: Option<(usize, usize)>,
+    cols: Option<(usize, usize)>,
+    n1: usize,
+    n2: usize,
+) -> Option<Block> {
     if rows.is_none() && cols.is_none() {
         return None;
     }
@@ -259,7 +247,12 @@ fn run(py: Python<'_>, verb: &str, input: &str) -> PyResult<String> {
 /// The experiment `name` on its JSON parameters; returns its JSON result.
 #[pyfunction]
 #[pyo3(signature = (name, input, progress=None))]
-fn experiment(py: Python<'_>, name: &str, input: &str, progress: Option<Py<PyAny>>) -> PyResult<String> {
+fn experiment(
+    py: Python<'_>,
+    name: &str,
+    input: &str,
+    progress: Option<Py<PyAny>>,
+) -> PyResult<String> {
     let input = parse(input)?;
     let mut observer = PyObserver::new(progress);
     let out = py.detach(|| cli::experiment(name, input, &mut observer));

@@ -247,6 +247,7 @@ fn layer_empirical(input: Value) -> Result<Value, SpecError> {
 /// `kernel`'s `"output"`: `.npy` files in the directory `path`.
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(target_arch = "wasm32", allow(dead_code))]
 struct OutputSpec {
     format: String,
     path: std::path::PathBuf,
@@ -292,7 +293,7 @@ fn kernel_blocks(mut input: Value, observer: &mut dyn Observer) -> Result<Value,
             cols: t.cols[0]..t.cols[1],
         });
     let output: Option<OutputSpec> = output.map(|o| spec::typed(o, "output")).transpose()?;
-    let err = layer_err("kernel");
+    let err = |e| spec::field_error(e, "kernel");
     let (v1, v2) = (x1.view(), x2.as_ref().map(|x| x.view()));
     let Some(out) = output else {
         let g = match &tile {
@@ -357,7 +358,7 @@ fn write_npy(
             message: format!("unknown format '{format}' (\"npy\")"),
         });
     }
-    let err = layer_err("kernel");
+    let err = |e| spec::field_error(e, "kernel");
     let written = match tile {
         Some(b) => gram::npy::write_block(net, x1, x2, &b, &path, get),
         None => {

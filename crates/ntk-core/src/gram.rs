@@ -24,7 +24,7 @@
 
 use std::ops::Range;
 
-use ndarray::{s, Array2, ArrayViewD, Axis};
+use ndarray::{Array2, ArrayViewD, Axis};
 use serde_json::Value;
 
 use crate::budget;
@@ -326,7 +326,7 @@ pub mod npy {
     use std::path::{Path, PathBuf};
 
     use memmap2::MmapMut;
-    use ndarray::{ArrayViewMut2, Axis};
+    use ndarray::{s, ArrayViewMut2, Axis};
     use ndarray_npy::{write_zeroed_npy, ViewMutNpyExt};
 
     use super::*;

@@ -409,6 +409,49 @@ impl NetworkSpec {
     }
 }
 
+/// A core error as a [`SpecError`] under the field it names: the offending input for
+/// the variants that carry one, the layer's path under `network.` for layer errors,
+/// and `default` otherwise.
+pub fn field_error(e: crate::NtkError, default: &str) -> SpecError {
+    use crate::NtkError as E;
+    let named = match &e {
+        E::OutOfRange { field, .. }
+        | E::Empty { field }
+        | E::DimensionMismatch { field, .. }
+        | E::RaggedRows { field, .. }
+        | E::NonFinite { field, .. }
+        | E::Missing { field, .. } => Some(field.to_string()),
+        _ => None,
+    };
+    match (e, named) {
+        (E::Layer { path, message }, _) => SpecError {
+            field: if path.starts_with("layers") {
+                format!("network.{path}")
+            } else {
+                path
+            },
+            message,
+        },
+        (E::Io { path, message }, _) => SpecError {
+            field: "path".into(),
+            message: format!("{path}: {message}"),
+        },
+        (e, Some(field)) => {
+            let text = e.to_string();
+            let message = text
+                .strip_prefix(&format!("{field}: "))
+                .or_else(|| text.strip_prefix(&format!("{field} ")))
+                .unwrap_or(&text)
+                .to_string();
+            SpecError { field, message }
+        }
+        (e, None) => SpecError {
+            field: default.into(),
+            message: e.to_string(),
+        },
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
