@@ -12,6 +12,7 @@ pub mod canvas;
 pub mod client;
 pub mod compute;
 pub mod config;
+pub mod export;
 pub mod fields;
 pub mod formulas;
 pub mod presets;

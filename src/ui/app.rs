@@ -13,7 +13,7 @@ use crate::fields::{parse_hide, FIELDS, HIDE_GROUPS};
 use crate::protocol::{Request, Response};
 use crate::runner::{JobRunner, Start};
 use crate::ui::figure::{now_ms, FinishedJob};
-use crate::ui::header::{CopyLink, PresetBox, PresetMenu, StatusLine};
+use crate::ui::header::{CopyLink, ExportPython, PresetBox, PresetMenu, StatusLine};
 use crate::ui::help::{intro_dismissed, Glossary, Intro};
 use crate::ui::results::Results;
 use crate::ui::sidebar::Sidebar;
@@ -378,7 +378,10 @@ pub fn App(
                     <span class="tagline">"The Neural Tangent Kernel, computed live in your browser"</span>
                 </div>
                 <PresetMenu fields=fields.clone() />
-                <CopyLink />
+                <div class="page-buttons share-buttons">
+                    <CopyLink />
+                    <ExportPython config=config />
+                </div>
                 <div class="page-buttons">
                     <button
                         type="button"

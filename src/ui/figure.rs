@@ -69,9 +69,14 @@ fn download(href: &str, name: &str) {
 }
 
 fn download_csv(text: &str, name: &str) {
+    download_text(text, "text/csv", name);
+}
+
+/// Start a download of `text` as the file `name` of type `mime`.
+pub fn download_text(text: &str, mime: &str, name: &str) {
     let parts = js_sys::Array::of1(&wasm_bindgen::JsValue::from_str(text));
     let opts = web_sys::BlobPropertyBag::new();
-    opts.set_type("text/csv");
+    opts.set_type(mime);
     if let Ok(blob) = web_sys::Blob::new_with_str_sequence_and_options(&parts, &opts) {
         if let Ok(url) = web_sys::Url::create_object_url_with_blob(&blob) {
             download(&url, name);

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use leptos::prelude::*;
 
-use crate::config::Values;
+use crate::config::{Config, Values};
 use crate::presets::{preset, preset_values, PRESETS};
 use crate::runner::JobRunner;
 use crate::ui::app::Fields;
@@ -59,6 +59,44 @@ pub fn CopyLink() -> impl IntoView {
             }
         >
             {move || if copied.get() { "Link copied" } else { "Copy link" }}
+        </button>
+    }
+}
+
+/// "Export as Python": downloads a script that reproduces the current panel's numbers
+/// with the `ntk_lab` package (and, for an MLP, the same kernel with neural-tangents).
+#[component]
+pub fn ExportPython(#[prop(into)] config: Signal<Option<Config>>) -> impl IntoView {
+    let export = move |_| {
+        let Some(c) = config.get_untracked() else {
+            return;
+        };
+        let url = web_sys::window()
+            .and_then(|w| w.location().href().ok())
+            .unwrap_or_default();
+        let net = c.network();
+        let script = crate::export::python_script(
+            &c.job(),
+            net.as_ref().map(|n| (n, &c.architecture)),
+            c.data.d,
+            &url,
+        );
+        crate::ui::figure::download_text(
+            &script,
+            "text/x-python",
+            &format!("ntk-lab-{}.py", c.view.key()),
+        );
+    };
+    view! {
+        <button
+            type="button"
+            id="export-python"
+            class="share"
+            title="Download a Python script that reproduces this panel's numbers with the ntk_lab package"
+            prop:disabled=move || config.with(Option::is_none)
+            on:click=export
+        >
+            "Export as Python"
         </button>
     }
 }

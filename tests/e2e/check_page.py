@@ -818,6 +818,24 @@ def main():
             figures["resources_loaded"] = driver.js(
                 "return performance.getEntriesByType('resource').length")
 
+        def export_as_python_writes_the_panels_experiments():
+            # Capture the script's Blob where the page turns it into a download URL.
+            driver.js("window.__exported = null; const orig = URL.createObjectURL;"
+                      "URL.createObjectURL = (b) => { if (b.type === 'text/x-python') {"
+                      " b.text().then(t => { window.__exported = t; }); }"
+                      " return orig.call(URL, b); };")
+            depth = driver.js("return document.getElementById('depth-number').value")
+            driver.js("document.getElementById('export-python').click()")
+            wait_for(driver, "return window.__exported !== null", timeout=10,
+                     what="the exported script")
+            text = driver.js("return window.__exported")
+            url = driver.js("return location.href")
+            assert url in text, "the script does not name the page's state"
+            for name in ["kernel", "spectrum", "data"]:
+                assert f'ntk_lab.experiment("{name}", **json.loads(' in text, name
+            assert f'"depth":{depth},' in text, f"depth {depth} is not in the script"
+            assert "from neural_tangents import stax" in text
+
         def no_console_errors():
             severe = [e for e in driver.logs() if e.get("level") == "SEVERE"]
             assert not severe, "console errors: " + "; ".join(e.get("message", "") for e in severe)
@@ -828,6 +846,8 @@ def main():
             check(f"screenshots saved in {args.screenshot}", screenshots)
         check("changing the depth redraws every plot and updates the URL", depth_change_redraws)
         check("reloading from the URL restores the controls and the plots", reload_from_url_restores_state)
+        check("Export as Python downloads a script with the panel's experiments and settings",
+              export_as_python_writes_the_panels_experiments)
         check("an invalid σ_w shows its message and the plots stay", invalid_value_keeps_plot)
         check("a slider change at n = 200 redraws", slider_to_redraw_at_n_200)
         check("a preset chosen while the Jacot preset runs is not queued behind it",
