@@ -73,8 +73,8 @@ fn stax_block(net: &FcNetwork, arch: &Architecture, d: usize) -> String {
          # diagonal (ρ = 1) neural-tangents' ReLU family can be ~1e-8 off its closed form,\n    \
          # where it keeps the correlation away from ±1."
     } else {
-        "# neural-tangents has no closed form for this activation: ElementwiseNumerical\n\
-         # integrates it by Gauss–Hermite quadrature of degree 25, so expect its error,\n\
+        "# neural-tangents has no closed form for this activation: ElementwiseNumerical\n    \
+         # integrates it by Gauss–Hermite quadrature of degree 25, so expect its error,\n    \
          # not rounding, in the difference (NTK Lab's graded quadrature is within 3e-13)."
     };
     format!(

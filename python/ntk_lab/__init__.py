@@ -4,8 +4,8 @@ The same numbers as the ``ntk`` command line and the NTK Lab page, bit for bit:
 
 - :func:`kernel`: analytic (infinite-width) NNGP kernel and NTK Gram matrices, or one
   block of them;
-- :func:`kernel_to_npy`: a Gram of any size, tile by tile, into memory-mapped ``.npy``
-  files within a memory bound (or one block into shared files);
+- :func:`kernel_to_npy`: a Gram of any size, tile by tile, into ``.npy`` files within a
+  memory bound (or one block into shared files);
 - :func:`empirical`: the empirical NTK of a random finite network;
 - :func:`train`: a finite network trained by full-batch gradient descent;
 - :func:`predict`: the infinite-width ensemble's predictions under gradient descent
@@ -19,8 +19,9 @@ fully-connected shorthand ``{"depth": 2, "activation": "relu", "w_std": 1.4142,
 "b_std": 0.0, "parameterization": "ntk"}``, or a layer list ``{"layers": [{"conv":
 {...}}, {"activation": "relu"}, ...]}`` (dense, conv, pooling, flatten, layer_norm,
 residual, attention, kan; ``ntk --help`` lists them). Inputs are NumPy arrays
-``n × d`` (fully-connected) or ``n × spatial… × channels`` (layer lists); float64
-arrays are read in place, others are converted once. The GIL is released while the
+``n × d`` (fully-connected) or ``n × spatial… × channels`` (layer lists), copied once
+into the core (n·d numbers, nothing beside the n² Gram); the Gram matrices come back
+without a copy. The GIL is released while the
 core computes. Bad input raises :class:`InputError` (a ``ValueError``) with the field
 named, e.g. ``network.w_std: is required``.
 """
@@ -93,8 +94,8 @@ def _range(r: Optional[Iterable[int]], field: str) -> Optional[tuple]:
     if r is None:
         return None
     r = tuple(int(v) for v in r)
-    if len(r) != 2:
-        err = InputError(f"{field}: must be (start, stop)")
+    if len(r) != 2 or min(r) < 0:
+        err = InputError(f"{field}: must be (start, stop), two whole numbers ≥ 0")
         err.field = field
         raise err
     return r
@@ -156,7 +157,7 @@ def kernel_to_npy(
 ) -> dict:
     """A Gram matrix of any size into ``path/nngp.npy`` and ``path/ntk.npy``.
 
-    The files are made at full size and memory-mapped; square tiles of side
+    The files are made at full size (sparse) and written in place; square tiles of side
     ``tile_size`` (default: the largest whose computation fits in ``memory`` bytes,
     default 4 GB, at most 4096) are computed and written in place, so memory stays at
     one tile's whatever the Gram's size. For K(x1, x1) only the tiles on and above the

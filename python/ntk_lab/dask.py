@@ -18,6 +18,7 @@ mirrors), in exchange for blocks with no dependencies between them.
 from __future__ import annotations
 
 import operator
+import os
 from typing import Any, Mapping, Optional, Sequence, Union
 
 import numpy as np
@@ -119,20 +120,31 @@ def kernel(
 
 
 class _NpyTarget:
-    """A ``da.store`` target: writes a block into an existing ``.npy`` file through a
-    memory map, opened on the worker (only the path is sent)."""
+    """A ``da.store`` target: writes a block into an existing C-order float64 ``.npy``
+    file row by row with positioned writes, on the worker (only the path is sent).
+    Not through a writable memory map: pages dirtied through a map are written back
+    whole, and on a network file system two machines writing neighbouring blocks
+    would overwrite each other's entries."""
 
-    def __init__(self, path: str, shape: tuple):
+    def __init__(self, path: str, shape: tuple, offset: int):
         self.path = path
         self.shape = shape
+        self.offset = offset
         self.dtype = np.dtype(np.float64)
         self.ndim = len(shape)
 
     def __setitem__(self, key: Any, value: np.ndarray) -> None:
-        m = np.load(self.path, mmap_mode="r+")
-        m[key] = value
-        m.flush()
-        del m
+        rows, cols = key
+        r0 = rows.start or 0
+        c0 = cols.start or 0
+        block = np.ascontiguousarray(value, dtype="<f8")
+        fd = os.open(self.path, os.O_WRONLY)
+        try:
+            for i, row in enumerate(block):
+                at = self.offset + ((r0 + i) * self.shape[1] + c0) * 8
+                os.pwrite(fd, row.tobytes(), at)
+        finally:
+            os.close(fd)
 
 
 def to_npy(array: "da.Array", path: Any, compute: bool = True) -> Any:
@@ -150,7 +162,13 @@ def to_npy(array: "da.Array", path: Any, compute: bool = True) -> Any:
     True
     """
     path = str(path)
+    if array.ndim != 2:
+        err = ntk_lab.InputError("array: to_npy stores 2-D arrays (a Gram matrix)")
+        err.field = "array"
+        raise err
     m = np.lib.format.open_memmap(path, mode="w+", dtype=np.float64, shape=array.shape)
+    offset = m.offset
     del m
-    stored = da.store(array, _NpyTarget(path, array.shape), lock=False, compute=compute)
+    stored = da.store(array, _NpyTarget(path, array.shape, offset), lock=False,
+                      compute=compute)
     return path if compute else stored

@@ -1,9 +1,11 @@
 //! `ntk_lab._native`: NTK Lab's numeric core (`ntk-core`) as a Python extension
 //! module. The Python package `ntk_lab` (python/ntk_lab) wraps it; use that.
 //!
-//! - Arrays come in as NumPy float64 arrays of any rank and layout and are read in
-//!   place (no copy at the boundary); Gram matrices go out as NumPy arrays that take
-//!   over the core's buffers (no copy either).
+//! - Arrays come in as NumPy float64 arrays of any rank and layout, copied once into
+//!   the core's own array while the GIL is held (n·d numbers, nothing beside the n²
+//!   output; and no other Python thread, nor a progress callback, can change them under
+//!   the computation). Gram matrices go out as NumPy arrays that take over the core's
+//!   buffers, with no copy.
 //! - The other verbs take and return the command line's JSON (`ntk_core::cli`), so
 //!   that the package and `ntk` give the same numbers, bit for bit.
 //! - The GIL is released while the core computes; progress callbacks re-attach.
@@ -12,7 +14,7 @@
 
 use std::path::PathBuf;
 
-use ndarray::ArrayViewD;
+use ndarray::{ArrayD, ArrayViewD};
 use ntk_core::empirical::Progress;
 use ntk_core::experiments::Observer;
 use ntk_core::gram::{self, Block, Get, Network};
@@ -25,7 +27,7 @@ use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
 create_exception!(
-    _native,
+    ntk_lab._native,
     InputError,
     PyValueError,
     "Bad input to NTK Lab: `field` names the field, as in the command line's \
@@ -40,9 +42,33 @@ fn input_error(e: SpecError) -> PyErr {
     err
 }
 
-/// A core error, under the field it names.
+/// A core error, under the field it names (the block's range is `rows`/`cols` here).
 fn core_error(e: NtkError) -> SpecError {
-    spec::field_error(e, "kernel")
+    let mut e = spec::field_error(e, "kernel");
+    if let Some(f) = e.field.strip_prefix("tile.") {
+        e.field = f.to_string();
+    }
+    e
+}
+
+/// x1 and x2 as the core's own arrays (one copy, under the GIL), each of rank ≥ 1.
+fn owned(
+    x1: &PyReadonlyArrayDyn<'_, f64>,
+    x2: Option<&PyReadonlyArrayDyn<'_, f64>>,
+) -> PyResult<(ArrayD<f64>, Option<ArrayD<f64>>)> {
+    let check = |x: &PyReadonlyArrayDyn<'_, f64>, field: &str| -> PyResult<ArrayD<f64>> {
+        let v: ArrayViewD<f64> = x.as_array();
+        if v.ndim() == 0 {
+            return Err(input_error(SpecError {
+                field: field.into(),
+                message: "must be an array of inputs (n × d, or n × spatial… × channels), \
+                          not a number"
+                    .into(),
+            }));
+        }
+        Ok(v.to_owned())
+    };
+    Ok((check(x1, "x1")?, x2.map(|x| check(x, "x2")).transpose()?))
 }
 
 fn parse(json: &str) -> PyResult<serde_json::Value> {
@@ -136,14 +162,13 @@ fn kernel<'py>(
         Some(g) => Get::from_json(&parse(g)?, "get").map_err(input_error)?,
         None => Get::default(),
     };
-    let v1: ArrayViewD<f64> = x1.as_array();
-    let v2: Option<ArrayViewD<f64>> = x2.as_ref().map(|x| x.as_array());
+    let (a, b) = owned(&x1, x2.as_ref())?;
     let (n1, n2) = (
-        v1.shape().first().copied().unwrap_or(0),
-        v2.as_ref()
-            .map_or(v1.shape().first().copied().unwrap_or(0), |v| v.shape()[0]),
+        a.shape()[0],
+        b.as_ref().map_or(a.shape()[0], |b| b.shape()[0]),
     );
     let block = block_of(rows, cols, n1, n2);
+    let (v1, v2) = (a.view(), b.as_ref().map(|b| b.view()));
     let g = py
         .detach(|| match &block {
             Some(b) => gram::block(&net, v1, v2, b),
@@ -183,11 +208,27 @@ fn kernel_to_npy<'py>(
         Some(g) => Get::from_json(&parse(g)?, "get").map_err(input_error)?,
         None => Get::default(),
     };
-    let v1: ArrayViewD<f64> = x1.as_array();
-    let v2: Option<ArrayViewD<f64>> = x2.as_ref().map(|x| x.as_array());
-    let n1 = v1.shape().first().copied().unwrap_or(0);
-    let n2 = v2.as_ref().map_or(n1, |v| v.shape()[0]);
+    let (a, b) = owned(&x1, x2.as_ref())?;
+    let (n1, n2) = (
+        a.shape()[0],
+        b.as_ref().map_or(a.shape()[0], |b| b.shape()[0]),
+    );
     let block = block_of(rows, cols, n1, n2);
+    let (v1, v2) = (a.view(), b.as_ref().map(|b| b.view()));
+    if block.is_some() && (tile_size.is_some() || memory.is_some()) {
+        return Err(input_error(SpecError {
+            field: "tile_size".into(),
+            message: "tile_size and memory size the tiles of a whole Gram; a block \
+                      (rows, cols) is computed as one"
+                .into(),
+        }));
+    }
+    if tile_size == Some(0) {
+        return Err(input_error(SpecError {
+            field: "tile_size".into(),
+            message: "must be at least 1".into(),
+        }));
+    }
     let mut observer = PyObserver::new(progress);
     let result = py.detach(|| -> Result<gram::npy::Written, NtkError> {
         if let Some(b) = &block {
@@ -198,11 +239,11 @@ fn kernel_to_npy<'py>(
             Some(t) => {
                 ntk_core::budget::ensure_within(
                     "one tile of this Gram",
-                    gram::tile_bytes(&net, &v1, t.max(1))?,
+                    gram::tile_bytes(&net, &v1, t)?,
                     memory,
                     "choose a smaller tile_size or raise memory",
                 )?;
-                t.max(1)
+                t
             }
             None => gram::tile_side(&net, &v1, memory, 4096)?,
         };
@@ -210,15 +251,17 @@ fn kernel_to_npy<'py>(
             observer.report(done, total, &format!("tile {done} of {total}"))
         })
     });
-    let written = match result {
-        Ok(w) => w,
-        Err(e) => {
-            if let Some(pe) = observer.take_error() {
-                return Err(pe);
-            }
-            return Err(input_error(core_error(e)));
+    // A Ctrl-C or a failing callback wins, even after the last tile.
+    if let Some(pe) = observer.take_error() {
+        return Err(pe);
+    }
+    let written = result.map_err(|e| {
+        let mut e = core_error(e);
+        if e.message.contains("one tile of this Gram") {
+            e.field = "tile_size".into();
         }
-    };
+        input_error(e)
+    })?;
     let files: serde_json::Map<String, serde_json::Value> = written
         .files
         .iter()
@@ -256,10 +299,10 @@ fn experiment(
     let input = parse(input)?;
     let mut observer = PyObserver::new(progress);
     let out = py.detach(|| cli::experiment(name, input, &mut observer));
-    match out {
-        Ok(v) => Ok(v.to_string()),
-        Err(e) => Err(observer.take_error().unwrap_or_else(|| input_error(e))),
+    if let Some(pe) = observer.take_error() {
+        return Err(pe);
     }
+    out.map(|v| v.to_string()).map_err(input_error)
 }
 
 /// Every experiment, its description and its default parameters, as JSON.

@@ -4,6 +4,7 @@ GIL is released while the core computes."""
 
 import multiprocessing as mp
 import threading
+import time
 
 import numpy as np
 import pytest
@@ -21,8 +22,14 @@ X = np.random.default_rng(3).normal(size=(40, 3))
     (lambda: ntk_lab.kernel(np.ones((3, 2, 2)), network=NET), "x1"),
     (lambda: ntk_lab.kernel(np.array([[1.0, np.nan]]), network=NET), "x1"),
     (lambda: ntk_lab.kernel(X, network=NET, get="cov"), "get"),
-    (lambda: ntk_lab.kernel(X, network=NET, rows=(0, 99)), "tile.rows"),
+    (lambda: ntk_lab.kernel(X, network=NET, rows=(0, 99)), "rows"),
+    (lambda: ntk_lab.kernel(X, network=NET, cols=(5, 5)), "cols"),
     (lambda: ntk_lab.kernel(X, network=NET, rows=(0, 1, 2)), "rows"),
+    (lambda: ntk_lab.kernel(X, network=NET, rows=(-1, 2)), "rows"),
+    (lambda: ntk_lab.kernel(X, 3.0, network=NET), "x2"),
+    (lambda: ntk_lab.kernel_to_npy(X, network=NET, path="/tmp/u", tile_size=0), "tile_size"),
+    (lambda: ntk_lab.kernel_to_npy(X, network=NET, path="/tmp/u", rows=(0, 2), memory=10),
+     "tile_size"),
     (lambda: ntk_lab.kernel([["a"]], network=NET), "x1"),
     (lambda: ntk_lab.kernel(X, network={"layers": [{"dense": {"out": 0}}]}), "network.layers[0]"),
     (lambda: ntk_lab.kernel_to_npy(X, network=NET, path="/proc/none"), "path"),
@@ -44,8 +51,9 @@ def test_a_memory_bound_refuses_before_allocating():
     big = np.zeros((60_000, 2))
     with pytest.raises(ntk_lab.InputError, match="over the budget"):
         ntk_lab.kernel(big, network=NET)
-    with pytest.raises(ntk_lab.InputError, match="one tile"):
+    with pytest.raises(ntk_lab.InputError, match="one tile") as e:
         ntk_lab.kernel_to_npy(X, network=NET, path="/tmp/unused", tile_size=40, memory=1000)
+    assert e.value.field == "tile_size"
 
 
 def test_npy_tiles_equal_the_in_memory_gram(tmp_path):
@@ -86,14 +94,39 @@ def test_blocks_from_several_processes_fill_one_shared_file(tmp_path):
 
 
 def test_the_gil_is_released_while_the_core_computes():
-    # While a Gram of 3000 points computes in a thread, this thread keeps running
-    # Python. With the GIL held for the whole call it could not run at all.
-    x = np.random.default_rng(0).normal(size=(3000, 10))
-    done = threading.Event()
-    t = threading.Thread(target=lambda: (ntk_lab.kernel(x, network=NET), done.set()))
-    ticks = 0
+    # While a Gram of 5000 points computes in a thread, this thread keeps running
+    # Python: the longest pause between its ticks is a small part of the call. With the
+    # GIL held for the whole call, the pause would be the whole call.
+    x = np.random.default_rng(0).normal(size=(5000, 10))
+    net = dict(NET, depth=6)
+    span = {}
+
+    def work():
+        span["start"] = time.perf_counter()
+        ntk_lab.kernel(x, network=net)
+        span["end"] = time.perf_counter()
+
+    t = threading.Thread(target=work)
+    ticks = []
     t.start()
-    while not done.is_set():
-        ticks += 1
+    while t.is_alive():
+        ticks.append(time.perf_counter())
     t.join()
-    assert ticks > 10_000, ticks
+    inside = [v for v in ticks if span["start"] <= v <= span["end"]]
+    call = span["end"] - span["start"]
+    assert call > 0.2, f"the call took {call:.3f} s: too short to tell"
+    assert inside, "no tick while the core computed"
+    pauses = np.diff([span["start"], *inside, span["end"]])
+    assert pauses.max() < call / 2, (pauses.max(), call)
+
+
+def test_input_errors_survive_pickling():
+    # Errors raised on Dask workers or in subprocesses reach the caller whole.
+    import pickle
+    try:
+        ntk_lab.kernel(X, network={"depth": 2})
+    except ntk_lab.InputError as e:
+        back = pickle.loads(pickle.dumps(e))
+        assert type(back) is ntk_lab.InputError and back.field == "network.w_std"
+    else:
+        raise AssertionError("no error")

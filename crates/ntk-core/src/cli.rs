@@ -60,7 +60,7 @@ commands:
                     \"tile\": {\"rows\": [a, b], \"cols\": [c, d]}: the block K(x1[a:b], x2[c:d]);
                     \"output\": {\"format\": \"npy\", \"path\": DIR, \"tile_size\": 4096,
                     \"memory\": bytes}: the Gram of any size into DIR/nngp.npy and DIR/ntk.npy,
-                    tile by tile (memory-mapped; progress on stderr); with \"tile\", that
+                    tile by tile (sparse files written in place; progress on stderr); with \"tile\", that
                     block only, written into the shared full-size files
            → {\"files\": {...}, \"shape\": [n1, n2], \"tile_size\": ..., \"tiles\": ...}
   empirical  empirical NTK and NNGP kernel of a random finite-width network; with a
@@ -359,6 +359,14 @@ fn write_npy(
         });
     }
     let err = |e| spec::field_error(e, "kernel");
+    if tile.is_some() && (tile_size.is_some() || memory.is_some()) {
+        return Err(SpecError {
+            field: "output.tile_size".into(),
+            message: "tile_size and memory size the tiles of a whole Gram; a \"tile\" is \
+                      computed as one block"
+                .into(),
+        });
+    }
     let written = match tile {
         Some(b) => gram::npy::write_block(net, x1, x2, &b, &path, get),
         None => {
@@ -378,7 +386,10 @@ fn write_npy(
                         memory,
                         "choose a smaller output.tile_size or raise output.memory",
                     )
-                    .map_err(&err)?;
+                    .map_err(|e| SpecError {
+                        field: "output.tile_size".into(),
+                        message: e.to_string(),
+                    })?;
                     t
                 }
                 None => gram::tile_side(net, &x1, memory, 4096).map_err(&err)?,

@@ -1,5 +1,5 @@
 //! Analytic Gram matrices of any size: in memory, one block at a time, or tile by tile
-//! into memory-mapped `.npy` files.
+//! into `.npy` files.
 //!
 //! The command line's `kernel` verb, the Python package (`python/`) and its Dask
 //! front end all go through this module, so that one block computed anywhere is the
@@ -9,8 +9,11 @@
 //! a pair depends on that pair only (Jacot et al. 2018, arXiv:1806.07572; the layer
 //! recursions of [`crate::layers::analytic`]), so blocks tile the Gram exactly: no
 //! block needs another. Without X₂ (the symmetric K(X, X)) a diagonal block is computed
-//! as K(X[rows], X[rows]), exactly symmetric and at half the cost; an off-diagonal
-//! block as K(X[rows], X[cols]).
+//! as K(X[rows], X[rows]), exactly symmetric and at half the cost; a block above the
+//! diagonal as K(X[rows], X[cols]), one below it as the transpose of its mirror block
+//! (so that every entry is the one-call Gram's, which computes i ≤ j), and one that
+//! straddles the diagonal both ways (twice the work, and twice the memory, for that
+//! block; square tiles never straddle).
 //!
 //! **Tiles into `.npy`.** [`npy::write_gram`] fills one `.npy` file per kernel (NumPy
 //! format 1.0, little-endian float64, C order: `numpy.load(path, mmap_mode="r")` opens
@@ -170,6 +173,21 @@ pub fn kernels(net: &Network, x1: ArrayViewD<f64>, x2: Option<ArrayViewD<f64>>) 
     }
 }
 
+/// The numbers of inputs in x1 and x2 (x1 again without x2); rank-0 arrays refused.
+fn sizes(x1: &ArrayViewD<f64>, x2: Option<&ArrayViewD<f64>>) -> Result<(usize, usize)> {
+    let n = |x: &ArrayViewD<f64>, field: &str| -> Result<usize> {
+        if x.ndim() == 0 {
+            return Err(NtkError::Layer {
+                path: field.into(),
+                message: "must be an array of inputs, not a number".into(),
+            });
+        }
+        Ok(x.len_of(Axis(0)))
+    };
+    let n1 = n(x1, "x1")?;
+    Ok((n1, x2.map(|x| n(x, "x2")).transpose()?.unwrap_or(n1)))
+}
+
 fn check_range(field: &'static str, r: &Range<usize>, n: usize) -> Result<()> {
     if r.start < r.end && r.end <= n {
         return Ok(());
@@ -191,8 +209,7 @@ pub fn block(
     x2: Option<ArrayViewD<f64>>,
     b: &Block,
 ) -> Result<Gram> {
-    let n1 = x1.len_of(Axis(0));
-    let n2 = x2.as_ref().map_or(n1, |x| x.len_of(Axis(0)));
+    let (n1, n2) = sizes(&x1, x2.as_ref())?;
     check_range("tile.rows", &b.rows, n1)?;
     check_range("tile.cols", &b.cols, n2)?;
     let rows = |r: &Range<usize>| x1.slice_axis(Axis(0), r.clone().into());
@@ -392,6 +409,13 @@ pub mod npy {
         let map = unsafe { Mmap::map(&f) }.map_err(|e| err(e.to_string()))?;
         let view = ArrayView2::<f64>::view_npy(&map)
             .map_err(|e| err(format!("not a float64 matrix .npy file: {e}")))?;
+        if !view.is_standard_layout() {
+            return Err(err(
+                "holds a matrix in Fortran order; the Gram is written in C order: remove it \
+                 or choose another path"
+                    .into(),
+            ));
+        }
         if view.dim() != (n1, n2) {
             return Err(err(format!(
                 "holds a {} × {} matrix, not the {n1} × {n2} Gram asked for; remove it or \
@@ -431,8 +455,8 @@ pub mod npy {
             };
         write(&b.rows, &b.cols, k.view()).map_err(|e| NtkError::Numerical(e.to_string()))?;
         if mirror {
-            let t = k.t().as_standard_layout().into_owned();
-            write(&b.cols, &b.rows, t.view()).map_err(|e| NtkError::Numerical(e.to_string()))?;
+            // The columns of k, read in place: no transposed copy.
+            write(&b.cols, &b.rows, k.t()).map_err(|e| NtkError::Numerical(e.to_string()))?;
         }
         Ok(())
     }
@@ -506,8 +530,7 @@ pub mod npy {
         tile: usize,
         progress: &mut dyn FnMut(usize, usize) -> bool,
     ) -> Result<Written> {
-        let n1 = x1.len_of(Axis(0));
-        let n2 = x2.as_ref().map_or(n1, |x| x.len_of(Axis(0)));
+        let (n1, n2) = sizes(&x1, x2.as_ref())?;
         if n1 == 0 || n2 == 0 {
             return Err(NtkError::Empty {
                 field: if n1 == 0 { "x1" } else { "x2" },
@@ -535,8 +558,7 @@ pub mod npy {
         dir: &Path,
         get: Get,
     ) -> Result<Written> {
-        let n1 = x1.len_of(Axis(0));
-        let n2 = x2.as_ref().map_or(n1, |x| x.len_of(Axis(0)));
+        let (n1, n2) = sizes(&x1, x2.as_ref())?;
         check_range("tile.rows", &b.rows, n1)?;
         check_range("tile.cols", &b.cols, n2)?;
         let targets = open_all(dir, get, n1, n2)?;
