@@ -9,8 +9,9 @@
 
 use ntk_core::activation::Activation;
 use ntk_core::experiments::Experiment;
-use ntk_core::kernel::{FcNetwork, Parameterization};
+use ntk_core::kernel::FcNetwork;
 use ntk_core::layers::architecture::Architecture;
+use ntk_core::layers::Layer;
 
 /// An experiment as (name, its parameters as JSON), the command line's form.
 pub fn experiment_params(e: &Experiment) -> (String, String) {
@@ -26,49 +27,123 @@ pub fn experiment_params(e: &Experiment) -> (String, String) {
     (name, v.to_string())
 }
 
-/// neural-tangents' stax layer for an activation, and whether it is exact (closed
-/// form there too) rather than NT's numerical Gauss–Hermite approximation.
-fn stax_activation(a: &Activation) -> (String, bool) {
-    let numerical = |f: &str| (format!("stax.ElementwiseNumerical(fn={f}, deg=25)"), false);
-    match a {
-        Activation::Relu => ("stax.Relu()".into(), true),
-        Activation::LeakyRelu { alpha } => (format!("stax.LeakyRelu({alpha:?})"), true),
-        Activation::AbRelu { a, b } => (format!("stax.ABRelu({a:?}, {b:?})"), true),
-        Activation::Abs => ("stax.Abs()".into(), true),
-        Activation::Erf => ("stax.Erf()".into(), true),
-        Activation::Gelu => ("stax.Gelu(approximate=False)".into(), true),
-        Activation::Sin => ("stax.Sin()".into(), true),
-        Activation::Cos => ("stax.Cos()".into(), true),
-        Activation::Identity => ("stax.Identity()".into(), true),
-        Activation::Tanh => numerical("jnp.tanh"),
-        Activation::Sigmoid => numerical("jax.nn.sigmoid"),
-        Activation::Softplus => numerical("jax.nn.softplus"),
-        Activation::Silu => numerical("jax.nn.silu"),
-        Activation::Elu { alpha } => numerical(&format!("lambda x: jax.nn.elu(x, {alpha:?})")),
+/// Why neural-tangents has no kernel for this network, or None when it has one.
+fn stax_missing(layers: &[Layer]) -> Option<&'static str> {
+    for l in layers {
+        match l {
+            Layer::Kan(_) => return Some("neural-tangents has no Kolmogorov–Arnold layer"),
+            Layer::Residual(branch) => {
+                if let Some(why) = stax_missing(branch) {
+                    return Some(why);
+                }
+            }
+            _ => {}
+        }
     }
+    None
 }
 
-fn py_float(v: Option<f64>) -> String {
-    v.map_or("None".into(), |v| format!("{v:?}"))
+/// Whether every activation of the network has a closed form in neural-tangents too
+/// (else its `ElementwiseNumerical` Gauss–Hermite approximation is used).
+fn stax_exact(layers: &[Layer]) -> bool {
+    layers.iter().all(|l| match l {
+        Layer::Activation(a) => !matches!(
+            a,
+            Activation::Tanh
+                | Activation::Sigmoid
+                | Activation::Softplus
+                | Activation::Silu
+                | Activation::Elu { .. }
+        ),
+        Layer::Residual(b) => stax_exact(b),
+        _ => true,
+    })
 }
 
-/// The stax comparison block for an MLP, or a comment saying why there is none.
+/// The Python translator from NTK Lab's layer list to `stax.serial` (the same
+/// correspondence as tests/reference/make_nt_layers_reference.py).
+const TO_STAX: &str = r#"
+    PADDING = {"valid": "VALID", "same": "SAME", "circular": "CIRCULAR"}
+    NUMERICAL = {"tanh": jnp.tanh, "sigmoid": jax.nn.sigmoid, "softplus": jax.nn.softplus,
+                 "silu": jax.nn.silu, "swish": jax.nn.silu}
+
+    def activation(layer):
+        name = layer["activation"]
+        closed = {"relu": stax.Relu, "abs": stax.Abs, "erf": stax.Erf, "sin": stax.Sin,
+                  "cos": stax.Cos, "identity": stax.Identity}
+        if name in closed:
+            return closed[name]()
+        if name == "gelu":
+            return stax.Gelu(approximate=False)
+        if name == "leaky_relu":
+            return stax.LeakyRelu(layer["alpha"])
+        if name == "abrelu":
+            return stax.ABRelu(layer["a"], layer["b"])
+        if name == "elu":
+            return stax.ElementwiseNumerical(lambda x: jax.nn.elu(x, layer.get("alpha", 1.0)), deg=25)
+        return stax.ElementwiseNumerical(NUMERICAL[name], deg=25)
+
+    def to_stax(layers, parameterization):
+        out = []
+        for layer in layers:
+            if "activation" in layer:
+                out.append(activation(layer))
+                continue
+            (kind, p), = layer.items()
+            if kind == "dense":
+                out.append(stax.Dense(p["out"], W_std=p["w_std"], b_std=p.get("b_std"),
+                                      parameterization=parameterization))
+            elif kind == "conv":
+                s = {1: "W", 2: "HW"}[len(p["filter"])]
+                out.append(stax.Conv(p["out"], tuple(p["filter"]), strides=p.get("stride") and tuple(p["stride"]),
+                                     padding=PADDING[p.get("padding", "valid")], W_std=p["w_std"],
+                                     b_std=p.get("b_std"), dimension_numbers=("N" + s + "C", s + "IO", "N" + s + "C"),
+                                     parameterization=parameterization))
+            elif kind == "avg_pool":
+                out.append(stax.AvgPool(tuple(p["window"]), strides=p.get("stride") and tuple(p["stride"]),
+                                        padding=PADDING[p.get("padding", "valid")]))
+            elif kind == "global_avg_pool":
+                out.append(stax.GlobalAvgPool())
+            elif kind == "flatten":
+                out.append(stax.Flatten())
+            elif kind == "layer_norm":
+                out.append(stax.LayerNorm(axis=-1))
+            elif kind == "residual":
+                branch = p["branch"] if isinstance(p, dict) else p
+                out.append(stax.serial(stax.FanOut(2), stax.parallel(to_stax(branch, parameterization),
+                                                                     stax.Identity()), stax.FanInSum()))
+            elif kind == "attention":
+                out.append(stax.GlobalSelfAttention(
+                    n_chan_out=p["out"], n_chan_key=p.get("key") or p["out"],
+                    n_chan_val=p.get("value") or p["out"], n_heads=p.get("heads", 1),
+                    linear_scaling=p.get("linear_scaling", True),
+                    W_key_std=p.get("w_key_std", 1.0), W_value_std=p.get("w_value_std", 1.0),
+                    W_query_std=p.get("w_query_std", 1.0), W_out_std=p.get("w_out_std", 1.0),
+                    b_std=p.get("b_std")))
+            else:
+                raise ValueError(f"no stax layer for {kind}")
+        return stax.serial(*out)
+"#;
+
+/// The stax comparison block, or a comment saying why there is none.
 fn stax_block(net: &FcNetwork, arch: &Architecture, d: usize) -> String {
-    if !matches!(arch, Architecture::Mlp) {
-        return "\n# neural-tangents: this export writes stax code for the fully-connected \
-                network only.\n# (neural-tangents has residual blocks, convolutions and \
-                attention as stax layers,\n# but no Kolmogorov–Arnold layer.)\n"
+    if !arch.has_limit() {
+        return "\n# neural-tangents: attention with the standard 1/√d_k scaling has no \
+                closed-form kernel\n# (neither here nor there), so there is no stax \
+                comparison.\n"
             .into();
     }
-    let (act, exact) = stax_activation(&net.activation);
-    let param = match net.parameterization {
-        Parameterization::Ntk => "ntk",
-        Parameterization::Standard => "standard",
-    };
     let width = net.width.unwrap_or(512);
-    let (w, b) = (py_float(Some(net.w_std)), py_float(net.b_std));
-    let network = serde_json::to_string(net).unwrap_or_default();
-    let note = if exact {
+    let (Ok(ln), Ok(shape)) = (arch.layers(net, width), arch.input_shape(d)) else {
+        return String::new();
+    };
+    if let Some(why) = stax_missing(&ln.layers) {
+        return format!("\n# {why}: there is no stax comparison for this network.\n");
+    }
+    let network = serde_json::to_string(&ln).unwrap_or_default();
+    let mut dims: Vec<String> = shape.spatial.iter().map(|v| v.to_string()).collect();
+    dims.push(shape.channels.to_string());
+    let note = if stax_exact(&ln.layers) {
         "# Both sides are closed forms: off the diagonal they agree to rounding. On the\n    \
          # diagonal (ρ = 1) neural-tangents' ReLU family can be ~1e-8 off its closed form,\n    \
          # where it keeps the correlation away from ±1."
@@ -79,8 +154,10 @@ fn stax_block(net: &FcNetwork, arch: &Architecture, d: usize) -> String {
     };
     format!(
         r#"
-# The same analytic kernel with neural-tangents' stax, on 8 random inputs in d = {d}
-# (pip install neural-tangents; float64 needs jax_enable_x64).
+# The same analytic kernel with neural-tangents' stax, on 8 random inputs of shape
+# {shape} (pip install neural-tangents; float64 needs jax_enable_x64). The network is
+# the sidebar's as a layer list (hidden width {width}, which the NTK-parameterized
+# kernel does not depend on).
 try:
     import jax
     jax.config.update("jax_enable_x64", True)
@@ -89,22 +166,19 @@ try:
     from neural_tangents import stax
 except ImportError:
     print("neural-tangents is not installed: the stax comparison is skipped")
-else:
-    layers = []
-    for _ in range({depth}):
-        layers += [stax.Dense({width}, W_std={w}, b_std={b}, parameterization="{param}"),
-                   {act}]
-    layers += [stax.Dense(1, W_std={w}, b_std={b}, parameterization="{param}")]
-    kernel_fn = stax.serial(*layers)[2]
-    x = np.random.default_rng(0).normal(size=(8, {d}))
+else:{TO_STAX}
+    network = json.loads(r"""{network}""")
+    kernel_fn = stax.serial(to_stax(network["layers"], network["parameterization"]))[2]
+    x = np.random.default_rng(0).normal(size=(8, {dims}))
     nt = np.asarray(kernel_fn(x, None, "ntk"))
-    ours = ntk_lab.kernel(x, network=json.loads(r"""{network}"""))["ntk"]
+    ours = ntk_lab.kernel(x, network=network)["ntk"]
     {note}
     gap = np.abs(ours - nt) / np.abs(nt).max()
     print("largest relative difference, NTK:", float(gap.max()),
           "off the diagonal:", float(gap[~np.eye(len(x), dtype=bool)].max()))
 "#,
-        depth = net.depth,
+        shape = format!("({})", dims.join(" × ")),
+        dims = dims.join(", "),
     )
 }
 
@@ -186,22 +260,34 @@ mod tests {
     }
 
     #[test]
-    fn stax_code_names_the_layers_and_says_when_it_is_approximate() {
+    fn stax_code_carries_the_layer_list_and_says_when_it_is_approximate() {
         let relu = FcNetwork::relu(2, 1.4, Some(0.1));
         let s = python_script(&[], Some((&relu, &Architecture::Mlp)), 3, "u");
-        assert!(s.contains("for _ in range(2):"));
-        assert!(s.contains("stax.Dense(512, W_std=1.4, b_std=0.1, parameterization=\"ntk\")"));
-        assert!(s.contains("stax.Relu()"));
+        let ln = Architecture::Mlp.layers(&relu, 512).unwrap();
+        assert!(s.contains(&serde_json::to_string(&ln).unwrap()));
         assert!(s.contains("size=(8, 3)"));
         assert!(s.contains("Both sides are closed forms"));
         let tanh = relu.with_activation(Activation::Tanh);
         let s = python_script(&[], Some((&tanh, &Architecture::Mlp)), 2, "u");
-        assert!(s.contains("ElementwiseNumerical(fn=jnp.tanh, deg=25)"));
         assert!(s.contains("Gauss–Hermite"));
-        let nob = FcNetwork::relu(1, 1.0, None);
-        assert!(python_script(&[], Some((&nob, &Architecture::Mlp)), 2, "u").contains("b_std=None"));
-        let s = python_script(&[], Some((&relu, &Architecture::ResidualMlp)), 2, "u");
-        assert!(s.contains("stax code for the fully-connected network only"));
+        let cnn = Architecture::Cnn {
+            filter: 3,
+            padding: ntk_core::layers::Padding::Circular,
+            pooling: ntk_core::layers::architecture::Pooling::GlobalAvg,
+            height: None,
+        };
+        let s = python_script(&[], Some((&relu, &cnn)), 16, "u");
+        assert!(s.contains("size=(8, 16, 1)"), "{s}");
+        assert!(s.contains("\"conv\""));
+        // A residual MLP's script, for running by hand beside neural-tangents.
+        let s = python_script(&[], Some((&relu, &Architecture::ResidualMlp)), 4, "u");
+        assert!(s.contains("\"residual\""));
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/target/export-scripts");
+        std::fs::create_dir_all(dir).unwrap();
+        std::fs::write(format!("{dir}/residual-mlp.py"), &s).unwrap();
+        let kan = Architecture::Kan { grid: 8, order: 3 };
+        let s = python_script(&[], Some((&relu, &kan)), 2, "u");
+        assert!(s.contains("no Kolmogorov–Arnold layer"));
         assert!(!s.contains("kernel_fn"));
     }
 }
