@@ -143,6 +143,7 @@ fn stax_block(net: &FcNetwork, arch: &Architecture, d: usize) -> String {
     let network = serde_json::to_string(&ln).unwrap_or_default();
     let mut dims: Vec<String> = shape.spatial.iter().map(|v| v.to_string()).collect();
     dims.push(shape.channels.to_string());
+    let shape_text = format!("({})", dims.join(" × "));
     let note = if stax_exact(&ln.layers) {
         "# Both sides are closed forms: off the diagonal they agree to rounding. On the\n    \
          # diagonal (ρ = 1) neural-tangents' ReLU family can be ~1e-8 off its closed form,\n    \
@@ -177,7 +178,7 @@ else:{TO_STAX}
     print("largest relative difference, NTK:", float(gap.max()),
           "off the diagonal:", float(gap[~np.eye(len(x), dtype=bool)].max()))
 "#,
-        shape = format!("({})", dims.join(" × ")),
+        shape = shape_text,
         dims = dims.join(", "),
     )
 }
