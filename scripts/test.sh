@@ -46,8 +46,11 @@ cargo clippy --manifest-path python/Cargo.toml --all-targets -- -D warnings
 "$NTK_VENV/bin/pip" install --quiet --disable-pip-version-check ./python
 unset CARGO_TARGET_DIR
 cargo build --quiet --bin ntk
-NTK_BIN="$PWD/target/debug/ntk" "$NTK_VENV/bin/python" -m pytest -q python/tests \
+NTK_BIN="$PWD/target/debug/ntk" NTK_DASK_REPORT="$PWD/target/dask-report.json" \
+  "$NTK_VENV/bin/python" -m pytest -q python/tests \
   --doctest-modules "$("$NTK_VENV/bin/python" -c 'import ntk_lab, os; print(os.path.dirname(ntk_lab.__file__))')"
+echo "Dask, n = 20 000 on 2 worker processes (time, peak memory per worker):"
+cat target/dask-report.json
 
 step "browser tests: ntk-core in wasm32 + simd128 (headless Chromium)"
 cargo test --target wasm32-unknown-unknown -p ntk-core
