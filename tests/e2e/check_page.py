@@ -554,8 +554,15 @@ def main():
                            + "; return g.length > 0 && g.every(x => x >= 1)"
                            " && document.querySelector('#job-status')?.dataset.state === 'done'")
 
+        def click(element_id, what):
+            # After a navigation the app mounts when its wasm has loaded, which can be
+            # after the page's load event: wait for the element, then click it.
+            wait_for(driver, f"return !!document.getElementById('{element_id}')",
+                     timeout=30, what=what)
+            driver.js(f"document.getElementById('{element_id}').click()")
+
         def show_tab(tab, what):
-            driver.js(f"document.getElementById('tab-{tab}').click()")
+            click(f"tab-{tab}", f"the {tab} tab's button")
             wait_for(driver, ALL_PANELS_DONE, timeout=120, what=what)
 
         def a_phone_screen_shows_every_tab_without_overflow():
@@ -576,7 +583,7 @@ def main():
                         png = base64.b64decode(driver.s("GET", "/screenshot"))
                         with open(os.path.join(args.screenshot, "phone.png"), "wb") as f:
                             f.write(png)
-                driver.js("document.getElementById('toggle-controls').click()")
+                click("toggle-controls", "the controls button")
                 wait_for(driver, "return document.getElementById('sidebar').getBoundingClientRect().width > 0",
                          timeout=5, what="the controls drawer")
                 wide = driver.js(OVERFLOW)
@@ -585,7 +592,7 @@ def main():
                     png = base64.b64decode(driver.s("GET", "/screenshot"))
                     with open(os.path.join(args.screenshot, "phone-controls.png"), "wb") as f:
                         f.write(png)
-                driver.js("document.getElementById('close-controls').click()")
+                click("close-controls", "the drawer's close button")
                 # The narrowest screen the page promises: 360 px, every tab (from the
                 # cache) and the drawer.
                 emulate(driver, 360, 740, 1)
@@ -594,11 +601,11 @@ def main():
                     time.sleep(0.3)
                     wide = driver.js(OVERFLOW)
                     assert not wide, f"{tab} at 360 px: wider than the screen: {wide}"
-                driver.js("document.getElementById('toggle-controls').click()")
+                click("toggle-controls", "the controls button")
                 time.sleep(0.3)
                 wide = driver.js(OVERFLOW)
                 assert not wide, f"the drawer at 360 px: wider than the screen: {wide}"
-                driver.js("document.getElementById('close-controls').click()")
+                click("close-controls", "the drawer's close button")
             finally:
                 driver.s("POST", "/goog/cdp/execute",
                          {"cmd": "Emulation.clearDeviceMetricsOverride", "params": {}})
