@@ -16,8 +16,9 @@ installed into it: `/work/.venv-nt/bin/pip install ./python`):
 """
 import argparse
 import os
-import platform
+import sys
 import time
+from pathlib import Path
 
 import jax
 
@@ -27,15 +28,8 @@ from neural_tangents import stax  # noqa: E402
 
 import ntk_lab  # noqa: E402
 
-
-def cpu_name():
-    try:
-        for line in open("/proc/cpuinfo"):
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor()
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "tests" / "reference"))
+from bench_cntk import cpu_name  # noqa: E402  (the CNTK benchmark's CPU name)
 
 
 def median_time(f, repeats):

@@ -51,14 +51,30 @@ Progress = Callable[[int, int, str], Optional[bool]]
 Get = Union[str, Sequence[str]]
 
 
+def _error(field: str, message: str) -> InputError:
+    """An InputError naming `field`, as the native module raises them."""
+    err = InputError(f"{field}: {message}")
+    err.field = field
+    return err
+
+
+def _needs_network(network: Any, function: str) -> None:
+    if network is None:
+        raise TypeError(f"{function}() needs network=…")
+
+
 def _array(x: Any, field: str) -> np.ndarray:
     try:
         a = np.asarray(x, dtype=np.float64)
     except (TypeError, ValueError) as e:
-        err = InputError(f"{field}: not an array of numbers ({e})")
-        err.field = field
-        raise err from None
+        raise _error(field, f"not an array of numbers ({e})") from None
     return a
+
+
+def _training(x_train: Any, y_train: Any, x_test: Any) -> dict:
+    """The training and test data of `train` and `predict`, as the CLI names them."""
+    return {"x_train": _array(x_train, "x_train"), "y_train": _array(y_train, "y_train"),
+            "x_test": _array(x_test, "x_test")}
 
 
 def _dumps(value: Any) -> str:
@@ -95,9 +111,7 @@ def _range(r: Optional[Iterable[int]], field: str) -> Optional[tuple]:
         return None
     r = tuple(int(v) for v in r)
     if len(r) != 2 or min(r) < 0:
-        err = InputError(f"{field}: must be (start, stop), two whole numbers ≥ 0")
-        err.field = field
-        raise err
+        raise _error(field, "must be (start, stop), two whole numbers ≥ 0")
     return r
 
 
@@ -128,8 +142,7 @@ def kernel(
     >>> bool(np.allclose(k["ntk"], [[2, 1 / np.pi], [1 / np.pi, 2]], rtol=1e-14, atol=0))
     True
     """
-    if network is None:
-        raise TypeError("kernel() needs network=…")
+    _needs_network(network, "kernel")
     a = _array(x1, "x1")
     b = None if x2 is None else _array(x2, "x2")
     return _native.kernel(
@@ -179,8 +192,7 @@ def kernel_to_npy(
     >>> bool((np.load(out["files"]["ntk"]) == ntk_lab.kernel(x, network=net)["ntk"]).all())
     True
     """
-    if network is None:
-        raise TypeError("kernel_to_npy() needs network=…")
+    _needs_network(network, "kernel_to_npy")
     a = _array(x1, "x1")
     b = None if x2 is None else _array(x2, "x2")
     return json.loads(
@@ -225,8 +237,7 @@ def empirical(
     >>> k["ntk"].shape, bool(np.allclose(k["ntk"], k["ntk"].T))
     ((3, 3), True)
     """
-    if network is None:
-        raise TypeError("empirical() needs network=…")
+    _needs_network(network, "empirical")
     request: dict = {"network": network, "seed": seed, "x1": _array(x1, "x1")}
     if x2 is not None:
         request["x2"] = _array(x2, "x2")
@@ -261,14 +272,11 @@ def train(
     >>> bool(r["train_loss"][-1] < 1e-2 * r["train_loss"][0])
     True
     """
-    if network is None:
-        raise TypeError("train() needs network=…")
+    _needs_network(network, "train")
     request = {
         "network": network,
         "seed": seed,
-        "x_train": _array(x_train, "x_train"),
-        "y_train": _array(y_train, "y_train"),
-        "x_test": _array(x_test, "x_test"),
+        **_training(x_train, y_train, x_test),
         "learning_rate": learning_rate,
         "steps": steps,
         "record_every": record_every,
@@ -298,14 +306,11 @@ def predict(
     >>> np.round(p["test_mean"][0].ravel(), 8)   # t = ∞ interpolates the training set
     array([ 1., -1.])
     """
-    if network is None:
-        raise TypeError("predict() needs network=…")
+    _needs_network(network, "predict")
     request = {
         "network": network,
         "kernel": kernel,
-        "x_train": _array(x_train, "x_train"),
-        "y_train": _array(y_train, "y_train"),
-        "x_test": _array(x_test, "x_test"),
+        **_training(x_train, y_train, x_test),
         "times": list(times),
         **options,
     }

@@ -72,20 +72,15 @@ def kernel(
     >>> bool((k["ntk"].compute(scheduler="sync") == ntk_lab.kernel(x, network=net)["ntk"]).all())
     True
     """
-    if network is None:
-        raise TypeError("kernel() needs network=…")
+    ntk_lab._needs_network(network, "kernel")
     names = [get] if isinstance(get, str) else list(get)
     a = np.asarray(x1, dtype=np.float64)
     b = None if x2 is None else np.asarray(x2, dtype=np.float64)
     if a.ndim < 2 or (b is not None and b.ndim < 2):
-        err = ntk_lab.InputError("x1: inputs are n × d (or n × spatial… × channels)")
-        err.field = "x1"
-        raise err
+        raise ntk_lab._error("x1", "inputs are n × d (or n × spatial… × channels)")
     rc, cc = (chunks, chunks) if isinstance(chunks, int) else tuple(chunks)
     if rc < 1 or cc < 1:
-        err = ntk_lab.InputError("chunks: must be at least 1")
-        err.field = "chunks"
-        raise err
+        raise ntk_lab._error("chunks", "must be at least 1")
     n1 = a.shape[0]
     n2 = n1 if b is None else b.shape[0]
     rb, cb = _bounds(n1, rc), _bounds(n2, cc)
@@ -163,9 +158,7 @@ def to_npy(array: "da.Array", path: Any, compute: bool = True) -> Any:
     """
     path = str(path)
     if array.ndim != 2:
-        err = ntk_lab.InputError("array: to_npy stores 2-D arrays (a Gram matrix)")
-        err.field = "array"
-        raise err
+        raise ntk_lab._error("array", "to_npy stores 2-D arrays (a Gram matrix)")
     m = np.lib.format.open_memmap(path, mode="w+", dtype=np.float64, shape=array.shape)
     offset = m.offset
     del m

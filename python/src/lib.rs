@@ -75,6 +75,44 @@ fn parse(json: &str) -> PyResult<serde_json::Value> {
     spec::parse_json(json).map_err(input_error)
 }
 
+/// What both kernel entry points read from their arguments: the network, the kernels
+/// asked for, the inputs (copied under the GIL) and the block, if any.
+struct Request {
+    net: Network,
+    get: Get,
+    x1: ArrayD<f64>,
+    x2: Option<ArrayD<f64>>,
+    block: Option<Block>,
+}
+
+impl Request {
+    fn new(
+        network: &str,
+        x1: &PyReadonlyArrayDyn<'_, f64>,
+        x2: Option<&PyReadonlyArrayDyn<'_, f64>>,
+        get: Option<&str>,
+        rows: Option<(usize, usize)>,
+        cols: Option<(usize, usize)>,
+    ) -> PyResult<Self> {
+        let net = Network::from_json(parse(network)?).map_err(input_error)?;
+        let get = match get {
+            Some(g) => Get::from_json(&parse(g)?, "get").map_err(input_error)?,
+            None => Get::default(),
+        };
+        let (x1, x2) = owned(x1, x2)?;
+        let n1 = x1.shape()[0];
+        let n2 = x2.as_ref().map_or(n1, |b| b.shape()[0]);
+        let block = block_of(rows, cols, n1, n2);
+        Ok(Request {
+            net,
+            get,
+            x1,
+            x2,
+            block,
+        })
+    }
+}
+
 fn block_of(
     rows: Option<(usize, usize)>,
     cols: Option<(usize, usize)>,
@@ -157,17 +195,13 @@ fn kernel<'py>(
     rows: Option<(usize, usize)>,
     cols: Option<(usize, usize)>,
 ) -> PyResult<Bound<'py, PyDict>> {
-    let net = Network::from_json(parse(network)?).map_err(input_error)?;
-    let get = match get {
-        Some(g) => Get::from_json(&parse(g)?, "get").map_err(input_error)?,
-        None => Get::default(),
-    };
-    let (a, b) = owned(&x1, x2.as_ref())?;
-    let (n1, n2) = (
-        a.shape()[0],
-        b.as_ref().map_or(a.shape()[0], |b| b.shape()[0]),
-    );
-    let block = block_of(rows, cols, n1, n2);
+    let Request {
+        net,
+        get,
+        x1: a,
+        x2: b,
+        block,
+    } = Request::new(network, &x1, x2.as_ref(), get, rows, cols)?;
     let (v1, v2) = (a.view(), b.as_ref().map(|b| b.view()));
     let g = py
         .detach(|| match &block {
@@ -203,17 +237,13 @@ fn kernel_to_npy<'py>(
     cols: Option<(usize, usize)>,
     progress: Option<Py<PyAny>>,
 ) -> PyResult<String> {
-    let net = Network::from_json(parse(network)?).map_err(input_error)?;
-    let get = match get {
-        Some(g) => Get::from_json(&parse(g)?, "get").map_err(input_error)?,
-        None => Get::default(),
-    };
-    let (a, b) = owned(&x1, x2.as_ref())?;
-    let (n1, n2) = (
-        a.shape()[0],
-        b.as_ref().map_or(a.shape()[0], |b| b.shape()[0]),
-    );
-    let block = block_of(rows, cols, n1, n2);
+    let Request {
+        net,
+        get,
+        x1: a,
+        x2: b,
+        block,
+    } = Request::new(network, &x1, x2.as_ref(), get, rows, cols)?;
     let (v1, v2) = (a.view(), b.as_ref().map(|b| b.view()));
     if block.is_some() && (tile_size.is_some() || memory.is_some()) {
         return Err(input_error(SpecError {
