@@ -833,7 +833,7 @@ def main():
                       " return orig.call(URL, b); };")
             depth = driver.js("return document.getElementById('depth-number').value")
             driver.js("document.getElementById('export-python').click()")
-            wait_for(driver, "return window.__exported !== null", timeout=10,
+            wait_for(driver, "return window.__exported !== null", timeout=60,
                      what="the exported script")
             text = driver.js("return window.__exported")
             url = driver.js("return location.href")
