@@ -8,7 +8,14 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 source scripts/setup.sh
 
-step() { printf '\n==> %s\n' "$*"; }
+# One run of this script builds four profiles (native debug, the Python module, wasm32
+# debug for the browser tests, wasm32 release for the page); incremental compilation
+# state would add gigabytes that a one-off check never reuses. Export
+# CARGO_INCREMENTAL=1 to keep it.
+export CARGO_INCREMENTAL="${CARGO_INCREMENTAL:-0}"
+
+# Each step prints the free disk, so a CI log shows where the space goes.
+step() { printf '\n==> %s   [disk free: %s]\n' "$*" "$(df -h --output=avail . | tail -1 | tr -d ' ')"; }
 
 # wasm-bindgen-test-runner gives a whole browser test binary 20 s by default, and the
 # ntk-core suite runs its tests one after the other on the page's main thread (about
@@ -70,4 +77,5 @@ step "monkey: a random 2-minute session on the built page (seed 20)"
 python3 tests/e2e/monkey.py --dist dist --seconds 120 --seed 20
 
 echo
+echo "target/ holds $(du -sh target | cut -f1); $(df -h --output=avail . | tail -1 | tr -d ' ') of disk left."
 echo "All checks passed."
