@@ -252,6 +252,56 @@ impl Activation {
         }
     }
 
+    /// φ''(x), zero almost everywhere for the piecewise-linear activations (ReLU,
+    /// leaky ReLU, ABReLU, |x|, identity; their kink is a set of measure zero, and a
+    /// gradient with respect to the input, as in the sensitivity experiment, never sees
+    /// it). Used where an input gradient of a gradient feature is needed.
+    pub fn second_derivative(&self, x: f64) -> f64 {
+        match *self {
+            // d/dx (2/√π) e^{−x²}.
+            Activation::Erf => -2.0 * x * std::f64::consts::FRAC_2_SQRT_PI * (-x * x).exp(),
+            // d/dx [Φ(x) + x N(x)] = 2N(x) − x² N(x).
+            Activation::Gelu => gelu::normal_pdf(x) * (2.0 - x * x),
+            Activation::Sin => -x.sin(),
+            Activation::Cos => -x.cos(),
+            Activation::Tanh => {
+                let t = x.tanh();
+                -2.0 * t * (1.0 - t * t)
+            }
+            Activation::Sigmoid => {
+                let s = sigmoid(x);
+                s * (1.0 - s) * (1.0 - 2.0 * s)
+            }
+            Activation::Softplus => {
+                let s = sigmoid(x);
+                s * (1.0 - s)
+            }
+            // d/dx [s(1 + x(1 − s))] = s(1 − s)(2 + x(1 − 2s)).
+            Activation::Silu => {
+                let s = sigmoid(x);
+                s * (1.0 - s) * (2.0 + x * (1.0 - 2.0 * s))
+            }
+            Activation::Elu { alpha } => {
+                if x > 0.0 {
+                    0.0
+                } else {
+                    alpha * x.exp()
+                }
+            }
+            _ => 0.0,
+        }
+    }
+
+    /// Whether φ is even (φ(−x) = φ(x)): |x| and cos. Bombari, Kiyani & Mondelli 2023
+    /// find that even activations make the NTK regressor robust.
+    pub fn is_even(&self) -> bool {
+        match *self {
+            Activation::Abs | Activation::Cos => true,
+            Activation::AbRelu { a, b } => a == -b,
+            _ => false,
+        }
+    }
+
     /// (φ(x), φ'(x)) with one transcendental evaluation where the two share it (tanh,
     /// sigmoid, softplus, SiLU, ELU): the quadrature's inner loop needs both.
     #[inline]
@@ -355,6 +405,43 @@ pub(crate) const EXAMPLES: [Activation; 14] = [
     Activation::Elu { alpha: 1.0 },
 ];
 
+/// Serde for an activation field of its own (not flattened into a network): the name
+/// alone (`"tanh"`), or the tagged object with its parameters
+/// (`{"activation": "leaky_relu", "alpha": 0.1}`). Written as the name when the
+/// activation has no parameters.
+pub mod by_name {
+    use super::Activation;
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Either {
+        Name(String),
+        Full(Activation),
+    }
+
+    pub fn serialize<S: Serializer>(act: &Activation, s: S) -> Result<S::Ok, S::Error> {
+        match act {
+            Activation::LeakyRelu { .. } | Activation::AbRelu { .. } | Activation::Elu { .. } => {
+                act.serialize(s)
+            }
+            other => s.serialize_str(other.name()),
+        }
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Activation, D::Error> {
+        match Either::deserialize(d)? {
+            Either::Full(a) => Ok(a),
+            Either::Name(name) => Activation::from_name(&name, 0.1, (-0.5, 1.0)).ok_or_else(|| {
+                serde::de::Error::custom(format!(
+                    "unknown activation '{name}' (expected one of {})",
+                    Activation::NAMES.join(", ")
+                ))
+            }),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -375,6 +462,54 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[wasm_bindgen_test(unsupported = test)]
+    fn second_derivatives_match_central_differences_of_phi() {
+        // A second difference of φ itself (not of the hand-written φ'): an independent
+        // route, O(h²) accurate, away from the kinks.
+        for act in ALL {
+            for &x in &[-2.3, -0.7, 0.4, 1.9] {
+                let h = 1e-4;
+                let fd = (act.apply(x + h) - 2.0 * act.apply(x) + act.apply(x - h)) / (h * h);
+                let d2 = act.second_derivative(x);
+                assert!(
+                    (fd - d2).abs() < 1e-6 * (1.0 + d2.abs()),
+                    "{act:?} at {x}: {fd} vs {d2}"
+                );
+            }
+        }
+        assert!(Activation::Abs.is_even() && Activation::Cos.is_even());
+        assert!(!Activation::Tanh.is_even() && !Activation::Relu.is_even());
+        for act in ALL {
+            let even = (act.apply(0.83) - act.apply(-0.83)).abs() < 1e-15;
+            assert_eq!(act.is_even(), even, "{act:?}");
+        }
+    }
+
+    #[wasm_bindgen_test(unsupported = test)]
+    fn an_activation_field_reads_a_name_or_the_tagged_object() {
+        #[derive(serde::Serialize, serde::Deserialize, Debug, PartialEq)]
+        struct P {
+            #[serde(with = "by_name")]
+            activation: Activation,
+        }
+        let p: P = serde_json::from_str(r#"{"activation": "tanh"}"#).unwrap();
+        assert_eq!(p.activation, Activation::Tanh);
+        let p: P =
+            serde_json::from_str(r#"{"activation": {"activation": "elu", "alpha": 0.5}}"#).unwrap();
+        assert_eq!(p.activation, Activation::Elu { alpha: 0.5 });
+        assert_eq!(
+            serde_json::to_string(&P { activation: Activation::Relu }).unwrap(),
+            r#"{"activation":"relu"}"#
+        );
+        let back: P = serde_json::from_str(
+            &serde_json::to_string(&P { activation: Activation::LeakyRelu { alpha: 0.2 } }).unwrap(),
+        )
+        .unwrap();
+        assert_eq!(back.activation, Activation::LeakyRelu { alpha: 0.2 });
+        let e = serde_json::from_str::<P>(r#"{"activation": "nope"}"#).unwrap_err();
+        assert!(e.to_string().contains("unknown activation"), "{e}");
     }
 
     /// The fused evaluation agrees with φ and φ' evaluated on their own.

@@ -36,6 +36,7 @@ pub mod architectures;
 pub mod capacity;
 pub mod convergence;
 pub mod data;
+pub mod features;
 pub mod generalization;
 pub mod inputs;
 pub mod kan_vs_mlp;
@@ -43,6 +44,7 @@ pub mod kernel;
 pub mod measures;
 pub mod spectral_bias;
 pub mod spectrum;
+pub mod spurious;
 pub mod training;
 
 pub use inputs::{preview, DataPreview, DataSpec, UserPoints};
@@ -118,6 +120,7 @@ pub enum Part {
     Data(inputs::DataPreview),
     Architectures(architectures::Architectures),
     KanVsMlp(kan_vs_mlp::KanVsMlp),
+    Spurious(spurious::Spurious),
 }
 
 /// Which result slot a part fills (a page keeps the newest part of each slot).
@@ -137,6 +140,7 @@ pub enum Slot {
     Data,
     Architectures,
     KanVsMlp,
+    Spurious,
 }
 
 impl Part {
@@ -156,6 +160,7 @@ impl Part {
             Part::Data(_) => Slot::Data,
             Part::Architectures(_) => Slot::Architectures,
             Part::KanVsMlp(_) => Slot::KanVsMlp,
+            Part::Spurious(_) => Slot::Spurious,
         }
     }
 }
@@ -175,6 +180,7 @@ pub enum Experiment {
     Data(data::Params),
     Architectures(architectures::Params),
     KanVsMlp(kan_vs_mlp::Params),
+    Spurious(spurious::Params),
 }
 
 /// The result of any experiment.
@@ -192,10 +198,11 @@ pub enum Output {
     Data(inputs::DataPreview),
     Architectures(architectures::Architectures),
     KanVsMlp(kan_vs_mlp::KanVsMlp),
+    Spurious(spurious::Spurious),
 }
 
 /// The experiments: (name, what it computes).
-pub const EXPERIMENTS: [(&str, &str); 10] = [
+pub const EXPERIMENTS: [(&str, &str); 11] = [
     ("kernel", "the NNGP kernel or NTK on the circle, K(x₀, x(γ)): analytic and random finite nets of each width (seed curves, mean ± 2 s.e.), optionally after training; Gram matrices on the data, analytic and empirical"),
     ("spectrum", "eigenvalues and top eigenvectors of the analytic Gram matrix on the data, beside the Funk–Hecke eigenvalues where the data are uniform on a sphere"),
     ("convergence", "distance of the empirical NTK to the analytic NTK against the width, per input distribution, with log-log fits (slope ± standard error)"),
@@ -205,6 +212,7 @@ pub const EXPERIMENTS: [(&str, &str); 10] = [
     ("data", "the inputs' first two coordinates and their targets (the file's, or the target's without noise): the picture of the data"),
     ("architectures", "MLP, residual MLP, CNN with flatten and CNN with global average pooling on 1-D signals: each analytic NTK's spectrum, its change under a circular shift, and the test error of NTK regression on a shift-invariant target against n"),
     ("kan_vs_mlp", "KAN against MLP on the circle at infinite width: the rate at which kernel gradient flow learns each frequency, for the MLP and KANs of several grids, and how much of each target frequency is left over time"),
+    ("spurious", "memorization of spurious features (Bombari & Mondelli 2024): the feature alignment of RF or NTK-feature regression against N and the width, beside its limit γ; γ(α) of every activation; memorization against the test error; ridge and early stopping as remedies"),
     ("capacity", "against n: the smallest eigenvalue λ₀ of H^∞, and the Rademacher-complexity bound √(yᵀK⁻¹y · tr K)/n for the target and for random labels"),
 ];
 
@@ -222,6 +230,7 @@ impl Experiment {
             Experiment::Data(_) => "data",
             Experiment::Architectures(_) => "architectures",
             Experiment::KanVsMlp(_) => "kan_vs_mlp",
+            Experiment::Spurious(_) => "spurious",
         }
     }
 
@@ -243,6 +252,7 @@ impl Experiment {
             "data" => Experiment::Data(typed(params, "")?),
             "architectures" => Experiment::Architectures(typed(params, "")?),
             "kan_vs_mlp" => Experiment::KanVsMlp(typed(params, "")?),
+            "spurious" => Experiment::Spurious(typed(params, "")?),
             other => {
                 return Err(crate::spec::SpecError {
                     field: "experiment".into(),
@@ -270,7 +280,7 @@ impl Experiment {
             Experiment::Generalization(p) => Some(&p.network),
             Experiment::Capacity(p) => Some(&p.network),
             Experiment::KanVsMlp(p) => Some(&p.network),
-            Experiment::Data(_) | Experiment::Architectures(_) => None,
+            Experiment::Data(_) | Experiment::Architectures(_) | Experiment::Spurious(_) => None,
         }
     }
 
@@ -286,6 +296,7 @@ impl Experiment {
             Experiment::Data(p) => p.validate(),
             Experiment::Architectures(p) => p.validate(),
             Experiment::KanVsMlp(p) => p.validate(),
+            Experiment::Spurious(p) => p.validate(),
         }
     }
 
@@ -304,6 +315,7 @@ impl Experiment {
             Experiment::Data(p) => Output::Data(data::run(p, observer)?),
             Experiment::Architectures(p) => Output::Architectures(architectures::run(p, observer)?),
             Experiment::KanVsMlp(p) => Output::KanVsMlp(kan_vs_mlp::run(p, observer)?),
+            Experiment::Spurious(p) => Output::Spurious(spurious::run(p, observer)?),
         })
     }
 }
