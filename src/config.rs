@@ -9,9 +9,10 @@ use std::collections::BTreeMap;
 use ntk_core::activation::Activation;
 use ntk_core::data::Distribution;
 use ntk_core::dynamics::KernelKind;
+use ntk_core::experiments::features::Features;
 use ntk_core::experiments::{
-    architectures, capacity, convergence, data, generalization, kan_vs_mlp, kernel, spectrum,
-    training, DataSpec, Experiment, UserPoints,
+    architectures, capacity, convergence, data, generalization, kan_vs_mlp, kernel, robustness,
+    spectrum, spurious, training, DataSpec, Experiment, UserPoints,
 };
 use ntk_core::kernel::{FcNetwork, Parameterization};
 use ntk_core::layers::architecture::{Architecture, KernelCost, Pooling};
@@ -81,15 +82,17 @@ pub enum View {
     Convergence,
     Training,
     Generalization,
+    Memorization,
 }
 
 impl View {
     /// Every view, in the order of the tabs.
-    pub const ALL: [View; 4] = [
+    pub const ALL: [View; 5] = [
         View::Kernel,
         View::Convergence,
         View::Training,
         View::Generalization,
+        View::Memorization,
     ];
 
     /// Its tab's label.
@@ -99,6 +102,7 @@ impl View {
             View::Convergence => "Convergence with width",
             View::Training => "Training & spectral bias",
             View::Generalization => "Generalization",
+            View::Memorization => "Memorization & robustness",
         }
     }
 
@@ -109,6 +113,7 @@ impl View {
             View::Convergence => "convergence",
             View::Training => "training",
             View::Generalization => "generalization",
+            View::Memorization => "memorization",
         }
     }
 }
@@ -170,6 +175,10 @@ pub struct Settings {
     pub learning_rate: f64,
     pub steps: usize,
     pub snapshots: Vec<usize>,
+    /// The memorization panel's feature model, spurious fraction and dimension.
+    pub features: Features,
+    pub spurious_fraction: f64,
+    pub spurious_d: usize,
     pub kernel_after_training: bool,
     pub kernel: KernelKind,
     pub seeds: usize,
@@ -320,6 +329,12 @@ impl Settings {
         let points = r.whole("points");
         let max_entry = r.choice("metric") == "max";
         let log = r.flag("log");
+        let features = match r.choice("feat") {
+            "rf" => Features::Rf,
+            _ => Features::Ntk,
+        };
+        let spurious_fraction = r.number("spfrac");
+        let spurious_d = r.whole("spd");
         // The rows read by no typed field (the preset, teacher mode) are still checked.
         for f in &FIELDS {
             if !r.read.contains(&f.key) {
@@ -366,6 +381,9 @@ impl Settings {
             learning_rate,
             steps,
             snapshots,
+            features,
+            spurious_fraction,
+            spurious_d,
             kernel_after_training,
             kernel,
             seeds,
@@ -625,6 +643,36 @@ impl Settings {
                 steps: s.steps,
                 snapshots: s.snapshots.clone(),
             })],
+            View::Memorization => {
+                // Its own data: z = [x, y] ~ N(0, I_d), N from d to 10d (the theory's
+                // regime d ≪ N ≪ d²); the sensitivity beside an activation of the
+                // other parity (even against not even: the paper's contrast).
+                let dz = s.spurious_d;
+                let other = if s.activation.is_even() {
+                    Activation::Tanh
+                } else {
+                    Activation::Cos
+                };
+                vec![
+                    Experiment::Spurious(spurious::Params {
+                        activation: s.activation,
+                        alpha: s.spurious_fraction,
+                        d: dz,
+                        n: vec![dz, 2 * dz, 5 * dz, 10 * dz],
+                        widths: s.widths.clone(),
+                        infinite: true,
+                        seeds: s.seeds,
+                        probes: dz.min(32),
+                        features: s.features,
+                        ..spurious::Params::default()
+                    }),
+                    Experiment::Sensitivity(robustness::Params {
+                        activations: vec![s.activation, other],
+                        seeds: s.seeds,
+                        ..robustness::Params::default()
+                    }),
+                ]
+            }
             View::Generalization => {
                 // Infinite-width kernels only: a width matters to the standard
                 // parameterization's limit alone, so in the NTK parameterization the
@@ -661,16 +709,19 @@ impl Settings {
         let mut job = job;
         let uses_target = match s.view {
             View::Kernel => s.kernel_after_training,
-            View::Convergence => false,
+            View::Convergence | View::Memorization => false,
             View::Training | View::Generalization => true,
         };
-        job.push(Experiment::Data(data::Params {
-            data: DataSpec {
-                project: shown_data.project && s.view != View::Convergence,
-                ..shown_data.clone()
-            },
-            target: uses_target.then(|| shown_target.clone()),
-        }));
+        // The memorization tab draws its own Gaussian data and no sidebar data.
+        if s.view != View::Memorization {
+            job.push(Experiment::Data(data::Params {
+                data: DataSpec {
+                    project: shown_data.project && s.view != View::Convergence,
+                    ..shown_data.clone()
+                },
+                target: uses_target.then(|| shown_target.clone()),
+            }));
+        }
         let cost = (!s.architecture.is_mlp() && s.architecture.has_limit())
             .then(|| {
                 let rows = shown_data.rows();
@@ -1016,7 +1067,7 @@ mod tests {
 
     #[test]
     fn every_preset_builds_its_view_and_its_url_reproduces_it() {
-        assert_eq!(PRESETS.len(), 9);
+        assert_eq!(PRESETS.len(), 11);
         for p in &PRESETS {
             let v = preset_values(p);
             let c = build(&v).unwrap_or_else(|e| panic!("{}: {e:?}", p.id));
@@ -1026,6 +1077,7 @@ mod tests {
                 View::Convergence => "convergence",
                 View::Training => "training",
                 View::Generalization => "generalization",
+                View::Memorization => "memorization",
             };
             assert_eq!(view, want, "{}", p.id);
             // The link of a preset restores the same fields and so the same job.

@@ -244,6 +244,13 @@ pub const PARAMETERIZATIONS: [(&str, &str); 2] = [
 ];
 /// The kernels shown: (value, label).
 pub const KERNELS: [(&str, &str); 2] = [("ntk", "NTK Θ"), ("nngp", "NNGP kernel K")];
+/// The memorization panel's feature models: (value, label).
+pub const FEATURE_MODELS: [(&str, &str); 2] = [
+    ("ntk", "NTK features z ⊗ φ'(Wz)"),
+    ("rf", "random features φ(Vz)"),
+];
+pub const SPURIOUS_FRACTION: Bounds = b("spurious fraction α", 0.05, 0.95, false);
+pub const SPURIOUS_D: Bounds = b("dimension of z", 8.0, 120.0, true);
 /// The convergence panel's distances: (value, label).
 pub const METRICS: [(&str, &str); 2] = [
     ("frob", "relative Frobenius ‖Θ̂ − Θ‖_F/‖Θ‖_F"),
@@ -292,7 +299,7 @@ fn check_hide(raw: &str) -> Result<(), String> {
 }
 
 /// Every setting, in the order of the sidebar (and of the URL).
-pub const FIELDS: [Field; 42] = [
+pub const FIELDS: [Field; 45] = [
     field("view", "kernel", Group::Page, "view", "Which panels are shown and computed.", Kind::Special(check_view)),
     field("preset", "none", Group::Page, "preset", "The teaching preset the settings came from.", Kind::Special(check_preset)),
     field("dist", "circle", Group::Data, "distribution", "Inputs for the heatmaps and the spectrum, each coordinate with mean 0 and variance 1; the circle gives Fourier modes.", Kind::Choice(&DISTRIBUTIONS)),
@@ -383,6 +390,9 @@ pub const FIELDS: [Field; 42] = [
     field("band", "1", Group::View, "seed mean and band", "Each width's seed mean with a band of ± 2 standard errors of the mean; off: the seeds' own curves only, a line each, as Jacot et al. 2018 draw them.", Kind::Flag),
     field("points", "201", Group::View, "angles", "How many angles γ the circle profile uses.", num(POINTS, 10.0)),
     field("metric", "frob", Group::View, "distance (convergence)", "How the convergence panel measures the empirical NTK's distance to the analytic one.", Kind::Choice(&METRICS)),
+    field("feat", "ntk", Group::View, "features (memorization)", "The model of the memorization panel: the NTK features z ⊗ φ'(Wz) of a two-layer net's first layer (k neurons), or random features φ(Vz) (k features); both with the sidebar's activation and widths k, and the kernel at k = ∞.", Kind::Choice(&FEATURE_MODELS)),
+    field("spfrac", "0.5", Group::View, "spurious fraction α", "The share d_y/d of the coordinates of z = [x, y] that are spurious (y): the label depends on x only.", num(SPURIOUS_FRACTION, 0.05)),
+    field("spd", "40", Group::View, "dimension of z", "d of the memorization panel's samples z = [x, y] ~ N(0, I_d); N runs from d to 10d (the theory needs d ≪ N ≪ d²).", num(SPURIOUS_D, 1.0)),
     field("log", "1", Group::View, "log axes", "Logarithmic axes where they fit: the spectrum, convergence, losses, drift, residuals, bounds.", Kind::Flag),
     field("hide", "", Group::Page, "hidden controls", "Teacher mode: the controls and groups to hide.", Kind::Special(check_hide)),
     field("present", "0", Group::Page, "present", "Projector mode: large type in the page and the plots, controls in a drawer.", Kind::Flag),
@@ -396,15 +406,27 @@ pub const FIELDS: [Field; 42] = [
 pub fn used_on(key: &str, view: View, v: Lookup) -> bool {
     use View::*;
     let trains_kernel = v("ktrain") == "1";
+    // The memorization panel draws its own data (z = [x, y] Gaussian) and its own
+    // two-layer feature models: of the sidebar it reads the activation, the widths
+    // and the seeds.
+    if view == Memorization {
+        return match crate::fields::find(key).map(|f| f.group) {
+            Some(Group::Page) => true,
+            _ => matches!(
+                key,
+                "act" | "alpha" | "widths" | "seeds" | "feat" | "spfrac" | "spd" | "log"
+            ),
+        };
+    }
     match key {
         "proj" => view != Convergence,
         // The infinite-width kernels of the standard parameterization take the
         // widest width.
         "widths" => view != Generalization || v("param") == "standard",
-        "seeds" => matches!(view, Kernel | Convergence),
+        "seeds" => matches!(view, Kernel | Convergence | Memorization),
         "target" | "degrees" => match view {
             Kernel => trains_kernel,
-            Convergence => false,
+            Convergence | Memorization => false,
             Training | Generalization => true,
         },
         "noise" | "snaps" => view == Training,
@@ -412,6 +434,7 @@ pub fn used_on(key: &str, view: View, v: Lookup) -> bool {
         "lr" | "steps" => view == Training || (view == Kernel && trains_kernel),
         "ktrain" | "kernel" | "points" | "band" => view == Kernel,
         "metric" => view == Convergence,
+        "feat" | "spfrac" | "spd" => view == Memorization,
         _ => true,
     }
 }

@@ -18,8 +18,8 @@ use crate::ui::help::{intro_dismissed, Glossary, Intro};
 use crate::ui::results::Results;
 use crate::ui::sidebar::Sidebar;
 use crate::ui::{
-    ConvergencePanel, FormulasPanel, GeneralizationPanel, KernelPanel, SpectrumPanel,
-    TrainingPanels,
+    ConvergencePanel, FormulasPanel, GeneralizationPanel, KernelPanel, MemorizationPanel,
+    SpectrumPanel, TrainingPanels,
 };
 use crate::url::{from_query, to_query};
 use ntk_core::experiments::{Experiment, UserPoints};
@@ -461,6 +461,9 @@ pub fn App(
                     }.into_any(),
                     View::Training => view! {
                         <TrainingPanels results=results busy=busy log=log />
+                    }.into_any(),
+                    View::Memorization => view! {
+                        <MemorizationPanel results=results busy=busy log=log />
                     }.into_any(),
                     View::Generalization => view! {
                         <GeneralizationPanel results=results busy=busy log=log compare=Signal::derive(move || config.with(|c| c.as_ref().is_some_and(|c| c.job.iter().any(|e| matches!(e, ntk_core::experiments::Experiment::Architectures(_)))))) />

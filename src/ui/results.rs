@@ -5,8 +5,8 @@
 use std::collections::BTreeMap;
 
 use ntk_core::experiments::{
-    architectures, capacity, convergence, generalization, kan_vs_mlp, kernel, spectral_bias,
-    spectrum,
+    architectures, capacity, convergence, generalization, kan_vs_mlp, kernel, robustness,
+    spectral_bias, spectrum, spurious,
 };
 use ntk_core::experiments::{training, DataPreview, Part, Slot};
 
@@ -64,4 +64,6 @@ impl Results {
     accessor!(data, Data, DataPreview);
     accessor!(architectures, Architectures, architectures::Architectures);
     accessor!(kan_vs_mlp, KanVsMlp, kan_vs_mlp::KanVsMlp);
+    accessor!(spurious, Spurious, spurious::Spurious);
+    accessor!(robustness, Robustness, robustness::Robustness);
 }

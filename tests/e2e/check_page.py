@@ -392,6 +392,8 @@ def main():
             "cnn": ["generalization-panel"],
             "attention": ["kernel-panel"],
             "kan": ["kernel-panel", "spectrum-panel"],
+            "spurious": ["memorization-panel"],
+            "robustness": ["robustness-panel"],
         }
 
         def preset_loads(pid):
@@ -570,7 +572,7 @@ def main():
             try:
                 driver.s("POST", "/url", {"url": "about:blank"})
                 driver.s("POST", "/url", {"url": page})
-                for tab in ["kernel", "convergence", "training", "generalization"]:
+                for tab in ["kernel", "convergence", "training", "generalization", "memorization"]:
                     show_tab(tab, f"the {tab} tab on a phone")
                     wide = driver.js(OVERFLOW)
                     assert not wide, f"{tab}: wider than the screen: {wide}"
@@ -596,7 +598,7 @@ def main():
                 # The narrowest screen the page promises: 360 px, every tab (from the
                 # cache) and the drawer.
                 emulate(driver, 360, 740, 1)
-                for tab in ["kernel", "convergence", "training", "generalization"]:
+                for tab in ["kernel", "convergence", "training", "generalization", "memorization"]:
                     show_tab(tab, f"the {tab} tab at 360 px")
                     time.sleep(0.3)
                     wide = driver.js(OVERFLOW)
@@ -620,7 +622,7 @@ def main():
             driver.s("POST", "/url", {"url": "about:blank"})
             driver.s("POST", "/url", {"url": page})
             found = []
-            states = [(tab, False) for tab in ["kernel", "convergence", "training", "generalization"]]
+            states = [(tab, False) for tab in ["kernel", "convergence", "training", "generalization", "memorization"]]
             states.append(("kernel", True))
             for tab, glossary in states:
                 show_tab(tab, f"the {tab} tab")
@@ -731,7 +733,7 @@ def main():
             try:
                 driver.s("POST", "/url", {"url": "about:blank"})
                 driver.s("POST", "/url", {"url": page + "#present=1"})
-                for tab in ["kernel", "convergence", "training", "generalization"]:
+                for tab in ["kernel", "convergence", "training", "generalization", "memorization"]:
                     show_tab(tab, f"the {tab} tab in present mode")
                     driver.js("window.scrollTo(0, 0)")
                     time.sleep(0.3)
@@ -882,9 +884,9 @@ def main():
         check("no console errors", no_console_errors)
         presets = driver.js("return [...document.querySelectorAll('#preset option')]"
                             ".map(o => o.value).filter(v => v !== 'none')") or []
-        if len(presets) != 9:
-            results.append(("nine presets in the menu", AssertionError(f"found {presets}")))
-            print(f"e2e: FAIL nine presets in the menu: found {presets}")
+        if len(presets) != 11:
+            results.append(("eleven presets in the menu", AssertionError(f"found {presets}")))
+            print(f"e2e: FAIL eleven presets in the menu: found {presets}")
         for pid in presets:
             check(f"preset {pid} loads, draws every plot, and its URL reproduces it",
                   preset_loads(pid))

@@ -9,6 +9,7 @@ mod data;
 mod formulas;
 mod generalization;
 mod kernel;
+mod memorization;
 mod spectrum;
 mod training;
 
@@ -17,6 +18,9 @@ pub use data::DataPicture;
 pub use formulas::FormulasPanel;
 pub use generalization::{bound_charts, sensitivity_charts, GeneralizationPanel};
 pub use kernel::{KernelPanel, MIN_GRAM_INPUTS};
+pub use memorization::{
+    alignment_charts, gamma_charts, remedy_charts, robustness_charts, MemorizationPanel,
+};
 pub use spectrum::{eigenvector_label, SpectrumPanel};
 pub use training::{mode_label, modes_chart, training_charts, training_warnings, TrainingPanels};
 

@@ -500,11 +500,17 @@ mod tests {
             serde_json::from_str(r#"{"activation": {"activation": "elu", "alpha": 0.5}}"#).unwrap();
         assert_eq!(p.activation, Activation::Elu { alpha: 0.5 });
         assert_eq!(
-            serde_json::to_string(&P { activation: Activation::Relu }).unwrap(),
+            serde_json::to_string(&P {
+                activation: Activation::Relu
+            })
+            .unwrap(),
             r#"{"activation":"relu"}"#
         );
         let back: P = serde_json::from_str(
-            &serde_json::to_string(&P { activation: Activation::LeakyRelu { alpha: 0.2 } }).unwrap(),
+            &serde_json::to_string(&P {
+                activation: Activation::LeakyRelu { alpha: 0.2 },
+            })
+            .unwrap(),
         )
         .unwrap();
         assert_eq!(back.activation, Activation::LeakyRelu { alpha: 0.2 });

@@ -107,10 +107,14 @@ pub fn kernel(
     }
     let Some(w) = w else {
         let k = kernel_matrix(&limit_network(act), rows, Some(cols))?;
-        return Ok(Mat::from_fn(rows.rows(), cols.rows(), |i, j| match features {
-            Features::Rf => k.nngp.get(i, j),
-            Features::Ntk => k.ntk.get(i, j) - k.nngp.get(i, j),
-        }));
+        return Ok(Mat::from_fn(
+            rows.rows(),
+            cols.rows(),
+            |i, j| match features {
+                Features::Rf => k.nngp.get(i, j),
+                Features::Ntk => k.ntk.get(i, j) - k.nngp.get(i, j),
+            },
+        ));
     };
     let k = w.rows() as f64;
     let wf = to_faer(w);
@@ -158,8 +162,7 @@ pub fn solve_many(a: MatRef<'_, f64>, b: MatRef<'_, f64>) -> Result<(Mat<f64>, f
         jitter = 1e-12 * scale * 10f64.powi(k);
     }
     Err(NtkError::Numerical(
-        "Cholesky failed even with jitter: the kernel matrix is not positive semi-definite"
-            .into(),
+        "Cholesky failed even with jitter: the kernel matrix is not positive semi-definite".into(),
     ))
 }
 
@@ -190,7 +193,9 @@ mod tests {
                 }
                 v
             } else {
-                u.iter().map(|ui| act.apply(*ui) / (k as f64).sqrt()).collect()
+                u.iter()
+                    .map(|ui| act.apply(*ui) / (k as f64).sqrt())
+                    .collect()
             }
         };
         for a in 0..4 {

@@ -42,6 +42,7 @@ pub mod inputs;
 pub mod kan_vs_mlp;
 pub mod kernel;
 pub mod measures;
+pub mod robustness;
 pub mod spectral_bias;
 pub mod spectrum;
 pub mod spurious;
@@ -121,6 +122,7 @@ pub enum Part {
     Architectures(architectures::Architectures),
     KanVsMlp(kan_vs_mlp::KanVsMlp),
     Spurious(spurious::Spurious),
+    Robustness(robustness::Robustness),
 }
 
 /// Which result slot a part fills (a page keeps the newest part of each slot).
@@ -141,6 +143,7 @@ pub enum Slot {
     Architectures,
     KanVsMlp,
     Spurious,
+    Robustness,
 }
 
 impl Part {
@@ -161,6 +164,7 @@ impl Part {
             Part::Architectures(_) => Slot::Architectures,
             Part::KanVsMlp(_) => Slot::KanVsMlp,
             Part::Spurious(_) => Slot::Spurious,
+            Part::Robustness(_) => Slot::Robustness,
         }
     }
 }
@@ -181,6 +185,7 @@ pub enum Experiment {
     Architectures(architectures::Params),
     KanVsMlp(kan_vs_mlp::Params),
     Spurious(spurious::Params),
+    Sensitivity(robustness::Params),
 }
 
 /// The result of any experiment.
@@ -199,10 +204,11 @@ pub enum Output {
     Architectures(architectures::Architectures),
     KanVsMlp(kan_vs_mlp::KanVsMlp),
     Spurious(spurious::Spurious),
+    Sensitivity(robustness::Robustness),
 }
 
 /// The experiments: (name, what it computes).
-pub const EXPERIMENTS: [(&str, &str); 11] = [
+pub const EXPERIMENTS: [(&str, &str); 12] = [
     ("kernel", "the NNGP kernel or NTK on the circle, K(x₀, x(γ)): analytic and random finite nets of each width (seed curves, mean ± 2 s.e.), optionally after training; Gram matrices on the data, analytic and empirical"),
     ("spectrum", "eigenvalues and top eigenvectors of the analytic Gram matrix on the data, beside the Funk–Hecke eigenvalues where the data are uniform on a sphere"),
     ("convergence", "distance of the empirical NTK to the analytic NTK against the width, per input distribution, with log-log fits (slope ± standard error)"),
@@ -213,6 +219,7 @@ pub const EXPERIMENTS: [(&str, &str); 11] = [
     ("architectures", "MLP, residual MLP, CNN with flatten and CNN with global average pooling on 1-D signals: each analytic NTK's spectrum, its change under a circular shift, and the test error of NTK regression on a shift-invariant target against n"),
     ("kan_vs_mlp", "KAN against MLP on the circle at infinite width: the rate at which kernel gradient flow learns each frequency, for the MLP and KANs of several grids, and how much of each target frequency is left over time"),
     ("spurious", "memorization of spurious features (Bombari & Mondelli 2024): the feature alignment of RF or NTK-feature regression against N and the width, beside its limit γ; γ(α) of every activation; memorization against the test error; ridge and early stopping as remedies"),
+    ("sensitivity", "robustness needs parameters (Bombari, Kiyani & Mondelli 2023): the sensitivity ‖z‖‖∇f(z)‖ of interpolating RF and NTK-feature regression against p, N and d, for even and non-even activations, beside the universal law √(Nd/p)"),
     ("capacity", "against n: the smallest eigenvalue λ₀ of H^∞, and the Rademacher-complexity bound √(yᵀK⁻¹y · tr K)/n for the target and for random labels"),
 ];
 
@@ -231,6 +238,7 @@ impl Experiment {
             Experiment::Architectures(_) => "architectures",
             Experiment::KanVsMlp(_) => "kan_vs_mlp",
             Experiment::Spurious(_) => "spurious",
+            Experiment::Sensitivity(_) => "sensitivity",
         }
     }
 
@@ -253,6 +261,7 @@ impl Experiment {
             "architectures" => Experiment::Architectures(typed(params, "")?),
             "kan_vs_mlp" => Experiment::KanVsMlp(typed(params, "")?),
             "spurious" => Experiment::Spurious(typed(params, "")?),
+            "sensitivity" => Experiment::Sensitivity(typed(params, "")?),
             other => {
                 return Err(crate::spec::SpecError {
                     field: "experiment".into(),
@@ -280,7 +289,10 @@ impl Experiment {
             Experiment::Generalization(p) => Some(&p.network),
             Experiment::Capacity(p) => Some(&p.network),
             Experiment::KanVsMlp(p) => Some(&p.network),
-            Experiment::Data(_) | Experiment::Architectures(_) | Experiment::Spurious(_) => None,
+            Experiment::Data(_)
+            | Experiment::Architectures(_)
+            | Experiment::Spurious(_)
+            | Experiment::Sensitivity(_) => None,
         }
     }
 
@@ -297,6 +309,7 @@ impl Experiment {
             Experiment::Architectures(p) => p.validate(),
             Experiment::KanVsMlp(p) => p.validate(),
             Experiment::Spurious(p) => p.validate(),
+            Experiment::Sensitivity(p) => p.validate(),
         }
     }
 
@@ -316,6 +329,7 @@ impl Experiment {
             Experiment::Architectures(p) => Output::Architectures(architectures::run(p, observer)?),
             Experiment::KanVsMlp(p) => Output::KanVsMlp(kan_vs_mlp::run(p, observer)?),
             Experiment::Spurious(p) => Output::Spurious(spurious::run(p, observer)?),
+            Experiment::Sensitivity(p) => Output::Sensitivity(robustness::run(p, observer)?),
         })
     }
 }

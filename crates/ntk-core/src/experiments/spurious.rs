@@ -136,7 +136,13 @@ impl Params {
                 value: self.alpha,
             });
         }
-        check_count("d", self.d, 2, 4000, "an input dimension between 2 and 4000")?;
+        check_count(
+            "d",
+            self.d,
+            2,
+            4000,
+            "an input dimension between 2 and 4000",
+        )?;
         let dy = self.d_spurious();
         if dy == 0 || dy >= self.d {
             return Err(NtkError::OutOfRange {
@@ -169,7 +175,13 @@ impl Params {
                 value: self.probes as f64,
             });
         }
-        check_count("ridge", self.ridge.len(), 0, 16, "at most 16 ridge strengths")?;
+        check_count(
+            "ridge",
+            self.ridge.len(),
+            0,
+            16,
+            "at most 16 ridge strengths",
+        )?;
         if let Some(&r) = self.ridge.iter().find(|r| !(r.is_finite() && **r >= 0.0)) {
             return Err(NtkError::OutOfRange {
                 field: "ridge",
@@ -643,14 +655,18 @@ pub fn run(p: &Params, observer: &mut dyn Observer) -> Result<Spurious> {
                 }
                 done += 1;
                 let label = width.map_or("∞".to_string(), |k| k.to_string());
-                r.step(done, format!("alignment: k = {label}, N = {n}, seed {}", s + 1))?;
+                r.step(
+                    done,
+                    format!("alignment: k = {label}, N = {n}, seed {}", s + 1),
+                )?;
             }
             let (a, a_std) = mean_std(&per_seed);
             let (m, m_std) = mean_std(&memo);
             line.alignment.push(a);
             line.alignment_std.push(a_std);
             line.memorization.push(m);
-            line.memorization_se.push(m_std / (memo.len() as f64).sqrt());
+            line.memorization_se
+                .push(m_std / (memo.len() as f64).sqrt());
             line.stability.push(mean_std(&stab).0);
             line.test_mse.push(mean_std(&mse).0);
         }
@@ -707,11 +723,19 @@ mod tests {
             }
         }
         // γ_NTK(ReLU, 1/2) = (2·½/π)·(π/6) = 1/6.
-        let g = gamma(Features::Ntk, Activation::Relu, 0.5).unwrap().unwrap();
+        let g = gamma(Features::Ntk, Activation::Relu, 0.5)
+            .unwrap()
+            .unwrap();
         assert!((g - 1.0 / 6.0).abs() < 1e-12);
         // Linear features have nothing left once the data absorb the linear part.
-        assert_eq!(gamma(Features::Rf, Activation::Identity, 0.5).unwrap(), None);
-        assert_eq!(gamma(Features::Ntk, Activation::Identity, 0.5).unwrap(), None);
+        assert_eq!(
+            gamma(Features::Rf, Activation::Identity, 0.5).unwrap(),
+            None
+        );
+        assert_eq!(
+            gamma(Features::Ntk, Activation::Identity, 0.5).unwrap(),
+            None
+        );
     }
 
     #[wasm_bindgen_test(unsupported = test)]
@@ -783,12 +807,57 @@ mod tests {
             };
             assert_eq!(got, field);
         };
-        bad(Params { alpha: 1.0, ..Params::default() }, "alpha");
-        bad(Params { alpha: 0.001, ..Params::default() }, "alpha");
-        bad(Params { probes: 60, ..Params::default() }, "probes");
-        bad(Params { n: vec![], ..Params::default() }, "n");
-        bad(Params { ridge: vec![-1.0], ..Params::default() }, "ridge");
-        bad(Params { widths: vec![], infinite: false, ..Params::default() }, "widths");
-        bad(Params { n: vec![8000], d: 4000, widths: vec![65536], ..Params::default() }, "budget");
+        bad(
+            Params {
+                alpha: 1.0,
+                ..Params::default()
+            },
+            "alpha",
+        );
+        bad(
+            Params {
+                alpha: 0.001,
+                ..Params::default()
+            },
+            "alpha",
+        );
+        bad(
+            Params {
+                probes: 60,
+                ..Params::default()
+            },
+            "probes",
+        );
+        bad(
+            Params {
+                n: vec![],
+                ..Params::default()
+            },
+            "n",
+        );
+        bad(
+            Params {
+                ridge: vec![-1.0],
+                ..Params::default()
+            },
+            "ridge",
+        );
+        bad(
+            Params {
+                widths: vec![],
+                infinite: false,
+                ..Params::default()
+            },
+            "widths",
+        );
+        bad(
+            Params {
+                n: vec![8000],
+                d: 4000,
+                widths: vec![65536],
+                ..Params::default()
+            },
+            "budget",
+        );
     }
 }
