@@ -32,8 +32,8 @@ pub fn alignment_charts(s: &Spurious, log: bool) -> Vec<Chart> {
     let n: Vec<f64> = s.n.iter().map(|&v| v as f64).collect();
     let mut by_n = Chart::new(
         format!(
-            "Feature alignment 𝓕(zˢ, z) of {features} against N (d = {}, α = {}/{})",
-            s.d, s.d_spurious, s.d
+            "Alignment of {features} against N (α = {}/{})",
+            s.d_spurious, s.d
         ),
         "training samples N",
         "𝓕(z_iˢ, z_i)",
@@ -143,9 +143,12 @@ pub fn gamma_charts(s: &Spurious, log: bool) -> Vec<Chart> {
     let (curves, name) = match s.features {
         Features::Ntk => (
             &s.curves.ntk,
-            "γ_NTK(α) = α·Σ_{l≥1} μ'_l² α^l / Σ_{l≥1} μ'_l²",
+            "γ_NTK(α) = α·Σ μ′_l² α^l / Σ μ′_l² (sums over l ≥ 1)",
         ),
-        Features::Rf => (&s.curves.rf, "γ_RF(α) = Σ_{l≥2} μ_l² α^l / Σ_{l≥2} μ_l²"),
+        Features::Rf => (
+            &s.curves.rf,
+            "γ_RF(α) = Σ μ_l² α^l / Σ μ_l² (sums over l ≥ 2)",
+        ),
     };
     let mut gammas = Chart::new(
         format!("The activation decides: {name}"),
@@ -183,7 +186,7 @@ pub fn gamma_charts(s: &Spurious, log: bool) -> Vec<Chart> {
         "identity: undefined (linear features memorize nothing beyond the linear part)".into(),
     );
     let mut memo = Chart::new(
-        "Memorization falls as the model generalizes (one point per N)",
+        "Memorization against test error (a point per N)",
         "test error (mean squared)",
         "memorization g_i·S_{z_i}(z_iˢ)",
     )
@@ -343,14 +346,14 @@ pub fn robustness_charts(r: &Robustness, log: bool) -> Vec<Chart> {
     ));
     let by_n = sens_chart(
         &r.by_n,
-        "… against N (largest p)".into(),
+        format!("… against N (p = {})", r.sweep_params),
         "samples N",
         "law ∝ √N",
         log,
     );
     let by_d = sens_chart(
         &r.by_d,
-        "… against d (k of the largest p fixed)".into(),
+        format!("… against d (k of p = {} fixed)", r.sweep_params),
         "dimension d",
         "law: flat in d at fixed k",
         log,

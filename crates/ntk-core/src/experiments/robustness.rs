@@ -60,9 +60,9 @@ pub struct Params {
     pub n: usize,
     /// Parameter counts p of the sweep over p (each ≥ 2·N).
     pub params: Vec<usize>,
-    /// Sample sizes of the sweep over N (at the largest p).
+    /// Sample sizes of the sweep over N (at the p of [`Params::sweep_params`]).
     pub ns: Vec<usize>,
-    /// Dimensions of the sweep over d (at the largest p's k and N).
+    /// Dimensions of the sweep over d (at that p's k, and N).
     pub ds: Vec<usize>,
     /// Independent draws.
     pub seeds: usize,
@@ -107,6 +107,20 @@ impl Default for Params {
 }
 
 impl Params {
+    /// The p of the sweeps over N and d: the largest of `params` inside the law's
+    /// window p ≤ Nd, raised to the smallest that interpolates every N of `ns`
+    /// (p ≥ 2N).
+    pub fn sweep_params(&self) -> usize {
+        let ps = distinct(&self.params);
+        let n_max = self.ns.iter().copied().chain([self.n]).max().unwrap_or(0);
+        let inside = ps.iter().rev().find(|&&q| q <= self.n * self.d).copied();
+        let enough = ps.iter().find(|&&q| q >= 2 * n_max).copied();
+        match (inside, enough) {
+            (Some(a), Some(b)) => a.max(b),
+            (a, b) => a.or(b).unwrap_or(*ps.last().unwrap_or(&1)),
+        }
+    }
+
     /// Check every setting before anything is allocated.
     pub fn validate(&self) -> Result<()> {
         check_count(
@@ -209,11 +223,13 @@ pub struct SensLine {
 pub struct Robustness {
     pub n: usize,
     pub d: usize,
+    /// The p of the sweeps over N and d.
+    pub sweep_params: usize,
     /// Against p at (N, d).
     pub by_params: Vec<SensLine>,
-    /// Against N at the largest p and d.
+    /// Against N at p = `sweep_params` and d.
     pub by_n: Vec<SensLine>,
-    /// Against d at the largest p's k (NTK) or p (RF), and N.
+    /// Against d at the k of p = `sweep_params` (NTK: k = p/d; RF: k = p), and N.
     pub by_d: Vec<SensLine>,
 }
 
@@ -238,37 +254,36 @@ pub fn sensitivities(
     let kf = k as f64;
     let train = zf.as_ref().subrows(0, n);
     let utrain = u.as_ref().subrows(0, n);
-    let gram = match features {
-        Features::Rf => {
-            let a = Mat::from_fn(n, k, |i, j| act.apply(utrain[(i, j)]));
-            a_bt(a.as_ref(), a.as_ref(), 1.0 / kf)
-        }
-        Features::Ntk => {
-            let dd = Mat::from_fn(n, k, |i, j| act.derivative(utrain[(i, j)]));
-            let mut g = a_bt(dd.as_ref(), dd.as_ref(), 1.0 / kf);
-            let lin = a_bt(train, train, 1.0 / d as f64);
-            for j in 0..n {
-                for i in 0..n {
-                    g[(i, j)] *= lin[(i, j)];
-                }
+    // φ(u) (RF) or φ'(u) (NTK) on the training rows, once: the Gram and θ share it.
+    let feat = Mat::from_fn(n, k, |i, j| match features {
+        Features::Rf => act.apply(utrain[(i, j)]),
+        Features::Ntk => act.derivative(utrain[(i, j)]),
+    });
+    let mut gram = a_bt(feat.as_ref(), feat.as_ref(), 1.0 / kf);
+    if features == Features::Ntk {
+        let lin = a_bt(train, train, 1.0 / d as f64);
+        for j in 0..n {
+            for i in 0..n {
+                gram[(i, j)] *= lin[(i, j)];
             }
-            g
         }
-    };
+    }
     let rhs = Mat::from_fn(n, 1, |i, _| y.get(0, i));
     let (coef, _) = super::features::solve_many(gram.as_ref(), rhs.as_ref())?;
     let mut out = Vec::with_capacity(test_points);
     match features {
         Features::Rf => {
             // θ_i = Σ_n a_n φ(u_ni)/√k.
-            let theta: Vec<f64> = (0..k)
-                .map(|i| {
-                    (0..n)
-                        .map(|r| coef[(r, 0)] * act.apply(utrain[(r, i)]))
-                        .sum::<f64>()
-                        / kf.sqrt()
-                })
-                .collect();
+            let mut theta_m = Mat::zeros(k, 1);
+            faer::linalg::matmul::matmul(
+                &mut theta_m,
+                faer::Accum::Replace,
+                feat.transpose(),
+                coef.as_ref(),
+                1.0 / kf.sqrt(),
+                crate::linalg::par(),
+            );
+            let theta: Vec<f64> = (0..k).map(|i| theta_m[(i, 0)]).collect();
             let grad = |row: usize| -> Vec<f64> {
                 let mut g = vec![0.0; d];
                 for i in 0..k {
@@ -286,7 +301,7 @@ pub fn sensitivities(
         Features::Ntk => {
             // Θ_i = Σ_n a_n φ'(u_ni) z_n / √(dk)  (k × d).
             let scale = 1.0 / (d as f64 * kf).sqrt();
-            let dd = Mat::from_fn(n, k, |r, i| act.derivative(utrain[(r, i)]) * coef[(r, 0)]);
+            let dd = Mat::from_fn(n, k, |r, i| feat[(r, i)] * coef[(r, 0)]);
             let mut theta = Mat::zeros(k, d);
             faer::linalg::matmul::matmul(
                 &mut theta,
@@ -400,11 +415,12 @@ pub fn run(p: &Params, observer: &mut dyn Observer) -> Result<Robustness> {
     let mut out = Robustness {
         n: p.n,
         d: p.d,
+        sweep_params: p.sweep_params(),
         by_params: Vec::new(),
         by_n: Vec::new(),
         by_d: Vec::new(),
     };
-    let p_max = *params.last().unwrap_or(&1);
+    let p_sweep = p.sweep_params();
     let mut done = 0;
     for (sweep, xs) in [(0usize, &params), (1, &ns), (2, &ds)] {
         for &(features, act) in &models {
@@ -423,9 +439,9 @@ pub fn run(p: &Params, observer: &mut dyn Observer) -> Result<Robustness> {
             for &x in xs.iter() {
                 let (k, n, d) = match sweep {
                     0 => (neurons(features, x, p.d), p.n, p.d),
-                    1 => (neurons(features, p_max, p.d), x, p.d),
+                    1 => (neurons(features, p_sweep, p.d), x, p.d),
                     // At fixed k: the NTK's p = kd grows with d.
-                    _ => (neurons(features, p_max, p.d), p.n, x),
+                    _ => (neurons(features, p_sweep, p.d), p.n, x),
                 };
                 let tag = (sweep as u64) << 40 | (x as u64) << 8;
                 let (m, se, dir) = point(p, features, act, k, n, d, tag)?;

@@ -59,12 +59,11 @@
 use faer::Mat;
 use serde::{Deserialize, Serialize};
 
-use super::features::{first_layer, kernel, kernel_bytes, limit_network, solve_many, Features};
+use super::features::{first_layer, kernel, kernel_bytes, solve_many, Features};
 use super::{check_count, distinct, Observer, Part, Reporter};
 use crate::activation::quadrature::GradedRule;
 use crate::activation::Activation;
 use crate::error::{NtkError, Result};
-use crate::kernel::kernel_value;
 use crate::linalg::Matrix;
 
 /// Test samples of the test error.
@@ -280,6 +279,56 @@ pub struct Spurious {
     pub curves: GammaCurves,
 }
 
+/// What γ needs of an activation besides κ(α), κ̇(α): μ₁², κ(0), κ(1), κ̇(1).
+#[derive(Debug, Clone, Copy)]
+struct GammaParts {
+    act: Activation,
+    mu1_sq: f64,
+    k0: f64,
+    k1: f64,
+    kd1: f64,
+}
+
+/// κ(ρ) = 𝔼[φ(u)φ(u')] and κ̇(ρ) = 𝔼[φ'(u)φ'(u')] for unit variances: the closed
+/// form where there is one, the lab's nested graded rule otherwise.
+fn duals(rule: &GradedRule, act: &Activation, rho: f64) -> (f64, f64) {
+    let d = act
+        .closed_form_dual(rho, 1.0, 1.0)
+        .unwrap_or_else(|| rule.dual(act, rho, 1.0, 1.0));
+    (d.nngp, d.dot)
+}
+
+impl GammaParts {
+    fn new(rule: &GradedRule, act: Activation) -> Self {
+        let mu1 = rule.hermite(&act, 1.0).a[1];
+        let (k0, _) = duals(rule, &act, 0.0);
+        let (k1, kd1) = duals(rule, &act, 1.0);
+        GammaParts {
+            act,
+            mu1_sq: mu1 * mu1,
+            k0,
+            k1,
+            kd1,
+        }
+    }
+
+    fn gamma(&self, rule: &GradedRule, features: Features, alpha: f64) -> Option<f64> {
+        let (ka, kda) = duals(rule, &self.act, alpha);
+        match features {
+            Features::Rf => {
+                let den = self.k1 - self.k0 - self.mu1_sq;
+                (den > 1e-12 * self.k1.abs().max(f64::MIN_POSITIVE))
+                    .then(|| ((ka - self.k0 - self.mu1_sq * alpha) / den).clamp(0.0, 1.0))
+            }
+            Features::Ntk => {
+                let den = self.kd1 - self.mu1_sq;
+                (den > 1e-12 * self.kd1.abs().max(f64::MIN_POSITIVE))
+                    .then(|| (alpha * (kda - self.mu1_sq) / den).clamp(0.0, 1.0))
+            }
+        }
+    }
+}
+
 /// γ_RF(α) or γ_NTK(α) of `act` (see the module documentation); `None` where the
 /// activation has no Hermite terms beyond the ones the data absorb (a linear φ).
 pub fn gamma(features: Features, act: Activation, alpha: f64) -> Result<Option<f64>> {
@@ -290,37 +339,9 @@ pub fn gamma(features: Features, act: Activation, alpha: f64) -> Result<Option<f
             value: alpha,
         });
     }
-    let net = limit_network(act);
-    let s = 2f64.sqrt();
-    // ‖z‖² = d = 2: unit variances, correlation ρ.
-    let at = |rho: f64| kernel_value(&net, &[s, 0.0], &[s * rho, s * (1.0 - rho * rho).sqrt()]);
-    let mu1 = GradedRule::default().hermite(&act, 1.0).a[1];
-    let mu1_sq = mu1 * mu1;
-    let one = at(1.0)?;
-    Ok(match features {
-        Features::Rf => {
-            let k0 = at(0.0)?.nngp;
-            let den = one.nngp - k0 - mu1_sq;
-            if den <= 1e-12 * one.nngp.abs().max(f64::MIN_POSITIVE) {
-                return Ok(None);
-            }
-            let ka = at(alpha)?.nngp;
-            Some(((ka - k0 - mu1_sq * alpha) / den).clamp(0.0, 1.0))
-        }
-        Features::Ntk => {
-            let kd1 = one.ntk - one.nngp;
-            let den = kd1 - mu1_sq;
-            if den <= 1e-12 * kd1.abs().max(f64::MIN_POSITIVE) {
-                return Ok(None);
-            }
-            if alpha == 0.0 {
-                return Ok(Some(0.0));
-            }
-            let a = at(alpha)?;
-            let kda = (a.ntk - a.nngp) / alpha;
-            Some((alpha * (kda - mu1_sq) / den).clamp(0.0, 1.0))
-        }
-    })
+    act.validate()?;
+    let rule = GradedRule::default();
+    Ok(GammaParts::new(&rule, act).gamma(&rule, features, alpha))
 }
 
 /// The activations of the γ curves.
@@ -341,20 +362,22 @@ pub fn gamma_curves() -> Result<GammaCurves> {
         .map(|j| j as f64 / (GAMMA_POINTS - 1) as f64)
         .collect();
     let acts = curve_activations();
+    let rule = GradedRule::default();
     let mut rf = Vec::new();
     let mut ntk = Vec::new();
     for act in &acts {
+        let parts = GammaParts::new(&rule, *act);
         rf.push(
             alpha
                 .iter()
-                .map(|&a| gamma(Features::Rf, *act, a))
-                .collect::<Result<Vec<_>>>()?,
+                .map(|&a| parts.gamma(&rule, Features::Rf, a))
+                .collect(),
         );
         ntk.push(
             alpha
                 .iter()
-                .map(|&a| gamma(Features::Ntk, *act, a))
-                .collect::<Result<Vec<_>>>()?,
+                .map(|&a| parts.gamma(&rule, Features::Ntk, a))
+                .collect(),
         );
     }
     Ok(GammaCurves {
@@ -793,6 +816,14 @@ mod tests {
                 num / den
             );
         }
+    }
+
+    #[test]
+    #[ignore]
+    fn time_gamma_curves() {
+        let t = std::time::Instant::now();
+        gamma_curves().unwrap();
+        eprintln!("gamma curves: {:?}", t.elapsed());
     }
 
     #[wasm_bindgen_test(unsupported = test)]
