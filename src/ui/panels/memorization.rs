@@ -150,8 +150,12 @@ pub fn gamma_charts(s: &Spurious, log: bool) -> Vec<Chart> {
             "γ_RF(α) = Σ μ_l² α^l / Σ μ_l² (sums over l ≥ 2)",
         ),
     };
+    let gamma_name = match s.features {
+        Features::Ntk => "γ_NTK(α)",
+        Features::Rf => "γ_RF(α)",
+    };
     let mut gammas = Chart::new(
-        format!("The activation decides: {name}"),
+        format!("The activation decides: {gamma_name} of every φ"),
         "spurious fraction α = d_y/d",
         "γ(α)",
     );
@@ -182,9 +186,9 @@ pub fn gamma_charts(s: &Spurious, log: bool) -> Vec<Chart> {
             .stroke(strokes[(i / CYCLE.len()) % strokes.len()]),
         );
     }
-    gammas.note = Some(
-        "identity: undefined (linear features memorize nothing beyond the linear part)".into(),
-    );
+    gammas.note = Some(format!(
+        "{name}; identity: undefined (linear features memorize nothing beyond the linear part)"
+    ));
     let mut memo = Chart::new(
         "Memorization against test error (a point per N)",
         "test error (mean squared)",
@@ -286,15 +290,22 @@ pub fn remedy_charts(s: &Spurious) -> Vec<Chart> {
 
 fn sens_label(l: &SensLine) -> String {
     let kind = if l.even { "even" } else { "not even" };
+    let model = match l.features {
+        Features::Ntk => "NTK",
+        Features::Rf => "RF",
+    };
     let fit = l
         .fit
         .map(|f| format!(": slope {:.2} ± {:.2}", f.slope, f.slope_std_error))
         .unwrap_or_default();
-    format!("{} {} ({kind}){fit}", l.features.label(), l.activation)
+    format!("{model} {} ({kind}){fit}", l.activation)
 }
 
+/// One sweep: each model's sensitivity with its standard error, and for the NTK
+/// models the law's shape anchored to their points (for random features the theorem
+/// gives no decay to draw: the note says so).
 fn sens_chart(lines: &[SensLine], title: String, x_label: &str, law: &str, log: bool) -> Chart {
-    let mut c = Chart::new(title, x_label, "sensitivity ‖z‖·‖∇_z f(z)‖").log(log, log);
+    let mut c = Chart::new(title, x_label, "sensitivity S = ‖z‖·‖∇f(z)‖").log(log, log);
     for (i, l) in lines.iter().enumerate() {
         let k = l.sensitivity.len();
         let color = CYCLE[i % CYCLE.len()];
@@ -307,14 +318,10 @@ fn sens_chart(lines: &[SensLine], title: String, x_label: &str, law: &str, log: 
             )
             .errors(l.sensitivity_se.clone()),
         );
-        if l.law.len() == k && l.law.iter().all(|v| v.is_finite()) {
-            let what = match l.features {
-                Features::Ntk => law,
-                Features::Rf => "RF: no decay (not robust at any p)",
-            };
+        if l.features == Features::Ntk && l.law.len() == k && l.law.iter().all(|v| v.is_finite()) {
             c.series.push(
                 Series::new(
-                    format!("{what}, anchored"),
+                    format!("{law} (anchored)"),
                     l.x[..k].to_vec(),
                     l.law.clone(),
                     color,
@@ -326,22 +333,20 @@ fn sens_chart(lines: &[SensLine], title: String, x_label: &str, law: &str, log: 
     c
 }
 
-/// Sensitivity against p, N and d.
-pub fn robustness_charts(r: &Robustness, log: bool) -> Vec<Chart> {
+/// Sensitivity against p (first), and against N and d (second).
+pub fn robustness_charts(r: &Robustness, log: bool) -> (Vec<Chart>, Vec<Chart>) {
     let mut by_p = sens_chart(
         &r.by_params,
         format!(
-            "Robustness needs parameters: N = {}, d = {} (Nd = {})",
-            r.n,
-            r.d,
-            r.n * r.d
+            "Sensitivity against the parameters p: N = {}, d = {}",
+            r.n, r.d
         ),
         "parameters p (RF: k; NTK: k·d)",
         "law √(Nd/p)",
         log,
     );
     by_p.note = Some(format!(
-        "the law's window is p ≲ Nd = {}: beyond it the model tends to the infinite-width kernel, whose sensitivity is a constant; slopes fitted there",
+        "The law's window is p ≲ Nd = {}: beyond it the model tends to the infinite-width kernel, whose sensitivity is a constant; slopes are fitted inside it. For random features the theorem says S does not vanish at any p.",
         r.n * r.d
     ));
     let by_n = sens_chart(
@@ -358,7 +363,7 @@ pub fn robustness_charts(r: &Robustness, log: bool) -> Vec<Chart> {
         "law: flat in d at fixed k",
         log,
     );
-    vec![by_p, by_n, by_d]
+    (vec![by_p], vec![by_n, by_d])
 }
 
 /// The panel.
@@ -380,9 +385,13 @@ pub fn MemorizationPanel(
         let (g, s) = r.spurious()?;
         charts(g, remedy_charts(s))
     });
-    let sens: FigureFn = Arc::new(move |r: &Results| {
+    let sens_p: FigureFn = Arc::new(move |r: &Results| {
         let (g, s) = r.robustness()?;
-        charts(g, robustness_charts(s, log.get()))
+        charts(g, robustness_charts(s, log.get()).0)
+    });
+    let sens_nd: FigureFn = Arc::new(move |r: &Results| {
+        let (g, s) = r.robustness()?;
+        charts(g, robustness_charts(s, log.get()).1)
     });
     view! {
         <Panel id="memorization" title="Memorization of spurious features" what="Samples z = [x, y] carry a core part x (the label is sign(uᵀx)) and a spurious part y, a fraction α of the coordinates. After interpolating N samples with random features φ(Vz) or the NTK features z ⊗ φ'(Wz) of a two-layer net (k neurons, or the kernel at k = ∞), the spurious copy zˢ = [x̃, y] of a training sample (fresh core, same y) still recalls its label. The feature alignment 𝓕(zˢ, z) = φ(zˢ)ᵀP⊥φ(z)/‖P⊥φ(z)‖² measures how much; Bombari & Mondelli 2024 (arXiv:2305.12100) prove it tends to γ(α), set by the Hermite coefficients of φ (RF) or φ' (NTK). The memorization g·S(zˢ) is 𝓕 times the stability of the model, which falls as it generalizes. Ridge and early stopping lower it.">
@@ -394,7 +403,8 @@ pub fn MemorizationPanel(
         </Panel>
         <Panel id="robustness" title="Robustness needs parameters" what="The sensitivity ‖z‖·‖∇_z f(z)‖ of the interpolant of N random labels at fresh inputs z ~ N(0, I_d), for random features (p = k parameters) and the NTK features of a two-layer net's first layer (p = k·d), with an even and a non-even activation. The universal law of robustness (Bubeck & Sellke 2021) says S ≳ √(Nd/p); Bombari, Kiyani & Mondelli 2023 (arXiv:2302.01629) prove that the NTK model with an even activation meets it, while random features stay sensitive at any p. The dashed lines are the laws' shapes, their constants anchored to the points (the theorems give none).">
             <div class="panel-plots">
-                <FigureCanvas id="robustness-plot" label="Sensitivity against the number of parameters, the number of samples and the dimension" results=results slots=&[Slot::Robustness] busy=busy figure=sens aspect="3 / 1" charts=3 />
+                <FigureCanvas id="robustness-plot" label="Sensitivity against the number of parameters" results=results slots=&[Slot::Robustness] busy=busy figure=sens_p aspect="2 / 1" />
+                <FigureCanvas id="robustness-nd-plot" label="Sensitivity against the number of samples and the dimension" results=results slots=&[Slot::Robustness] busy=busy figure=sens_nd aspect="2.4 / 1" charts=2 />
             </div>
         </Panel>
     }

@@ -214,7 +214,8 @@ pub struct SensLine {
     pub fit: Option<LogLogFit>,
     /// How many points (the first ones) the fit used.
     pub fit_points: usize,
-    /// The reference law at each x (see the module documentation), anchored.
+    /// The reference law at each x (see the module documentation), anchored by least
+    /// squares in log on the fit's points.
     pub law: Vec<f64>,
 }
 
@@ -470,7 +471,6 @@ pub fn run(p: &Params, observer: &mut dyn Observer) -> Result<Robustness> {
                     (Features::Ntk, _) => 1.0,
                 })
                 .collect();
-            line.law = anchored(&shape, &line.sensitivity);
             // Over p, the law's window is p ≲ Nd: beyond it the model tends to the
             // infinite-width kernel interpolant, whose sensitivity is a fixed number.
             // The fit uses the points with p ≤ Nd when there are at least 3.
@@ -486,6 +486,18 @@ pub fn run(p: &Params, observer: &mut dyn Observer) -> Result<Robustness> {
             let ys_fit: Vec<f64> = idx.iter().map(|&i| line.sensitivity[i]).collect();
             line.fit = fit_log_log(&xs_fit, &ys_fit).ok();
             line.fit_points = idx.len();
+            // The law is anchored on the same points, and drawn over every x (so the
+            // departure beyond the window shows).
+            let shape_fit: Vec<f64> = idx.iter().map(|&i| shape[i]).collect();
+            let c = anchored(&shape_fit, &ys_fit);
+            line.law = shape
+                .iter()
+                .map(|s| {
+                    c.first()
+                        .zip(shape_fit.first())
+                        .map_or(f64::NAN, |(c, s0)| c / s0 * s)
+                })
+                .collect();
             match sweep {
                 0 => out.by_params.push(line),
                 1 => out.by_n.push(line),
