@@ -215,7 +215,7 @@ pub const PRESETS: [Preset; 11] = [
     Preset {
         id: "robustness",
         title: "Robustness needs parameters",
-        text: "The sensitivity ‖z‖·‖∇f(z)‖ of a model that interpolates N = 80 random labels in d = 40, against its number of parameters p. The universal law of robustness (Bubeck & Sellke 2021) says S ≳ √(Nd/p), and Bombari, Kiyani & Mondelli 2023 (arXiv:2302.01629) prove that NTK features with an even activation meet it. With cos (even), the NTK model's sensitivity falls from 6.5 at p = 320 to 2.7 at p = 10 240 (slope −0.36 ± 0.06 where the law applies, p ≤ Nd; the law says −½) and grows like N^0.50 ± 0.03, as √(Nd/p) says; with tanh (not even) it stalls (N-slope 0.01 ± 0.14) and grows with d. At these sizes random features behave like the NTK model: the theorem's separation between them needs k ≫ N and larger d.",
+        text: "The sensitivity ‖z‖·‖∇f(z)‖ of a model that interpolates N = 80 random labels in d = 40, against its number of parameters p. The universal law of robustness (Bubeck & Sellke 2021) says S ≳ √(Nd/p), and Bombari, Kiyani & Mondelli 2023 (arXiv:2302.01629) prove that NTK features with an even activation meet it. With cos (even), the NTK model's sensitivity falls from 6.5 at p = 320 to 2.7 at p = 10 240 (slope −0.36 ± 0.06 where the law applies, p ≤ Nd; the law says −½) and grows like N^(0.51 ± 0.03), as √(Nd/p) says; with tanh (not even) it stalls (slope −0.25 ± 0.09 in p, 0.09 ± 0.09 in N) and grows with d. At these sizes random features behave like the NTK model: the theorem's separation between them needs k ≫ N and larger d.",
         fields: &[
             ("view", "memorization"),
             ("act", "cos"),

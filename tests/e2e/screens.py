@@ -26,6 +26,7 @@ SHOTS = [
     ("desktop-training", "view=training", 1400, 1100, 1),
     ("desktop-generalization", "view=generalization", 1400, 1100, 1),
     ("desktop-memorization", "view=memorization", 1400, 2700, 1),
+    ("desktop-robustness-preset", "preset=robustness", 1400, 2700, 1),
     ("desktop-cnn-preset", "preset=cnn", 1400, 1100, 1),
     ("desktop-attention-preset", "preset=attention", 1400, 1100, 1),
     ("desktop-kan-preset", "preset=kan", 1400, 1100, 1),

@@ -183,13 +183,19 @@ pub fn sensitivity_charts(r: &Results, log: bool) -> Vec<Chart> {
             .push(Series::new("NTK regressor", x, y.to_vec(), color));
         c
     };
-    let mut charts = vec![chart(
+    let mut first = chart(
         format!("Sensitivity against n (d = {})", s.at_d),
         "training points n",
         &s.n,
         &s.by_n,
         palette::GREEN,
-    )];
+    );
+    // The directional measure mixes in |f(z)| for a 1-homogeneous f (∇f(z)ᵀz = f(z));
+    // the paper's ‖z‖·‖∇f(z)‖ is on the robustness panel.
+    first.note = Some(
+        "directional sensitivity: for a 1-homogeneous f, ∇f(z)ᵀz = f(z), so it mixes in |f(z)|; Bombari et al.'s ‖z‖·‖∇f(z)‖ against p, N and d is on the Memorization & robustness tab".into(),
+    );
+    let mut charts = vec![first];
     // A user's file has one dimension: no sweep over d.
     if !s.d.is_empty() {
         charts.push(chart(
