@@ -210,7 +210,7 @@ pub const PRESETS: [Preset; 11] = [
             ("widths", "64, 256, 1024"),
             ("seeds", "3"),
         ],
-        seconds: 6.0,
+        seconds: 5.3,
     },
     Preset {
         id: "robustness",
@@ -224,7 +224,7 @@ pub const PRESETS: [Preset; 11] = [
             ("widths", "64, 256, 1024"),
             ("seeds", "3"),
         ],
-        seconds: 8.0,
+        seconds: 5.3,
     },
 ];
 

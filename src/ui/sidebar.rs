@@ -106,8 +106,16 @@ pub fn Sidebar(
             let heading = format!("group-{}", g.key());
             let section = format!("{heading}-section");
             let labelled = heading.clone();
-            let picture =
-                (g == Group::Data).then(|| view! { <DataPicture results=results busy=busy /> });
+            // The memorization tab draws its own data and sends no data job: the
+            // picture of the sidebar's data would be stale there, so it is not shown.
+            let view_key = fields.get("view");
+            let picture = (g == Group::Data).then(|| {
+                view! {
+                    <Show when=move || view_key.get() != View::Memorization.key()>
+                        <DataPicture results=results busy=busy />
+                    </Show>
+                }
+            });
             view! {
                 <section class="group" id=section aria-labelledby=labelled>
                     <h2 id=heading>{g.title()}</h2>

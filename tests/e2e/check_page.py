@@ -417,7 +417,9 @@ def main():
                          if st >= chosen_at]
                 figures[f"preset_{pid}_longest_task_ms"] = max(tasks) if tasks else 0.0
                 errors = driver.js("return [...document.querySelectorAll('.panel-error')]"
-                                   ".map(e => e.textContent).filter(t => t)")
+                                   ".filter(e => e.textContent)"
+                                   ".map(e => (e.parentElement.querySelector('canvas') || {}).id"
+                                   " + ': ' + e.textContent)")
                 assert not errors, f"panel errors: {errors}"
                 text = driver.js("return document.getElementById('preset-box').textContent")
                 assert "Preset:" in text and "20" in text, text
@@ -657,7 +659,7 @@ def main():
             assert focused == "tab-convergence", f"focus is on {focused!r}"
             roving = driver.js("return [...document.querySelectorAll('[role=tab]')]"
                                ".map(t => t.tabIndex)")
-            assert roving == [-1, 0, -1, -1], roving
+            assert roving == [-1, 0, -1, -1, -1], roving
             driver.send_keys(driver.find("#tab-convergence"), "\ue011")  # Home
             wait_for(driver, "return location.hash.indexOf('view=') < 0"
                      " || location.hash.indexOf('view=kernel') >= 0", timeout=5, what="Home")

@@ -82,6 +82,20 @@ pub fn alignment_charts(s: &Spurious, log: bool) -> Vec<Chart> {
             ));
         }
     }
+    // A model with fewer features than samples cannot interpolate: its fits needed
+    // the Cholesky jitter, which acts as a tiny ridge.
+    let short: Vec<String> = s
+        .lines
+        .iter()
+        .filter(|l| l.jitter > 0.0 || l.rank_deficient)
+        .map(|l| width_label(l.width))
+        .collect();
+    if !short.is_empty() {
+        by_n.note = Some(format!(
+            "{}: fewer features than samples at some N, so K is singular and the fit is a ridge with a tiny jitter, not an interpolation",
+            short.join(", ")
+        ));
+    }
     let mut by_width = Chart::new(
         format!(
             "… against the number of features k, at N = {}",

@@ -81,8 +81,10 @@ pub fn first_layer(k: usize, d: usize, seed: u64) -> Result<Matrix> {
 pub fn kernel_bytes(rows: usize, cols: usize, d: usize, k: Option<usize>) -> u64 {
     let f = crate::budget::floats;
     match k {
+        // Pre-activations and features of the rows and of the columns (≤ 4 rows × k),
+        // the product and, for NTK features, the linear kernel.
         Some(k) => f(&[rows, k])
-            .saturating_mul(2)
+            .saturating_mul(4)
             .saturating_add(f(&[rows, cols]).saturating_mul(3)),
         None => crate::budget::kernel_bytes(rows, cols, d, 1),
     }

@@ -229,6 +229,10 @@ pub struct WidthLine {
     pub test_mse: Vec<f64>,
     /// The largest Cholesky jitter any fit needed (0 when none did).
     pub jitter: f64,
+    /// Whether the model has fewer features than the largest N (RF: k < N; NTK:
+    /// k·d < N): K is then singular and the fits are ridge fits with the jitter.
+    #[serde(default)]
+    pub rank_deficient: bool,
 }
 
 /// The remedies at the largest N and the widest model, one seed.
@@ -649,6 +653,13 @@ pub fn run(p: &Params, observer: &mut dyn Observer) -> Result<Spurious> {
             stability: Vec::new(),
             test_mse: Vec::new(),
             jitter: 0.0,
+            rank_deficient: width.is_some_and(|k| {
+                let rank = match p.features {
+                    Features::Rf => k,
+                    Features::Ntk => k.saturating_mul(p.d),
+                };
+                rank < *ns.last().unwrap_or(&0)
+            }),
         };
         for &n in &ns {
             let (mut per_seed, mut memo, mut stab, mut mse) =
