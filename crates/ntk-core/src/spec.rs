@@ -382,7 +382,16 @@ impl NetworkSpec {
                 ws.clone()
             }
             (None, Some(w)) if (1..=MAX_WIDTH).contains(&w) => {
-                vec![w; self.depth.unwrap_or(0)]
+                // The depth bounds the allocation: checked before `vec!` (a depth of
+                // 10¹⁸ from random JSON once asked for 7.8·10¹⁸ bytes and aborted).
+                let depth = self.depth.unwrap_or(0);
+                if depth > MAX_DEPTH {
+                    return err(
+                        "network.depth",
+                        format!("must be a whole number between 0 and {MAX_DEPTH}, got {depth}"),
+                    );
+                }
+                vec![w; depth]
             }
             (None, Some(w)) => {
                 return err(

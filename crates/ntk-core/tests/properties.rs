@@ -112,6 +112,20 @@ fn run_verb(verb: &str, spec: Value) -> Result<(), TestCaseError> {
     Ok(())
 }
 
+/// Found by `every_verb_answers_a_valid_input_with_one_field_changed`: a huge depth
+/// with a width made the finite network's spec allocate `depth` widths before any
+/// check (7.8·10¹⁸ bytes, abort). Every verb that builds a finite network refuses it
+/// by field now.
+#[test]
+fn a_huge_depth_is_refused_before_anything_is_allocated() {
+    for verb in ["empirical", "train"] {
+        let mut spec = verb_spec(verb);
+        spec["network"]["depth"] = json!(971_358_545_329_426_795u64);
+        let err = cli::run(verb, spec).unwrap_err();
+        assert_eq!(err.field, "network.depth", "{verb}: {err:?}");
+    }
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: 200, ..ProptestConfig::default() })]
 

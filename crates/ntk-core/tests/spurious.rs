@@ -70,3 +70,39 @@ fn the_measured_ntk_alignment_approaches_gamma_as_n_grows() {
     assert!(r.ridge_alignment[1] < 0.8 * r.ridge_alignment[0], "{r:?}");
     assert!(r.time_alignment[0] < 0.8 * r.time_alignment[1], "{r:?}");
 }
+
+#[test]
+fn the_even_ntk_sensitivity_follows_the_law_in_p_and_n() {
+    use ntk_core::experiments::robustness::{run, Params};
+    // The universal law √(Nd/p), met by NTK features with an even activation
+    // (Bombari, Kiyani & Mondelli 2023): in p the slope is −½ up to p ≈ Nd, in N it is
+    // ½. Measured with these settings (cos, d = 40, N = 80, 3 seeds × 24 points):
+    // 6.48 at p = 320 and 3.15 at p = 2560 = 0.8·Nd, slope −0.36 ± 0.06 over p ≤ Nd;
+    // against N at p = 2560, slope 0.51 ± 0.03. tanh (not even): 0.09 ± 0.09 in N.
+    let p = Params {
+        activations: vec![Activation::Cos, Activation::Tanh],
+        ds: vec![],
+        ..Params::default()
+    };
+    let out = run(&p, &mut ()).unwrap();
+    let line = |lines: &[ntk_core::experiments::robustness::SensLine], act: &str| {
+        lines
+            .iter()
+            .find(|l| l.features == Features::Ntk && l.activation == act)
+            .unwrap()
+            .clone()
+    };
+    let cos_p = line(&out.by_params, "cos");
+    assert!(cos_p.even);
+    // p = 320 → 2560 (8×): the law's √8 = 2.83 fall, measured 2.06.
+    assert!(
+        cos_p.sensitivity[3] < 0.6 * cos_p.sensitivity[0],
+        "{cos_p:?}"
+    );
+    let f = cos_p.fit.unwrap();
+    assert!(f.slope < -0.2 && f.slope > -0.7, "{f:?}");
+    let cos_n = line(&out.by_n, "cos").fit.unwrap();
+    assert!((cos_n.slope - 0.5).abs() < 0.1, "{cos_n:?}");
+    let tanh_n = line(&out.by_n, "tanh").fit.unwrap();
+    assert!(tanh_n.slope < cos_n.slope - 0.25, "{tanh_n:?} vs {cos_n:?}");
+}
