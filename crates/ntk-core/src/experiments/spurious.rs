@@ -829,14 +829,6 @@ mod tests {
         }
     }
 
-    #[test]
-    #[ignore]
-    fn time_gamma_curves() {
-        let t = std::time::Instant::now();
-        gamma_curves().unwrap();
-        eprintln!("gamma curves: {:?}", t.elapsed());
-    }
-
     #[wasm_bindgen_test(unsupported = test)]
     fn bad_settings_are_refused() {
         let bad = |p: Params, field: &str| {
