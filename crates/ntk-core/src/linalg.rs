@@ -118,6 +118,18 @@ impl Matrix {
     }
 }
 
+/// A column-major faer copy of a matrix.
+pub(crate) fn to_faer(x: &Matrix) -> faer::Mat<f64> {
+    faer::Mat::from_fn(x.rows(), x.cols(), |i, j| x.get(i, j))
+}
+
+/// C = α A Bᵀ.
+pub(crate) fn a_bt(a: MatRef<'_, f64>, b: MatRef<'_, f64>, alpha: f64) -> faer::Mat<f64> {
+    let mut c = faer::Mat::zeros(a.nrows(), b.nrows());
+    faer::linalg::matmul::matmul(&mut c, faer::Accum::Replace, a, b.transpose(), alpha, par());
+    c
+}
+
 /// faer's parallelism: every core natively, one thread on wasm32.
 pub fn par() -> Par {
     #[cfg(not(target_arch = "wasm32"))]

@@ -27,7 +27,7 @@ use serde::{Deserialize, Serialize};
 use crate::activation::Activation;
 use crate::error::{NtkError, Result};
 use crate::kernel::{FcNetwork, Kernels, Parameterization, MAX_DEPTH};
-use crate::linalg::{par, Matrix};
+use crate::linalg::{a_bt, par, to_faer, Matrix};
 
 /// The widest hidden layer a finite network may have.
 pub const MAX_WIDTH: usize = 1 << 16;
@@ -132,22 +132,11 @@ struct Cache {
     out: Vec<f64>,
 }
 
-fn to_faer(x: &Matrix) -> Mat<f64> {
-    Mat::from_fn(x.rows(), x.cols(), |i, j| x.get(i, j))
-}
-
 fn from_faer(m: MatRef<'_, f64>) -> Matrix {
     let data = (0..m.nrows())
         .flat_map(|i| (0..m.ncols()).map(move |j| m[(i, j)]))
         .collect();
     Matrix::from_row_major(m.nrows(), m.ncols(), data).expect("shape")
-}
-
-/// C = α A Bᵀ.
-fn a_bt(a: MatRef<'_, f64>, b: MatRef<'_, f64>, alpha: f64) -> Mat<f64> {
-    let mut c = Mat::zeros(a.nrows(), b.nrows());
-    matmul(&mut c, Accum::Replace, a, b.transpose(), alpha, par());
-    c
 }
 
 fn check_inputs(field: &'static str, x: &Matrix, d: usize) -> Result<()> {

@@ -16,14 +16,13 @@
 //! w ~ N(0, I/d). Both kernels are computed with the lab's analytic kernel
 //! ([`crate::kernel::kernel_matrix`]) at width ∞.
 
-use faer::linalg::matmul::matmul;
-use faer::{Accum, Mat, MatRef};
+use faer::{Mat, MatRef};
 use serde::{Deserialize, Serialize};
 
 use crate::activation::Activation;
 use crate::error::{NtkError, Result};
 use crate::kernel::{kernel_matrix, FcNetwork, Parameterization};
-use crate::linalg::{par, Matrix};
+use crate::linalg::{a_bt, to_faer, Matrix};
 
 /// Which feature map.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -55,17 +54,6 @@ pub fn limit_network(act: Activation) -> FcNetwork {
         parameterization: Parameterization::Ntk,
         width: None,
     }
-}
-
-pub(crate) fn to_faer(x: &Matrix) -> Mat<f64> {
-    Mat::from_fn(x.rows(), x.cols(), |i, j| x.get(i, j))
-}
-
-/// C = s · A Bᵀ.
-pub(crate) fn a_bt(a: MatRef<'_, f64>, b: MatRef<'_, f64>, s: f64) -> Mat<f64> {
-    let mut c = Mat::zeros(a.nrows(), b.nrows());
-    matmul(&mut c, Accum::Replace, a, b.transpose(), s, par());
-    c
 }
 
 /// The first layer of a finite model: k × d weights with entries N(0, 1/d), drawn from

@@ -39,12 +39,13 @@
 use faer::Mat;
 use serde::{Deserialize, Serialize};
 
-use super::features::{a_bt, first_layer, to_faer, Features};
+use super::features::{first_layer, Features};
 use super::{check_count, distinct, Observer, Part, Reporter};
 use crate::activation::Activation;
 use crate::empirical::{fit_log_log, LogLogFit};
 use crate::error::{NtkError, Result};
 use crate::linalg::Matrix;
+use crate::linalg::{a_bt, to_faer};
 
 /// The experiment's settings.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

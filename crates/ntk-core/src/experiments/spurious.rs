@@ -481,12 +481,11 @@ pub fn draw_kernel(p: &Params, width: Option<usize>, s: usize, dr: &Draw) -> Res
     kernel(p.features, p.activation, w.as_ref(), &dr.z, &train)
 }
 
-/// Fit the minimum-norm interpolant of a draw with kernel `k` (rows × N) and measure.
-pub fn fit(k: &Mat<f64>, dr: &Draw) -> Result<Fit> {
+/// The right-hand sides of a fit on a draw with kernel `k` (rows × N):
+/// [k(z_iˢ) | e_i | G] for the probes i, N × (2m + 1).
+fn probe_rhs(k: &Mat<f64>, dr: &Draw) -> Mat<f64> {
     let (n, m) = (dr.n, dr.probes);
-    let ktt = k.as_ref().subrows(0, n);
-    // [k(z_iˢ) for the probes | e_i for the probes | G].
-    let rhs = Mat::from_fn(n, 2 * m + 1, |r, c| {
+    Mat::from_fn(n, 2 * m + 1, |r, c| {
         if c < m {
             k[(n + c, r)]
         } else if c < 2 * m {
@@ -494,15 +493,32 @@ pub fn fit(k: &Mat<f64>, dr: &Draw) -> Result<Fit> {
         } else {
             dr.g[r]
         }
-    });
-    let (x, jitter) = solve_many(ktt, rhs.as_ref())?;
+    })
+}
+
+/// The mean squared error on the draw's test samples of f = k(z)ᵀcoef.
+fn test_error(k: &Mat<f64>, dr: &Draw, coef: faer::ColRef<'_, f64>) -> f64 {
+    let t0 = dr.n + dr.probes;
+    let predict = |row: usize| -> f64 { (0..dr.n).map(|j| k[(row, j)] * coef[j]).sum() };
+    dr.g_test
+        .iter()
+        .enumerate()
+        .map(|(j, g)| (g - predict(t0 + j)).powi(2))
+        .sum::<f64>()
+        / dr.g_test.len() as f64
+}
+
+/// Fit the minimum-norm interpolant of a draw with kernel `k` (rows × N) and measure.
+pub fn fit(k: &Mat<f64>, dr: &Draw) -> Result<Fit> {
+    let (n, m) = (dr.n, dr.probes);
+    let ktt = k.as_ref().subrows(0, n);
+    let (x, jitter) = solve_many(ktt, probe_rhs(k, dr).as_ref())?;
     let coef = x.col(2 * m);
-    let predict = |row: usize| -> f64 { (0..n).map(|j| k[(row, j)] * coef[j]).sum() };
     let mut out = Fit {
         alignment: Vec::with_capacity(m),
         memorization: Vec::with_capacity(m),
         stability: Vec::with_capacity(m),
-        test_mse: 0.0,
+        test_mse: test_error(k, dr, coef),
         jitter,
     };
     for i in 0..m {
@@ -511,14 +527,6 @@ pub fn fit(k: &Mat<f64>, dr: &Draw) -> Result<Fit> {
         out.memorization.push(x[(i, i)] * dr.g[i] * loo);
         out.stability.push(dr.g[i] * loo);
     }
-    let t0 = n + m;
-    out.test_mse = dr
-        .g_test
-        .iter()
-        .enumerate()
-        .map(|(j, g)| (g - predict(t0 + j)).powi(2))
-        .sum::<f64>()
-        / dr.g_test.len() as f64;
     Ok(out)
 }
 
@@ -540,17 +548,7 @@ pub fn remedies(k: &Mat<f64>, dr: &Draw, ridge: &[f64], times: &[f64]) -> Result
         .map_err(|e| NtkError::Numerical(format!("eigen-decomposition failed: {e:?}")))?;
     let (lam, q) = (evd.S(), evd.U());
     let mean = (0..n).map(|i| ktt[(i, i)]).sum::<f64>() / n as f64;
-    // C = Qᵀ [k(z_iˢ) | e_i | G] for the probes i.
-    let rhs = Mat::from_fn(n, 2 * m + 1, |r, c| {
-        if c < m {
-            k[(n + c, r)]
-        } else if c < 2 * m {
-            f64::from(u8::from(r == c - m))
-        } else {
-            dr.g[r]
-        }
-    });
-    let c = q.transpose() * &rhs;
+    let c = q.transpose() * probe_rhs(k, dr);
     // (mean coefficient, mean memorization, test error) of the smoother Q h(Λ) Qᵀ.
     let measure = |h: &dyn Fn(f64) -> f64| -> (f64, f64, f64) {
         let mut scaled = c.clone();
@@ -562,21 +560,12 @@ pub fn remedies(k: &Mat<f64>, dr: &Draw, ridge: &[f64], times: &[f64]) -> Result
         }
         let x = q * &scaled;
         let coef = x.col(2 * m);
-        let predict = |row: usize| -> f64 { (0..n).map(|j| k[(row, j)] * coef[j]).sum() };
         let align = (0..m).map(|i| x[(i, i)]).sum::<f64>() / m as f64;
         let memo = (0..m)
             .map(|i| x[(i, i)] * dr.g[i] * coef[i] / x[(i, m + i)])
             .sum::<f64>()
             / m as f64;
-        let t0 = n + m;
-        let mse = dr
-            .g_test
-            .iter()
-            .enumerate()
-            .map(|(j, g)| (g - predict(t0 + j)).powi(2))
-            .sum::<f64>()
-            / dr.g_test.len() as f64;
-        (align, memo, mse)
+        (align, memo, test_error(k, dr, coef))
     };
     let mut out: [Vec<f64>; 5] = Default::default();
     // At r = 0 the interpolant: eigenvalues at round-off are floored like the Cholesky
