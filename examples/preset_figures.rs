@@ -90,7 +90,7 @@ fn summarize(part: &Part) {
         }
         Part::Convergence(c) => {
             for l in &c.lines {
-                let (a, b) = (l.fit.unwrap(), l.fit_max_entry.unwrap());
+                let (a, b) = (l.frobenius.fit_mean.unwrap(), l.max_entry.fit_mean.unwrap());
                 println!(
                     "   {:<40} slope Frobenius {:+.3} ± {:.3}, max entry {:+.3} ± {:.3}",
                     ntk_lab::ui::panels::line_label(l),

@@ -9,6 +9,7 @@ use std::collections::BTreeMap;
 use ntk_core::activation::Activation;
 use ntk_core::data::Distribution;
 use ntk_core::dynamics::KernelKind;
+use ntk_core::experiments::convergence::Statistic;
 use ntk_core::experiments::features::Features;
 use ntk_core::experiments::{
     architectures, capacity, convergence, data, generalization, kan_vs_mlp, kernel, robustness,
@@ -137,8 +138,12 @@ pub struct Config {
     pub job: Vec<Experiment>,
     /// Log axes where they fit.
     pub log: bool,
-    /// The convergence panel's distance: the largest entry (else Frobenius).
+    /// The convergence panel's distance: the largest entry (else Frobenius); `sup`:
+    /// also the sup over the sphere.
     pub max_entry: bool,
+    pub sup: bool,
+    /// The convergence panel's summary over seeds.
+    pub stat: Statistic,
     /// The inputs and the target, for the picture of the data.
     pub data: DataSpec,
     pub target: Target,
@@ -184,6 +189,13 @@ pub struct Settings {
     pub seeds: usize,
     pub points: usize,
     pub max_entry: bool,
+    pub sup: bool,
+    pub stat: Statistic,
+    pub delta: f64,
+    pub epsilon: f64,
+    pub layers: bool,
+    /// The depth sweep: its depths and width.
+    pub depth_sweep: Option<(Vec<usize>, usize)>,
     pub log: bool,
 }
 
@@ -327,7 +339,20 @@ impl Settings {
         };
         let seeds = r.whole("seeds");
         let points = r.whole("points");
-        let max_entry = r.choice("metric") == "max";
+        let metric = r.choice("metric");
+        let (max_entry, sup) = (metric != "frob", metric == "sup");
+        let stat = match r.choice("stat") {
+            "quantile" => Statistic::Quantile,
+            "worst" => Statistic::Worst,
+            "tail" => Statistic::Tail,
+            _ => Statistic::Mean,
+        };
+        let delta = r.number("delta");
+        let epsilon = r.number("eps");
+        let layers = r.flag("layers");
+        let dsweep = r.flag("dsweep");
+        let depths = r.list("depths");
+        let dwidth = r.whole("dwidth");
         let log = r.flag("log");
         let features = match r.choice("feat") {
             "rf" => Features::Rf,
@@ -389,6 +414,12 @@ impl Settings {
             seeds,
             points,
             max_entry,
+            sup,
+            stat,
+            delta,
+            epsilon,
+            layers,
+            depth_sweep: dsweep.then_some((depths, dwidth)),
             log,
         })
     }
@@ -563,6 +594,31 @@ impl Settings {
                 ));
             }
         }
+        if s.view == View::Convergence {
+            if s.sup && d != 2 && d != 3 {
+                errors.push((
+                    "metric",
+                    format!("the sup over the sphere is taken on a grid of the circle (d = 2) or the sphere (d = 3); d is {d}: choose another distance or d"),
+                ));
+            }
+            if s.layers && !s.architecture.is_mlp() {
+                errors.push((
+                    "layers",
+                    "per-layer kernels are the MLP's (a cut after each Dense → φ): choose the MLP"
+                        .into(),
+                ));
+            }
+            if let Some((depths, _)) = &s.depth_sweep {
+                if !s.architecture.is_mlp() {
+                    errors.push((
+                        "dsweep",
+                        "the depth sweep cuts an MLP: choose the MLP".into(),
+                    ));
+                } else if depths.len() < 2 {
+                    errors.push(("depths", "give at least 2 depths".into()));
+                }
+            }
+        }
         match s.view {
             View::Convergence if s.widths.len() < 3 => errors.push((
                 "widths",
@@ -630,6 +686,16 @@ impl Settings {
                 d,
                 seed: s.seed,
                 user,
+                delta: s.delta,
+                epsilon: s.epsilon,
+                layers: s.layers,
+                sup_grid: s.sup.then_some(if d == 2 { 96 } else { 200 }),
+                depths: s
+                    .depth_sweep
+                    .as_ref()
+                    .map_or(Vec::new(), |(l, _)| l.clone()),
+                depth_width: s.depth_sweep.as_ref().map_or(256, |(_, m)| *m),
+                ..convergence::Params::default()
             })],
             View::Training => vec![Experiment::Training(training::Params {
                 network,
@@ -733,6 +799,8 @@ impl Settings {
             job,
             log: s.log,
             max_entry: s.max_entry,
+            sup: s.sup,
+            stat: s.stat,
             data: shown_data,
             target: shown_target,
             architecture: s.architecture.clone(),
@@ -867,7 +935,7 @@ mod tests {
         assert_eq!(W_STD.parse("1.25"), Ok(1.25));
         assert_eq!(
             DEPTH.parse("0"),
-            Err("depth L must be a whole number between 1 and 10".into())
+            Err("depth L must be a whole number between 1 and 100".into())
         );
         assert!(DEPTH.parse("2.5").is_err());
         assert_eq!(
@@ -1067,7 +1135,7 @@ mod tests {
 
     #[test]
     fn every_preset_builds_its_view_and_its_url_reproduces_it() {
-        assert_eq!(PRESETS.len(), 11);
+        assert_eq!(PRESETS.len(), 12);
         for p in &PRESETS {
             let v = preset_values(p);
             let c = build(&v).unwrap_or_else(|e| panic!("{}: {e:?}", p.id));

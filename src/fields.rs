@@ -56,12 +56,12 @@ pub const N: Bounds = b("n", 2.0, 600.0, true);
 pub const D: Bounds = b("dimension d", 1.0, 64.0, true);
 pub const NU: Bounds = b("ν", 2.1, 100.0, false);
 pub const DATA_SEED: Bounds = b("seed", 0.0, 1e9, true);
-pub const DEPTH: Bounds = b("depth L", 1.0, 10.0, true);
+pub const DEPTH: Bounds = b("depth L", 1.0, 100.0, true);
 pub const ALPHA: Bounds = b("α", 0.0, 5.0, false);
 pub const WIDTH: Bounds = b("width m", 1.0, 16384.0, true);
 pub const W_STD: Bounds = b("σ_w", 0.0, 10.0, false);
 pub const B_STD: Bounds = b("σ_b", 0.0, 10.0, false);
-pub const SEEDS: Bounds = b("seeds", 1.0, 20.0, true);
+pub const SEEDS: Bounds = b("seeds", 1.0, 64.0, true);
 pub const POINTS: Bounds = b("angles", 11.0, 2001.0, true);
 pub const NOISE: Bounds = b("label noise σ", 0.0, 10.0, false);
 pub const N_TEST: Bounds = b("test points", 2.0, 1000.0, true);
@@ -252,10 +252,29 @@ pub const FEATURE_MODELS: [(&str, &str); 2] = [
 pub const SPURIOUS_FRACTION: Bounds = b("spurious fraction α", 0.05, 0.95, false);
 pub const SPURIOUS_D: Bounds = b("dimension of z", 8.0, 120.0, true);
 /// The convergence panel's distances: (value, label).
-pub const METRICS: [(&str, &str); 2] = [
+pub const METRICS: [(&str, &str); 3] = [
     ("frob", "relative Frobenius ‖Θ̂ − Θ‖_F/‖Θ‖_F"),
     ("max", "largest entry max|Θ̂ − Θ|"),
+    ("sup", "sup over the sphere (d = 2 or 3, on a grid)"),
 ];
+/// The convergence panel's summaries over seeds: (value, label).
+pub const STATISTICS: [(&str, &str); 4] = [
+    ("mean", "mean ± std"),
+    ("quantile", "(1 − δ) quantile"),
+    ("worst", "worst seed"),
+    ("tail", "tail P(distance > ε)"),
+];
+pub const DELTA: Bounds = b("δ", 0.01, 0.5, false);
+pub const EPSILON: Bounds = b("ε", 1e-4, 100.0, false);
+pub const DEPTH_WIDTH: Bounds = b("depth sweep width", 8.0, 2048.0, true);
+/// The depth sweep's depths.
+pub const DEPTHS: ListKind = ListKind {
+    what: "depths",
+    max_len: 8,
+    min: 1.0,
+    max: 100.0,
+    distinct: true,
+};
 
 /// The widths: up to 8, each ≤ 16384, used narrow to wide, each once.
 pub const WIDTHS: ListKind = ListKind {
@@ -299,7 +318,7 @@ fn check_hide(raw: &str) -> Result<(), String> {
 }
 
 /// Every setting, in the order of the sidebar (and of the URL).
-pub const FIELDS: [Field; 45] = [
+pub const FIELDS: [Field; 52] = [
     field("view", "kernel", Group::Page, "view", "Which panels are shown and computed.", Kind::Special(check_view)),
     field("preset", "none", Group::Page, "preset", "The teaching preset the settings came from.", Kind::Special(check_preset)),
     field("dist", "circle", Group::Data, "distribution", "Inputs for the heatmaps and the spectrum, each coordinate with mean 0 and variance 1; the circle gives Fourier modes.", Kind::Choice(&DISTRIBUTIONS)),
@@ -390,6 +409,25 @@ pub const FIELDS: [Field; 45] = [
     field("band", "1", Group::View, "seed mean and band", "Each width's seed mean with a band of ± 2 standard errors of the mean; off: the seeds' own curves only, a line each, as Jacot et al. 2018 draw them.", Kind::Flag),
     field("points", "201", Group::View, "angles", "How many angles γ the circle profile uses.", num(POINTS, 10.0)),
     field("metric", "frob", Group::View, "distance (convergence)", "How the convergence panel measures the empirical NTK's distance to the analytic one.", Kind::Choice(&METRICS)),
+    field("stat", "mean", Group::View, "summary over seeds (convergence)", "The theorems are high-probability statements: the (1 − δ) quantile over seeds is the ε within which a fraction 1 − δ of networks stay; the tail is the share of seeds farther than ε.", Kind::Choice(&STATISTICS)),
+    Field {
+        enabled: |v| v("stat") == "quantile",
+        ..field("delta", "0.1", Group::View, "δ", "The quantile's level is 1 − δ; it needs about 2/δ seeds to be more than the worst seed (the plot says when there are fewer).", num(DELTA, 0.01))
+    },
+    Field {
+        enabled: |v| v("stat") == "tail",
+        ..field("eps", "0.1", Group::View, "ε", "The tail's threshold: the share of seeds whose distance exceeds ε.", num(EPSILON, 0.01))
+    },
+    field("layers", "0", Group::View, "every layer's kernel", "Also the distance of each hidden layer's kernel Θ̂^(ℓ) (the network cut after layer ℓ, read out by a unit of the next layer) to the analytic NTK of depth ℓ, for the first distribution: one line per layer (MLP only).", Kind::Flag),
+    field("dsweep", "0", Group::View, "depth sweep", "The spread of Θ̂(x, x) over seeds against the depth at one width, beside its L/m law (MLP only).", Kind::Flag),
+    Field {
+        enabled: |v| v("dsweep") == "1",
+        ..field("depths", "1, 2, 4, 8, 16, 32, 64", Group::View, "depths", "The depth sweep's depths (up to 8, each ≤ 100); one network of the largest depth per seed is cut at each.", Kind::List(DEPTHS))
+    },
+    Field {
+        enabled: |v| v("dsweep") == "1",
+        ..field("dwidth", "256", Group::View, "depth sweep width", "The depth sweep's width m; the law's variable is L/m.", num(DEPTH_WIDTH, 1.0))
+    },
     field("feat", "ntk", Group::View, "features (memorization)", "The model of the memorization panel: the NTK features z ⊗ φ'(Wz) of a two-layer net's first layer (k neurons), or random features φ(Vz) (k features); both with the sidebar's activation and widths k, and the kernel at k = ∞.", Kind::Choice(&FEATURE_MODELS)),
     field("spfrac", "0.5", Group::View, "spurious fraction α", "The share d_y/d of the coordinates of z = [x, y] that are spurious (y): the label depends on x only.", num(SPURIOUS_FRACTION, 0.05)),
     field("spd", "40", Group::View, "dimension of z", "d of the memorization panel's samples z = [x, y] ~ N(0, I_d); N runs from d to 10d (the theory needs d ≪ N ≪ d²).", num(SPURIOUS_D, 1.0)),
@@ -433,7 +471,9 @@ pub fn used_on(key: &str, view: View, v: Lookup) -> bool {
         "ntest" => matches!(view, Training | Generalization),
         "lr" | "steps" => view == Training || (view == Kernel && trains_kernel),
         "ktrain" | "kernel" | "points" | "band" => view == Kernel,
-        "metric" => view == Convergence,
+        "metric" | "stat" | "delta" | "eps" | "layers" | "dsweep" | "depths" | "dwidth" => {
+            view == Convergence
+        }
         "feat" | "spfrac" | "spd" => view == Memorization,
         _ => true,
     }

@@ -15,7 +15,7 @@ pub struct Step {
 }
 
 /// A paper: authors and year, title, arXiv id.
-pub const PAPERS: [(&str, &str, &str); 9] = [
+pub const PAPERS: [(&str, &str, &str); 12] = [
     (
         "Jacot, Gabriel & Hongler 2018",
         "Neural Tangent Kernel",
@@ -51,6 +51,21 @@ pub const PAPERS: [(&str, &str, &str); 9] = [
         "Sohl-Dickstein et al. 2020",
         "On the infinite width limit … standard parameterization",
         "2001.07301",
+    ),
+    (
+        "Hanin & Nica 2019",
+        "Finite depth and width corrections to the neural tangent kernel",
+        "1909.05989",
+    ),
+    (
+        "Du et al. 2019",
+        "Gradient descent provably optimizes over-parameterized neural networks",
+        "1810.02054",
+    ),
+    (
+        "Arora et al. 2019",
+        "Fine-grained analysis of optimization and generalization for overparameterized two-layer neural networks",
+        "1901.08584",
     ),
     (
         "Basri et al. 2019",
@@ -346,6 +361,43 @@ pub fn formulas(net: &FcNetwork, arch: &Architecture, cost: Option<KernelCost>) 
     }
     steps.extend(cost_step);
     steps
+}
+
+/// The formulas of the tab's own experiment (after the network's).
+pub fn view_formulas(view: crate::config::View) -> Vec<Step> {
+    use crate::config::View;
+    match view {
+        View::Convergence => vec![
+            Step {
+                title: "Convergence with width: distances and their summaries over seeds".into(),
+                lines: vec![
+                    "relative Frobenius ‖Θ̂ − Θ‖_F/‖Θ‖_F and largest entry max_ij |Θ̂(x_i, x_j) − Θ(x_i, x_j)| on the n inputs; sup over the sphere of radius √d: the largest entry on a grid (d = 2: evenly spaced angles; d = 3: a Fibonacci lattice), its resolution stated".into(),
+                    "(1 − δ) quantile over seeds: sorted distances x₍₀₎ ≤ … ≤ x₍S−1₎, h = (S − 1)(1 − δ), q = x₍⌊h⌋₎ + (h − ⌊h⌋)(x₍⌊h⌋+1₎ − x₍⌊h⌋₎) (numpy's linear rule); meaningful for S ≥ 2/δ".into(),
+                    "tail: the share of seeds with distance > ε; theorems: P(|Θ̂ − Θ| > ε) ≤ δ once m ≳ L⁶/ε⁴ · log(L/δ) (Arora et al. 2019, arXiv:1904.11955)".into(),
+                    "slopes: least squares of log(statistic) on log m, ± the standard error; the reference is m^(−1/2) (Hanin & Nica 2019)".into(),
+                    "layer ℓ: Θ̂^(ℓ) is the NTK of h^(ℓ+1)_1, the first unit of layer ℓ + 1 (the net cut after ℓ hidden layers); its limit is the depth-ℓ recursion above".into(),
+                ],
+            },
+            Step {
+                title: "Depth over width: the spread of Θ̂(x, x)".into(),
+                lines: vec![
+                    "Θ̂(x, x) = Σ_{k=1}^{L+1} T_k, T_k = (σ_w²/n_{k−1}) ‖a_{k−1}‖² ‖δ_k‖²: each T_k is its mean times L per-layer ratios, forward below k and backward from k on".into(),
+                    "each ratio averages m terms with 𝔼X = 1, 𝔼X² = 6 (ReLU): variance 5/m (Hanin & Nica 2019); a layer's forward and backward ratios covary by 1/m".into(),
+                    "Var Θ̂/𝔼[Θ̂]² = (L+1)⁻² Σ_{k,k'} (1 + 5/m)^(L−|k−k'|) (1 + 1/m)^|k−k'| − 1 ≈ (11/3)·L/m for L ≪ m (bias-free ReLU, NTK parameterization)".into(),
+                    "fitted c: weighted least squares of log(1 + v) = c·L/m through the origin, weights from the jackknife errors over seeds".into(),
+                ],
+            },
+        ],
+        View::Generalization => vec![Step {
+            title: "Capacity: λ₀ and the Rademacher bound".into(),
+            lines: vec![
+                "H^∞_ij = x̂_iᵀx̂_j (π − arccos x̂_iᵀx̂_j)/(2π), x̂ = x/‖x‖: the two-layer ReLU NTK Gram of the first layer (Du et al. 2019, arXiv:1810.02054); λ₀ = λ_min(H^∞) > 0 is what the convergence and generalization theorems need".into(),
+                "Arora et al. 2019 (arXiv:1901.08584): test error ≲ √(2 yᵀ(H^∞)⁻¹y / n) + O(√(log(n/(λ₀δ))/n))".into(),
+                "Rademacher complexity of the RKHS ball of radius B: ≤ B·√(tr K)/n (Bartlett & Mendelson 2002); the interpolant of y has B² = yᵀK⁻¹y, so the bound drawn is √(yᵀK⁻¹y · tr K)/n with K the analytic NTK Gram".into(),
+            ],
+        }],
+        _ => Vec::new(),
+    }
 }
 
 /// The MLP's recursion, step by step.

@@ -173,6 +173,7 @@ fn every_panel_runs_on_the_users_data() {
         d: 2,
         seed: 0,
         user: user_data().points,
+        ..convergence::Params::default()
     }));
     let Part::Convergence(c) = parts(&msgs, Slot::Convergence).pop().unwrap() else {
         unreachable!()
@@ -182,7 +183,7 @@ fn every_panel_runs_on_the_users_data() {
 }
 
 /// Keys under which a JSON null is an absent option, not a NaN.
-const OPTIONAL: [&str; 13] = [
+const OPTIONAL: [&str; 18] = [
     "drift_by_width",
     "diverged_at",
     "theory_slope",
@@ -191,8 +192,13 @@ const OPTIONAL: [&str; 13] = [
     "critical",
     "snapshot_width",
     "y",
-    "fit",
-    "fit_max_entry",
+    "fit_mean",
+    "fit_quantile",
+    "fit_worst",
+    "grid",
+    "depth",
+    "fit_c",
+    "law_c",
     "file",
     "frequency",
     "share",

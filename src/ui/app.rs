@@ -22,6 +22,7 @@ use crate::ui::{
     SpectrumPanel, TrainingPanels,
 };
 use crate::url::{from_query, to_query};
+use ntk_core::experiments::convergence::{self, Statistic};
 use ntk_core::experiments::{Experiment, UserPoints};
 
 /// The CSS that hides the controls and groups listed in `hide` (teacher mode).
@@ -300,6 +301,21 @@ pub fn App(
     let current_view = Signal::derive(move || view_field.get().parse::<View>().ok());
     let max_entry =
         Signal::derive(move || config.with(|c| c.as_ref().is_some_and(|c| c.max_entry)));
+    let sup = Signal::derive(move || config.with(|c| c.as_ref().is_some_and(|c| c.sup)));
+    let stat =
+        Signal::derive(move || config.with(|c| c.as_ref().map_or(Statistic::Mean, |c| c.stat)));
+    // The convergence job's optional parts, read off the job itself.
+    let conv_job = move |f: fn(&convergence::Params) -> bool| {
+        config.with(|c| {
+            c.as_ref().is_some_and(|c| {
+                c.job
+                    .iter()
+                    .any(|e| matches!(e, Experiment::Convergence(p) if f(p)))
+            })
+        })
+    };
+    let conv_layers = Signal::derive(move || conv_job(|p| p.layers));
+    let conv_depth = Signal::derive(move || conv_job(|p| !p.depths.is_empty()));
     let band = {
         let f = fields.clone();
         Signal::derive(move || f.get("band").get() != "0")
@@ -457,7 +473,7 @@ pub fn App(
                         </Show>
                     }.into_any(),
                     View::Convergence => view! {
-                        <ConvergencePanel results=results busy=busy log=log max_entry=max_entry />
+                        <ConvergencePanel results=results busy=busy log=log max_entry=max_entry sup=sup stat=stat layers=conv_layers depth=conv_depth />
                     }.into_any(),
                     View::Training => view! {
                         <TrainingPanels results=results busy=busy log=log />
@@ -470,7 +486,7 @@ pub fn App(
                     }.into_any(),
                 }}
                 </div>
-                <FormulasPanel network=Signal::derive(move || config.with(|c| c.as_ref().and_then(|c| c.network().map(|n| (n, c.architecture.clone(), c.cost))))) />
+                <FormulasPanel network=Signal::derive(move || config.with(|c| c.as_ref().and_then(|c| c.network().map(|n| (n, c.architecture.clone(), c.cost))))) view=Signal::derive(move || config.with(|c| c.as_ref().map(|c| c.view))) />
             </main>
         </div>
     }

@@ -266,6 +266,42 @@ impl Mlp {
         Ok(())
     }
 
+    /// The same network cut after hidden layer `hidden` (1 ≤ hidden ≤ L): its first
+    /// `hidden` layers, read out by the first unit of the next layer (the first row
+    /// of W_{hidden+1} and b_{hidden+1}, with that layer's scales). Its output is the
+    /// pre-activation h^(hidden+1)_1 of this network (or the output itself at
+    /// `hidden` = L), so its empirical NTK is the per-layer kernel Θ̂^(hidden) whose
+    /// limit is the analytic NTK of depth `hidden` (Jacot et al. 2018,
+    /// arXiv:1806.07572, the recursion over ℓ). All cuts of one network share their
+    /// weights, as the theorems' per-layer bounds do.
+    pub fn truncated(&self, hidden: usize) -> Result<Mlp> {
+        let depth = self.spec.widths.len();
+        if hidden == 0 || hidden > depth {
+            return Err(NtkError::OutOfRange {
+                field: "layer",
+                expected: "between 1 and the network's depth",
+                value: hidden as f64,
+            });
+        }
+        let mut layers = self.layers[..hidden].to_vec();
+        let next = &self.layers[hidden];
+        let n_in = next.w.ncols();
+        layers.push(Layer {
+            w: Mat::from_fn(1, n_in, |_, j| next.w[(0, j)]),
+            b: next.b.first().map(|b| vec![*b]).unwrap_or_default(),
+            s_w: next.s_w,
+            s_b: next.s_b,
+        });
+        Ok(Mlp {
+            spec: MlpSpec {
+                widths: self.spec.widths[..hidden].to_vec(),
+                ..self.spec.clone()
+            },
+            d_in: self.d_in,
+            layers,
+        })
+    }
+
     /// ‖W_l‖_F (with b_l) of every layer.
     pub fn layer_norms(&self) -> Vec<f64> {
         self.layers

@@ -254,7 +254,7 @@ fn every_experiment_is_listed_and_runs_with_defaults() {
         if name == "convergence" {
             // The fitted slope with its standard error, per distribution.
             for line in v["lines"].as_array().unwrap() {
-                let fit = &line["fit"];
+                let fit = &line["frobenius"]["fit_mean"];
                 let (slope, se) = (
                     fit["slope"].as_f64().unwrap(),
                     fit["slope_std_error"].as_f64().unwrap(),

@@ -377,12 +377,13 @@ fn convergence_reports_slopes_side_by_side() {
         d: 8,
         seed: 1,
         user: None,
+        ..convergence::Params::default()
     };
     let mut check = Check(0);
     let out = convergence::run(&p, &mut check).unwrap();
     assert_eq!(check.0, 4 * 5 * 6);
     for line in &out.lines {
-        let fit = line.fit.unwrap();
+        let fit = line.frobenius.fit_mean.unwrap();
         let dist = line.distribution.unwrap();
         println!(
             "{:12} ({:15}): slope {:.3} ± {:.3}, prefactor {:.3}",

@@ -16,6 +16,9 @@ pub fn FormulasPanel(
             Option<ntk_core::layers::architecture::KernelCost>,
         )>,
     >,
+    /// The tab shown: its experiment's own formulas follow the network's.
+    #[prop(into)]
+    view: Signal<Option<crate::config::View>>,
 ) -> impl IntoView {
     view! {
         <Panel id="formulas" title="Formulas: what is computed" what="The infinite-width recursion for the network in the sidebar (each layer kind in use), with google/neural-tangents' conventions; it updates with every control.">
@@ -24,7 +27,11 @@ pub fn FormulasPanel(
                     network
                         .get()
                         .map(|(net, arch, cost)| {
-                            crate::formulas::formulas(&net, &arch, cost)
+                            let mut steps = crate::formulas::formulas(&net, &arch, cost);
+                            if let Some(v) = view.get() {
+                                steps.extend(crate::formulas::view_formulas(v));
+                            }
+                            steps
                                 .into_iter()
                                 .map(|step| {
                                     view! {

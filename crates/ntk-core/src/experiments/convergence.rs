@@ -3,15 +3,28 @@
 //! distribution (and the user's file), with log-log fits. Theory: O(m^{−1/2})
 //! fluctuations of each entry (Hanin & Nica 2019, arXiv:1909.05989; the limit itself
 //! is Jacot et al. 2018, arXiv:1806.07572).
+//!
+//! The convergence theorems are high-probability statements (Arora et al. 2019,
+//! arXiv:1904.11955: |Θ̂ − Θ| ≤ (L+1)ε with probability 1 − δ once m ≳ L⁶/ε⁴·log(L/δ)),
+//! so each width's distances are summarised in their quantities: the (1 − δ)
+//! quantile over seeds, the worst seed and the tail P(distance > ε), beside mean ±
+//! std. Optional parts: the same per hidden layer ℓ (Θ̂^(ℓ) against the depth-ℓ
+//! NTK), the sup over the input sphere approximated on a grid, Gaussian inputs of
+//! several dimensions d, and the spread of Θ̂(x, x) against the depth at a fixed
+//! width beside its L/m law ([`crate::empirical::relu_ntk_relative_variance`]).
 
 use serde::{Deserialize, Serialize};
 
 use super::inputs::UserPoints;
 use super::{check_count, check_widths, default_network, Observer, Part, Reporter};
+use crate::activation::Activation;
 use crate::data::{sample, Distribution};
-use crate::empirical::{fit_log_log, width_sweep, LogLogFit, WidthPoint};
+use crate::empirical::{
+    depth_sweep, distance_sweep, fit_log_log, fit_through_origin, relu_ntk_relative_variance,
+    seeds_for_quantile, stats, DepthPoint, LogLogFit, SeedDistances, Stats, WidthPoint,
+};
 use crate::error::{NtkError, Result};
-use crate::kernel::FcNetwork;
+use crate::kernel::{FcNetwork, Parameterization};
 use crate::layers::architecture::{Architecture, Model};
 use crate::linalg::Matrix;
 
@@ -32,6 +45,25 @@ pub struct Params {
     pub seed: u64,
     /// The user's data, as one more line.
     pub user: Option<UserPoints>,
+    /// The quantile's level is 1 − δ.
+    pub delta: f64,
+    /// The tail's threshold: P(distance > ε), for the relative Frobenius distance and
+    /// the largest entry alike.
+    pub epsilon: f64,
+    /// Also the distance of every hidden layer's kernel Θ̂^(ℓ) (flat MLP only).
+    pub layers: bool,
+    /// The sup over the sphere of radius √d (the norm of unit-variance inputs),
+    /// approximated by the largest entry on this many grid points: evenly spaced on
+    /// the circle for d = 2, a Fibonacci lattice for d = 3.
+    pub sup_grid: Option<usize>,
+    /// Gaussian inputs in each of these dimensions, one line each (n inputs).
+    pub dims: Vec<usize>,
+    /// The depth sweep (flat MLP): these depths at `depth_width`, `depth_seeds`
+    /// networks, on the first `depth_inputs` inputs of the first line.
+    pub depths: Vec<usize>,
+    pub depth_width: usize,
+    pub depth_seeds: usize,
+    pub depth_inputs: usize,
 }
 
 /// The distributions of the convergence panel: one per tail class, and `chosen` if it
@@ -61,9 +93,21 @@ impl Default for Params {
             d: 2,
             seed: 0,
             user: None,
+            delta: 0.1,
+            epsilon: 0.1,
+            layers: false,
+            sup_grid: None,
+            dims: Vec::new(),
+            depths: Vec::new(),
+            depth_width: 256,
+            depth_seeds: 32,
+            depth_inputs: 4,
         }
     }
 }
+
+/// The largest grid for the sup.
+pub const MAX_GRID: usize = 1024;
 
 impl Params {
     /// Check every setting before anything is allocated.
@@ -79,10 +123,47 @@ impl Params {
             "at least 3 different widths, for the fit",
         )?;
         check_count("seeds", self.seeds, 1, 1000, "between 1 and 1000")?;
-        if self.distributions.is_empty() && self.user.is_none() {
+        if !(self.delta > 0.0 && self.delta < 1.0) {
+            return Err(NtkError::OutOfRange {
+                field: "delta",
+                expected: "strictly between 0 and 1",
+                value: self.delta,
+            });
+        }
+        if !(self.epsilon.is_finite() && self.epsilon > 0.0) {
+            return Err(NtkError::OutOfRange {
+                field: "epsilon",
+                expected: "a positive number",
+                value: self.epsilon,
+            });
+        }
+        if self.distributions.is_empty() && self.user.is_none() && self.dims.is_empty() {
             return Err(NtkError::Empty {
                 field: "distributions",
             });
+        }
+        let mlp_only = |field: &'static str| NtkError::OutOfRange {
+            field,
+            expected: "the flat MLP architecture (per-layer kernels and depth cuts are the MLP's)",
+            value: 1.0,
+        };
+        if self.layers && !self.architecture.is_mlp() {
+            return Err(mlp_only("layers"));
+        }
+        if let Some(g) = self.sup_grid {
+            if self.d != 2 && self.d != 3 {
+                return Err(NtkError::OutOfRange {
+                    field: "d",
+                    expected:
+                        "2 or 3 for the sup over the sphere (a grid of the circle or the 2-sphere)",
+                    value: self.d as f64,
+                });
+            }
+            check_count("sup_grid", g, 8, MAX_GRID, "between 8 and 1024 grid points")?;
+        }
+        check_count("dims", self.dims.len(), 0, 8, "at most 8 dimensions")?;
+        for &d in &self.dims {
+            check_count("dims", d, 1, 4096, "dimensions between 1 and 4096")?;
         }
         let data = super::DataSpec {
             n: self.n,
@@ -91,33 +172,136 @@ impl Params {
             ..super::DataSpec::default()
         };
         data.validate()?;
-        let hidden = vec![*distinct.last().unwrap_or(&1); self.network.depth];
+        let widest = *distinct.last().unwrap_or(&1);
+        let rows = data.rows().max(self.sup_grid.unwrap_or(0));
+        let dim = data
+            .dim()
+            .max(self.d)
+            .max(self.dims.iter().copied().max().unwrap_or(0));
+        let hidden = vec![widest; self.network.depth];
         crate::budget::ensure(
             "the widest network's empirical NTK",
-            crate::budget::empirical_bytes(
-                data.dim().max(self.d),
-                &hidden,
-                data.rows(),
-                data.rows(),
-            ),
+            crate::budget::empirical_bytes(dim, &hidden, rows, rows),
             "lower the width, the depth or n",
-        )
+        )?;
+        if !self.depths.is_empty() {
+            if !self.architecture.is_mlp() {
+                return Err(mlp_only("depths"));
+            }
+            check_count(
+                "depths",
+                self.depths.len(),
+                2,
+                16,
+                "between 2 and 16 depths",
+            )?;
+            for &l in &self.depths {
+                check_count(
+                    "depths",
+                    l,
+                    1,
+                    crate::kernel::MAX_DEPTH,
+                    "depths between 1 and 100",
+                )?;
+            }
+            check_widths(&[self.depth_width])?;
+            check_count(
+                "depth_seeds",
+                self.depth_seeds,
+                3,
+                10_000,
+                "between 3 and 10000",
+            )?;
+            check_count("depth_inputs", self.depth_inputs, 1, 64, "between 1 and 64")?;
+            let deepest = vec![self.depth_width; *self.depths.iter().max().unwrap_or(&1)];
+            crate::budget::ensure(
+                "the depth sweep's deepest network",
+                crate::budget::empirical_bytes(dim, &deepest, self.depth_inputs, self.depth_inputs),
+                "lower the depths or the depth sweep's width",
+            )?;
+        }
+        Ok(())
     }
+}
+
+/// One distance's summary per width, with log-log fits of the mean, the quantile and
+/// the worst seed against the width (`None` when a value is 0).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Curve {
+    pub stats: Vec<Stats>,
+    pub fit_mean: Option<LogLogFit>,
+    pub fit_quantile: Option<LogLogFit>,
+    pub fit_worst: Option<LogLogFit>,
+}
+
+/// Hidden layer ℓ's curves.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LayerCurves {
+    pub layer: usize,
+    pub frobenius: Curve,
+    pub max_entry: Curve,
+}
+
+/// The grid a sup line was measured on.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Grid {
+    pub points: usize,
+    /// The largest distance from a point of the sphere to the grid, in degrees
+    /// (half the spacing on the circle; the Fibonacci lattice's covering radius,
+    /// estimated on 20 000 random directions, on the 2-sphere).
+    pub resolution_degrees: f64,
+    pub radius: f64,
 }
 
 /// One line of the plot: the inputs it was measured on, the sweep, and the fits.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Line {
-    /// The distribution sampled, or `None` for the user's file.
+    /// The distribution sampled, or `None` for the user's file and the grid.
     pub distribution: Option<Distribution>,
     /// The user's file: (name, rows, columns).
     pub file: Option<(String, usize, usize)>,
+    /// The sphere grid of a sup line.
+    pub grid: Option<Grid>,
+    /// The inputs' dimension.
+    pub d: usize,
+    /// Mean and std per width (as before the quantiles were added).
     pub points: Vec<WidthPoint>,
-    /// log ‖Θ̂ − Θ‖_F/‖Θ‖_F = a + b·log m, with the standard error of b; `None` when
-    /// a distance is 0 (e.g. a zero kernel).
-    pub fit: Option<LogLogFit>,
-    /// The same fit of the largest entry max|Θ̂ − Θ|.
-    pub fit_max_entry: Option<LogLogFit>,
+    /// Every seed's distances per width.
+    pub seeds: Vec<SeedDistances>,
+    /// ‖Θ̂ − Θ‖_F/‖Θ‖_F.
+    pub frobenius: Curve,
+    /// max|Θ̂ − Θ| (on a grid line: the sup over the sphere).
+    pub max_entry: Curve,
+    /// Per hidden layer, when asked.
+    pub layers: Vec<LayerCurves>,
+}
+
+/// Why the depth sweep has no theory curve.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NoDepthLaw {
+    /// The law is derived for ReLU.
+    NotRelu,
+    /// … without biases.
+    HasBias,
+    /// … in the NTK parameterization.
+    Standard,
+}
+
+/// The spread of Θ̂(x, x) against the depth at one width.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DepthSweep {
+    pub width: usize,
+    pub seeds: usize,
+    pub inputs: usize,
+    pub points: Vec<DepthPoint>,
+    /// The law's relative variance at each depth, or why it does not apply.
+    pub law: std::result::Result<Vec<f64>, NoDepthLaw>,
+    /// c in log(1 + relative variance) = c·L/m, weighted least squares through the
+    /// origin (weights from the jackknife errors), of the measurements (with its
+    /// standard error) and of the law at the same depths with the same weights.
+    pub fit_c: Option<(f64, f64)>,
+    pub law_c: Option<f64>,
 }
 
 /// The lines finished so far.
@@ -127,23 +311,83 @@ pub struct Convergence {
     pub seeds: usize,
     pub n: usize,
     pub d: usize,
+    pub delta: f64,
+    pub epsilon: f64,
+    /// The fewest seeds for which the (1 − δ) quantile means more than the worst
+    /// seed (on average 2 seeds above it); fewer and the page says so.
+    pub quantile_seeds: usize,
+    pub depth: Option<DepthSweep>,
+}
+
+/// Which summary over seeds a chart draws.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Statistic {
+    Mean,
+    Quantile,
+    Worst,
+    Tail,
+}
+
+impl Curve {
+    fn new(seeds: &[&[f64]], widths: &[usize], delta: f64, epsilon: f64) -> Result<Curve> {
+        let stats: Vec<Stats> = seeds
+            .iter()
+            .map(|v| stats(v, delta, epsilon))
+            .collect::<Result<_>>()?;
+        let x: Vec<f64> = widths.iter().map(|&w| w as f64).collect();
+        let fit = |f: fn(&Stats) -> f64| {
+            let y: Vec<f64> = stats.iter().map(f).collect();
+            fit_log_log(&x, &y).ok()
+        };
+        Ok(Curve {
+            fit_mean: fit(|s| s.mean),
+            fit_quantile: fit(|s| s.quantile),
+            fit_worst: fit(|s| s.worst),
+            stats,
+        })
+    }
+
+    /// The value of `stat` at each width.
+    pub fn values(&self, stat: Statistic) -> Vec<f64> {
+        self.stats
+            .iter()
+            .map(|s| match stat {
+                Statistic::Mean => s.mean,
+                Statistic::Quantile => s.quantile,
+                Statistic::Worst => s.worst,
+                Statistic::Tail => s.tail,
+            })
+            .collect()
+    }
+
+    /// The fit of `stat` (the tail is a probability: not fitted).
+    pub fn fit(&self, stat: Statistic) -> Option<LogLogFit> {
+        match stat {
+            Statistic::Mean => self.fit_mean,
+            Statistic::Quantile => self.fit_quantile,
+            Statistic::Worst => self.fit_worst,
+            Statistic::Tail => None,
+        }
+    }
 }
 
 impl Convergence {
     /// The theory's rate drawn as a reference: m^(−1/2) through the first line's
     /// narrowest width (of the relative Frobenius distance, or of the largest entry),
-    /// as (width, distance) pairs.
-    pub fn reference(&self, max_entry: bool) -> Vec<(f64, f64)> {
+    /// of statistic `stat`, as (width, distance) pairs.
+    pub fn reference_of(&self, max_entry: bool, stat: Statistic) -> Vec<(f64, f64)> {
         let Some(first) = self.lines.first() else {
             return Vec::new();
         };
-        let Some(p0) = first.points.first() else {
-            return Vec::new();
-        };
-        let y0 = if max_entry {
-            p0.max_entry_mean
+        let curve = if max_entry {
+            &first.max_entry
         } else {
-            p0.rel_frobenius_mean
+            &first.frobenius
+        };
+        let ys = curve.values(stat);
+        let (Some(p0), Some(&y0)) = (first.points.first(), ys.first()) else {
+            return Vec::new();
         };
         let m0 = p0.width as f64;
         first
@@ -152,32 +396,135 @@ impl Convergence {
             .map(|p| (p.width as f64, y0 * (m0 / p.width as f64).sqrt()))
             .collect()
     }
+
+    /// [`Convergence::reference_of`] the mean.
+    pub fn reference(&self, max_entry: bool) -> Vec<(f64, f64)> {
+        self.reference_of(max_entry, Statistic::Mean)
+    }
+
+    /// Whether the quantile is more than the worst seed.
+    pub fn quantile_meaningful(&self) -> bool {
+        self.seeds >= self.quantile_seeds
+    }
 }
 
 fn line(
     distribution: Option<Distribution>,
     file: Option<(String, usize, usize)>,
-    points: Vec<WidthPoint>,
-) -> Line {
-    let x: Vec<f64> = points.iter().map(|p| p.width as f64).collect();
-    let frob: Vec<f64> = points.iter().map(|p| p.rel_frobenius_mean).collect();
-    let max: Vec<f64> = points.iter().map(|p| p.max_entry_mean).collect();
-    Line {
+    grid: Option<Grid>,
+    d: usize,
+    seeds: Vec<SeedDistances>,
+    p: &Params,
+) -> Result<Line> {
+    let widths: Vec<usize> = seeds.iter().map(|s| s.width).collect();
+    let curve = |f: &dyn Fn(&SeedDistances) -> &[f64]| {
+        let v: Vec<&[f64]> = seeds.iter().map(f).collect();
+        Curve::new(&v, &widths, p.delta, p.epsilon)
+    };
+    let frobenius = curve(&|s| &s.rel_frobenius)?;
+    let max_entry = curve(&|s| &s.max_entry)?;
+    let depth = seeds.first().map_or(0, |s| s.layers.len());
+    let layers = (0..depth)
+        .map(|l| {
+            Ok(LayerCurves {
+                layer: l + 1,
+                frobenius: curve(&|s| &s.layers[l].rel_frobenius)?,
+                max_entry: curve(&|s| &s.layers[l].max_entry)?,
+            })
+        })
+        .collect::<Result<_>>()?;
+    Ok(Line {
         distribution,
         file,
-        fit: fit_log_log(&x, &frob).ok(),
-        fit_max_entry: fit_log_log(&x, &max).ok(),
-        points,
+        grid,
+        d,
+        points: seeds.iter().map(SeedDistances::point).collect(),
+        seeds,
+        frobenius,
+        max_entry,
+        layers,
+    })
+}
+
+/// `points` points of the sphere of radius `radius` in d = 2 (evenly spaced angles)
+/// or d = 3 (the Fibonacci lattice: heights z_j = 1 − (2j + 1)/N, longitudes
+/// j·π(3 − √5)), with the grid's resolution.
+pub fn sphere_grid(points: usize, d: usize, radius: f64) -> Result<(Matrix, Grid)> {
+    let mut v = Vec::with_capacity(points * d);
+    let resolution_degrees = if d == 2 {
+        for j in 0..points {
+            let t = 2.0 * std::f64::consts::PI * j as f64 / points as f64;
+            v.extend([radius * t.cos(), radius * t.sin()]);
+        }
+        180.0 / points as f64
+    } else if d == 3 {
+        let golden = std::f64::consts::PI * (3.0 - 5f64.sqrt());
+        for j in 0..points {
+            let z = 1.0 - (2 * j + 1) as f64 / points as f64;
+            let r = (1.0 - z * z).max(0.0).sqrt();
+            let phi = golden * j as f64;
+            v.extend([radius * r * phi.cos(), radius * r * phi.sin(), radius * z]);
+        }
+        let unit: Vec<[f64; 3]> = v
+            .chunks(3)
+            .map(|c| [c[0] / radius, c[1] / radius, c[2] / radius])
+            .collect();
+        let probes = crate::data::unit_sphere(20_000, 3, 7)?;
+        let mut worst = 0.0f64;
+        for i in 0..probes.rows() {
+            let q = probes.row(i);
+            let best = unit
+                .iter()
+                .map(|u| u[0] * q[0] + u[1] * q[1] + u[2] * q[2])
+                .fold(-1.0f64, f64::max);
+            worst = worst.max(best.clamp(-1.0, 1.0).acos());
+        }
+        worst.to_degrees()
+    } else {
+        return Err(NtkError::OutOfRange {
+            field: "d",
+            expected: "2 or 3 for a sphere grid",
+            value: d as f64,
+        });
+    };
+    Ok((
+        Matrix::from_row_major(points, d, v)?,
+        Grid {
+            points,
+            resolution_degrees,
+            radius,
+        },
+    ))
+}
+
+fn depth_law(net: &FcNetwork) -> std::result::Result<(), NoDepthLaw> {
+    if net.activation != Activation::Relu {
+        Err(NoDepthLaw::NotRelu)
+    } else if net.b_std.is_some_and(|b| b != 0.0) {
+        Err(NoDepthLaw::HasBias)
+    } else if net.parameterization != Parameterization::Ntk {
+        Err(NoDepthLaw::Standard)
+    } else {
+        Ok(())
     }
 }
 
-/// Run the convergence experiment: one line per distribution, then the user's file.
+/// Run the convergence experiment: one line per distribution, the user's file, the
+/// sup grid, each extra dimension, then the depth sweep.
 pub fn run(p: &Params, observer: &mut dyn Observer) -> Result<Convergence> {
     p.validate()?;
     let widths = super::distinct(&p.widths);
     let per = widths.len() * p.seeds;
-    let lines_total = p.distributions.len() + usize::from(p.user.is_some());
-    let mut r = Reporter::new(observer, per * lines_total);
+    let lines_total = p.distributions.len()
+        + usize::from(p.user.is_some())
+        + usize::from(p.sup_grid.is_some())
+        + p.dims.len();
+    let depth_units = if p.depths.is_empty() {
+        0
+    } else {
+        p.depth_seeds
+    };
+    let mut r = Reporter::new(observer, per * lines_total + depth_units);
     let model = Model {
         net: &p.network,
         arch: &p.architecture,
@@ -187,28 +534,99 @@ pub fn run(p: &Params, observer: &mut dyn Observer) -> Result<Convergence> {
         seeds: p.seeds,
         n: p.n,
         d: p.d,
+        delta: p.delta,
+        epsilon: p.epsilon,
+        quantile_seeds: seeds_for_quantile(p.delta),
+        depth: None,
     };
-    let sweep = |x: &Matrix, k: usize, what: &str, r: &mut Reporter| {
+    let mut k = 0;
+    let mut first_x: Option<Matrix> = None;
+    let mut sweep = |x: &Matrix, what: &str, r: &mut Reporter| {
         let mut stop = false;
-        let s = width_sweep(model, x, &widths, p.seeds, |q| {
+        let s = distance_sweep(model, x, &widths, p.seeds, p.layers, |q| {
             stop = r
                 .step(k * per + q.done, format!("{what}: {}", q.stage))
                 .is_err();
             !stop
         });
-        s.map(|s| s.points)
+        k += 1;
+        s
     };
-    for (k, dist) in p.distributions.iter().enumerate() {
+    for dist in &p.distributions {
         let x = sample(*dist, p.n, p.d, p.seed, false)?;
-        let points = sweep(&x, k, dist.name(), &mut r)?;
-        out.lines.push(line(Some(*dist), None, points));
+        let seeds = sweep(&x, dist.name(), &mut r)?;
+        out.lines
+            .push(line(Some(*dist), None, None, p.d, seeds, p)?);
+        first_x.get_or_insert(x);
         r.part(Part::Convergence(out.clone()));
     }
     if let Some(u) = &p.user {
         let x = Matrix::from_row_major(u.rows, u.cols, u.x.clone())?;
-        let points = sweep(&x, p.distributions.len(), &u.name, &mut r)?;
-        out.lines
-            .push(line(None, Some((u.name.clone(), u.rows, u.cols)), points));
+        let seeds = sweep(&x, &u.name, &mut r)?;
+        let file = Some((u.name.clone(), u.rows, u.cols));
+        out.lines.push(line(None, file, None, u.cols, seeds, p)?);
+        first_x.get_or_insert(x);
+        r.part(Part::Convergence(out.clone()));
+    }
+    if let Some(g) = p.sup_grid {
+        let (x, grid) = sphere_grid(g, p.d, (p.d as f64).sqrt())?;
+        let seeds = sweep(&x, "sphere grid", &mut r)?;
+        out.lines.push(line(None, None, Some(grid), p.d, seeds, p)?);
+        first_x.get_or_insert(x);
+        r.part(Part::Convergence(out.clone()));
+    }
+    for &d in &p.dims {
+        let x = sample(Distribution::Gaussian, p.n, d, p.seed, false)?;
+        let seeds = sweep(&x, &format!("Gaussian, d = {d}"), &mut r)?;
+        let dist = Some(Distribution::Gaussian);
+        out.lines.push(line(dist, None, None, d, seeds, p)?);
+        first_x.get_or_insert(x);
+        r.part(Part::Convergence(out.clone()));
+    }
+    if let (false, Some(x)) = (p.depths.is_empty(), first_x) {
+        let rows = p.depth_inputs.min(x.rows());
+        let x = Matrix::from_row_major(rows, x.cols(), x.as_slice()[..rows * x.cols()].to_vec())?;
+        let done = per * lines_total;
+        let mut stop = false;
+        let points = depth_sweep(
+            &p.network,
+            &x,
+            p.depth_width,
+            &p.depths,
+            p.depth_seeds,
+            |q| {
+                stop = r.step(done + q.done, q.stage.clone()).is_err();
+                !stop
+            },
+        )?;
+        let m = p.depth_width as f64;
+        let u: Vec<f64> = points.iter().map(|q| q.depth as f64 / m).collect();
+        let measured: Vec<f64> = points.iter().map(|q| q.rel_var.ln_1p()).collect();
+        // The error of log(1 + v) is σ_v/(1 + v); the law is fitted with the same
+        // weights, so that the two c's are comparable.
+        let sigma: Vec<f64> = points
+            .iter()
+            .map(|q| q.rel_var_se / (1.0 + q.rel_var))
+            .collect();
+        let law = depth_law(&p.network).map(|()| {
+            points
+                .iter()
+                .map(|q| relu_ntk_relative_variance(q.depth, p.depth_width))
+                .collect::<Vec<f64>>()
+        });
+        let law_c = law.as_ref().ok().and_then(|l| {
+            let y: Vec<f64> = l.iter().map(|v| v.ln_1p()).collect();
+            fit_through_origin(&u, &y, &sigma).map(|f| f.0)
+        });
+        out.depth = Some(DepthSweep {
+            width: p.depth_width,
+            seeds: p.depth_seeds,
+            inputs: rows,
+            fit_c: fit_through_origin(&u, &measured, &sigma),
+            law_c,
+            law,
+            points,
+        });
         r.part(Part::Convergence(out.clone()));
     }
     Ok(out)
@@ -261,7 +679,7 @@ mod tests {
                 .map(|(a, c)| (a - mu) * (c - mv))
                 .sum::<f64>()
                 / u.iter().map(|a| (a - mu).powi(2)).sum::<f64>();
-            let fit = l.fit.unwrap();
+            let fit = l.frobenius.fit_mean.unwrap();
             assert!((fit.slope - b).abs() < 1e-12);
             assert!(fit.slope_std_error > 0.0);
         }

@@ -43,6 +43,7 @@ pub mod kan_vs_mlp;
 pub mod kernel;
 pub mod measures;
 pub mod robustness;
+pub mod sgd;
 pub mod spectral_bias;
 pub mod spectrum;
 pub mod spurious;
@@ -123,6 +124,7 @@ pub enum Part {
     KanVsMlp(kan_vs_mlp::KanVsMlp),
     Spurious(spurious::Spurious),
     Robustness(robustness::Robustness),
+    Sgd(sgd::Sgd),
 }
 
 /// Which result slot a part fills (a page keeps the newest part of each slot).
@@ -144,6 +146,7 @@ pub enum Slot {
     KanVsMlp,
     Spurious,
     Robustness,
+    Sgd,
 }
 
 impl Part {
@@ -165,6 +168,7 @@ impl Part {
             Part::KanVsMlp(_) => Slot::KanVsMlp,
             Part::Spurious(_) => Slot::Spurious,
             Part::Robustness(_) => Slot::Robustness,
+            Part::Sgd(_) => Slot::Sgd,
         }
     }
 }
@@ -186,6 +190,7 @@ pub enum Experiment {
     KanVsMlp(kan_vs_mlp::Params),
     Spurious(spurious::Params),
     Sensitivity(robustness::Params),
+    Sgd(sgd::Params),
 }
 
 /// The result of any experiment.
@@ -205,10 +210,11 @@ pub enum Output {
     KanVsMlp(kan_vs_mlp::KanVsMlp),
     Spurious(spurious::Spurious),
     Sensitivity(robustness::Robustness),
+    Sgd(sgd::Sgd),
 }
 
 /// The experiments: (name, what it computes).
-pub const EXPERIMENTS: [(&str, &str); 12] = [
+pub const EXPERIMENTS: [(&str, &str); 13] = [
     ("kernel", "the NNGP kernel or NTK on the circle, K(x₀, x(γ)): analytic and random finite nets of each width (seed curves, mean ± 2 s.e.), optionally after training; Gram matrices on the data, analytic and empirical"),
     ("spectrum", "eigenvalues and top eigenvectors of the analytic Gram matrix on the data, beside the Funk–Hecke eigenvalues where the data are uniform on a sphere"),
     ("convergence", "distance of the empirical NTK to the analytic NTK against the width, per input distribution, with log-log fits (slope ± standard error)"),
@@ -220,6 +226,7 @@ pub const EXPERIMENTS: [(&str, &str); 12] = [
     ("kan_vs_mlp", "KAN against MLP on the circle at infinite width: the rate at which kernel gradient flow learns each frequency, for the MLP and KANs of several grids, and how much of each target frequency is left over time"),
     ("spurious", "memorization of spurious features (Bombari & Mondelli 2024): the feature alignment of RF or NTK-feature regression against N and the width, beside its limit γ; γ(α) of every activation; memorization against the test error; ridge and early stopping as remedies"),
     ("sensitivity", "robustness needs parameters (Bombari, Kiyani & Mondelli 2023): the sensitivity ‖z‖‖∇f(z)‖ of interpolating RF and NTK-feature regression against p, N and d, for even and non-even activations, beside the universal law √(Nd/p)"),
+    ("sgd", "finite MLPs trained by mini-batch SGD on a pool or on streaming data (fresh samples every step), beside the same SGD in function space with the analytic NTK: test errors, the gap between each width's predictions and the kernel's (with its fitted rate), and the NTK drift"),
     ("capacity", "against n: the smallest eigenvalue λ₀ of H^∞, and the Rademacher-complexity bound √(yᵀK⁻¹y · tr K)/n for the target and for random labels"),
 ];
 
@@ -239,6 +246,7 @@ impl Experiment {
             Experiment::KanVsMlp(_) => "kan_vs_mlp",
             Experiment::Spurious(_) => "spurious",
             Experiment::Sensitivity(_) => "sensitivity",
+            Experiment::Sgd(_) => "sgd",
         }
     }
 
@@ -262,6 +270,7 @@ impl Experiment {
             "kan_vs_mlp" => Experiment::KanVsMlp(typed(params, "")?),
             "spurious" => Experiment::Spurious(typed(params, "")?),
             "sensitivity" => Experiment::Sensitivity(typed(params, "")?),
+            "sgd" => Experiment::Sgd(typed(params, "")?),
             other => {
                 return Err(crate::spec::SpecError {
                     field: "experiment".into(),
@@ -289,6 +298,7 @@ impl Experiment {
             Experiment::Generalization(p) => Some(&p.network),
             Experiment::Capacity(p) => Some(&p.network),
             Experiment::KanVsMlp(p) => Some(&p.network),
+            Experiment::Sgd(p) => Some(&p.network),
             Experiment::Data(_)
             | Experiment::Architectures(_)
             | Experiment::Spurious(_)
@@ -310,6 +320,7 @@ impl Experiment {
             Experiment::KanVsMlp(p) => p.validate(),
             Experiment::Spurious(p) => p.validate(),
             Experiment::Sensitivity(p) => p.validate(),
+            Experiment::Sgd(p) => p.validate(),
         }
     }
 
@@ -330,6 +341,7 @@ impl Experiment {
             Experiment::KanVsMlp(p) => Output::KanVsMlp(kan_vs_mlp::run(p, observer)?),
             Experiment::Spurious(p) => Output::Spurious(spurious::run(p, observer)?),
             Experiment::Sensitivity(p) => Output::Sensitivity(robustness::run(p, observer)?),
+            Experiment::Sgd(p) => Output::Sgd(sgd::run(p, observer)?),
         })
     }
 }
