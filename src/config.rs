@@ -13,7 +13,7 @@ use ntk_core::experiments::convergence::Statistic;
 use ntk_core::experiments::features::Features;
 use ntk_core::experiments::{
     architectures, capacity, convergence, data, generalization, kan_vs_mlp, kernel, robustness,
-    spectrum, spurious, training, DataSpec, Experiment, UserPoints,
+    sgd, spectrum, spurious, training, DataSpec, Experiment, UserPoints,
 };
 use ntk_core::kernel::{FcNetwork, Parameterization};
 use ntk_core::layers::architecture::{Architecture, KernelCost, Pooling};
@@ -196,6 +196,10 @@ pub struct Settings {
     pub layers: bool,
     /// The depth sweep: its depths and width.
     pub depth_sweep: Option<(Vec<usize>, usize)>,
+    /// The SGD panel: batch size and streaming.
+    pub sgd: Option<(usize, bool)>,
+    /// The generalization curves by input distribution.
+    pub by_distribution: bool,
     pub log: bool,
 }
 
@@ -353,6 +357,10 @@ impl Settings {
         let dsweep = r.flag("dsweep");
         let depths = r.list("depths");
         let dwidth = r.whole("dwidth");
+        let sgd = r.flag("sgd");
+        let batch = r.whole("batch");
+        let stream = r.flag("stream");
+        let by_distribution = r.flag("bydist");
         let log = r.flag("log");
         let features = match r.choice("feat") {
             "rf" => Features::Rf,
@@ -420,6 +428,8 @@ impl Settings {
             epsilon,
             layers,
             depth_sweep: dsweep.then_some((depths, dwidth)),
+            sgd: sgd.then_some((batch, stream)),
+            by_distribution,
             log,
         })
     }
@@ -594,6 +604,26 @@ impl Settings {
                 ));
             }
         }
+        if let (Some((batch, streaming)), View::Training) = (s.sgd, s.view) {
+            if !s.architecture.is_mlp() {
+                errors.push((
+                    "sgd",
+                    "the SGD panel trains MLPs: choose the MLP, or turn it off".into(),
+                ));
+            }
+            if s.distribution.is_none() {
+                errors.push(("sgd", "SGD samples its batches from a distribution: choose one, or turn the SGD panel off".into()));
+            }
+            if !streaming && batch > data.n {
+                errors.push(("batch", format!("a batch of {batch} is more than the n = {} training points: lower it, or stream", data.n)));
+            }
+            if streaming && batch * s.steps > 8000 {
+                errors.push(("steps", format!("streaming draws batch × steps = {} fresh samples; the kernel side keeps their Gram matrix: at most 8000", batch * s.steps)));
+            }
+        }
+        if s.by_distribution && s.view == View::Generalization && s.distribution.is_none() {
+            errors.push(("bydist", "the curves by distribution sample their inputs from each law: choose a distribution, or turn them off".into()));
+        }
         if s.view == View::Convergence {
             if s.sup && d != 2 && d != 3 {
                 errors.push((
@@ -697,18 +727,40 @@ impl Settings {
                 depth_width: s.depth_sweep.as_ref().map_or(256, |(_, m)| *m),
                 ..convergence::Params::default()
             })],
-            View::Training => vec![Experiment::Training(training::Params {
-                network,
-                architecture: s.architecture.clone(),
-                widths,
-                data,
-                target,
-                noise: s.noise,
-                n_test: s.n_test,
-                learning_rate: s.learning_rate,
-                steps: s.steps,
-                snapshots: s.snapshots.clone(),
-            })],
+            View::Training => {
+                let mut v = vec![Experiment::Training(training::Params {
+                    network,
+                    architecture: s.architecture.clone(),
+                    widths: widths.clone(),
+                    data: data.clone(),
+                    target: target.clone(),
+                    noise: s.noise,
+                    n_test: s.n_test,
+                    learning_rate: s.learning_rate,
+                    steps: s.steps,
+                    snapshots: s.snapshots.clone(),
+                })];
+                if let (Some((batch, streaming)), Some(dist)) = (s.sgd, s.distribution) {
+                    v.push(Experiment::Sgd(sgd::Params {
+                        network,
+                        widths,
+                        seeds: s.seeds,
+                        distribution: dist,
+                        d,
+                        n: data.n,
+                        n_test: s.n_test,
+                        target,
+                        noise: s.noise,
+                        batch,
+                        steps: s.steps,
+                        learning_rate: s.learning_rate,
+                        streaming,
+                        seed: s.seed,
+                        ..sgd::Params::default()
+                    }));
+                }
+                v
+            }
             View::Memorization => {
                 // Its own data: z = [x, y] ~ N(0, I_d), N from d to 10d (the theory's
                 // regime d ≪ N ≪ d²); the sensitivity beside an activation of the
@@ -756,6 +808,12 @@ impl Settings {
                         data: data.clone(),
                         target: target.clone(),
                         n_test: s.n_test,
+                        // Sampled data only: a file has one distribution.
+                        by_distribution: if s.by_distribution && s.distribution.is_some() {
+                            convergence::distributions(dist, s.nu)
+                        } else {
+                            Vec::new()
+                        },
                     }),
                     Experiment::Capacity(capacity::Params {
                         network,
@@ -1135,7 +1193,7 @@ mod tests {
 
     #[test]
     fn every_preset_builds_its_view_and_its_url_reproduces_it() {
-        assert_eq!(PRESETS.len(), 12);
+        assert_eq!(PRESETS.len(), 13);
         for p in &PRESETS {
             let v = preset_values(p);
             let c = build(&v).unwrap_or_else(|e| panic!("{}: {e:?}", p.id));

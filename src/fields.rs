@@ -264,6 +264,7 @@ pub const STATISTICS: [(&str, &str); 4] = [
     ("worst", "worst seed"),
     ("tail", "tail P(distance > ε)"),
 ];
+pub const BATCH: Bounds = b("batch size", 1.0, 256.0, true);
 pub const DELTA: Bounds = b("δ", 0.01, 0.5, false);
 pub const EPSILON: Bounds = b("ε", 1e-4, 100.0, false);
 pub const DEPTH_WIDTH: Bounds = b("depth sweep width", 8.0, 2048.0, true);
@@ -318,7 +319,7 @@ fn check_hide(raw: &str) -> Result<(), String> {
 }
 
 /// Every setting, in the order of the sidebar (and of the URL).
-pub const FIELDS: [Field; 52] = [
+pub const FIELDS: [Field; 56] = [
     field("view", "kernel", Group::Page, "view", "Which panels are shown and computed.", Kind::Special(check_view)),
     field("preset", "none", Group::Page, "preset", "The teaching preset the settings came from.", Kind::Special(check_preset)),
     field("dist", "circle", Group::Data, "distribution", "Inputs for the heatmaps and the spectrum, each coordinate with mean 0 and variance 1; the circle gives Fourier modes.", Kind::Choice(&DISTRIBUTIONS)),
@@ -404,6 +405,16 @@ pub const FIELDS: [Field; 52] = [
     field("steps", "100", Group::Training, "steps", "Gradient-descent steps; the time axis is t = η · steps.", num(STEPS, 1.0)),
     field("snaps", "0, 10, 100", Group::Training, "show f at steps", "Steps at which the learned function is drawn, e.g. 0, 20, 200 (up to 5, at most the number of steps).", Kind::List(SNAPSHOTS)),
     field("ktrain", "0", Group::Training, "kernel after training", "Kernel panel: also train each net on the data (target, η, steps above) and draw its kernel afterwards, dashed (Jacot et al. 2018, Fig. 1).", Kind::Flag),
+    field("sgd", "0", Group::Training, "SGD panel", "Also train nets by mini-batch SGD beside the same SGD with the infinite-width NTK (MLP, sampled data; the seeds, widths, η, steps and target above).", Kind::Flag),
+    Field {
+        enabled: |v| v("sgd") == "1",
+        ..field("batch", "8", Group::Training, "batch size", "Samples per SGD step.", num(BATCH, 1.0))
+    },
+    Field {
+        enabled: |v| v("sgd") == "1",
+        ..field("stream", "0", Group::Training, "streaming data", "Every SGD step draws fresh samples from the distribution instead of a batch of the n training points.", Kind::Flag)
+    },
+    field("bydist", "0", Group::View, "curves by distribution", "Generalization tab: the learning curve and the bound again on Gaussian, Rademacher, Laplace and Student-t inputs (ν above) in the same d, each with its sample's ψ₂ and ψ₁.", Kind::Flag),
     field("kernel", "ntk", Group::View, "kernel", "The NTK Θ governs gradient descent; the NNGP kernel K is the covariance of the random network's outputs.", Kind::Choice(&KERNELS)),
     field("seeds", "3", Group::View, "seeds per width", "Random networks for each finite width: each drawn thin (up to 12), with their mean ± 2 standard errors of the mean.", num(SEEDS, 1.0)),
     field("band", "1", Group::View, "seed mean and band", "Each width's seed mean with a band of ± 2 standard errors of the mean; off: the seeds' own curves only, a line each, as Jacot et al. 2018 draw them.", Kind::Flag),
@@ -461,7 +472,13 @@ pub fn used_on(key: &str, view: View, v: Lookup) -> bool {
         // The infinite-width kernels of the standard parameterization take the
         // widest width.
         "widths" => view != Generalization || v("param") == "standard",
-        "seeds" => matches!(view, Kernel | Convergence | Memorization),
+        "seeds" => {
+            matches!(view, Kernel | Convergence | Memorization)
+                || (view == Training && v("sgd") == "1")
+        }
+        "sgd" => view == Training,
+        "bydist" => view == Generalization,
+        "batch" | "stream" => view == Training && v("sgd") == "1",
         "target" | "degrees" => match view {
             Kernel => trains_kernel,
             Convergence | Memorization => false,

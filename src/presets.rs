@@ -33,7 +33,7 @@ impl Preset {
 }
 
 /// The presets of the menu, in teaching order.
-pub const PRESETS: [Preset; 12] = [
+pub const PRESETS: [Preset; 13] = [
     Preset {
         id: "jacot",
         title: "Jacot et al. 2018, Fig. 1",
@@ -130,6 +130,28 @@ pub const PRESETS: [Preset; 12] = [
             ("dwidth", "256"),
         ],
         seconds: 10.2,
+    },
+    Preset {
+        id: "streaming-sgd",
+        title: "Streaming SGD: finite nets against the kernel",
+        text: "Bias-free ReLU networks of depth 2 and widths 32, 128 and 512 trained by SGD on streaming data: every step draws 8 fresh Gaussian samples in d = 4 (Arora et al. 2019, arXiv:1904.11955), beside the same SGD run with the infinite-width NTK on the same samples (dashed). Look at the gap panel: the wider the net, the closer its predictions stay to the kernel's, at the rate 1/√m of the linearisation theorems, and the less its NTK moves. The full-batch training panel above uses the 64 inputs of the data settings.",
+        fields: &[
+            ("view", "training"),
+            ("dist", "gaussian"),
+            ("d", "4"),
+            ("n", "64"),
+            ("depth", "2"),
+            ("bias", "0"),
+            ("widths", "32, 128, 512"),
+            ("seeds", "3"),
+            ("lr", "0.5"),
+            ("steps", "200"),
+            ("snaps", "0, 200"),
+            ("sgd", "1"),
+            ("batch", "8"),
+            ("stream", "1"),
+        ],
+        seconds: 8.0,
     },
     Preset {
         id: "labels",

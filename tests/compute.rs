@@ -156,6 +156,7 @@ fn every_panel_runs_on_the_users_data() {
         data: user_data(),
         target: ntk_core::targets::Target::RandomLabels { seed: 0 },
         n_test: 100,
+        ..generalization::Params::default()
     }));
     let Part::Sensitivity(s) = &parts(&msgs, Slot::Sensitivity)[0] else {
         unreachable!()

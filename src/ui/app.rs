@@ -18,7 +18,7 @@ use crate::ui::help::{intro_dismissed, Glossary, Intro};
 use crate::ui::results::Results;
 use crate::ui::sidebar::Sidebar;
 use crate::ui::{
-    ConvergencePanel, FormulasPanel, GeneralizationPanel, KernelPanel, MemorizationPanel,
+    ConvergencePanel, FormulasPanel, GeneralizationPanel, KernelPanel, MemorizationPanel, SgdPanel,
     SpectrumPanel, TrainingPanels,
 };
 use crate::url::{from_query, to_query};
@@ -477,12 +477,15 @@ pub fn App(
                     }.into_any(),
                     View::Training => view! {
                         <TrainingPanels results=results busy=busy log=log />
+                        <Show when=move || config.with(|c| c.as_ref().is_some_and(|c| c.job.iter().any(|e| matches!(e, Experiment::Sgd(_)))))>
+                            <SgdPanel results=results busy=busy log=log />
+                        </Show>
                     }.into_any(),
                     View::Memorization => view! {
                         <MemorizationPanel results=results busy=busy log=log />
                     }.into_any(),
                     View::Generalization => view! {
-                        <GeneralizationPanel results=results busy=busy log=log compare=Signal::derive(move || config.with(|c| c.as_ref().is_some_and(|c| c.job.iter().any(|e| matches!(e, ntk_core::experiments::Experiment::Architectures(_)))))) />
+                        <GeneralizationPanel results=results busy=busy log=log compare=Signal::derive(move || config.with(|c| c.as_ref().is_some_and(|c| c.job.iter().any(|e| matches!(e, ntk_core::experiments::Experiment::Architectures(_)))))) by_dist=Signal::derive(move || config.with(|c| c.as_ref().is_some_and(|c| c.job.iter().any(|e| matches!(e, Experiment::Generalization(p) if !p.by_distribution.is_empty()))))) />
                     }.into_any(),
                 }}
                 </div>

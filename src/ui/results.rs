@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 
 use ntk_core::experiments::{
-    architectures, capacity, convergence, generalization, kan_vs_mlp, kernel, robustness,
+    architectures, capacity, convergence, generalization, kan_vs_mlp, kernel, robustness, sgd,
     spectral_bias, spectrum, spurious,
 };
 use ntk_core::experiments::{training, DataPreview, Part, Slot};
@@ -66,4 +66,10 @@ impl Results {
     accessor!(kan_vs_mlp, KanVsMlp, kan_vs_mlp::KanVsMlp);
     accessor!(spurious, Spurious, spurious::Spurious);
     accessor!(robustness, Robustness, robustness::Robustness);
+    accessor!(sgd, Sgd, sgd::Sgd);
+    accessor!(
+        by_distribution,
+        ByDistribution,
+        Vec<generalization::DistributionCurves>
+    );
 }

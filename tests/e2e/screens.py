@@ -28,6 +28,7 @@ SHOTS = [
     ("desktop-memorization", "view=memorization", 1400, 2700, 1),
     ("desktop-robustness-preset", "preset=robustness", 1400, 2700, 1),
     ("desktop-wide-enough-preset", "preset=wide-enough", 1400, 2300, 1),
+    ("desktop-streaming-sgd-preset", "preset=streaming-sgd", 1400, 3200, 1),
     ("desktop-cnn-preset", "preset=cnn", 1400, 1100, 1),
     ("desktop-attention-preset", "preset=attention", 1400, 1100, 1),
     ("desktop-kan-preset", "preset=kan", 1400, 1100, 1),

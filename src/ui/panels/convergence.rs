@@ -137,9 +137,18 @@ pub fn convergence_chart(
             &line.frobenius
         };
         let color = CYCLE[i % CYCLE.len()];
+        let label = match line.orlicz {
+            Some(o) => format!(
+                "{}, ψ₂ ≈ {:.2}, ψ₁ ≈ {:.2}",
+                line_label(line),
+                o.psi2,
+                o.psi1
+            ),
+            None => line_label(line),
+        };
         chart
             .series
-            .push(curve_series(curve, &x, stat, line_label(line), color));
+            .push(curve_series(curve, &x, stat, label, color));
     }
     // The theory's rate through the first line's narrowest point.
     if stat != Statistic::Tail {

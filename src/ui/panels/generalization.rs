@@ -9,11 +9,11 @@ use leptos::prelude::*;
 use super::Panel;
 use ntk_core::experiments::architectures::Architectures;
 use ntk_core::experiments::capacity::Capacity;
-use ntk_core::experiments::generalization::{Bound, LearningCurve};
+use ntk_core::experiments::generalization::{Bound, DistributionCurves, LearningCurve};
 use ntk_plots::{fmt3, palette, Series, Stroke};
 
 use crate::protocol::Slot;
-use crate::ui::figure::{charts, Chart, FigureCanvas, FigureFn};
+use crate::ui::figure::{charts, Chart, FigureCanvas, FigureFn, CYCLE};
 use crate::ui::results::Results;
 
 /// The slots of the first canvas, the second and the third.
@@ -21,6 +21,50 @@ const FIRST: &[Slot] = &[Slot::Bound, Slot::LearningCurve];
 const SECOND: &[Slot] = &[Slot::Sensitivity];
 const THIRD: &[Slot] = &[Slot::Capacity];
 const FOURTH: &[Slot] = &[Slot::Architectures];
+const FIFTH: &[Slot] = &[Slot::ByDistribution];
+
+/// The learning curve and the bound per input distribution, each with its sample's
+/// ψ₂ and ψ₁ estimates.
+pub fn by_distribution_charts(v: &[DistributionCurves], log: bool) -> Vec<Chart> {
+    let mut curves = Chart::new(
+        "Learning curve by input distribution",
+        "training points n",
+        "test error of NTK regression",
+    )
+    .log(log, log);
+    let mut bounds = Chart::new(
+        "Arora et al. bound by input distribution",
+        "training points n",
+        "√(2 yᵀ(H^∞)⁻¹y / n)",
+    )
+    .log(log, log);
+    for (i, c) in v.iter().enumerate() {
+        let color = CYCLE[i % CYCLE.len()];
+        let name = format!(
+            "{}, ψ₂ ≈ {:.2}, ψ₁ ≈ {:.2}",
+            super::distribution_label(&c.distribution),
+            c.orlicz.psi2,
+            c.orlicz.psi1
+        );
+        let x: Vec<f64> = c.learning_curve.n.iter().map(|&n| n as f64).collect();
+        let label = match c.learning_curve.fit {
+            Some(f) => format!("{name}: slope {:.2} ± {:.2}", f.slope, f.slope_std_error),
+            None => name.clone(),
+        };
+        curves.series.push(Series::new(
+            label,
+            x.clone(),
+            c.learning_curve.mse.clone(),
+            color,
+        ));
+        bounds
+            .series
+            .push(Series::new(name, x, c.bound.clone(), color));
+    }
+    curves.note = Some("The same target and network on inputs of each tail class in the sidebar's d; ψ₂ and ψ₁ are estimated on the largest training sample (for heavy tails they grow with the sample: the population norms are infinite). ν (Student-t) sets the heavy tail's index.".into());
+    bounds.note = Some("The bound is stated for unit-norm inputs: each distribution's inputs are projected onto the sphere for it.".into());
+    vec![curves, bounds]
+}
 
 /// How the comparison names each architecture of the core's list.
 fn architecture_label(name: &str) -> &str {
@@ -278,7 +322,14 @@ pub fn GeneralizationPanel(
     /// on signals of length ≤ 32).
     #[prop(into)]
     compare: Signal<bool>,
+    /// Whether the curves by input distribution are computed.
+    #[prop(into)]
+    by_dist: Signal<bool>,
 ) -> impl IntoView {
+    let by_distribution: FigureFn = Arc::new(move |r: &Results| {
+        let (g, v) = r.by_distribution()?;
+        charts(g, by_distribution_charts(v, log.get()))
+    });
     let compared: FigureFn = Arc::new(move |r: &Results| {
         let (g, a) = r.architectures()?;
         charts(g, architecture_charts(a, log.get()))
@@ -298,6 +349,9 @@ pub fn GeneralizationPanel(
                 <FigureCanvas id="bound-plot" label="Arora et al. bound against n for true and random labels, and the learning curve" results=results slots=FIRST busy=busy figure=bound aspect="2.4 / 1" charts=2 />
                 <FigureCanvas id="sensitivity-plot" label="Sensitivity of the NTK regressor against n and against d" results=results slots=SECOND busy=busy figure=sens aspect="2.4 / 1" charts=2 />
                 <FigureCanvas id="capacity-plot" label="Smallest eigenvalue of H^∞ and the Rademacher-complexity bound against n" results=results slots=THIRD busy=busy figure=capacity aspect="2.4 / 1" charts=2 />
+                <Show when=move || by_dist.get()>
+                    <FigureCanvas id="by-distribution-plot" label="Learning curve and bound per input distribution, with each sample's ψ₂ and ψ₁" results=results slots=FIFTH busy=busy figure=by_distribution.clone() aspect="2.4 / 1" charts=2 />
+                </Show>
                 <Show when=move || compare.get()>
                     <p class="note">"Architectures compared on signals (infinite width, ReLU, σ_w = 1.4, σ_b = 0.1, the sidebar's depth and filter): Gaussian signals of length d, target the circular autocorrelation Σ_p x_p x_(p+1)/√d, which is shift-invariant and local. A circular CNN with global pooling has an exactly shift-invariant kernel and learns it from few signals; an MLP's kernel sees only angles between whole signals. At infinite width the parameter count does not enter: these are the kernels' own inductive biases."</p>
                     <FigureCanvas id="architectures-plot" label="Spectra and test error of four architectures on signals" results=results slots=FOURTH busy=busy figure=compared.clone() aspect="2.4 / 1" charts=2 />

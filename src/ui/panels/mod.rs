@@ -10,6 +10,7 @@ mod formulas;
 mod generalization;
 mod kernel;
 mod memorization;
+mod sgd;
 mod spectrum;
 mod training;
 
@@ -21,6 +22,7 @@ pub use kernel::{KernelPanel, MIN_GRAM_INPUTS};
 pub use memorization::{
     alignment_charts, gamma_charts, remedy_charts, robustness_charts, MemorizationPanel,
 };
+pub use sgd::{sgd_charts, SgdPanel};
 pub use spectrum::{eigenvector_label, SpectrumPanel};
 pub use training::{mode_label, modes_chart, training_charts, training_warnings, TrainingPanels};
 

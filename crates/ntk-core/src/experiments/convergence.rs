@@ -264,6 +264,9 @@ pub struct Line {
     pub grid: Option<Grid>,
     /// The inputs' dimension.
     pub d: usize,
+    /// ψ₂ and ψ₁ estimated on the inputs' entries (not for the grid); a heavy-tailed
+    /// sample's estimates grow with its size (the population norms are infinite).
+    pub orlicz: Option<crate::data::OrliczNorms>,
     /// Mean and std per width (as before the quantiles were added).
     pub points: Vec<WidthPoint>,
     /// Every seed's distances per width.
@@ -412,10 +415,16 @@ fn line(
     distribution: Option<Distribution>,
     file: Option<(String, usize, usize)>,
     grid: Option<Grid>,
-    d: usize,
+    x: &Matrix,
     seeds: Vec<SeedDistances>,
     p: &Params,
 ) -> Result<Line> {
+    let d = x.cols();
+    let orlicz = if grid.is_none() {
+        Some(crate::data::orlicz_norms(x.as_slice())?)
+    } else {
+        None
+    };
     let widths: Vec<usize> = seeds.iter().map(|s| s.width).collect();
     let curve = |f: &dyn Fn(&SeedDistances) -> &[f64]| {
         let v: Vec<&[f64]> = seeds.iter().map(f).collect();
@@ -438,6 +447,7 @@ fn line(
         file,
         grid,
         d,
+        orlicz,
         points: seeds.iter().map(SeedDistances::point).collect(),
         seeds,
         frobenius,
@@ -555,8 +565,7 @@ pub fn run(p: &Params, observer: &mut dyn Observer) -> Result<Convergence> {
     for dist in &p.distributions {
         let x = sample(*dist, p.n, p.d, p.seed, false)?;
         let seeds = sweep(&x, dist.name(), &mut r)?;
-        out.lines
-            .push(line(Some(*dist), None, None, p.d, seeds, p)?);
+        out.lines.push(line(Some(*dist), None, None, &x, seeds, p)?);
         first_x.get_or_insert(x);
         r.part(Part::Convergence(out.clone()));
     }
@@ -564,14 +573,14 @@ pub fn run(p: &Params, observer: &mut dyn Observer) -> Result<Convergence> {
         let x = Matrix::from_row_major(u.rows, u.cols, u.x.clone())?;
         let seeds = sweep(&x, &u.name, &mut r)?;
         let file = Some((u.name.clone(), u.rows, u.cols));
-        out.lines.push(line(None, file, None, u.cols, seeds, p)?);
+        out.lines.push(line(None, file, None, &x, seeds, p)?);
         first_x.get_or_insert(x);
         r.part(Part::Convergence(out.clone()));
     }
     if let Some(g) = p.sup_grid {
         let (x, grid) = sphere_grid(g, p.d, (p.d as f64).sqrt())?;
         let seeds = sweep(&x, "sphere grid", &mut r)?;
-        out.lines.push(line(None, None, Some(grid), p.d, seeds, p)?);
+        out.lines.push(line(None, None, Some(grid), &x, seeds, p)?);
         first_x.get_or_insert(x);
         r.part(Part::Convergence(out.clone()));
     }
@@ -579,7 +588,7 @@ pub fn run(p: &Params, observer: &mut dyn Observer) -> Result<Convergence> {
         let x = sample(Distribution::Gaussian, p.n, d, p.seed, false)?;
         let seeds = sweep(&x, &format!("Gaussian, d = {d}"), &mut r)?;
         let dist = Some(Distribution::Gaussian);
-        out.lines.push(line(dist, None, None, d, seeds, p)?);
+        out.lines.push(line(dist, None, None, &x, seeds, p)?);
         first_x.get_or_insert(x);
         r.part(Part::Convergence(out.clone()));
     }

@@ -34,6 +34,9 @@ pub struct Params {
     pub data: DataSpec,
     pub target: Target,
     pub n_test: usize,
+    /// The learning curve and the bound (true labels) again on inputs of each of these
+    /// distributions (sampled data only), with each sample's ψ₂ and ψ₁ estimates.
+    pub by_distribution: Vec<Distribution>,
 }
 
 impl Default for Params {
@@ -48,6 +51,7 @@ impl Default for Params {
             data: DataSpec::default(),
             target: default_target(),
             n_test: 100,
+            by_distribution: Vec::new(),
         }
     }
 }
@@ -124,12 +128,28 @@ pub struct Sensitivity {
     pub at_n: usize,
 }
 
+/// One input distribution's generalization curves.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DistributionCurves {
+    pub distribution: Distribution,
+    /// ψ₂ and ψ₁ estimated on the largest training sample (all its entries); for a
+    /// heavy-tailed law these estimates grow with the sample, the population norms
+    /// being infinite.
+    pub orlicz: crate::data::OrliczNorms,
+    pub learning_curve: LearningCurve,
+    /// The Arora et al. bound for the target, per n of the learning curve.
+    pub bound: Vec<f64>,
+}
+
 /// The generalization experiment's result.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Output {
     pub bound: Bound,
     pub learning_curve: LearningCurve,
     pub sensitivity: Sensitivity,
+    /// Per distribution of `by_distribution` (empty without).
+    #[serde(default)]
+    pub by_distribution: Vec<DistributionCurves>,
 }
 
 /// Up to `count` distinct whole numbers spaced geometrically from `lo` to `hi`.
@@ -200,7 +220,10 @@ pub fn run(p: &Params, observer: &mut dyn Observer) -> Result<Output> {
             value: d.n as f64,
         });
     }
-    let mut r = Reporter::new(observer, 1 + 2 * ns.len() + SENSITIVITY_DIMS.len());
+    let mut r = Reporter::new(
+        observer,
+        1 + 2 * ns.len() + SENSITIVITY_DIMS.len() + p.by_distribution.len(),
+    );
     let points = bound_curve(d.distribution, d.d, &p.target, &ns, d.seed)?;
     let bound = Bound { points };
     r.step(1, "Arora et al. bound")?;
@@ -256,7 +279,7 @@ pub fn run(p: &Params, observer: &mut dyn Observer) -> Result<Output> {
         r.step(2 + 2 * ns.len() + k, format!("sensitivity: d = {dim}"))?;
     }
     let sensitivity = Sensitivity {
-        n: ns,
+        n: ns.clone(),
         by_n,
         at_d: d.d,
         d: dims,
@@ -264,10 +287,30 @@ pub fn run(p: &Params, observer: &mut dyn Observer) -> Result<Output> {
         at_n: d.n,
     };
     r.part(Part::Sensitivity(sensitivity.clone()));
+    let done = r.total - p.by_distribution.len();
+    let mut by_distribution = Vec::new();
+    for (k, &dist) in p.by_distribution.iter().enumerate() {
+        let on = Sampled { dist, ..sampled };
+        let curve_here = self::learning_curve(&on, &ns)?;
+        let bound = bound_curve(dist, d.d, &p.target, &ns, d.seed)?
+            .iter()
+            .map(|q| q.true_labels)
+            .collect();
+        let biggest = crate::data::sample(dist, *ns.last().unwrap_or(&1), d.d, d.seed, d.project)?;
+        by_distribution.push(DistributionCurves {
+            distribution: dist,
+            orlicz: crate::data::orlicz_norms(biggest.as_slice())?,
+            learning_curve: curve_here,
+            bound,
+        });
+        r.step(done + k + 1, format!("by distribution: {}", dist.name()))?;
+        r.part(Part::ByDistribution(by_distribution.clone()));
+    }
     Ok(Output {
         bound,
         learning_curve,
         sensitivity,
+        by_distribution,
     })
 }
 
@@ -322,6 +365,7 @@ fn run_on_file(p: &Params, observer: &mut dyn Observer) -> Result<Output> {
         bound,
         learning_curve,
         sensitivity,
+        by_distribution: Vec::new(),
     })
 }
 
@@ -356,8 +400,16 @@ mod tests {
             data: DataSpec::sample(Distribution::Sphere, 160, 5),
             n_test: 100,
             target: Target::harmonics(&[1, 2]),
+            by_distribution: vec![Distribution::Gaussian, Distribution::StudentT { nu: 3.0 }],
         };
         let out = run(&p, &mut ()).unwrap();
+        // One line per distribution, over the same n as the main curve.
+        assert_eq!(out.by_distribution.len(), 2);
+        for c in &out.by_distribution {
+            assert_eq!(c.learning_curve.n, out.learning_curve.n);
+            assert_eq!(c.bound.len(), c.learning_curve.n.len());
+            assert!(c.orlicz.psi2 > 0.0 && c.orlicz.psi1 > 0.0);
+        }
         let points = &out.bound.points;
         assert_eq!(points.len(), 6);
         assert!(

@@ -125,6 +125,7 @@ pub enum Part {
     Spurious(spurious::Spurious),
     Robustness(robustness::Robustness),
     Sgd(sgd::Sgd),
+    ByDistribution(Vec<generalization::DistributionCurves>),
 }
 
 /// Which result slot a part fills (a page keeps the newest part of each slot).
@@ -147,6 +148,7 @@ pub enum Slot {
     Spurious,
     Robustness,
     Sgd,
+    ByDistribution,
 }
 
 impl Part {
@@ -169,6 +171,7 @@ impl Part {
             Part::Spurious(_) => Slot::Spurious,
             Part::Robustness(_) => Slot::Robustness,
             Part::Sgd(_) => Slot::Sgd,
+            Part::ByDistribution(_) => Slot::ByDistribution,
         }
     }
 }
