@@ -820,6 +820,7 @@ impl Settings {
                         architecture: s.architecture.clone(),
                         data,
                         target,
+                        delta: s.delta,
                     }),
                 ];
                 if let Some(p) = compare_params(s, d) {

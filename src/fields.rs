@@ -421,10 +421,7 @@ pub const FIELDS: [Field; 56] = [
     field("points", "201", Group::View, "angles", "How many angles γ the circle profile uses.", num(POINTS, 10.0)),
     field("metric", "frob", Group::View, "distance (convergence)", "How the convergence panel measures the empirical NTK's distance to the analytic one.", Kind::Choice(&METRICS)),
     field("stat", "mean", Group::View, "summary over seeds (convergence)", "The theorems are high-probability statements: the (1 − δ) quantile over seeds is the ε within which a fraction 1 − δ of networks stay; the tail is the share of seeds farther than ε.", Kind::Choice(&STATISTICS)),
-    Field {
-        enabled: |v| v("stat") == "quantile",
-        ..field("delta", "0.1", Group::View, "δ", "The quantile's level is 1 − δ; it needs about 2/δ seeds to be more than the worst seed (the plot says when there are fewer).", num(DELTA, 0.01))
-    },
+    field("delta", "0.1", Group::View, "δ (failure probability)", "The theorems hold with probability 1 − δ. Convergence tab: the (1 − δ) quantile over seeds (it needs about 2/δ seeds to be more than the worst seed; the plot says when there are fewer). Generalization tab: the δ in the Arora et al. bound's second term √(log(n/(λ₀δ))/n).", num(DELTA, 0.01)),
     Field {
         enabled: |v| v("stat") == "tail",
         ..field("eps", "0.1", Group::View, "ε", "The tail's threshold: the share of seeds whose distance exceeds ε.", num(EPSILON, 0.01))
@@ -488,9 +485,10 @@ pub fn used_on(key: &str, view: View, v: Lookup) -> bool {
         "ntest" => matches!(view, Training | Generalization),
         "lr" | "steps" => view == Training || (view == Kernel && trains_kernel),
         "ktrain" | "kernel" | "points" | "band" => view == Kernel,
-        "metric" | "stat" | "delta" | "eps" | "layers" | "dsweep" | "depths" | "dwidth" => {
+        "metric" | "stat" | "eps" | "layers" | "dsweep" | "depths" | "dwidth" => {
             view == Convergence
         }
+        "delta" => matches!(view, Convergence | Generalization),
         "feat" | "spfrac" | "spd" => view == Memorization,
         _ => true,
     }

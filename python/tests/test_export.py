@@ -11,7 +11,7 @@ import pytest
 SCRIPTS = Path(__file__).resolve().parents[2] / "target" / "export-scripts"
 
 
-@pytest.mark.parametrize("preset", ["parameterization", "tails", "labels", "spurious"])
+@pytest.mark.parametrize("preset", ["parameterization", "tails", "labels", "spurious", "wide-enough", "streaming-sgd"])
 def test_an_exported_script_reproduces_its_panel(preset):
     script = SCRIPTS / f"{preset}.py"
     if not script.exists():

@@ -51,6 +51,10 @@ fn lambda_min_of_h_infinity_is_numpys() {
         let y = vec![1.0; n];
         let (l, ..) = capacity_point(Model::mlp(&net), &x, &y, &y).unwrap();
         let want = c["lambda_min"].as_f64().unwrap();
+        println!(
+            "n = {n}: λ₀ = {l:.15e}, numpy {want:.15e}, relative {:.1e}",
+            (l - want).abs() / want
+        );
         assert!(
             (l - want).abs() <= 1e-10 * want,
             "n = {n}: λ₀ {l} against numpy's {want}"
@@ -148,6 +152,10 @@ fn the_spread_of_the_diagonal_follows_the_depth_over_width_law() {
     let pts = depth_sweep(&net, &x, 64, &[1, 2, 4, 8], 1500, |_| true).unwrap();
     for p in &pts {
         let law = relu_ntk_relative_variance(p.depth, 64);
+        println!(
+            "L = {}: measured {:.4} ± {:.4}, law {law:.4}",
+            p.depth, p.rel_var, p.rel_var_se
+        );
         assert!(p.rel_var_se < 0.1 * law, "{p:?}");
         assert!(
             (p.rel_var - law).abs() <= 3.0 * p.rel_var_se,

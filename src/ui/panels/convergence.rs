@@ -154,9 +154,29 @@ pub fn convergence_chart(
     if stat != Statistic::Tail {
         let (x, y): (Vec<f64>, Vec<f64>) = c.reference_of(max_entry, stat).into_iter().unzip();
         if !x.is_empty() {
+            // The uniform per-layer bound's rate (Arora et al. 2019: C₃^L/m^(1/6) +
+            // √(dL log m/m)) through the same point, for comparison of rates only.
+            let y6: Vec<f64> = x
+                .iter()
+                .map(|&m| y[0] * (x[0] / m).powf(1.0 / 6.0))
+                .collect();
             chart.series.push(
-                Series::new("1/√m reference (slope −1/2)", x, y, palette::ANALYTIC)
-                    .stroke(Stroke::Dashed),
+                Series::new(
+                    "1/√m reference (slope −1/2)",
+                    x.clone(),
+                    y,
+                    palette::ANALYTIC,
+                )
+                .stroke(Stroke::Dashed),
+            );
+            chart.series.push(
+                Series::new(
+                    "m^(−1/6): the uniform bound's rate (slope −1/6)",
+                    x,
+                    y6,
+                    palette::ANALYTIC,
+                )
+                .stroke(Stroke::Dotted),
             );
         }
     }

@@ -17,7 +17,7 @@ use crate::ui::figure::{charts, Chart, FigureCanvas, FigureFn, CYCLE};
 use crate::ui::results::Results;
 
 /// The slots of the first canvas, the second and the third.
-const FIRST: &[Slot] = &[Slot::Bound, Slot::LearningCurve];
+const FIRST: &[Slot] = &[Slot::Bound, Slot::LearningCurve, Slot::Capacity];
 const SECOND: &[Slot] = &[Slot::Sensitivity];
 const THIRD: &[Slot] = &[Slot::Capacity];
 const FOURTH: &[Slot] = &[Slot::Architectures];
@@ -173,6 +173,30 @@ pub fn bound_charts(r: &Results, log: bool) -> Vec<Chart> {
             .any(|p| p.random_labels > 1e3 || p.true_labels > 1e3)
         {
             c.note = Some("H^∞ is near-singular on these inputs: the bound is vacuous here".into());
+        }
+        // The theorem's second term, from the capacity job's λ₀ at the same n.
+        if let Some((_, cap)) = r.capacity() {
+            let pts: Vec<(f64, f64)> = cap
+                .n
+                .iter()
+                .zip(&cap.second_term)
+                .filter_map(|(&n, t)| t.map(|t| (n as f64, t)))
+                .collect();
+            if !pts.is_empty() && cap.n == points.iter().map(|p| p.n).collect::<Vec<_>>() {
+                let (x, y): (Vec<f64>, Vec<f64>) = pts.into_iter().unzip();
+                c.series.push(
+                    Series::new(
+                        format!(
+                            "second term √(log(n/(λ₀δ))/n), δ = {} (constant 1)",
+                            cap.delta
+                        ),
+                        x,
+                        y,
+                        palette::ANALYTIC,
+                    )
+                    .stroke(Stroke::Dashed),
+                );
+            }
         }
         first.push(c);
     }
@@ -371,6 +395,8 @@ mod tests {
             lambda_min,
             rademacher_true: vec![0.5, 0.4, 0.3],
             rademacher_random: vec![0.9, 0.8, 0.7],
+            second_term: vec![None; 3],
+            delta: 0.1,
             singular_from: None,
         }
     }

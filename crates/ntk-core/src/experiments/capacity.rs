@@ -35,6 +35,8 @@ pub struct Params {
     /// The largest n is `data.n` (a user's file: its rows not held out).
     pub data: DataSpec,
     pub target: Target,
+    /// The failure probability δ of the generalization bound's second term.
+    pub delta: f64,
 }
 
 impl Default for Params {
@@ -48,6 +50,7 @@ impl Default for Params {
             architecture: Architecture::Mlp,
             data: DataSpec::default(),
             target: default_target(),
+            delta: 0.1,
         }
     }
 }
@@ -57,6 +60,13 @@ impl Params {
     pub fn validate(&self) -> Result<()> {
         self.network.validate()?;
         self.data.validate()?;
+        if !(self.delta > 0.0 && self.delta < 1.0) {
+            return Err(NtkError::OutOfRange {
+                field: "delta",
+                expected: "strictly between 0 and 1",
+                value: self.delta,
+            });
+        }
         check_count(
             "data.n",
             self.data.rows(),
@@ -87,6 +97,12 @@ pub struct Capacity {
     /// √(yᵀK⁻¹y · tr K)/n for the target and for random labels.
     pub rademacher_true: Vec<f64>,
     pub rademacher_random: Vec<f64>,
+    /// The second term of the Arora et al. 2019 bound (arXiv:1901.08584, Theorem 5.1),
+    /// √(log(n/(λ₀δ))/n), with the O(·)'s constant taken as 1; `None` where λ₀ ≤ 0.
+    #[serde(default)]
+    pub second_term: Vec<Option<f64>>,
+    #[serde(default)]
+    pub delta: f64,
     /// The first n at which K was singular at working precision (the bound then uses
     /// K + εI, see [`inverse_quadratic`]); absent when it never was.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -136,6 +152,8 @@ pub fn run(p: &Params, observer: &mut dyn Observer) -> Result<Capacity> {
         lambda_min: Vec::new(),
         rademacher_true: Vec::new(),
         rademacher_random: Vec::new(),
+        second_term: Vec::new(),
+        delta: p.delta,
         singular_from: None,
     };
     for (i, &n) in ns.iter().enumerate() {
@@ -158,6 +176,8 @@ pub fn run(p: &Params, observer: &mut dyn Observer) -> Result<Capacity> {
             &y,
             &labels,
         )?;
+        out.second_term
+            .push((l > 0.0).then(|| ((n as f64 / (l * p.delta)).ln().max(0.0) / n as f64).sqrt()));
         out.lambda_min.push(l);
         out.rademacher_true.push(t);
         out.rademacher_random.push(rr);
@@ -213,6 +233,7 @@ mod tests {
             architecture: Architecture::Mlp,
             data: DataSpec::sample(Distribution::Sphere, 96, 5),
             target: Target::harmonics(&[1]),
+            delta: 0.1,
         };
         let c = run(&p, &mut ()).unwrap();
         assert_eq!(c.n.len(), 6);
