@@ -322,3 +322,66 @@ fn malformed_json_is_answered_not_panicked() {
     let r: Response = serde_json::from_str(&out[0]).unwrap();
     assert!(matches!(r, Response::Failed { generation: 0, .. }));
 }
+
+/// Every part of this wave's experiments survives the worker's JSON both ways (an
+/// internally tagged `Part` cannot hold a bare sequence: such a part would be lost as
+/// a "cannot encode" failure of generation 0, which the page ignores).
+#[test]
+fn the_new_parts_cross_the_worker_boundary_as_json() {
+    use ntk_core::data::Distribution;
+    use ntk_core::experiments::sgd;
+    let data = DataSpec {
+        n: 24,
+        d: 2,
+        ..DataSpec::default()
+    };
+    let request = Request {
+        generation: 7,
+        experiments: vec![
+            Experiment::Generalization(generalization::Params {
+                data: data.clone(),
+                n_test: 20,
+                by_distribution: vec![Distribution::Gaussian, Distribution::Laplace],
+                ..generalization::Params::default()
+            }),
+            Experiment::Sgd(sgd::Params {
+                widths: vec![16, 32, 64],
+                seeds: 2,
+                n: 16,
+                n_test: 10,
+                steps: 20,
+                records: 4,
+                probes: 4,
+                ..sgd::Params::default()
+            }),
+            Experiment::Convergence(convergence::Params {
+                widths: vec![8, 16, 32],
+                seeds: 4,
+                n: 6,
+                layers: true,
+                sup_grid: Some(12),
+                dims: vec![3],
+                depths: vec![1, 2],
+                depth_width: 16,
+                depth_seeds: 4,
+                ..convergence::Params::default()
+            }),
+        ],
+    };
+    let mut texts = Vec::new();
+    handle_json(&serde_json::to_string(&request).unwrap(), &mut |t| {
+        texts.push(t)
+    });
+    let msgs: Vec<Response> = texts
+        .iter()
+        .map(|t| serde_json::from_str(t).unwrap_or_else(|e| panic!("{e}: {t}")))
+        .collect();
+    assert!(done(&msgs), "{:?}", msgs.last());
+    for slot in [Slot::ByDistribution, Slot::Sgd, Slot::Convergence] {
+        assert!(!parts(&msgs, slot).is_empty(), "no {slot:?} part");
+    }
+    let Part::Convergence(c) = parts(&msgs, Slot::Convergence).pop().unwrap() else {
+        unreachable!()
+    };
+    assert!(c.depth.is_some() && c.lines.iter().any(|l| l.grid.is_some()));
+}

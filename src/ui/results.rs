@@ -70,6 +70,6 @@ impl Results {
     accessor!(
         by_distribution,
         ByDistribution,
-        Vec<generalization::DistributionCurves>
+        generalization::ByDistribution
     );
 }

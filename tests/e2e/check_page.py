@@ -497,11 +497,10 @@ def main():
             width = driver.js("return document.getElementById('depth').getBoundingClientRect().width")
             lo = float(driver.js("return document.getElementById('depth').min"))
             hi = float(driver.js("return document.getElementById('depth').max"))
-            # Four moves of 2 depths each (the slider spans 1-100: a depth is about two
-            # pixels, so the moves land within a depth of 4, 6, 8, 10), a quick hand's
-            # pace apart (≈ 100 ms each, a third of the slider's
+            # Four moves of at least 3 px and about 3 depths each (the slider spans
+            # 1-100: a depth is about a pixel), a quick hand's pace apart (≈ 100 ms each, a third of the slider's
             # 300 ms rest, so a slow machine keeps the margin).
-            step = 2 * width / (hi - lo)
+            step = max(3, round(3 * width / (hi - lo)))
             x0 = (2 - lo) * width / (hi - lo) - width / 2
             driver.drag(slider, x0, [step] * 4, 50)
             wait_for(driver, "return Number(document.querySelector('#depth').value) >= 6",

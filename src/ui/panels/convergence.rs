@@ -180,7 +180,14 @@ pub fn convergence_chart(
             );
         }
     }
-    chart.note = seeds_note(c, stat);
+    let psi = format!(
+        "ψ₂, ψ₁: estimated on each sample's {} entries; a heavy tail shows in them only with enough entries.",
+        c.n * c.d
+    );
+    chart.note = Some(match seeds_note(c, stat) {
+        Some(n) => format!("{n} {psi}"),
+        None => psi,
+    });
     chart
 }
 

@@ -29,7 +29,7 @@ pub fn by_distribution_charts(v: &[DistributionCurves], log: bool) -> Vec<Chart>
     let mut curves = Chart::new(
         "Learning curve by input distribution",
         "training points n",
-        "test error of NTK regression",
+        "test MSE (NTK regression)",
     )
     .log(log, log);
     let mut bounds = Chart::new(
@@ -61,7 +61,13 @@ pub fn by_distribution_charts(v: &[DistributionCurves], log: bool) -> Vec<Chart>
             .series
             .push(Series::new(name, x, c.bound.clone(), color));
     }
-    curves.note = Some("The same target and network on inputs of each tail class in the sidebar's d; ψ₂ and ψ₁ are estimated on the largest training sample (for heavy tails they grow with the sample: the population norms are infinite). ν (Student-t) sets the heavy tail's index.".into());
+    let mut note = "The same target and network on inputs of each tail class in the sidebar's d; ψ₂ and ψ₁ are estimated on the largest training sample (for heavy tails they grow with the sample: the population norms are infinite). ν (Student-t) sets the heavy tail's index.".to_string();
+    if v.iter()
+        .any(|c| c.distribution == ntk_core::data::Distribution::Rademacher)
+    {
+        note.push_str(" Rademacher inputs take only 2^d values: once n passes them, the test inputs are training inputs and the error drops to 0 (off a log axis).");
+    }
+    curves.note = Some(note);
     bounds.note = Some("The bound is stated for unit-norm inputs: each distribution's inputs are projected onto the sphere for it.".into());
     vec![curves, bounds]
 }
@@ -352,7 +358,7 @@ pub fn GeneralizationPanel(
 ) -> impl IntoView {
     let by_distribution: FigureFn = Arc::new(move |r: &Results| {
         let (g, v) = r.by_distribution()?;
-        charts(g, by_distribution_charts(v, log.get()))
+        charts(g, by_distribution_charts(&v.curves, log.get()))
     });
     let compared: FigureFn = Arc::new(move |r: &Results| {
         let (g, a) = r.architectures()?;

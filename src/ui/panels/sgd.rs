@@ -22,17 +22,14 @@ pub fn sgd_charts(s: &Sgd, log: bool) -> Vec<Chart> {
     } else {
         format!("batches of {} from {} samples", s.batch, s.samples)
     };
-    let mut test = Chart::new(
-        format!("Test error under SGD ({how})"),
-        "step",
-        "test error (mean squared)",
-    )
-    .log(false, log);
+    // On log axes step 0 is left out (every curve starts there, at f = 0).
+    let from = usize::from(log);
+    let mut test = Chart::new("Test error under SGD", "step", "test MSE").log(log, log);
     test.series.push(
         Series::new(
             "infinite width: SGD with Θ, same batches",
-            x.clone(),
-            s.kernel_test_mse.clone(),
+            x[from..].to_vec(),
+            s.kernel_test_mse[from..].to_vec(),
             palette::ANALYTIC,
         )
         .stroke(Stroke::Dashed),
@@ -40,20 +37,24 @@ pub fn sgd_charts(s: &Sgd, log: bool) -> Vec<Chart> {
     let mut gap = Chart::new(
         "Gap to the infinite-width prediction",
         "step",
-        "‖f_net − f_Θ‖ / ‖f_Θ‖ (test inputs)",
+        "‖f − f_Θ‖/‖f_Θ‖",
     )
-    .log(false, log);
-    let mut drift =
-        Chart::new("NTK drift under SGD", "step", "‖Θ̂_s − Θ̂₀‖_F / ‖Θ̂₀‖_F").log(false, log);
+    .log(log, log);
+    let mut drift = Chart::new("NTK drift under SGD", "step", "‖Θ̂_s − Θ̂₀‖/‖Θ̂₀‖").log(log, log);
     let count = s.widths.len();
     for (i, w) in s.widths.iter().enumerate() {
         let color = width_color(i, count);
         let label = format!("width {}", w.width);
         test.series.push(
-            Series::new(label.clone(), x.clone(), w.test_mse.clone(), color)
-                .errors(w.test_mse_std.clone()),
+            Series::new(
+                label.clone(),
+                x[from..].to_vec(),
+                w.test_mse[from..].to_vec(),
+                color,
+            )
+            .errors(w.test_mse_std[from..].to_vec()),
         );
-        // Step 0's gap is 0 by construction (both start at f = 0): not drawn.
+        // Step 0's gap and drift are 0 by construction: not drawn.
         gap.series.push(
             Series::new(label.clone(), x[1..].to_vec(), w.gap[1..].to_vec(), color)
                 .errors(w.gap_std[1..].to_vec()),

@@ -141,6 +141,13 @@ pub struct DistributionCurves {
     pub bound: Vec<f64>,
 }
 
+/// The curves of every distribution finished so far (a struct: an internally tagged
+/// `Part` cannot hold a bare sequence).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ByDistribution {
+    pub curves: Vec<DistributionCurves>,
+}
+
 /// The generalization experiment's result.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Output {
@@ -304,7 +311,9 @@ pub fn run(p: &Params, observer: &mut dyn Observer) -> Result<Output> {
             bound,
         });
         r.step(done + k + 1, format!("by distribution: {}", dist.name()))?;
-        r.part(Part::ByDistribution(by_distribution.clone()));
+        r.part(Part::ByDistribution(ByDistribution {
+            curves: by_distribution.clone(),
+        }));
     }
     Ok(Output {
         bound,

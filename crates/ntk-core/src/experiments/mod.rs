@@ -125,7 +125,7 @@ pub enum Part {
     Spurious(spurious::Spurious),
     Robustness(robustness::Robustness),
     Sgd(sgd::Sgd),
-    ByDistribution(Vec<generalization::DistributionCurves>),
+    ByDistribution(generalization::ByDistribution),
 }
 
 /// Which result slot a part fills (a page keeps the newest part of each slot).
