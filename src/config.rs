@@ -200,6 +200,8 @@ pub struct Settings {
     pub sgd: Option<(usize, bool)>,
     /// The generalization curves by input distribution.
     pub by_distribution: bool,
+    /// A trained finite net beside the learning curve.
+    pub gen_trained: bool,
     pub log: bool,
 }
 
@@ -361,6 +363,7 @@ impl Settings {
         let batch = r.whole("batch");
         let stream = r.flag("stream");
         let by_distribution = r.flag("bydist");
+        let gen_trained = r.flag("gentrain");
         let log = r.flag("log");
         let features = match r.choice("feat") {
             "rf" => Features::Rf,
@@ -430,6 +433,7 @@ impl Settings {
             depth_sweep: dsweep.then_some((depths, dwidth)),
             sgd: sgd.then_some((batch, stream)),
             by_distribution,
+            gen_trained,
             log,
         })
     }
@@ -620,6 +624,13 @@ impl Settings {
             if streaming && batch * s.steps > 8000 {
                 errors.push(("steps", format!("streaming draws batch × steps = {} fresh samples; the kernel side keeps their Gram matrix: at most 8000", batch * s.steps)));
             }
+        }
+        if s.gen_trained && s.view == View::Generalization && s.distribution.is_none() {
+            errors.push((
+                "gentrain",
+                "the trained net is drawn on sampled data: choose a distribution, or turn it off"
+                    .into(),
+            ));
         }
         if s.by_distribution && s.view == View::Generalization && s.distribution.is_none() {
             errors.push(("bydist", "the curves by distribution sample their inputs from each law: choose a distribution, or turn them off".into()));
@@ -814,6 +825,13 @@ impl Settings {
                         } else {
                             Vec::new()
                         },
+                        trained: (s.gen_trained && s.distribution.is_some()).then(|| {
+                            generalization::TrainedNet {
+                                width: s.widths.iter().copied().max().unwrap_or(256),
+                                learning_rate: s.learning_rate,
+                                steps: s.steps,
+                            }
+                        }),
                     }),
                     Experiment::Capacity(capacity::Params {
                         network,

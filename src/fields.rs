@@ -319,7 +319,7 @@ fn check_hide(raw: &str) -> Result<(), String> {
 }
 
 /// Every setting, in the order of the sidebar (and of the URL).
-pub const FIELDS: [Field; 56] = [
+pub const FIELDS: [Field; 57] = [
     field("view", "kernel", Group::Page, "view", "Which panels are shown and computed.", Kind::Special(check_view)),
     field("preset", "none", Group::Page, "preset", "The teaching preset the settings came from.", Kind::Special(check_preset)),
     field("dist", "circle", Group::Data, "distribution", "Inputs for the heatmaps and the spectrum, each coordinate with mean 0 and variance 1; the circle gives Fourier modes.", Kind::Choice(&DISTRIBUTIONS)),
@@ -414,6 +414,7 @@ pub const FIELDS: [Field; 56] = [
         enabled: |v| v("sgd") == "1",
         ..field("stream", "0", Group::Training, "streaming data", "Every SGD step draws fresh samples from the distribution instead of a batch of the n training points.", Kind::Flag)
     },
+    field("gentrain", "0", Group::View, "trained net beside the curves", "Generalization tab: at every n of the learning curve, also train a finite net of the widest width by full-batch gradient descent (η and steps of the training settings) and draw its test error beside the kernel's.", Kind::Flag),
     field("bydist", "0", Group::View, "curves by distribution", "Generalization tab: the learning curve and the bound again on Gaussian, Rademacher, Laplace and Student-t inputs (ν above) in the same d, each with its sample's ψ₂ and ψ₁.", Kind::Flag),
     field("kernel", "ntk", Group::View, "kernel", "The NTK Θ governs gradient descent; the NNGP kernel K is the covariance of the random network's outputs.", Kind::Choice(&KERNELS)),
     field("seeds", "3", Group::View, "seeds per width", "Random networks for each finite width: each drawn thin (up to 12), with their mean ± 2 standard errors of the mean.", num(SEEDS, 1.0)),
@@ -468,13 +469,13 @@ pub fn used_on(key: &str, view: View, v: Lookup) -> bool {
         "proj" => view != Convergence,
         // The infinite-width kernels of the standard parameterization take the
         // widest width.
-        "widths" => view != Generalization || v("param") == "standard",
+        "widths" => view != Generalization || v("param") == "standard" || v("gentrain") == "1",
         "seeds" => {
             matches!(view, Kernel | Convergence | Memorization)
                 || (view == Training && v("sgd") == "1")
         }
         "sgd" => view == Training,
-        "bydist" => view == Generalization,
+        "bydist" | "gentrain" => view == Generalization,
         "batch" | "stream" => view == Training && v("sgd") == "1",
         "target" | "degrees" => match view {
             Kernel => trains_kernel,
@@ -483,7 +484,11 @@ pub fn used_on(key: &str, view: View, v: Lookup) -> bool {
         },
         "noise" | "snaps" => view == Training,
         "ntest" => matches!(view, Training | Generalization),
-        "lr" | "steps" => view == Training || (view == Kernel && trains_kernel),
+        "lr" | "steps" => {
+            view == Training
+                || (view == Kernel && trains_kernel)
+                || (view == Generalization && v("gentrain") == "1")
+        }
         "ktrain" | "kernel" | "points" | "band" => view == Kernel,
         "metric" | "stat" | "eps" | "layers" | "dsweep" | "depths" | "dwidth" => {
             view == Convergence

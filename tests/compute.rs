@@ -184,7 +184,7 @@ fn every_panel_runs_on_the_users_data() {
 }
 
 /// Keys under which a JSON null is an absent option, not a NaN.
-const OPTIONAL: [&str; 18] = [
+const OPTIONAL: [&str; 21] = [
     "drift_by_width",
     "diverged_at",
     "theory_slope",
@@ -200,6 +200,9 @@ const OPTIONAL: [&str; 18] = [
     "depth",
     "fit_c",
     "law_c",
+    "second_term",
+    "trained",
+    "trained_with",
     "file",
     "frequency",
     "share",
@@ -216,11 +219,19 @@ fn nulls(v: &serde_json::Value, path: &str, out: &mut Vec<String>) {
         }
         serde_json::Value::Object(o) => {
             for (k, x) in o {
-                let absent = (OPTIONAL.contains(&k.as_str())
-                    || (k == "distribution" && o.contains_key("file")))
-                    && x.is_null();
-                if !absent {
-                    nulls(x, &format!("{path}.{k}"), out);
+                let optional = OPTIONAL.contains(&k.as_str());
+                let absent =
+                    (optional || (k == "distribution" && o.contains_key("file"))) && x.is_null();
+                match x {
+                    // A list of options (`second_term`, `trained`): its nulls are
+                    // absent values too.
+                    serde_json::Value::Array(a) if optional => {
+                        for (i, v) in a.iter().enumerate().filter(|(_, v)| !v.is_null()) {
+                            nulls(v, &format!("{path}.{k}[{i}]"), out);
+                        }
+                    }
+                    _ if !absent => nulls(x, &format!("{path}.{k}"), out),
+                    _ => {}
                 }
             }
         }

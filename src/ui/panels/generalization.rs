@@ -213,6 +213,8 @@ pub fn bound_charts(r: &Results, log: bool) -> Vec<Chart> {
             mse,
             fit,
             fitted,
+            trained,
+            trained_with,
         },
     )) = r.learning_curve()
     {
@@ -224,11 +226,34 @@ pub fn bound_charts(r: &Results, log: bool) -> Vec<Chart> {
         )
         .log(log, log);
         c.series.push(Series::new(
-            "test error",
+            "NTK regression (t = ∞)",
             x.clone(),
             mse.clone(),
             palette::BLUE,
         ));
+        if let Some(t) = trained_with {
+            let (tx, ty): (Vec<f64>, Vec<f64>) = x
+                .iter()
+                .zip(trained)
+                .filter_map(|(&n, v)| v.map(|v| (n, v)))
+                .unzip();
+            c.series.push(Series::new(
+                format!(
+                    "a net of width {} after {} GD steps (η = {})",
+                    t.width,
+                    t.steps,
+                    fmt3(t.learning_rate)
+                ),
+                tx,
+                ty,
+                palette::VERMILLION,
+            ));
+            if trained.iter().any(Option::is_none) {
+                c.note = Some(
+                    "The trained net diverged at some n (its points are left out): lower η.".into(),
+                );
+            }
+        }
         if let Some(f) = fit {
             c.series.push(
                 Series::new(

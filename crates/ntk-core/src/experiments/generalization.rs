@@ -37,6 +37,17 @@ pub struct Params {
     /// The learning curve and the bound (true labels) again on inputs of each of these
     /// distributions (sampled data only), with each sample's ψ₂ and ψ₁ estimates.
     pub by_distribution: Vec<Distribution>,
+    /// A finite network trained at every n of the learning curve (sampled data only).
+    pub trained: Option<TrainedNet>,
+}
+
+/// A finite network trained by full-batch gradient descent, beside the kernel's curve.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TrainedNet {
+    pub width: usize,
+    pub learning_rate: f64,
+    pub steps: usize,
 }
 
 impl Default for Params {
@@ -52,6 +63,7 @@ impl Default for Params {
             target: default_target(),
             n_test: 100,
             by_distribution: Vec::new(),
+            trained: None,
         }
     }
 }
@@ -62,6 +74,28 @@ impl Params {
         self.network.validate()?;
         self.data.validate()?;
         check_count("n_test", self.n_test, 1, 20_000, "between 1 and 20000")?;
+        if let Some(t) = &self.trained {
+            super::check_widths(&[t.width])?;
+            check_count("trained.steps", t.steps, 1, 100_000, "between 1 and 100000")?;
+            if !(t.learning_rate.is_finite() && t.learning_rate > 0.0) {
+                return Err(NtkError::OutOfRange {
+                    field: "trained.learning_rate",
+                    expected: "a positive number",
+                    value: t.learning_rate,
+                });
+            }
+            let n = self.data.rows().max(self.n_test);
+            crate::budget::ensure(
+                "training the finite network",
+                crate::budget::train_bytes(
+                    self.data.dim(),
+                    &vec![t.width; self.network.depth],
+                    n,
+                    self.n_test,
+                ),
+                "lower the width, the depth or n",
+            )?;
+        }
         match &self.data.points {
             Some(p) => check_count(
                 "data.points.rows",
@@ -114,6 +148,12 @@ pub struct LearningCurve {
     pub fit: Option<LogLogFit>,
     /// The fitted line e^a · n^b at each n (empty without a fit).
     pub fitted: Vec<f64>,
+    /// The test MSE of the trained finite network at each n (`None`: it diverged);
+    /// empty without one.
+    #[serde(default)]
+    pub trained: Vec<Option<f64>>,
+    #[serde(default)]
+    pub trained_with: Option<TrainedNet>,
 }
 
 /// Sensitivity of the NTK regressor against n (at dimension `at_d`) and against d (at
@@ -208,6 +248,8 @@ fn curve(n: Vec<usize>, mse: Vec<f64>) -> LearningCurve {
         fit,
         n,
         mse,
+        trained: Vec::new(),
+        trained_with: None,
     }
 }
 
@@ -247,11 +289,19 @@ pub fn run(p: &Params, observer: &mut dyn Observer) -> Result<Output> {
         seed: d.seed,
     };
     let mut mse = Vec::new();
+    let mut trained = Vec::new();
     for (k, &n) in ns.iter().enumerate() {
         mse.push(sampled.mse(n)?);
+        if let Some(t) = p.trained {
+            trained.push(sampled.trained_mse(n, t.width, t.learning_rate, t.steps)?);
+        }
         r.step(2 + k, format!("learning curve: n = {n}"))?;
     }
-    let learning_curve = curve(ns.clone(), mse);
+    let learning_curve = LearningCurve {
+        trained,
+        trained_with: p.trained,
+        ..curve(ns.clone(), mse)
+    };
     r.part(Part::LearningCurve(learning_curve.clone()));
 
     let mut by_n = Vec::new();
@@ -410,6 +460,7 @@ mod tests {
             n_test: 100,
             target: Target::harmonics(&[1, 2]),
             by_distribution: vec![Distribution::Gaussian, Distribution::StudentT { nu: 3.0 }],
+            trained: None,
         };
         let out = run(&p, &mut ()).unwrap();
         // One line per distribution, over the same n as the main curve.
@@ -454,5 +505,35 @@ mod tests {
         };
         let e = run(&p, &mut ()).unwrap_err();
         assert!(e.to_string().contains("at least 24"), "{e}");
+    }
+}
+
+#[cfg(test)]
+mod trained_tests {
+    use super::*;
+
+    #[test]
+    fn a_trained_net_is_drawn_beside_the_kernel_learning_curve_and_learns() {
+        // A smooth target on the sphere: a width-512 net after 1000 steps of GD learns
+        // as n grows (its error sits above the kernel's t = ∞ curve: its random f₀
+        // and the finite time remain; measured 0.11 → 0.0014 for 2000 steps at width
+        // 1024, against the kernel's 0.04 → 1.6e-5).
+        let p = Params {
+            network: FcNetwork::relu(1, 2f64.sqrt(), Some(0.1)),
+            data: DataSpec::sample(Distribution::Sphere, 48, 3),
+            n_test: 60,
+            target: Target::harmonics(&[1]),
+            trained: Some(TrainedNet {
+                width: 512,
+                learning_rate: 1.0,
+                steps: 1000,
+            }),
+            ..Params::default()
+        };
+        let out = run(&p, &mut ()).unwrap();
+        let lc = &out.learning_curve;
+        let t: Vec<f64> = lc.trained.iter().map(|v| v.unwrap()).collect();
+        assert_eq!(t.len(), lc.n.len());
+        assert!(t.last().unwrap() < &(0.5 * t[0]), "{t:?}");
     }
 }

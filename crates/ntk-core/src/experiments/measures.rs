@@ -151,6 +151,38 @@ impl Sampled<'_> {
         kernel_regression_mse_on(self.model, &x, &y, &x_test, &y_test, self.diag_reg)
     }
 
+    /// The test MSE at n training points (the same sets as [`Sampled::mse`]) of a
+    /// finite network of width `width` (seed 0) after `steps` steps of full-batch
+    /// gradient descent at rate `learning_rate`; `None` if it diverged.
+    pub fn trained_mse(
+        &self,
+        n: usize,
+        width: usize,
+        learning_rate: f64,
+        steps: usize,
+    ) -> Result<Option<f64>> {
+        use crate::targets::targets;
+        let x_test = self.draw(self.n_test, self.seed ^ 0xfeed)?;
+        let y_test = targets(self.target, &x_test, 0.0, 0)?;
+        let x = self.draw(n, self.seed + n as u64)?;
+        let y = targets(self.target, &x, 0.0, 0)?;
+        let rec = self.model.train_through(
+            width,
+            0,
+            (&x, &y),
+            (&x_test, &y_test),
+            learning_rate,
+            steps,
+            &[steps],
+            |_| true,
+        )?;
+        // The record's loss is (1/2N)‖f − y‖²: twice it is the mean squared error.
+        Ok(match rec.diverged_at {
+            Some(_) => None,
+            None => rec.test_loss.last().map(|l| 2.0 * l),
+        })
+    }
+
     /// Sensitivity of the regressor trained on n points (after Bombari, Kiyani &
     /// Mondelli 2023, arXiv:2302.01629): S = 𝔼_z |∇_z f(z)ᵀ (z − ẑ)|, the change of the
     /// trained predictor's output, to first order, when a test input z is moved towards
