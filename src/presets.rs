@@ -129,7 +129,7 @@ pub const PRESETS: [Preset; 13] = [
             ("depths", "1, 2, 4, 8, 16, 32, 64"),
             ("dwidth", "256"),
         ],
-        seconds: 10.2,
+        seconds: 16.6,
     },
     Preset {
         id: "streaming-sgd",
