@@ -196,6 +196,8 @@ pub struct Settings {
     pub layers: bool,
     /// The depth sweep: its depths and width.
     pub depth_sweep: Option<(Vec<usize>, usize)>,
+    /// Gaussian lines in these dimensions.
+    pub dims: Vec<usize>,
     /// The SGD panel: batch size and streaming.
     pub sgd: Option<(usize, bool)>,
     /// The generalization curves by input distribution.
@@ -359,6 +361,8 @@ impl Settings {
         let dsweep = r.flag("dsweep");
         let depths = r.list("depths");
         let dwidth = r.whole("dwidth");
+        let dimsweep = r.flag("dimsweep");
+        let dims = r.list("dims");
         let sgd = r.flag("sgd");
         let batch = r.whole("batch");
         let stream = r.flag("stream");
@@ -431,6 +435,7 @@ impl Settings {
             epsilon,
             layers,
             depth_sweep: dsweep.then_some((depths, dwidth)),
+            dims: if dimsweep { dims } else { Vec::new() },
             sgd: sgd.then_some((batch, stream)),
             by_distribution,
             gen_trained,
@@ -736,6 +741,7 @@ impl Settings {
                     .as_ref()
                     .map_or(Vec::new(), |(l, _)| l.clone()),
                 depth_width: s.depth_sweep.as_ref().map_or(256, |(_, m)| *m),
+                dims: s.dims.clone(),
                 ..convergence::Params::default()
             })],
             View::Training => {

@@ -268,6 +268,14 @@ pub const BATCH: Bounds = b("batch size", 1.0, 256.0, true);
 pub const DELTA: Bounds = b("δ", 0.01, 0.5, false);
 pub const EPSILON: Bounds = b("ε", 1e-4, 100.0, false);
 pub const DEPTH_WIDTH: Bounds = b("depth sweep width", 8.0, 2048.0, true);
+/// The convergence tab's extra dimensions.
+pub const DIMS: ListKind = ListKind {
+    what: "dimensions",
+    max_len: 6,
+    min: 1.0,
+    max: 512.0,
+    distinct: true,
+};
 /// The depth sweep's depths.
 pub const DEPTHS: ListKind = ListKind {
     what: "depths",
@@ -319,7 +327,7 @@ fn check_hide(raw: &str) -> Result<(), String> {
 }
 
 /// Every setting, in the order of the sidebar (and of the URL).
-pub const FIELDS: [Field; 57] = [
+pub const FIELDS: [Field; 59] = [
     field("view", "kernel", Group::Page, "view", "Which panels are shown and computed.", Kind::Special(check_view)),
     field("preset", "none", Group::Page, "preset", "The teaching preset the settings came from.", Kind::Special(check_preset)),
     field("dist", "circle", Group::Data, "distribution", "Inputs for the heatmaps and the spectrum, each coordinate with mean 0 and variance 1; the circle gives Fourier modes.", Kind::Choice(&DISTRIBUTIONS)),
@@ -428,6 +436,11 @@ pub const FIELDS: [Field; 57] = [
         ..field("eps", "0.1", Group::View, "ε", "The tail's threshold: the share of seeds whose distance exceeds ε.", num(EPSILON, 0.01))
     },
     field("layers", "0", Group::View, "every layer's kernel", "Also the distance of each hidden layer's kernel Θ̂^(ℓ) (the network cut after layer ℓ, read out by a unit of the next layer) to the analytic NTK of depth ℓ, for the first distribution: one line per layer (MLP only).", Kind::Flag),
+    field("dimsweep", "0", Group::View, "Gaussian lines per dimension", "Also Gaussian inputs in each of these dimensions d, one line each (n inputs): how the dimension moves the distance.", Kind::Flag),
+    Field {
+        enabled: |v| v("dimsweep") == "1",
+        ..field("dims", "2, 8, 32", Group::View, "dimensions", "The dimensions of the extra Gaussian lines (up to 6, each ≤ 512).", Kind::List(DIMS))
+    },
     field("dsweep", "0", Group::View, "depth sweep", "The spread of Θ̂(x, x) over seeds against the depth at one width, beside its L/m law (MLP only).", Kind::Flag),
     Field {
         enabled: |v| v("dsweep") == "1",
@@ -490,9 +503,8 @@ pub fn used_on(key: &str, view: View, v: Lookup) -> bool {
                 || (view == Generalization && v("gentrain") == "1")
         }
         "ktrain" | "kernel" | "points" | "band" => view == Kernel,
-        "metric" | "stat" | "eps" | "layers" | "dsweep" | "depths" | "dwidth" => {
-            view == Convergence
-        }
+        "metric" | "stat" | "eps" | "layers" | "dsweep" | "depths" | "dwidth" | "dimsweep"
+        | "dims" => view == Convergence,
         "delta" => matches!(view, Convergence | Generalization),
         "feat" | "spfrac" | "spd" => view == Memorization,
         _ => true,
