@@ -80,7 +80,9 @@ commands:
            input:  {\"network\": {...}, \"kernel\": \"ntk\" | \"nngp\", \"x_train\": [[...]],
                     \"y_train\": [...], \"x_test\": [[...]], \"times\": [0, 1, 10, null],
                     \"learning_rate\": 1.0, \"diag_reg\": 1e-4}     (null = t = infinity)
-           output: {\"train_mean\": [[...] per time], \"test_mean\": [[...] per time]}
+                    \"compute_cov\": false   (true: also the test covariance per time)
+           output: {\"train_mean\": [[...] per time], \"test_mean\": [[...] per time],
+                    \"test_cov\": [[[...]] per time] (with compute_cov)}
   train, predict: a layer list in \"network\" works too, with nested inputs x_train, x_test
   experiment <name>
            run one of the page's experiments (kernel, spectrum, convergence, training,
@@ -639,6 +641,9 @@ struct PredictInput {
     times: Vec<Option<Finite>>,
     learning_rate: Option<Finite>,
     diag_reg: Option<Finite>,
+    /// Also the test covariance per time (neural-tangents' `compute_cov=True`).
+    #[serde(default)]
+    compute_cov: bool,
 }
 
 fn ntk_kind() -> KernelKind {
@@ -658,6 +663,49 @@ struct LayerPredictInput {
     times: Vec<Option<Finite>>,
     learning_rate: Option<Finite>,
     diag_reg: Option<Finite>,
+    #[serde(default)]
+    compute_cov: bool,
+}
+
+/// The predict verb's answer: the means, and with `compute_cov` the test covariance
+/// per time (`Kernels` of train × train, test × train and, for the covariance,
+/// test × test).
+#[allow(clippy::too_many_arguments)]
+fn predict_answer(
+    kind: KernelKind,
+    (ktt, kst, kss): (
+        &crate::kernel::Kernels,
+        &crate::kernel::Kernels,
+        Option<&crate::kernel::Kernels>,
+    ),
+    y: &[f64],
+    times: &[Option<f64>],
+    learning_rate: f64,
+    diag_reg: f64,
+) -> Result<Value, SpecError> {
+    let (k, kt) = match kind {
+        KernelKind::Ntk => (&ktt.ntk, &kst.ntk),
+        KernelKind::Nngp => (&ktt.nngp, &kst.nngp),
+    };
+    let p = predict(k, kt, y, times, learning_rate, diag_reg, None).map_err(core_err("predict"))?;
+    let mut out = json!({"train_mean": p.train_mean, "test_mean": p.test_mean});
+    if let Some(kss) = kss {
+        let covs = crate::dynamics::predict_cov(
+            kind,
+            (k, kt),
+            (&ktt.nngp, &kst.nngp, &kss.nngp),
+            times,
+            learning_rate,
+            diag_reg,
+        )
+        .map_err(core_err("predict"))?;
+        let rows: Vec<Vec<Vec<f64>>> = covs
+            .iter()
+            .map(|c| (0..c.rows()).map(|i| c.row(i).to_vec()).collect())
+            .collect();
+        out["test_cov"] = json!(rows);
+    }
+    Ok(out)
 }
 
 /// Times (null = ∞), the learning rate (default 1) and diag_reg (default 0), checked.
@@ -718,22 +766,32 @@ fn layer_predict(input: Value) -> Result<Value, SpecError> {
             .map_err(layer_err("kernel"))
     };
     let (ktt, kst) = (k(&x, None)?, k(&xt, Some(&x))?);
+    let kss = if i.compute_cov {
+        Some(k(&xt, None)?)
+    } else {
+        None
+    };
     let m = |a: ndarray::Array2<f64>| {
         Matrix::from_row_major(a.nrows(), a.ncols(), a.into_iter().collect())
             .map_err(core_err("kernel"))
     };
-    let (ktt, kst) = i.kernel.pick((ktt.ntk, kst.ntk), (ktt.nngp, kst.nngp));
-    let p = predict(
-        &m(ktt)?,
-        &m(kst)?,
+    let both =
+        |kk: crate::layers::analytic::LayerKernels| -> Result<crate::kernel::Kernels, SpecError> {
+            Ok(crate::kernel::Kernels {
+                nngp: m(kk.nngp)?,
+                ntk: m(kk.ntk)?,
+            })
+        };
+    let (ktt, kst) = (both(ktt)?, both(kst)?);
+    let kss = kss.map(both).transpose()?;
+    predict_answer(
+        i.kernel,
+        (&ktt, &kst, kss.as_ref()),
         &y,
         &times,
         learning_rate,
         diag_reg,
-        None,
     )
-    .map_err(core_err("predict"))?;
-    Ok(json!({"train_mean": p.train_mean, "test_mean": p.test_mean}))
 }
 
 fn predict_cmd(input: Value) -> Result<Value, SpecError> {
@@ -748,10 +806,19 @@ fn predict_cmd(input: Value) -> Result<Value, SpecError> {
     let (times, learning_rate, diag_reg) = predict_options(&i.times, i.learning_rate, i.diag_reg)?;
     let ktt = kernel_matrix(&net, &x_train, None).map_err(core_err("kernel"))?;
     let kst = kernel_matrix(&net, &x_test, Some(&x_train)).map_err(core_err("kernel"))?;
-    let (ktt, kst) = i.kernel.pick((ktt.ntk, kst.ntk), (ktt.nngp, kst.nngp));
-    let p = predict(&ktt, &kst, &y_train, &times, learning_rate, diag_reg, None)
-        .map_err(core_err("predict"))?;
-    Ok(json!({"train_mean": p.train_mean, "test_mean": p.test_mean}))
+    let kss = if i.compute_cov {
+        Some(kernel_matrix(&net, &x_test, None).map_err(core_err("kernel"))?)
+    } else {
+        None
+    };
+    predict_answer(
+        i.kernel,
+        (&ktt, &kst, kss.as_ref()),
+        &y_train,
+        &times,
+        learning_rate,
+        diag_reg,
+    )
 }
 
 fn bench_cmd(input: &Value) -> Result<Value, SpecError> {

@@ -484,3 +484,187 @@ pub fn log_times(t_min: f64, t_max: f64, count: usize) -> Vec<Option<f64>> {
     out.push(None);
     out
 }
+
+/// The test covariance of the infinite ensemble at each time, as neural-tangents'
+/// `gradient_descent_mse_ensemble(...)(t, x_test, get, compute_cov=True)` (0.6.5,
+/// `_src/predict.py`). With N = n training targets, t' = η·t/N, K the NNGP kernel,
+/// and (λ, V) the eigen-decomposition of the chosen train kernel regularised as in
+/// [`predict`] (λ clipped at 0):
+///
+/// - NTK (Lee et al. 2019, arXiv:1902.06720, eq. (16)): with
+///   A_t = V diag((1 − e^{−λt'})/λ) Vᵀ (A_∞ = Θ̃⁻¹),
+///   Σ_t = K(X*, X*) + Θ(X*, X) A_t K(X, X) A_t Θ(X, X*)
+///   − [Θ(X*, X) A_t K(X, X*) + its transpose];
+///   K(X, X) is not regularised (neural-tangents uses the raw `nngp` train kernel);
+/// - NNGP: Σ_t = K(X*, X*) − K(X*, X) V diag((1 − e^{−2λt'})/λ) Vᵀ K(X, X*)
+///   (Σ_∞ = K** − K*ₓ K̃⁻¹ Kₓ*, the GP posterior).
+///
+/// At an eigenvalue 0, (1 − e^{−λt'})/λ is taken at its limit t' (neural-tangents
+/// returns NaN there). `k_train`/`k_test_train` are the chosen kernel's;
+/// `nngp_*` the NNGP's (the same matrices for `KernelKind::Nngp`).
+#[allow(clippy::too_many_arguments)]
+pub fn predict_cov(
+    kind: KernelKind,
+    (k_train, k_test_train): (&Matrix, &Matrix),
+    (nngp_train, nngp_test_train, nngp_test): (&Matrix, &Matrix, &Matrix),
+    times: &[Option<f64>],
+    learning_rate: f64,
+    diag_reg: f64,
+) -> Result<Vec<Matrix>> {
+    let n = k_train.rows();
+    let m = k_test_train.rows();
+    let shapes = [
+        (k_train, n, n, "k_train"),
+        (k_test_train, m, n, "k_test_train"),
+        (nngp_train, n, n, "nngp_train"),
+        (nngp_test_train, m, n, "nngp_test_train"),
+        (nngp_test, m, m, "nngp_test"),
+    ];
+    for (a, r, c, field) in shapes {
+        if a.rows() != r || a.cols() != c {
+            return Err(NtkError::DimensionMismatch {
+                field,
+                expected: r * c,
+                got: a.rows() * a.cols(),
+            });
+        }
+    }
+    if !(learning_rate.is_finite() && learning_rate > 0.0) {
+        return Err(NtkError::OutOfRange {
+            field: "learning_rate",
+            expected: "a finite number > 0",
+            value: learning_rate,
+        });
+    }
+    if !(diag_reg.is_finite() && diag_reg >= 0.0) {
+        return Err(NtkError::OutOfRange {
+            field: "diag_reg",
+            expected: "a finite number ≥ 0",
+            value: diag_reg,
+        });
+    }
+    crate::budget::ensure(
+        "the test covariances",
+        crate::budget::floats(&[m, m, times.len().max(1)])
+            .saturating_add(crate::budget::floats(&[n, n, 3]))
+            .saturating_add(crate::budget::floats(&[m, n, 3])),
+        "use fewer test points or times",
+    )?;
+    let eps = diag_reg * (0..n).map(|i| k_train.get(i, i)).sum::<f64>() / n as f64;
+    let mut reg = k_train.clone();
+    for i in 0..n {
+        reg.as_mut_slice()[i * n + i] += eps;
+    }
+    let (lambda, v) = symmetric_eigen(&reg)?;
+    // Vᵀ B for B = the chosen kernel's and the NNGP's train × test columns.
+    let vt_cols = |b: &Matrix| -> Vec<f64> {
+        // (n × m): [k][a] = Σ_i V[i][k] · b[a][i]
+        let mut out = vec![0.0; n * m];
+        for k in 0..n {
+            for a in 0..m {
+                let row = b.row(a);
+                out[k * m + a] = (0..n).map(|i| v.get(i, k) * row[i]).sum();
+            }
+        }
+        out
+    };
+    let vt_k = vt_cols(k_test_train);
+    let vt_g = vt_cols(nngp_test_train);
+    // VᵀK(X, X)V for the NTK's middle term.
+    let vkv = if kind == KernelKind::Ntk {
+        let mut kv = vec![0.0; n * n];
+        for i in 0..n {
+            for k in 0..n {
+                kv[i * n + k] = (0..n).map(|j| nngp_train.get(i, j) * v.get(j, k)).sum();
+            }
+        }
+        let mut out = vec![0.0; n * n];
+        for k in 0..n {
+            for l in 0..n {
+                out[k * n + l] = (0..n).map(|i| v.get(i, k) * kv[i * n + l]).sum();
+            }
+        }
+        out
+    } else {
+        Vec::new()
+    };
+    let nn = n as f64;
+    let gain = |l: f64, t: Option<f64>, twice: bool| -> f64 {
+        let l = l.max(0.0);
+        match t {
+            None => {
+                if l > 0.0 {
+                    1.0 / l
+                } else {
+                    f64::INFINITY
+                }
+            }
+            Some(t) => {
+                let tt = learning_rate * t / nn * if twice { 2.0 } else { 1.0 };
+                if l > 0.0 {
+                    -(-l * tt).exp_m1() / l
+                } else {
+                    tt
+                }
+            }
+        }
+    };
+    times
+        .iter()
+        .map(|&t| {
+            let mut cov = nngp_test.clone();
+            match kind {
+                KernelKind::Nngp => {
+                    let g: Vec<f64> = lambda.iter().map(|&l| gain(l, t, true)).collect();
+                    for a in 0..m {
+                        for b in 0..m {
+                            let s: f64 = (0..n)
+                                .map(|k| vt_g[k * m + a] * g[k] * vt_g[k * m + b])
+                                .sum();
+                            cov.as_mut_slice()[a * m + b] -= s;
+                        }
+                    }
+                }
+                KernelKind::Ntk => {
+                    let g: Vec<f64> = lambda.iter().map(|&l| gain(l, t, false)).collect();
+                    // term1 in the eigenbasis: u[k][a] = g_k (VᵀΘ(X, X*))[k][a];
+                    // w = VᵀKV u. Then Σ += uᵀw − uᵀ(VᵀK(X, X*)) − its transpose,
+                    // in O(n²m + nm²).
+                    let u: Vec<f64> = (0..n * m).map(|km| g[km / m] * vt_k[km]).collect();
+                    let mut w = vec![0.0; n * m];
+                    for k in 0..n {
+                        for l in 0..n {
+                            let c = vkv[k * n + l];
+                            for b in 0..m {
+                                w[k * m + b] += c * u[l * m + b];
+                            }
+                        }
+                    }
+                    let mut cross = vec![0.0; m * m];
+                    for k in 0..n {
+                        for a in 0..m {
+                            let uka = u[k * m + a];
+                            for bb in 0..m {
+                                cross[a * m + bb] += uka * vt_g[k * m + bb];
+                            }
+                        }
+                    }
+                    for a in 0..m {
+                        for bb in 0..m {
+                            let quad: f64 = (0..n).map(|k| u[k * m + a] * w[k * m + bb]).sum();
+                            cov.as_mut_slice()[a * m + bb] +=
+                                quad - cross[a * m + bb] - cross[bb * m + a];
+                        }
+                    }
+                }
+            }
+            if cov.as_slice().iter().all(|x| x.is_finite()) {
+                Ok(cov)
+            } else {
+                Err(NtkError::Numerical(
+                    "the train kernel is singular: add diag_reg for the covariance at t = ∞".into(),
+                ))
+            }
+        })
+        .collect()
+}
