@@ -365,6 +365,15 @@ fn the_new_parts_cross_the_worker_boundary_as_json() {
                 probes: 4,
                 ..sgd::Params::default()
             }),
+            Experiment::Plane(ntk_core::experiments::plane::Params {
+                n: 20,
+                width: 16,
+                alphas: vec![1.0, 10.0],
+                steps: 5,
+                frames: 3,
+                grid: 5,
+                ..Default::default()
+            }),
             Experiment::Convergence(convergence::Params {
                 widths: vec![8, 16, 32],
                 seeds: 4,
@@ -388,7 +397,7 @@ fn the_new_parts_cross_the_worker_boundary_as_json() {
         .map(|t| serde_json::from_str(t).unwrap_or_else(|e| panic!("{e}: {t}")))
         .collect();
     assert!(done(&msgs), "{:?}", msgs.last());
-    for slot in [Slot::ByDistribution, Slot::Sgd, Slot::Convergence] {
+    for slot in [Slot::ByDistribution, Slot::Sgd, Slot::Plane, Slot::Convergence] {
         assert!(!parts(&msgs, slot).is_empty(), "no {slot:?} part");
     }
     let Part::Convergence(c) = parts(&msgs, Slot::Convergence).pop().unwrap() else {

@@ -668,3 +668,132 @@ pub fn predict_cov(
         })
         .collect()
 }
+
+/// The diagonal of [`predict_cov`]: each test input's variance at each time, without
+/// the m × m matrix (for predictions on a dense grid). `nngp_test_diag` is K(x*, x*)
+/// per test input; the formulas are [`predict_cov`]'s, read on the diagonal.
+#[allow(clippy::too_many_arguments)]
+pub fn predict_variance(
+    kind: KernelKind,
+    (k_train, k_test_train): (&Matrix, &Matrix),
+    (nngp_train, nngp_test_train, nngp_test_diag): (&Matrix, &Matrix, &[f64]),
+    times: &[Option<f64>],
+    learning_rate: f64,
+    diag_reg: f64,
+) -> Result<Vec<Vec<f64>>> {
+    let n = k_train.rows();
+    let m = k_test_train.rows();
+    if k_train.cols() != n
+        || nngp_train.rows() != n
+        || nngp_train.cols() != n
+        || k_test_train.cols() != n
+        || nngp_test_train.rows() != m
+        || nngp_test_train.cols() != n
+        || nngp_test_diag.len() != m
+    {
+        return Err(NtkError::DimensionMismatch {
+            field: "kernels",
+            expected: m,
+            got: nngp_test_diag.len(),
+        });
+    }
+    if !(learning_rate.is_finite()
+        && learning_rate > 0.0
+        && diag_reg.is_finite()
+        && diag_reg >= 0.0)
+    {
+        return Err(NtkError::OutOfRange {
+            field: "learning_rate",
+            expected: "a finite rate > 0 and diag_reg ≥ 0",
+            value: learning_rate,
+        });
+    }
+    let eps = diag_reg * (0..n).map(|i| k_train.get(i, i)).sum::<f64>() / n as f64;
+    let mut reg = k_train.clone();
+    for i in 0..n {
+        reg.as_mut_slice()[i * n + i] += eps;
+    }
+    let (lambda, v) = symmetric_eigen(&reg)?;
+    let vt_cols = |b: &Matrix| -> Vec<f64> {
+        let mut out = vec![0.0; n * m];
+        for a in 0..m {
+            let row = b.row(a);
+            for k in 0..n {
+                out[a * n + k] = (0..n).map(|i| v.get(i, k) * row[i]).sum();
+            }
+        }
+        out
+    };
+    // Row a of each holds Vᵀ of test input a's column: [a][k].
+    let vt_k = vt_cols(k_test_train);
+    let vt_g = if kind == KernelKind::Ntk {
+        vt_cols(nngp_test_train)
+    } else {
+        Vec::new()
+    };
+    let vkv = if kind == KernelKind::Ntk {
+        let mut kv = vec![0.0; n * n];
+        for i in 0..n {
+            for k in 0..n {
+                kv[i * n + k] = (0..n).map(|j| nngp_train.get(i, j) * v.get(j, k)).sum();
+            }
+        }
+        let mut out = vec![0.0; n * n];
+        for k in 0..n {
+            for l in 0..n {
+                out[k * n + l] = (0..n).map(|i| v.get(i, k) * kv[i * n + l]).sum();
+            }
+        }
+        out
+    } else {
+        Vec::new()
+    };
+    let nn = n as f64;
+    times
+        .iter()
+        .map(|&t| {
+            let gain = |l: f64, twice: bool| -> f64 {
+                let l = l.max(0.0);
+                match t {
+                    None if l > 0.0 => 1.0 / l,
+                    None => f64::INFINITY,
+                    Some(t) => {
+                        let tt = learning_rate * t / nn * if twice { 2.0 } else { 1.0 };
+                        if l > 0.0 {
+                            -(-l * tt).exp_m1() / l
+                        } else {
+                            tt
+                        }
+                    }
+                }
+            };
+            let out: Vec<f64> = (0..m)
+                .map(|a| match kind {
+                    KernelKind::Nngp => {
+                        nngp_test_diag[a]
+                            - (0..n)
+                                .map(|k| gain(lambda[k], true) * vt_k[a * n + k].powi(2))
+                                .sum::<f64>()
+                    }
+                    KernelKind::Ntk => {
+                        let u: Vec<f64> = (0..n)
+                            .map(|k| gain(lambda[k], false) * vt_k[a * n + k])
+                            .collect();
+                        let quad: f64 = (0..n)
+                            .map(|k| u[k] * (0..n).map(|l| vkv[k * n + l] * u[l]).sum::<f64>())
+                            .sum();
+                        let cross: f64 = (0..n).map(|k| u[k] * vt_g[a * n + k]).sum();
+                        nngp_test_diag[a] + quad - 2.0 * cross
+                    }
+                })
+                .collect();
+            if out.iter().all(|x| x.is_finite()) {
+                Ok(out)
+            } else {
+                Err(NtkError::Numerical(
+                    "the train kernel is singular: add diag_reg for the variance at t = ∞".into(),
+                ))
+            }
+        })
+        .collect()
+}

@@ -42,6 +42,7 @@ pub mod inputs;
 pub mod kan_vs_mlp;
 pub mod kernel;
 pub mod measures;
+pub mod plane;
 pub mod robustness;
 pub mod sgd;
 pub mod spectral_bias;
@@ -126,6 +127,7 @@ pub enum Part {
     Robustness(robustness::Robustness),
     Sgd(sgd::Sgd),
     ByDistribution(generalization::ByDistribution),
+    Plane(plane::Plane),
 }
 
 /// Which result slot a part fills (a page keeps the newest part of each slot).
@@ -149,6 +151,7 @@ pub enum Slot {
     Robustness,
     Sgd,
     ByDistribution,
+    Plane,
 }
 
 impl Part {
@@ -172,6 +175,7 @@ impl Part {
             Part::Robustness(_) => Slot::Robustness,
             Part::Sgd(_) => Slot::Sgd,
             Part::ByDistribution(_) => Slot::ByDistribution,
+            Part::Plane(_) => Slot::Plane,
         }
     }
 }
@@ -194,6 +198,7 @@ pub enum Experiment {
     Spurious(spurious::Params),
     Sensitivity(robustness::Params),
     Sgd(sgd::Params),
+    Plane(plane::Params),
 }
 
 /// The result of any experiment.
@@ -214,10 +219,11 @@ pub enum Output {
     Spurious(spurious::Spurious),
     Sensitivity(robustness::Robustness),
     Sgd(sgd::Sgd),
+    Plane(plane::Plane),
 }
 
 /// The experiments: (name, what it computes).
-pub const EXPERIMENTS: [(&str, &str); 13] = [
+pub const EXPERIMENTS: [(&str, &str); 14] = [
     ("kernel", "the NNGP kernel or NTK on the circle, K(x₀, x(γ)): analytic and random finite nets of each width (seed curves, mean ± 2 s.e.), optionally after training; Gram matrices on the data, analytic and empirical"),
     ("spectrum", "eigenvalues and top eigenvectors of the analytic Gram matrix on the data, beside the Funk–Hecke eigenvalues where the data are uniform on a sphere"),
     ("convergence", "distance of the empirical NTK to the analytic NTK against the width, per input distribution, with log-log fits (slope ± standard error)"),
@@ -230,6 +236,7 @@ pub const EXPERIMENTS: [(&str, &str); 13] = [
     ("spurious", "memorization of spurious features (Bombari & Mondelli 2024): the feature alignment of RF or NTK-feature regression against N and the width, beside its limit γ; γ(α) of every activation; memorization against the test error; ridge and early stopping as remedies"),
     ("sensitivity", "robustness needs parameters (Bombari, Kiyani & Mondelli 2023): the sensitivity ‖z‖‖∇f(z)‖ of interpolating RF and NTK-feature regression against p, N and d, for even and non-even activations, beside the universal law √(Nd/p)"),
     ("sgd", "finite MLPs trained by mini-batch SGD on a pool or on streaming data (fresh samples every step), beside the same SGD in function space with the analytic NTK: test errors, the gap between each width's predictions and the kernel's (with its fitted rate), and the NTK drift"),
+    ("plane", "learning on the plane: 2-D data sets (circle, XOR, two Gaussians, spirals, a surface), a finite MLP with output scale α trained by GD beside its linearisation and the infinite-width NTK ensemble's mean and standard deviation, on a grid, frame by frame; per α the gap to the linearisation, the NTK drift and the kernel–target alignment (lazy against rich)"),
     ("capacity", "against n: the smallest eigenvalue λ₀ of H^∞, and the Rademacher-complexity bound √(yᵀK⁻¹y · tr K)/n for the target and for random labels"),
 ];
 
@@ -250,6 +257,7 @@ impl Experiment {
             Experiment::Spurious(_) => "spurious",
             Experiment::Sensitivity(_) => "sensitivity",
             Experiment::Sgd(_) => "sgd",
+            Experiment::Plane(_) => "plane",
         }
     }
 
@@ -274,6 +282,7 @@ impl Experiment {
             "spurious" => Experiment::Spurious(typed(params, "")?),
             "sensitivity" => Experiment::Sensitivity(typed(params, "")?),
             "sgd" => Experiment::Sgd(typed(params, "")?),
+            "plane" => Experiment::Plane(typed(params, "")?),
             other => {
                 return Err(crate::spec::SpecError {
                     field: "experiment".into(),
@@ -302,6 +311,7 @@ impl Experiment {
             Experiment::Capacity(p) => Some(&p.network),
             Experiment::KanVsMlp(p) => Some(&p.network),
             Experiment::Sgd(p) => Some(&p.network),
+            Experiment::Plane(p) => Some(&p.network),
             Experiment::Data(_)
             | Experiment::Architectures(_)
             | Experiment::Spurious(_)
@@ -324,6 +334,7 @@ impl Experiment {
             Experiment::Spurious(p) => p.validate(),
             Experiment::Sensitivity(p) => p.validate(),
             Experiment::Sgd(p) => p.validate(),
+            Experiment::Plane(p) => p.validate(),
         }
     }
 
@@ -345,6 +356,7 @@ impl Experiment {
             Experiment::Spurious(p) => Output::Spurious(spurious::run(p, observer)?),
             Experiment::Sensitivity(p) => Output::Sensitivity(robustness::run(p, observer)?),
             Experiment::Sgd(p) => Output::Sgd(sgd::run(p, observer)?),
+            Experiment::Plane(p) => Output::Plane(plane::run(p, observer)?),
         })
     }
 }
