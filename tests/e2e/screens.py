@@ -40,6 +40,7 @@ SHOTS = [
     ("phone-first-visit", "", 390, 844, 2),
     ("phone-controls", "", 390, 844, 2),
     ("phone-training", "view=training", 390, 844, 2),
+    ("phone-wide-enough", "preset=wide-enough", 390, 2600, 1),
     ("present", "present=1", 1280, 720, 1.5),
     ("present-training", "present=1&view=training", 1280, 720, 1.5),
     ("zoom-150-without-present", "", 1280, 720, 1.5),
