@@ -43,7 +43,7 @@ fn job_of(values: &Values) -> Option<String> {
 #[test]
 fn a_field_not_used_on_a_tab_never_changes_its_job_and_a_used_one_does() {
     // Fields that change only the drawing, not the job.
-    let drawing_only = ["log", "metric", "band"];
+    let drawing_only = ["log", "metric", "band", "stat"];
     let mut checked = 0;
     for view in View::ALL {
         for ktrain in ["0", "1"] {

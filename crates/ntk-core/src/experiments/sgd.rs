@@ -390,7 +390,8 @@ mod tests {
 
     #[wasm_bindgen_test(unsupported = test)]
     fn recorded_steps_start_at_zero_and_end_at_the_last() {
-        assert_eq!(record_steps(100, 3), vec![0, 1, 100]);
+        // 100^(1/2) and 100^(2/2).
+        assert_eq!(record_steps(100, 3), vec![0, 10, 100]);
         let v = record_steps(300, 16);
         assert_eq!((v[0], *v.last().unwrap()), (0, 300));
         assert!(v.windows(2).all(|w| w[0] < w[1]));
