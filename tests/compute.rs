@@ -397,7 +397,12 @@ fn the_new_parts_cross_the_worker_boundary_as_json() {
         .map(|t| serde_json::from_str(t).unwrap_or_else(|e| panic!("{e}: {t}")))
         .collect();
     assert!(done(&msgs), "{:?}", msgs.last());
-    for slot in [Slot::ByDistribution, Slot::Sgd, Slot::Plane, Slot::Convergence] {
+    for slot in [
+        Slot::ByDistribution,
+        Slot::Sgd,
+        Slot::Plane,
+        Slot::Convergence,
+    ] {
         assert!(!parts(&msgs, slot).is_empty(), "no {slot:?} part");
     }
     let Part::Convergence(c) = parts(&msgs, Slot::Convergence).pop().unwrap() else {
