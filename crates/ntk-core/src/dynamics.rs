@@ -355,11 +355,7 @@ pub fn predict(
             });
         }
     }
-    let eps = diag_reg * (0..n).map(|i| k_train_train.get(i, i)).sum::<f64>() / n as f64;
-    let mut reg = k_train_train.clone();
-    for i in 0..n {
-        reg.as_mut_slice()[i * n + i] += eps;
-    }
+    let reg = regularised(k_train_train, diag_reg);
     let needs_eigen = times.iter().any(Option::is_some);
     let eigen = if needs_eigen {
         Some(symmetric_eigen(&reg)?)
@@ -485,6 +481,117 @@ pub fn log_times(t_min: f64, t_max: f64, count: usize) -> Vec<Option<f64>> {
     out
 }
 
+/// K + ε I with ε = `diag_reg`·tr(K)/n: neural-tangents' relative regulariser
+/// (`diag_reg_absolute_scale=False`).
+fn regularised(k: &Matrix, diag_reg: f64) -> Matrix {
+    let n = k.rows();
+    let eps = diag_reg * (0..n).map(|i| k.get(i, i)).sum::<f64>() / n as f64;
+    let mut reg = k.clone();
+    for i in 0..n {
+        reg.as_mut_slice()[i * n + i] += eps;
+    }
+    reg
+}
+
+/// What [`predict_cov`] and [`predict_variance`] share: the eigen-decomposition
+/// (λ, V) of the regularised train kernel and, for the NTK, VᵀK(X, X)V (n × n).
+struct CovBasis {
+    lambda: Vec<f64>,
+    v: Matrix,
+    vkv: Vec<f64>,
+    learning_rate: f64,
+}
+
+impl CovBasis {
+    fn new(
+        kind: KernelKind,
+        k_train: &Matrix,
+        nngp_train: &Matrix,
+        learning_rate: f64,
+        diag_reg: f64,
+    ) -> Result<CovBasis> {
+        if !(learning_rate.is_finite() && learning_rate > 0.0) {
+            return Err(NtkError::OutOfRange {
+                field: "learning_rate",
+                expected: "a finite number > 0",
+                value: learning_rate,
+            });
+        }
+        if !(diag_reg.is_finite() && diag_reg >= 0.0) {
+            return Err(NtkError::OutOfRange {
+                field: "diag_reg",
+                expected: "a finite number ≥ 0",
+                value: diag_reg,
+            });
+        }
+        let n = k_train.rows();
+        let (lambda, v) = symmetric_eigen(&regularised(k_train, diag_reg))?;
+        let vkv = if kind == KernelKind::Ntk {
+            let mut kv = vec![0.0; n * n];
+            for i in 0..n {
+                for k in 0..n {
+                    kv[i * n + k] = (0..n).map(|j| nngp_train.get(i, j) * v.get(j, k)).sum();
+                }
+            }
+            let mut out = vec![0.0; n * n];
+            for k in 0..n {
+                for l in 0..n {
+                    out[k * n + l] = (0..n).map(|i| v.get(i, k) * kv[i * n + l]).sum();
+                }
+            }
+            out
+        } else {
+            Vec::new()
+        };
+        Ok(CovBasis {
+            lambda,
+            v,
+            vkv,
+            learning_rate,
+        })
+    }
+
+    /// Row a of the result is Vᵀ applied to row a of `b` (m × n): [a·n + k].
+    fn project_rows(&self, b: &Matrix) -> Vec<f64> {
+        let n = self.lambda.len();
+        let m = b.rows();
+        let mut out = vec![0.0; m * n];
+        for a in 0..m {
+            let row = b.row(a);
+            for k in 0..n {
+                out[a * n + k] = (0..n).map(|i| self.v.get(i, k) * row[i]).sum();
+            }
+        }
+        out
+    }
+
+    /// (1 − e^{−λt'})/λ with t' = η·t/n (twice that time for `twice`), its limit t'
+    /// at λ = 0, and 1/λ at t = ∞ (`None`).
+    fn gains(&self, t: Option<f64>, twice: bool) -> Vec<f64> {
+        let nn = self.lambda.len() as f64;
+        self.lambda
+            .iter()
+            .map(|&l| {
+                let l = l.max(0.0);
+                match t {
+                    None if l > 0.0 => 1.0 / l,
+                    None => f64::INFINITY,
+                    Some(t) => {
+                        let tt = self.learning_rate * t / nn * if twice { 2.0 } else { 1.0 };
+                        if l > 0.0 {
+                            -(-l * tt).exp_m1() / l
+                        } else {
+                            tt
+                        }
+                    }
+                }
+            })
+            .collect()
+    }
+}
+
+const SINGULAR: &str = "the train kernel is singular: add diag_reg for the covariance at t = ∞";
+
 /// The test covariance of the infinite ensemble at each time, as neural-tangents'
 /// `gradient_descent_mse_ensemble(...)(t, x_test, get, compute_cov=True)` (0.6.5,
 /// `_src/predict.py`). With N = n training targets, t' = η·t/N, K the NNGP kernel,
@@ -529,20 +636,6 @@ pub fn predict_cov(
             });
         }
     }
-    if !(learning_rate.is_finite() && learning_rate > 0.0) {
-        return Err(NtkError::OutOfRange {
-            field: "learning_rate",
-            expected: "a finite number > 0",
-            value: learning_rate,
-        });
-    }
-    if !(diag_reg.is_finite() && diag_reg >= 0.0) {
-        return Err(NtkError::OutOfRange {
-            field: "diag_reg",
-            expected: "a finite number ≥ 0",
-            value: diag_reg,
-        });
-    }
     crate::budget::ensure(
         "the test covariances",
         crate::budget::floats(&[m, m, times.len().max(1)])
@@ -550,110 +643,50 @@ pub fn predict_cov(
             .saturating_add(crate::budget::floats(&[m, n, 3])),
         "use fewer test points or times",
     )?;
-    let eps = diag_reg * (0..n).map(|i| k_train.get(i, i)).sum::<f64>() / n as f64;
-    let mut reg = k_train.clone();
-    for i in 0..n {
-        reg.as_mut_slice()[i * n + i] += eps;
-    }
-    let (lambda, v) = symmetric_eigen(&reg)?;
-    // Vᵀ B for B = the chosen kernel's and the NNGP's train × test columns.
-    let vt_cols = |b: &Matrix| -> Vec<f64> {
-        // (n × m): [k][a] = Σ_i V[i][k] · b[a][i]
-        let mut out = vec![0.0; n * m];
-        for k in 0..n {
-            for a in 0..m {
-                let row = b.row(a);
-                out[k * m + a] = (0..n).map(|i| v.get(i, k) * row[i]).sum();
-            }
-        }
-        out
-    };
-    let vt_k = vt_cols(k_test_train);
-    let vt_g = vt_cols(nngp_test_train);
-    // VᵀK(X, X)V for the NTK's middle term.
-    let vkv = if kind == KernelKind::Ntk {
-        let mut kv = vec![0.0; n * n];
-        for i in 0..n {
-            for k in 0..n {
-                kv[i * n + k] = (0..n).map(|j| nngp_train.get(i, j) * v.get(j, k)).sum();
-            }
-        }
-        let mut out = vec![0.0; n * n];
-        for k in 0..n {
-            for l in 0..n {
-                out[k * n + l] = (0..n).map(|i| v.get(i, k) * kv[i * n + l]).sum();
-            }
-        }
-        out
-    } else {
-        Vec::new()
-    };
-    let nn = n as f64;
-    let gain = |l: f64, t: Option<f64>, twice: bool| -> f64 {
-        let l = l.max(0.0);
-        match t {
-            None => {
-                if l > 0.0 {
-                    1.0 / l
-                } else {
-                    f64::INFINITY
-                }
-            }
-            Some(t) => {
-                let tt = learning_rate * t / nn * if twice { 2.0 } else { 1.0 };
-                if l > 0.0 {
-                    -(-l * tt).exp_m1() / l
-                } else {
-                    tt
-                }
-            }
-        }
-    };
+    let basis = CovBasis::new(kind, k_train, nngp_train, learning_rate, diag_reg)?;
+    // VᵀΘ(X, X*) and VᵀK(X, X*), row a for test input a.
+    let vt_k = basis.project_rows(k_test_train);
+    let vt_g = basis.project_rows(nngp_test_train);
     times
         .iter()
         .map(|&t| {
             let mut cov = nngp_test.clone();
             match kind {
                 KernelKind::Nngp => {
-                    let g: Vec<f64> = lambda.iter().map(|&l| gain(l, t, true)).collect();
+                    let g = basis.gains(t, true);
                     for a in 0..m {
                         for b in 0..m {
                             let s: f64 = (0..n)
-                                .map(|k| vt_g[k * m + a] * g[k] * vt_g[k * m + b])
+                                .map(|k| vt_g[a * n + k] * g[k] * vt_g[b * n + k])
                                 .sum();
                             cov.as_mut_slice()[a * m + b] -= s;
                         }
                     }
                 }
                 KernelKind::Ntk => {
-                    let g: Vec<f64> = lambda.iter().map(|&l| gain(l, t, false)).collect();
-                    // term1 in the eigenbasis: u[k][a] = g_k (VᵀΘ(X, X*))[k][a];
-                    // w = VᵀKV u. Then Σ += uᵀw − uᵀ(VᵀK(X, X*)) − its transpose,
-                    // in O(n²m + nm²).
-                    let u: Vec<f64> = (0..n * m).map(|km| g[km / m] * vt_k[km]).collect();
-                    let mut w = vec![0.0; n * m];
-                    for k in 0..n {
-                        for l in 0..n {
-                            let c = vkv[k * n + l];
-                            for b in 0..m {
-                                w[k * m + b] += c * u[l * m + b];
-                            }
+                    // u[a][k] = g_k (VᵀΘ(X, X*))[k][a]; w[a] = VᵀKV u[a]. Then
+                    // Σ += u[a]·w[b] − u[a]·(VᵀK(X, X*))[b] − the same with a, b
+                    // swapped, in O(n²m + nm²).
+                    let g = basis.gains(t, false);
+                    let u: Vec<f64> = (0..m * n).map(|ak| g[ak % n] * vt_k[ak]).collect();
+                    let mut w = vec![0.0; m * n];
+                    for b in 0..m {
+                        for k in 0..n {
+                            w[b * n + k] =
+                                (0..n).map(|l| basis.vkv[k * n + l] * u[b * n + l]).sum();
                         }
                     }
-                    let mut cross = vec![0.0; m * m];
-                    for k in 0..n {
-                        for a in 0..m {
-                            let uka = u[k * m + a];
-                            for bb in 0..m {
-                                cross[a * m + bb] += uka * vt_g[k * m + bb];
-                            }
-                        }
-                    }
+                    let dot = |x: &[f64], a: usize, y: &[f64], b: usize| -> f64 {
+                        x[a * n..(a + 1) * n]
+                            .iter()
+                            .zip(&y[b * n..(b + 1) * n])
+                            .map(|(p, q)| p * q)
+                            .sum()
+                    };
                     for a in 0..m {
-                        for bb in 0..m {
-                            let quad: f64 = (0..n).map(|k| u[k * m + a] * w[k * m + bb]).sum();
-                            cov.as_mut_slice()[a * m + bb] +=
-                                quad - cross[a * m + bb] - cross[bb * m + a];
+                        for b in 0..m {
+                            cov.as_mut_slice()[a * m + b] +=
+                                dot(&u, a, &w, b) - dot(&u, a, &vt_g, b) - dot(&u, b, &vt_g, a);
                         }
                     }
                 }
@@ -661,9 +694,7 @@ pub fn predict_cov(
             if cov.as_slice().iter().all(|x| x.is_finite()) {
                 Ok(cov)
             } else {
-                Err(NtkError::Numerical(
-                    "the train kernel is singular: add diag_reg for the covariance at t = ∞".into(),
-                ))
+                Err(NtkError::Numerical(SINGULAR.into()))
             }
         })
         .collect()
@@ -697,93 +728,35 @@ pub fn predict_variance(
             got: nngp_test_diag.len(),
         });
     }
-    if !(learning_rate.is_finite()
-        && learning_rate > 0.0
-        && diag_reg.is_finite()
-        && diag_reg >= 0.0)
-    {
-        return Err(NtkError::OutOfRange {
-            field: "learning_rate",
-            expected: "a finite rate > 0 and diag_reg ≥ 0",
-            value: learning_rate,
-        });
-    }
-    let eps = diag_reg * (0..n).map(|i| k_train.get(i, i)).sum::<f64>() / n as f64;
-    let mut reg = k_train.clone();
-    for i in 0..n {
-        reg.as_mut_slice()[i * n + i] += eps;
-    }
-    let (lambda, v) = symmetric_eigen(&reg)?;
-    let vt_cols = |b: &Matrix| -> Vec<f64> {
-        let mut out = vec![0.0; n * m];
-        for a in 0..m {
-            let row = b.row(a);
-            for k in 0..n {
-                out[a * n + k] = (0..n).map(|i| v.get(i, k) * row[i]).sum();
-            }
-        }
-        out
-    };
-    // Row a of each holds Vᵀ of test input a's column: [a][k].
-    let vt_k = vt_cols(k_test_train);
+    let basis = CovBasis::new(kind, k_train, nngp_train, learning_rate, diag_reg)?;
+    let vt_k = basis.project_rows(k_test_train);
     let vt_g = if kind == KernelKind::Ntk {
-        vt_cols(nngp_test_train)
+        basis.project_rows(nngp_test_train)
     } else {
         Vec::new()
     };
-    let vkv = if kind == KernelKind::Ntk {
-        let mut kv = vec![0.0; n * n];
-        for i in 0..n {
-            for k in 0..n {
-                kv[i * n + k] = (0..n).map(|j| nngp_train.get(i, j) * v.get(j, k)).sum();
-            }
-        }
-        let mut out = vec![0.0; n * n];
-        for k in 0..n {
-            for l in 0..n {
-                out[k * n + l] = (0..n).map(|i| v.get(i, k) * kv[i * n + l]).sum();
-            }
-        }
-        out
-    } else {
-        Vec::new()
-    };
-    let nn = n as f64;
     times
         .iter()
         .map(|&t| {
-            let gain = |l: f64, twice: bool| -> f64 {
-                let l = l.max(0.0);
-                match t {
-                    None if l > 0.0 => 1.0 / l,
-                    None => f64::INFINITY,
-                    Some(t) => {
-                        let tt = learning_rate * t / nn * if twice { 2.0 } else { 1.0 };
-                        if l > 0.0 {
-                            -(-l * tt).exp_m1() / l
-                        } else {
-                            tt
-                        }
-                    }
-                }
-            };
+            let g = basis.gains(t, kind == KernelKind::Nngp);
             let out: Vec<f64> = (0..m)
-                .map(|a| match kind {
-                    KernelKind::Nngp => {
-                        nngp_test_diag[a]
-                            - (0..n)
-                                .map(|k| gain(lambda[k], true) * vt_k[a * n + k].powi(2))
-                                .sum::<f64>()
-                    }
-                    KernelKind::Ntk => {
-                        let u: Vec<f64> = (0..n)
-                            .map(|k| gain(lambda[k], false) * vt_k[a * n + k])
-                            .collect();
-                        let quad: f64 = (0..n)
-                            .map(|k| u[k] * (0..n).map(|l| vkv[k * n + l] * u[l]).sum::<f64>())
-                            .sum();
-                        let cross: f64 = (0..n).map(|k| u[k] * vt_g[a * n + k]).sum();
-                        nngp_test_diag[a] + quad - 2.0 * cross
+                .map(|a| {
+                    let row = &vt_k[a * n..(a + 1) * n];
+                    match kind {
+                        KernelKind::Nngp => {
+                            nngp_test_diag[a]
+                                - row.iter().zip(&g).map(|(x, gk)| gk * x * x).sum::<f64>()
+                        }
+                        KernelKind::Ntk => {
+                            let u: Vec<f64> = row.iter().zip(&g).map(|(x, gk)| gk * x).collect();
+                            let quad: f64 = (0..n)
+                                .map(|k| {
+                                    u[k] * (0..n).map(|l| basis.vkv[k * n + l] * u[l]).sum::<f64>()
+                                })
+                                .sum();
+                            let cross: f64 = (0..n).map(|k| u[k] * vt_g[a * n + k]).sum();
+                            nngp_test_diag[a] + quad - 2.0 * cross
+                        }
                     }
                 })
                 .collect();
@@ -791,7 +764,7 @@ pub fn predict_variance(
                 Ok(out)
             } else {
                 Err(NtkError::Numerical(
-                    "the train kernel is singular: add diag_reg for the variance at t = ∞".into(),
+                    SINGULAR.replace("covariance", "variance"),
                 ))
             }
         })

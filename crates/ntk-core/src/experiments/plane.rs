@@ -291,12 +291,6 @@ fn half_loss(f: &[f64], y: &[f64]) -> f64 {
     f.iter().zip(y).map(|(a, b)| (a - b) * (a - b)).sum::<f64>() / (2.0 * f.len() as f64)
 }
 
-fn rel(a: &[f64], b: &[f64]) -> f64 {
-    let num: f64 = a.iter().zip(b).map(|(p, q)| (p - q) * (p - q)).sum();
-    let den: f64 = b.iter().map(|q| q * q).sum();
-    (num / den.max(f64::MIN_POSITIVE)).sqrt()
-}
-
 /// Run it: the first α frame by frame (with the kernel's frames), then every α's
 /// summary.
 pub fn run(p: &Params, observer: &mut dyn Observer) -> Result<Plane> {
@@ -454,7 +448,7 @@ pub fn run(p: &Params, observer: &mut dyn Observer) -> Result<Plane> {
         let kt = net.empirical_kernels(&x, None)?.ntk;
         out.runs.push(AlphaRun {
             alpha,
-            gap: rel(&last.net, &last.linear),
+            gap: super::sgd::rel_dist(&last.net, &last.linear),
             drift: last.drift,
             alignment_start: align0,
             alignment_end: alignment(&kt, &y),

@@ -210,7 +210,8 @@ fn mse(f: &[f64], y: &[f64]) -> f64 {
     f.iter().zip(y).map(|(a, b)| (a - b) * (a - b)).sum::<f64>() / f.len() as f64
 }
 
-fn rel_dist(a: &[f64], b: &[f64]) -> f64 {
+/// ‖a − b‖/‖b‖.
+pub(crate) fn rel_dist(a: &[f64], b: &[f64]) -> f64 {
     let num: f64 = a.iter().zip(b).map(|(p, q)| (p - q) * (p - q)).sum();
     let den: f64 = b.iter().map(|q| q * q).sum();
     (num / den.max(f64::MIN_POSITIVE)).sqrt()
