@@ -12,8 +12,8 @@ use ntk_core::dynamics::KernelKind;
 use ntk_core::experiments::convergence::Statistic;
 use ntk_core::experiments::features::Features;
 use ntk_core::experiments::{
-    architectures, capacity, convergence, data, generalization, kan_vs_mlp, kernel, robustness,
-    sgd, spectrum, spurious, training, DataSpec, Experiment, UserPoints,
+    architectures, capacity, convergence, data, generalization, kan_vs_mlp, kernel, plane,
+    robustness, sgd, spectrum, spurious, training, DataSpec, Experiment, UserPoints,
 };
 use ntk_core::kernel::{FcNetwork, Parameterization};
 use ntk_core::layers::architecture::{Architecture, KernelCost, Pooling};
@@ -82,16 +82,18 @@ pub enum View {
     Kernel,
     Convergence,
     Training,
+    Plane,
     Generalization,
     Memorization,
 }
 
 impl View {
     /// Every view, in the order of the tabs.
-    pub const ALL: [View; 5] = [
+    pub const ALL: [View; 6] = [
         View::Kernel,
         View::Convergence,
         View::Training,
+        View::Plane,
         View::Generalization,
         View::Memorization,
     ];
@@ -102,6 +104,7 @@ impl View {
             View::Kernel => "Kernel & spectrum",
             View::Convergence => "Convergence with width",
             View::Training => "Training & spectral bias",
+            View::Plane => "Learning on the plane",
             View::Generalization => "Generalization",
             View::Memorization => "Memorization & robustness",
         }
@@ -113,6 +116,7 @@ impl View {
             View::Kernel => "kernel",
             View::Convergence => "convergence",
             View::Training => "training",
+            View::Plane => "plane",
             View::Generalization => "generalization",
             View::Memorization => "memorization",
         }
@@ -129,6 +133,9 @@ impl std::str::FromStr for View {
             .ok_or_else(|| "unknown view".to_string())
     }
 }
+
+/// The longest plane run the page starts (its estimate, in seconds).
+pub const PLANE_MAX_SECONDS: f64 = 60.0;
 
 /// Everything the page's results depend on, validated.
 #[derive(Debug, Clone, PartialEq)]
@@ -204,6 +211,18 @@ pub struct Settings {
     pub by_distribution: bool,
     /// A trained finite net beside the learning curve.
     pub gen_trained: bool,
+    /// μP (the plane tab): the NTK parameterization with the output ×1/√m.
+    pub mu_p: bool,
+    /// The plane tab: its data set ("upload": the user's file), noise, test share,
+    /// output scales, frames and grid.
+    pub plane_data: &'static str,
+    pub plane_noise: f64,
+    pub test_share: f64,
+    pub alphas: Vec<f64>,
+    pub frames: usize,
+    pub plane_grid: usize,
+    pub plane_width: usize,
+    pub plane_depth: usize,
     pub log: bool,
 }
 
@@ -325,10 +344,22 @@ impl Settings {
         let depth = r.whole("depth");
         let act = r.choice("act");
         let alpha = r.number("alpha");
-        let parameterization = match r.choice("param") {
+        let param = r.choice("param");
+        let parameterization = match param {
             "standard" => Parameterization::Standard,
             _ => Parameterization::Ntk,
         };
+        let mu_p = param == "mup";
+        let plane_data = r.choice("pdata");
+        let plane_noise = r.number("pnoise");
+        let test_share = r.number("ptest");
+        let alphas_raw = r.raw("alphas").to_string();
+        let alphas = crate::fields::parse_alphas(&alphas_raw)
+            .unwrap_or_else(|e| r.fail("alphas", e, vec![1.0]));
+        let frames = r.whole("frames");
+        let plane_grid = r.whole("pgrid");
+        let plane_width = r.whole("pwidth");
+        let plane_depth = r.whole("pdepth");
         let widths = r.list("widths");
         let w_std = r.number("w");
         let bias = r.flag("bias");
@@ -439,7 +470,123 @@ impl Settings {
             sgd: sgd.then_some((batch, stream)),
             by_distribution,
             gen_trained,
+            mu_p,
+            plane_data,
+            plane_noise,
+            test_share,
+            alphas,
+            frames,
+            plane_grid,
+            plane_width,
+            plane_depth,
             log,
+        })
+    }
+
+    /// The plane tab's config: an MLP of the sidebar (its widest width) on the 2-D data
+    /// set or the user's file of two columns and a target.
+    fn plane_config(&self, upload: Option<&UserPoints>) -> Result<Config, Vec<FieldError>> {
+        let s = self;
+        let width = s.plane_width;
+        let network = FcNetwork {
+            depth: s.plane_depth,
+            activation: s.activation,
+            w_std: s.w_std,
+            b_std: s.b_std,
+            parameterization: s.parameterization,
+            width: Some(width),
+        };
+        let dataset = match s.plane_data {
+            "circle" => plane::Dataset::Circle,
+            "gaussians" => plane::Dataset::Gaussians,
+            "spiral" => plane::Dataset::Spiral,
+            "surface" => plane::Dataset::Surface,
+            _ => plane::Dataset::Xor,
+        };
+        let points = if s.plane_data == "upload" {
+            match upload {
+                None => return Err(vec![("pdata", "your data: no file is loaded; choose a CSV file under Data (two input columns and a target y; a link cannot carry it)".into())]),
+                Some(u) if u.cols != 2 => return Err(vec![("pdata", format!("the plane takes two input columns; {} has {}", u.name, u.cols))]),
+                Some(u) if u.y.is_none() => return Err(vec![("pdata", format!("{} has no target column: head the last column y", u.name))]),
+                Some(u) if u.rows < 8 => return Err(vec![("pdata", format!("{} has {} rows; the plane needs at least 8", u.name, u.rows))]),
+                Some(u) => Some(u.clone()),
+            }
+        } else {
+            None
+        };
+        let params = plane::Params {
+            dataset,
+            n: s.n.max(8),
+            test_fraction: s.test_share,
+            noise: s.plane_noise,
+            seed: s.seed,
+            network,
+            width,
+            alphas: s.alphas.clone(),
+            learning_rate: s.learning_rate,
+            steps: s.steps,
+            frames: s.frames,
+            grid: s.plane_grid,
+            mu_p: s.mu_p,
+            points,
+        };
+        let mut errors = Vec::new();
+        if s.n < 8 && s.plane_data != "upload" {
+            errors.push(("n", "the plane needs at least 8 points".to_string()));
+        }
+        if let Err(e) = params.validate() {
+            let key = match &e {
+                ntk_core::error::NtkError::TooLarge { .. } => "pgrid",
+                ntk_core::error::NtkError::Invalid { field: "mu_p", .. } => "param",
+                _ => "widths",
+            };
+            errors.push((key, e.to_string()));
+        }
+        // The time it would take, bounded before it runs: the grid's forward passes at
+        // every frame, the training steps (forward and backward, every α), and the
+        // empirical NTK of the grid against the training points (once per α).
+        let g = (s.plane_grid * s.plane_grid) as f64;
+        let n_train = params.n as f64 * (1.0 - s.test_share);
+        let per_input = 2.0 * width as f64
+            + (s.plane_depth.saturating_sub(1) * width * width) as f64
+            + width as f64;
+        let runs = s.alphas.len() as f64;
+        let flops = 2.0 * per_input * (g * s.frames as f64 + 3.0 * n_train * s.steps as f64 * runs)
+            + 4.0 * g * n_train * width as f64 * s.plane_depth as f64 * runs
+            + 2.0 * g * n_train * s.steps as f64 * runs;
+        // About 5·10⁹ flop/s on one core in WebAssembly (measured with the presets).
+        let seconds = flops / 5e9;
+        if seconds > PLANE_MAX_SECONDS {
+            errors.push((
+                "pwidth",
+                format!(
+                    "this run would take about {:.0} s in the page (over {PLANE_MAX_SECONDS:.0} s): lower the width, the hidden layers, the steps, the output scales, the frames or the grid",
+                    seconds
+                ),
+            ));
+        }
+        if !errors.is_empty() {
+            return Err(errors);
+        }
+        let data = DataSpec {
+            distribution: Distribution::Uniform,
+            n: params.n,
+            d: 2,
+            project: false,
+            seed: s.seed,
+            points: None,
+        };
+        Ok(Config {
+            view: View::Plane,
+            job: vec![Experiment::Plane(params)],
+            log: s.log,
+            max_entry: false,
+            sup: false,
+            stat: s.stat,
+            data,
+            target: Target::Product,
+            architecture: Architecture::Mlp,
+            cost: None,
         })
     }
 
@@ -447,6 +594,15 @@ impl Settings {
     /// "upload"), or the problems between fields, each at the field to change.
     pub fn config(&self, upload: Option<&UserPoints>) -> Result<Config, Vec<FieldError>> {
         let s = self;
+        if s.view == View::Plane {
+            return s.plane_config(upload);
+        }
+        if s.mu_p {
+            return Err(vec![(
+                "param",
+                "μP is trained on the Learning-on-the-plane tab: this tab compares with the NTK's infinite-width limit, which a μP net does not have (its NTK at initialisation vanishes like 1/m and moves by Θ(1) in training); choose NTK or standard".into(),
+            )]);
+        }
         let mut errors: Vec<FieldError> = Vec::new();
         let user = match (s.distribution, upload) {
             (Some(_), _) => None,
@@ -695,6 +851,7 @@ impl Settings {
         let widths = s.widths.clone();
         let (shown_data, shown_target) = (data.clone(), target.clone());
         let job = match s.view {
+            View::Plane => return s.plane_config(upload),
             View::Kernel => {
                 let kernel = kernel::Params {
                     network,
@@ -859,7 +1016,7 @@ impl Settings {
         let uses_target = match s.view {
             View::Kernel => s.kernel_after_training,
             View::Convergence | View::Memorization => false,
-            View::Training | View::Generalization => true,
+            View::Training | View::Generalization | View::Plane => true,
         };
         // The memorization tab draws its own Gaussian data and no sidebar data.
         if s.view != View::Memorization {
@@ -1217,8 +1374,69 @@ mod tests {
     }
 
     #[test]
+    fn the_plane_tab_trains_its_own_net_and_refuses_what_it_cannot_run() {
+        let mut v = defaults();
+        v.insert("view", "plane".into());
+        v.insert("pdata", "spiral".into());
+        v.insert("pwidth", "300".into());
+        v.insert("pdepth", "2".into());
+        v.insert("alphas", "0.5, 20".into());
+        v.insert("param", "mup".into());
+        let c = build(&v).unwrap();
+        let Experiment::Plane(p) = &c.job[0] else {
+            panic!("{:?}", c.job);
+        };
+        assert_eq!(c.job.len(), 1);
+        assert_eq!((p.width, p.network.depth), (300, 2));
+        assert_eq!(p.alphas, vec![0.5, 20.0]);
+        assert!(p.mu_p && p.network.parameterization == Parameterization::Ntk);
+        assert_eq!(p.dataset, plane::Dataset::Spiral);
+        // μP elsewhere: refused at the parameterization.
+        v.insert("view", "training".into());
+        let e = build(&v).unwrap_err();
+        assert!(
+            e.iter().any(|(k, m)| *k == "param" && m.contains("μP")),
+            "{e:?}"
+        );
+        // A bad list of output scales, a missing file, a run too long.
+        v.insert("view", "plane".into());
+        v.insert("param", "ntk".into());
+        v.insert("alphas", "1, -2".into());
+        assert!(build(&v).unwrap_err().iter().any(|(k, _)| *k == "alphas"));
+        v.insert("alphas", "1".into());
+        v.insert("pdata", "upload".into());
+        assert!(build(&v)
+            .unwrap_err()
+            .iter()
+            .any(|(k, m)| *k == "pdata" && m.contains("no file")));
+        let three = UserPoints {
+            name: "f.csv".into(),
+            rows: 20,
+            cols: 3,
+            x: vec![0.0; 60],
+            y: Some(vec![1.0; 20]),
+        };
+        let e = build_with(&v, Some(&three)).unwrap_err();
+        assert!(
+            e.iter()
+                .any(|(k, m)| *k == "pdata" && m.contains("two input columns")),
+            "{e:?}"
+        );
+        v.insert("pdata", "xor".into());
+        v.insert("pwidth", "8192".into());
+        v.insert("pdepth", "4".into());
+        v.insert("steps", "5000".into());
+        let e = build(&v).unwrap_err();
+        assert!(
+            e.iter()
+                .any(|(k, m)| *k == "pwidth" && m.contains("would take about")),
+            "{e:?}"
+        );
+    }
+
+    #[test]
     fn every_preset_builds_its_view_and_its_url_reproduces_it() {
-        assert_eq!(PRESETS.len(), 13);
+        assert_eq!(PRESETS.len(), 16);
         for p in &PRESETS {
             let v = preset_values(p);
             let c = build(&v).unwrap_or_else(|e| panic!("{}: {e:?}", p.id));
@@ -1227,6 +1445,7 @@ mod tests {
                 View::Kernel => "kernel",
                 View::Convergence => "convergence",
                 View::Training => "training",
+                View::Plane => "plane",
                 View::Generalization => "generalization",
                 View::Memorization => "memorization",
             };

@@ -238,10 +238,51 @@ const fn num(bounds: Bounds, step: f64) -> Kind {
 }
 
 /// The parameterizations: (value, label).
-pub const PARAMETERIZATIONS: [(&str, &str); 2] = [
+pub const PARAMETERIZATIONS: [(&str, &str); 3] = [
     ("ntk", "NTK (Jacot et al.)"),
     ("standard", "standard (width-dependent)"),
+    ("mup", "μP / mean field (plane tab)"),
 ];
+/// The plane's data sets: (value, label).
+pub const PLANE_DATA: [(&str, &str); 6] = [
+    ("xor", "XOR (sign of x₁x₂)"),
+    ("circle", "circle (inside against outside)"),
+    ("gaussians", "two Gaussian blobs"),
+    ("spiral", "two spirals"),
+    ("surface", "regression surface sin(πx₁)cos(πx₂/2)"),
+    ("upload", "your data (CSV: 2 columns and y)"),
+];
+pub const PLANE_NOISE: Bounds = b("noise", 0.0, 2.0, false);
+pub const TEST_SHARE: Bounds = b("test share", 0.05, 0.9, false);
+pub const FRAMES: Bounds = b("frames", 2.0, 120.0, true);
+pub const PLANE_GRID: Bounds = b("grid", 20.0, 150.0, true);
+pub const PLANE_WIDTH: Bounds = b("width m", 1.0, 8192.0, true);
+pub const PLANE_DEPTH: Bounds = b("hidden layers", 1.0, 4.0, true);
+
+/// The output scales α: 1 to 8 numbers in (0, 10⁶], the first drawn frame by frame.
+pub fn parse_alphas(raw: &str) -> Result<Vec<f64>, String> {
+    let msg = || {
+        "output scales α must be 1 to 8 numbers in (0, 1000000], separated by commas".to_string()
+    };
+    let v = raw
+        .split(',')
+        .map(|t| {
+            t.trim()
+                .parse::<f64>()
+                .ok()
+                .filter(|a| a.is_finite() && *a > 0.0 && *a <= 1e6)
+                .ok_or_else(msg)
+        })
+        .collect::<Result<Vec<f64>, String>>()?;
+    if v.is_empty() || v.len() > 8 {
+        return Err(msg());
+    }
+    Ok(v)
+}
+
+fn check_alphas(raw: &str) -> Result<(), String> {
+    parse_alphas(raw).map(|_| ())
+}
 /// The kernels shown: (value, label).
 pub const KERNELS: [(&str, &str); 2] = [("ntk", "NTK Θ"), ("nngp", "NNGP kernel K")];
 /// The memorization panel's feature models: (value, label).
@@ -327,7 +368,7 @@ fn check_hide(raw: &str) -> Result<(), String> {
 }
 
 /// Every setting, in the order of the sidebar (and of the URL).
-pub const FIELDS: [Field; 59] = [
+pub const FIELDS: [Field; 67] = [
     field("view", "kernel", Group::Page, "view", "Which panels are shown and computed.", Kind::Special(check_view)),
     field("preset", "none", Group::Page, "preset", "The teaching preset the settings came from.", Kind::Special(check_preset)),
     field("dist", "circle", Group::Data, "distribution", "Inputs for the heatmaps and the spectrum, each coordinate with mean 0 and variance 1; the circle gives Fourier modes.", Kind::Choice(&DISTRIBUTIONS)),
@@ -343,6 +384,12 @@ pub const FIELDS: [Field; 59] = [
         enabled: |v| !matches!(v("dist").as_str(), "circle" | "upload"),
         ..field("d", "2", Group::Data, "dimension d", "Input dimension (the circle is d = 2; your file's columns when you upload data).", num(D, 1.0))
     },
+    field("pdata", "xor", Group::Data, "data on the plane", "Learning-on-the-plane tab: the 2-D data set (inputs in [−1, 1]², targets ±1 under squared loss; the surface is a regression), or your CSV of two input columns and a target y.", Kind::Choice(&PLANE_DATA)),
+    Field {
+        enabled: |v| v("pdata") != "upload",
+        ..field("pnoise", "0.05", Group::Data, "noise (plane)", "Classification: Gaussian jitter σ of the inputs; the surface: Gaussian label noise σ.", num(PLANE_NOISE, 0.01))
+    },
+    field("ptest", "0.3", Group::Data, "test share (plane)", "The share of the points held out for the test loss (drawn hollow).", num(TEST_SHARE, 0.05)),
     field("proj", "0", Group::Data, "project onto the sphere", "Scale every input to unit norm; the analytic eigenvalues by degree then apply.", Kind::Flag),
     field("dseed", "0", Group::Data, "data seed", "The same seed gives the same inputs and the same random network.", num(DATA_SEED, 1.0)),
     field("arch", "mlp", Group::Network, "architecture", "MLP: Dense → φ layers. Residual MLP: each hidden layer after the first adds its input back (x + Dense(φ(x))). CNN: convolutions → φ over the input read as a signal of length d (1-D) or an image of h × d/h pixels (2-D), then pooling or flatten and a Dense readout; the widths are its channels. Self-attention: each input is T tokens of d/T features; a Dense embedding, then L × (attention → φ), pooling or flatten, a Dense readout (neural-tangents' GlobalSelfAttention, Hron et al. 2020). KAN: L Kolmogorov–Arnold layers of width m and a KAN readout (Liu et al. 2024), a B-spline plus silu on every edge; its first layer acts on the coordinates themselves. Kernels of neural-tangents' stax; the KAN's are derived here.", Kind::Choice(&ARCHITECTURES)),
@@ -395,6 +442,8 @@ pub const FIELDS: [Field; 59] = [
         enabled: |v| v("arch") != "kan",
         ..field("param", "ntk", Group::Network, "parameterization", "NTK: weights N(0,1) scaled by σ_w/√n_in. Standard: weights N(0, σ_w²/n_in); its NTK grows with the width (the analytic curve uses the widest width). A KAN is always in the NTK parameterization.", Kind::Choice(&PARAMETERIZATIONS))
     },
+    field("pwidth", "512", Group::Network, "width m (plane)", "Plane tab: the trained net's width (its hidden layers all have it).", num(PLANE_WIDTH, 1.0)),
+    field("pdepth", "1", Group::Network, "hidden layers (plane)", "Plane tab: the trained net's hidden layers; each costs a width² product at every grid point of every frame.", num(PLANE_DEPTH, 1.0)),
     field("widths", "64, 256, 1024", Group::Network, "widths m", "Finite widths to compare with infinite width, e.g. 64, 256, 1024 (up to 8, each ≤ 16384; used narrow to wide, each once; the job must fit in the tab's 1 GB).", Kind::List(WIDTHS)),
     field("w", "1.4142", Group::Network, "σ_w (w_std)", "Weight standard deviation; σ_w = √2 ≈ 1.414 keeps ReLU layers at unit variance. For a KAN: the spline terms' scale σ_s.", num(W_STD, 0.01)),
     Field {
@@ -422,6 +471,9 @@ pub const FIELDS: [Field; 59] = [
         enabled: |v| v("sgd") == "1",
         ..field("stream", "0", Group::Training, "streaming data", "Every SGD step draws fresh samples from the distribution instead of a batch of the n training points.", Kind::Flag)
     },
+    field("alphas", "1", Group::Training, "output scales α", "Plane tab: the model is α·(f_θ − f_θ₀), trained at rate η/α² (Chizat, Oyallon & Bach 2019): large α keeps the net on its linearisation (lazy), small α lets it learn features (rich). The first α is drawn frame by frame; with two or more, the drift and the alignment are drawn against α (up to 8).", Kind::Special(check_alphas)),
+    field("frames", "30", Group::View, "frames (plane)", "Plane tab: recorded steps, log-spaced from 0 to the last step.", num(FRAMES, 1.0)),
+    field("pgrid", "100", Group::View, "grid (plane)", "Plane tab: points per side of the heatmaps over [−1.5, 1.5]².", num(PLANE_GRID, 10.0)),
     field("gentrain", "0", Group::View, "trained net beside the curves", "Generalization tab: at every n of the learning curve, also train a finite net of the widest width by full-batch gradient descent (η and steps of the training settings) and draw its test error beside the kernel's.", Kind::Flag),
     field("bydist", "0", Group::View, "curves by distribution", "Generalization tab: the learning curve and the bound again on Gaussian, Rademacher, Laplace and Student-t inputs (ν above) in the same d, each with its sample's ψ₂ and ψ₁.", Kind::Flag),
     field("kernel", "ntk", Group::View, "kernel", "The NTK Θ governs gradient descent; the NNGP kernel K is the covariance of the random network's outputs.", Kind::Choice(&KERNELS)),
@@ -478,6 +530,41 @@ pub fn used_on(key: &str, view: View, v: Lookup) -> bool {
             ),
         };
     }
+    // The plane tab trains an MLP on its own 2-D data sets.
+    if view == Plane {
+        return match crate::fields::find(key).map(|f| f.group) {
+            Some(Group::Page) => true,
+            _ => match key {
+                "pnoise" | "n" => v("pdata") != "upload",
+                _ => matches!(
+                    key,
+                    "pdata"
+                        | "ptest"
+                        | "dseed"
+                        | "pdepth"
+                        | "act"
+                        | "alpha"
+                        | "param"
+                        | "pwidth"
+                        | "w"
+                        | "bias"
+                        | "b"
+                        | "lr"
+                        | "steps"
+                        | "alphas"
+                        | "frames"
+                        | "pgrid"
+                        | "log"
+                ),
+            },
+        };
+    }
+    if matches!(
+        key,
+        "pdata" | "pnoise" | "ptest" | "alphas" | "frames" | "pgrid" | "pwidth" | "pdepth"
+    ) {
+        return false;
+    }
     match key {
         "proj" => view != Convergence,
         // The infinite-width kernels of the standard parameterization take the
@@ -492,7 +579,7 @@ pub fn used_on(key: &str, view: View, v: Lookup) -> bool {
         "batch" | "stream" => view == Training && v("sgd") == "1",
         "target" | "degrees" => match view {
             Kernel => trains_kernel,
-            Convergence | Memorization => false,
+            Convergence | Memorization | Plane => false,
             Training | Generalization => true,
         },
         "noise" | "snaps" => view == Training,

@@ -15,7 +15,17 @@ pub struct Step {
 }
 
 /// A paper: authors and year, title, arXiv id.
-pub const PAPERS: [(&str, &str, &str); 12] = [
+pub const PAPERS: [(&str, &str, &str); 14] = [
+    (
+        "Chizat, Oyallon & Bach 2019",
+        "On lazy training in differentiable programming",
+        "1812.07956",
+    ),
+    (
+        "Yang & Hu 2021",
+        "Feature learning in infinite-width neural networks (μP)",
+        "2011.14522",
+    ),
     (
         "Jacot, Gabriel & Hongler 2018",
         "Neural Tangent Kernel",
@@ -396,6 +406,18 @@ pub fn view_formulas(view: crate::config::View) -> Vec<Step> {
                 "Rademacher complexity of the RKHS ball of radius B: ≤ B·√(tr K)/n (Bartlett & Mendelson 2002); the interpolant of y has B² = yᵀK⁻¹y, so the bound drawn is √(yᵀK⁻¹y · tr K)/n with K the analytic NTK Gram".into(),
             ],
         }],
+        View::Plane => vec![
+            Step {
+                title: "Learning on the plane: the net, its linearisation, the kernel".into(),
+                lines: vec![
+                    "model f_α = α·(f_θ − f_θ₀), trained by gradient descent on (1/2N)‖f_α(X) − y‖² at rate η/α² (Chizat, Oyallon & Bach 2019, arXiv:1812.07956): the net's own step at rate η towards the targets f_θ₀(X) + y/α".into(),
+                    "linearisation: f_lin(s + 1) = f_lin(s) − (η/N)·Θ̂₀(·, X)(f_lin(s)(X) − y), f_lin(0) = 0, with the net's own empirical NTK Θ̂₀ at initialisation: the same for every α".into(),
+                    "infinite width, at t = η·s: mean Θ(x, X)Θ⁻¹(I − e^{−ηΘt/N})y; covariance of neural-tangents' gradient_descent_mse_ensemble(compute_cov=True) with NNGP K and NTK Θ (Lee et al. 2019, arXiv:1902.06720, eq. 16), from one eigendecomposition of Θ(X, X) with a ridge of 10⁻⁸".into(),
+                    "gap ‖f_α − f_lin‖/‖f_lin‖ over the grid; drift ‖Θ̂_T − Θ̂₀‖_F/‖Θ̂₀‖_F on the training inputs; kernel–target alignment yᵀΘ̂y/(‖Θ̂‖_F‖y‖²)".into(),
+                    "μP (Yang & Hu 2021, arXiv:2011.14522): the NTK parameterization with the output ×1/√m and the rate ×m; centred, that is α/√m at the same η. Its NTK moves by Θ(1) at any width, so the infinite-width NTK prediction is its linearisation's limit, not its own".into(),
+                ],
+            },
+        ],
         _ => Vec::new(),
     }
 }

@@ -33,7 +33,7 @@ impl Preset {
 }
 
 /// The presets of the menu, in teaching order.
-pub const PRESETS: [Preset; 13] = [
+pub const PRESETS: [Preset; 16] = [
     Preset {
         id: "jacot",
         title: "Jacot et al. 2018, Fig. 1",
@@ -268,6 +268,61 @@ pub const PRESETS: [Preset; 13] = [
             ("seeds", "3"),
         ],
         seconds: 5.3,
+    },
+    Preset {
+        id: "xor-kernel",
+        title: "XOR: a wide net is a kernel machine",
+        text: "A one-hidden-layer ReLU net of width 1024 learns XOR (112 training points, ±1 labels, squared loss) by gradient descent. Press play and compare the four maps: the net, its linearisation around initialisation and the infinite-width NTK prediction form the same four quadrants step by step, because a wide net trains as a kernel machine (Jacot et al. 2018; Lee et al. 2019, arXiv:1902.06720). The net ends within 7 % of its linearisation over the plane and its NTK moves by 3 %; the right-hand map shows where the infinite-width ensemble is still unsure.",
+        fields: &[
+            ("view", "plane"),
+            ("pdata", "xor"),
+            ("n", "160"),
+            ("ptest", "0.3"),
+            ("pwidth", "1024"),
+            ("pdepth", "1"),
+            ("lr", "1"),
+            ("steps", "400"),
+            ("alphas", "1"),
+            ("frames", "30"),
+        ],
+        seconds: 4.0,
+    },
+    Preset {
+        id: "spiral-lazy-rich",
+        title: "Spiral: lazy against rich",
+        text: "Two spirals, learned by a 2-hidden-layer ReLU net of width 128 with output scale α = 0.3, 1 and 30 (the model α·(f_θ − f_θ₀), trained at rate η/α²; Chizat, Oyallon & Bach 2019, arXiv:1812.07956). The animated run is α = 0.3: its NTK moves by more than 100 %, its kernel turns towards the target (alignment 0.040 → 0.14) and it fits the spiral (test loss 0.003), while its linearisation, a kernel machine with the initial NTK, stays at 0.28. At α = 30 the net is lazy: its NTK moves by 4 % and it predicts like its kernel. The lower charts draw this against α.",
+        fields: &[
+            ("view", "plane"),
+            ("pdata", "spiral"),
+            ("n", "300"),
+            ("pnoise", "0"),
+            ("ptest", "0.3"),
+            ("pwidth", "128"),
+            ("pdepth", "2"),
+            ("lr", "2"),
+            ("steps", "1200"),
+            ("alphas", "0.3, 1, 30"),
+            ("frames", "30"),
+        ],
+        seconds: 10.0,
+    },
+    Preset {
+        id: "kernel-unsure",
+        title: "Where the kernel is unsure",
+        text: "Two Gaussian blobs with only 30 training points. The right-hand map is the standard deviation of the infinite-width prediction over random initialisations (neural-tangents' gradient_descent_mse_ensemble with compute_cov=True; Lee et al. 2019, eq. 16): about 0.01 on the data and up to 0.4 in the empty corners, where what a net predicts depends on its initialisation more than on the data. It shrinks with training time near the points only.",
+        fields: &[
+            ("view", "plane"),
+            ("pdata", "gaussians"),
+            ("n", "40"),
+            ("ptest", "0.25"),
+            ("pwidth", "1024"),
+            ("pdepth", "1"),
+            ("lr", "1"),
+            ("steps", "300"),
+            ("alphas", "1"),
+            ("frames", "30"),
+        ],
+        seconds: 4.0,
     },
 ];
 

@@ -115,11 +115,14 @@ impl JobRunner {
         Start::Send(generation)
     }
 
-    /// Keep `part` as the newest of its slot for the cache.
+    /// Keep `part` as the newest of its slot for the cache (a plane's frames are
+    /// appended: [`Part::absorb`]).
     fn collect(&mut self, part: &Part) {
         let slot = part.slot();
-        self.collected.retain(|p| p.slot() != slot);
-        self.collected.push(part.clone());
+        match self.collected.iter_mut().find(|p| p.slot() == slot) {
+            Some(p) => p.absorb(part.clone()),
+            None => self.collected.push(part.clone()),
+        }
     }
 
     /// The current job finished: cache its parts.

@@ -18,8 +18,8 @@ use crate::ui::help::{intro_dismissed, Glossary, Intro};
 use crate::ui::results::Results;
 use crate::ui::sidebar::Sidebar;
 use crate::ui::{
-    ConvergencePanel, FormulasPanel, GeneralizationPanel, KernelPanel, MemorizationPanel, SgdPanel,
-    SpectrumPanel, TrainingPanels,
+    ConvergencePanel, FormulasPanel, GeneralizationPanel, KernelPanel, MemorizationPanel,
+    PlanePanel, SgdPanel, SpectrumPanel, TrainingPanels,
 };
 use crate::url::{from_query, to_query};
 use ntk_core::experiments::convergence::{self, Statistic};
@@ -480,6 +480,9 @@ pub fn App(
                         <Show when=move || config.with(|c| c.as_ref().is_some_and(|c| c.job.iter().any(|e| matches!(e, Experiment::Sgd(_)))))>
                             <SgdPanel results=results busy=busy log=log />
                         </Show>
+                    }.into_any(),
+                    View::Plane => view! {
+                        <PlanePanel results=results busy=busy log=log seed=fields.get("dseed") />
                     }.into_any(),
                     View::Memorization => view! {
                         <MemorizationPanel results=results busy=busy log=log />

@@ -12,6 +12,6 @@ mod sidebar;
 pub use app::App;
 pub use controls::{NumberControl, SelectControl, TextControl, ToggleControl};
 pub use panels::{
-    ConvergencePanel, FormulasPanel, GeneralizationPanel, KernelPanel, MemorizationPanel, SgdPanel,
-    SpectrumPanel, TrainingPanels,
+    ConvergencePanel, FormulasPanel, GeneralizationPanel, KernelPanel, MemorizationPanel,
+    PlanePanel, SgdPanel, SpectrumPanel, TrainingPanels,
 };

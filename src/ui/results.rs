@@ -5,8 +5,8 @@
 use std::collections::BTreeMap;
 
 use ntk_core::experiments::{
-    architectures, capacity, convergence, generalization, kan_vs_mlp, kernel, robustness, sgd,
-    spectral_bias, spectrum, spurious,
+    architectures, capacity, convergence, generalization, kan_vs_mlp, kernel, plane, robustness,
+    sgd, spectral_bias, spectrum, spurious,
 };
 use ntk_core::experiments::{training, DataPreview, Part, Slot};
 
@@ -28,8 +28,15 @@ macro_rules! accessor {
 
 impl Results {
     /// Keep `part` of job `generation` as the newest of its slot.
+    /// A later part of the same job is absorbed ([`Part::absorb`]: a plane's frames
+    /// are appended).
     pub fn insert(&mut self, generation: u64, part: Part) {
-        self.0.insert(part.slot(), (generation, part));
+        match self.0.get_mut(&part.slot()) {
+            Some((g, p)) if *g == generation => p.absorb(part),
+            _ => {
+                self.0.insert(part.slot(), (generation, part));
+            }
+        }
     }
 
     /// The results of these slots only.
@@ -67,6 +74,7 @@ impl Results {
     accessor!(spurious, Spurious, spurious::Spurious);
     accessor!(robustness, Robustness, robustness::Robustness);
     accessor!(sgd, Sgd, sgd::Sgd);
+    accessor!(plane, Plane, plane::Plane);
     accessor!(
         by_distribution,
         ByDistribution,

@@ -889,9 +889,9 @@ def main():
         check("no console errors", no_console_errors)
         presets = driver.js("return [...document.querySelectorAll('#preset option')]"
                             ".map(o => o.value).filter(v => v !== 'none')") or []
-        if len(presets) != 13:
-            results.append(("thirteen presets in the menu", AssertionError(f"found {presets}")))
-            print(f"e2e: FAIL thirteen presets in the menu: found {presets}")
+        if len(presets) != 16:
+            results.append(("sixteen presets in the menu", AssertionError(f"found {presets}")))
+            print(f"e2e: FAIL sixteen presets in the menu: found {presets}")
         for pid in presets:
             check(f"preset {pid} loads, draws every plot, and its URL reproduces it",
                   preset_loads(pid))

@@ -14,6 +14,7 @@
 
 use crate::error::{NtkError, Result};
 use crate::linalg::{cholesky_solve, symmetric_eigen, Matrix};
+use faer::MatRef;
 
 /// Predictions of the linearised model after each requested number of steps.
 #[derive(Debug, Clone, PartialEq)]
@@ -495,6 +496,13 @@ fn regularised(k: &Matrix, diag_reg: f64) -> Matrix {
 
 /// What [`predict_cov`] and [`predict_variance`] share: the eigen-decomposition
 /// (λ, V) of the regularised train kernel and, for the NTK, VᵀK(X, X)V (n × n).
+/// out (row-major, a.nrows() × b.ncols()) = A B.
+fn gemm_row_major(out: &mut [f64], a: MatRef<'_, f64>, b: MatRef<'_, f64>) {
+    let (rows, cols) = (a.nrows(), b.ncols());
+    let c = faer::MatMut::from_row_major_slice_mut(out, rows, cols);
+    faer::linalg::matmul::matmul(c, faer::Accum::Replace, a, b, 1.0, crate::linalg::par());
+}
+
 struct CovBasis {
     lambda: Vec<f64>,
     v: Matrix,
@@ -556,12 +564,8 @@ impl CovBasis {
         let n = self.lambda.len();
         let m = b.rows();
         let mut out = vec![0.0; m * n];
-        for a in 0..m {
-            let row = b.row(a);
-            for k in 0..n {
-                out[a * n + k] = (0..n).map(|i| self.v.get(i, k) * row[i]).sum();
-            }
-        }
+        // (B V)_{a,k}: one matrix product.
+        gemm_row_major(&mut out, b.as_faer(), self.v.as_faer());
         out
     }
 
@@ -739,6 +743,23 @@ pub fn predict_variance(
         .iter()
         .map(|&t| {
             let g = basis.gains(t, kind == KernelKind::Nngp);
+            // NTK: u_a = g ⊙ (Vᵀ Θ(X, x_a)) and its quadratic form uᵀ(VᵀKV)u, the
+            // rows of U (VᵀKV) by one matrix product.
+            let (u, q) = if kind == KernelKind::Ntk {
+                let u: Vec<f64> = vt_k
+                    .chunks(n.max(1))
+                    .flat_map(|row| row.iter().zip(&g).map(|(x, gk)| gk * x))
+                    .collect();
+                let mut q = vec![0.0; m * n];
+                gemm_row_major(
+                    &mut q,
+                    MatRef::from_row_major_slice(&u, m, n),
+                    MatRef::from_row_major_slice(&basis.vkv, n, n),
+                );
+                (u, q)
+            } else {
+                (Vec::new(), Vec::new())
+            };
             let out: Vec<f64> = (0..m)
                 .map(|a| {
                     let row = &vt_k[a * n..(a + 1) * n];
@@ -748,11 +769,11 @@ pub fn predict_variance(
                                 - row.iter().zip(&g).map(|(x, gk)| gk * x * x).sum::<f64>()
                         }
                         KernelKind::Ntk => {
-                            let u: Vec<f64> = row.iter().zip(&g).map(|(x, gk)| gk * x).collect();
-                            let quad: f64 = (0..n)
-                                .map(|k| {
-                                    u[k] * (0..n).map(|l| basis.vkv[k * n + l] * u[l]).sum::<f64>()
-                                })
+                            let u = &u[a * n..(a + 1) * n];
+                            let quad: f64 = u
+                                .iter()
+                                .zip(&q[a * n..(a + 1) * n])
+                                .map(|(x, y)| x * y)
                                 .sum();
                             let cross: f64 = (0..n).map(|k| u[k] * vt_g[a * n + k]).sum();
                             nngp_test_diag[a] + quad - 2.0 * cross

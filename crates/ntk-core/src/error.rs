@@ -69,6 +69,10 @@ pub enum NtkError {
     /// A file could not be created, read or written (`path` names it).
     #[error("{path}: {message}")]
     Io { path: String, message: String },
+    /// A setting that does not fit the others, or an input that does not fit the
+    /// experiment; `reason` says why in words.
+    #[error("{field}: {reason}")]
+    Invalid { field: &'static str, reason: String },
     /// A numerical routine failed.
     #[error("{0}")]
     Numerical(String),

@@ -394,7 +394,23 @@ impl Mlp {
             crate::budget::pass_bytes(x.rows(), self.d_in, &self.spec.widths),
             "use fewer inputs or a narrower or shallower network",
         )?;
-        Ok(self.forward_cache(x).out)
+        // Many inputs (a grid over the plane): in row blocks, so that each block's
+        // layers stay in cache instead of faulting in fresh pages of n × m floats.
+        const BLOCK: usize = 512;
+        if x.rows() <= 2 * BLOCK {
+            return Ok(self.forward_cache(x).out);
+        }
+        let mut out = Vec::with_capacity(x.rows());
+        for start in (0..x.rows()).step_by(BLOCK) {
+            let end = (start + BLOCK).min(x.rows());
+            let block = Matrix::from_row_major(
+                end - start,
+                x.cols(),
+                x.as_slice()[start * x.cols()..end * x.cols()].to_vec(),
+            )?;
+            out.extend(self.forward_cache(&block).out);
+        }
+        Ok(out)
     }
 
     /// The empirical NTK Θ̂(X₁, X₂) = J(X₁) J(X₂)ᵀ, computed the structured way, and the

@@ -96,3 +96,138 @@ fn the_circle_splits_the_square_in_half() {
     }
     assert!(x.as_slice().iter().all(|v| v.abs() <= 1.0));
 }
+
+/// Collects the streamed parts.
+struct Parts(Vec<ntk_core::experiments::Part>);
+
+impl ntk_core::experiments::Observer for Parts {
+    fn part(&mut self, part: &ntk_core::experiments::Part) {
+        self.0.push(part.clone());
+    }
+}
+
+#[test]
+fn the_streamed_parts_add_up_to_the_result() {
+    let p = Params {
+        width: 64,
+        alphas: vec![1.0, 10.0],
+        steps: 30,
+        frames: 5,
+        grid: 8,
+        n: 40,
+        ..Params::default()
+    };
+    let mut parts = Parts(Vec::new());
+    let out = run(&p, &mut parts).unwrap();
+    let mut it = parts.0.into_iter();
+    let mut first = it.next().unwrap();
+    let ntk_core::experiments::Part::Plane(header) = &first else {
+        panic!("the header comes first");
+    };
+    assert!(header.frames.is_empty() && header.runs.is_empty());
+    for part in it {
+        first.absorb(part);
+    }
+    assert_eq!(first, ntk_core::experiments::Part::Plane(out.clone()));
+    assert_eq!(out.frames.len(), 5);
+    assert_eq!(out.runs.len(), 2);
+}
+
+#[test]
+fn under_mu_p_the_kernel_moves_at_every_width() {
+    // Theory: in the NTK parameterization the NTK's relative drift after a fixed
+    // training time falls at least like m^(−1/2) (Lee et al. 2019, arXiv:1902.06720;
+    // with one hidden layer faster, as the readout's a_i·Δa_i averages out over the
+    // units); under μP (Yang & Hu 2021, arXiv:2011.14522) it is Θ(1) at every width.
+    // Widths 128 and 2048 (16×): the NTK drift falls at least 16^0.42 ≈ 3.2 times
+    // (measured 7.8), the μP drift stays within a factor 2 (measured 0.69).
+    let base = Params {
+        network: FcNetwork::relu(1, 2f64.sqrt(), Some(0.1)),
+        dataset: Dataset::Circle,
+        alphas: vec![1.0],
+        n: 80,
+        steps: 100,
+        learning_rate: 0.5,
+        frames: 2,
+        grid: 4,
+        ..Params::default()
+    };
+    let drift = |width: usize, mu_p: bool| {
+        let p = Params {
+            width,
+            mu_p,
+            ..base.clone()
+        };
+        run(&p, &mut ()).unwrap().runs[0].drift
+    };
+    let (ntk_narrow, ntk_wide) = (drift(128, false), drift(2048, false));
+    let (mu_narrow, mu_wide) = (drift(128, true), drift(2048, true));
+    println!("NTK {ntk_narrow} → {ntk_wide}; μP {mu_narrow} → {mu_wide}");
+    let ntk_ratio = ntk_narrow / ntk_wide;
+    assert!(ntk_ratio >= 3.2, "NTK: {ntk_ratio}");
+    let mu_ratio = mu_narrow / mu_wide;
+    assert!((0.5..2.0).contains(&mu_ratio), "μP: {mu_ratio}");
+    assert!(mu_wide > 5.0 * ntk_wide);
+}
+
+#[test]
+fn mu_p_needs_the_ntk_parameterization_and_files_need_two_columns() {
+    let p = Params {
+        mu_p: true,
+        network: FcNetwork {
+            parameterization: ntk_core::kernel::Parameterization::Standard,
+            width: Some(512),
+            ..FcNetwork::relu(2, 1.4, None)
+        },
+        ..Params::default()
+    };
+    let e = p.validate().unwrap_err().to_string();
+    assert!(e.contains("μP"), "{e}");
+    let file = ntk_core::experiments::UserPoints {
+        name: "f.csv".into(),
+        rows: 20,
+        cols: 3,
+        x: vec![0.0; 60],
+        y: Some(vec![1.0; 20]),
+    };
+    let p = Params {
+        points: Some(file),
+        ..Params::default()
+    };
+    assert!(p
+        .validate()
+        .unwrap_err()
+        .to_string()
+        .contains("two input columns"));
+}
+
+#[test]
+fn a_file_of_two_columns_is_shuffled_and_split() {
+    let rows = 30;
+    let x: Vec<f64> = (0..rows).flat_map(|i| [i as f64 / 30.0, 0.5]).collect();
+    let y: Vec<f64> = (0..rows).map(|i| i as f64).collect();
+    let p = Params {
+        points: Some(ntk_core::experiments::UserPoints {
+            name: "f.csv".into(),
+            rows,
+            cols: 2,
+            x,
+            y: Some(y),
+        }),
+        test_fraction: 0.2,
+        width: 32,
+        steps: 3,
+        frames: 2,
+        grid: 4,
+        ..Params::default()
+    };
+    let out = run(&p, &mut ()).unwrap();
+    assert_eq!((out.x_train.len(), out.x_test.len()), (24, 6));
+    // Every row once, each with its own target (y = 30·x₁).
+    let mut seen: Vec<f64> = out.y_train.iter().chain(&out.y_test).copied().collect();
+    for (pt, t) in out.x_train.iter().chain(&out.x_test).zip(&seen) {
+        assert!((pt[0] * 30.0 - t).abs() < 1e-12);
+    }
+    seen.sort_by(f64::total_cmp);
+    assert_eq!(seen, (0..rows).map(|i| i as f64).collect::<Vec<_>>());
+}

@@ -18,6 +18,7 @@ mod heatmap;
 pub mod legend;
 mod lines;
 pub mod palette;
+mod plane;
 mod scatter;
 mod spectrum;
 
@@ -30,6 +31,7 @@ pub use heatmap::{
 };
 pub use legend::{LegendEntry, Swatch};
 pub use lines::{draw_lines, draw_lines_row, LinesPlot, Series, Stroke};
+pub use plane::{draw_plane_maps, draw_plane_points, plane_cells, PlaneMap, PlanePlot};
 pub use scatter::{draw_data, DataPlot};
 pub use spectrum::{draw_eigenvectors, draw_spectrum, EigenvectorPlot, SpectrumPlot};
 

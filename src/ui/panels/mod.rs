@@ -10,6 +10,7 @@ mod formulas;
 mod generalization;
 mod kernel;
 mod memorization;
+mod plane;
 mod sgd;
 mod spectrum;
 mod training;
@@ -22,6 +23,7 @@ pub use kernel::{KernelPanel, MIN_GRAM_INPUTS};
 pub use memorization::{
     alignment_charts, gamma_charts, remedy_charts, robustness_charts, MemorizationPanel,
 };
+pub use plane::{alpha_charts, plane_charts, plane_figure, run_csv, PlanePanel};
 pub use sgd::{sgd_charts, SgdPanel};
 pub use spectrum::{eigenvector_label, SpectrumPanel};
 pub use training::{mode_label, modes_chart, training_charts, training_warnings, TrainingPanels};

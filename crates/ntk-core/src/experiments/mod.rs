@@ -127,7 +127,12 @@ pub enum Part {
     Robustness(robustness::Robustness),
     Sgd(sgd::Sgd),
     ByDistribution(generalization::ByDistribution),
+    /// The plane's run is streamed as its header ([`plane::Plane`] without frames and
+    /// runs), then each frame and each α's summary as they are computed: a page
+    /// appends them with [`Part::absorb`] instead of receiving every frame again.
     Plane(plane::Plane),
+    PlaneFrame(plane::Frame),
+    PlaneRun(plane::AlphaRun),
 }
 
 /// Which result slot a part fills (a page keeps the newest part of each slot).
@@ -175,7 +180,17 @@ impl Part {
             Part::Robustness(_) => Slot::Robustness,
             Part::Sgd(_) => Slot::Sgd,
             Part::ByDistribution(_) => Slot::ByDistribution,
-            Part::Plane(_) => Slot::Plane,
+            Part::Plane(_) | Part::PlaneFrame(_) | Part::PlaneRun(_) => Slot::Plane,
+        }
+    }
+
+    /// Take in `newer`, a later part of the same slot: a plane frame or α summary is
+    /// appended to the plane it belongs to; any other part supersedes this one.
+    pub fn absorb(&mut self, newer: Part) {
+        match (self, newer) {
+            (Part::Plane(p), Part::PlaneFrame(f)) => p.frames.push(f),
+            (Part::Plane(p), Part::PlaneRun(r)) => p.runs.push(r),
+            (me, newer) => *me = newer,
         }
     }
 }

@@ -14,6 +14,16 @@
 //! f_θ₀(X) + y/α (the gradient of (1/2N)‖α(f_θ − f_θ₀) − y‖² is α² times that of
 //! (1/2N)‖f_θ − f_θ₀ − y/α‖²).
 //!
+//! μP (the maximal-update or mean-field parameterization; Yang & Hu 2021,
+//! arXiv:2011.14522; for one hidden layer Mei, Montanari & Nguyen 2018) is, for
+//! gradient descent, the NTK parameterization with the output multiplied by 1/√m and
+//! the learning rate by m (their abc-parameterizations: a shift of the readout's and
+//! the rate's exponents). Centred, that is this output scale with α = α_μP/√m at the
+//! same η: with `mu_p` every α is divided by √m. Then each hidden unit's
+//! pre-activation moves by Θ(1) in Θ(1) steps and the NTK moves by Θ(1) at any width:
+//! the infinite-width limit learns features, and the NTK prediction drawn beside it is
+//! its linearisation's limit, not its own.
+//!
 //! The infinite-width side is neural-tangents' `gradient_descent_mse_ensemble` (mean
 //! and, with [`crate::dynamics::predict_variance`], the standard deviation of the
 //! ensemble over initialisations) in gradient-flow time t = η·steps.
@@ -23,7 +33,7 @@ use rand_chacha::ChaCha8Rng;
 use rand_distr::StandardNormal;
 use serde::{Deserialize, Serialize};
 
-use super::{check_count, check_widths, Observer, Part, Reporter};
+use super::{check_count, check_widths, Observer, Part, Reporter, UserPoints};
 use crate::dynamics::{predict, predict_variance, KernelKind};
 use crate::error::{NtkError, Result};
 use crate::kernel::{kernel_matrix, FcNetwork};
@@ -68,6 +78,13 @@ pub struct Params {
     pub frames: usize,
     /// Grid points per side over [−1.5, 1.5]².
     pub grid: usize,
+    /// μP: every α is divided by √m (see the module's documentation); needs the NTK
+    /// parameterization.
+    pub mu_p: bool,
+    /// The user's points (two input columns and a target) instead of `dataset`:
+    /// shuffled with `seed`, then split by `test_fraction`; `n` and `noise` are
+    /// not used.
+    pub points: Option<UserPoints>,
 }
 
 impl Default for Params {
@@ -85,6 +102,8 @@ impl Default for Params {
             steps: 500,
             frames: 20,
             grid: 60,
+            mu_p: false,
+            points: None,
         }
     }
 }
@@ -97,7 +116,43 @@ impl Params {
     pub fn validate(&self) -> Result<()> {
         self.network.validate()?;
         check_widths(&[self.width])?;
-        check_count("n", self.n, 8, 4000, "between 8 and 4000")?;
+        if self.mu_p && self.network.parameterization != crate::kernel::Parameterization::Ntk {
+            return Err(NtkError::Invalid {
+                field: "mu_p",
+                reason: "μP is defined here from the NTK parameterization (output ×1/√m, rate ×m): choose it".into(),
+            });
+        }
+        if let Some(u) = &self.points {
+            if u.cols != 2 {
+                return Err(NtkError::Invalid {
+                    field: "points",
+                    reason: format!("the plane needs two input columns; the file has {}", u.cols),
+                });
+            }
+            if u.y.is_none() {
+                return Err(NtkError::Invalid {
+                    field: "points",
+                    reason: "the file has no target column (the last column, headed y)".into(),
+                });
+            }
+            if u.x.len() != 2 * u.rows || u.y.as_ref().is_some_and(|y| y.len() != u.rows) {
+                return Err(NtkError::Invalid {
+                    field: "points",
+                    reason: "the file's columns have unequal lengths".into(),
+                });
+            }
+            if u.x
+                .iter()
+                .chain(u.y.iter().flatten())
+                .any(|v| !v.is_finite())
+            {
+                return Err(NtkError::Invalid {
+                    field: "points",
+                    reason: "the file holds a value that is not a finite number".into(),
+                });
+            }
+        }
+        check_count("n", self.samples(), 8, 4000, "between 8 and 4000")?;
         if !(self.test_fraction > 0.0 && self.test_fraction < 1.0) {
             return Err(NtkError::OutOfRange {
                 field: "test_fraction",
@@ -146,7 +201,7 @@ impl Params {
             200,
             "between 4 and 200 points per side",
         )?;
-        let (n, g) = (self.n, self.grid * self.grid);
+        let (n, g) = (self.samples(), self.grid * self.grid);
         let widths = vec![self.width; self.network.depth];
         crate::budget::ensure(
             "the kernels on the grid and the data",
@@ -157,8 +212,44 @@ impl Params {
         )
     }
 
+    /// Samples in all: `n`, or the file's rows.
+    fn samples(&self) -> usize {
+        self.points.as_ref().map_or(self.n, |u| u.rows)
+    }
+
     fn test_count(&self) -> usize {
-        ((self.n as f64 * self.test_fraction).round() as usize).clamp(1, self.n - 1)
+        let n = self.samples();
+        ((n as f64 * self.test_fraction).round() as usize).clamp(1, n - 1)
+    }
+
+    /// The output multiplier of output scale `alpha`: α, or α/√m under μP.
+    pub fn output_scale(&self, alpha: f64) -> f64 {
+        if self.mu_p {
+            alpha / (self.width as f64).sqrt()
+        } else {
+            alpha
+        }
+    }
+
+    /// The samples: the data set's, or the user's rows in an order shuffled by `seed`.
+    fn data(&self) -> Result<(Matrix, Vec<f64>)> {
+        let Some(u) = &self.points else {
+            return samples(self.dataset, self.n, self.noise, self.seed);
+        };
+        let mut order: Vec<usize> = (0..u.rows).collect();
+        {
+            use rand::seq::SliceRandom;
+            order.shuffle(&mut ChaCha8Rng::seed_from_u64(self.seed));
+        }
+        let y = u.y.as_deref().unwrap_or_default();
+        let x: Vec<f64> = order
+            .iter()
+            .flat_map(|&i| [u.x[2 * i], u.x[2 * i + 1]])
+            .collect();
+        Ok((
+            Matrix::from_row_major(u.rows, 2, x)?,
+            order.iter().map(|&i| y[i]).collect(),
+        ))
     }
 }
 
@@ -248,7 +339,9 @@ pub struct Frame {
 /// One α's run, summarised at its last step.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct AlphaRun {
+    /// α as set, and the output multiplier it gives (α/√m under μP).
     pub alpha: f64,
+    pub output_scale: f64,
     /// ‖f_net − f_lin‖/‖f_lin‖ over the grid.
     pub gap: f64,
     pub drift: f64,
@@ -268,8 +361,13 @@ pub struct Plane {
     pub y_test: Vec<f64>,
     pub grid: usize,
     pub extent: f64,
-    /// The first α's frames (streamed as they are computed).
+    /// The first α's frames (streamed as they are computed). `alpha` is the output
+    /// scale as set; under μP (`mu_p`) the multiplier is `output_scale` = α/√m.
     pub alpha: f64,
+    pub mu_p: bool,
+    pub output_scale: f64,
+    pub width: usize,
+    pub learning_rate: f64,
     pub frames: Vec<Frame>,
     /// The infinite-width NTK prediction at t = ∞ with its standard deviation.
     pub kernel_inf: Vec<f64>,
@@ -295,9 +393,9 @@ fn half_loss(f: &[f64], y: &[f64]) -> f64 {
 /// summary.
 pub fn run(p: &Params, observer: &mut dyn Observer) -> Result<Plane> {
     p.validate()?;
-    let (x_all, y_all) = samples(p.dataset, p.n, p.noise, p.seed)?;
+    let (x_all, y_all) = p.data()?;
     let n_test = p.test_count();
-    let n = p.n - n_test;
+    let n = p.samples() - n_test;
     let (x, x_test) = super::inputs::split_rows(&x_all, n)?;
     let (y, y_test) = (y_all[..n].to_vec(), y_all[n..].to_vec());
     let g = grid_points(p.grid)?;
@@ -347,6 +445,10 @@ pub fn run(p: &Params, observer: &mut dyn Observer) -> Result<Plane> {
         grid: p.grid,
         extent: EXTENT,
         alpha: p.alphas[0],
+        mu_p: p.mu_p,
+        output_scale: p.output_scale(p.alphas[0]),
+        width: p.width,
+        learning_rate: p.learning_rate,
         frames: Vec::new(),
         kernel_inf: mean[times.len() - 1].clone(),
         kernel_inf_std: std[times.len() - 1].clone(),
@@ -354,21 +456,56 @@ pub fn run(p: &Params, observer: &mut dyn Observer) -> Result<Plane> {
     };
 
     let spec = MlpSpec::from_network(&p.network, p.width);
-    for (ai, &alpha) in p.alphas.iter().enumerate() {
+    // The header first; then each frame and each α's summary as they come.
+    r.part(Part::Plane(out.clone()));
+    // The initial net, its outputs and its empirical NTK, shared by every α.
+    let net0 = Mlp::init(&spec, 2, p.seed ^ 0xa1fa)?;
+    let f0_train = net0.forward(&x)?;
+    let f0_eval = net0.forward(&eval)?;
+    let k0 = net0.empirical_kernels(&x, None)?.ntk;
+    let k0_eval = net0.empirical_kernels(&eval, Some(&x))?.ntk;
+    let norm0 = crate::train::frobenius(&k0);
+    // Gradient descent on the linearisation diverges at η ≥ 2N/λ_max(Θ̂₀) (its modes
+    // are multiplied by 1 − ηλ/N at each step): refused before training.
+    let lmax = crate::linalg::symmetric_eigenvalues(&k0)?
+        .last()
+        .copied()
+        .unwrap_or(0.0);
+    let critical = 2.0 * n as f64 / lmax.max(f64::MIN_POSITIVE);
+    if p.learning_rate >= critical {
+        return Err(NtkError::Diverges {
+            learning_rate: p.learning_rate,
+            critical,
+        });
+    }
+    let align0 = alignment(&k0, &y);
+    for (ai, &nominal) in p.alphas.iter().enumerate() {
         let first = ai == 0;
-        let mut net = Mlp::init(&spec, 2, p.seed ^ 0xa1fa)?;
-        let f0_train = net.forward(&x)?;
-        let f0_eval = net.forward(&eval)?;
-        let k0 = net.empirical_kernels(&x, None)?.ntk;
-        let k0_eval = net.empirical_kernels(&eval, Some(&x))?.ntk;
-        let norm0 = crate::train::frobenius(&k0);
-        let align0 = alignment(&k0, &y);
+        let alpha = p.output_scale(nominal);
+        // Every α starts from the same net.
+        let mut net = net0.clone();
         let targets: Vec<f64> = f0_train
             .iter()
             .zip(&y)
             .map(|(f, t)| f + t / alpha)
             .collect();
-        let (mut lin_train, mut lin_eval) = (vec![0.0; n], vec![0.0; n_test + gn]);
+        // The linearisation on the training inputs, step by step; elsewhere it is
+        // f_lin(s) = −Θ̂₀(·, X)·Σ_{s'<s} r(s'), with r(s) = (η/N)(f_lin(s)(X) − y), so
+        // only the sum of the residuals is kept and the grid is evaluated at frames.
+        let mut lin_train = vec![0.0; n];
+        let mut resid_sum = vec![0.0; n];
+        let lin_at = |resid_sum: &[f64]| -> Vec<f64> {
+            (0..n_test + gn)
+                .map(|i| {
+                    -k0_eval
+                        .row(i)
+                        .iter()
+                        .zip(resid_sum)
+                        .map(|(k, r)| k * r)
+                        .sum::<f64>()
+                })
+                .collect()
+        };
         let centred = |net: &Mlp, m: &Matrix, f0: &[f64]| -> Result<Vec<f64>> {
             Ok(net
                 .forward(m)?
@@ -403,10 +540,10 @@ pub fn run(p: &Params, observer: &mut dyn Observer) -> Result<Plane> {
                     drift,
                 })
             };
-        let mut last = frame(&net, 0, 0, &lin_train, &lin_eval)?;
+        let mut last = frame(&net, 0, 0, &lin_train, &vec![0.0; n_test + gn])?;
         if first {
             out.frames.push(last.clone());
-            r.part(Part::Plane(out.clone()));
+            r.part(Part::PlaneFrame(last.clone()));
         }
         for s in 1..=p.steps {
             // The linearisation: f_lin ← f_lin − (η/N)·Θ̂₀(·, X)(f_lin(X) − y).
@@ -415,9 +552,8 @@ pub fn run(p: &Params, observer: &mut dyn Observer) -> Result<Plane> {
                 .zip(&y)
                 .map(|(f, t)| p.learning_rate * (f - t) / n as f64)
                 .collect();
-            for (i, v) in lin_eval.iter_mut().enumerate() {
-                let row = k0_eval.row(i);
-                *v -= row.iter().zip(&res).map(|(k, r)| k * r).sum::<f64>();
+            for (acc, r) in resid_sum.iter_mut().zip(&res) {
+                *acc += r;
             }
             let upd: Vec<f64> = (0..n)
                 .map(|i| k0.row(i).iter().zip(&res).map(|(k, r)| k * r).sum())
@@ -436,26 +572,32 @@ pub fn run(p: &Params, observer: &mut dyn Observer) -> Result<Plane> {
                     critical: 2.0 * n as f64 / lmax.max(f64::MIN_POSITIVE),
                 });
             }
-            if let Ok(k) = recorded.binary_search(&s) {
-                last = frame(&net, s, k, &lin_train, &lin_eval)?;
-                if first {
-                    out.frames.push(last.clone());
-                    r.part(Part::Plane(out.clone()));
+            // Every frame of the first α; the last step of the others.
+            match recorded.binary_search(&s) {
+                Ok(k) if first || s == p.steps => {
+                    last = frame(&net, s, k, &lin_train, &lin_at(&resid_sum))?;
+                    if first {
+                        out.frames.push(last.clone());
+                        r.part(Part::PlaneFrame(last.clone()));
+                    }
                 }
+                _ => {}
             }
             r.step(1 + ai * p.steps + s, format!("α = {alpha}: step {s}"))?;
         }
         let kt = net.empirical_kernels(&x, None)?.ntk;
-        out.runs.push(AlphaRun {
-            alpha,
+        let run = AlphaRun {
+            alpha: nominal,
+            output_scale: alpha,
             gap: super::sgd::rel_dist(&last.net, &last.linear),
             drift: last.drift,
             alignment_start: align0,
             alignment_end: alignment(&kt, &y),
             test_loss: last.test_loss,
             linear_test_loss: last.linear_test_loss,
-        });
-        r.part(Part::Plane(out.clone()));
+        };
+        out.runs.push(run);
+        r.part(Part::PlaneRun(run));
     }
     Ok(out)
 }
