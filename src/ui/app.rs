@@ -181,9 +181,10 @@ pub fn App(
         BackendKind::Inline => JobRunner::new("page", true),
     });
     let running_in = runner.with_untracked(JobRunner::running_in);
-    provide_context(FinishedJob(Signal::derive(move || {
+    // Memos, not derived signals: the runner changes with every progress message.
+    provide_context(FinishedJob(Signal::from(Memo::new(move |_| {
         runner.with(JobRunner::finished)
-    })));
+    }))));
     let client = StoredValue::new_local(client);
 
     // The latest request wins: a job that ran before comes from the cache; otherwise
@@ -264,10 +265,12 @@ pub fn App(
     });
     // Plots dim while a job runs and as soon as the controls no longer match them: a
     // change waiting out its debounce, or an invalid value.
-    let busy = Signal::derive(move || {
+    // A memo: the runner changes with every progress message, and what reads `busy`
+    // (every plot's figure) must not be rebuilt and redrawn for each of them.
+    let busy = Signal::from(Memo::new(move |_| {
         runner.with(JobRunner::busy)
             || job_key.with(|k| k.as_ref().is_none_or(|k| shown_key.with(|s| s != k)))
-    });
+    }));
     // The problems of invalid controls, if any (the status line says them).
     let problems = Signal::derive(move || {
         built.with(|b| {

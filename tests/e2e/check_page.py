@@ -410,6 +410,8 @@ def main():
                          + f"; return g.length > 0 && g.every(x => x > {before})"
                          " && document.querySelector('#job-status')?.dataset.state === 'done'",
                          timeout=240, what=f"every plot of preset {pid}")
+                # The plane's play-head moves on after the job: wait until it rests.
+                wait_for(driver, PLANE_STILL, timeout=60, what="the plane's play-head at rest")
                 figures[f"preset_{pid}_load_to_all_plots_s"] = time.time() - t1
                 # Main-thread tasks while the preset's jobs ran and drew (page load
                 # excluded: it is measured above).
@@ -449,6 +451,7 @@ def main():
                          + "; return g.length > 0 && g.every(x => x >= 1)"
                          " && document.querySelector('#job-status')?.dataset.state === 'done'",
                          timeout=240, what=f"every plot of preset {pid} from its URL")
+                wait_for(driver, PLANE_STILL, timeout=60, what="the plane's play-head at rest")
                 assert driver.js(FIELD_VALUES) == values, "the URL restored other controls"
                 assert driver.js(PANEL_URLS) == urls, "the URL drew other plots"
                 severe = [e for e in driver.logs() if e.get("level") == "SEVERE"]
@@ -850,6 +853,55 @@ def main():
             assert f'"depth":{depth},' in text, f"depth {depth} is not in the script"
             assert "from neural_tangents import stax" in text
 
+        PLANE_STILL = ("const p = document.getElementById('plane-status');"
+                       " return !p || p.dataset.playing === 'false'")
+
+        def the_plane_plays_for_ten_seconds():
+            # 80 frames of the XOR preset: the play-head moves at 8 frames a second.
+            driver.s("POST", "/url", {"url": "about:blank"})
+            driver.s("POST", "/url", {"url": page + "#preset=xor-kernel&view=plane&pdata=xor&n=160"
+                                      "&ptest=0.3&pwidth=1024&pdepth=1&lr=1&steps=400&alphas=1&frames=80"})
+            t1 = time.time()
+            wait_for(driver, "return Number(document.getElementById('plane-status')?.dataset.frames || 0) > 0",
+                     timeout=120, what="the first frame on the plane")
+            figures["plane_first_frame_s"] = time.time() - t1
+            wait_done("the plane's run")
+            figures["plane_run_s"] = time.time() - t1
+            wait_for(driver, PLANE_STILL, timeout=60, what="the play-head at the end")
+            frames = int(driver.js("return document.getElementById('plane-status').dataset.frames"))
+            assert frames >= 60, f"only {frames} frames"
+            driver.logs()  # only this test's console messages from here on
+            start = driver.js(
+                "window.__frames = 0; window.__draws = [];"
+                " const c = document.getElementById('plane-maps');"
+                " new MutationObserver(() => { window.__frames += 1;"
+                " window.__draws.push(Number(c.dataset.drawMs || 0)); })"
+                ".observe(document.getElementById('plane-status'), {attributes: true,"
+                " attributeFilter: ['data-frame']});"
+                " return performance.now()")
+            driver.js("document.getElementById('plane-play').click()")
+            time.sleep(10)
+            driver.js("document.getElementById('plane-play').click()")
+            shown = driver.js("return window.__frames")
+            draws = driver.js("return window.__draws") or []
+            figures["plane_frames_in_10_s"] = float(shown)
+            figures["plane_frames_per_s"] = shown / 10.0
+            if draws:
+                figures["plane_maps_draw_ms_max"] = max(draws)
+            tasks = [d for st, d in driver.js("return window.__longtasks || []") or [] if st >= start]
+            figures["plane_playing_longest_task_ms"] = max(tasks) if tasks else 0.0
+            assert shown >= 40, f"{shown} frames in 10 s"
+            assert not tasks or max(tasks) <= 50, f"main-thread tasks while playing: {tasks}"
+            severe = [e for e in driver.logs() if e.get("level") == "SEVERE"]
+            assert not severe, "console errors: " + "; ".join(e.get("message", "") for e in severe)
+            # Step and scrub: the step counter follows.
+            driver.js("document.getElementById('plane-step').click()")
+            driver.js("const r = document.getElementById('plane-scrub'); r.value = '3';"
+                      " r.dispatchEvent(new Event('input', {bubbles: true}))")
+            time.sleep(0.3)
+            assert driver.js("return document.getElementById('plane-status').dataset.frame") == "3"
+            assert "frame 4 of" in driver.js("return document.getElementById('plane-status').textContent")
+
         def no_console_errors():
             severe = [e for e in driver.logs() if e.get("level") == "SEVERE"]
             assert not severe, "console errors: " + "; ".join(e.get("message", "") for e in severe)
@@ -886,6 +938,8 @@ def main():
               a_dead_worker_is_replaced_and_the_job_sent_again)
         check("a Content-Security-Policy allows only the page's own scripts and wasm; no request leaves its origin",
               a_content_security_policy_allows_only_the_pages_own_code)
+        check("the plane plays for 10 s: frames counted, no main-thread task over 50 ms, no console error",
+              the_plane_plays_for_ten_seconds)
         check("no console errors", no_console_errors)
         presets = driver.js("return [...document.querySelectorAll('#preset option')]"
                             ".map(o => o.value).filter(v => v !== 'none')") or []

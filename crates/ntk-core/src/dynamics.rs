@@ -371,12 +371,9 @@ pub fn predict(
     };
     let (vty, vtf, kv) = match &eigen {
         Some((_, v)) => {
-            let kv: Vec<f64> = (0..m)
-                .flat_map(|a| {
-                    let row = k_test_train.row(a);
-                    (0..n).map(move |k| (0..n).map(|i| row[i] * v.get(i, k)).sum::<f64>())
-                })
-                .collect();
+            // K(X*, X) V by one matrix product.
+            let mut kv = vec![0.0; m * n];
+            gemm_row_major(&mut kv, k_test_train.as_faer(), v.as_faer());
             (project(v, y), f0.map(|(f, _)| project(v, f)), kv)
         }
         None => (Vec::new(), None, Vec::new()),
@@ -710,84 +707,117 @@ pub fn predict_cov(
 #[allow(clippy::too_many_arguments)]
 pub fn predict_variance(
     kind: KernelKind,
-    (k_train, k_test_train): (&Matrix, &Matrix),
-    (nngp_train, nngp_test_train, nngp_test_diag): (&Matrix, &Matrix, &[f64]),
+    kernels: (&Matrix, &Matrix),
+    nngp: (&Matrix, &Matrix, &[f64]),
     times: &[Option<f64>],
     learning_rate: f64,
     diag_reg: f64,
 ) -> Result<Vec<Vec<f64>>> {
-    let n = k_train.rows();
-    let m = k_test_train.rows();
-    if k_train.cols() != n
-        || nngp_train.rows() != n
-        || nngp_train.cols() != n
-        || k_test_train.cols() != n
-        || nngp_test_train.rows() != m
-        || nngp_test_train.cols() != n
-        || nngp_test_diag.len() != m
-    {
-        return Err(NtkError::DimensionMismatch {
-            field: "kernels",
-            expected: m,
-            got: nngp_test_diag.len(),
-        });
-    }
-    let basis = CovBasis::new(kind, k_train, nngp_train, learning_rate, diag_reg)?;
-    let vt_k = basis.project_rows(k_test_train);
-    let vt_g = if kind == KernelKind::Ntk {
-        basis.project_rows(nngp_test_train)
-    } else {
-        Vec::new()
-    };
-    times
-        .iter()
-        .map(|&t| {
-            let g = basis.gains(t, kind == KernelKind::Nngp);
-            // NTK: u_a = g ⊙ (Vᵀ Θ(X, x_a)) and its quadratic form uᵀ(VᵀKV)u, the
-            // rows of U (VᵀKV) by one matrix product.
-            let (u, q) = if kind == KernelKind::Ntk {
-                let u: Vec<f64> = vt_k
-                    .chunks(n.max(1))
-                    .flat_map(|row| row.iter().zip(&g).map(|(x, gk)| gk * x))
-                    .collect();
-                let mut q = vec![0.0; m * n];
-                gemm_row_major(
-                    &mut q,
-                    MatRef::from_row_major_slice(&u, m, n),
-                    MatRef::from_row_major_slice(&basis.vkv, n, n),
-                );
-                (u, q)
-            } else {
-                (Vec::new(), Vec::new())
-            };
-            let out: Vec<f64> = (0..m)
-                .map(|a| {
-                    let row = &vt_k[a * n..(a + 1) * n];
-                    match kind {
-                        KernelKind::Nngp => {
-                            nngp_test_diag[a]
-                                - row.iter().zip(&g).map(|(x, gk)| gk * x * x).sum::<f64>()
-                        }
-                        KernelKind::Ntk => {
-                            let u = &u[a * n..(a + 1) * n];
-                            let quad: f64 = u
-                                .iter()
-                                .zip(&q[a * n..(a + 1) * n])
-                                .map(|(x, y)| x * y)
-                                .sum();
-                            let cross: f64 = (0..n).map(|k| u[k] * vt_g[a * n + k]).sum();
-                            nngp_test_diag[a] + quad - 2.0 * cross
-                        }
-                    }
-                })
-                .collect();
-            if out.iter().all(|x| x.is_finite()) {
-                Ok(out)
-            } else {
-                Err(NtkError::Numerical(
-                    SINGULAR.replace("covariance", "variance"),
-                ))
-            }
+    let v = Variances::new(kind, kernels, nngp, learning_rate, diag_reg)?;
+    times.iter().map(|&t| v.at(t)).collect()
+}
+
+/// [`predict_variance`] one time at a time: the eigendecomposition and the
+/// projections once, then each time's variances by one m × n × n product (for a
+/// grid's frames computed as training goes).
+pub struct Variances {
+    kind: KernelKind,
+    basis: CovBasis,
+    vt_k: Vec<f64>,
+    vt_g: Vec<f64>,
+    diag: Vec<f64>,
+}
+
+impl Variances {
+    /// The basis of `predict_variance`'s arguments (without the times).
+    pub fn new(
+        kind: KernelKind,
+        (k_train, k_test_train): (&Matrix, &Matrix),
+        (nngp_train, nngp_test_train, nngp_test_diag): (&Matrix, &Matrix, &[f64]),
+        learning_rate: f64,
+        diag_reg: f64,
+    ) -> Result<Self> {
+        let n = k_train.rows();
+        let m = k_test_train.rows();
+        if k_train.cols() != n
+            || nngp_train.rows() != n
+            || nngp_train.cols() != n
+            || k_test_train.cols() != n
+            || nngp_test_train.rows() != m
+            || nngp_test_train.cols() != n
+            || nngp_test_diag.len() != m
+        {
+            return Err(NtkError::DimensionMismatch {
+                field: "kernels",
+                expected: m,
+                got: nngp_test_diag.len(),
+            });
+        }
+        let basis = CovBasis::new(kind, k_train, nngp_train, learning_rate, diag_reg)?;
+        let vt_k = basis.project_rows(k_test_train);
+        let vt_g = if kind == KernelKind::Ntk {
+            basis.project_rows(nngp_test_train)
+        } else {
+            Vec::new()
+        };
+        Ok(Variances {
+            kind,
+            basis,
+            vt_k,
+            vt_g,
+            diag: nngp_test_diag.to_vec(),
         })
-        .collect()
+    }
+
+    /// Each test input's variance at time `t` (`None`: t = ∞).
+    pub fn at(&self, t: Option<f64>) -> Result<Vec<f64>> {
+        let (kind, basis, vt_k, vt_g) = (self.kind, &self.basis, &self.vt_k, &self.vt_g);
+        let n = basis.lambda.len();
+        let m = self.diag.len();
+        let g = basis.gains(t, kind == KernelKind::Nngp);
+        // NTK: u_a = g ⊙ (Vᵀ Θ(X, x_a)) and its quadratic form uᵀ(VᵀKV)u, the rows of
+        // U (VᵀKV) by one matrix product.
+        let (u, q) = if kind == KernelKind::Ntk {
+            let u: Vec<f64> = vt_k
+                .chunks(n.max(1))
+                .flat_map(|row| row.iter().zip(&g).map(|(x, gk)| gk * x))
+                .collect();
+            let mut q = vec![0.0; m * n];
+            gemm_row_major(
+                &mut q,
+                MatRef::from_row_major_slice(&u, m, n),
+                MatRef::from_row_major_slice(&basis.vkv, n, n),
+            );
+            (u, q)
+        } else {
+            (Vec::new(), Vec::new())
+        };
+        let out: Vec<f64> = (0..m)
+            .map(|a| {
+                let row = &vt_k[a * n..(a + 1) * n];
+                match kind {
+                    KernelKind::Nngp => {
+                        self.diag[a] - row.iter().zip(&g).map(|(x, gk)| gk * x * x).sum::<f64>()
+                    }
+                    KernelKind::Ntk => {
+                        let u = &u[a * n..(a + 1) * n];
+                        let quad: f64 = u
+                            .iter()
+                            .zip(&q[a * n..(a + 1) * n])
+                            .map(|(x, y)| x * y)
+                            .sum();
+                        let cross: f64 = (0..n).map(|k| u[k] * vt_g[a * n + k]).sum();
+                        self.diag[a] + quad - 2.0 * cross
+                    }
+                }
+            })
+            .collect();
+        if out.iter().all(|x| x.is_finite()) {
+            Ok(out)
+        } else {
+            Err(NtkError::Numerical(
+                SINGULAR.replace("covariance", "variance"),
+            ))
+        }
+    }
 }

@@ -345,9 +345,7 @@ impl Mlp {
             } else {
                 let mut al = Mat::<f64>::zeros(zl.nrows(), zl.ncols());
                 for j in 0..zl.ncols() {
-                    for (o, v) in al.col_as_slice_mut(j).iter_mut().zip(zl.col_as_slice(j)) {
-                        *o = act.apply(*v);
-                    }
+                    act.apply_slice(zl.col_as_slice(j), al.col_as_slice_mut(j));
                 }
                 a.push(al);
                 z.push(zl);
@@ -377,9 +375,7 @@ impl Mlp {
             );
             let zl = &cache.z[l];
             for j in 0..d.ncols() {
-                for (o, v) in d.col_as_slice_mut(j).iter_mut().zip(zl.col_as_slice(j)) {
-                    *o *= act.derivative(*v);
-                }
+                act.scale_by_derivative(zl.col_as_slice(j), d.col_as_slice_mut(j));
             }
             deltas[l] = d;
         }

@@ -37,8 +37,8 @@ pub struct PlanePlot<'a> {
     /// [`plane_cells`] as bitmaps into the returned mappings, then draws the points
     /// with [`draw_plane_points`].
     pub paint_cells: bool,
-    /// Maps per row (the rest wrap); 0: all in one row, or one column on an area
-    /// taller than wide.
+    /// Maps per row (the rest wrap); 0: all in one row. One column on an area
+    /// more than twice as tall as wide (a phone), or taller than wide with 0.
     pub per_row: usize,
 }
 
@@ -97,7 +97,9 @@ fn split<DB: DrawingBackend>(
     per_row: usize,
 ) -> Vec<DrawingArea<DB, Shift>> {
     let (w, h) = area.dim_in_pixel();
-    let (rows, cols) = if per_row > 0 {
+    let (rows, cols) = if h > w.saturating_mul(2) {
+        (count, 1)
+    } else if per_row > 0 {
         (count.div_ceil(per_row), per_row)
     } else if h > w {
         (count, 1)

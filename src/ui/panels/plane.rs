@@ -69,7 +69,7 @@ impl PlaneFigure {
             test_y: &self.y_test,
             label_scale: self.scale,
             paint_cells: false,
-            per_row: 0,
+            per_row: 2,
         }
     }
 
@@ -146,15 +146,20 @@ fn label_scale(p: &Plane) -> f64 {
         .max(1e-9)
 }
 
+fn f64s(v: &[f32]) -> Vec<f64> {
+    v.iter().map(|&x| f64::from(x)).collect()
+}
+
 /// The figure of frame `k` (the newest if beyond).
 pub fn plane_figure(p: &Plane, k: usize) -> Option<PlaneFigure> {
     let frame = p.frames.get(k.min(p.frames.len().checked_sub(1)?))?;
-    let std_max = p
-        .frames
+    // The standard deviation shrinks by orders of magnitude near the data as t
+    // grows: each frame on its own scale (its colour bar says which).
+    let std_max = frame
+        .kernel_std
         .iter()
-        .flat_map(|f| f.kernel_std.iter())
-        .fold(0.0f64, |m, v| m.max(*v))
-        .max(1e-9);
+        .fold(0.0f64, |m, v| m.max(f64::from(*v)))
+        .max(1e-12);
     let t = p.learning_rate * frame.step as f64;
     let alpha = if p.mu_p {
         format!("μP, α = {}", fmt3(p.alpha))
@@ -174,16 +179,16 @@ pub fn plane_figure(p: &Plane, k: usize) -> Option<PlaneFigure> {
         x_test: p.x_test.clone(),
         y_test: p.y_test.clone(),
         maps: [
-            frame.net.clone(),
-            frame.linear.clone(),
-            frame.kernel.clone(),
-            frame.kernel_std.clone(),
+            f64s(&frame.net),
+            f64s(&frame.linear),
+            f64s(&frame.kernel),
+            f64s(&frame.kernel_std),
         ],
         titles: [
             format!("net, m = {}, {alpha}", p.width),
             "its linearisation (same f₀, Θ̂₀)".into(),
             kernel_title,
-            "std over initialisations (∞ width)".into(),
+            "its std over initialisations".into(),
         ],
         scale: label_scale(p),
         std_max,
@@ -332,10 +337,10 @@ pub fn run_csv(p: &Plane) -> String {
                     f.step as f64,
                     -p.extent + (i % s) as f64 * step,
                     -p.extent + (i / s) as f64 * step,
-                    f.net[i],
-                    f.linear[i],
-                    f.kernel[i],
-                    f.kernel_std[i],
+                    f64::from(f.net[i]),
+                    f64::from(f.linear[i]),
+                    f64::from(f.kernel[i]),
+                    f64::from(f.kernel_std[i]),
                 ]
             })
         }),
@@ -481,7 +486,7 @@ pub fn PlanePanel(
                 <button type="button" id="plane-run-csv" class="share" title="Every frame's grid values as one CSV file" on:click=on_run_csv>"CSV of the run"</button>
             </div>
             <div class="panel-plots">
-                <FigureCanvas id="plane-maps" label="The net, its linearisation, the infinite-width NTK prediction and its standard deviation over the plane, at the current frame, with the data" results=results slots=&[Slot::Plane] busy=busy figure=maps aspect="4 / 1.2" charts=4 />
+                <FigureCanvas id="plane-maps" label="The net, its linearisation, the infinite-width NTK prediction and its standard deviation over the plane, at the current frame, with the data" results=results slots=&[Slot::Plane] busy=busy figure=maps aspect="1.25 / 1" charts=4 />
                 <FigureCanvas id="plane-curves" label="The losses of the net and of its linearisation, and the NTK drift, up to the current frame" results=results slots=&[Slot::Plane] busy=busy figure=curves aspect="2.6 / 1" charts=2 />
                 <Show when=move || several.get()>
                     <FigureCanvas id="plane-alpha" label="Lazy against rich: the gap to the linearisation, the NTK drift, the kernel–target alignment and the test loss against the output scale α" results=results slots=&[Slot::Plane] busy=busy figure=lazy.clone() aspect="3 / 1" charts=3 />

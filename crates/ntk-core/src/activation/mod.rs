@@ -212,6 +212,40 @@ impl Activation {
         }
     }
 
+    /// dst[i] = φ(src[i]): the same values as [`Activation::apply`], with the match
+    /// taken once per slice, so that the piecewise-linear activations' loops vectorise.
+    pub fn apply_slice(&self, src: &[f64], dst: &mut [f64]) {
+        match self.abrelu_slopes() {
+            Some((a, b)) => {
+                for (o, &x) in dst.iter_mut().zip(src) {
+                    *o = b * x.max(0.0) + a * x.min(0.0);
+                }
+            }
+            _ => {
+                for (o, &x) in dst.iter_mut().zip(src) {
+                    *o = self.apply(x);
+                }
+            }
+        }
+    }
+
+    /// d[i] *= φ'(z[i]): the same values as [`Activation::derivative`], the match
+    /// taken once per slice.
+    pub fn scale_by_derivative(&self, z: &[f64], d: &mut [f64]) {
+        match self.abrelu_slopes() {
+            Some((a, b)) => {
+                for (o, &x) in d.iter_mut().zip(z) {
+                    *o *= a + (b - a) * f64::from(u8::from(x > 0.0));
+                }
+            }
+            _ => {
+                for (o, &x) in d.iter_mut().zip(z) {
+                    *o *= self.derivative(x);
+                }
+            }
+        }
+    }
+
     /// φ'(x); at a kink the right derivative for x > 0 and the left one at x ≤ 0
     /// (so relu'(0) = 0, as in JAX).
     pub fn derivative(&self, x: f64) -> f64 {

@@ -34,7 +34,7 @@ use rand_distr::StandardNormal;
 use serde::{Deserialize, Serialize};
 
 use super::{check_count, check_widths, Observer, Part, Reporter, UserPoints};
-use crate::dynamics::{predict, predict_variance, KernelKind};
+use crate::dynamics::{predict, KernelKind, Variances};
 use crate::error::{NtkError, Result};
 use crate::kernel::{kernel_matrix, FcNetwork};
 use crate::linalg::Matrix;
@@ -322,11 +322,15 @@ pub fn grid_points(side: usize) -> Result<Matrix> {
 pub struct Frame {
     pub step: usize,
     /// f_α on the grid, and its linearisation's.
-    pub net: Vec<f64>,
-    pub linear: Vec<f64>,
+    ///
+    /// The grid's values are stored in f32 (7 significant digits): they are drawn and
+    /// exported, and a frame of a 100 × 100 grid crosses from the worker to the page
+    /// as half the JSON. Every summary (losses, gap, drift) is computed in f64.
+    pub net: Vec<f32>,
+    pub linear: Vec<f32>,
     /// The infinite-width NTK ensemble's mean and standard deviation at t = η·step.
-    pub kernel: Vec<f64>,
-    pub kernel_std: Vec<f64>,
+    pub kernel: Vec<f32>,
+    pub kernel_std: Vec<f32>,
     /// (1/2N)‖f − y‖² of the net and of its linearisation, on the train and test sets.
     pub train_loss: f64,
     pub test_loss: f64,
@@ -385,6 +389,10 @@ fn alignment(k: &Matrix, y: &[f64]) -> f64 {
     quad / (crate::train::frobenius(k) * yy).max(f64::MIN_POSITIVE)
 }
 
+fn f32s(v: &[f64]) -> Vec<f32> {
+    v.iter().map(|&x| x as f32).collect()
+}
+
 fn half_loss(f: &[f64], y: &[f64]) -> f64 {
     f.iter().zip(y).map(|(a, b)| (a - b) * (a - b)).sum::<f64>() / (2.0 * f.len() as f64)
 }
@@ -425,17 +433,18 @@ pub fn run(p: &Params, observer: &mut dyn Observer) -> Result<Plane> {
     // A little ridge keeps t = ∞ defined when the train kernel is near-singular.
     let reg = 1e-8;
     let mean = predict(&ktt.ntk, &kgt.ntk, &y, &times, 1.0, reg, None)?.test_mean;
-    let std = predict_variance(
+    // The standard deviation: one basis, then each frame's time as its frame comes
+    // (an m × n × n product each), so that the first frames appear at once.
+    let variances = Variances::new(
         KernelKind::Ntk,
         (&ktt.ntk, &kgt.ntk),
         (&ktt.nngp, &kgt.nngp, &kgg_diag),
-        &times,
         1.0,
         reg,
-    )?
-    .into_iter()
-    .map(|v| v.iter().map(|s| s.max(0.0).sqrt()).collect::<Vec<f64>>())
-    .collect::<Vec<_>>();
+    )?;
+    let std_at = |t: Option<f64>| -> Result<Vec<f64>> {
+        Ok(variances.at(t)?.iter().map(|s| s.max(0.0).sqrt()).collect())
+    };
     r.step(1, "the infinite-width prediction")?;
     let mut out = Plane {
         x_train: rows(&x),
@@ -451,7 +460,7 @@ pub fn run(p: &Params, observer: &mut dyn Observer) -> Result<Plane> {
         learning_rate: p.learning_rate,
         frames: Vec::new(),
         kernel_inf: mean[times.len() - 1].clone(),
-        kernel_inf_std: std[times.len() - 1].clone(),
+        kernel_inf_std: std_at(None)?,
         runs: Vec::new(),
     };
 
@@ -514,33 +523,44 @@ pub fn run(p: &Params, observer: &mut dyn Observer) -> Result<Plane> {
                 .map(|(f, f0)| alpha * (f - f0))
                 .collect())
         };
-        let frame =
-            |net: &Mlp, s: usize, k: usize, lin_train: &[f64], lin_eval: &[f64]| -> Result<Frame> {
-                let ft = centred(net, &x, &f0_train)?;
-                let fe = centred(net, &eval, &f0_eval)?;
-                let kt = net.empirical_kernels(&x, None)?.ntk;
-                let drift = kt
-                    .as_slice()
-                    .iter()
-                    .zip(k0.as_slice())
-                    .map(|(a, b)| (a - b) * (a - b))
-                    .sum::<f64>()
-                    .sqrt()
-                    / norm0;
-                Ok(Frame {
-                    step: s,
-                    net: fe[n_test..].to_vec(),
-                    linear: lin_eval[n_test..].to_vec(),
-                    kernel: mean[k].clone(),
-                    kernel_std: std[k].clone(),
-                    train_loss: half_loss(&ft, &y),
-                    test_loss: half_loss(&fe[..n_test], &y_test),
-                    linear_train_loss: half_loss(lin_train, &y),
-                    linear_test_loss: half_loss(&lin_eval[..n_test], &y_test),
-                    drift,
-                })
+        let frame = |net: &Mlp,
+                     s: usize,
+                     k: usize,
+                     lin_train: &[f64],
+                     lin_eval: &[f64]|
+         -> Result<(Frame, f64)> {
+            let ft = centred(net, &x, &f0_train)?;
+            let fe = centred(net, &eval, &f0_eval)?;
+            let kt = net.empirical_kernels(&x, None)?.ntk;
+            let drift = kt
+                .as_slice()
+                .iter()
+                .zip(k0.as_slice())
+                .map(|(a, b)| (a - b) * (a - b))
+                .sum::<f64>()
+                .sqrt()
+                / norm0;
+            // The gap ‖f − f_lin‖/‖f_lin‖ over the grid, in f64.
+            let gap = super::sgd::rel_dist(&fe[n_test..], &lin_eval[n_test..]);
+            let frame = Frame {
+                step: s,
+                net: f32s(&fe[n_test..]),
+                linear: f32s(&lin_eval[n_test..]),
+                kernel: if first { f32s(&mean[k]) } else { Vec::new() },
+                kernel_std: if first {
+                    f32s(&std_at(times[k])?)
+                } else {
+                    Vec::new()
+                },
+                train_loss: half_loss(&ft, &y),
+                test_loss: half_loss(&fe[..n_test], &y_test),
+                linear_train_loss: half_loss(lin_train, &y),
+                linear_test_loss: half_loss(&lin_eval[..n_test], &y_test),
+                drift,
             };
-        let mut last = frame(&net, 0, 0, &lin_train, &vec![0.0; n_test + gn])?;
+            Ok((frame, gap))
+        };
+        let (mut last, mut gap) = frame(&net, 0, 0, &lin_train, &vec![0.0; n_test + gn])?;
         if first {
             out.frames.push(last.clone());
             r.part(Part::PlaneFrame(last.clone()));
@@ -575,7 +595,7 @@ pub fn run(p: &Params, observer: &mut dyn Observer) -> Result<Plane> {
             // Every frame of the first α; the last step of the others.
             match recorded.binary_search(&s) {
                 Ok(k) if first || s == p.steps => {
-                    last = frame(&net, s, k, &lin_train, &lin_at(&resid_sum))?;
+                    (last, gap) = frame(&net, s, k, &lin_train, &lin_at(&resid_sum))?;
                     if first {
                         out.frames.push(last.clone());
                         r.part(Part::PlaneFrame(last.clone()));
@@ -583,13 +603,16 @@ pub fn run(p: &Params, observer: &mut dyn Observer) -> Result<Plane> {
                 }
                 _ => {}
             }
-            r.step(1 + ai * p.steps + s, format!("α = {alpha}: step {s}"))?;
+            // About 200 progress messages a run, and every frame.
+            if s % (p.steps / 200).max(1) == 0 || recorded.binary_search(&s).is_ok() {
+                r.step(1 + ai * p.steps + s, format!("α = {nominal}: step {s}"))?;
+            }
         }
         let kt = net.empirical_kernels(&x, None)?.ntk;
         let run = AlphaRun {
             alpha: nominal,
             output_scale: alpha,
-            gap: super::sgd::rel_dist(&last.net, &last.linear),
+            gap,
             drift: last.drift,
             alignment_start: align0,
             alignment_end: alignment(&kt, &y),
