@@ -285,7 +285,7 @@ pub const PRESETS: [Preset; 16] = [
             ("alphas", "1"),
             ("frames", "30"),
         ],
-        seconds: 4.0,
+        seconds: 4.1,
     },
     Preset {
         id: "spiral-lazy-rich",
@@ -304,7 +304,7 @@ pub const PRESETS: [Preset; 16] = [
             ("alphas", "0.3, 1, 30"),
             ("frames", "30"),
         ],
-        seconds: 10.0,
+        seconds: 19.6,
     },
     Preset {
         id: "kernel-unsure",
@@ -322,7 +322,7 @@ pub const PRESETS: [Preset; 16] = [
             ("alphas", "1"),
             ("frames", "30"),
         ],
-        seconds: 4.0,
+        seconds: 1.9,
     },
 ];
 

@@ -56,7 +56,7 @@ pub(crate) fn now_ms() -> f64 {
 }
 
 /// Start a download of `href` as `name`.
-fn download(href: &str, name: &str) {
+pub(crate) fn download(href: &str, name: &str) {
     let Some(doc) = web_sys::window().and_then(|w| w.document()) else {
         return;
     };

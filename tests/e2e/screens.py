@@ -78,6 +78,9 @@ def main():
             time.sleep(0.5)
             wait_for(driver, "return document.querySelector('#job-status')?.dataset.state === 'done'",
                      timeout=120, what=name)
+            # The plane's play-head moves on after the job: the last frame is shown.
+            wait_for(driver, "const p = document.getElementById('plane-status');"
+                     " return !p || p.dataset.playing === 'false'", timeout=60, what=name)
             time.sleep(0.8)
             if name.endswith("-controls"):
                 driver.js("document.getElementById('toggle-controls').click()")

@@ -18,6 +18,7 @@ use ntk_plots::{
     draw_plane_maps, draw_plane_points, fmt3, palette, plane_cells, Mapping, PlaneMap, PlanePlot,
     PlotError, Series, Stroke,
 };
+use wasm_bindgen::closure::Closure;
 use web_sys::HtmlCanvasElement;
 
 use super::Panel;
@@ -200,6 +201,8 @@ pub fn plane_figure(p: &Plane, k: usize) -> Option<PlaneFigure> {
 pub fn plane_charts(p: &Plane, k: usize, log: bool) -> Vec<Chart> {
     let upto = (k + 1).min(p.frames.len());
     let frames = &p.frames[..upto];
+    // Step 0 alone has no place on log axes: linear ones until the next frame.
+    let log = log && upto > 1;
     // On log axes step 0 is left out.
     let from = usize::from(log).min(frames.len());
     let x: Vec<f64> = frames[from..].iter().map(|f| f.step as f64).collect();
@@ -235,8 +238,8 @@ pub fn plane_charts(p: &Plane, k: usize, log: bool) -> Vec<Chart> {
         )
         .stroke(Stroke::Dotted),
     ];
-    // Step 0's drift is 0 by construction: not drawn.
-    let from_drift = 1.min(frames.len());
+    // Step 0's drift is 0 by construction: not drawn on log axes.
+    let from_drift = usize::from(log).min(frames.len());
     let mut drift = Chart::new("NTK drift", "step s", "‖Θ̂_s − Θ̂₀‖_F/‖Θ̂₀‖_F").log(log, log);
     drift.series = vec![Series::new(
         format!("net, m = {}", p.width),
@@ -345,6 +348,73 @@ pub fn run_csv(p: &Plane) -> String {
             })
         }),
     )
+}
+
+/// A recording of the maps' canvas as a video (where the browser has MediaRecorder):
+/// the recorder and its two handlers, kept alive while it records.
+struct Recording {
+    recorder: web_sys::MediaRecorder,
+    _data: Closure<dyn FnMut(web_sys::BlobEvent)>,
+    _stop: Closure<dyn FnMut()>,
+}
+
+/// Whether this browser can record a canvas (MediaRecorder and captureStream).
+fn can_record() -> bool {
+    let Some(w) = web_sys::window() else {
+        return false;
+    };
+    js_sys::Reflect::has(&w, &"MediaRecorder".into()).unwrap_or(false)
+        && js_sys::Reflect::has(
+            &js_sys::Reflect::get(&w, &"HTMLCanvasElement".into())
+                .and_then(|c| js_sys::Reflect::get(&c, &"prototype".into()))
+                .unwrap_or(wasm_bindgen::JsValue::UNDEFINED),
+            &"captureStream".into(),
+        )
+        .unwrap_or(false)
+}
+
+/// Start recording the canvas `id`; the video is downloaded as `name` when the
+/// recorder stops.
+fn start_recording(id: &str, name: &'static str) -> Result<Recording, String> {
+    use wasm_bindgen::JsCast;
+    let canvas: HtmlCanvasElement = web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.get_element_by_id(id))
+        .ok_or("no canvas to record")?
+        .dyn_into()
+        .map_err(|_| "not a canvas".to_string())?;
+    let stream = canvas
+        .capture_stream_with_frame_request_rate(FPS)
+        .map_err(|e| format!("{e:?}"))?;
+    let recorder =
+        web_sys::MediaRecorder::new_with_media_stream(&stream).map_err(|e| format!("{e:?}"))?;
+    let chunks = std::rc::Rc::new(std::cell::RefCell::new(js_sys::Array::new()));
+    let kept = chunks.clone();
+    let data = Closure::<dyn FnMut(web_sys::BlobEvent)>::new(move |e: web_sys::BlobEvent| {
+        if let Some(b) = e.data() {
+            kept.borrow().push(&b);
+        }
+    });
+    let rec = recorder.clone();
+    let stop = Closure::<dyn FnMut()>::new(move || {
+        let opts = web_sys::BlobPropertyBag::new();
+        opts.set_type(&rec.mime_type());
+        if let Ok(blob) = web_sys::Blob::new_with_blob_sequence_and_options(&chunks.borrow(), &opts)
+        {
+            if let Ok(url) = web_sys::Url::create_object_url_with_blob(&blob) {
+                crate::ui::figure::download(&url, name);
+                let _ = web_sys::Url::revoke_object_url(&url);
+            }
+        }
+    });
+    recorder.set_ondataavailable(Some(data.as_ref().unchecked_ref()));
+    recorder.set_onstop(Some(stop.as_ref().unchecked_ref()));
+    recorder.start().map_err(|e| format!("{e:?}"))?;
+    Ok(Recording {
+        recorder,
+        _data: data,
+        _stop: stop,
+    })
 }
 
 /// The panel: the player, the maps, the curves, and lazy against rich.
@@ -459,6 +529,43 @@ pub fn PlanePanel(
             .map_or(1, |s| s.saturating_add(1));
         seed.set(next.to_string());
     };
+    // Record: play from the first frame while the maps' canvas is recorded; the video
+    // is downloaded when the play-head reaches the end (or on a second click).
+    let recording = StoredValue::new_local(None::<Recording>);
+    let is_recording = RwSignal::new(false);
+    let record_error = RwSignal::new(None::<String>);
+    // A stopped recording's handlers run after stop() returns (its last data, then
+    // the download): it is kept until the next recording stops.
+    let stopped = StoredValue::new_local(None::<Recording>);
+    let stop_recording = move || {
+        if let Some(r) = recording.try_update_value(Option::take).flatten() {
+            let _ = r.recorder.stop();
+            stopped.set_value(Some(r));
+        }
+        is_recording.set(false);
+    };
+    let on_record = move |_| {
+        if is_recording.get_untracked() {
+            stop_recording();
+            return;
+        }
+        match start_recording("plane-maps", "ntk-plane.webm") {
+            Ok(r) => {
+                recording.set_value(Some(r));
+                record_error.set(None);
+                is_recording.set(true);
+                at.set(0);
+                playing.set(true);
+            }
+            Err(e) => record_error.set(Some(format!("The video could not be recorded: {e}"))),
+        }
+    };
+    Effect::new(move |_| {
+        if is_recording.get() && !playing.get() {
+            stop_recording();
+        }
+    });
+    let recordable = can_record();
     let on_run_csv = move |_| {
         results.with_untracked(|r| {
             if let Some((_, p)) = r.plane() {
@@ -484,7 +591,11 @@ pub fn PlanePanel(
                 <span class="plane-status" id="plane-status" role="status" data-frame=move || shown_at.get().to_string() data-frames=move || frames.get().to_string() data-playing=move || playing.get().to_string()>{status}</span>
                 <button type="button" id="plane-new-sample" class="share" title="Draw the data again (the next data seed)" on:click=on_new_sample>"New sample"</button>
                 <button type="button" id="plane-run-csv" class="share" title="Every frame's grid values as one CSV file" on:click=on_run_csv>"CSV of the run"</button>
+                <Show when=move || recordable>
+                    <button type="button" id="plane-record" class="share" title="Play from the first frame and download the maps as a WebM video" aria-pressed=move || if is_recording.get() { "true" } else { "false" } on:click=on_record>{move || if is_recording.get() { "Stop recording" } else { "Record video" }}</button>
+                </Show>
             </div>
+            <p class="panel-error" role="alert">{move || record_error.get()}</p>
             <div class="panel-plots">
                 <FigureCanvas id="plane-maps" label="The net, its linearisation, the infinite-width NTK prediction and its standard deviation over the plane, at the current frame, with the data" results=results slots=&[Slot::Plane] busy=busy figure=maps aspect="1.25 / 1" charts=4 />
                 <FigureCanvas id="plane-curves" label="The losses of the net and of its linearisation, and the NTK drift, up to the current frame" results=results slots=&[Slot::Plane] busy=busy figure=curves aspect="2.6 / 1" charts=2 />
