@@ -528,6 +528,7 @@ impl Settings {
             frames: s.frames,
             grid: s.plane_grid,
             mu_p: s.mu_p,
+            kernel: s.kernel,
             points,
         };
         let mut errors = Vec::new();

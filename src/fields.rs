@@ -476,7 +476,7 @@ pub const FIELDS: [Field; 67] = [
     field("pgrid", "100", Group::View, "grid (plane)", "Plane tab: points per side of the heatmaps over [−1.5, 1.5]².", num(PLANE_GRID, 10.0)),
     field("gentrain", "0", Group::View, "trained net beside the curves", "Generalization tab: at every n of the learning curve, also train a finite net of the widest width by full-batch gradient descent (η and steps of the training settings) and draw its test error beside the kernel's.", Kind::Flag),
     field("bydist", "0", Group::View, "curves by distribution", "Generalization tab: the learning curve and the bound again on Gaussian, Rademacher, Laplace and Student-t inputs (ν above) in the same d, each with its sample's ψ₂ and ψ₁.", Kind::Flag),
-    field("kernel", "ntk", Group::View, "kernel", "The NTK Θ governs gradient descent; the NNGP kernel K is the covariance of the random network's outputs.", Kind::Choice(&KERNELS)),
+    field("kernel", "ntk", Group::View, "kernel", "The NTK Θ governs gradient descent; the NNGP kernel K is the covariance of the random network's outputs. On the plane tab: the infinite-width ensemble drawn, the NTK's (every layer trained) or the NNGP's (the readout alone; at t = ∞ the Gaussian-process posterior).", Kind::Choice(&KERNELS)),
     field("seeds", "3", Group::View, "seeds per width", "Random networks for each finite width: each drawn thin (up to 12), with their mean ± 2 standard errors of the mean.", num(SEEDS, 1.0)),
     field("band", "1", Group::View, "seed mean and band", "Each width's seed mean with a band of ± 2 standard errors of the mean; off: the seeds' own curves only, a line each, as Jacot et al. 2018 draw them.", Kind::Flag),
     field("points", "201", Group::View, "angles", "How many angles γ the circle profile uses.", num(POINTS, 10.0)),
@@ -554,6 +554,7 @@ pub fn used_on(key: &str, view: View, v: Lookup) -> bool {
                         | "alphas"
                         | "frames"
                         | "pgrid"
+                        | "kernel"
                         | "log"
                 ),
             },

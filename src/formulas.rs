@@ -412,7 +412,7 @@ pub fn view_formulas(view: crate::config::View) -> Vec<Step> {
                 lines: vec![
                     "model f_α = α·(f_θ − f_θ₀), trained by gradient descent on (1/2N)‖f_α(X) − y‖² at rate η/α² (Chizat, Oyallon & Bach 2019, arXiv:1812.07956): the net's own step at rate η towards the targets f_θ₀(X) + y/α".into(),
                     "linearisation: f_lin(s + 1) = f_lin(s) − (η/N)·Θ̂₀(·, X)(f_lin(s)(X) − y), f_lin(0) = 0, with the net's own empirical NTK Θ̂₀ at initialisation: the same for every α".into(),
-                    "infinite width, at t = η·s: mean Θ(x, X)Θ⁻¹(I − e^{−ηΘt/N})y; covariance of neural-tangents' gradient_descent_mse_ensemble(compute_cov=True) with NNGP K and NTK Θ (Lee et al. 2019, arXiv:1902.06720, eq. 16), from one eigendecomposition of Θ(X, X) with a ridge of 10⁻⁸".into(),
+                    "infinite width, at t = η·s: mean Θ(x, X)Θ⁻¹(I − e^{−ηΘt/N})y; covariance of neural-tangents' gradient_descent_mse_ensemble(compute_cov=True) with NNGP K and NTK Θ (Lee et al. 2019, arXiv:1902.06720, eq. 16), from one eigendecomposition of Θ(X, X) with a ridge of 10⁻⁸; with the NNGP kernel chosen, the same with K in place of Θ (the readout alone trained), whose t = ∞ is the Gaussian-process posterior (neural-tangents' gp_inference)".into(),
                     "gap ‖f_α − f_lin‖/‖f_lin‖ over the grid; drift ‖Θ̂_T − Θ̂₀‖_F/‖Θ̂₀‖_F on the training inputs; kernel–target alignment yᵀΘ̂y/(‖Θ̂‖_F‖y‖²)".into(),
                     "μP (Yang & Hu 2021, arXiv:2011.14522): the NTK parameterization with the output ×1/√m and the rate ×m; centred, that is α/√m at the same η. Its NTK moves by Θ(1) at any width, so the infinite-width NTK prediction is its linearisation's limit, not its own".into(),
                 ],

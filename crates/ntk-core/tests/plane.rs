@@ -231,3 +231,58 @@ fn a_file_of_two_columns_is_shuffled_and_split() {
     seen.sort_by(f64::total_cmp);
     assert_eq!(seen, (0..rows).map(|i| i as f64).collect::<Vec<_>>());
 }
+
+#[test]
+fn the_nngp_map_at_infinite_time_is_the_gaussian_process_posterior() {
+    // Against a second implementation: K(G, X)(K(X, X) + εI)⁻¹y by a Cholesky solve,
+    // with ε the plane's ridge (10⁻⁸ relative to the mean diagonal, neural-tangents'
+    // diag_reg convention), and the posterior variance K(g, g) − K(g, X)(K + εI)⁻¹K(X, g).
+    let p = Params {
+        kernel: KernelKind::Nngp,
+        n: 40,
+        width: 32,
+        steps: 2,
+        frames: 2,
+        grid: 6,
+        ..Params::default()
+    };
+    let out = run(&p, &mut ()).unwrap();
+    let (x_all, y_all) = samples(p.dataset, p.n, p.noise, p.seed).unwrap();
+    let n = out.x_train.len();
+    let x =
+        ntk_core::linalg::Matrix::from_row_major(n, 2, x_all.as_slice()[..2 * n].to_vec()).unwrap();
+    let g = ntk_core::experiments::plane::grid_points(p.grid).unwrap();
+    let net = FcNetwork {
+        width: Some(p.width),
+        ..p.network
+    };
+    let k = kernel_matrix(&net, &x, None).unwrap().nngp;
+    let kg = kernel_matrix(&net, &g, Some(&x)).unwrap().nngp;
+    let kgg = kernel_matrix(&net, &g, None).unwrap().nngp;
+    let eps = 1e-8 * (0..n).map(|i| k.get(i, i)).sum::<f64>() / n as f64;
+    let ridge = ntk_core::linalg::Matrix::from_row_major(
+        n,
+        n,
+        (0..n * n)
+            .map(|ij| k.as_slice()[ij] + if ij / n == ij % n { eps } else { 0.0 })
+            .collect(),
+    )
+    .unwrap();
+    let (alpha, _) = ntk_core::linalg::cholesky_solve(&ridge, &y_all[..n]).unwrap();
+    for (i, got) in out.kernel_inf.iter().enumerate() {
+        let row = kg.row(i);
+        let want: f64 = row.iter().zip(&alpha).map(|(a, b)| a * b).sum();
+        let (w, _) = ntk_core::linalg::cholesky_solve(&ridge, row).unwrap();
+        let var = kgg.get(i, i) - row.iter().zip(&w).map(|(a, b)| a * b).sum::<f64>();
+        assert!(
+            (got - want).abs() <= 1e-6 * want.abs().max(1.0),
+            "{i}: {got} against {want}"
+        );
+        let sd = var.max(0.0).sqrt();
+        assert!(
+            (out.kernel_inf_std[i] - sd).abs() <= 1e-5,
+            "{i}: {} against {sd}",
+            out.kernel_inf_std[i]
+        );
+    }
+}

@@ -167,10 +167,14 @@ pub fn plane_figure(p: &Plane, k: usize) -> Option<PlaneFigure> {
     } else {
         format!("α = {}", fmt3(p.alpha))
     };
+    let which = match p.kernel {
+        ntk_core::dynamics::KernelKind::Ntk => "NTK",
+        ntk_core::dynamics::KernelKind::Nngp => "NNGP (readout trained)",
+    };
     let kernel_title = if p.mu_p {
-        "NTK limit, t = ηs (not μP's limit)".to_string()
+        format!("{which} limit, t = {} (not μP's limit)", fmt3(t))
     } else {
-        format!("infinite-width NTK, t = {}", fmt3(t))
+        format!("infinite-width {which}, t = {}", fmt3(t))
     };
     Some(PlaneFigure {
         side: p.grid,

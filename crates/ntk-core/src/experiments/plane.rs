@@ -81,6 +81,9 @@ pub struct Params {
     /// μP: every α is divided by √m (see the module's documentation); needs the NTK
     /// parameterization.
     pub mu_p: bool,
+    /// The infinite-width ensemble drawn: the NTK's (every layer trained) or the
+    /// NNGP's (the readout alone; its t = ∞ is the GP posterior).
+    pub kernel: KernelKind,
     /// The user's points (two input columns and a target) instead of `dataset`:
     /// shuffled with `seed`, then split by `test_fraction`; `n` and `noise` are
     /// not used.
@@ -103,6 +106,7 @@ impl Default for Params {
             frames: 20,
             grid: 60,
             mu_p: false,
+            kernel: KernelKind::Ntk,
             points: None,
         }
     }
@@ -369,6 +373,7 @@ pub struct Plane {
     /// scale as set; under μP (`mu_p`) the multiplier is `output_scale` = α/√m.
     pub alpha: f64,
     pub mu_p: bool,
+    pub kernel: KernelKind,
     pub output_scale: f64,
     pub width: usize,
     pub learning_rate: f64,
@@ -432,12 +437,18 @@ pub fn run(p: &Params, observer: &mut dyn Observer) -> Result<Plane> {
     times.push(None);
     // A little ridge keeps t = ∞ defined when the train kernel is near-singular.
     let reg = 1e-8;
-    let mean = predict(&ktt.ntk, &kgt.ntk, &y, &times, 1.0, reg, None)?.test_mean;
+    // The NTK ensemble (gradient descent on every layer), or the NNGP one (the readout
+    // alone; at t = ∞ the Gaussian-process posterior, neural-tangents' gp_inference).
+    let (k_train, k_grid) = match p.kernel {
+        KernelKind::Ntk => (&ktt.ntk, &kgt.ntk),
+        KernelKind::Nngp => (&ktt.nngp, &kgt.nngp),
+    };
+    let mean = predict(k_train, k_grid, &y, &times, 1.0, reg, None)?.test_mean;
     // The standard deviation: one basis, then each frame's time as its frame comes
     // (an m × n × n product each), so that the first frames appear at once.
     let variances = Variances::new(
-        KernelKind::Ntk,
-        (&ktt.ntk, &kgt.ntk),
+        p.kernel,
+        (k_train, k_grid),
         (&ktt.nngp, &kgt.nngp, &kgg_diag),
         1.0,
         reg,
@@ -455,6 +466,7 @@ pub fn run(p: &Params, observer: &mut dyn Observer) -> Result<Plane> {
         extent: EXTENT,
         alpha: p.alphas[0],
         mu_p: p.mu_p,
+        kernel: p.kernel,
         output_scale: p.output_scale(p.alphas[0]),
         width: p.width,
         learning_rate: p.learning_rate,
