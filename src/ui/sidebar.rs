@@ -106,12 +106,16 @@ pub fn Sidebar(
             let heading = format!("group-{}", g.key());
             let section = format!("{heading}-section");
             let labelled = heading.clone();
-            // The memorization tab draws its own data and sends no data job: the
-            // picture of the sidebar's data would be stale there, so it is not shown.
+            // The memorization tab draws its own data and sends no data job, and the
+            // plane tab draws its data on its maps: the picture of the sidebar's data
+            // would be stale there, so it is not shown.
             let view_key = fields.get("view");
             let picture = (g == Group::Data).then(|| {
                 view! {
-                    <Show when=move || view_key.get() != View::Memorization.key()>
+                    <Show when=move || {
+                        let v = view_key.get();
+                        v != View::Memorization.key() && v != View::Plane.key()
+                    }>
                         <DataPicture results=results busy=busy />
                     </Show>
                 }

@@ -665,7 +665,7 @@ def main():
             assert focused == "tab-convergence", f"focus is on {focused!r}"
             roving = driver.js("return [...document.querySelectorAll('[role=tab]')]"
                                ".map(t => t.tabIndex)")
-            assert roving == [-1, 0, -1, -1, -1], roving
+            assert roving == [-1, 0, -1, -1, -1, -1], roving
             driver.send_keys(driver.find("#tab-convergence"), "\ue011")  # Home
             wait_for(driver, "return location.hash.indexOf('view=') < 0"
                      " || location.hash.indexOf('view=kernel') >= 0", timeout=5, what="Home")
@@ -741,7 +741,7 @@ def main():
             try:
                 driver.s("POST", "/url", {"url": "about:blank"})
                 driver.s("POST", "/url", {"url": page + "#present=1"})
-                for tab in ["kernel", "convergence", "training", "generalization", "memorization"]:
+                for tab in ["kernel", "convergence", "training", "plane", "generalization", "memorization"]:
                     show_tab(tab, f"the {tab} tab in present mode")
                     driver.js("window.scrollTo(0, 0)")
                     time.sleep(0.3)

@@ -47,6 +47,7 @@ SHOTS = [
     ("phone-wide-enough", "preset=wide-enough", 390, 2600, 1),
     ("present", "present=1", 1280, 720, 1.5),
     ("present-training", "present=1&view=training", 1280, 720, 1.5),
+    ("present-plane", "preset=xor-kernel&present=1", 1280, 720, 1.5),
     ("zoom-150-without-present", "", 1280, 720, 1.5),
 ]
 

@@ -38,7 +38,8 @@ pub struct PlanePlot<'a> {
     /// with [`draw_plane_points`].
     pub paint_cells: bool,
     /// Maps per row (the rest wrap); 0: all in one row. One column on an area
-    /// more than twice as tall as wide (a phone), or taller than wide with 0.
+    /// more than twice as tall as wide (a phone), or taller than wide with 0; one
+    /// row on an area more than twice as wide as tall (a projector).
     pub per_row: usize,
 }
 
@@ -99,6 +100,8 @@ fn split<DB: DrawingBackend>(
     let (w, h) = area.dim_in_pixel();
     let (rows, cols) = if h > w.saturating_mul(2) {
         (count, 1)
+    } else if w > h.saturating_mul(2) {
+        (1, count)
     } else if per_row > 0 {
         (count.div_ceil(per_row), per_row)
     } else if h > w {
@@ -236,10 +239,13 @@ pub fn draw_plane_points<DB: DrawingBackend>(
 where
     DB::ErrorType: 'static,
 {
-    let r = style.px(3.0).max(2) as i32;
-    let edge = style.px(1.0).max(1);
     let label = |y: f64| Ramp::Diverging.at(y / plot.label_scale.max(f64::MIN_POSITIVE));
     for m in mappings {
+        // 3 px at the page's scale, smaller on a small map (a projector's row of four
+        // with large text): at most a 60th of the map's side.
+        let side = f64::from((m.px_x.1 - m.px_x.0).max(1));
+        let r = f64::from(style.px(3.0)).min(side / 60.0).max(2.0) as i32;
+        let edge = (f64::from(r) / 3.0).round().max(1.0) as u32;
         let px = |p: &[f64; 2]| -> Option<(i32, i32)> {
             let (l, rr) = (m.px_x.0 as f64, m.px_x.1 as f64);
             let (t, b) = (m.px_y.0 as f64, m.px_y.1 as f64);
