@@ -410,9 +410,9 @@ def main():
                          + f"; return g.length > 0 && g.every(x => x > {before})"
                          " && document.querySelector('#job-status')?.dataset.state === 'done'",
                          timeout=240, what=f"every plot of preset {pid}")
+                figures[f"preset_{pid}_load_to_all_plots_s"] = time.time() - t1
                 # The plane's play-head moves on after the job: wait until it rests.
                 wait_for(driver, PLANE_STILL, timeout=60, what="the plane's play-head at rest")
-                figures[f"preset_{pid}_load_to_all_plots_s"] = time.time() - t1
                 # Main-thread tasks while the preset's jobs ran and drew (page load
                 # excluded: it is measured above).
                 tasks = [d for st, d in driver.js("return window.__longtasks || []") or []
