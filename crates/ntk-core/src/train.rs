@@ -52,7 +52,7 @@ pub struct TrainRecord {
 /// long before f64 overflows.
 pub const DIVERGED: f64 = 1e6;
 
-fn frobenius_distance(a: &Matrix, b: &Matrix) -> f64 {
+pub(crate) fn frobenius_distance(a: &Matrix, b: &Matrix) -> f64 {
     a.as_slice()
         .iter()
         .zip(b.as_slice())

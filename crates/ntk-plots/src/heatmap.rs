@@ -70,7 +70,6 @@ fn draw_one<DB: DrawingBackend>(
 where
     DB::ErrorType: 'static,
 {
-    let span = (range.1 - range.0).max(f64::MIN_POSITIVE);
     let (main, bar) = area.split_horizontally(area.dim_in_pixel().0 as i32 - style.px(62.0) as i32);
     // Square cells: the heatmap's area is a square, centred.
     let (w, h) = main.dim_in_pixel();
@@ -96,7 +95,6 @@ where
         .axis_desc_style(style.font(12.0))
         .axis_style(palette::TEXT)
         .draw()?;
-    let (lo, hi) = range;
     if let Some(cells) = cells {
         let m = cells.side;
         let step = n as f64 / m as f64;
@@ -112,8 +110,29 @@ where
         }))?;
     }
     let mapping = crate::common::mapping(&chart, (0.0, n as f64), (n as f64, 0.0), false, false);
-    // The colour bar spans exactly the heatmap's rows (its labels may overhang by
-    // half a line, inside the margin).
+    // The colour bar spans exactly the heatmap's rows.
+    colour_bar(bar, &mapping, range, color, 44.0, 64, style)?;
+    Ok(mapping)
+}
+
+/// A colour bar beside a heatmap of pixel rectangle `mapping`, spanning exactly its
+/// rows (the labels may overhang by half a line, inside the margin): `steps` bands of
+/// `color(t)`, t ∈ [0, 1] from `lo` to `hi`, labelled on the left in a
+/// `label_area`-pixel column (CSS pixels). Shared by the Gram heatmaps and the
+/// plane's maps.
+pub(crate) fn colour_bar<DB: DrawingBackend>(
+    bar: DrawingArea<DB, Shift>,
+    mapping: &Mapping,
+    (lo, hi): (f64, f64),
+    color: &dyn Fn(f64) -> RGBColor,
+    label_area: f64,
+    steps: usize,
+    style: &PlotStyle,
+) -> Result<(), PlotError>
+where
+    DB::ErrorType: 'static,
+{
+    let span = (hi - lo).max(f64::MIN_POSITIVE);
     let overhang = style.px(8.0) as i32;
     let (_, bar_top) = bar.get_base_pixel();
     let (bar_w, bar_h) = bar.dim_in_pixel();
@@ -124,8 +143,8 @@ where
         .margin_top(overhang)
         .margin_bottom(overhang)
         .margin_left(style.px(4.0))
-        .y_label_area_size(style.px(44.0))
-        .build_cartesian_2d(0.0f64..1.0f64, lo..hi)?;
+        .y_label_area_size(style.px(label_area))
+        .build_cartesian_2d(0.0f64..1.0f64, lo..hi.max(lo + f64::MIN_POSITIVE))?;
     cb.configure_mesh()
         .disable_mesh()
         .disable_x_axis()
@@ -134,7 +153,6 @@ where
         .label_style(style.font(11.0))
         .axis_style(palette::TEXT)
         .draw()?;
-    let steps = 64;
     cb.draw_series((0..steps).map(|k| {
         let a = lo + span * k as f64 / steps as f64;
         let b = lo + span * (k + 1) as f64 / steps as f64;
@@ -143,7 +161,7 @@ where
             color((k as f64 + 0.5) / steps as f64).filled(),
         )
     }))?;
-    Ok(mapping)
+    Ok(())
 }
 
 /// The colour ranges of the three heatmaps: (lo, hi) shared by the analytic and the

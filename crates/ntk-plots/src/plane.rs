@@ -175,7 +175,7 @@ where
             }))?;
         }
         let mapping = crate::common::mapping(&chart, (-e, e), (-e, e), false, false);
-        colour_bar(bar, &mapping, map, style)?;
+        map_colour_bar(bar, &mapping, map, style)?;
         out.push(mapping);
     }
     if plot.paint_cells {
@@ -184,7 +184,8 @@ where
     Ok(out)
 }
 
-fn colour_bar<DB: DrawingBackend>(
+/// The map's colour bar: ±hi for a diverging map, [lo, hi] for a sequential one.
+fn map_colour_bar<DB: DrawingBackend>(
     bar: DrawingArea<DB, Shift>,
     mapping: &Mapping,
     map: &PlaneMap<'_>,
@@ -199,33 +200,8 @@ where
         (map.lo, map.hi)
     };
     let span = (hi - lo).max(f64::MIN_POSITIVE);
-    let overhang = style.px(8.0) as i32;
-    let (_, bar_top) = bar.get_base_pixel();
-    let (bar_w, bar_h) = bar.dim_in_pixel();
-    let top = (mapping.px_y.0 - bar_top - overhang).max(0);
-    let height = (mapping.px_y.1 - mapping.px_y.0 + 2 * overhang).min(bar_h as i32 - top);
-    let bar = bar.shrink((0, top), (bar_w, height.max(1) as u32));
-    let mut cb = ChartBuilder::on(&bar)
-        .margin_top(overhang)
-        .margin_bottom(overhang)
-        .margin_left(style.px(4.0))
-        .y_label_area_size(style.px(40.0))
-        .build_cartesian_2d(0.0f64..1.0f64, lo..hi.max(lo + f64::MIN_POSITIVE))?;
-    cb.configure_mesh()
-        .disable_mesh()
-        .disable_x_axis()
-        .y_labels(5)
-        .y_label_formatter(&|v| crate::common::tick(*v, span))
-        .label_style(style.font(11.0))
-        .axis_style(palette::TEXT)
-        .draw()?;
-    let steps = 48;
-    cb.draw_series((0..steps).map(|k| {
-        let a = lo + span * k as f64 / steps as f64;
-        let b = lo + span * (k + 1) as f64 / steps as f64;
-        Rectangle::new([(0.0, a), (1.0, b)], color(map, 0.5 * (a + b)).filled())
-    }))?;
-    Ok(())
+    let at = |t: f64| color(map, lo + t * span);
+    crate::heatmap::colour_bar(bar, mapping, (lo, hi), &at, 40.0, 48, style)
 }
 
 /// The data on top of each map, in device pixels through its mapping: training

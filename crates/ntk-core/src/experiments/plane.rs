@@ -544,14 +544,7 @@ pub fn run(p: &Params, observer: &mut dyn Observer) -> Result<Plane> {
             let ft = centred(net, &x, &f0_train)?;
             let fe = centred(net, &eval, &f0_eval)?;
             let kt = net.empirical_kernels(&x, None)?.ntk;
-            let drift = kt
-                .as_slice()
-                .iter()
-                .zip(k0.as_slice())
-                .map(|(a, b)| (a - b) * (a - b))
-                .sum::<f64>()
-                .sqrt()
-                / norm0;
+            let drift = crate::train::frobenius_distance(&kt, &k0) / norm0;
             // The gap ‖f − f_lin‖/‖f_lin‖ over the grid, in f64.
             let gap = super::sgd::rel_dist(&fe[n_test..], &lin_eval[n_test..]);
             let frame = Frame {

@@ -311,14 +311,7 @@ pub fn run(p: &Params, observer: &mut dyn Observer) -> Result<Sgd> {
                     .map(|(a, b)| a - b)
                     .collect();
                 let th = net.empirical_kernels(&probes, None)?.ntk;
-                let drift = th
-                    .as_slice()
-                    .iter()
-                    .zip(theta0.as_slice())
-                    .map(|(a, b)| (a - b) * (a - b))
-                    .sum::<f64>()
-                    .sqrt()
-                    / norm0;
+                let drift = crate::train::frobenius_distance(&th, &theta0) / norm0;
                 let gap = if k == 0 {
                     0.0
                 } else {
