@@ -1,10 +1,12 @@
 //! The page's side of the worker protocol. [`ComputeClient`] sends [`Request`]s and
 //! hands every [`Response`] to a callback.
 //!
-//! - [`BackendKind::Worker`]: a real Web Worker (`worker_loader.js`, built by trunk).
-//!   Requests made before the worker has posted `Ready` are held back (a worker drops
-//!   messages that arrive before its wasm has loaded); only the newest is kept, since a
-//!   newer job supersedes older ones anyway.
+//! - [`BackendKind::Worker`]: a **pool of Web Workers** (`worker_loader.js`, built by
+//!   trunk), one per core (`pool::pool_size`). A job is split into tasks
+//!   ([`crate::pool::Schedule`]: whole experiments, or the independent units of one and
+//!   then their combination); each worker that has posted `Ready` and is idle takes
+//!   the next task. A worker drops messages that arrive before its wasm has loaded, so
+//!   no task is posted to it before then.
 //! - [`BackendKind::Inline`]: the same handler run on the page's event loop, as a
 //!   separate macrotask (`setTimeout(0)`), so responses arrive as a worker's would. Used by the browser tests (the test runner serves no worker script)
 //!   and as a fallback when a worker cannot be created. The page binary is built
@@ -12,11 +14,15 @@
 //!   its wasm does not carry the kernels; there the fallback answers each job with a
 //!   message that the Web Worker could not be started.
 //!
+//! **The latest request wins.** A worker reads no message until its task ends, so a new
+//! job (or a cancel) terminates every busy worker and starts a fresh one in its place;
+//! idle workers take the new job's tasks at once.
+//!
 //! **A worker that dies is replaced.** A wasm trap (a panic, or memory that cannot
 //! grow) surfaces as the worker's `error` event. The client then terminates it (its wasm
-//! instance is poisoned), starts a new one, and sends it the job that was in flight
-//! again, under the same generation. A job that kills a worker a second time is not
-//! sent a third time: it fails with a message instead, so a job that always crashes
+//! instance is poisoned), starts a new one, and queues the task it was computing
+//! again, under the same generation. A job that has killed workers twice is not
+//! retried a third time: it fails with a message instead, so a job that always crashes
 //! cannot loop. A worker that dies before it ever posted `Ready` (its script failed to
 //! load) is not restarted either: that is reported as a failure.
 
@@ -29,6 +35,7 @@ use web_sys::{MessageEvent, Worker};
 
 #[cfg(feature = "inline")]
 use crate::compute;
+use crate::pool::{Reply, Schedule, Task};
 use crate::protocol::{Request, Response};
 
 /// Where jobs run.
@@ -56,40 +63,33 @@ pub enum WorkerEvent {
 type Callback = Rc<dyn Fn(Response)>;
 type EventCallback = Rc<dyn Fn(WorkerEvent)>;
 
-/// A job posted to the worker whose last message has not come yet.
-struct InFlight {
-    generation: u64,
-    text: String,
-    /// Workers this job has already killed.
-    crashes: u32,
-}
-
-struct WorkerState {
+/// One worker of the pool.
+struct Slot {
     worker: Worker,
+    /// Tells this worker's events from those of the one it replaced.
+    epoch: u64,
     ready: bool,
-    in_flight: Option<InFlight>,
-    pending: Option<InFlight>,
+    /// The task it computes, as sent.
+    task: Option<(Task, String)>,
     // Kept alive as long as the worker.
     _on_message: Closure<dyn FnMut(MessageEvent)>,
     _on_error: Closure<dyn FnMut(web_sys::ErrorEvent)>,
 }
 
-impl WorkerState {
-    /// Post `job` now if the worker is ready, else keep it for `Ready`.
-    fn post(&mut self, job: InFlight) {
-        if !self.ready {
-            self.pending = Some(job);
-            return;
-        }
-        if let Err(e) = self.worker.post_message(&JsValue::from_str(&job.text)) {
-            web_sys::console::error_2(&"NTK Lab: cannot post to worker".into(), &e);
-        }
-        self.in_flight = Some(job);
-    }
+/// The pool: its workers and the current job's schedule.
+struct Pool {
+    slots: Vec<Slot>,
+    schedule: Option<Schedule>,
+    /// Workers the current job has killed.
+    crashes: u32,
+    epochs: u64,
+    /// Replaced workers, kept until the next job: their event handlers may be running
+    /// when they are replaced (a worker's own error event replaces it).
+    retired: Vec<Slot>,
 }
 
 enum Inner {
-    Worker(Rc<RefCell<WorkerState>>),
+    Pool(Rc<RefCell<Pool>>),
     Inline(Callback),
 }
 
@@ -106,10 +106,11 @@ pub struct ComputeClient {
 }
 
 impl ComputeClient {
-    /// Start a backend. If a worker cannot be created, falls back to inline
-    /// computation and reports why through `on_event`.
+    /// Start a backend: `workers` Web Workers (at least 1). If no worker can be
+    /// created, falls back to inline computation.
     pub fn new(
         kind: BackendKind,
+        workers: usize,
         on_response: impl Fn(Response) + 'static,
         on_event: impl Fn(WorkerEvent) + 'static,
     ) -> Self {
@@ -121,24 +122,66 @@ impl ComputeClient {
             on_event: Rc::new(on_event),
         });
         if kind == BackendKind::Worker {
-            match start_worker(Rc::downgrade(&shared)) {
-                Ok(state) => {
-                    *shared.inner.borrow_mut() = Inner::Worker(state);
+            let pool = Rc::new(RefCell::new(Pool {
+                slots: Vec::new(),
+                schedule: None,
+                crashes: 0,
+                epochs: 0,
+                retired: Vec::new(),
+            }));
+            let mut started = Ok(());
+            for i in 0..workers.max(1) {
+                let epoch = {
+                    let mut p = pool.borrow_mut();
+                    p.epochs += 1;
+                    p.epochs
+                };
+                match start_worker(Rc::downgrade(&shared), i, epoch) {
+                    Ok(slot) => pool.borrow_mut().slots.push(slot),
+                    Err(e) => {
+                        started = Err(e);
+                        break;
+                    }
+                }
+            }
+            match started {
+                Ok(()) => {
+                    *shared.inner.borrow_mut() = Inner::Pool(pool);
                     shared.kind.set(BackendKind::Worker);
                 }
-                Err(e) => web_sys::console::warn_1(
-                    &format!("NTK Lab: no Web Worker ({e}); computing on the page").into(),
-                ),
+                Err(e) => {
+                    for s in &pool.borrow().slots {
+                        s.worker.terminate();
+                    }
+                    web_sys::console::warn_1(
+                        &format!("NTK Lab: no Web Worker ({e}); computing on the page").into(),
+                    )
+                }
             }
         }
         ComputeClient { shared }
     }
 
-    /// Stop the running job at once. A worker is terminated and a fresh one started
-    /// (its `Ready` arrives again); inline jobs cannot be interrupted, but their
-    /// results are stale by then and get dropped.
+    /// Stop the running job at once: every busy worker is terminated and a fresh one
+    /// started in its place (its `Ready` arrives again); inline jobs cannot be
+    /// interrupted, but their results are stale by then and get dropped.
     pub fn cancel(&self) {
-        replace_worker(&self.shared);
+        let pool = match &*self.shared.inner.borrow() {
+            Inner::Pool(p) => p.clone(),
+            Inner::Inline(_) => return,
+        };
+        pool.borrow_mut().schedule = None;
+        let busy: Vec<usize> = pool
+            .borrow()
+            .slots
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| s.task.is_some())
+            .map(|(i, _)| i)
+            .collect();
+        for i in busy {
+            replace_worker(&self.shared, &pool, i);
+        }
     }
 
     /// The backend actually in use.
@@ -146,30 +189,23 @@ impl ComputeClient {
         self.shared.kind.get()
     }
 
-    /// Send a request; its response arrives later through the callback. The latest
-    /// request wins: a worker still computing an earlier job is stopped and replaced
-    /// (a worker runs one job to its end before it reads the next message), and a
-    /// request that waits for the worker's `Ready` replaces any waiting before it.
-    pub fn send(&self, request: Request) {
-        let busy = matches!(&*self.shared.inner.borrow(), Inner::Worker(s) if s.borrow().in_flight.is_some());
-        if busy {
-            self.cancel();
-        }
+    /// How many workers the pool has (0 inline).
+    pub fn workers(&self) -> usize {
         match &*self.shared.inner.borrow() {
-            Inner::Worker(state) => {
-                let text = match serde_json::to_string(&request) {
-                    Ok(t) => t,
-                    Err(e) => {
-                        web_sys::console::error_1(&format!("cannot encode job: {e}").into());
-                        return;
-                    }
-                };
-                state.borrow_mut().post(InFlight {
-                    generation: request.generation,
-                    text,
-                    crashes: 0,
-                });
-            }
+            Inner::Pool(p) => p.borrow().slots.len(),
+            Inner::Inline(_) => 0,
+        }
+    }
+
+    /// Send a request; its responses arrive later through the callback. The latest
+    /// request wins: workers still computing an earlier job are stopped and replaced.
+    pub fn send(&self, request: Request) {
+        if let Some(pool) = pool_of(&self.shared) {
+            pool.borrow_mut().retired.clear();
+        }
+        self.cancel();
+        let pool = match &*self.shared.inner.borrow() {
+            Inner::Pool(p) => p.clone(),
             Inner::Inline(callback) => {
                 // A macrotask, like a worker's message event: responses arrive after the
                 // page's pending reactive work, in the order the requests were sent.
@@ -181,79 +217,196 @@ impl ComputeClient {
                 if !matches!(scheduled, Some(Ok(_))) {
                     web_sys::console::error_1(&"NTK Lab: cannot schedule a job".into());
                 }
+                return;
             }
+        };
+        {
+            let mut p = pool.borrow_mut();
+            p.schedule = Some(Schedule::new(request));
+            p.crashes = 0;
         }
+        dispatch(&pool);
     }
 }
 
-/// Terminate the worker (if any) and put a fresh one in its place; returns the old
-/// worker's state so that the caller can re-send its job.
-fn replace_worker(shared: &Rc<Shared>) -> Option<Rc<RefCell<WorkerState>>> {
-    let mut inner = shared.inner.borrow_mut();
-    let Inner::Worker(old) = &*inner else {
-        return None;
+/// Hand the next tasks to every ready, idle worker.
+fn dispatch(pool: &Rc<RefCell<Pool>>) {
+    let mut p = pool.borrow_mut();
+    let p = &mut *p;
+    let Some(schedule) = p.schedule.as_mut() else {
+        return;
     };
-    let old = old.clone();
-    old.borrow().worker.terminate();
-    match start_worker(Rc::downgrade(shared)) {
-        Ok(fresh) => *inner = Inner::Worker(fresh),
+    for slot in p.slots.iter_mut().filter(|s| s.ready && s.task.is_none()) {
+        let Some(task) = schedule.next_task() else {
+            break;
+        };
+        let text = match serde_json::to_string(&task) {
+            Ok(t) => t,
+            Err(e) => {
+                web_sys::console::error_1(&format!("NTK Lab: cannot encode a task: {e}").into());
+                continue;
+            }
+        };
+        if let Err(e) = slot.worker.post_message(&JsValue::from_str(&text)) {
+            web_sys::console::error_2(&"NTK Lab: cannot post to worker".into(), &e);
+        }
+        slot.task = Some((task, text));
+    }
+}
+
+/// Terminate worker `i` and start a fresh one in its place; returns the task it was
+/// computing. If no worker can be started, the page falls back to computing inline.
+fn replace_worker(shared: &Rc<Shared>, pool: &Rc<RefCell<Pool>>, i: usize) -> Option<Task> {
+    let epoch = {
+        let mut p = pool.borrow_mut();
+        p.epochs += 1;
+        p.epochs
+    };
+    let old_task = {
+        let mut p = pool.borrow_mut();
+        let slot = p.slots.get_mut(i)?;
+        slot.worker.terminate();
+        slot.ready = false;
+        slot.task.take().map(|(t, _)| t)
+    };
+    match start_worker(Rc::downgrade(shared), i, epoch) {
+        Ok(fresh) => {
+            let mut p = pool.borrow_mut();
+            let old = std::mem::replace(&mut p.slots[i], fresh);
+            p.retired.push(old);
+        }
         Err(e) => {
             (shared.on_event)(WorkerEvent::Failed(format!(
                 "cannot restart the Web Worker: {e}"
             )));
-            *inner = Inner::Inline(shared.callback.clone());
+            *shared.inner.borrow_mut() = Inner::Inline(shared.callback.clone());
             shared.kind.set(BackendKind::Inline);
         }
     }
-    Some(old)
+    old_task
 }
 
-/// The worker of `dead` raised an error event: it is gone. Replace it and re-send the
-/// job it was computing, or report why not.
-fn worker_died(shared: &Rc<Shared>, dead: &Rc<RefCell<WorkerState>>, reason: String) {
-    // An error event of a worker already replaced (cancelled) changes nothing.
-    let current = matches!(&*shared.inner.borrow(), Inner::Worker(s) if Rc::ptr_eq(s, dead));
-    if !current {
-        return;
+/// A message of worker `i` (of `epoch`).
+fn on_reply(shared: &Rc<Shared>, pool: &Rc<RefCell<Pool>>, i: usize, epoch: u64, reply: Reply) {
+    let responses = {
+        let mut p = pool.borrow_mut();
+        let p = &mut *p;
+        let Some(slot) = p.slots.get_mut(i).filter(|s| s.epoch == epoch) else {
+            return;
+        };
+        match &reply {
+            Reply::Ready => slot.ready = true,
+            Reply::Done { generation, task }
+            | Reply::Failed {
+                generation, task, ..
+            } => {
+                if slot
+                    .task
+                    .as_ref()
+                    .is_some_and(|(t, _)| t.generation == *generation && t.id == *task)
+                {
+                    slot.task = None;
+                }
+            }
+            _ => {}
+        }
+        let busy = p.slots.iter().filter(|s| s.task.is_some()).count();
+        match (&reply, p.schedule.as_mut()) {
+            (Reply::Ready, _) => vec![Response::Ready],
+            (_, Some(schedule)) => schedule.on_reply(reply, busy.max(1)),
+            (_, None) => Vec::new(),
+        }
+    };
+    // A failed job: whatever the other workers compute for it is stale.
+    if responses
+        .iter()
+        .any(|r| matches!(r, Response::Failed { .. }))
+    {
+        let busy: Vec<usize> = {
+            let p = pool.borrow();
+            (0..p.slots.len())
+                .filter(|&j| p.slots[j].task.is_some())
+                .collect()
+        };
+        for j in busy {
+            replace_worker(shared, pool, j);
+        }
     }
-    let (ready, job) = {
-        let mut d = dead.borrow_mut();
-        (d.ready, d.in_flight.take().or_else(|| d.pending.take()))
+    dispatch(pool);
+    for r in responses {
+        (shared.callback)(r);
+    }
+}
+
+/// Worker `i` (of `epoch`) raised an error event: it is gone. Replace it and queue the
+/// task it was computing again, or report why not.
+fn worker_died(
+    shared: &Rc<Shared>,
+    pool: &Rc<RefCell<Pool>>,
+    i: usize,
+    epoch: u64,
+    reason: String,
+) {
+    let (ready, generation) = {
+        let p = pool.borrow();
+        let Some(slot) = p.slots.get(i).filter(|s| s.epoch == epoch) else {
+            // An error event of a worker already replaced changes nothing.
+            return;
+        };
+        (slot.ready, p.schedule.as_ref().map(Schedule::generation))
     };
     if !ready {
         // It never loaded: a new one would fail the same way.
-        dead.borrow().worker.terminate();
+        pool.borrow().slots[i].worker.terminate();
+        pool.borrow_mut().schedule = None;
         (shared.on_event)(WorkerEvent::Failed(format!(
             "the Web Worker could not start: {reason}"
         )));
-        if let Some(job) = job {
+        if let Some(generation) = generation {
             (shared.callback)(Response::Failed {
-                generation: job.generation,
+                generation,
                 message: format!("the Web Worker could not start: {reason}"),
             });
         }
         return;
     }
-    replace_worker(shared);
-    match job {
-        Some(mut job) if job.crashes == 0 => {
-            job.crashes += 1;
-            let generation = job.generation;
-            if let Inner::Worker(fresh) = &*shared.inner.borrow() {
-                fresh.borrow_mut().post(job);
+    let task = replace_worker(shared, pool, i);
+    let crashes = {
+        let mut p = pool.borrow_mut();
+        if task.is_some() {
+            p.crashes += 1;
+        }
+        p.crashes
+    };
+    match task {
+        Some(task) if crashes < 2 => {
+            let generation = task.generation;
+            if let Some(schedule) = pool.borrow_mut().schedule.as_mut() {
+                schedule.retry(task);
             }
+            dispatch(pool);
             (shared.on_event)(WorkerEvent::Restarted {
                 reason,
                 resent: Some(generation),
             });
         }
-        Some(job) => {
+        Some(task) => {
+            pool.borrow_mut().schedule = None;
+            let busy: Vec<usize> = {
+                let p = pool.borrow();
+                (0..p.slots.len())
+                    .filter(|&j| p.slots[j].task.is_some())
+                    .collect()
+            };
+            for j in busy {
+                replace_worker(shared, pool, j);
+            }
             (shared.on_event)(WorkerEvent::Restarted {
                 reason: reason.clone(),
                 resent: None,
             });
             (shared.callback)(Response::Failed {
-                generation: job.generation,
+                generation: task.generation,
                 message: format!(
                     "this job stopped the Web Worker twice ({reason}), so it was not run a \
                      third time. Try smaller settings."
@@ -280,71 +433,64 @@ fn run_inline(request: Request, callback: &dyn Fn(Response)) {
 
 impl Drop for ComputeClient {
     fn drop(&mut self) {
-        if let Inner::Worker(state) = &*self.shared.inner.borrow() {
-            state.borrow().worker.terminate();
+        if let Inner::Pool(pool) = &*self.shared.inner.borrow() {
+            for s in &pool.borrow().slots {
+                s.worker.terminate();
+            }
         }
     }
 }
 
-fn start_worker(shared: Weak<Shared>) -> Result<Rc<RefCell<WorkerState>>, String> {
+/// The pool of `shared`, if it computes in workers.
+fn pool_of(shared: &Shared) -> Option<Rc<RefCell<Pool>>> {
+    match &*shared.inner.borrow() {
+        Inner::Pool(p) => Some(p.clone()),
+        Inner::Inline(_) => None,
+    }
+}
+
+fn start_worker(shared: Weak<Shared>, i: usize, epoch: u64) -> Result<Slot, String> {
     let worker = Worker::new(WORKER_SCRIPT).map_err(|e| format!("{e:?}"))?;
-    let state = Rc::new_cyclic(|weak: &Weak<RefCell<WorkerState>>| {
-        let this = weak.clone();
-        let callback = shared.upgrade().map(|s| s.callback.clone());
-        let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
-            let Some(text) = event.data().as_string() else {
+    let weak = shared.clone();
+    let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
+        let Some(text) = event.data().as_string() else {
+            return;
+        };
+        let reply: Reply = match serde_json::from_str(&text) {
+            Ok(r) => r,
+            Err(e) => {
+                web_sys::console::error_1(&format!("NTK Lab: bad worker message: {e}").into());
                 return;
-            };
-            let response: Response = match serde_json::from_str(&text) {
-                Ok(r) => r,
-                Err(e) => {
-                    web_sys::console::error_1(&format!("NTK Lab: bad worker message: {e}").into());
-                    return;
-                }
-            };
-            if let Some(state) = this.upgrade() {
-                let mut s = state.borrow_mut();
-                match response {
-                    Response::Done { .. } | Response::Failed { .. } => s.in_flight = None,
-                    Response::Ready => {
-                        s.ready = true;
-                        if let Some(pending) = s.pending.take() {
-                            s.post(pending);
-                        }
-                    }
-                    _ => {}
-                }
             }
-            if let Some(callback) = &callback {
-                callback(response);
+        };
+        if let Some(shared) = weak.upgrade() {
+            if let Some(pool) = pool_of(&shared) {
+                on_reply(&shared, &pool, i, epoch, reply);
             }
-        });
-        let this = weak.clone();
-        let on_error =
-            Closure::<dyn FnMut(web_sys::ErrorEvent)>::new(move |e: web_sys::ErrorEvent| {
-                // Handled here: not reported again as an uncaught error of the page.
-                e.prevent_default();
-                let reason = match e.message() {
-                    m if m.is_empty() => "no reason given".to_string(),
-                    m => m,
-                };
-                web_sys::console::warn_1(
-                    &format!("NTK Lab: the Web Worker stopped: {reason}").into(),
-                );
-                if let (Some(shared), Some(dead)) = (shared.upgrade(), this.upgrade()) {
-                    worker_died(&shared, &dead, reason);
-                }
-            });
-        worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
-        worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));
-        RefCell::new(WorkerState {
-            worker,
-            ready: false,
-            in_flight: None,
-            pending: None,
-            _on_message: on_message,
-            _on_error: on_error,
-        })
+        }
     });
-    Ok(state)
+    let on_error = Closure::<dyn FnMut(web_sys::ErrorEvent)>::new(move |e: web_sys::ErrorEvent| {
+        // Handled here: not reported again as an uncaught error of the page.
+        e.prevent_default();
+        let reason = match e.message() {
+            m if m.is_empty() => "no reason given".to_string(),
+            m => m,
+        };
+        web_sys::console::warn_1(&format!("NTK Lab: the Web Worker stopped: {reason}").into());
+        if let Some(shared) = shared.upgrade() {
+            if let Some(pool) = pool_of(&shared) {
+                worker_died(&shared, &pool, i, epoch, reason);
+            }
+        }
+    });
+    worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+    worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));
+    Ok(Slot {
+        worker,
+        epoch,
+        ready: false,
+        task: None,
+        _on_message: on_message,
+        _on_error: on_error,
+    })
 }

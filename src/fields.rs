@@ -367,8 +367,27 @@ fn check_hide(raw: &str) -> Result<(), String> {
     parse_hide(raw).map(|_| ())
 }
 
+fn check_workers(raw: &str) -> Result<(), String> {
+    parse_workers(raw).map(|_| ())
+}
+
+/// The `workers` field: `None` for "auto" (the browser's core count), else 1 to
+/// [`crate::pool::MAX_WORKERS`].
+pub fn parse_workers(raw: &str) -> Result<Option<usize>, String> {
+    let max = crate::pool::MAX_WORKERS;
+    match raw.trim() {
+        "auto" | "" => Ok(None),
+        t => match t.parse::<usize>() {
+            Ok(n) if (1..=max).contains(&n) => Ok(Some(n)),
+            _ => Err(format!(
+                "'auto' or a whole number of workers from 1 to {max}"
+            )),
+        },
+    }
+}
+
 /// Every setting, in the order of the sidebar (and of the URL).
-pub const FIELDS: [Field; 67] = [
+pub const FIELDS: [Field; 68] = [
     field("view", "kernel", Group::Page, "view", "Which panels are shown and computed.", Kind::Special(check_view)),
     field("preset", "none", Group::Page, "preset", "The teaching preset the settings came from.", Kind::Special(check_preset)),
     field("dist", "circle", Group::Data, "distribution", "Inputs for the heatmaps and the spectrum, each coordinate with mean 0 and variance 1; the circle gives Fourier modes.", Kind::Choice(&DISTRIBUTIONS)),
@@ -508,6 +527,7 @@ pub const FIELDS: [Field; 67] = [
     field("log", "1", Group::View, "log axes", "Logarithmic axes where they fit: the spectrum, convergence, losses, drift, residuals, bounds.", Kind::Flag),
     field("hide", "", Group::Page, "hidden controls", "Teacher mode: the controls and groups to hide.", Kind::Special(check_hide)),
     field("present", "0", Group::Page, "present", "Projector mode: large type in the page and the plots, controls in a drawer.", Kind::Flag),
+    field("workers", "auto", Group::Page, "Web Workers", "How many Web Workers compute, each on its own core: auto (the browser's core count, navigator.hardwareConcurrency, at most 8) or 1 to 8. Read when the page loads.", Kind::Special(check_workers)),
 ];
 
 /// Whether field `key` affects what tab `view` computes or draws, given the other

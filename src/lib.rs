@@ -15,6 +15,7 @@ pub mod config;
 pub mod export;
 pub mod fields;
 pub mod formulas;
+pub mod pool;
 pub mod presets;
 pub mod protocol;
 pub mod runner;

@@ -35,6 +35,9 @@ pub enum Response {
         done: usize,
         total: usize,
         stage: String,
+        /// How many Web Workers (cores) are computing the job at this moment.
+        #[serde(default = "one")]
+        workers: usize,
     },
     /// A result piece of the job of `generation`.
     Partial { generation: u64, part: Part },
@@ -55,6 +58,10 @@ impl Response {
             | Response::Failed { generation, .. } => Some(*generation),
         }
     }
+}
+
+fn one() -> usize {
+    1
 }
 
 /// Tracks the newest job sent, so that messages of superseded jobs are dropped.
@@ -125,6 +132,7 @@ mod tests {
             done: 1,
             total: 4,
             stage: "x".into(),
+            workers: 2,
         };
         assert_eq!(p.generation(), Some(3));
     }

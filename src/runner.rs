@@ -30,6 +30,8 @@ pub enum JobStatus {
         done: usize,
         total: usize,
         stage: String,
+        /// Web Workers computing it at this moment.
+        workers: usize,
     },
     Done {
         generation: u64,
@@ -61,6 +63,8 @@ pub struct JobRunner {
     notice: Option<String>,
     /// The generation of the newest job that finished (computed or from the cache).
     finished: u64,
+    /// The most Web Workers that computed the current job at once.
+    peak_workers: usize,
 }
 
 impl JobRunner {
@@ -79,6 +83,7 @@ impl JobRunner {
             sent: 0,
             notice: None,
             finished: 0,
+            peak_workers: 0,
         }
     }
 
@@ -111,7 +116,9 @@ impl JobRunner {
             done: 0,
             total: 1,
             stage: "queued".into(),
+            workers: 0,
         };
+        self.peak_workers = 0;
         Start::Send(generation)
     }
 
@@ -160,13 +167,19 @@ impl JobRunner {
         match response {
             Response::Ready => {}
             Response::Progress {
-                done, total, stage, ..
+                done,
+                total,
+                stage,
+                workers,
+                ..
             } => {
+                self.peak_workers = self.peak_workers.max(workers);
                 self.status = JobStatus::Computing {
                     generation,
                     done,
                     total,
                     stage,
+                    workers,
                 }
             }
             Response::Partial { part, .. } => {
@@ -261,25 +274,45 @@ impl JobRunner {
 
     /// The status line without the notice.
     fn job_text(&self) -> String {
-        let running_in = self.running_in;
         match &self.status {
             JobStatus::Starting => "Starting…".into(),
             JobStatus::Computing { generation, .. } if !self.worker_ready => {
                 format!("Starting the Web Worker; job {generation} is queued…")
             }
             JobStatus::Computing {
-                stage, done, total, ..
-            } => format!("Computing: {stage} ({done}/{total}, {running_in})"),
+                stage,
+                done,
+                total,
+                workers,
+                ..
+            } => format!(
+                "Computing: {stage} ({:.0} %, {})",
+                100.0 * *done as f64 / (*total).max(1) as f64,
+                self.workers_text(*workers)
+            ),
             JobStatus::Done {
                 generation,
                 cached: true,
                 ..
             } => format!("Job {generation}: shown from the cache (computed before)."),
             JobStatus::Done { generation, ms, .. } => {
-                format!("Job {generation} done in {ms:.0} ms ({running_in}).")
+                format!(
+                    "Job {generation} done in {ms:.0} ms ({}).",
+                    self.workers_text(self.peak_workers)
+                )
             }
             JobStatus::Cancelled => "Cancelled. Change a control to compute again.".into(),
             JobStatus::Failed(message) => format!("Error: {message}"),
+        }
+    }
+
+    /// Where the job runs: "Web Worker" (or "page"), or "3 Web Workers" when several
+    /// compute it (each on its own core).
+    fn workers_text(&self, workers: usize) -> String {
+        if workers > 1 {
+            format!("{workers} {}s", self.running_in)
+        } else {
+            self.running_in.to_string()
         }
     }
 

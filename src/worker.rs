@@ -1,4 +1,5 @@
-//! The Web Worker side: receive JSON requests, compute with ntk-core, post JSON back.
+//! The Web Worker side: receive JSON tasks of the page's pool (`pool::Task`), compute
+//! with ntk-core, post JSON replies back.
 //!
 //! Besides jobs, the worker understands [`CRASH_PANIC`] and [`CRASH_OOM`]: the e2e test
 //! of the page's recovery sends them to kill the worker the two ways a worker really
@@ -9,7 +10,7 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{DedicatedWorkerGlobalScope, MessageEvent};
 
-use crate::compute::handle_json;
+use crate::compute::handle_task_json;
 use crate::protocol::Response;
 
 /// The message that makes the worker panic (a wasm trap).
@@ -40,7 +41,7 @@ pub fn start() {
             CRASH_OOM => exhaust_memory(),
             _ => {}
         }
-        handle_json(&text, &mut |reply| {
+        handle_task_json(&text, &mut |reply| {
             if let Err(e) = reply_scope.post_message(&JsValue::from_str(&reply)) {
                 web_sys::console::error_2(&"NTK Lab worker: cannot post".into(), &e);
             }

@@ -104,10 +104,22 @@ fn a_job_goes_from_queued_to_done_and_stale_messages_are_dropped() {
             done: 2,
             total: 5,
             stage: "width 64".into(),
+            workers: 1,
         },
         140.0,
     );
-    assert_eq!(r.text(), "Computing: width 64 (2/5, Web Worker)");
+    assert_eq!(r.text(), "Computing: width 64 (40 %, Web Worker)");
+    r.receive(
+        Response::Progress {
+            generation: second,
+            done: 2,
+            total: 5,
+            stage: "width 64".into(),
+            workers: 2,
+        },
+        141.0,
+    );
+    assert_eq!(r.text(), "Computing: width 64 (40 %, 2 Web Workers)");
     assert_eq!(r.progress(), (2.0, 5.0));
     let shown = r.receive(
         Response::Partial {
@@ -118,7 +130,7 @@ fn a_job_goes_from_queued_to_done_and_stale_messages_are_dropped() {
     );
     assert_eq!(shown, Some((second, part())));
     r.receive(Response::Done { generation: second }, 420.0);
-    assert_eq!(r.text(), "Job 2 done in 300 ms (Web Worker).");
+    assert_eq!(r.text(), "Job 2 done in 300 ms (2 Web Workers).");
     assert_eq!((r.state(), r.busy()), ("done", false));
 }
 
@@ -172,7 +184,7 @@ fn a_replaced_worker_is_said_in_words_until_the_next_job() {
     // The next job clears the notice.
     send(&mut r, 200.0, "b");
     assert_eq!(r.notice(), None);
-    assert_eq!(r.text(), "Computing: queued (0/1, Web Worker)");
+    assert_eq!(r.text(), "Computing: queued (0 %, Web Worker)");
 }
 
 #[test]

@@ -175,7 +175,17 @@ pub fn App(
             runner.update(|r| r.worker_restarted(&reason, resent))
         }
     };
-    let client = ComputeClient::new(backend, on_response, on_worker_event);
+    // The pool: the link's `workers=`, else one worker per core.
+    let hardware = web_sys::window()
+        .map(|w| w.navigator().hardware_concurrency())
+        .filter(|c| c.is_finite() && *c >= 1.0)
+        .map(|c| c as usize);
+    let requested = initial
+        .get("workers")
+        .and_then(|w| crate::fields::parse_workers(w).ok())
+        .flatten();
+    let workers = crate::pool::pool_size(requested, hardware);
+    let client = ComputeClient::new(backend, workers, on_response, on_worker_event);
     runner.set(match client.kind() {
         BackendKind::Worker => JobRunner::new("Web Worker", false),
         BackendKind::Inline => JobRunner::new("page", true),

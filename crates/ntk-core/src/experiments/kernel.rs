@@ -256,13 +256,29 @@ pub fn profile(width: usize, curves: &[Vec<f64>], analytic: Option<Vec<f64>>) ->
     }
 }
 
-/// Run the kernel experiment. Parts: the circle (first analytic only, then after each
-/// width), then the heatmaps.
-pub fn run(p: &Params, observer: &mut dyn Observer) -> Result<Output> {
-    p.validate()?;
+/// One unit of the kernel experiment's work: one random net of one width, its kernel
+/// row on the circle at initialisation and (with training) after gradient descent
+/// (empty without). Units are numbered widest width first, seed by seed
+/// ([`unit_of`]), so a pool that hands them out in order starts the costliest first.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Unit {
+    pub before: Vec<f64>,
+    pub after: Vec<f64>,
+}
+
+/// What every unit and the combining run share: the data, the training targets and
+/// the circle's inputs.
+struct Setup {
+    widths: Vec<usize>,
+    x: Matrix,
+    train_y: Option<Vec<f64>>,
+    gamma: Vec<f64>,
+    x0: Matrix,
+    xs: Matrix,
+}
+
+fn setup(p: &Params) -> Result<Setup> {
     let widths = super::distinct(&p.widths);
-    let mut r = Reporter::new(observer, 1 + widths.len() * p.seeds + 1);
-    let mut done = 0;
     let x = p.data.inputs()?;
     let user_y = p.data.points.as_ref().and_then(|u| u.y.clone());
     let train_y = match (&p.train, user_y) {
@@ -270,13 +286,6 @@ pub fn run(p: &Params, observer: &mut dyn Observer) -> Result<Output> {
         (Some(t), None) => Some(targets(&t.target, &x, 0.0, 0)?),
         (None, _) => None,
     };
-
-    // 1. The analytic circle profile. In the standard parameterization the kernel
-    //    depends on the width: there is no one limit, and each width is compared with
-    //    its own analytic kernel.
-    let standard = p.network.parameterization == Parameterization::Standard;
-    let choose = |c: super::CircleProfile| p.kernel.pick(c.ntk, c.nngp);
-    let model = p.model();
     let gamma = super::measures::circle_angles(p.points);
     // The circle's centre input x₀ and its points: the unit circle of ℝ² for the MLP,
     // else the circle through the first two data inputs.
@@ -290,6 +299,101 @@ pub fn run(p: &Params, observer: &mut dyn Observer) -> Result<Output> {
     } else {
         super::measures::plane_circle(&x, &gamma)?
     };
+    Ok(Setup {
+        widths,
+        x,
+        train_y,
+        gamma,
+        x0,
+        xs,
+    })
+}
+
+/// How many units the experiment splits into: distinct widths × seeds.
+pub fn unit_count(p: &Params) -> usize {
+    super::distinct(&p.widths).len() * p.seeds
+}
+
+/// Unit `index` is (width position in the distinct widths, seed): widest first.
+pub fn unit_of(p: &Params, index: usize) -> (usize, usize) {
+    let widths = super::distinct(&p.widths).len();
+    (widths - 1 - index / p.seeds, index % p.seeds)
+}
+
+/// Compute unit `index` (see [`Unit`]): the same numbers [`run`] computes for it.
+pub fn unit(p: &Params, index: usize) -> Result<Unit> {
+    p.validate()?;
+    check_unit(p, index)?;
+    unit_in(p, &setup(p)?, index)
+}
+
+fn check_unit(p: &Params, index: usize) -> Result<()> {
+    let count = unit_count(p);
+    if index < count {
+        Ok(())
+    } else {
+        Err(NtkError::Invalid {
+            field: "unit",
+            reason: format!("unit {index} of an experiment of {count} units"),
+        })
+    }
+}
+
+fn unit_in(p: &Params, s: &Setup, index: usize) -> Result<Unit> {
+    let (w, seed) = unit_of(p, index);
+    let row = |net: &FiniteNet| -> Result<Vec<f64>> {
+        if p.kernel == KernelKind::Ntk {
+            return Ok(net.empirical_ntk(&s.x0, Some(&s.xs))?.row(0).to_vec());
+        }
+        let k = net.empirical_kernels(&s.x0, Some(&s.xs))?;
+        Ok(pick(&k, p.kernel).row(0).to_vec())
+    };
+    let mut net = p.model().finite(s.x0.cols(), s.widths[w], seed as u64)?;
+    let before = row(&net)?;
+    let after = match (&p.train, &s.train_y) {
+        (Some(t), Some(y)) => {
+            net.train(&s.x, y, t.learning_rate, t.steps)?;
+            row(&net)?
+        }
+        _ => Vec::new(),
+    };
+    Ok(Unit { before, after })
+}
+
+/// Run the kernel experiment. Parts: the circle (first analytic only, then after each
+/// width), then the heatmaps.
+pub fn run(p: &Params, observer: &mut dyn Observer) -> Result<Output> {
+    run_from(p, None, observer)
+}
+
+/// Run it with its units already computed (by [`unit`], anywhere, in any order): the
+/// same parts and output as [`run`], bit for bit, without the nets' work.
+pub fn run_with_units(p: &Params, units: &[Unit], observer: &mut dyn Observer) -> Result<Output> {
+    if units.len() != unit_count(p) {
+        return Err(NtkError::Invalid {
+            field: "units",
+            reason: format!("{} units given for {} needed", units.len(), unit_count(p)),
+        });
+    }
+    run_from(p, Some(units), observer)
+}
+
+fn run_from(p: &Params, given: Option<&[Unit]>, observer: &mut dyn Observer) -> Result<Output> {
+    p.validate()?;
+    let s = setup(p)?;
+    let widths = s.widths.clone();
+    let units = given.map_or(widths.len() * p.seeds, |_| 0);
+    let mut r = Reporter::new(observer, 1 + units + 1);
+    let mut done = 0;
+    let x = &s.x;
+    let (x0, xs, gamma) = (&s.x0, &s.xs, &s.gamma);
+
+    // 1. The analytic circle profile. In the standard parameterization the kernel
+    //    depends on the width: there is no one limit, and each width is compared with
+    //    its own analytic kernel.
+    let standard = p.network.parameterization == Parameterization::Standard;
+    let choose = |c: super::CircleProfile| p.kernel.pick(c.ntk, c.nngp);
+    let model = p.model();
     let limit_at = |net: &FcNetwork| -> Result<super::CircleProfile> {
         if p.architecture.is_mlp() {
             return super::circle_profile(net, p.points);
@@ -298,7 +402,7 @@ pub fn run(p: &Params, observer: &mut dyn Observer) -> Result<Output> {
             net,
             arch: &p.architecture,
         }
-        .kernels(&x0, Some(&xs))?;
+        .kernels(x0, Some(xs))?;
         Ok(super::CircleProfile {
             gamma: gamma.clone(),
             nngp: k.nngp.row(0).to_vec(),
@@ -328,24 +432,24 @@ pub fn run(p: &Params, observer: &mut dyn Observer) -> Result<Output> {
 
     // 2. Finite widths, each reported as it finishes; with training, each net is
     //    measured again after gradient descent on the data (Jacot et al. 2018, Fig. 1).
-    let row = |net: &FiniteNet| -> Result<Vec<f64>> {
-        if p.kernel == KernelKind::Ntk {
-            return Ok(net.empirical_ntk(&x0, Some(&xs))?.row(0).to_vec());
-        }
-        let k = net.empirical_kernels(&x0, Some(&xs))?;
-        Ok(pick(&k, p.kernel).row(0).to_vec())
-    };
-    for &m in &widths {
+    for (wi, &m) in widths.iter().enumerate() {
         let (mut before, mut after) = (Vec::new(), Vec::new());
         for seed in 0..p.seeds {
-            let mut net = model.finite(x0.cols(), m, seed as u64)?;
-            before.push(row(&net)?);
-            if let (Some(t), Some(y)) = (&p.train, &train_y) {
-                net.train(&x, y, t.learning_rate, t.steps)?;
-                after.push(row(&net)?);
+            // The unit of (width wi, seed): widest first (`unit_of`).
+            let index = (widths.len() - 1 - wi) * p.seeds + seed;
+            let u = match given {
+                Some(units) => units[index].clone(),
+                None => {
+                    let u = unit_in(p, &s, index)?;
+                    done += 1;
+                    r.step(done, format!("width {m}, seed {}", seed + 1))?;
+                    u
+                }
+            };
+            before.push(u.before);
+            if p.train.is_some() {
+                after.push(u.after);
             }
-            done += 1;
-            r.step(done, format!("width {m}, seed {}", seed + 1))?;
         }
         let own = if standard && limit {
             let net = FcNetwork {
@@ -370,9 +474,9 @@ pub fn run(p: &Params, observer: &mut dyn Observer) -> Result<Output> {
     let gram = |seed: u64| -> Result<Matrix> {
         let net = model.finite(x.cols(), widest, seed)?;
         if p.kernel == KernelKind::Ntk {
-            net.empirical_ntk(&x, None)
+            net.empirical_ntk(x, None)
         } else {
-            Ok(pick(&net.empirical_kernels(&x, None)?, p.kernel).clone())
+            Ok(pick(&net.empirical_kernels(x, None)?, p.kernel).clone())
         }
     };
     let empirical = gram(p.data.seed)?;
@@ -381,7 +485,7 @@ pub fn run(p: &Params, observer: &mut dyn Observer) -> Result<Output> {
             net: &gram_network,
             arch: &p.architecture,
         }
-        .kernels(&x, None)?;
+        .kernels(x, None)?;
         (pick(&exact, p.kernel).clone(), None)
     } else {
         let other = p.data.seed.wrapping_add(1);

@@ -216,6 +216,17 @@ pub enum Experiment {
     Plane(plane::Params),
 }
 
+/// One independent unit of an experiment's work (a random net of one width and seed),
+/// computed by [`Experiment::run_unit`] anywhere (the page's pool of workers, in any
+/// order) and handed back to [`Experiment::run_with_units`], which combines them into
+/// exactly the parts and output of [`Experiment::run`]. Units carry their own seeds,
+/// never a worker's, so the result does not depend on how many workers computed them.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "unit", rename_all = "snake_case")]
+pub enum Unit {
+    Kernel(kernel::Unit),
+}
+
 /// The result of any experiment.
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -372,6 +383,63 @@ impl Experiment {
             Experiment::Sensitivity(p) => Output::Sensitivity(robustness::run(p, observer)?),
             Experiment::Sgd(p) => Output::Sgd(sgd::run(p, observer)?),
             Experiment::Plane(p) => Output::Plane(plane::run(p, observer)?),
+        })
+    }
+}
+
+impl Experiment {
+    /// How many independent units its work splits into; 0 when it runs whole (its
+    /// units, if any, are not worth a message each).
+    pub fn unit_count(&self) -> usize {
+        match self {
+            Experiment::Kernel(p) => kernel::unit_count(p),
+            _ => 0,
+        }
+    }
+
+    /// What unit `index` is, for a status line ("width 1000, seed 3").
+    pub fn unit_label(&self, index: usize) -> String {
+        match self {
+            Experiment::Kernel(p) if index < kernel::unit_count(p) => {
+                let (w, seed) = kernel::unit_of(p, index);
+                format!("width {}, seed {}", distinct(&p.widths)[w], seed + 1)
+            }
+            _ => format!("{} unit {}", self.name(), index + 1),
+        }
+    }
+
+    /// Compute unit `index` of [`Experiment::unit_count`] (validated first).
+    pub fn run_unit(&self, index: usize) -> Result<Unit> {
+        match self {
+            Experiment::Kernel(p) => Ok(Unit::Kernel(kernel::unit(p, index)?)),
+            _ => Err(NtkError::Invalid {
+                field: "unit",
+                reason: format!("the {} experiment does not split into units", self.name()),
+            }),
+        }
+    }
+
+    /// Run it with every unit already computed: the parts and output of
+    /// [`Experiment::run`], bit for bit. Units of another experiment, or too few or too
+    /// many, are refused.
+    pub fn run_with_units(&self, units: &[Unit], observer: &mut dyn Observer) -> Result<Output> {
+        let wrong = || NtkError::Invalid {
+            field: "units",
+            reason: format!("units of another experiment given to {}", self.name()),
+        };
+        Ok(match self {
+            Experiment::Kernel(p) => {
+                let units: Vec<kernel::Unit> = units
+                    .iter()
+                    .map(|u| match u {
+                        Unit::Kernel(k) => Ok(k.clone()),
+                    })
+                    .collect::<Result<_>>()
+                    .map_err(|_: NtkError| wrong())?;
+                Output::Kernel(kernel::run_with_units(p, &units, observer)?)
+            }
+            _ if units.is_empty() => self.run(observer)?,
+            _ => return Err(wrong()),
         })
     }
 }
