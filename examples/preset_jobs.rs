@@ -12,7 +12,10 @@ fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let json = args.iter().any(|a| a == "--json");
     let only: Vec<&String> = args.iter().filter(|a| !a.starts_with("--")).collect();
-    for p in PRESETS.iter().filter(|p| only.is_empty() || only.iter().any(|o| *o == p.id)) {
+    for p in PRESETS
+        .iter()
+        .filter(|p| only.is_empty() || only.iter().any(|o| *o == p.id))
+    {
         let config = match build(&preset_values(p)) {
             Ok(c) => c,
             Err(e) => {
@@ -43,7 +46,8 @@ fn main() {
                     .collect();
                 let units_s = t.elapsed().as_secs_f64();
                 let t = Instant::now();
-                e.run_with_units(&computed, &mut ()).expect("a preset's units combine");
+                e.run_with_units(&computed, &mut ())
+                    .expect("a preset's units combine");
                 format!(
                     "{units} units {units_s:.2} s (slowest {slowest:.2} s), combined in {:.2} s",
                     t.elapsed().as_secs_f64()

@@ -139,6 +139,48 @@ fn from_faer(m: MatRef<'_, f64>) -> Matrix {
     Matrix::from_row_major(m.nrows(), m.ncols(), data).expect("shape")
 }
 
+/// Up to this many inputs, a gradient step's weight update is [`small_batch_update`].
+const SMALL_BATCH: usize = 16;
+
+/// W ← W + α RᵀA for a small batch: R is n × n_out, A is n × n_in, W is n_out × n_in
+/// (column-major), n ≤ [`SMALL_BATCH`]. A rank-n update is memory-bound: faer's GEMM
+/// with an inner dimension of 4 reads and writes W at about a quarter of the speed of
+/// one pass on wasm32 (measured: 4.3–5.8 ms against 1.9 ms for a 1000 × 1000 W, n = 4,
+/// in Node's wasm with simd128; the same natively). Here each column of W is read and
+/// written once per four rows of R, with the four products summed first:
+/// W[:, j] += Σ_k (α A[k, j]) R[k, :], in the order k = 0, 1, 2, 3 within each four.
+fn small_batch_update(w: &mut Mat<f64>, r: MatRef<'_, f64>, a: MatRef<'_, f64>, alpha: f64) {
+    let (n, m_out) = (r.nrows(), r.ncols());
+    debug_assert_eq!((w.nrows(), w.ncols()), (m_out, a.ncols()));
+    // R's rows, each contiguous over the outputs.
+    let rows: Vec<Vec<f64>> = (0..n)
+        .map(|k| (0..m_out).map(|o| r[(k, o)]).collect())
+        .collect();
+    for j in 0..w.ncols() {
+        let col = &mut w.col_as_slice_mut(j)[..m_out];
+        let mut k = 0;
+        while k + 4 <= n {
+            let c = [0, 1, 2, 3].map(|i| alpha * a[(k + i, j)]);
+            let (r0, r1, r2, r3) = (
+                &rows[k][..m_out],
+                &rows[k + 1][..m_out],
+                &rows[k + 2][..m_out],
+                &rows[k + 3][..m_out],
+            );
+            for o in 0..m_out {
+                col[o] += c[0] * r0[o] + c[1] * r1[o] + c[2] * r2[o] + c[3] * r3[o];
+            }
+            k += 4;
+        }
+        for (kk, row) in rows.iter().enumerate().skip(k) {
+            let c = alpha * a[(kk, j)];
+            for (v, x) in col.iter_mut().zip(&row[..m_out]) {
+                *v += c * x;
+            }
+        }
+    }
+}
+
 fn check_inputs(field: &'static str, x: &Matrix, d: usize) -> Result<()> {
     if x.rows() == 0 {
         return Err(NtkError::Empty { field });
@@ -680,14 +722,19 @@ impl Mlp {
                     *v *= ri;
                 }
             }
-            matmul(
-                &mut layer.w,
-                Accum::Add,
-                rd.transpose(),
-                c.a[l].as_ref(),
-                -learning_rate * layer.s_w,
-                par(),
-            );
+            let alpha = -learning_rate * layer.s_w;
+            if rd.nrows() <= SMALL_BATCH {
+                small_batch_update(&mut layer.w, rd.as_ref(), c.a[l].as_ref(), alpha);
+            } else {
+                matmul(
+                    &mut layer.w,
+                    Accum::Add,
+                    rd.transpose(),
+                    c.a[l].as_ref(),
+                    alpha,
+                    par(),
+                );
+            }
             if !layer.b.is_empty() {
                 for (o, b) in layer.b.iter_mut().enumerate() {
                     *b -= learning_rate * layer.s_b * rd.col_as_slice(o).iter().sum::<f64>();

@@ -120,24 +120,31 @@ fn gradient_descent_lowers_the_loss() {
 #[wasm_bindgen_test(unsupported = test)]
 fn a_step_moves_the_parameters_by_minus_eta_times_the_gradient() {
     // The in-place step against θ − η∇L from the separate gradient (itself checked
-    // against finite differences), for both parameterizations, with and without bias.
-    let x = gaussian(5, 3, 7).unwrap();
-    let y: Vec<f64> = (0..5).map(|i| x.get(i, 1).cos()).collect();
-    for param in [Parameterization::Ntk, Parameterization::Standard] {
-        for bias in [Some(0.3), None] {
-            let mut s = spec(Activation::Tanh, param, vec![12, 9]);
-            s.b_std = bias;
-            let mut net = Mlp::init(&s, 3, 5).unwrap();
-            let (loss, grad) = net.loss_and_gradient(&x, &y).unwrap();
-            let want: Vec<f64> = net
-                .params()
-                .iter()
-                .zip(&grad)
-                .map(|(p, g)| p - 0.7 * g)
-                .collect();
-            assert_eq!(net.gd_step(&x, &y, 0.7).unwrap(), loss);
-            for (a, b) in net.params().iter().zip(&want) {
-                assert!((a - b).abs() <= 1e-14 * b.abs().max(1.0), "{a} vs {b}");
+    // against finite differences), for both parameterizations, with and without bias,
+    // and batches that take the small-batch update (4 = one group of four rows, 5 and
+    // 7 with a remainder) and faer's GEMM (17 rows).
+    for rows in [5, 4, 7, 17] {
+        let x = gaussian(rows, 3, 7).unwrap();
+        let y: Vec<f64> = (0..rows).map(|i| x.get(i, 1).cos()).collect();
+        for param in [Parameterization::Ntk, Parameterization::Standard] {
+            for bias in [Some(0.3), None] {
+                let mut s = spec(Activation::Tanh, param, vec![12, 9]);
+                s.b_std = bias;
+                let mut net = Mlp::init(&s, 3, 5).unwrap();
+                let (loss, grad) = net.loss_and_gradient(&x, &y).unwrap();
+                let want: Vec<f64> = net
+                    .params()
+                    .iter()
+                    .zip(&grad)
+                    .map(|(p, g)| p - 0.7 * g)
+                    .collect();
+                assert_eq!(net.gd_step(&x, &y, 0.7).unwrap(), loss);
+                for (a, b) in net.params().iter().zip(&want) {
+                    assert!(
+                        (a - b).abs() <= 1e-14 * b.abs().max(1.0),
+                        "{rows} rows: {a} vs {b}"
+                    );
+                }
             }
         }
     }
