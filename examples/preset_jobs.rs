@@ -39,7 +39,7 @@ fn main() {
                 let computed: Vec<_> = (0..units)
                     .map(|i| {
                         let t = Instant::now();
-                        let u = e.run_unit(i).expect("a preset's unit runs");
+                        let u = e.run_unit(i, &mut ()).expect("a preset's unit runs");
                         slowest = slowest.max(t.elapsed().as_secs_f64());
                         u
                     })

@@ -92,7 +92,7 @@ pub fn run_task(task: Task, post: &mut dyn FnMut(Reply)) {
     };
     let result = match &task.work {
         Work::Run { experiment } => experiment.run(&mut poster).map(|_| ()),
-        Work::Unit { experiment, index } => experiment.run_unit(*index).map(|unit| {
+        Work::Unit { experiment, index } => experiment.run_unit(*index, &mut poster).map(|unit| {
             (poster.post)(Reply::Unit {
                 generation,
                 task: id,

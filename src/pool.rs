@@ -330,7 +330,7 @@ impl Schedule {
 mod tests {
     use super::*;
     use crate::compute::run_task;
-    use ntk_core::experiments::{data, kernel, spectrum};
+    use ntk_core::experiments::{convergence, data, kernel, spectrum};
 
     /// A job of the kernel tab (small): the kernel experiment in units (2 widths × 3
     /// seeds, trained), the spectrum and the data run whole.
@@ -365,6 +365,30 @@ mod tests {
                 Experiment::Spectrum(s),
                 Experiment::Data(d),
             ],
+        }
+    }
+
+    /// A job of the convergence tab (small): two distributions' width sweeps and the
+    /// depth sweep as units.
+    fn convergence_job() -> Request {
+        let mut c = convergence::Params {
+            widths: vec![8, 16, 32],
+            seeds: 3,
+            n: 6,
+            d: 3,
+            distributions: vec![
+                ntk_core::data::Distribution::Gaussian,
+                ntk_core::data::Distribution::Rademacher,
+            ],
+            depths: vec![1, 2, 3],
+            depth_width: 16,
+            layers: true,
+            ..convergence::Params::default()
+        };
+        c.network.depth = 2;
+        Request {
+            generation: 4,
+            experiments: vec![Experiment::Convergence(c)],
         }
     }
 
@@ -418,51 +442,54 @@ mod tests {
 
     #[test]
     fn any_number_of_workers_gives_the_parts_of_one_run_bit_for_bit() {
-        // The reference: the experiments run whole, in order, as before the pool.
-        let mut whole = Vec::new();
-        crate::compute::handle(job(), &mut |r| whole.push(r));
-        assert!(matches!(
-            whole.last(),
-            Some(Response::Done { generation: 4 })
-        ));
-        let reference = parts(&whole);
-        assert!(reference.len() >= 5, "{}", reference.len());
-        for workers in [1, 2, 4] {
-            for interleave in 0..3 {
-                let out = simulate(job(), workers, |round, busy| {
-                    (round * (interleave + 1) + interleave) % busy
-                });
-                assert!(
-                    matches!(out.last(), Some(Response::Done { generation: 4 })),
-                    "{workers} workers: {:?}",
-                    out.last()
-                );
-                assert_eq!(
-                    out.iter()
-                        .filter(|r| matches!(r, Response::Done { .. }))
-                        .count(),
-                    1
-                );
-                // The final part of each slot is the same as a whole run's.
-                let last = |rs: &[Response]| {
-                    let mut by_slot = std::collections::BTreeMap::new();
-                    for r in rs {
-                        if let Response::Partial { part, .. } = r {
-                            by_slot.insert(part.slot(), serde_json::to_string(part).unwrap());
+        for job in [job, convergence_job] {
+            assert!(job().experiments[0].unit_count() > 1);
+            // The reference: the experiments run whole, in order, as before the pool.
+            let mut whole = Vec::new();
+            crate::compute::handle(job(), &mut |r| whole.push(r));
+            assert!(matches!(
+                whole.last(),
+                Some(Response::Done { generation: 4 })
+            ));
+            let reference = parts(&whole);
+            assert!(reference.len() >= 3, "{}", reference.len());
+            for workers in [1, 2, 4] {
+                for interleave in 0..3 {
+                    let out = simulate(job(), workers, |round, busy| {
+                        (round * (interleave + 1) + interleave) % busy
+                    });
+                    assert!(
+                        matches!(out.last(), Some(Response::Done { generation: 4 })),
+                        "{workers} workers: {:?}",
+                        out.last()
+                    );
+                    assert_eq!(
+                        out.iter()
+                            .filter(|r| matches!(r, Response::Done { .. }))
+                            .count(),
+                        1
+                    );
+                    // The final part of each slot is the same as a whole run's.
+                    let last = |rs: &[Response]| {
+                        let mut by_slot = std::collections::BTreeMap::new();
+                        for r in rs {
+                            if let Response::Partial { part, .. } = r {
+                                by_slot.insert(part.slot(), serde_json::to_string(part).unwrap());
+                            }
                         }
-                    }
-                    by_slot
-                };
-                assert_eq!(
-                    last(&out),
-                    last(&whole),
-                    "{workers} workers, order {interleave}"
-                );
-                assert_eq!(
-                    parts(&out),
-                    reference,
-                    "{workers} workers, order {interleave}"
-                );
+                        by_slot
+                    };
+                    assert_eq!(
+                        last(&out),
+                        last(&whole),
+                        "{workers} workers, order {interleave}"
+                    );
+                    assert_eq!(
+                        parts(&out),
+                        reference,
+                        "{workers} workers, order {interleave}"
+                    );
+                }
             }
         }
     }

@@ -521,20 +521,187 @@ fn depth_law(net: &FcNetwork) -> std::result::Result<(), NoDepthLaw> {
 
 /// Run the convergence experiment: one line per distribution, the user's file, the
 /// sup grid, each extra dimension, then the depth sweep.
+/// One unit of the convergence experiment: one line's width sweep (every width and
+/// seed, [`distance_sweep`]), or the depth sweep. Units are numbered as the lines are
+/// drawn (distributions, the file, the sphere grid, the dimensions), the depth sweep
+/// last.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "sweep", rename_all = "snake_case")]
+pub enum Unit {
+    Widths {
+        seeds: Vec<SeedDistances>,
+    },
+    Depths {
+        points: Vec<crate::empirical::DepthPoint>,
+    },
+}
+
+/// Where a line's inputs come from.
+#[derive(Debug, Clone, Copy)]
+enum Source {
+    Sampled(Distribution),
+    File,
+    Grid(usize),
+    Dimension(usize),
+}
+
+fn sources(p: &Params) -> Vec<Source> {
+    let mut v: Vec<Source> = p
+        .distributions
+        .iter()
+        .map(|d| Source::Sampled(*d))
+        .collect();
+    if p.user.is_some() {
+        v.push(Source::File);
+    }
+    if let Some(g) = p.sup_grid {
+        v.push(Source::Grid(g));
+    }
+    v.extend(p.dims.iter().map(|&d| Source::Dimension(d)));
+    v
+}
+
+/// A line's inputs, its label in progress messages, and its grid (for the sup).
+fn source_inputs(p: &Params, s: Source) -> Result<(Matrix, String, Option<Grid>)> {
+    Ok(match s {
+        Source::Sampled(dist) => (
+            sample(dist, p.n, p.d, p.seed, false)?,
+            dist.name().to_string(),
+            None,
+        ),
+        Source::File => {
+            let u = p.user.as_ref().ok_or(NtkError::Invalid {
+                field: "user",
+                reason: "no file".into(),
+            })?;
+            (
+                Matrix::from_row_major(u.rows, u.cols, u.x.clone())?,
+                u.name.clone(),
+                None,
+            )
+        }
+        Source::Grid(g) => {
+            let (x, grid) = sphere_grid(g, p.d, (p.d as f64).sqrt())?;
+            (x, "sphere grid".into(), Some(grid))
+        }
+        Source::Dimension(d) => (
+            sample(Distribution::Gaussian, p.n, d, p.seed, false)?,
+            format!("Gaussian, d = {d}"),
+            None,
+        ),
+    })
+}
+
+/// How many units the experiment splits into: one per line, and the depth sweep.
+pub fn unit_count(p: &Params) -> usize {
+    sources(p).len() + usize::from(!p.depths.is_empty())
+}
+
+/// What unit `index` is, for a status line.
+pub fn unit_label(p: &Params, index: usize) -> String {
+    match sources(p).get(index) {
+        Some(Source::Sampled(d)) => format!("{}: every width and seed", d.name()),
+        Some(Source::File) => "your file: every width and seed".into(),
+        Some(Source::Grid(_)) => "sphere grid: every width and seed".into(),
+        Some(Source::Dimension(d)) => format!("Gaussian, d = {d}: every width and seed"),
+        None => "depth sweep".into(),
+    }
+}
+
+/// Compute unit `index` (see [`Unit`]), reporting its progress to `observer`.
+pub fn unit(p: &Params, index: usize, observer: &mut dyn Observer) -> Result<Unit> {
+    p.validate()?;
+    let sources = sources(p);
+    let model = Model {
+        net: &p.network,
+        arch: &p.architecture,
+    };
+    let widths = super::distinct(&p.widths);
+    let mut r = Reporter::new(observer, widths.len() * p.seeds);
+    if let Some(&s) = sources.get(index) {
+        let (x, what, _) = source_inputs(p, s)?;
+        let mut stop = false;
+        let seeds = distance_sweep(model, &x, &widths, p.seeds, p.layers, |q| {
+            stop = r.step(q.done, format!("{what}: {}", q.stage)).is_err();
+            !stop
+        })?;
+        return Ok(Unit::Widths { seeds });
+    }
+    if index == sources.len() && !p.depths.is_empty() {
+        let Some(&first) = sources.first() else {
+            return Ok(Unit::Depths { points: Vec::new() });
+        };
+        let x = depth_inputs(p, source_inputs(p, first)?.0)?;
+        r.total = p.depth_seeds;
+        let mut stop = false;
+        let points = depth_sweep(
+            &p.network,
+            &x,
+            p.depth_width,
+            &p.depths,
+            p.depth_seeds,
+            |q| {
+                stop = r.step(q.done, q.stage.clone()).is_err();
+                !stop
+            },
+        )?;
+        return Ok(Unit::Depths { points });
+    }
+    Err(NtkError::Invalid {
+        field: "unit",
+        reason: format!("unit {index} of an experiment of {} units", unit_count(p)),
+    })
+}
+
+/// The depth sweep's inputs: the first line's, its first `depth_inputs` rows.
+fn depth_inputs(p: &Params, x: Matrix) -> Result<Matrix> {
+    let rows = p.depth_inputs.min(x.rows());
+    Matrix::from_row_major(rows, x.cols(), x.as_slice()[..rows * x.cols()].to_vec())
+}
+
+/// Run the convergence experiment: each line as its sweep finishes, then the depth
+/// sweep.
 pub fn run(p: &Params, observer: &mut dyn Observer) -> Result<Convergence> {
+    run_from(p, None, observer)
+}
+
+/// Run it with its units already computed (by [`unit`], anywhere, in any order): the
+/// same parts and output as [`run`], bit for bit.
+pub fn run_with_units(
+    p: &Params,
+    units: &[Unit],
+    observer: &mut dyn Observer,
+) -> Result<Convergence> {
+    if units.len() != unit_count(p) {
+        return Err(NtkError::Invalid {
+            field: "units",
+            reason: format!("{} units given for {} needed", units.len(), unit_count(p)),
+        });
+    }
+    run_from(p, Some(units), observer)
+}
+
+fn run_from(
+    p: &Params,
+    given: Option<&[Unit]>,
+    observer: &mut dyn Observer,
+) -> Result<Convergence> {
     p.validate()?;
     let widths = super::distinct(&p.widths);
     let per = widths.len() * p.seeds;
-    let lines_total = p.distributions.len()
-        + usize::from(p.user.is_some())
-        + usize::from(p.sup_grid.is_some())
-        + p.dims.len();
+    let sources = sources(p);
+    let lines_total = sources.len();
     let depth_units = if p.depths.is_empty() {
         0
     } else {
         p.depth_seeds
     };
-    let mut r = Reporter::new(observer, per * lines_total + depth_units);
+    let total = if given.is_some() {
+        lines_total + 1
+    } else {
+        per * lines_total + depth_units
+    };
+    let mut r = Reporter::new(observer, total);
     let model = Model {
         net: &p.network,
         arch: &p.architecture,
@@ -549,65 +716,68 @@ pub fn run(p: &Params, observer: &mut dyn Observer) -> Result<Convergence> {
         quantile_seeds: seeds_for_quantile(p.delta),
         depth: None,
     };
-    let mut k = 0;
     let mut first_x: Option<Matrix> = None;
-    let mut sweep = |x: &Matrix, what: &str, r: &mut Reporter| {
-        let mut stop = false;
-        let s = distance_sweep(model, x, &widths, p.seeds, p.layers, |q| {
-            stop = r
-                .step(k * per + q.done, format!("{what}: {}", q.stage))
-                .is_err();
-            !stop
-        });
-        k += 1;
-        s
+    let wrong = || NtkError::Invalid {
+        field: "units",
+        reason: "a depth sweep given for a line, or a line for the depth sweep".into(),
     };
-    for dist in &p.distributions {
-        let x = sample(*dist, p.n, p.d, p.seed, false)?;
-        let seeds = sweep(&x, dist.name(), &mut r)?;
-        out.lines.push(line(Some(*dist), None, None, &x, seeds, p)?);
-        first_x.get_or_insert(x);
-        r.part(Part::Convergence(out.clone()));
-    }
-    if let Some(u) = &p.user {
-        let x = Matrix::from_row_major(u.rows, u.cols, u.x.clone())?;
-        let seeds = sweep(&x, &u.name, &mut r)?;
-        let file = Some((u.name.clone(), u.rows, u.cols));
-        out.lines.push(line(None, file, None, &x, seeds, p)?);
-        first_x.get_or_insert(x);
-        r.part(Part::Convergence(out.clone()));
-    }
-    if let Some(g) = p.sup_grid {
-        let (x, grid) = sphere_grid(g, p.d, (p.d as f64).sqrt())?;
-        let seeds = sweep(&x, "sphere grid", &mut r)?;
-        out.lines.push(line(None, None, Some(grid), &x, seeds, p)?);
-        first_x.get_or_insert(x);
-        r.part(Part::Convergence(out.clone()));
-    }
-    for &d in &p.dims {
-        let x = sample(Distribution::Gaussian, p.n, d, p.seed, false)?;
-        let seeds = sweep(&x, &format!("Gaussian, d = {d}"), &mut r)?;
-        let dist = Some(Distribution::Gaussian);
-        out.lines.push(line(dist, None, None, &x, seeds, p)?);
+    for (k, &source) in sources.iter().enumerate() {
+        let (x, what, grid) = source_inputs(p, source)?;
+        let seeds = match given {
+            Some(units) => match &units[k] {
+                Unit::Widths { seeds } => {
+                    r.step(k + 1, what.clone())?;
+                    seeds.clone()
+                }
+                Unit::Depths { .. } => return Err(wrong()),
+            },
+            None => {
+                let mut stop = false;
+                distance_sweep(model, &x, &widths, p.seeds, p.layers, |q| {
+                    stop = r
+                        .step(k * per + q.done, format!("{what}: {}", q.stage))
+                        .is_err();
+                    !stop
+                })?
+            }
+        };
+        let (dist, file) = match source {
+            Source::Sampled(d) => (Some(d), None),
+            Source::Dimension(_) => (Some(Distribution::Gaussian), None),
+            Source::File => (
+                None,
+                p.user.as_ref().map(|u| (u.name.clone(), u.rows, u.cols)),
+            ),
+            Source::Grid(_) => (None, None),
+        };
+        out.lines.push(line(dist, file, grid, &x, seeds, p)?);
         first_x.get_or_insert(x);
         r.part(Part::Convergence(out.clone()));
     }
     if let (false, Some(x)) = (p.depths.is_empty(), first_x) {
-        let rows = p.depth_inputs.min(x.rows());
-        let x = Matrix::from_row_major(rows, x.cols(), x.as_slice()[..rows * x.cols()].to_vec())?;
-        let done = per * lines_total;
-        let mut stop = false;
-        let points = depth_sweep(
-            &p.network,
-            &x,
-            p.depth_width,
-            &p.depths,
-            p.depth_seeds,
-            |q| {
-                stop = r.step(done + q.done, q.stage.clone()).is_err();
-                !stop
+        let x = depth_inputs(p, x)?;
+        let rows = x.rows();
+        let points = match given {
+            Some(units) => match &units[lines_total] {
+                Unit::Depths { points } => points.clone(),
+                Unit::Widths { .. } => return Err(wrong()),
             },
-        )?;
+            None => {
+                let done = per * lines_total;
+                let mut stop = false;
+                depth_sweep(
+                    &p.network,
+                    &x,
+                    p.depth_width,
+                    &p.depths,
+                    p.depth_seeds,
+                    |q| {
+                        stop = r.step(done + q.done, q.stage.clone()).is_err();
+                        !stop
+                    },
+                )?
+            }
+        };
         let m = p.depth_width as f64;
         let u: Vec<f64> = points.iter().map(|q| q.depth as f64 / m).collect();
         let measured: Vec<f64> = points.iter().map(|q| q.rel_var.ln_1p()).collect();

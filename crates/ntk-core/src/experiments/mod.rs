@@ -225,6 +225,7 @@ pub enum Experiment {
 #[serde(tag = "unit", rename_all = "snake_case")]
 pub enum Unit {
     Kernel(kernel::Unit),
+    Convergence(convergence::Unit),
 }
 
 /// The result of any experiment.
@@ -393,6 +394,7 @@ impl Experiment {
     pub fn unit_count(&self) -> usize {
         match self {
             Experiment::Kernel(p) => kernel::unit_count(p),
+            Experiment::Convergence(p) => convergence::unit_count(p),
             _ => 0,
         }
     }
@@ -404,14 +406,19 @@ impl Experiment {
                 let (w, seed) = kernel::unit_of(p, index);
                 format!("width {}, seed {}", distinct(&p.widths)[w], seed + 1)
             }
+            Experiment::Convergence(p) => convergence::unit_label(p, index),
             _ => format!("{} unit {}", self.name(), index + 1),
         }
     }
 
-    /// Compute unit `index` of [`Experiment::unit_count`] (validated first).
-    pub fn run_unit(&self, index: usize) -> Result<Unit> {
+    /// Compute unit `index` of [`Experiment::unit_count`] (validated first), reporting
+    /// its progress (not its parts: it has none) to `observer`.
+    pub fn run_unit(&self, index: usize, observer: &mut dyn Observer) -> Result<Unit> {
         match self {
             Experiment::Kernel(p) => Ok(Unit::Kernel(kernel::unit(p, index)?)),
+            Experiment::Convergence(p) => {
+                Ok(Unit::Convergence(convergence::unit(p, index, observer)?))
+            }
             _ => Err(NtkError::Invalid {
                 field: "unit",
                 reason: format!("the {} experiment does not split into units", self.name()),
@@ -433,10 +440,20 @@ impl Experiment {
                     .iter()
                     .map(|u| match u {
                         Unit::Kernel(k) => Ok(k.clone()),
+                        _ => Err(wrong()),
                     })
-                    .collect::<Result<_>>()
-                    .map_err(|_: NtkError| wrong())?;
+                    .collect::<Result<_>>()?;
                 Output::Kernel(kernel::run_with_units(p, &units, observer)?)
+            }
+            Experiment::Convergence(p) => {
+                let units: Vec<convergence::Unit> = units
+                    .iter()
+                    .map(|u| match u {
+                        Unit::Convergence(c) => Ok(c.clone()),
+                        _ => Err(wrong()),
+                    })
+                    .collect::<Result<_>>()?;
+                Output::Convergence(convergence::run_with_units(p, &units, observer)?)
             }
             _ if units.is_empty() => self.run(observer)?,
             _ => return Err(wrong()),
