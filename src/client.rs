@@ -299,14 +299,12 @@ fn on_reply(shared: &Rc<Shared>, pool: &Rc<RefCell<Pool>>, i: usize, epoch: u64,
             Reply::Done { generation, task }
             | Reply::Failed {
                 generation, task, ..
-            } => {
-                if slot
-                    .task
-                    .as_ref()
-                    .is_some_and(|(t, _)| t.generation == *generation && t.id == *task)
-                {
-                    slot.task = None;
-                }
+            } if slot
+                .task
+                .as_ref()
+                .is_some_and(|(t, _)| t.generation == *generation && t.id == *task) =>
+            {
+                slot.task = None;
             }
             _ => {}
         }

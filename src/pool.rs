@@ -330,7 +330,7 @@ impl Schedule {
 mod tests {
     use super::*;
     use crate::compute::run_task;
-    use ntk_core::experiments::{convergence, data, kernel, spectrum};
+    use ntk_core::experiments::{convergence, data, kernel, sgd, spectrum, training};
 
     /// A job of the kernel tab (small): the kernel experiment in units (2 widths × 3
     /// seeds, trained), the spectrum and the data run whole.
@@ -392,6 +392,42 @@ mod tests {
         }
     }
 
+    /// A job of the training tab (small): two widths' nets and linearisations as
+    /// units, the ensemble and the modes in their combination; the data run whole.
+    fn training_job() -> Request {
+        let mut t = training::Params {
+            widths: vec![16, 64],
+            steps: 30,
+            snapshots: vec![0, 10, 30],
+            n_test: 12,
+            ..training::Params::default()
+        };
+        t.data.n = 10;
+        t.network.depth = 2;
+        let d = data::Params {
+            data: t.data.clone(),
+            target: None,
+        };
+        let g = sgd::Params {
+            widths: vec![8, 24],
+            seeds: 2,
+            n: 16,
+            n_test: 10,
+            steps: 12,
+            batch: 4,
+            streaming: true,
+            ..sgd::Params::default()
+        };
+        Request {
+            generation: 4,
+            experiments: vec![
+                Experiment::Training(t),
+                Experiment::Sgd(g),
+                Experiment::Data(d),
+            ],
+        }
+    }
+
     /// Run a schedule on `workers` simulated workers, each task's replies delivered
     /// in the order `pick` chooses among the busy workers; every reply crosses JSON
     /// both ways as in the page. Returns the page's responses.
@@ -442,7 +478,7 @@ mod tests {
 
     #[test]
     fn any_number_of_workers_gives_the_parts_of_one_run_bit_for_bit() {
-        for job in [job, convergence_job] {
+        for job in [job, convergence_job, training_job] {
             assert!(job().experiments[0].unit_count() > 1);
             // The reference: the experiments run whole, in order, as before the pool.
             let mut whole = Vec::new();

@@ -17,7 +17,7 @@ use crate::linalg::{cholesky_solve, symmetric_eigen, Matrix};
 use faer::MatRef;
 
 /// Predictions of the linearised model after each requested number of steps.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct LinearisedPath {
     /// f_train(s) per requested s.
     pub train: Vec<Vec<f64>>,

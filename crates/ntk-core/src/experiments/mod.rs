@@ -226,6 +226,8 @@ pub enum Experiment {
 pub enum Unit {
     Kernel(kernel::Unit),
     Convergence(convergence::Unit),
+    Training(training::Unit),
+    Sgd(sgd::Unit),
 }
 
 /// The result of any experiment.
@@ -395,6 +397,8 @@ impl Experiment {
         match self {
             Experiment::Kernel(p) => kernel::unit_count(p),
             Experiment::Convergence(p) => convergence::unit_count(p),
+            Experiment::Training(p) => training::unit_count(p),
+            Experiment::Sgd(p) => sgd::unit_count(p),
             _ => 0,
         }
     }
@@ -407,6 +411,14 @@ impl Experiment {
                 format!("width {}, seed {}", distinct(&p.widths)[w], seed + 1)
             }
             Experiment::Convergence(p) => convergence::unit_label(p, index),
+            Experiment::Training(p) => match training::unit_width(p, index) {
+                Some(m) => format!("width {m} trained"),
+                None => format!("training unit {}", index + 1),
+            },
+            Experiment::Sgd(p) if index < sgd::unit_count(p) => {
+                let (w, seed) = sgd::unit_of(p, index);
+                format!("SGD: width {}, seed {seed}", p.widths[w])
+            }
             _ => format!("{} unit {}", self.name(), index + 1),
         }
     }
@@ -419,6 +431,8 @@ impl Experiment {
             Experiment::Convergence(p) => {
                 Ok(Unit::Convergence(convergence::unit(p, index, observer)?))
             }
+            Experiment::Training(p) => Ok(Unit::Training(training::unit(p, index, observer)?)),
+            Experiment::Sgd(p) => Ok(Unit::Sgd(sgd::unit(p, index)?)),
             _ => Err(NtkError::Invalid {
                 field: "unit",
                 reason: format!("the {} experiment does not split into units", self.name()),
@@ -454,6 +468,26 @@ impl Experiment {
                     })
                     .collect::<Result<_>>()?;
                 Output::Convergence(convergence::run_with_units(p, &units, observer)?)
+            }
+            Experiment::Training(p) => {
+                let units: Vec<training::Unit> = units
+                    .iter()
+                    .map(|u| match u {
+                        Unit::Training(t) => Ok(t.clone()),
+                        _ => Err(wrong()),
+                    })
+                    .collect::<Result<_>>()?;
+                Output::Training(training::run_with_units(p, &units, observer)?)
+            }
+            Experiment::Sgd(p) => {
+                let units: Vec<sgd::Unit> = units
+                    .iter()
+                    .map(|u| match u {
+                        Unit::Sgd(t) => Ok(t.clone()),
+                        _ => Err(wrong()),
+                    })
+                    .collect::<Result<_>>()?;
+                Output::Sgd(sgd::run_with_units(p, &units, observer)?)
             }
             _ if units.is_empty() => self.run(observer)?,
             _ => return Err(wrong()),

@@ -217,9 +217,23 @@ pub(crate) fn rel_dist(a: &[f64], b: &[f64]) -> f64 {
     (num / den.max(f64::MIN_POSITIVE)).sqrt()
 }
 
-/// Run the SGD experiment: the kernel's run first, then each width's seeds.
-pub fn run(p: &Params, observer: &mut dyn Observer) -> Result<Sgd> {
-    p.validate()?;
+/// What every unit and the combining run share: the data, the batches and the
+/// kernel's own SGD run (cheap beside a net's; each unit repeats it rather than
+/// receive its n_test × records predictions).
+struct Setup {
+    x: Matrix,
+    y: Vec<f64>,
+    x_test: Matrix,
+    y_test: Vec<f64>,
+    probes: Matrix,
+    batches: Vec<Vec<usize>>,
+    recorded: Vec<usize>,
+    kernel_test_mse: Vec<f64>,
+    kernel_test_f: Vec<Vec<f64>>,
+    max_diag: f64,
+}
+
+fn setup(p: &Params) -> Result<Setup> {
     let n = p.train_rows();
     let x = sample(p.distribution, n, p.d, p.seed, false)?;
     let y = targets(&p.target, &x, p.noise, p.seed)?;
@@ -244,9 +258,6 @@ pub fn run(p: &Params, observer: &mut dyn Observer) -> Result<Sgd> {
         batches.push(order.split_off(order.len() - p.batch));
     }
     let recorded = record_steps(p.steps, p.records);
-    let units = 1 + p.widths.len() * p.seeds;
-    let mut r = Reporter::new(observer, units);
-
     // The infinite-width prediction: SGD in function space with the analytic NTK.
     let widest = p.widths.iter().copied().max().unwrap_or(1);
     let net = FcNetwork {
@@ -279,6 +290,143 @@ pub fn run(p: &Params, observer: &mut dyn Observer) -> Result<Sgd> {
             kernel_test_f.push(f[n..].to_vec());
         }
     }
+    Ok(Setup {
+        x,
+        y,
+        x_test,
+        y_test,
+        probes,
+        batches,
+        recorded,
+        kernel_test_mse,
+        kernel_test_f,
+        max_diag,
+    })
+}
+
+/// One unit of the SGD experiment: one net (width, seed) trained by SGD, its test
+/// error, gap to the kernel's prediction and NTK drift at each recorded step. Units
+/// are numbered widest first, seed by seed ([`unit_of`]).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Unit {
+    pub mse: Vec<f64>,
+    pub gap: Vec<f64>,
+    pub drift: Vec<f64>,
+}
+
+/// How many units: widths × seeds.
+pub fn unit_count(p: &Params) -> usize {
+    p.widths.len() * p.seeds
+}
+
+/// Unit `index` is (position in `widths`, seed): the last width first.
+pub fn unit_of(p: &Params, index: usize) -> (usize, usize) {
+    (p.widths.len() - 1 - index / p.seeds, index % p.seeds)
+}
+
+/// Compute unit `index` (see [`Unit`]): the same numbers [`run`] computes for it.
+pub fn unit(p: &Params, index: usize) -> Result<Unit> {
+    p.validate()?;
+    if index >= unit_count(p) {
+        return Err(NtkError::Invalid {
+            field: "unit",
+            reason: format!("unit {index} of an experiment of {} units", unit_count(p)),
+        });
+    }
+    unit_in(p, &setup(p)?, index)
+}
+
+fn unit_in(p: &Params, s: &Setup, index: usize) -> Result<Unit> {
+    let (wi, seed) = unit_of(p, index);
+    let spec = MlpSpec::from_network(&p.network, p.widths[wi]);
+    let Setup {
+        x,
+        y,
+        x_test,
+        y_test,
+        probes,
+        batches,
+        recorded,
+        kernel_test_f,
+        max_diag,
+        ..
+    } = s;
+    let max_diag = *max_diag;
+    let mut net = Mlp::init(&spec, p.d, seed as u64)?;
+    let f0_test = net.forward(x_test)?;
+    let theta0 = net.empirical_kernels(probes, None)?.ntk;
+    let norm0 = crate::train::frobenius(&theta0);
+    let init = net.clone();
+    let record = |net: &Mlp, k: usize| -> Result<(f64, f64, f64)> {
+        let ft: Vec<f64> = net
+            .forward(x_test)?
+            .iter()
+            .zip(&f0_test)
+            .map(|(a, b)| a - b)
+            .collect();
+        let th = net.empirical_kernels(probes, None)?.ntk;
+        let drift = crate::train::frobenius_distance(&th, &theta0) / norm0;
+        let gap = if k == 0 {
+            0.0
+        } else {
+            rel_dist(&ft, &kernel_test_f[k])
+        };
+        Ok((mse(&ft, y_test), gap, drift))
+    };
+    let mut curve = vec![record(&net, 0)?];
+    for (s, b) in batches.iter().enumerate() {
+        let xb = rows(x, b)?;
+        // Centred: the target of f_θ is y + f_θ₀ on the batch.
+        let yb: Vec<f64> = init
+            .forward(&xb)?
+            .iter()
+            .zip(b)
+            .map(|(f0, &i)| y[i] + f0)
+            .collect();
+        let loss = net.gd_step(&xb, &yb, p.learning_rate)?;
+        if !loss.is_finite() {
+            return Err(NtkError::Diverges {
+                learning_rate: p.learning_rate,
+                critical: 2.0 / max_diag,
+            });
+        }
+        if let Ok(k) = recorded.binary_search(&(s + 1)) {
+            curve.push(record(&net, k)?);
+        }
+    }
+    Ok(Unit {
+        mse: curve.iter().map(|c| c.0).collect(),
+        gap: curve.iter().map(|c| c.1).collect(),
+        drift: curve.iter().map(|c| c.2).collect(),
+    })
+}
+
+/// Run the SGD experiment: the kernel's run first, then each width's seeds.
+pub fn run(p: &Params, observer: &mut dyn Observer) -> Result<Sgd> {
+    run_from(p, None, observer)
+}
+
+/// Run it with its units already computed (by [`unit`], anywhere, in any order): the
+/// same parts and output as [`run`], bit for bit.
+pub fn run_with_units(p: &Params, units: &[Unit], observer: &mut dyn Observer) -> Result<Sgd> {
+    if units.len() != unit_count(p) {
+        return Err(NtkError::Invalid {
+            field: "units",
+            reason: format!("{} units given for {} needed", units.len(), unit_count(p)),
+        });
+    }
+    run_from(p, Some(units), observer)
+}
+
+fn run_from(p: &Params, given: Option<&[Unit]>, observer: &mut dyn Observer) -> Result<Sgd> {
+    p.validate()?;
+    let s = setup(p)?;
+    let n = s.x.rows();
+    let recorded = s.recorded.clone();
+    let max_diag = s.max_diag;
+    let kernel_test_mse = s.kernel_test_mse.clone();
+    let units = 1 + p.widths.len() * p.seeds;
+    let mut r = Reporter::new(observer, units);
     let mut out = Sgd {
         steps: recorded.clone(),
         kernel_test_mse,
@@ -294,55 +442,17 @@ pub fn run(p: &Params, observer: &mut dyn Observer) -> Result<Sgd> {
     r.part(Part::Sgd(out.clone()));
 
     let mut done = 1;
-    for &m in &p.widths {
-        let spec = MlpSpec::from_network(&p.network, m);
+    for (wi, &m) in p.widths.iter().enumerate() {
         let (mut mses, mut gaps, mut drifts) = (Vec::new(), Vec::new(), Vec::new());
         for seed in 0..p.seeds {
-            let mut net = Mlp::init(&spec, p.d, seed as u64)?;
-            let f0_test = net.forward(&x_test)?;
-            let theta0 = net.empirical_kernels(&probes, None)?.ntk;
-            let norm0 = crate::train::frobenius(&theta0);
-            let init = net.clone();
-            let record = |net: &Mlp, k: usize| -> Result<(f64, f64, f64)> {
-                let ft: Vec<f64> = net
-                    .forward(&x_test)?
-                    .iter()
-                    .zip(&f0_test)
-                    .map(|(a, b)| a - b)
-                    .collect();
-                let th = net.empirical_kernels(&probes, None)?.ntk;
-                let drift = crate::train::frobenius_distance(&th, &theta0) / norm0;
-                let gap = if k == 0 {
-                    0.0
-                } else {
-                    rel_dist(&ft, &kernel_test_f[k])
-                };
-                Ok((mse(&ft, &y_test), gap, drift))
+            let index = (p.widths.len() - 1 - wi) * p.seeds + seed;
+            let u = match given {
+                Some(units) => units[index].clone(),
+                None => unit_in(p, &s, index)?,
             };
-            let mut curve = vec![record(&net, 0)?];
-            for (s, b) in batches.iter().enumerate() {
-                let xb = rows(&x, b)?;
-                // Centred: the target of f_θ is y + f_θ₀ on the batch.
-                let yb: Vec<f64> = init
-                    .forward(&xb)?
-                    .iter()
-                    .zip(b)
-                    .map(|(f0, &i)| y[i] + f0)
-                    .collect();
-                let loss = net.gd_step(&xb, &yb, p.learning_rate)?;
-                if !loss.is_finite() {
-                    return Err(NtkError::Diverges {
-                        learning_rate: p.learning_rate,
-                        critical: 2.0 / max_diag,
-                    });
-                }
-                if let Ok(k) = recorded.binary_search(&(s + 1)) {
-                    curve.push(record(&net, k)?);
-                }
-            }
-            mses.push(curve.iter().map(|c| c.0).collect::<Vec<_>>());
-            gaps.push(curve.iter().map(|c| c.1).collect::<Vec<_>>());
-            drifts.push(curve.iter().map(|c| c.2).collect::<Vec<_>>());
+            mses.push(u.mse);
+            gaps.push(u.gap);
+            drifts.push(u.drift);
             done += 1;
             r.step(done, format!("SGD: width {m}, seed {seed}"))?;
         }

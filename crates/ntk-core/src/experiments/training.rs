@@ -247,6 +247,7 @@ pub fn record_steps(steps: usize, snapshots: &[usize]) -> Vec<usize> {
 }
 
 /// The training and test sets.
+#[derive(Debug, Clone)]
 pub struct Sets {
     pub x: Matrix,
     pub y: Vec<f64>,
@@ -311,10 +312,128 @@ struct Widest {
     linear: LinearisedPath,
 }
 
+/// One unit of the training experiment: one width's net trained by gradient descent
+/// (its record) and, below its critical rate, its linearisation's path (its own f₀ and
+/// Θ̂₀). Units are numbered widest first ([`unit_width`]).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Unit {
+    pub rec: crate::train::TrainRecord,
+    pub linear: Option<crate::dynamics::LinearisedPath>,
+}
+
+/// How many units the experiment splits into: one per distinct width.
+pub fn unit_count(p: &Params) -> usize {
+    super::distinct(&p.widths).len()
+}
+
+/// The width of unit `index`: widest first.
+pub fn unit_width(p: &Params, index: usize) -> Option<usize> {
+    let widths = super::distinct(&p.widths);
+    widths.len().checked_sub(index + 1).map(|i| widths[i])
+}
+
+/// Compute unit `index` (see [`Unit`]): the same numbers [`run`] computes for it,
+/// reporting its training steps to `observer`.
+pub fn unit(p: &Params, index: usize, observer: &mut dyn Observer) -> Result<Unit> {
+    p.validate()?;
+    if index >= unit_count(p) {
+        return Err(NtkError::Invalid {
+            field: "unit",
+            reason: format!("unit {index} of an experiment of {} units", unit_count(p)),
+        });
+    }
+    let s = sets(p)?;
+    let mut r = Reporter::new(observer, p.steps);
+    let model = Model {
+        net: &p.network,
+        arch: &p.architecture,
+    };
+    unit_in(p, &model, &s, index, &mut r, 0)
+}
+
+/// Train unit `index`'s net and its linearisation; progress at `base` + step.
+fn unit_in(
+    p: &Params,
+    model: &Model,
+    s: &Sets,
+    index: usize,
+    r: &mut Reporter,
+    base: usize,
+) -> Result<Unit> {
+    let m = unit_width(p, index).ok_or(NtkError::Invalid {
+        field: "unit",
+        reason: format!("no width for unit {index}"),
+    })?;
+    let steps = record_steps(p.steps, &p.snapshots);
+    let lr = p.learning_rate;
+    let report_every = (p.steps / 25).max(1);
+    let mut cancelled = false;
+    let on_step = |st: usize| {
+        if st.is_multiple_of(report_every) {
+            cancelled = r
+                .step(
+                    base + st,
+                    format!("training width {m}: step {st} of {}", p.steps),
+                )
+                .is_err();
+        }
+        !cancelled
+    };
+    let rec = model.train_through(
+        m,
+        p.data.seed,
+        (&s.x, &s.y),
+        (&s.x_test, &s.y_test),
+        lr,
+        p.steps,
+        &steps,
+        on_step,
+    )?;
+    if cancelled {
+        return Err(NtkError::Cancelled);
+    }
+    let linear = if lr >= rec.critical_learning_rate {
+        None
+    } else {
+        // The same network's linearisation: its own f₀ and Θ̂₀ (the seed gives the
+        // same initialisation as the run above).
+        let net0 = model.finite(s.x.cols(), m, p.data.seed)?;
+        let k0 = net0.empirical_ntk(&s.x, None)?;
+        let k0_cross = net0.empirical_ntk(&s.x_test, Some(&s.x))?;
+        Some(linearised_gd(
+            &k0,
+            &k0_cross,
+            &rec.train_predictions[0],
+            &rec.test_predictions[0],
+            &s.y,
+            lr,
+            &steps,
+        )?)
+    };
+    Ok(Unit { rec, linear })
+}
+
 /// Run the training experiment. Parts: the infinite-width ensemble first, then the
 /// training part after each width, then the modes of the widest net.
 pub fn run(p: &Params, observer: &mut dyn Observer) -> Result<Output> {
+    run_from(p, None, observer)
+}
+
+/// Run it with its units already computed (by [`unit`], anywhere, in any order): the
+/// same parts and output as [`run`], bit for bit.
+pub fn run_with_units(p: &Params, units: &[Unit], observer: &mut dyn Observer) -> Result<Output> {
+    if units.len() != unit_count(p) {
+        return Err(NtkError::Invalid {
+            field: "units",
+            reason: format!("{} units given for {} needed", units.len(), unit_count(p)),
+        });
+    }
+    run_from(p, Some(units), observer)
+}
+
+fn run_from(p: &Params, given: Option<&[Unit]>, observer: &mut dyn Observer) -> Result<Output> {
     p.validate()?;
+    let s = sets(p)?;
     let Sets {
         x,
         y,
@@ -322,7 +441,7 @@ pub fn run(p: &Params, observer: &mut dyn Observer) -> Result<Output> {
         y_test,
         abscissa_values,
         abscissa,
-    } = sets(p)?;
+    } = s.clone();
     let n_train = x.rows();
     let steps = record_steps(p.steps, &p.snapshots);
     let lr = p.learning_rate;
@@ -392,33 +511,19 @@ pub fn run(p: &Params, observer: &mut dyn Observer) -> Result<Output> {
     training.snapshots = snapshots(None);
     r.part(Part::Training(training.clone()));
 
-    let report_every = (p.steps / 25).max(1);
     let y_scale = rms(&y_test).max(f64::MIN_POSITIVE);
     let mut widest: Option<Widest> = None;
     for (k, &m) in widths.iter().enumerate() {
         let base = 1 + k * p.steps;
-        let mut cancelled = false;
-        let on_step = |s: usize| {
-            if s.is_multiple_of(report_every) {
-                cancelled = r
-                    .step(
-                        base + s,
-                        format!("training width {m}: step {s} of {}", p.steps),
-                    )
-                    .is_err();
+        // The unit of width k: widest first (`unit_width`).
+        let index = widths.len() - 1 - k;
+        let Unit { rec, linear } = match given {
+            Some(units) => {
+                r.step(base + p.steps, format!("width {m} trained"))?;
+                units[index].clone()
             }
-            !cancelled
+            None => unit_in(p, &model, &s, index, &mut r, base)?,
         };
-        let rec = model.train_through(
-            m,
-            p.data.seed,
-            (&x, &y),
-            (&x_test, &y_test),
-            lr,
-            p.steps,
-            &steps,
-            on_step,
-        )?;
         // At or above this net's critical rate the run went ahead (until it diverged
         // or settled); its linearisation diverges and is not computed.
         let above = lr >= rec.critical_learning_rate;
@@ -434,21 +539,7 @@ pub fn run(p: &Params, observer: &mut dyn Observer) -> Result<Output> {
             linear_test_loss: Vec::new(),
             linear_gap: Vec::new(),
         };
-        if !above {
-            // The same network's linearisation: its own f₀ and Θ̂₀ (the seed gives the
-            // same initialisation as the run above).
-            let net0 = model.finite(x.cols(), m, p.data.seed)?;
-            let k0 = net0.empirical_ntk(&x, None)?;
-            let k0_cross = net0.empirical_ntk(&x_test, Some(&x))?;
-            let linear = linearised_gd(
-                &k0,
-                &k0_cross,
-                &rec.train_predictions[0],
-                &rec.test_predictions[0],
-                &y,
-                lr,
-                &steps,
-            )?;
+        if let (false, Some(linear)) = (above, linear) {
             run.linear_gap = rec
                 .test_predictions
                 .iter()
