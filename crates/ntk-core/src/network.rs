@@ -715,8 +715,9 @@ impl Mlp {
     /// memory traffic, which this keeps to reading and writing W once.
     pub fn gd_step(&mut self, x: &Matrix, y: &[f64], learning_rate: f64) -> Result<f64> {
         let Backprop { c, d, r, loss } = self.backprop(x, y)?;
-        for (l, layer) in self.layers.iter_mut().enumerate() {
-            let mut rd = d[l].clone();
+        // Δ is not needed after the step: each layer's is scaled in place (no copy of
+        // an n × m matrix per layer and step).
+        for (l, (layer, mut rd)) in self.layers.iter_mut().zip(d).enumerate() {
             for j in 0..rd.ncols() {
                 for (v, ri) in rd.col_as_slice_mut(j).iter_mut().zip(&r) {
                     *v *= ri;
