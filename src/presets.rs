@@ -12,8 +12,9 @@ pub struct Preset {
     /// Two or three sentences: what the preset shows and what to look at.
     pub text: &'static str,
     pub fields: &'static [(&'static str, &'static str)],
-    /// Seconds from choosing it to the last plot, measured by the e2e test in headless
-    /// Chromium on a 2-core machine (`preset_<id>_load_to_all_plots_s`).
+    /// Seconds from opening it to the last plot in headless Chromium on a 2-core
+    /// machine with 2 Web Workers (`tests/e2e/timings.py`; the plane's presets from
+    /// the e2e test's `preset_<id>_load_to_all_plots_s`).
     pub seconds: f64,
 }
 
@@ -55,7 +56,7 @@ pub const PRESETS: [Preset; 16] = [
             ("lr", "1"),
             ("steps", "200"),
         ],
-        seconds: 22.3,
+        seconds: 11.0,
     },
     Preset {
         id: "spectral-bias",
@@ -74,7 +75,7 @@ pub const PRESETS: [Preset; 16] = [
             ("snaps", "0, 30, 300, 1000"),
             ("ntest", "200"),
         ],
-        seconds: 12.9,
+        seconds: 13.0,
     },
     Preset {
         id: "lazy",
@@ -92,7 +93,7 @@ pub const PRESETS: [Preset; 16] = [
             ("steps", "400"),
             ("snaps", "0, 40, 400"),
         ],
-        seconds: 1.3,
+        seconds: 1.7,
     },
     Preset {
         id: "tails",
@@ -108,7 +109,7 @@ pub const PRESETS: [Preset; 16] = [
             ("widths", "64, 128, 256, 512, 1024"),
             ("seeds", "5"),
         ],
-        seconds: 1.4,
+        seconds: 1.5,
     },
     Preset {
         id: "wide-enough",
@@ -129,7 +130,7 @@ pub const PRESETS: [Preset; 16] = [
             ("depths", "1, 2, 4, 8, 16, 32, 64"),
             ("dwidth", "256"),
         ],
-        seconds: 16.6,
+        seconds: 9.5,
     },
     Preset {
         id: "streaming-sgd",
@@ -151,7 +152,7 @@ pub const PRESETS: [Preset; 16] = [
             ("batch", "8"),
             ("stream", "1"),
         ],
-        seconds: 8.0,
+        seconds: 6.0,
     },
     Preset {
         id: "labels",
@@ -167,7 +168,7 @@ pub const PRESETS: [Preset; 16] = [
             ("degrees", "1, 2"),
             ("ntest", "200"),
         ],
-        seconds: 0.5,
+        seconds: 1.1,
     },
     Preset {
         id: "parameterization",
@@ -180,7 +181,7 @@ pub const PRESETS: [Preset; 16] = [
             ("widths", "64, 256, 1024"),
             ("seeds", "3"),
         ],
-        seconds: 0.8,
+        seconds: 1.2,
     },
     Preset {
         id: "cnn",
@@ -199,7 +200,7 @@ pub const PRESETS: [Preset; 16] = [
             ("target", "autocorr"),
             ("ntest", "50"),
         ],
-        seconds: 4.9,
+        seconds: 2.6,
     },
     Preset {
         id: "attention",
@@ -219,7 +220,7 @@ pub const PRESETS: [Preset; 16] = [
             ("widths", "32, 128, 512"),
             ("seeds", "8"),
         ],
-        seconds: 5.2,
+        seconds: 4.0,
     },
     Preset {
         id: "kan",
@@ -238,7 +239,7 @@ pub const PRESETS: [Preset; 16] = [
             ("target", "harmonics"),
             ("degrees", "1, 4, 8"),
         ],
-        seconds: 5.9,
+        seconds: 5.6,
     },
     Preset {
         id: "spurious",
@@ -253,7 +254,7 @@ pub const PRESETS: [Preset; 16] = [
             ("widths", "64, 256, 1024"),
             ("seeds", "3"),
         ],
-        seconds: 5.3,
+        seconds: 4.2,
     },
     Preset {
         id: "robustness",
@@ -267,7 +268,7 @@ pub const PRESETS: [Preset; 16] = [
             ("widths", "64, 256, 1024"),
             ("seeds", "3"),
         ],
-        seconds: 5.3,
+        seconds: 4.7,
     },
     Preset {
         id: "xor-kernel",
@@ -285,7 +286,7 @@ pub const PRESETS: [Preset; 16] = [
             ("alphas", "1"),
             ("frames", "30"),
         ],
-        seconds: 4.1,
+        seconds: 4.7,
     },
     Preset {
         id: "spiral-lazy-rich",
@@ -304,7 +305,7 @@ pub const PRESETS: [Preset; 16] = [
             ("alphas", "0.3, 1, 30"),
             ("frames", "30"),
         ],
-        seconds: 19.6,
+        seconds: 23.8,
     },
     Preset {
         id: "kernel-unsure",
@@ -322,7 +323,7 @@ pub const PRESETS: [Preset; 16] = [
             ("alphas", "1"),
             ("frames", "30"),
         ],
-        seconds: 1.9,
+        seconds: 2.6,
     },
 ];
 
