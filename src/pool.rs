@@ -330,7 +330,7 @@ impl Schedule {
 mod tests {
     use super::*;
     use crate::compute::run_task;
-    use ntk_core::experiments::{convergence, data, kernel, sgd, spectrum, training};
+    use ntk_core::experiments::{convergence, data, kernel, robustness, sgd, spectrum, training};
 
     /// A job of the kernel tab (small): the kernel experiment in units (2 widths × 3
     /// seeds, trained), the spectrum and the data run whole.
@@ -386,9 +386,21 @@ mod tests {
             ..convergence::Params::default()
         };
         c.network.depth = 2;
+        // The memorization tab's sensitivity, in points (small).
+        let sens = robustness::Params {
+            activations: vec![ntk_core::activation::Activation::Tanh],
+            d: 6,
+            n: 12,
+            params: vec![24, 48, 96],
+            ns: vec![6, 12],
+            ds: vec![3, 6],
+            seeds: 2,
+            test_points: 4,
+            seed: 0,
+        };
         Request {
             generation: 4,
-            experiments: vec![Experiment::Convergence(c)],
+            experiments: vec![Experiment::Convergence(c), Experiment::Sensitivity(sens)],
         }
     }
 

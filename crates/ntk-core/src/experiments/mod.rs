@@ -228,6 +228,7 @@ pub enum Unit {
     Convergence(convergence::Unit),
     Training(training::Unit),
     Sgd(sgd::Unit),
+    Sensitivity(robustness::Unit),
 }
 
 /// The result of any experiment.
@@ -399,6 +400,7 @@ impl Experiment {
             Experiment::Convergence(p) => convergence::unit_count(p),
             Experiment::Training(p) => training::unit_count(p),
             Experiment::Sgd(p) => sgd::unit_count(p),
+            Experiment::Sensitivity(p) => robustness::unit_count(p),
             _ => 0,
         }
     }
@@ -419,6 +421,7 @@ impl Experiment {
                 let (w, seed) = sgd::unit_of(p, index);
                 format!("SGD: width {}, seed {seed}", p.widths[w])
             }
+            Experiment::Sensitivity(p) => robustness::unit_label(p, index),
             _ => format!("{} unit {}", self.name(), index + 1),
         }
     }
@@ -433,6 +436,7 @@ impl Experiment {
             }
             Experiment::Training(p) => Ok(Unit::Training(training::unit(p, index, observer)?)),
             Experiment::Sgd(p) => Ok(Unit::Sgd(sgd::unit(p, index)?)),
+            Experiment::Sensitivity(p) => Ok(Unit::Sensitivity(robustness::unit(p, index)?)),
             _ => Err(NtkError::Invalid {
                 field: "unit",
                 reason: format!("the {} experiment does not split into units", self.name()),
@@ -488,6 +492,16 @@ impl Experiment {
                     })
                     .collect::<Result<_>>()?;
                 Output::Sgd(sgd::run_with_units(p, &units, observer)?)
+            }
+            Experiment::Sensitivity(p) => {
+                let units: Vec<robustness::Unit> = units
+                    .iter()
+                    .map(|u| match u {
+                        Unit::Sensitivity(t) => Ok(*t),
+                        _ => Err(wrong()),
+                    })
+                    .collect::<Result<_>>()?;
+                Output::Sensitivity(robustness::run_with_units(p, &units, observer)?)
             }
             _ if units.is_empty() => self.run(observer)?,
             _ => return Err(wrong()),

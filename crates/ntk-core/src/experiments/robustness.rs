@@ -401,8 +401,106 @@ pub fn neurons(features: Features, p: usize, d: usize) -> usize {
     }
 }
 
+/// One unit of the experiment: one point of one line (a sweep, a model, a value of
+/// p, N or d), its sensitivity over seeds, standard error and directional
+/// sensitivity. Units are numbered in the order [`run`] visits them ([`plan`]).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Unit {
+    pub sensitivity: f64,
+    pub se: f64,
+    pub directional: f64,
+}
+
+/// Every point in [`run`]'s order: (sweep 0/1/2 for p/N/d, features, activation, x).
+fn plan(p: &Params) -> Vec<(usize, Features, Activation, usize)> {
+    let models: Vec<(Features, Activation)> = p
+        .activations
+        .iter()
+        .flat_map(|a| [(Features::Ntk, *a), (Features::Rf, *a)])
+        .collect();
+    let (params, ns, ds) = (distinct(&p.params), distinct(&p.ns), distinct(&p.ds));
+    let mut v = Vec::new();
+    for (sweep, xs) in [(0usize, &params), (1, &ns), (2, &ds)] {
+        for &(features, act) in &models {
+            v.extend(xs.iter().map(|&x| (sweep, features, act, x)));
+        }
+    }
+    v
+}
+
+/// How many units: every point of every line.
+pub fn unit_count(p: &Params) -> usize {
+    plan(p).len()
+}
+
+/// What unit `index` is, for a status line.
+pub fn unit_label(p: &Params, index: usize) -> String {
+    match plan(p).get(index) {
+        Some(&(sweep, features, act, x)) => format!(
+            "sensitivity: {} {}, {} = {x}",
+            features.label(),
+            act.name(),
+            ["p", "N", "d"][sweep]
+        ),
+        None => format!("sensitivity unit {}", index + 1),
+    }
+}
+
+/// Compute unit `index` (see [`Unit`]): the same numbers [`run`] computes for it.
+pub fn unit(p: &Params, index: usize) -> Result<Unit> {
+    p.validate()?;
+    let &(sweep, features, act, x) = plan(p).get(index).ok_or(NtkError::Invalid {
+        field: "unit",
+        reason: format!("unit {index} of an experiment of {} units", unit_count(p)),
+    })?;
+    unit_at(p, sweep, features, act, x)
+}
+
+fn unit_at(
+    p: &Params,
+    sweep: usize,
+    features: Features,
+    act: Activation,
+    x: usize,
+) -> Result<Unit> {
+    let p_sweep = p.sweep_params();
+    let (k, n, d) = match sweep {
+        0 => (neurons(features, x, p.d), p.n, p.d),
+        1 => (neurons(features, p_sweep, p.d), x, p.d),
+        // At fixed k: the NTK's p = kd grows with d.
+        _ => (neurons(features, p_sweep, p.d), p.n, x),
+    };
+    let tag = (sweep as u64) << 40 | (x as u64) << 8;
+    let (sensitivity, se, directional) = point(p, features, act, k, n, d, tag)?;
+    Ok(Unit {
+        sensitivity,
+        se,
+        directional,
+    })
+}
+
 /// Run the experiment: the sweep over p, then over N, then over d.
 pub fn run(p: &Params, observer: &mut dyn Observer) -> Result<Robustness> {
+    run_from(p, None, observer)
+}
+
+/// Run it with its units already computed (by [`unit`], anywhere, in any order): the
+/// same parts and output as [`run`], bit for bit.
+pub fn run_with_units(
+    p: &Params,
+    units: &[Unit],
+    observer: &mut dyn Observer,
+) -> Result<Robustness> {
+    if units.len() != unit_count(p) {
+        return Err(NtkError::Invalid {
+            field: "units",
+            reason: format!("{} units given for {} needed", units.len(), unit_count(p)),
+        });
+    }
+    run_from(p, Some(units), observer)
+}
+
+fn run_from(p: &Params, given: Option<&[Unit]>, observer: &mut dyn Observer) -> Result<Robustness> {
     p.validate()?;
     let params = distinct(&p.params);
     let ns = distinct(&p.ns);
@@ -422,7 +520,6 @@ pub fn run(p: &Params, observer: &mut dyn Observer) -> Result<Robustness> {
         by_n: Vec::new(),
         by_d: Vec::new(),
     };
-    let p_sweep = p.sweep_params();
     let mut done = 0;
     for (sweep, xs) in [(0usize, &params), (1, &ns), (2, &ds)] {
         for &(features, act) in &models {
@@ -439,17 +536,13 @@ pub fn run(p: &Params, observer: &mut dyn Observer) -> Result<Robustness> {
                 law: Vec::new(),
             };
             for &x in xs.iter() {
-                let (k, n, d) = match sweep {
-                    0 => (neurons(features, x, p.d), p.n, p.d),
-                    1 => (neurons(features, p_sweep, p.d), x, p.d),
-                    // At fixed k: the NTK's p = kd grows with d.
-                    _ => (neurons(features, p_sweep, p.d), p.n, x),
+                let u = match given {
+                    Some(units) => units[done],
+                    None => unit_at(p, sweep, features, act, x)?,
                 };
-                let tag = (sweep as u64) << 40 | (x as u64) << 8;
-                let (m, se, dir) = point(p, features, act, k, n, d, tag)?;
-                line.sensitivity.push(m);
-                line.sensitivity_se.push(se);
-                line.directional.push(dir);
+                line.sensitivity.push(u.sensitivity);
+                line.sensitivity_se.push(u.se);
+                line.directional.push(u.directional);
                 done += 1;
                 let what = ["p", "N", "d"][sweep];
                 r.step(
