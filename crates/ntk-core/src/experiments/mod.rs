@@ -594,6 +594,46 @@ mod tests {
     }
 
     #[wasm_bindgen_test(unsupported = test)]
+    fn units_out_of_range_or_of_another_experiment_are_refused() {
+        let mut k = kernel::Params {
+            widths: vec![4, 8],
+            seeds: 2,
+            points: 5,
+            ..kernel::Params::default()
+        };
+        k.data.n = 3;
+        let e = Experiment::Kernel(k);
+        assert_eq!(e.unit_count(), 4);
+        let invalid =
+            |r: Result<Output>| matches!(r, Err(NtkError::Invalid { field: "units", .. }));
+        assert!(matches!(
+            e.run_unit(4, &mut ()),
+            Err(NtkError::Invalid { field: "unit", .. })
+        ));
+        let units: Vec<Unit> = (0..4).map(|i| e.run_unit(i, &mut ()).unwrap()).collect();
+        assert!(e.run_with_units(&units, &mut ()).is_ok());
+        assert!(invalid(e.run_with_units(&units[..3], &mut ())));
+        let other = Unit::Sensitivity(robustness::Unit {
+            sensitivity: 1.0,
+            se: 0.0,
+            directional: 1.0,
+        });
+        assert!(invalid(e.run_with_units(
+            &[units[0].clone(), units[1].clone(), units[2].clone(), other],
+            &mut ()
+        )));
+        // An experiment that runs whole has no units, and takes none.
+        let d = Experiment::default_named("data").unwrap();
+        assert_eq!(d.unit_count(), 0);
+        assert!(matches!(
+            d.run_unit(0, &mut ()),
+            Err(NtkError::Invalid { field: "unit", .. })
+        ));
+        assert!(invalid(d.run_with_units(&units, &mut ())));
+        assert!(d.run_with_units(&[], &mut ()).is_ok());
+    }
+
+    #[wasm_bindgen_test(unsupported = test)]
     fn a_cancel_ends_the_run() {
         struct Stop;
         impl Observer for Stop {
