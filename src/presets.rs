@@ -254,7 +254,7 @@ pub const PRESETS: [Preset; 16] = [
             ("widths", "64, 256, 1024"),
             ("seeds", "3"),
         ],
-        seconds: 4.2,
+        seconds: 3.0,
     },
     Preset {
         id: "robustness",
@@ -268,7 +268,7 @@ pub const PRESETS: [Preset; 16] = [
             ("widths", "64, 256, 1024"),
             ("seeds", "3"),
         ],
-        seconds: 4.7,
+        seconds: 3.2,
     },
     Preset {
         id: "xor-kernel",
