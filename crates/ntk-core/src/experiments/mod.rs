@@ -623,7 +623,12 @@ mod tests {
             &mut ()
         )));
         // An experiment that runs whole has no units, and takes none.
-        let d = Experiment::default_named("data").unwrap();
+        let mut small = inputs::DataSpec::default();
+        small.n = 3;
+        let d = Experiment::Data(data::Params {
+            data: small,
+            target: None,
+        });
         assert_eq!(d.unit_count(), 0);
         assert!(matches!(
             d.run_unit(0, &mut ()),
