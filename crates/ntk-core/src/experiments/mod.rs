@@ -623,10 +623,11 @@ mod tests {
             &mut ()
         )));
         // An experiment that runs whole has no units, and takes none.
-        let mut small = inputs::DataSpec::default();
-        small.n = 3;
         let d = Experiment::Data(data::Params {
-            data: small,
+            data: inputs::DataSpec {
+                n: 3,
+                ..inputs::DataSpec::default()
+            },
             target: None,
         });
         assert_eq!(d.unit_count(), 0);
