@@ -171,17 +171,7 @@ impl ComputeClient {
             Inner::Inline(_) => return,
         };
         pool.borrow_mut().schedule = None;
-        let busy: Vec<usize> = pool
-            .borrow()
-            .slots
-            .iter()
-            .enumerate()
-            .filter(|(_, s)| s.task.is_some())
-            .map(|(i, _)| i)
-            .collect();
-        for i in busy {
-            replace_worker(&self.shared, &pool, i);
-        }
+        replace_busy_workers(&self.shared, &pool);
     }
 
     /// The backend actually in use.
@@ -286,6 +276,19 @@ fn replace_worker(shared: &Rc<Shared>, pool: &Rc<RefCell<Pool>>, i: usize) -> Op
     old_task
 }
 
+/// Replace every worker that is computing a task: what it computes is no longer wanted.
+fn replace_busy_workers(shared: &Rc<Shared>, pool: &Rc<RefCell<Pool>>) {
+    let busy: Vec<usize> = {
+        let p = pool.borrow();
+        (0..p.slots.len())
+            .filter(|&j| p.slots[j].task.is_some())
+            .collect()
+    };
+    for j in busy {
+        replace_worker(shared, pool, j);
+    }
+}
+
 /// A message of worker `i` (of `epoch`).
 fn on_reply(shared: &Rc<Shared>, pool: &Rc<RefCell<Pool>>, i: usize, epoch: u64, reply: Reply) {
     let responses = {
@@ -320,15 +323,7 @@ fn on_reply(shared: &Rc<Shared>, pool: &Rc<RefCell<Pool>>, i: usize, epoch: u64,
         .iter()
         .any(|r| matches!(r, Response::Failed { .. }))
     {
-        let busy: Vec<usize> = {
-            let p = pool.borrow();
-            (0..p.slots.len())
-                .filter(|&j| p.slots[j].task.is_some())
-                .collect()
-        };
-        for j in busy {
-            replace_worker(shared, pool, j);
-        }
+        replace_busy_workers(shared, pool);
     }
     dispatch(pool);
     for r in responses {
@@ -390,15 +385,7 @@ fn worker_died(
         }
         Some(task) => {
             pool.borrow_mut().schedule = None;
-            let busy: Vec<usize> = {
-                let p = pool.borrow();
-                (0..p.slots.len())
-                    .filter(|&j| p.slots[j].task.is_some())
-                    .collect()
-            };
-            for j in busy {
-                replace_worker(shared, pool, j);
-            }
+            replace_busy_workers(shared, pool);
             (shared.on_event)(WorkerEvent::Restarted {
                 reason: reason.clone(),
                 resent: None,

@@ -611,6 +611,7 @@ pub fn unit_label(p: &Params, index: usize) -> String {
 /// Compute unit `index` (see [`Unit`]), reporting its progress to `observer`.
 pub fn unit(p: &Params, index: usize, observer: &mut dyn Observer) -> Result<Unit> {
     p.validate()?;
+    super::check_unit(index, unit_count(p))?;
     let sources = sources(p);
     let model = Model {
         net: &p.network,
@@ -627,30 +628,25 @@ pub fn unit(p: &Params, index: usize, observer: &mut dyn Observer) -> Result<Uni
         })?;
         return Ok(Unit::Widths { seeds });
     }
-    if index == sources.len() && !p.depths.is_empty() {
-        let Some(&first) = sources.first() else {
-            return Ok(Unit::Depths { points: Vec::new() });
-        };
-        let x = depth_inputs(p, source_inputs(p, first)?.0)?;
-        r.total = p.depth_seeds;
-        let mut stop = false;
-        let points = depth_sweep(
-            &p.network,
-            &x,
-            p.depth_width,
-            &p.depths,
-            p.depth_seeds,
-            |q| {
-                stop = r.step(q.done, q.stage.clone()).is_err();
-                !stop
-            },
-        )?;
-        return Ok(Unit::Depths { points });
-    }
-    Err(NtkError::Invalid {
-        field: "unit",
-        reason: format!("unit {index} of an experiment of {} units", unit_count(p)),
-    })
+    // The last unit: the depth sweep (`check_unit` above leaves no other index).
+    let Some(&first) = sources.first() else {
+        return Ok(Unit::Depths { points: Vec::new() });
+    };
+    let x = depth_inputs(p, source_inputs(p, first)?.0)?;
+    r.total = p.depth_seeds;
+    let mut stop = false;
+    let points = depth_sweep(
+        &p.network,
+        &x,
+        p.depth_width,
+        &p.depths,
+        p.depth_seeds,
+        |q| {
+            stop = r.step(q.done, q.stage.clone()).is_err();
+            !stop
+        },
+    )?;
+    Ok(Unit::Depths { points })
 }
 
 /// The depth sweep's inputs: the first line's, its first `depth_inputs` rows.
@@ -672,12 +668,7 @@ pub fn run_with_units(
     units: &[Unit],
     observer: &mut dyn Observer,
 ) -> Result<Convergence> {
-    if units.len() != unit_count(p) {
-        return Err(NtkError::Invalid {
-            field: "units",
-            reason: format!("{} units given for {} needed", units.len(), unit_count(p)),
-        });
-    }
+    super::check_units(units.len(), unit_count(p))?;
     run_from(p, Some(units), observer)
 }
 

@@ -323,20 +323,8 @@ pub fn unit_of(p: &Params, index: usize) -> (usize, usize) {
 /// Compute unit `index` (see [`Unit`]): the same numbers [`run`] computes for it.
 pub fn unit(p: &Params, index: usize) -> Result<Unit> {
     p.validate()?;
-    check_unit(p, index)?;
+    super::check_unit(index, unit_count(p))?;
     unit_in(p, &setup(p)?, index)
-}
-
-fn check_unit(p: &Params, index: usize) -> Result<()> {
-    let count = unit_count(p);
-    if index < count {
-        Ok(())
-    } else {
-        Err(NtkError::Invalid {
-            field: "unit",
-            reason: format!("unit {index} of an experiment of {count} units"),
-        })
-    }
 }
 
 fn unit_in(p: &Params, s: &Setup, index: usize) -> Result<Unit> {
@@ -369,12 +357,7 @@ pub fn run(p: &Params, observer: &mut dyn Observer) -> Result<Output> {
 /// Run it with its units already computed (by [`unit`], anywhere, in any order): the
 /// same parts and output as [`run`], bit for bit, without the nets' work.
 pub fn run_with_units(p: &Params, units: &[Unit], observer: &mut dyn Observer) -> Result<Output> {
-    if units.len() != unit_count(p) {
-        return Err(NtkError::Invalid {
-            field: "units",
-            reason: format!("{} units given for {} needed", units.len(), unit_count(p)),
-        });
-    }
+    super::check_units(units.len(), unit_count(p))?;
     run_from(p, Some(units), observer)
 }
 

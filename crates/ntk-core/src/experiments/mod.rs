@@ -452,59 +452,99 @@ impl Experiment {
             field: "units",
             reason: format!("units of another experiment given to {}", self.name()),
         };
+        // This experiment's own units, or `wrong` if any is another's.
+        fn own<T: Clone>(
+            units: &[Unit],
+            pick: impl Fn(&Unit) -> Option<&T>,
+            wrong: impl Fn() -> NtkError,
+        ) -> Result<Vec<T>> {
+            units
+                .iter()
+                .map(|u| pick(u).cloned().ok_or_else(&wrong))
+                .collect()
+        }
         Ok(match self {
             Experiment::Kernel(p) => {
-                let units: Vec<kernel::Unit> = units
-                    .iter()
-                    .map(|u| match u {
-                        Unit::Kernel(k) => Ok(k.clone()),
-                        _ => Err(wrong()),
-                    })
-                    .collect::<Result<_>>()?;
+                let units = own(
+                    units,
+                    |u| match u {
+                        Unit::Kernel(k) => Some(k),
+                        _ => None,
+                    },
+                    wrong,
+                )?;
                 Output::Kernel(kernel::run_with_units(p, &units, observer)?)
             }
             Experiment::Convergence(p) => {
-                let units: Vec<convergence::Unit> = units
-                    .iter()
-                    .map(|u| match u {
-                        Unit::Convergence(c) => Ok(c.clone()),
-                        _ => Err(wrong()),
-                    })
-                    .collect::<Result<_>>()?;
+                let units = own(
+                    units,
+                    |u| match u {
+                        Unit::Convergence(c) => Some(c),
+                        _ => None,
+                    },
+                    wrong,
+                )?;
                 Output::Convergence(convergence::run_with_units(p, &units, observer)?)
             }
             Experiment::Training(p) => {
-                let units: Vec<training::Unit> = units
-                    .iter()
-                    .map(|u| match u {
-                        Unit::Training(t) => Ok(t.clone()),
-                        _ => Err(wrong()),
-                    })
-                    .collect::<Result<_>>()?;
+                let units = own(
+                    units,
+                    |u| match u {
+                        Unit::Training(t) => Some(t),
+                        _ => None,
+                    },
+                    wrong,
+                )?;
                 Output::Training(training::run_with_units(p, &units, observer)?)
             }
             Experiment::Sgd(p) => {
-                let units: Vec<sgd::Unit> = units
-                    .iter()
-                    .map(|u| match u {
-                        Unit::Sgd(t) => Ok(t.clone()),
-                        _ => Err(wrong()),
-                    })
-                    .collect::<Result<_>>()?;
+                let units = own(
+                    units,
+                    |u| match u {
+                        Unit::Sgd(t) => Some(t),
+                        _ => None,
+                    },
+                    wrong,
+                )?;
                 Output::Sgd(sgd::run_with_units(p, &units, observer)?)
             }
             Experiment::Sensitivity(p) => {
-                let units: Vec<robustness::Unit> = units
-                    .iter()
-                    .map(|u| match u {
-                        Unit::Sensitivity(t) => Ok(*t),
-                        _ => Err(wrong()),
-                    })
-                    .collect::<Result<_>>()?;
+                let units = own(
+                    units,
+                    |u| match u {
+                        Unit::Sensitivity(t) => Some(t),
+                        _ => None,
+                    },
+                    wrong,
+                )?;
                 Output::Sensitivity(robustness::run_with_units(p, &units, observer)?)
             }
             _ if units.is_empty() => self.run(observer)?,
             _ => return Err(wrong()),
+        })
+    }
+}
+
+/// Unit `index` of an experiment of `count` units, or the typed error.
+pub(crate) fn check_unit(index: usize, count: usize) -> Result<()> {
+    if index < count {
+        Ok(())
+    } else {
+        Err(NtkError::Invalid {
+            field: "unit",
+            reason: format!("unit {index} of an experiment of {count} units"),
+        })
+    }
+}
+
+/// `given` units for an experiment of `count`, or the typed error.
+pub(crate) fn check_units(given: usize, count: usize) -> Result<()> {
+    if given == count {
+        Ok(())
+    } else {
+        Err(NtkError::Invalid {
+            field: "units",
+            reason: format!("{given} units given for {count} needed"),
         })
     }
 }

@@ -449,10 +449,9 @@ pub fn unit_label(p: &Params, index: usize) -> String {
 /// Compute unit `index` (see [`Unit`]): the same numbers [`run`] computes for it.
 pub fn unit(p: &Params, index: usize) -> Result<Unit> {
     p.validate()?;
-    let &(sweep, features, act, x) = plan(p).get(index).ok_or(NtkError::Invalid {
-        field: "unit",
-        reason: format!("unit {index} of an experiment of {} units", unit_count(p)),
-    })?;
+    let plan = plan(p);
+    super::check_unit(index, plan.len())?;
+    let (sweep, features, act, x) = plan[index];
     unit_at(p, sweep, features, act, x)
 }
 
@@ -491,12 +490,7 @@ pub fn run_with_units(
     units: &[Unit],
     observer: &mut dyn Observer,
 ) -> Result<Robustness> {
-    if units.len() != unit_count(p) {
-        return Err(NtkError::Invalid {
-            field: "units",
-            reason: format!("{} units given for {} needed", units.len(), unit_count(p)),
-        });
-    }
+    super::check_units(units.len(), unit_count(p))?;
     run_from(p, Some(units), observer)
 }
 

@@ -336,12 +336,7 @@ pub fn unit_width(p: &Params, index: usize) -> Option<usize> {
 /// reporting its training steps to `observer`.
 pub fn unit(p: &Params, index: usize, observer: &mut dyn Observer) -> Result<Unit> {
     p.validate()?;
-    if index >= unit_count(p) {
-        return Err(NtkError::Invalid {
-            field: "unit",
-            reason: format!("unit {index} of an experiment of {} units", unit_count(p)),
-        });
-    }
+    super::check_unit(index, unit_count(p))?;
     let s = sets(p)?;
     let mut r = Reporter::new(observer, p.steps);
     let model = Model {
@@ -422,12 +417,7 @@ pub fn run(p: &Params, observer: &mut dyn Observer) -> Result<Output> {
 /// Run it with its units already computed (by [`unit`], anywhere, in any order): the
 /// same parts and output as [`run`], bit for bit.
 pub fn run_with_units(p: &Params, units: &[Unit], observer: &mut dyn Observer) -> Result<Output> {
-    if units.len() != unit_count(p) {
-        return Err(NtkError::Invalid {
-            field: "units",
-            reason: format!("{} units given for {} needed", units.len(), unit_count(p)),
-        });
-    }
+    super::check_units(units.len(), unit_count(p))?;
     run_from(p, Some(units), observer)
 }
 
