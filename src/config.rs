@@ -134,6 +134,15 @@ impl std::str::FromStr for View {
     }
 }
 
+/// The message for more inputs than a tab other than Kernel & spectrum takes.
+fn too_many_inputs(n: usize) -> String {
+    format!(
+        "this tab takes up to {} inputs (n = {n}); up to {} on the Kernel & spectrum tab",
+        crate::fields::N_OTHER_VIEWS,
+        crate::fields::N.max
+    )
+}
+
 /// The longest plane run the page starts (its estimate, in seconds).
 pub const PLANE_MAX_SECONDS: f64 = 60.0;
 
@@ -193,6 +202,8 @@ pub struct Settings {
     pub spurious_d: usize,
     pub kernel_after_training: bool,
     pub kernel: KernelKind,
+    /// How many eigenvalues the spectrum computes.
+    pub eigen: crate::fields::Eigen,
     pub seeds: usize,
     pub points: usize,
     pub max_entry: bool,
@@ -376,6 +387,9 @@ impl Settings {
             "nngp" => KernelKind::Nngp,
             _ => KernelKind::Ntk,
         };
+        let eigen_raw = r.raw("eig").to_string();
+        let eigen = crate::fields::parse_eigen(&eigen_raw)
+            .unwrap_or_else(|e| r.fail("eig", e, crate::fields::Eigen::Auto));
         let seeds = r.whole("seeds");
         let points = r.whole("points");
         let metric = r.choice("metric");
@@ -457,6 +471,7 @@ impl Settings {
             spurious_d,
             kernel_after_training,
             kernel,
+            eigen,
             seeds,
             points,
             max_entry,
@@ -534,6 +549,12 @@ impl Settings {
         let mut errors = Vec::new();
         if s.n < 8 && s.plane_data != "upload" {
             errors.push(("n", "the plane needs at least 8 points".to_string()));
+        }
+        if params.points.as_ref().map_or(params.n, |u| u.rows) > crate::fields::N_OTHER_VIEWS {
+            errors.push((
+                "n",
+                too_many_inputs(params.points.as_ref().map_or(params.n, |u| u.rows)),
+            ));
         }
         if let Err(e) = params.validate() {
             let key = match &e {
@@ -672,6 +693,11 @@ impl Settings {
                     ntk_core::error::human_bytes(PAGE_BUDGET)
                 ),
             ));
+        }
+        if data.n > crate::fields::N_OTHER_VIEWS
+            && matches!(s.view, View::Convergence | View::Training)
+        {
+            errors.push(("n", too_many_inputs(data.n)));
         }
         if target == Target::Product && d < 2 {
             errors.push(("target", "x₁·x₂ needs inputs with d ≥ 2".into()));
@@ -872,6 +898,7 @@ impl Settings {
                     network: kernel.gram_network(),
                     architecture: s.architecture.clone(),
                     kernel: kernel.kernel,
+                    top: s.eigen.top(kernel.data.rows()),
                     data: kernel.data.clone(),
                 };
                 let mut v = vec![Experiment::Kernel(kernel), Experiment::Spectrum(spectrum)];
@@ -1171,6 +1198,44 @@ mod tests {
     use crate::url::*;
 
     #[test]
+    fn more_than_600_inputs_are_for_the_kernel_tab_whose_spectrum_then_takes_the_top_100() {
+        let spectrum_top = |c: &Config| {
+            c.job.iter().find_map(|e| match e {
+                Experiment::Spectrum(p) => Some(p.top),
+                _ => None,
+            })
+        };
+        let mut v = defaults();
+        v.insert("n", "2000".into());
+        // auto: the top 100 above 600 inputs; all below; "all" and k as asked.
+        assert_eq!(spectrum_top(&build(&v).unwrap()), Some(Some(100)));
+        v.insert("eig", "all".into());
+        assert_eq!(spectrum_top(&build(&v).unwrap()), Some(None));
+        v.insert("eig", "30".into());
+        assert_eq!(spectrum_top(&build(&v).unwrap()), Some(Some(30)));
+        v.insert("n", "20".into());
+        assert_eq!(spectrum_top(&build(&v).unwrap()), Some(None), "k ≥ n: all");
+        v.insert("eig", "auto".into());
+        v.insert("n", "600".into());
+        assert_eq!(spectrum_top(&build(&v).unwrap()), Some(None));
+        v.insert("eig", "0".into());
+        assert_eq!(build(&v).unwrap_err()[0].0, "eig");
+        // Other tabs take up to 600, and say where more go.
+        v.insert("eig", "auto".into());
+        v.insert("n", "601".into());
+        for view in ["training", "convergence", "plane"] {
+            v.insert("view", view.into());
+            let e = build(&v).unwrap_err();
+            let (key, msg) = e.iter().find(|(k, _)| *k == "n").expect(view);
+            assert_eq!(*key, "n");
+            assert!(
+                msg.contains("up to 600") && msg.contains("2000"),
+                "{view}: {msg}"
+            );
+        }
+    }
+
+    #[test]
     fn bounds_accept_values_inside_and_reject_with_a_sentence() {
         assert_eq!(DEPTH.parse(" 10 "), Ok(10.0));
         assert_eq!(W_STD.parse("1.25"), Ok(1.25));
@@ -1199,7 +1264,7 @@ mod tests {
         assert_eq!(keys, ["n", "widths", "hide"]);
         assert!(e[0]
             .1
-            .starts_with("n must be a whole number between 2 and 600"));
+            .starts_with("n must be a whole number between 2 and 2000"));
         // Every row of the table has a valid default, and the table's keys are unique.
         let s = Settings::parse(&defaults()).unwrap();
         assert_eq!(

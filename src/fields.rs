@@ -52,7 +52,15 @@ const fn b(name: &'static str, min: f64, max: f64, integer: bool) -> Bounds {
     }
 }
 
-pub const N: Bounds = b("n", 2.0, 600.0, true);
+pub const N: Bounds = b("n", 2.0, 2000.0, true);
+/// The most inputs outside the Kernel & spectrum tab (its Gram matrices, heatmaps
+/// and spectrum take up to [`N`]'s 2000).
+pub const N_OTHER_VIEWS: usize = 600;
+/// The spectrum's `eig=auto`: every eigenvalue up to this many inputs, above it the
+/// top [`EIGEN_AUTO_TOP`] by Lanczos (the full decomposition at n = 2000 takes about
+/// 4 s in a browser, the top 100 a fraction of that: README, "Speed").
+pub const EIGEN_FULL_MAX: usize = 600;
+pub const EIGEN_AUTO_TOP: usize = 100;
 pub const D: Bounds = b("dimension d", 1.0, 64.0, true);
 pub const NU: Bounds = b("ν", 2.1, 100.0, false);
 pub const DATA_SEED: Bounds = b("seed", 0.0, 1e9, true);
@@ -386,8 +394,49 @@ pub fn parse_workers(raw: &str) -> Result<Option<usize>, String> {
     }
 }
 
+fn check_eigen(raw: &str) -> Result<(), String> {
+    parse_eigen(raw).map(|_| ())
+}
+
+/// How many eigenvalues the spectrum panel computes (the `eig` field).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Eigen {
+    /// Every eigenvalue up to [`EIGEN_FULL_MAX`] inputs, else the top [`EIGEN_AUTO_TOP`].
+    Auto,
+    /// Every eigenvalue (the full decomposition).
+    All,
+    /// The top k (Lanczos); k ≥ n means all.
+    Top(usize),
+}
+
+impl Eigen {
+    /// The spectrum experiment's `top` for n inputs (`None`: every eigenvalue).
+    pub fn top(self, n: usize) -> Option<usize> {
+        match self {
+            Eigen::All => None,
+            Eigen::Auto => (n > EIGEN_FULL_MAX).then_some(EIGEN_AUTO_TOP),
+            Eigen::Top(k) => (k < n).then_some(k),
+        }
+    }
+}
+
+/// The `eig` field: "auto", "all", or a whole number k from 1 to 2000.
+pub fn parse_eigen(raw: &str) -> Result<Eigen, String> {
+    match raw.trim() {
+        "auto" | "" => Ok(Eigen::Auto),
+        "all" => Ok(Eigen::All),
+        t => match t.parse::<usize>() {
+            Ok(k) if (1..=N.max as usize).contains(&k) => Ok(Eigen::Top(k)),
+            _ => Err(format!(
+                "'auto', 'all' or a whole number of eigenvalues from 1 to {}",
+                N.max
+            )),
+        },
+    }
+}
+
 /// Every setting, in the order of the sidebar (and of the URL).
-pub const FIELDS: [Field; 68] = [
+pub const FIELDS: [Field; 69] = [
     field("view", "kernel", Group::Page, "view", "Which panels are shown and computed.", Kind::Special(check_view)),
     field("preset", "none", Group::Page, "preset", "The teaching preset the settings came from.", Kind::Special(check_preset)),
     field("dist", "circle", Group::Data, "distribution", "Inputs for the heatmaps and the spectrum, each coordinate with mean 0 and variance 1; the circle gives Fourier modes.", Kind::Choice(&DISTRIBUTIONS)),
@@ -496,6 +545,7 @@ pub const FIELDS: [Field; 68] = [
     field("gentrain", "0", Group::View, "trained net beside the curves", "Generalization tab: at every n of the learning curve, also train a finite net of the widest width by full-batch gradient descent (η and steps of the training settings) and draw its test error beside the kernel's.", Kind::Flag),
     field("bydist", "0", Group::View, "curves by distribution", "Generalization tab: the learning curve and the bound again on Gaussian, Rademacher, Laplace and Student-t inputs (ν above) in the same d, each with its sample's ψ₂ and ψ₁.", Kind::Flag),
     field("kernel", "ntk", Group::View, "kernel", "The NTK Θ governs gradient descent; the NNGP kernel K is the covariance of the random network's outputs. On the plane tab: the infinite-width ensemble drawn, the NTK's (every layer trained) or the NNGP's (the readout alone; at t = ∞ the Gaussian-process posterior).", Kind::Choice(&KERNELS)),
+    field("eig", "auto", Group::View, "eigenvalues (spectrum)", "How many eigenvalues of the Gram matrix the spectrum computes: all (the full decomposition, about 9n³ operations: 4 s at n = 2000 in a browser), or the k largest by Lanczos (k ≥ n means all). auto: all up to n = 600, the top 100 above.", Kind::Special(check_eigen)),
     field("seeds", "3", Group::View, "seeds per width", "Random networks for each finite width: each drawn thin (up to 12), with their mean ± 2 standard errors of the mean.", num(SEEDS, 1.0)),
     field("band", "1", Group::View, "seed mean and band", "Each width's seed mean with a band of ± 2 standard errors of the mean; off: the seeds' own curves only, a line each, as Jacot et al. 2018 draw them.", Kind::Flag),
     field("points", "201", Group::View, "angles", "How many angles γ the circle profile uses.", num(POINTS, 10.0)),

@@ -109,6 +109,17 @@ pub fn eigen_bytes(n: usize) -> u64 {
     floats(&[n, n, 3])
 }
 
+/// The top k eigenpairs of an n × n matrix by thick-restart Lanczos
+/// ([`crate::linalg::top_eigen`]): the Krylov basis and its work copy (n × (m + 1)
+/// each, m = max(64, 2k)), the small projected problem (m × m, three times) and the
+/// k eigenvectors.
+pub fn top_eigen_bytes(n: usize, k: usize) -> u64 {
+    let m = k.saturating_mul(2).max(64);
+    floats(&[n, m.saturating_add(1), 2])
+        .saturating_add(floats(&[m, m, 3]))
+        .saturating_add(floats(&[n, k]))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

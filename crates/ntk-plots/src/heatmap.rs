@@ -25,6 +25,9 @@ pub struct HeatmapsPlot<'a> {
     /// `Some(seed)`: there is no analytic kernel, and `analytic` holds a second net's
     /// empirical kernel (same width, this seed); the titles say so.
     pub other_seed: Option<u64>,
+    /// The inputs each row and column stands for (1: the matrices are the Gram
+    /// matrices; b > 1: means over blocks of b inputs). The axes count inputs.
+    pub block: usize,
     /// The most cells per side (block means beyond).
     pub max_cells: usize,
     /// Draw the cells as rectangles (SVG, tests). A canvas page passes `false` and
@@ -62,6 +65,7 @@ fn draw_one<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
     title: &str,
     n: usize,
+    block: usize,
     cells: Option<&HeatmapCells>,
     color: &dyn Fn(f64) -> RGBColor,
     range: (f64, f64),
@@ -87,9 +91,13 @@ where
         .disable_mesh()
         .x_labels(3)
         .y_labels(3)
-        .x_label_formatter(&|v| format!("{}", v.round() as i64))
-        .y_label_formatter(&|v| format!("{}", v.round() as i64))
-        .x_desc("input j")
+        .x_label_formatter(&|v| format!("{}", (v * block as f64).round() as i64))
+        .y_label_formatter(&|v| format!("{}", (v * block as f64).round() as i64))
+        .x_desc(if block > 1 {
+            "input j (block means)"
+        } else {
+            "input j"
+        })
         .y_desc("input i")
         .label_style(style.font(12.0))
         .axis_desc_style(style.font(12.0))
@@ -303,7 +311,16 @@ where
         .enumerate()
         .map(|(k, ((part, title), (color, range)))| {
             let painted = cells.as_ref().map(|c| &c[k]);
-            draw_one(part, title, data.n, painted, color, range, style)
+            draw_one(
+                part,
+                title,
+                data.n,
+                data.block.max(1),
+                painted,
+                color,
+                range,
+                style,
+            )
         })
         .collect()
 }

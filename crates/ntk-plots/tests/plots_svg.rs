@@ -206,6 +206,7 @@ fn heatmaps_have_three_titles_and_colour_bars_centred_at_zero() {
         .collect();
     let plot = HeatmapsPlot {
         other_seed: None,
+        block: 1,
         max_cells: ntk_plots::MAX_CELLS,
         paint_cells: true,
         n,
@@ -443,6 +444,7 @@ fn bad_data_is_an_error_not_a_panic() {
     assert!(matches!(r, Err(PlotError::NonFinite(_))));
     let h = HeatmapsPlot {
         other_seed: None,
+        block: 1,
         max_cells: ntk_plots::MAX_CELLS,
         paint_cells: true,
         n: 2,
@@ -700,6 +702,7 @@ fn heatmap_cells_can_be_left_to_the_caller_with_the_same_colours() {
     let e: Vec<f64> = a.iter().map(|v| v + 0.5).collect();
     let mut plot = HeatmapsPlot {
         other_seed: None,
+        block: 1,
         max_cells: ntk_plots::MAX_CELLS,
         paint_cells: true,
         n,

@@ -171,6 +171,7 @@ impl Figure for HeatmapFigure {
             width: h.width,
             seed: h.seed,
             symbol: self.symbol,
+            block: h.block,
             max_cells: PAGE_HEATMAP_CELLS,
             paint_cells: false,
         };
@@ -194,6 +195,22 @@ impl Figure for HeatmapFigure {
         );
         let (a, e) = (h.analytic[i * n + j], h.empirical[i * n + j]);
         let s = self.symbol;
+        if h.block > 1 {
+            // Block means: name the inputs each block spans.
+            let span = |a: usize| {
+                let last = ((a + 1) * h.block).min(h.inputs.max(1)) - 1;
+                format!("x{}…x{last}", a * h.block)
+            };
+            let (bi, bj) = (span(i), span(j));
+            let what = match (which, h.other_seed) {
+                (0, None) => format!("analytic {s}: {}", fmt3(a)),
+                (0, Some(o)) => format!("seed {o}: {}", fmt3(a)),
+                (1, _) => format!("empirical {s}: {}", fmt3(e)),
+                (_, None) => format!("empirical − analytic: {}", fmt3(e - a)),
+                (_, Some(o)) => format!("seed {} − seed {o}: {}", h.seed, fmt3(e - a)),
+            };
+            return Some(format!("mean over ({bi}, {bj}) of the {what}"));
+        }
         Some(match (which, h.other_seed) {
             (0, None) => format!("analytic {s}(x{i}, x{j}) = {}", fmt3(a)),
             (0, Some(o)) => format!("seed {o}: empirical {s}(x{i}, x{j}) = {}", fmt3(a)),
@@ -210,16 +227,19 @@ impl Figure for HeatmapFigure {
     fn csv(&self) -> String {
         let h = &self.heatmaps;
         let n = h.n;
+        // Block means: i and j are the blocks' first inputs.
+        let b = h.block.max(1) as f64;
         csv_rows(
-            if h.other_seed.is_some() {
-                "i,j,empirical_other_seed,empirical"
-            } else {
-                "i,j,analytic,empirical"
+            match (h.other_seed.is_some(), h.block > 1) {
+                (true, false) => "i,j,empirical_other_seed,empirical",
+                (false, false) => "i,j,analytic,empirical",
+                (true, true) => "block_first_i,block_first_j,empirical_other_seed_block_mean,empirical_block_mean",
+                (false, true) => "block_first_i,block_first_j,analytic_block_mean,empirical_block_mean",
             },
             (0..n * n).map(|k| {
                 vec![
-                    (k / n) as f64,
-                    (k % n) as f64,
+                    (k / n) as f64 * b,
+                    (k % n) as f64 * b,
                     h.analytic[k],
                     h.empirical[k],
                 ]

@@ -30,7 +30,11 @@ pub struct EigenvalueFigure {
 impl Figure for EigenvalueFigure {
     fn draw(&self, canvas: &HtmlCanvasElement) -> Result<(Vec<Mapping>, f64), String> {
         let s = &self.spectrum;
-        let data = format!("n = {}", s.eigenvalues.len());
+        let data = if s.eigenvalues.len() < s.total {
+            format!("n = {}: the top {} (Lanczos)", s.total, s.eigenvalues.len())
+        } else {
+            format!("n = {}", s.total)
+        };
         let note = s.analytic_note.map(|n| n.to_string());
         let plot = SpectrumPlot {
             eigenvalues: &s.eigenvalues,

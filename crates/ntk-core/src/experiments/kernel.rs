@@ -202,9 +202,21 @@ pub struct Circle {
 /// row-major. Where there is no analytic kernel (`other_seed`), `analytic` holds the
 /// empirical kernel of a second net of the same width, seed `other_seed`: the
 /// difference then shows what two random nets of that width disagree by.
+///
+/// Above [`HEATMAP_MAX`] inputs the matrices are block means: entry (a, b) is the
+/// mean of K(x_i, x_j) over the inputs i of block a and j of block b, each block
+/// `block` consecutive inputs (the last may be shorter). The page draws at most a
+/// few hundred cells a side, and n² numbers of n = 2000 would be 64 MB to ship.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Heatmaps {
+    /// The side of the matrices shipped: the inputs, or the blocks.
     pub n: usize,
+    /// How many inputs each block averages (1: the Gram matrices themselves).
+    #[serde(default = "one")]
+    pub block: usize,
+    /// How many inputs there are.
+    #[serde(default)]
+    pub inputs: usize,
     pub analytic: Vec<f64>,
     pub empirical: Vec<f64>,
     pub width: usize,
@@ -218,6 +230,38 @@ pub struct Heatmaps {
 pub struct Output {
     pub circle: Circle,
     pub heatmaps: Heatmaps,
+}
+
+fn one() -> usize {
+    1
+}
+
+/// The most inputs whose Gram matrices the heatmaps carry entry by entry.
+pub const HEATMAP_MAX: usize = 600;
+
+/// The means of an n × n matrix over blocks of `block` × `block` consecutive
+/// entries (the last row and column of blocks shorter when `block` does not divide
+/// n), row-major; `block` = 1 copies the matrix.
+pub fn block_means(m: &Matrix, block: usize) -> Vec<f64> {
+    let n = m.rows();
+    if block <= 1 {
+        return m.as_slice().to_vec();
+    }
+    let g = n.div_ceil(block);
+    let mut out = vec![0.0; g * g];
+    for i in 0..n {
+        let row = &mut out[(i / block) * g..(i / block + 1) * g];
+        for (j, v) in m.row(i).iter().enumerate() {
+            row[j / block] += v;
+        }
+    }
+    let size = |a: usize| (block.min(n - a * block)) as f64;
+    for a in 0..g {
+        for b in 0..g {
+            out[a * g + b] /= size(a) * size(b);
+        }
+    }
+    out
 }
 
 /// The NTK or the NNGP kernel of a pair.
@@ -474,10 +518,14 @@ fn run_from(p: &Params, given: Option<&[Unit]>, observer: &mut dyn Observer) -> 
         let other = p.data.seed.wrapping_add(1);
         (gram(other)?, Some(other))
     };
+    let n = x.rows();
+    let block = n.div_ceil(HEATMAP_MAX);
     let heatmaps = Heatmaps {
-        n: x.rows(),
-        analytic: reference.as_slice().to_vec(),
-        empirical: empirical.as_slice().to_vec(),
+        n: n.div_ceil(block),
+        block,
+        inputs: n,
+        analytic: block_means(&reference, block),
+        empirical: block_means(&empirical, block),
         width: widest,
         seed: p.data.seed,
         other_seed,
@@ -493,6 +541,27 @@ mod tests {
     use crate::data::Distribution;
     use crate::empirical::Progress;
     use wasm_bindgen_test::wasm_bindgen_test;
+
+    #[wasm_bindgen_test(unsupported = test)]
+    fn block_means_average_each_block_the_last_one_shorter() {
+        // m_ij = i + 10j: a block's mean is (mean of its i) + 10·(mean of its j). With
+        // n = 5 and blocks of 2 the blocks are {0, 1}, {2, 3}, {4}: means 0.5, 2.5, 4.
+        let m = Matrix::from_row_major(
+            5,
+            5,
+            (0..25).map(|k| (k / 5 + 10 * (k % 5)) as f64).collect(),
+        )
+        .unwrap();
+        let means = [0.5, 2.5, 4.0];
+        let got = block_means(&m, 2);
+        assert_eq!(got.len(), 9);
+        for a in 0..3 {
+            for b in 0..3 {
+                assert!((got[a * 3 + b] - (means[a] + 10.0 * means[b])).abs() < 1e-12);
+            }
+        }
+        assert_eq!(block_means(&m, 1), m.as_slice());
+    }
 
     #[derive(Default)]
     struct Record {

@@ -12,7 +12,8 @@ use crate::dynamics::KernelKind;
 use crate::error::Result;
 use crate::kernel::FcNetwork;
 use crate::layers::architecture::{Architecture, Model};
-use crate::linalg::symmetric_eigen;
+use crate::linalg::Matrix;
+use crate::linalg::{symmetric_eigen, top_eigen, EigenMethod};
 use crate::spectral::dominant_frequency;
 use crate::sphere::sphere_eigenvalues;
 
@@ -29,6 +30,12 @@ pub struct Params {
     pub architecture: Architecture,
     pub kernel: KernelKind,
     pub data: DataSpec,
+    /// Only the `top` largest eigenvalues and their eigenvectors, by thick-restart
+    /// Lanczos ([`crate::linalg::top_eigen`]): about (max(64, 2k) − k) products of
+    /// the Gram with a vector per restart instead of the full ≈ 9n³-flop
+    /// decomposition. `None`: every eigenvalue.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub top: Option<usize>,
 }
 
 impl Default for Params {
@@ -38,6 +45,7 @@ impl Default for Params {
             architecture: Architecture::Mlp,
             kernel: KernelKind::Ntk,
             data: DataSpec::default(),
+            top: None,
         }
     }
 }
@@ -49,10 +57,23 @@ impl Params {
         self.data.validate()?;
         self.architecture.validate(&self.network, self.data.dim())?;
         let n = self.data.rows();
+        if let Some(k) = self.top {
+            if k == 0 || k > n {
+                return Err(crate::error::NtkError::OutOfRange {
+                    field: "top (eigenvalues)",
+                    expected: "between 1 and the number of inputs n",
+                    value: k as f64,
+                });
+            }
+        }
+        let eigen = match self.top {
+            Some(k) => crate::budget::top_eigen_bytes(n, k),
+            None => crate::budget::eigen_bytes(n),
+        };
         crate::budget::ensure(
             "the Gram matrix and its eigenvectors",
             crate::budget::kernel_bytes(n, n, self.data.dim(), self.network.depth)
-                + crate::budget::eigen_bytes(n)
+                + eigen
                 + self
                     .architecture
                     .kernel_bytes(&self.network, self.data.dim(), n, n)?,
@@ -84,8 +105,12 @@ pub struct Eigenvector {
 /// The spectrum of the analytic Gram matrix.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Spectrum {
-    /// λ_k/n, largest first.
+    /// λ_k/n, largest first: all n, or the top k asked for.
     pub eigenvalues: Vec<f64>,
+    /// How many eigenvalues the Gram matrix has (n).
+    pub total: usize,
+    /// How they were found: the full decomposition, or Lanczos for the top k.
+    pub method: EigenMethod,
     /// The Funk–Hecke μ_k, each repeated by its multiplicity, largest first (as many
     /// as eigenvalues), when they apply.
     pub analytic: Option<Vec<f64>>,
@@ -120,8 +145,23 @@ pub fn run(p: &Params, observer: &mut dyn Observer) -> Result<Spectrum> {
         let seed = p.data.seed;
         (k, Some(NoFunkHecke::NoLimit { width, seed }))
     };
-    let (lambda, v) = symmetric_eigen(&gram)?;
-    let eigenvalues: Vec<f64> = lambda.iter().rev().map(|l| l / n as f64).collect();
+    // The eigenvalues largest first, and the eigenvectors as columns in that order.
+    let (lambda, v, method) = match p.top {
+        Some(k) => top_eigen(&gram, k)?,
+        None => {
+            // Ascending from faer: reversed, and only the top vectors kept.
+            let (mut lambda, v) = symmetric_eigen(&gram)?;
+            lambda.reverse();
+            let t = TOP_VECTORS.min(n);
+            let top = (0..n * t).map(|q| v.get(q / t, n - 1 - q % t)).collect();
+            (
+                lambda,
+                Matrix::from_row_major(n, t, top)?,
+                EigenMethod::Dense,
+            )
+        }
+    };
+    let eigenvalues: Vec<f64> = lambda.iter().map(|l| l / n as f64).collect();
     let applies = match no_limit {
         Some(why) => Err(why),
         None if p.architecture.is_mlp() => p.data.funk_hecke(),
@@ -141,7 +181,7 @@ pub fn run(p: &Params, observer: &mut dyn Observer) -> Result<Spectrum> {
                 }
             }
             expanded.sort_by(|a, b| b.total_cmp(a));
-            expanded.truncate(n);
+            expanded.truncate(eigenvalues.len());
             (Some(expanded), None)
         }
         Err(why) => (None, Some(why)),
@@ -158,9 +198,8 @@ pub fn run(p: &Params, observer: &mut dyn Observer) -> Result<Spectrum> {
     let vectors = eigenvalues
         .iter()
         .enumerate()
-        .take(TOP_VECTORS.min(n))
-        .map(|(rank, &eigenvalue)| {
-            let col = n - 1 - rank;
+        .take(TOP_VECTORS)
+        .map(|(col, &eigenvalue)| {
             let values: Vec<f64> = order.iter().map(|&i| v.get(i, col)).collect();
             let dominant = circle.then(|| dominant_frequency(&values));
             Eigenvector {
@@ -173,6 +212,8 @@ pub fn run(p: &Params, observer: &mut dyn Observer) -> Result<Spectrum> {
         .collect();
     let spectrum = Spectrum {
         eigenvalues,
+        total: n,
+        method,
         analytic,
         analytic_note,
         x: xaxis,
@@ -211,6 +252,63 @@ mod tests {
         // cos kγ and sin kγ share an eigenvalue: the next two vectors pair up.
         assert_eq!(s.vectors[1].frequency, s.vectors[2].frequency);
         assert!(s.x.windows(2).all(|w| w[0] < w[1]), "angles sorted");
+    }
+
+    #[wasm_bindgen_test(unsupported = test)]
+    fn the_top_eigenvalues_by_lanczos_are_the_full_spectrum_s_leading_ones() {
+        // Second implementation: the full decomposition of the same Gram. On the
+        // circle the Gram is circulant, its eigenvalues double: the top 20 must pair
+        // up exactly as the full spectrum's do, eigenvectors and frequencies alike.
+        let full = Params {
+            data: DataSpec {
+                n: 300,
+                ..DataSpec::default()
+            },
+            ..Params::default()
+        };
+        let top = Params {
+            top: Some(20),
+            ..full.clone()
+        };
+        let (a, b) = (run(&full, &mut ()).unwrap(), run(&top, &mut ()).unwrap());
+        assert_eq!(
+            (a.total, b.total, a.eigenvalues.len(), b.eigenvalues.len()),
+            (300, 300, 300, 20)
+        );
+        assert_eq!(
+            (a.method, b.method),
+            (EigenMethod::Dense, EigenMethod::Lanczos)
+        );
+        for (i, (x, y)) in a.eigenvalues.iter().zip(&b.eigenvalues).enumerate() {
+            assert!(
+                (x - y).abs() <= 1e-10 * a.eigenvalues[0],
+                "λ_{i}: {x} against {y}"
+            );
+        }
+        assert_eq!(b.analytic.as_ref().map(Vec::len), Some(20));
+        assert_eq!(
+            a.analytic.as_ref().unwrap()[..20],
+            b.analytic.as_ref().unwrap()[..]
+        );
+        // The constant mode is simple: the same vector up to sign.
+        let dot: f64 = a.vectors[0]
+            .values
+            .iter()
+            .zip(&b.vectors[0].values)
+            .map(|(x, y)| x * y)
+            .sum();
+        assert!((dot.abs() - 1.0).abs() < 1e-9);
+        for (u, w) in a.vectors.iter().zip(&b.vectors) {
+            assert_eq!(u.frequency, w.frequency);
+        }
+        let bad = Params {
+            top: Some(301),
+            ..full
+        };
+        assert!(run(&bad, &mut ())
+            .unwrap_err()
+            .to_string()
+            .contains("top (eigenvalues)"));
     }
 
     #[wasm_bindgen_test(unsupported = test)]
