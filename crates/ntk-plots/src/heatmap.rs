@@ -64,8 +64,7 @@ pub fn downsample(n: usize, values: &[f64], max_cells: usize) -> (usize, Vec<f64
 fn draw_one<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
     title: &str,
-    n: usize,
-    block: usize,
+    (n, block): (usize, usize),
     cells: Option<&HeatmapCells>,
     color: &dyn Fn(f64) -> RGBColor,
     range: (f64, f64),
@@ -314,8 +313,7 @@ where
             draw_one(
                 part,
                 title,
-                data.n,
-                data.block.max(1),
+                (data.n, data.block.max(1)),
                 painted,
                 color,
                 range,
