@@ -22,6 +22,7 @@ from check_page import browser, emulate, serve, wait_for  # noqa: E402
 # (name, URL hash, CSS width, CSS height, device scale factor)
 SHOTS = [
     ("desktop-kernel", "", 1400, 1000, 1),
+    ("desktop-kernel-n2000", "n=2000", 1400, 1700, 1),
     ("desktop-convergence", "view=convergence", 1400, 1000, 1),
     ("desktop-training", "view=training", 1400, 1100, 1),
     ("desktop-generalization", "view=generalization", 1400, 1100, 1),

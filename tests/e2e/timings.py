@@ -38,6 +38,11 @@ DONE = ("const s = document.querySelector('#job-status'); const g = [...document
         "'.panels canvas')].map(c => Number(c.dataset.generation || 0));"
         " return s && s.dataset.state === 'done' && g.length > 0 && g.every(x => x > 0)")
 
+# The time (ms from navigation) each figure was last drawn, by its canvas id.
+DRAWN = ("window.__drawn = {}; new MutationObserver(ms => ms.forEach(m => { if (m.target.id)"
+         " window.__drawn[m.target.id] = performance.now(); })).observe(document,"
+         " {subtree: true, attributes: true, attributeFilter: ['data-generation']});")
+
 # The plane's play-head keeps moving after its job: its CSVs are read once it rests.
 STILL = "return !document.querySelector('[data-playing=\"true\"]')"
 
@@ -52,11 +57,17 @@ CSVS = ("const done = arguments[arguments.length - 1]; window.__blobs = [];"
 def run(driver, page, pid, workers):
     driver.s("POST", "/url", {"url": "about:blank"})
     t0 = time.time()
-    driver.s("POST", "/url", {"url": f"{page}#workers={workers}&preset={pid}"})
+    # A preset's id, or (with "=") a link's own fields, e.g. "n=2000&eig=all".
+    link = pid if "=" in pid else f"preset={pid}"
+    driver.s("POST", "/url", {"url": f"{page}#workers={workers}&{link}"})
     wait_for(driver, DONE, timeout=300, what=f"preset {pid} with {workers} workers")
     seconds = time.time() - t0
     wait_for(driver, STILL, timeout=120, what="the plane's play-head at rest")
     tasks = [d for _, d in driver.js("return window.__longtasks || []") or []]
+    drawn = driver.js("return window.__drawn || {}") or {}
+    if drawn:
+        print("    drawn at " + ", ".join(f"{k} {v / 1000:.2f} s" for k, v in sorted(drawn.items(),
+                                                                         key=lambda kv: kv[1])))
     status = driver.js("return document.querySelector('#job-status').textContent")
     csvs = driver.js_async(CSVS)
     digest = hashlib.sha256("\n".join(f"{i}\n{t}" for i, t in csvs).encode()).hexdigest()[:16]
@@ -67,13 +78,17 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--dist", default="dist")
     ap.add_argument("--workers", default="1,2")
-    ap.add_argument("--only", help="comma-separated preset ids")
+    ap.add_argument("--only", help="comma-separated preset ids, or links' fields with '=' "
+                    "separated by ';' (e.g. 'n=2000;n=2000&eig=all')")
     ap.add_argument("--chromium", default=shutil.which("chromium") or "/usr/bin/chromium")
     ap.add_argument("--chromedriver", default=os.environ.get("CHROMEDRIVER")
                     or shutil.which("chromedriver") or "/usr/bin/chromedriver")
     args = ap.parse_args()
     counts = [int(w) for w in args.workers.split(",")]
-    presets = args.only.split(",") if args.only else PRESETS
+    if args.only and "=" in args.only:
+        presets = args.only.split(";")
+    else:
+        presets = args.only.split(",") if args.only else PRESETS
     page, server = serve(args.dist)
     user_data = tempfile.mkdtemp(prefix="ntk-timings-")
     driver, chromedriver = None, None
@@ -83,7 +98,7 @@ def main():
         driver.s("POST", "/window/rect", {"width": 1400, "height": 1000})
         driver.s("POST", "/goog/cdp/execute",
                  {"cmd": "Page.addScriptToEvaluateOnNewDocument",
-                  "params": {"source": LONGTASKS + "\n" + CSV_SPY}})
+                  "params": {"source": LONGTASKS + "\n" + CSV_SPY + "\n" + DRAWN}})
         for pid in presets:
             row = [pid]
             digests = set()

@@ -42,6 +42,14 @@ pub struct BenchRequest {
     /// Signal length (cntk_gram: n signals of `length` positions × `d` channels).
     #[serde(default = "default_length")]
     pub length: usize,
+    /// top_eigen: how many of the largest eigenvalues (and eigenvectors) of the NTK
+    /// Gram, by Lanczos.
+    #[serde(default = "default_top")]
+    pub top: usize,
+}
+
+fn default_top() -> usize {
+    100
 }
 
 fn default_length() -> usize {
@@ -131,13 +139,14 @@ pub fn run(req: &BenchRequest, clock: impl Fn() -> f64) -> Result<BenchReport> {
         "empirical_ntk",
         "train_step",
         "eigh",
+        "top_eigen",
         "predict",
         "cntk_gram",
     ]
     .contains(&req.op.as_str())
     {
         return Err(NtkError::Numerical(format!(
-            "op: unknown operation '{}' (expected kernel_gram, empirical_ntk, train_step, eigh, predict or cntk_gram)",
+            "op: unknown operation '{}' (expected kernel_gram, empirical_ntk, train_step, eigh, top_eigen, predict or cntk_gram)",
             req.op
         )));
     }
@@ -172,7 +181,7 @@ pub fn run(req: &BenchRequest, clock: impl Fn() -> f64) -> Result<BenchReport> {
         "empirical_ntk" | "train_step" => Some(Mlp::init(&spec, req.d, req.seed)?),
         _ => None,
     };
-    let gram = if req.op == "eigh" {
+    let gram = if req.op == "eigh" || req.op == "top_eigen" {
         Some(kernel_matrix(&net, &x, None)?.ntk)
     } else {
         None
@@ -212,6 +221,10 @@ pub fn run(req: &BenchRequest, clock: impl Fn() -> f64) -> Result<BenchReport> {
             ("eigh", _) => {
                 let g = gram.as_ref().expect("gram");
                 std::hint::black_box(crate::linalg::symmetric_eigen(g)?);
+            }
+            ("top_eigen", _) => {
+                let g = gram.as_ref().expect("gram");
+                std::hint::black_box(crate::linalg::top_eigen(g, req.top.min(req.n))?);
             }
             ("predict", _) => {
                 // End to end, as neural-tangents' predict: kernels, then t = 10 and ∞.

@@ -109,15 +109,16 @@ pub fn eigen_bytes(n: usize) -> u64 {
     floats(&[n, n, 3])
 }
 
-/// The top k eigenpairs of an n × n matrix by thick-restart Lanczos
-/// ([`crate::linalg::top_eigen`]): the Krylov basis and its work copy (n × (m + 1)
-/// each, m = max(64, 2k)), the small projected problem (m × m, three times) and the
-/// k eigenvectors.
+/// The top k eigenpairs of an n × n matrix by Lanczos ([`crate::linalg::top_eigen`]):
+/// the basis (n × (m + 1), m = min(n, max(4k, k + 200))), the tridiagonal's dense
+/// eigen-decomposition (m × m, three times), the Ritz vectors (n × k, twice) and a few
+/// n-vectors.
 pub fn top_eigen_bytes(n: usize, k: usize) -> u64 {
-    let m = k.saturating_mul(2).max(64);
-    floats(&[n, m.saturating_add(1), 2])
+    let m = k.saturating_mul(4).max(k.saturating_add(200)).min(n);
+    floats(&[n, m.saturating_add(1)])
         .saturating_add(floats(&[m, m, 3]))
-        .saturating_add(floats(&[n, k]))
+        .saturating_add(floats(&[n, k, 2]))
+        .saturating_add(floats(&[n, 4]))
 }
 
 #[cfg(test)]

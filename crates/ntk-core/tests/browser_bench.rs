@@ -32,6 +32,7 @@ fn kernel_gram_in_the_browser() {
             width: 512,
             n_test: 200,
             length: 32,
+            top: 100,
         };
         let r = run(&req, || perf.now() / 1000.0).expect("bench");
         console_log!(
@@ -46,6 +47,7 @@ fn kernel_gram_in_the_browser() {
         ("eigh", 500),
         ("eigh", 1000),
         ("eigh", 2000),
+        ("top_eigen", 2000),
         ("predict", 1000),
     ] {
         let req = BenchRequest {
@@ -59,6 +61,7 @@ fn kernel_gram_in_the_browser() {
             width: 512,
             n_test: 200,
             length: 32,
+            top: 100,
         };
         let r = run(&req, || perf.now() / 1000.0).expect("bench");
         console_log!(
@@ -84,6 +87,7 @@ fn kernel_gram_in_the_browser() {
             width,
             n_test: 200,
             length: 32,
+            top: 100,
         };
         let r = run(&req, || perf.now() / 1000.0).expect("bench");
         console_log!(

@@ -31,7 +31,7 @@ impl Figure for EigenvalueFigure {
     fn draw(&self, canvas: &HtmlCanvasElement) -> Result<(Vec<Mapping>, f64), String> {
         let s = &self.spectrum;
         let data = if s.eigenvalues.len() < s.total {
-            format!("n = {}: the top {} (Lanczos)", s.total, s.eigenvalues.len())
+            format!("n = {}, top {}", s.total, s.eigenvalues.len())
         } else {
             format!("n = {}", s.total)
         };

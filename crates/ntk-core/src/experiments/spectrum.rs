@@ -261,7 +261,7 @@ mod tests {
         // up exactly as the full spectrum's do, eigenvectors and frequencies alike.
         let full = Params {
             data: DataSpec {
-                n: 300,
+                n: 400,
                 ..DataSpec::default()
             },
             ..Params::default()
@@ -273,7 +273,7 @@ mod tests {
         let (a, b) = (run(&full, &mut ()).unwrap(), run(&top, &mut ()).unwrap());
         assert_eq!(
             (a.total, b.total, a.eigenvalues.len(), b.eigenvalues.len()),
-            (300, 300, 300, 20)
+            (400, 400, 400, 20)
         );
         assert_eq!(
             (a.method, b.method),
@@ -302,7 +302,7 @@ mod tests {
             assert_eq!(u.frequency, w.frequency);
         }
         let bad = Params {
-            top: Some(301),
+            top: Some(401),
             ..full
         };
         assert!(run(&bad, &mut ())
