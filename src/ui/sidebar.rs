@@ -197,12 +197,12 @@ fn UploadControl(upload: RwSignal<Option<UserPoints>>, dist: RwSignal<String>) -
             return;
         };
         let name = file.name();
-        // Refused before it is read: the largest file the page takes (600 rows of 64
-        // numbers) is about 1 MB.
+        // Refused before it is read: the largest file the page takes (2000 rows of 64
+        // numbers) is about 3 MB.
         let size = file.size();
         if size > MAX_UPLOAD_BYTES {
             message.set(Some(Err(format!(
-                "{name}: the file is {:.1} MB; the page reads files up to {} MB (600 rows of 64 numbers)",
+                "{name}: the file is {:.1} MB; the page reads files up to {} MB (2000 rows of 64 numbers)",
                 size / 1e6,
                 MAX_UPLOAD_BYTES / 1e6
             ))));
@@ -239,7 +239,7 @@ fn UploadControl(upload: RwSignal<Option<UserPoints>>, dist: RwSignal<String>) -
         <div class="control upload" title="A CSV file: one point per line, a coordinate per column; an optional header row, where a column named y, target or label holds the targets.">
             <label for="upload-file"><span class="label">"your data (CSV)"</span></label>
             <input type="file" id="upload-file" accept=".csv,.txt,text/csv,text/plain" aria-describedby="upload-help upload-status" on:change=on_change />
-            <p class="help" id="upload-help">"One point per line, a coordinate per column (2–600 rows, 1–64 columns); a header row may name a target column y. Links cannot carry the file."</p>
+            <p class="help" id="upload-help">"One point per line, a coordinate per column (2–2000 rows, up to 600 outside the Kernel & spectrum tab; 1–64 columns); a header row may name a target column y. Links cannot carry the file."</p>
             <p
                 class="upload-status"
                 id="upload-status"
