@@ -25,7 +25,7 @@ pub const PRESENT_TEXT: f64 = 1.6;
 /// pointer positions.
 pub fn draw_on_canvas<T>(
     canvas: &HtmlCanvasElement,
-    draw: impl FnOnce(&DrawingArea<CanvasBackend, Shift>, &PlotStyle) -> Result<T, PlotError>,
+    draw: impl FnOnce(&DrawingArea<MeasuredCanvas, Shift>, &PlotStyle) -> Result<T, PlotError>,
 ) -> Result<(T, f64), PlotError> {
     // At least 2 device pixels per CSS pixel: plotters draws on whole pixels, and the
     // browser's downsampling of a 2× bitmap smooths curves on 1× screens.
@@ -50,7 +50,7 @@ pub fn draw_on_canvas<T>(
         .min((MAX_PIXELS / (css_w * css_h)).sqrt());
     canvas.set_width((css_w * scale).round() as u32);
     canvas.set_height((css_h * scale).round() as u32);
-    let backend = CanvasBackend::with_canvas_object(canvas.clone())
+    let backend = MeasuredCanvas::new(canvas)
         .ok_or_else(|| PlotError::Backend("no 2-D context on the canvas".into()))?;
     let area = backend.into_drawing_area();
     // Present mode draws text, lines and margins larger on the same backing store;
@@ -69,6 +69,138 @@ pub fn draw_on_canvas<T>(
     let out = draw(&area, &style)?;
     area.present()?;
     Ok((out, scale))
+}
+
+/// plotters' canvas backend, with text measured by the canvas itself.
+///
+/// plotters measures text on the web by appending a `<span>` to the page and reading
+/// its `offsetHeight` and `offsetWidth`: a forced layout of the whole page for every
+/// label, ≈ 60 ms of the page's first drawing (a CDP profile of the load). Here the
+/// 2-D context's `measureText` gives the width, and the font's ascent plus descent
+/// (`fontBoundingBox…`: the line box of `line-height: normal`, what the span's
+/// height was) the height, without touching the layout.
+pub struct MeasuredCanvas {
+    inner: CanvasBackend,
+    context: web_sys::CanvasRenderingContext2d,
+}
+
+impl MeasuredCanvas {
+    fn new(canvas: &HtmlCanvasElement) -> Option<Self> {
+        use wasm_bindgen::JsCast;
+        let context = canvas.get_context("2d").ok()??.dyn_into().ok()?;
+        Some(MeasuredCanvas {
+            inner: CanvasBackend::with_canvas_object(canvas.clone())?,
+            context,
+        })
+    }
+}
+
+use plotters_backend::{
+    BackendColor, BackendCoord, BackendStyle, BackendTextStyle, DrawingBackend, DrawingErrorKind,
+};
+
+impl DrawingBackend for MeasuredCanvas {
+    type ErrorType = <CanvasBackend as DrawingBackend>::ErrorType;
+
+    fn get_size(&self) -> (u32, u32) {
+        self.inner.get_size()
+    }
+
+    fn ensure_prepared(&mut self) -> Result<(), DrawingErrorKind<Self::ErrorType>> {
+        self.inner.ensure_prepared()
+    }
+
+    fn present(&mut self) -> Result<(), DrawingErrorKind<Self::ErrorType>> {
+        self.inner.present()
+    }
+
+    fn draw_pixel(
+        &mut self,
+        point: BackendCoord,
+        color: BackendColor,
+    ) -> Result<(), DrawingErrorKind<Self::ErrorType>> {
+        self.inner.draw_pixel(point, color)
+    }
+
+    fn draw_line<S: BackendStyle>(
+        &mut self,
+        from: BackendCoord,
+        to: BackendCoord,
+        style: &S,
+    ) -> Result<(), DrawingErrorKind<Self::ErrorType>> {
+        self.inner.draw_line(from, to, style)
+    }
+
+    fn draw_rect<S: BackendStyle>(
+        &mut self,
+        upper_left: BackendCoord,
+        bottom_right: BackendCoord,
+        style: &S,
+        fill: bool,
+    ) -> Result<(), DrawingErrorKind<Self::ErrorType>> {
+        self.inner.draw_rect(upper_left, bottom_right, style, fill)
+    }
+
+    fn draw_path<S: BackendStyle, I: IntoIterator<Item = BackendCoord>>(
+        &mut self,
+        path: I,
+        style: &S,
+    ) -> Result<(), DrawingErrorKind<Self::ErrorType>> {
+        self.inner.draw_path(path, style)
+    }
+
+    fn draw_circle<S: BackendStyle>(
+        &mut self,
+        center: BackendCoord,
+        radius: u32,
+        style: &S,
+        fill: bool,
+    ) -> Result<(), DrawingErrorKind<Self::ErrorType>> {
+        self.inner.draw_circle(center, radius, style, fill)
+    }
+
+    fn fill_polygon<S: BackendStyle, I: IntoIterator<Item = BackendCoord>>(
+        &mut self,
+        vert: I,
+        style: &S,
+    ) -> Result<(), DrawingErrorKind<Self::ErrorType>> {
+        self.inner.fill_polygon(vert, style)
+    }
+
+    fn draw_text<S: BackendTextStyle>(
+        &mut self,
+        text: &str,
+        style: &S,
+        pos: BackendCoord,
+    ) -> Result<(), DrawingErrorKind<Self::ErrorType>> {
+        self.inner.draw_text(text, style, pos)
+    }
+
+    fn estimate_text_size<S: BackendTextStyle>(
+        &self,
+        text: &str,
+        style: &S,
+    ) -> Result<(u32, u32), DrawingErrorKind<Self::ErrorType>> {
+        // The font string plotters' draw_text sets.
+        self.context.set_font(&format!(
+            "{} {}px {}",
+            style.style().as_str(),
+            style.size(),
+            style.family().as_str(),
+        ));
+        let m = self
+            .context
+            .measure_text(text)
+            .map_err(|e| DrawingErrorKind::FontError(format!("measureText: {e:?}").into()))?;
+        let height = m.font_bounding_box_ascent() + m.font_bounding_box_descent();
+        // A browser without the font's bounding box: the usual normal line height.
+        let height = if height.is_finite() && height > 0.0 {
+            height
+        } else {
+            1.15 * style.size()
+        };
+        Ok((m.width().ceil() as u32, height.ceil() as u32))
+    }
 }
 
 /// Paint heatmap cells (`side` × `side` colours, row-major, row 0 at the top) into

@@ -144,7 +144,10 @@ pub fn FigureCanvas(
         if observed.with_value(Option::is_some) {
             return;
         }
-        let size = std::cell::Cell::new((canvas.client_width(), canvas.client_height()));
+        // No size read here: at mount it would force the first layout of the whole page
+        // inside the mount's task (≈ 70 ms in a profile of the load). The observer's
+        // first callback, after the browser's own layout, gives the size.
+        let size = std::cell::Cell::new((0, 0));
         let target = canvas.clone();
         let callback = Closure::<dyn FnMut()>::new(move || {
             let now = (target.client_width(), target.client_height());
