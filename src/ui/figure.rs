@@ -180,12 +180,11 @@ pub fn FigureCanvas(
             now
         });
     }
-    Effect::new(move |_| {
-        resized.track();
-        let Some(canvas) = canvas_ref.get() else {
+    let draw_now = move || {
+        let Some(canvas) = canvas_ref.get_untracked() else {
             return;
         };
-        built.with(|b| {
+        built.with_untracked(|b| {
             let Some(Shown(generation, fig)) = b else {
                 // Nothing (any more) for the newest results: no stale plot stays.
                 if drawn.get_untracked() > 0 {
@@ -213,6 +212,30 @@ pub fn FigureCanvas(
                 }
             }
         });
+    };
+    // Each figure draws in a task of its own (a zero-delay timeout), not all of them in
+    // the reactive flush that brought their results: one long main-thread task would
+    // otherwise hold every plot of a job (≈ 100 ms on load in a profile). A newer
+    // request supersedes one not yet run.
+    let pending = StoredValue::new(0u64);
+    Effect::new(move |_| {
+        resized.track();
+        built.track();
+        if canvas_ref.get().is_none() {
+            return;
+        }
+        let ticket = pending.get_value().wrapping_add(1);
+        pending.set_value(ticket);
+        set_timeout(
+            move || {
+                // The figure may be gone, or a newer draw asked for.
+                if pending.try_get_value() != Some(ticket) {
+                    return;
+                }
+                draw_now();
+            },
+            std::time::Duration::ZERO,
+        );
     });
     let on_move = move |ev: web_sys::MouseEvent| {
         let (maps, scale) = mappings.get_value();
