@@ -191,6 +191,29 @@ pub fn App(
         BackendKind::Inline => JobRunner::new("page", true),
     });
     let running_in = runner.with_untracked(JobRunner::running_in);
+    // The page mounts in three main-thread tasks, not one: the header and the status
+    // line, then the sidebar, then the panels (each after a zero-delay timeout), so
+    // that no task of the load is long. The browser tests' inline backend mounts
+    // everything at once.
+    let stage = RwSignal::new(if client.kind() == BackendKind::Worker {
+        0u8
+    } else {
+        2
+    });
+    if stage.get_untracked() < 2 {
+        let next = move || {
+            let _ = stage.try_update(|s| *s = (*s + 1).min(2));
+        };
+        set_timeout(
+            move || {
+                next();
+                set_timeout(next, std::time::Duration::ZERO);
+            },
+            std::time::Duration::ZERO,
+        );
+    }
+    let show_sidebar = Memo::new(move |_| stage.get() >= 1);
+    let show_panels = Memo::new(move |_| stage.get() >= 2);
     // Memos, not derived signals: the runner changes with every progress message.
     provide_context(FinishedJob(Signal::from(Memo::new(move |_| {
         runner.with(JobRunner::finished)
@@ -436,7 +459,12 @@ pub fn App(
                 <StatusLine runner=runner problems=problems running_in=running_in on_cancel=Callback::new(cancel) />
             </header>
             <Glossary open=glossary_open />
-            <Sidebar fields=fields.clone() upload=upload open=controls_open results=results busy=busy />
+            {
+                let fields = fields.clone();
+                move || show_sidebar.get().then(|| view! {
+                    <Sidebar fields=fields.clone() upload=upload open=controls_open results=results busy=busy />
+                })
+            }
             <main class="panels" id="panels" tabindex="-1">
                 <Intro open=intro_open glossary=glossary_open />
             <div class="notices" role="alert">
@@ -478,7 +506,7 @@ pub fn App(
                     role="tabpanel"
                     aria-labelledby=move || format!("tab-{}", current_view.get().unwrap_or(View::Kernel).key())
                 >
-                {move || match current_view.get().unwrap_or(View::Kernel) {
+                {move || show_panels.get().then(|| match current_view.get().unwrap_or(View::Kernel) {
                     View::Kernel => view! {
                         <KernelPanel results=results busy=busy symbol=kernel_symbol band=band few_inputs=few_inputs />
                         <Show when=move || few_inputs.get().is_none()>
@@ -503,7 +531,7 @@ pub fn App(
                     View::Generalization => view! {
                         <GeneralizationPanel results=results busy=busy log=log compare=Signal::derive(move || config.with(|c| c.as_ref().is_some_and(|c| c.job.iter().any(|e| matches!(e, ntk_core::experiments::Experiment::Architectures(_)))))) by_dist=Signal::derive(move || config.with(|c| c.as_ref().is_some_and(|c| c.job.iter().any(|e| matches!(e, Experiment::Generalization(p) if !p.by_distribution.is_empty()))))) />
                     }.into_any(),
-                }}
+                })}
                 </div>
                 <FormulasPanel network=Signal::derive(move || config.with(|c| c.as_ref().and_then(|c| c.network().map(|n| (n, c.architecture.clone(), c.cost))))) view=Signal::derive(move || config.with(|c| c.as_ref().map(|c| c.view))) />
             </main>
