@@ -119,6 +119,7 @@ fn cntk_gram_in_the_browser() {
         width: 512,
         n_test: 200,
         length: 32,
+        top: 100,
     };
     let r = run(&req, || perf.now() / 1000.0).expect("bench");
     console_log!(
