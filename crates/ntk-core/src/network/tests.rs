@@ -198,3 +198,36 @@ fn blocked_empirical_kernels_equal_the_direct_ones() {
         }
     }
 }
+
+#[wasm_bindgen_test(unsupported = test)]
+fn small_batch_products_equal_faer_s_gemm() {
+    // A second implementation: faer's GEMM, on shapes with 1 to 16 rows and widths
+    // that are and are not multiples of four.
+    use faer::Mat;
+    for (n, n_in, n_out) in [(1, 3, 5), (4, 17, 9), (5, 8, 12), (7, 1, 33), (16, 31, 6)] {
+        let val =
+            |i: usize, j: usize, salt: usize| (((i * 31 + j * 17 + salt) % 23) as f64 - 11.0) / 7.0;
+        let a = Mat::<f64>::from_fn(n, n_in, |i, j| val(i, j, 1));
+        let w = Mat::<f64>::from_fn(n_out, n_in, |i, j| val(i, j, 2));
+        let delta = Mat::<f64>::from_fn(n, n_out, |i, j| val(i, j, 3));
+        let want_z = a.as_ref() * w.transpose() * faer::Scale(0.37);
+        let want_d = delta.as_ref() * w.as_ref() * faer::Scale(-1.3);
+        let got_z = super::small_batch_a_wt(a.as_ref(), &w, 0.37);
+        let got_d = super::small_batch_delta_w(delta.as_ref(), &w, -1.3);
+        assert_eq!(
+            (got_z.nrows(), got_z.ncols(), got_d.nrows(), got_d.ncols()),
+            (n, n_out, n, n_in)
+        );
+        for (got, want) in [(&got_z, &want_z), (&got_d, &want_d)] {
+            for i in 0..got.nrows() {
+                for j in 0..got.ncols() {
+                    let (g, w) = (got[(i, j)], want[(i, j)]);
+                    assert!(
+                        (g - w).abs() <= 1e-13 * w.abs().max(1.0),
+                        "{n}×{n_in}→{n_out} at ({i}, {j}): {g} vs {w}"
+                    );
+                }
+            }
+        }
+    }
+}
